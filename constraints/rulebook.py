@@ -1,0 +1,136 @@
+"""The rulebook: versions of the text as data, each with its period of validity.
+
+`versions()` lists every version file in `constraints/versions/`; `for_date`
+picks the one in force on a date. A later version of the text is a new YAML
+file beside the others, no code. The states' groups (EEA, OECD) are dated too,
+in `constraints/data/states.yaml`: membership is read on the date of the check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+VERSIONS_DIR = HERE / "versions"
+STATES_FILE = HERE / "data" / "states.yaml"
+
+try:  # the C loader is ten times faster; fall back when PyYAML was built without it
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+
+class NoVersionInForce(Exception):
+    """No version of the rulebook covers the requested date."""
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    id: str
+    article: str
+    title: str
+    quote: str
+    kind: str
+    params: dict
+
+    def limit(self) -> Fraction:
+        return Fraction(str(self.params["limit"]))
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str
+    title: str
+    valid_from: dt.date
+    valid_until: dt.date | None
+    set_by: str
+    ended_by: str | None
+    reference: str
+    categories: dict
+    rules: tuple[RuleSpec, ...]
+    exclusions: dict
+    path: str
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def rule(self, rule_id: str) -> RuleSpec:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    def describe(self) -> dict:
+        return {"id": self.id, "title": self.title, "valid_from": self.valid_from.isoformat(),
+                "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+                "set_by": self.set_by, "ended_by": self.ended_by}
+
+    def period_fr(self) -> str:
+        end = self.valid_until.strftime("%d/%m/%Y") if self.valid_until else "ce jour"
+        return f"du {self.valid_from.strftime('%d/%m/%Y')} au {end}"
+
+
+_META = {"id", "article", "title", "quote", "kind"}
+
+
+def _load_version(path: Path) -> Version:
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.load(fh, Loader=_Loader)
+    rules = tuple(
+        RuleSpec(r["id"], r["article"], r["title"], " ".join(str(r["quote"]).split()), r["kind"],
+                 {k: v for k, v in r.items() if k not in _META})
+        for r in doc["rules"])
+    return Version(
+        id=doc["version"], title=doc["title"], valid_from=doc["valid_from"], valid_until=doc.get("valid_until"),
+        set_by=doc["set_by"], ended_by=doc.get("ended_by"), reference=doc.get("reference", ""),
+        categories={str(k): v for k, v in doc["categories"].items()}, rules=rules,
+        exclusions=doc.get("exclusions", {}), path=str(path))
+
+
+@lru_cache(maxsize=None)
+def versions() -> tuple[Version, ...]:
+    found = sorted((_load_version(p) for p in VERSIONS_DIR.glob("*.yaml")), key=lambda v: v.valid_from)
+    for a, b in zip(found, found[1:]):
+        if a.valid_until is None or a.valid_until >= b.valid_from:
+            raise ValueError(f"rulebook versions {a.id} and {b.id} overlap")
+    return tuple(found)
+
+
+def latest() -> Version:
+    return versions()[-1]
+
+
+def for_date(day: dt.date | None) -> Version:
+    """The version in force on `day`; without a date, the latest version the product has."""
+    if day is None:
+        return latest()
+    for v in versions():
+        if v.in_force(day):
+            return v
+    covered = "; ".join(f"{v.id} {v.period_fr()}" for v in versions())
+    raise NoVersionInForce(
+        f"aucune version du règlement n'est en vigueur au {day.strftime('%d/%m/%Y')} : "
+        f"le produit connaît {covered}")
+
+
+@lru_cache(maxsize=None)
+def _states_doc() -> dict:
+    with open(STATES_FILE, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_Loader)
+
+
+@lru_cache(maxsize=None)
+def states_on(group: str, day: dt.date) -> frozenset:
+    members = _states_doc()[group]["members"]
+    return frozenset(code for code, span in members.items()
+                     if span["joined"] <= day and (span.get("left") is None or day <= span["left"]))
+
+
+def state_groups() -> dict:
+    return {k: v["title"] for k, v in _states_doc().items()}

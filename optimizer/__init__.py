@@ -1,0 +1,1 @@
+"""Reallocation models built from the rulebook's linear forms (Pyomo + HiGHS)."""

@@ -1,0 +1,1 @@
+"""What people read: terminal summary, Excel, HTML and PDF reports."""

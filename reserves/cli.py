@@ -1,0 +1,144 @@
+"""The `reserves` command. Heavy imports stay inside the commands that need them."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+EXIT_INTERNAL = 4
+
+
+class FrenchParser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors: French, exit 2
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog} : erreur : {message}\n")
+        sys.exit(2)
+
+
+def parse_date(text: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"date invalide « {text} » : attendu AAAA-MM-JJ ou JJ/MM/AAAA")
+
+
+def _print_problems(err, as_json: bool) -> int:
+    for p in err.problems:
+        sys.stderr.write(f"Erreur : {p}\n")
+    if err.dropped:
+        sys.stderr.write(f"… et {err.dropped} autre(s) problème(s).\n")
+    if as_json:
+        out = {"status": "error", "errors": [p.to_dict() for p in err.problems], "more_errors": err.dropped}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    return 2
+
+
+def cmd_check(args) -> int:
+    from constraints import rulebook
+    from constraints.checker import check
+
+    from .errors import InputError
+    from .portfolio import load
+
+    try:
+        version = rulebook.for_date(args.date)
+    except rulebook.NoVersionInForce as exc:
+        return _print_problems(InputError.one(str(exc)), args.json)
+    try:
+        pf = load(args.file, sheet_name=args.sheet)
+    except InputError as err:
+        return _print_problems(err, args.json)
+    verdict = check(pf, date=args.date)
+    assert verdict.version is version
+    if args.json:
+        doc = verdict.to_dict()
+        doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    else:
+        from reports.terminal import render
+
+        render(verdict, pf)
+    return verdict.exit_code
+
+
+def cmd_template(args) -> int:
+    from .template import write_template
+
+    write_template(args.output)
+    print(f"Modèle écrit : {args.output}")
+    return 0
+
+
+def cmd_rules(args) -> int:
+    from constraints import rulebook
+
+    version = rulebook.for_date(args.date)
+    if args.json:
+        doc = version.describe()
+        doc["rules"] = [{"id": r.id, "article": r.article, "title": r.title, "quote": r.quote, **{
+            k: v for k, v in r.params.items() if k in ("limit", "categories", "sense", "base")}} for r in version.rules]
+        print(json.dumps(doc, ensure_ascii=False, default=str, indent=2))
+        return 0
+    print(f"{version.id} — {version.title}")
+    print(f"{version.set_by}, en vigueur {version.period_fr()}" + (f" ; remplacé par le {version.ended_by}" if version.ended_by else ""))
+    for r in version.rules:
+        lim = f" — limite {float(r.params['limit']) * 100:g} %".replace(".", ",") if "limit" in r.params else ""
+        print(f"\n{r.id} ({r.article}){lim}\n  {r.title}\n  « {r.quote} »")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = FrenchParser(prog="reserves", description=(
+        "Contrôle de conformité des placements des réserves (CSS, art. R. 623-3 à R. 623-10-4) "
+        "et propositions de réallocation."))
+    sub = p.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
+    sub.required = True
+
+    c = sub.add_parser("check", help="contrôler un portefeuille (xlsx, ods, csv)")
+    c.add_argument("file", metavar="FICHIER")
+    c.add_argument("--json", action="store_true", help="verdict JSON sur la sortie standard")
+    c.add_argument("--date", type=parse_date, help="date du contrôle : choisit la version du règlement en vigueur")
+    c.add_argument("--feuille", "--sheet", dest="sheet", help="feuille à lire (par défaut « Portefeuille », sinon la première)")
+    c.set_defaults(func=cmd_check)
+
+    t = sub.add_parser("template", help="écrire un modèle de portefeuille vide (xlsx)")
+    t.add_argument("-o", "--output", default="modele.xlsx", metavar="FICHIER")
+    t.set_defaults(func=cmd_template)
+
+    r = sub.add_parser("rules", help="afficher les règles de la version du règlement en vigueur")
+    r.add_argument("--date", type=parse_date)
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_rules)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrompu.\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback for the user
+        from .errors import InputError
+
+        if isinstance(exc, InputError):
+            return _print_problems(exc, getattr(args, "json", False))
+        sys.stderr.write(f"Erreur interne inattendue ({type(exc).__name__}) : {exc}\n"
+                         "Merci de la signaler avec le fichier en cause.\n")
+        return EXIT_INTERNAL
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

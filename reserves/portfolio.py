@@ -1,0 +1,271 @@
+"""The portfolio: one row per holding, parsed, validated, in exact integer cents.
+
+`Portfolio.lines` is a pandas DataFrame with these columns (English names;
+the French headers are in `reserves.columns`):
+
+- `row` Excel row number, `label`, `category` (1–13, 14 = IFT, 15 = AUTRE),
+  `category_text` as written;
+- `market_value`, `accrued_interest`, `value` in integer cents
+  (`value` = market value + accrued interest, READING 1);
+- `currency`, `euro` (denominated in EUR or realisable in euros, READING 8);
+- `pocket` (`reserves` or `gestion`), `gestion` (bool), `exclusion`,
+  `excluded` (bool: cash outside R. 623-10-1);
+- `isin`, `issuer`, `issuer_code` (int, -1 when empty), `legal_form`,
+  `property`, `property_code`, `security_code`, `country`;
+- yes/no columns as tri-states (0 no, 1 unknown, 2 yes);
+- numeric columns as float (NaN when empty); `quantity` and
+  `quantity_issued` also as exact decimals in `quantity_exact` and
+  `quantity_issued_exact`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from . import parsing as P
+from .columns import BY_FIELD, column_letter
+from .errors import ProblemList
+from .reader import RawTable, read_table
+
+BOOL_FIELDS = ("realisable_euro", "fund_euro_1_4", "fund_1_3", "recognised_market", "custody", "ucits",
+               "liquidity_clause", "issue_price_guarantee", "eea_credit_institution", "property_dealer",
+               "forest_assets", "hedge")
+NUMBER_FIELDS = ("issue_size", "valuers", "quote_interval_days", "term_days", "notice_days",
+                 "mortgage_rank", "quantity", "quantity_issued")
+_TOTAL_ROW = re.compile(r"^(sous[\s-]?)?totaux?\b", re.I)
+
+
+@dataclass
+class Portfolio:
+    lines: pd.DataFrame
+    present: frozenset  # fields whose column is in the file
+    source: str = ""
+    sheet: str = ""
+    sha256: str | None = None
+    fmt: str = ""
+    header_row: int = 1
+    headers: dict = field(default_factory=dict)  # field -> header as written
+    extra: pd.DataFrame | None = None  # other columns, kept for reports
+    warnings: list = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def with_values(self, value_cents: np.ndarray) -> "Portfolio":
+        """The same holdings at other values (accrued interest kept, market value adjusted)."""
+        lines = self.lines.copy()
+        value = np.asarray(value_cents, dtype=np.int64)
+        lines["market_value"] = value - lines["accrued_interest"].to_numpy()
+        lines["value"] = value
+        return replace(self, lines=lines)
+
+    def column_name(self, field_name: str) -> str:
+        """The header the user knows the column by (the French one when absent)."""
+        return self.headers.get(field_name, BY_FIELD[field_name].header)
+
+
+def load(path: str | os.PathLike, *, sheet_name: str | None = None) -> Portfolio:
+    raw = read_table(path, sheet_name=sheet_name)
+    pf = from_raw(raw)
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    pf.sha256 = h.hexdigest()
+    return pf
+
+
+def _cells(raw: RawTable, idx: int | None) -> list:
+    if idx is None:
+        return [None] * len(raw.rows)
+    return [row[idx] if idx < len(row) else None for row in raw.rows]
+
+
+def from_raw(raw: RawTable) -> Portfolio:
+    problems = ProblemList()
+    n = len(raw.rows)
+    rownums = np.asarray(raw.row_numbers, dtype=np.int64)
+    sheet = raw.sheet
+    warnings = list(raw.warnings)
+
+    def report(field_name):
+        where = raw.where(field_name)
+
+        def on_error(indices, value, reason):
+            for i in indices[:20]:
+                problems.add(reason, sheet=sheet, row=int(rownums[i]), column=where, value=value)
+            if len(indices) > 20:
+                problems.dropped += len(indices) - 20
+        return on_error
+
+    def col(field_name, parser):
+        idx = raw.fields.get(field_name)
+        values = _cells(raw, idx)
+        if idx is None:
+            return np.full(n, None, dtype=object), np.ones(n, dtype=bool)
+        return P.parse_column(values, parser, report(field_name))
+
+    # Rows that are totals (a label starting with "Total" and no category) are left out, said aloud.
+    label_raw = _cells(raw, raw.fields["label"])
+    cat_raw = _cells(raw, raw.fields["category"])
+    keep = np.ones(n, dtype=bool)
+    for i, (lab, cat) in enumerate(zip(label_raw, cat_raw)):
+        if P.is_blank(cat) and isinstance(lab, str) and _TOTAL_ROW.match(lab.strip()):
+            keep[i] = False
+            warnings.append(f"Ligne {raw.row_numbers[i]} ignorée : ligne de total (« {lab.strip()} »).")
+    if not keep.all():
+        raw = replace(raw, rows=[r for r, k in zip(raw.rows, keep) if k],
+                      row_numbers=[r for r, k in zip(raw.row_numbers, keep) if k])
+        n = len(raw.rows)
+        rownums = np.asarray(raw.row_numbers, dtype=np.int64)
+    if n == 0:
+        problems.add("aucune ligne de portefeuille sous l'en-tête", sheet=sheet, row=raw.header_row)
+        problems.raise_if_any()
+
+    def required(field_name, parser):
+        values, blank = col(field_name, parser)
+        where = raw.where(field_name)
+        for i in np.flatnonzero(blank)[:50]:
+            problems.add("case vide dans une colonne obligatoire", sheet=sheet, row=int(rownums[i]), column=where)
+        if blank.sum() > 50:
+            problems.dropped += int(blank.sum()) - 50
+        return values, blank
+
+    label, _ = required("label", P.parse_text)
+    category, cat_blank = required("category", P.parse_category)
+    market, mv_blank = required("market_value", P.parse_money)
+    currency, _ = required("currency", P.parse_currency)
+
+    cat = np.zeros(n, dtype=np.int8)
+    ok = np.array([c is not None for c in category])
+    cat[ok] = np.asarray(category[ok], dtype=np.int8)
+    mv = np.zeros(n, dtype=np.int64)
+    okm = np.array([m is not None for m in market])
+    mv[okm] = np.asarray(market[okm].tolist(), dtype=np.int64)
+    neg = (mv < 0) & (cat != P.CAT_IFT) & ok
+    for i in np.flatnonzero(neg)[:50]:
+        problems.add("valeur négative : seul un instrument financier à terme (IFT) peut avoir une valeur négative",
+                     sheet=sheet, row=int(rownums[i]), column=raw.where("market_value"),
+                     value=_cells(raw, raw.fields["market_value"])[i])
+
+    accrued_o, acc_blank = col("accrued_interest", P.parse_money)
+    accrued = np.zeros(n, dtype=np.int64)
+    has = ~acc_blank & np.array([a is not None for a in accrued_o])
+    accrued[has] = np.asarray(accrued_o[has].tolist(), dtype=np.int64)
+
+    pocket_o, pocket_blank = col("pocket", P.parse_pocket)
+    pocket = np.where(pocket_blank | (pocket_o == None), "reserves", pocket_o).astype(object)  # noqa: E711
+    excl_o, excl_blank = col("exclusion", P.parse_exclusion)
+    exclusion = np.where(excl_blank, None, excl_o)
+
+    isin, _ = col("isin", P.parse_isin)
+    issuer, _ = col("issuer", P.parse_text)
+    legal_form, _ = col("legal_form", P.parse_legal_form)
+    prop, _ = col("property", P.parse_text)
+    country, _ = col("country", P.parse_country)
+
+    flags = {}
+    for f in BOOL_FIELDS:
+        values, blank = col(f, P.parse_bool)
+        tri = np.full(n, P.UNKNOWN, dtype=np.int8)
+        given = ~blank & np.array([v is not None for v in values])
+        tri[given] = np.asarray(values[given], dtype=np.int8)
+        if f in raw.fields:
+            # A column written with "x" for yes means "no" where empty (SPEC §1: x/empty).
+            cells = _cells(raw, raw.fields[f])
+            if any(isinstance(c, str) and c.strip().lower() == "x" for c in cells):
+                tri[blank] = P.FALSE
+        flags[f] = tri
+
+    numbers = {}
+    exact = {}
+    for f in NUMBER_FIELDS:
+        parser = P.parse_exact_nonneg if f in ("quantity", "quantity_issued") else P.parse_nonneg
+        values, blank = col(f, parser)
+        arr = np.full(n, np.nan)
+        given = ~blank & np.array([v is not None for v in values])
+        arr[given] = np.asarray([float(v) for v in values[given]], dtype=float)
+        numbers[f] = arr
+        if f in ("quantity", "quantity_issued"):
+            exact[f + "_exact"] = np.where(given, values, None)
+    ltv_o, ltv_blank = col("ltv", P.parse_ratio)
+    ltv = np.full(n, np.nan)
+    given = ~ltv_blank & np.array([v is not None for v in ltv_o])
+    ltv[given] = np.asarray(ltv_o[given].tolist(), dtype=float)
+    rank = numbers["mortgage_rank"]
+    bad_rank = ~np.isnan(rank) & ((rank < 1) | (rank != np.floor(rank)))
+    for i in np.flatnonzero(bad_rank)[:20]:
+        problems.add("rang d'hypothèque : entier 1, 2, 3… attendu", sheet=sheet, row=int(rownums[i]),
+                     column=raw.where("mortgage_rank"), value=rank[i])
+
+    problems.raise_if_any()
+
+    value = mv + accrued
+    eur = currency == "EUR"
+    euro = eur | (flags["realisable_euro"] == P.TRUE)
+
+    def codes_of(texts):
+        keys = np.array([P.key_of(t) if isinstance(t, str) and t else None for t in texts], dtype=object)
+        codes, _ = pd.factorize(keys, use_na_sentinel=True)
+        return codes.astype(np.int64)
+
+    issuer_code = codes_of(issuer)
+    property_code = codes_of(prop)
+    sec_keys = np.array([i if isinstance(i, str) else f"{P.key_of(e) if isinstance(e, str) else ''}\x00{l}"
+                         for i, e, l in zip(isin, issuer, label)], dtype=object)
+    security_code = pd.factorize(sec_keys)[0].astype(np.int64)
+
+    data = {
+        "row": rownums,
+        "label": label,
+        "category": cat,
+        "category_text": np.array([P.parse_text(c) if not P.is_blank(c) else "" for c in _cells(raw, raw.fields["category"])],
+                                  dtype=object),
+        "market_value": mv,
+        "accrued_interest": accrued,
+        "value": value,
+        "currency": currency,
+        "euro": euro.astype(bool),
+        "pocket": pocket,
+        "gestion": pocket == "gestion",
+        "exclusion": exclusion,
+        "excluded": np.array([e is not None for e in exclusion]) & (pocket == "reserves"),
+        "isin": isin,
+        "issuer": issuer,
+        "issuer_code": issuer_code,
+        "legal_form": legal_form,
+        "property": prop,
+        "property_code": property_code,
+        "security_code": security_code,
+        "country": country,
+        "ltv": ltv,
+        **flags,
+        **numbers,
+        **exact,
+    }
+    lines = pd.DataFrame(data)
+    extra = None
+    if raw.extra:
+        extra = pd.DataFrame({h: [P.parse_text(v) if not P.is_blank(v) else None for v in _cells(raw, c)]
+                              for h, c in raw.extra.items()})
+    present = frozenset(raw.fields)
+    return Portfolio(lines=lines, present=present, source=raw.source, sheet=raw.sheet, fmt=raw.fmt,
+                     header_row=raw.header_row, headers=dict(raw.headers), extra=extra, warnings=warnings)
+
+
+def from_frame(df: pd.DataFrame, *, source: str = "données", sheet: str = "Portefeuille") -> Portfolio:
+    """A portfolio from a table whose columns carry the file's headers (French or English)."""
+    headers = [str(c) for c in df.columns]
+    rows = [headers] + df.astype(object).where(df.notna(), None).values.tolist()
+    from .reader import _locate
+
+    return from_raw(_locate(rows, source, sheet, "frame"))
+
+
+__all__ = ["Portfolio", "load", "from_raw", "from_frame", "column_letter"]

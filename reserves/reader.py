@@ -1,0 +1,261 @@
+"""Reading a portfolio file: .xlsx, .ods or French .csv → the raw holdings table.
+
+The reader never writes to the user's file. Before anything is unpacked it
+checks the size of the file and, for zip-based workbooks, the declared size
+and compression ratio of every member (decompression bombs). Cells come out
+as Python values with their Excel row number; parsing them is
+`reserves.portfolio`'s job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+
+from .columns import HEADER_KEYS, REQUIRED, BY_FIELD, column_letter, normalize_header
+from .errors import InputError
+
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
+MAX_MEMBERS = 10_000
+MAX_RATIO = 250  # a member this much larger than its compressed size, and large, is a bomb
+RATIO_FLOOR_BYTES = 8 * 1024 * 1024
+HEADER_SEARCH_ROWS = 50
+PORTFOLIO_SHEET = "portefeuille"
+
+
+@dataclass
+class RawTable:
+    """The holdings as read: one list of cell values per column, with Excel row numbers."""
+
+    source: str  # file name as given
+    sheet: str
+    header_row: int  # Excel row number of the header
+    fields: dict[str, int]  # field -> column index
+    headers: dict[str, str]  # field -> header text as written
+    extra: dict[str, int]  # other columns: header text -> column index
+    rows: list[list]  # data rows (fully empty rows removed)
+    row_numbers: list[int]  # Excel row number of each data row
+    fmt: str  # xlsx, ods, csv
+    warnings: list[str] = field(default_factory=list)
+
+    def where(self, field_name: str) -> str:
+        idx = self.fields[field_name]
+        return f"{column_letter(idx)} ({self.headers[field_name]})"
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().strip().lower()
+
+
+def sniff_format(path: str, head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    return "text"
+
+
+def read_table(path: str | os.PathLike, *, sheet_name: str | None = None) -> RawTable:
+    path = os.fspath(path)
+    name = os.path.basename(path)
+    if not os.path.exists(path):
+        raise InputError.one(f"fichier introuvable : {name}")
+    if os.path.isdir(path):
+        raise InputError.one(f"« {name} » est un dossier, pas un fichier de portefeuille")
+    size = os.path.getsize(path)
+    if size > MAX_FILE_BYTES:
+        raise InputError.one(
+            f"le fichier « {name} » pèse {size / 1048576:.0f} Mio, au-delà de la limite de "
+            f"{MAX_FILE_BYTES // 1048576} Mio")
+    if size == 0:
+        raise InputError.one(f"le fichier « {name} » est vide")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    kind = sniff_format(path, head)
+    ext = os.path.splitext(name)[1].lower()
+    if kind == "ole":
+        _refuse_ole(path, name)
+    if kind == "zip":
+        fmt = _check_zip(path, name)
+        return _read_workbook(path, name, fmt, sheet_name)
+    if ext in (".xlsx", ".xlsm", ".ods", ".xls"):
+        raise InputError.one(f"« {name} » n'est pas un classeur {ext[1:]} valide (contenu illisible)")
+    return _read_csv(path, name)
+
+
+def _refuse_ole(path: str, name: str) -> None:
+    with open(path, "rb") as fh:
+        data = fh.read(min(os.path.getsize(path), 4 * 1024 * 1024))
+    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+        raise InputError.one(
+            f"le classeur « {name} » est protégé par un mot de passe : enregistrez-le sans mot de passe "
+            "(Fichier > Informations > Protéger le classeur) puis recommencez")
+    raise InputError.one(
+        f"« {name} » est au format Excel 97-2003 (.xls), non pris en charge : enregistrez-le en .xlsx ou .ods")
+
+
+def _check_zip(path: str, name: str) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+            if len(infos) > MAX_MEMBERS:
+                raise InputError.one(f"l'archive « {name} » contient {len(infos)} éléments : refusée (limite {MAX_MEMBERS})")
+            total = 0
+            for info in infos:
+                total += info.file_size
+                if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                    raise InputError.one(
+                        f"« {name} » ressemble à une bombe de décompression : l'élément {info.filename} passe de "
+                        f"{info.compress_size} à {info.file_size} octets ; fichier refusé")
+                if info.flag_bits & 0x1:
+                    raise InputError.one(f"le classeur « {name} » est chiffré : enregistrez-le sans mot de passe")
+            if total > MAX_UNPACKED_BYTES:
+                raise InputError.one(
+                    f"« {name} » occuperait {total / 1048576:.0f} Mio une fois décompressé, au-delà de la limite de "
+                    f"{MAX_UNPACKED_BYTES // 1048576} Mio ; fichier refusé")
+            if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+                return "xlsx"
+            if "content.xml" in names:
+                try:
+                    mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
+                except Exception:
+                    mimetype = b""
+                if b"spreadsheet" in mimetype or not mimetype:
+                    return "ods"
+                raise InputError.one(f"« {name} » est un document OpenDocument mais pas un classeur (.ods)")
+    except zipfile.BadZipFile:
+        raise InputError.one(f"« {name} » n'est pas un classeur lisible : archive tronquée ou corrompue") from None
+    except (OSError, EOFError, RuntimeError, ValueError, NotImplementedError):
+        raise InputError.one(f"« {name} » n'est pas un classeur lisible : archive corrompue") from None
+    raise InputError.one(f"« {name} » est une archive zip mais pas un classeur .xlsx ou .ods")
+
+
+def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None) -> RawTable:
+    import python_calamine as pc
+
+    try:
+        wb = pc.CalamineWorkbook.from_path(path)
+        names = list(wb.sheet_names)
+        if not names:
+            raise InputError.one(f"le classeur « {name} » ne contient aucune feuille")
+        chosen = None
+        wanted = _fold(sheet_name) if sheet_name else PORTFOLIO_SHEET
+        for n in names:
+            if _fold(n) == wanted:
+                chosen = n
+                break
+        if chosen is None:
+            if sheet_name:
+                raise InputError.one(f"le classeur « {name} » n'a pas de feuille « {sheet_name} » "
+                                     f"(feuilles : {', '.join(names)})")
+            chosen = names[0]
+        data = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    except InputError:
+        raise
+    except getattr(pc, "PasswordError", ()) :
+        raise InputError.one(f"le classeur « {name} » est protégé par un mot de passe : enregistrez-le sans mot de passe") from None
+    except Exception as exc:  # calamine raises several error types for corrupt files
+        raise InputError.one(f"« {name} » n'est pas un classeur lisible ({type(exc).__name__})") from None
+    return _locate(data, name, chosen, fmt)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b"\x00" in raw[:4096]:
+        raise InputError.one(f"« {name} » n'est ni un classeur ni un fichier CSV (contenu binaire)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; latin-1 reads them all
+        return raw.decode("latin-1")
+
+
+def _read_csv(path: str, name: str) -> RawTable:
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    text = _decode(raw, name)
+    lines = [ln for ln in text.splitlines()[:HEADER_SEARCH_ROWS] if ln.strip()]
+    if not lines:
+        raise InputError.one(f"le fichier « {name} » ne contient aucune ligne")
+    sample = "\n".join(lines)
+    counts = {sep: sample.count(sep) for sep in (";", ",", "\t")}
+    sep = max(counts, key=lambda s: (counts[s], s == ";"))
+    if counts[sep] == 0:
+        raise InputError.one(
+            f"« {name} » n'est ni un classeur ni un fichier CSV lisible : aucun séparateur (; ou ,) trouvé")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    except csv.Error as exc:
+        raise InputError.one(f"« {name} » : fichier CSV illisible ({exc})") from None
+    return _locate(rows, name, "CSV", "csv")
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _locate(data: list[list], name: str, sheet: str, fmt: str) -> RawTable:
+    """Find the header row (the first one holding every required column) and cut the table."""
+    if not any(any(not _is_blank(c) for c in row) for row in data):
+        raise InputError.one("la feuille est vide", sheet=sheet)
+    best: tuple[int, int, dict] | None = None
+    for r, row in enumerate(data[:HEADER_SEARCH_ROWS]):
+        found: dict[str, list[int]] = {}
+        for c, cell in enumerate(row):
+            if isinstance(cell, str) and cell.strip():
+                key = HEADER_KEYS.get(normalize_header(cell))
+                if key:
+                    found.setdefault(key, []).append(c)
+        score = sum(1 for col in REQUIRED if col.field in found)
+        if best is None or score > best[0]:
+            best = (score, r, found)
+        if score == len(REQUIRED):
+            break
+    assert best is not None
+    score, r, found = best
+    header = data[r]
+    if score < len(REQUIRED):
+        missing = [f"« {c.header} » (ou « {c.alias} »)" for c in REQUIRED if c.field not in found]
+        if score == 0:
+            raise InputError.one(
+                "aucune ligne d'en-tête trouvée dans les 50 premières lignes : colonnes obligatoires "
+                + ", ".join(missing) + " introuvables", sheet=sheet)
+        raise InputError.one(
+            "colonne(s) obligatoire(s) " + ", ".join(missing) + " introuvable(s) dans la ligne d'en-tête",
+            sheet=sheet, row=r + 1)
+    problems = []
+    for key, cols in found.items():
+        if len(cols) > 1:
+            letters = " et ".join(f"{column_letter(c)} (« {header[c]} »)" for c in cols)
+            problems.append(f"la colonne « {BY_FIELD[key].header} » apparaît deux fois : {letters}")
+    if problems:
+        from .errors import Problem
+        raise InputError([Problem(p, sheet=sheet, row=r + 1) for p in problems])
+    fields = {k: v[0] for k, v in found.items()}
+    headers = {k: str(header[v]).strip() for k, v in fields.items()}
+    used = set(fields.values())
+    extra: dict[str, int] = {}
+    for c, cell in enumerate(header):
+        if c not in used and not _is_blank(cell):
+            title = str(cell).strip()
+            if title in extra:
+                title = f"{title} ({column_letter(c)})"
+            extra[title] = c
+    body = data[r + 1:]
+    rows, numbers = [], []
+    for i, row in enumerate(body):
+        if any(not _is_blank(c) for c in row):
+            rows.append(row)
+            numbers.append(r + 2 + i)
+    return RawTable(name, sheet, r + 1, fields, headers, extra, rows, numbers, fmt)
