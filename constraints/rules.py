@@ -276,13 +276,13 @@ def _test(ctx: Context, req) -> tuple[np.ndarray, list, dict]:
         members = ctx.states(req["in"])
         x = L[col].to_numpy()
         known = np.array([v is not None for v in x], dtype=bool)
-        inside = np.isin(x.astype(object), list(members)) if members else np.zeros(ctx.n, bool)
+        inside = pd.Series(x, dtype=object).isin(members).to_numpy(dtype=bool)
         tri = np.where(known, np.where(inside, TRUE, FALSE), UNKNOWN).astype(np.int8)
         return tri, [col], {}
     if "not_in" in req:
         x = L[col].to_numpy()
         known = np.array([v is not None for v in x], dtype=bool)
-        inside = np.isin(x.astype(object), [str(v).upper() for v in req["not_in"]])
+        inside = pd.Series(x, dtype=object).isin([str(v).upper() for v in req["not_in"]]).to_numpy(dtype=bool)
         tri = np.where(known, np.where(inside, FALSE, TRUE), UNKNOWN).astype(np.int8)
         return tri, [col], {}
     raise ValueError(f"unknown requirement {req!r}")
@@ -391,7 +391,6 @@ class Share(Rule):
             f = self.finding(UNKNOWN_S, "base", [], "base de calcul nulle ou négative : pourcentage indéterminé")
             return RuleResult(self.spec, UNKNOWN_S, [f], limit=float(lim), figure=v)
         share = v / b
-        rows = ctx.rows[num].tolist()
         if self.p["sense"] == "max":
             allowed = cap_cents(b, lim)
             ok = v <= allowed
@@ -401,6 +400,7 @@ class Share(Rule):
             amount = v - allowed
             msg = (f"{fr_pct(share)} de la base ({fr_euros(v)}) pour un plafond de {fr_pct(float(lim))} : "
                    f"céder {fr_euros(amount)} et les replacer hors de ce poste")
+            rows = ctx.rows[num].tolist()
             f = self.finding(BREACH, self.spec.title, rows, msg, value=share, limit=float(lim), amount=amount,
                              action="sell", euros=v)
             return RuleResult(self.spec, BREACH, [f], share, float(lim), headroom, v)
@@ -411,6 +411,7 @@ class Share(Rule):
         amount = need - v
         msg = (f"{fr_pct(share)} de la base ({fr_euros(v)}) pour un plancher de {fr_pct(float(lim))} : "
                f"acheter {fr_euros(amount)} d'actifs éligibles en cédant d'autres actifs")
+        rows = ctx.rows[num].tolist()
         f = self.finding(BREACH, self.spec.title, rows, msg, value=share, limit=float(lim), amount=amount,
                          action="buy", euros=v)
         return RuleResult(self.spec, BREACH, [f], share, float(lim), headroom, v)
@@ -436,7 +437,7 @@ class _GroupCap(Rule):
         lim = self.spec.limit()
         base_name = self.p["base"]
         idx, codes, n_groups, subjects, counted, loose = self.groups(ctx)
-        if len(idx) == 0 and not loose:
+        if len(idx) == 0 and len(loose) == 0:
             return RuleResult(self.spec, NA, [], limit=float(lim))
         b = ctx.total(base_name)
         if b <= 0:
@@ -508,7 +509,7 @@ class IssuerCap(_GroupCap):
         in_scope = ctx.base_masks[self.p["base"]] & np.isin(ctx.cat, category_codes(self.p["categories"]))
         funds = np.isin(ctx.cat, category_codes(self.p["fund_categories"]))
         form = L["legal_form"].to_numpy()
-        no_person = np.isin(form.astype(object), list(self.p["no_legal_personality"]))
+        no_person = pd.Series(form, dtype=object).isin(self.p["no_legal_personality"]).to_numpy(dtype=bool)
         has_form = np.array([f is not None for f in form], dtype=bool)
         counted = np.full(ctx.n, TRUE, dtype=np.int8)
         counted[funds & has_form & no_person] = FALSE
