@@ -1,0 +1,77 @@
+"""The `reserves report` command. Light to import: the writers load only when the command runs."""
+
+from __future__ import annotations
+
+import os
+
+HELP = "produire le rapport (xlsx, html ou pdf) pour la commission financière et l'agent comptable"
+EPILOG = """Exemples :
+  reserves report portefeuille.xlsx -o rapport.xlsx
+  reserves report portefeuille.xlsx -o rapport.pdf --proposition proposition.xlsx
+  reserves report portefeuille.xlsx -o rapport.html --choc actions=-30 --choc immobilier=-15 --choc taux=+100
+
+Le format suit l'extension du fichier de sortie. Sans --choc, le scénario de choc est
+actions -30 %, immobilier -15 %, taux +100 pb. Codes de sortie : ceux de « reserves check »
+(0 conforme, 1 manquement, 3 à vérifier), 2 en cas d'erreur de saisie."""
+
+
+def add_report_command(sub, parse_date) -> None:
+    import argparse
+
+    r = sub.add_parser("report", help=HELP, description=HELP[0].upper() + HELP[1:] + ".", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("file", metavar="FICHIER", help="portefeuille (xlsx, ods, csv)")
+    r.add_argument("-o", "--output", "--sortie", dest="output", required=True, metavar="RAPPORT",
+                   help="fichier du rapport : rapport.xlsx, rapport.html ou rapport.pdf")
+    r.add_argument("--proposition", metavar="FICHIER",
+                   help="proposition de réallocation (portefeuille après ordres, feuille « Portefeuille »)")
+    r.add_argument("--date", type=parse_date, help="date du contrôle : choisit la version du règlement en vigueur")
+    r.add_argument("--feuille", "--sheet", dest="sheet", help="feuille à lire (par défaut « Portefeuille »)")
+    r.add_argument("--choc", action="append", metavar="FAMILLE=VALEUR",
+                   help="choc de marché : actions=-30, immobilier=-15, taux=+100 (points de base), devises=-10 ; "
+                        "répétable")
+    r.add_argument("--sans-choc", action="store_true", help="ne pas inclure la vue de choc de marché")
+    r.set_defaults(func=cmd_report)
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return os.path.exists(b) and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def cmd_report(args) -> int:
+    from constraints import rulebook
+    from constraints.checker import check
+    from reserves.cli import _print_problems
+    from reserves.errors import InputError
+    from reserves.portfolio import load
+
+    from .report import format_of, make_report
+    from .stress import parse_scenario
+
+    try:
+        rulebook.for_date(args.date)
+        format_of(args.output)
+        scenario = None if args.sans_choc else parse_scenario(args.choc)
+        for source in (args.file, args.proposition):
+            if source and _same_file(source, args.output):
+                raise InputError.one(f"le rapport « {args.output} » remplacerait le fichier lu « {source} » : "
+                                     "choisissez un autre nom de sortie")
+        pf = load(args.file, sheet_name=args.sheet)
+        verdict = check(pf, date=args.date)
+        proposal = None
+        if args.proposition:
+            from .proposal import load_proposal
+
+            proposal = load_proposal(args.proposition, pf, date=args.date, as_of=verdict.as_of)
+        make_report(pf, verdict, args.output, proposal=proposal, scenario=scenario, date=args.date)
+    except rulebook.NoVersionInForce as exc:
+        return _print_problems(InputError.one(str(exc)), False)
+    except InputError as err:
+        return _print_problems(err, False)
+    from .text import VERDICT_FR
+
+    print(f"Rapport écrit : {args.output} (verdict : {VERDICT_FR[verdict.status].lower()})")
+    return verdict.exit_code

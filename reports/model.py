@@ -1,0 +1,410 @@
+"""The report's content, computed once from a portfolio and its verdict.
+
+Every figure the Excel, HTML and PDF reports show comes from here, in integer
+cents and exact shares; every limit, title, article and quote comes from the
+verdict and its rulebook version; the readings of the law from
+`constraints/readings.yaml`. The writers only lay it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from constraints.rules import BREACH, NA, OK, UNKNOWN_S, Context, build, category_codes
+from reserves.parsing import CAT_IFT, CAT_OTHER, CATEGORY_NAMES
+
+READINGS_FILE = Path(__file__).resolve().parent.parent / "constraints" / "readings.yaml"
+TOP_N = 20
+STATUS_ORDER = {BREACH: 0, UNKNOWN_S: 1, OK: 2, NA: 3}
+POCKET_FR = {"reserves": "réserves", "gestion": "gestion"}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def cat_label(code: int) -> str:
+    """1 → « 1° », 14 → « IFT », 15 → « AUTRE »."""
+    name = CATEGORY_NAMES[int(code)]
+    return f"{name}°" if name.isdigit() else name
+
+
+def cats_label(codes) -> str:
+    """[9, 10] → « 9° et 10° », [1, 2, 3, 4] → « 1° à 4° »."""
+    codes = sorted(int(c) for c in codes)
+    if not codes:
+        return ""
+    if len(codes) > 2 and codes == list(range(codes[0], codes[-1] + 1)):
+        return f"{cat_label(codes[0])} à {cat_label(codes[-1])}"
+    if len(codes) == 1:
+        return cat_label(codes[0])
+    return ", ".join(cat_label(c) for c in codes[:-1]) + " et " + cat_label(codes[-1])
+
+
+def share(cents: int, base: int) -> float | None:
+    return None if base <= 0 else int(cents) / int(base)
+
+
+def generation_time(now: dt.datetime | None = None) -> dt.datetime:
+    """The generation timestamp: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now (to the second)."""
+    if now is not None:
+        return now.replace(microsecond=0, tzinfo=None)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now().replace(microsecond=0)
+
+
+@lru_cache(maxsize=None)
+def all_readings() -> tuple[dict, ...]:
+    with open(READINGS_FILE, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    out = []
+    for r in doc["readings"]:
+        rules = r.get("rules") or []
+        out.append({"id": str(r["id"]), "title": r["title"], "text": " ".join(str(r["text"]).split()),
+                    "rules": "all" if rules == "all" else tuple(rules)})
+    return tuple(out)
+
+
+def readings_for(verdict) -> list[dict]:
+    """The readings a verdict depends on: those of every evaluated rule (status other than not applicable)."""
+    evaluated = {r.spec.id for r in verdict.results if r.status != NA}
+    return [r for r in all_readings() if r["rules"] == "all" or evaluated.intersection(r["rules"])]
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass
+class CategoryRow:
+    code: int
+    label: str  # « 7° »
+    name: str  # the rulebook's title of the category
+    lines: int
+    value: int  # cents, base lines (reserves less excluded)
+    share: float | None
+    limits: str  # the share rules that count this category
+
+
+@dataclass
+class LimitRow:
+    rule_id: str
+    title: str
+    article: str
+    scope: str  # « 9° et 10° »
+    sense: str  # max | min
+    value: int | None  # cents
+    share: float | None
+    limit: float | None
+    headroom: int | None  # cents: room left under a cap, or above a floor (negative when broken)
+    status: str
+    base_name: str
+
+
+@dataclass
+class GroupRow:
+    subject: str
+    rows: list
+    value: int  # cents (worst case: lines of unknown status included)
+    share: float | None
+    limit: float
+    headroom: int
+    status: str
+    holding: float | None = None  # R. 623-10-1 holding share (issuers)
+    holding_limit: float | None = None
+
+
+@dataclass
+class CurrencyRow:
+    currency: str
+    lines: int
+    value: int
+    share: float | None
+    euro: int  # cents of it counted as euro assets (EUR or realisable in euros)
+
+
+@dataclass
+class LineRow:
+    row: int
+    label: str
+    category: str
+    pocket: str
+    value: int
+    market_value: int
+    accrued: int
+    currency: str
+    issuer: str
+    isin: str
+    excluded: bool
+    status: str
+    rules: str  # rule ids of the line's findings
+
+
+@dataclass
+class ReportData:
+    pf: object
+    verdict: object
+    generated_at: dt.datetime
+    title: str
+    categories: list[CategoryRow]
+    limits: list[LimitRow]
+    results: list  # RuleResult, breaches first
+    findings: list  # Finding, breaches first
+    issuers: list[GroupRow]
+    buildings: list[GroupRow]
+    issuer_limit: float | None
+    building_limit: float | None
+    holding_limit: float | None
+    currencies: list[CurrencyRow]
+    lines: list[LineRow]
+    readings: list[dict]
+    proposal: object = None  # reports.proposal.ProposalData
+    stress: object = None  # reports.stress.StressResult
+    extra_columns: list = field(default_factory=list)
+
+    @property
+    def version(self):
+        return self.verdict.version
+
+    @property
+    def status(self) -> str:
+        return self.verdict.status
+
+    def counts(self) -> dict:
+        return {s: sum(r.status == s for r in self.verdict.results) for s in (OK, BREACH, UNKNOWN_S, NA)}
+
+    def n_findings(self, status: str) -> int:
+        return sum(f.status == status for f in self.findings)
+
+    def key_figures(self) -> list[tuple[str, str, object]]:
+        """The three figures that matter: (label, kind, value), kind in euros|share|count."""
+        v = self.verdict
+        worst_margin = min((r for r in self.limits if r.headroom is not None and r.status != NA),
+                           key=lambda r: (r.headroom / v.base) if v.base else 0, default=None)
+        figs = [("Base des limites R. 623-10-1", "euros", v.base),
+                ("Règles non conformes / à vérifier", "text",
+                 f"{self.counts()[BREACH]} / {self.counts()[UNKNOWN_S]}")]
+        if worst_margin is not None:
+            figs.append((f"Marge la plus faible : {worst_margin.title}", "euros", worst_margin.headroom))
+        return figs
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _share_scope(spec) -> list[int]:
+    cats = []
+    for clause in spec.params.get("numerator", []):
+        for c in clause.get("categories", []):
+            code = int(category_codes([c])[0])
+            if code not in cats:
+                cats.append(code)
+    return cats
+
+
+def _scope_text(spec, version) -> str:
+    clauses = spec.params.get("numerator", [])
+    parts = []
+    for clause in clauses:
+        if clause.get("euro"):
+            parts.append("actifs libellés ou réalisables en euros")
+            continue
+        text = cats_label(category_codes(clause.get("categories", [])))
+        if clause.get("currency"):
+            text += f" libellés en {clause['currency']}"
+        if clause.get("flag"):
+            from reserves.columns import BY_FIELD
+
+            text += f" marqués « {BY_FIELD[clause['flag']].header} »"
+        parts.append(text)
+    return " ; ".join(parts)
+
+
+def build_report(pf, verdict, *, generated_at: dt.datetime | None = None, proposal=None, stress=None,
+                 title: str = "Rapport sur les placements des réserves") -> ReportData:
+    version = verdict.version
+    ctx = Context(pf, version, verdict.as_of)
+    L = pf.lines
+    base = verdict.base
+    in_base = ctx.base_masks["reserves_less_excluded"]
+    rules = build(version)
+    by_id = {r.spec.id: r for r in verdict.results}
+
+    # Allocation by category (reserves pocket, base lines).
+    share_specs = [r.spec for r in rules if r.spec.kind == "share"]
+    counting = {}
+    for spec in share_specs:
+        if spec.params.get("base") != "reserves_less_excluded":
+            continue
+        word = "≤" if spec.params["sense"] == "max" else "≥"
+        for c in _share_scope(spec):
+            counting.setdefault(c, []).append(f"{word} {_pct_txt(spec.limit())} ({cats_label(_share_scope(spec))})")
+    categories = []
+    for code in [*range(1, 14), CAT_IFT, CAT_OTHER]:
+        m = in_base & (ctx.cat == code)
+        n = int(m.sum())
+        if n == 0 and code in (CAT_IFT, CAT_OTHER):
+            continue
+        v = int(ctx.value[m].sum())
+        categories.append(CategoryRow(code, cat_label(code), version.categories.get(CATEGORY_NAMES[code], ""), n, v,
+                                      share(v, base), "; ".join(counting.get(code, []))))
+
+    limits = []
+    for spec in share_specs:
+        res = by_id[spec.id]
+        b = verdict.total if spec.params.get("base") == "reserves" else base
+        limits.append(LimitRow(spec.id, spec.title, spec.article, _scope_text(spec, version), spec.params["sense"],
+                               res.figure, share(res.figure, b) if res.figure is not None else None,
+                               float(spec.limit()), res.headroom, res.status, spec.params.get("base", "")))
+
+    results = sorted(verdict.results, key=lambda r: STATUS_ORDER[r.status])
+
+    issuers, issuer_limit, holding_limit = _issuers(ctx, rules, by_id, base)
+    buildings, building_limit = _buildings(ctx, rules, by_id, base)
+
+    # Currency exposure (reserves pocket, excluded cash included, as for R. 623-3 IV).
+    currencies = []
+    res_mask = ctx.reserves
+    cur = L["currency"].to_numpy()
+    euro = L["euro"].to_numpy(dtype=bool)
+    for c in sorted(set(cur[res_mask].tolist()), key=lambda c: (c != "EUR", c)):
+        m = res_mask & (cur == c)
+        v = int(ctx.value[m].sum())
+        currencies.append(CurrencyRow(c, int(m.sum()), v, share(v, verdict.total), int(ctx.value[m & euro].sum())))
+    currencies.sort(key=lambda r: (r.currency != "EUR", -r.value))
+
+    # Line-level annex.
+    per_row: dict[int, list] = {}
+    for f in verdict.findings:
+        for r in f.rows:
+            per_row.setdefault(int(r), []).append(f)
+    lines = []
+    for rec in L.itertuples(index=False):
+        fs = per_row.get(int(rec.row), [])
+        st = BREACH if any(f.status == BREACH for f in fs) else UNKNOWN_S if fs else OK
+        ids = []
+        for f in fs:
+            if f.rule not in ids:
+                ids.append(f.rule)
+        lines.append(LineRow(int(rec.row), str(rec.label), cat_label(rec.category), POCKET_FR.get(rec.pocket, rec.pocket),
+                             int(rec.value), int(rec.market_value), int(rec.accrued_interest), str(rec.currency),
+                             rec.issuer or "", rec.isin or "", bool(rec.excluded), st, ", ".join(ids)))
+
+    extra_columns = list(pf.extra.columns) if getattr(pf, "extra", None) is not None else []
+    return ReportData(pf=pf, verdict=verdict, generated_at=generation_time(generated_at), title=title,
+                      categories=categories, limits=limits, results=results, findings=verdict.findings,
+                      issuers=issuers, buildings=buildings, issuer_limit=issuer_limit, building_limit=building_limit,
+                      holding_limit=holding_limit, currencies=currencies, lines=lines,
+                      readings=readings_for(verdict), proposal=proposal, stress=stress, extra_columns=extra_columns)
+
+
+def _pct_txt(x) -> str:
+    f = float(x) * 100
+    s = f"{f:.2f}".rstrip("0").rstrip(".")
+    return s.replace(".", ",") + " %"
+
+
+def _group_rows(ctx, rule, base, status_of) -> tuple[list[GroupRow], float]:
+    from constraints.rules import cap_cents, group_sums, over_cap
+
+    lim = rule.spec.limit()
+    idx, codes, n_groups, subjects, counted, loose = rule.groups(ctx)
+    if base <= 0:
+        return [], float(lim)
+    keep = counted != 0  # FALSE: the line does not count (an FCP's units)
+    sums = group_sums(codes[keep], ctx.value[idx][keep], n_groups) if n_groups else np.zeros(0, dtype=np.int64)
+    allowed = cap_cents(base, lim)
+    rows_of = [[] for _ in range(n_groups)]
+    for i, g in zip(idx[keep], codes[keep]):
+        rows_of[g].append(int(ctx.rows[i]))
+    out = []
+    over = over_cap(sums, base, lim)
+    for g in range(n_groups):
+        out.append(GroupRow(subjects[g], sorted(rows_of[g]), int(sums[g]), share(int(sums[g]), base), float(lim),
+                            allowed - int(sums[g]), status_of(subjects[g], bool(over[g]))))
+    for i in loose:
+        v = int(ctx.value[i])
+        out.append(GroupRow(f"{ctx.L['label'].iat[i]} (sans émetteur)", [int(ctx.rows[i])], v, share(v, base),
+                            float(lim), allowed - v, status_of(str(ctx.L['label'].iat[i]), v > allowed)))
+    out.sort(key=lambda r: (-r.value, r.subject))
+    return out, float(lim)
+
+
+def _status_from_findings(result):
+    by_subject = {}
+    for f in result.findings if result else []:
+        if f.subject not in by_subject or f.status == BREACH:
+            by_subject[f.subject] = f.status
+
+    def status_of(subject, over):
+        if subject in by_subject:
+            return by_subject[subject]
+        return BREACH if over else OK
+    return status_of
+
+
+def _issuers(ctx, rules, by_id, base):
+    rule = next((r for r in rules if r.spec.kind == "issuer_cap"), None)
+    if rule is None:
+        return [], None, None
+    rows, lim = _group_rows(ctx, rule, base, _status_from_findings(by_id.get(rule.spec.id)))
+    rows = rows[:TOP_N]
+    hold = next((r for r in rules if r.spec.kind == "holding_cap"), None)
+    hold_lim = None
+    if hold is not None:
+        hold_lim = float(hold.spec.limit())
+        ratios = _holding_ratios(ctx, hold)
+        for r in rows:
+            r.holding = ratios.get(_key(r.subject))
+            r.holding_limit = hold_lim
+    return rows, lim, hold_lim
+
+
+def _key(text: str) -> str:
+    from reserves.parsing import key_of
+
+    return key_of(text)
+
+
+def _holding_ratios(ctx, rule) -> dict:
+    """Per issuer key: Σ quantity / Σ quantity issued (one denominator per security), READING 7; None if incomplete."""
+    L = ctx.L
+    scope = ctx.reserves & np.isin(ctx.cat, category_codes(rule.spec.params["categories"]))
+    out: dict = {}
+    acc: dict = {}
+    for i in np.flatnonzero(scope):
+        iss = L["issuer"].iat[i]
+        if not iss:
+            continue
+        k = _key(iss)
+        q, qi = L["quantity"].iat[i], L["quantity_issued"].iat[i]
+        a = acc.setdefault(k, {"q": 0.0, "sec": {}, "missing": False})
+        if np.isnan(q) or np.isnan(qi):
+            a["missing"] = True
+            continue
+        a["q"] += float(q)
+        s = int(L["security_code"].iat[i])
+        a["sec"][s] = max(a["sec"].get(s, 0.0), float(qi))
+    for k, a in acc.items():
+        den = sum(a["sec"].values())
+        out[k] = None if a["missing"] or den <= 0 else a["q"] / den
+    return out
+
+
+def _buildings(ctx, rules, by_id, base):
+    rule = next((r for r in rules if r.spec.kind == "building_cap"), None)
+    if rule is None:
+        return [], None
+    rows, lim = _group_rows(ctx, rule, base, _status_from_findings(by_id.get(rule.spec.id)))
+    return rows[:TOP_N], lim
+
+
+__all__ = ["ReportData", "build_report", "readings_for", "all_readings", "cat_label", "cats_label",
+           "generation_time"]
