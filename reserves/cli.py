@@ -9,6 +9,23 @@ import sys
 
 EXIT_INTERNAL = 4
 
+# argparse's own words (headings, usage errors), in French.
+_ARGPARSE_FR = {
+    "usage: ": "usage : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (au choix : %(choices)s)",
+    "expected one argument": "une valeur attendue",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
+}
+argparse._ = lambda text: _ARGPARSE_FR.get(text, text)
+
 
 class FrenchParser(argparse.ArgumentParser):
     def error(self, message):  # usage errors: French, exit 2
@@ -52,8 +69,13 @@ def cmd_check(args) -> int:
         pf = load(args.file, sheet_name=args.sheet)
     except InputError as err:
         return _print_problems(err, args.json)
+    if getattr(args, "orders", None):  # pre-investment check: reserves/orders.py
+        from .orders import cli_check_orders
+
+        return cli_check_orders(args, pf)
     verdict = check(pf, date=args.date)
     assert verdict.version is version
+    doc = None
     if args.json:
         doc = verdict.to_dict()
         doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
@@ -62,6 +84,12 @@ def cmd_check(args) -> int:
         from reports.terminal import render
 
         render(verdict, pf)
+    from .audit import cli as audit_cli  # standard library only; SQLAlchemy loads if a record is asked for
+
+    if audit_cli.wanted(args):
+        failed = audit_cli.record(args, "check", pf, verdict.version.id, verdict.status, doc or verdict.to_dict())
+        if failed is not None:
+            return failed
     return verdict.exit_code
 
 
@@ -102,7 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file", metavar="FICHIER")
     c.add_argument("--json", action="store_true", help="verdict JSON sur la sortie standard")
     c.add_argument("--date", type=parse_date, help="date du contrôle : choisit la version du règlement en vigueur")
-    c.add_argument("--feuille", "--sheet", dest="sheet", help="feuille à lire (par défaut « Portefeuille », sinon la première)")
+    c.add_argument("--feuille", "--sheet", dest="sheet", metavar="FEUILLE", help="feuille à lire (par défaut « Portefeuille », sinon la première)")
+    c.add_argument("--ordres", "--orders", dest="orders", metavar="ORDRES",
+                   help="contrôle avant investissement : fichier d'ordres (colonnes du portefeuille, « montant » signé "
+                        "à la place de « valeur » : positif achat, négatif vente)")
+    c.add_argument("--alerte", "--warning", dest="warning", default="0.9", metavar="SEUIL",
+                   help="avec --ordres : seuil d'alerte, part de la limite utilisée (0,9 par défaut)")
+    from .audit.cli import add_check_options
+
+    add_check_options(c)
     c.set_defaults(func=cmd_check)
 
     t = sub.add_parser("template", help="écrire un modèle de portefeuille vide (xlsx)")
@@ -113,6 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--date", type=parse_date)
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_rules)
+
+    from reports.command import add_report_command  # report (its writers load only when run)
+
+    add_report_command(sub, parse_date)
+
+    from optimizer.commands import add_commands  # optimize, allocate (their models load only when run)
+
+    add_commands(sub, FrenchParser)
+
+    from .audit.cli import add_audit_command  # audit list, show, verify (SQLAlchemy loads only when run)
+
+    add_audit_command(sub, FrenchParser)
+
+    from .web.commands import add_commands as add_web_commands  # serve, user (FastAPI loads only when run)
+
+    add_web_commands(sub, FrenchParser)
     return p
 
 
