@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from . import rulebook
-from .rules import BREACH, NA, OK, UNKNOWN_S, Context, RuleResult, build, euros, worst
+from .rules import BREACH, NA, OK, UNKNOWN_S, Context, RuleResult, build, euros, exact_sum, worst
 
 EXIT_OK, EXIT_BREACH, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -71,6 +71,6 @@ def check(pf, *, date: dt.date | None = None, as_of: dt.date | None = None) -> V
     ctx = Context(pf, version, as_of)
     results = [rule.evaluate(ctx) for rule in build(version)]
     return Verdict(version, as_of, results, total=ctx.total("reserves"), base=ctx.total("reserves_less_excluded"),
-                   gestion_total=int(ctx.value[ctx.gestion].sum()),
-                   excluded_total=int(ctx.value[ctx.reserves & ctx.excluded].sum()),
+                   gestion_total=exact_sum(ctx.value[ctx.gestion]),
+                   excluded_total=exact_sum(ctx.value[ctx.reserves & ctx.excluded]),
                    n_lines=ctx.n, warnings=list(getattr(pf, "warnings", [])))

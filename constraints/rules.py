@@ -58,6 +58,16 @@ def fr_pct(x: float) -> str:
     return f"{x * 100:.2f}".replace(".", ",") + " %"
 
 
+def fr_pct_beside(x: float, lim: float) -> str:
+    """`fr_pct(x)`, with more decimals when two would print a share beyond the limit as the limit itself
+    (a cent over 20 % of a million reads 20,000001 %, not 20,00 %)."""
+    for digits in range(2, 10):
+        text = f"{x * 100:.{digits}f}"
+        if x == lim or text != f"{lim * 100:.{digits}f}":
+            return text.replace(".", ",") + " %"
+    return fr_pct(x)
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -155,11 +165,21 @@ class Context:
         self.excluded = L["excluded"].to_numpy(dtype=bool)
         self.base_masks = {"reserves": self.reserves, "reserves_less_excluded": self.reserves & ~self.excluded}
         self._totals: dict[str, int] = {}
+        self.memo: dict = {}  # answers shared by several rules (read-only arrays)
 
     def total(self, base: str) -> int:
         if base not in self._totals:
             self._totals[base] = exact_sum(self.value[self.base_masks[base]])
         return self._totals[base]
+
+    def known(self, column: str) -> np.ndarray:
+        """Lines where a text column is filled (read-only, computed once)."""
+        key = ("known", column)
+        if key not in self.memo:
+            k = ~pd.isna(self.L[column].to_numpy())
+            k.flags.writeable = False
+            self.memo[key] = k
+        return self.memo[key]
 
     def states(self, group: str) -> frozenset:
         return states_on(group, self.as_of)
@@ -182,12 +202,19 @@ def exact_sum(values: np.ndarray) -> int:
 
 
 def group_sums(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Exact int64 sums of cents per group (float accumulation is exact below 2**53 cents)."""
+    """Exact sums of cents per group: float accumulation while it is exact (below 2**53 cents), int64
+    below 2**62, Python integers beyond (an object array), so that no sum ever wraps around."""
     if n_groups == 0:
         return np.zeros(0, dtype=np.int64)
-    if np.abs(values).sum() < 2**53:
+    bound = float(np.abs(values.astype(np.float64)).sum())  # a float sum cannot wrap around as int64 does
+    if bound < 2**53:
         return np.rint(np.bincount(codes, weights=values, minlength=n_groups)).astype(np.int64)
-    return pd.Series(values).groupby(codes).sum().reindex(range(n_groups), fill_value=0).to_numpy(np.int64)
+    if bound < 2**62:
+        return pd.Series(values).groupby(codes).sum().reindex(range(n_groups), fill_value=0).to_numpy(np.int64)
+    out = [0] * n_groups
+    for g, x in zip(codes.tolist(), values.tolist()):
+        out[g] += int(x)
+    return np.array(out, dtype=object)
 
 
 def over_cap(v: np.ndarray, base: int, lim: Fraction) -> np.ndarray:
@@ -196,7 +223,7 @@ def over_cap(v: np.ndarray, base: int, lim: Fraction) -> np.ndarray:
     if len(v) == 0:
         return np.zeros(0, dtype=bool)
     rhs = num * int(base)
-    if np.abs(v).max() * den < (1 << 62) and abs(rhs) < (1 << 62):
+    if int(np.abs(v).max()) * den < (1 << 62) and abs(rhs) < (1 << 62):  # Python ints: no wrap-around
         return v.astype(np.int64) * den > rhs
     return np.array([int(x) * den > rhs for x in v], dtype=bool)
 
@@ -238,10 +265,17 @@ class Rule:
 # ---- line conditions -------------------------------------------------------
 
 
+def in_categories(cat: np.ndarray, items) -> np.ndarray:
+    """cat ∈ items, by a lookup table over the category codes (one pass, no sort)."""
+    table = np.zeros(max(CATEGORY_CODES.values()) + 1, dtype=bool)
+    table[category_codes(items)] = True
+    return table[cat]
+
+
 def _when_mask(ctx: Context, when) -> np.ndarray:
     if when == "all":
         return np.ones(ctx.n, dtype=bool)
-    return np.isin(ctx.cat, category_codes(when))
+    return in_categories(ctx.cat, when)
 
 
 def _test(ctx: Context, req) -> tuple[np.ndarray, list, dict]:
@@ -251,7 +285,7 @@ def _test(ctx: Context, req) -> tuple[np.ndarray, list, dict]:
     if "any_of" in req:
         parts = [_test(ctx, r) for r in req["any_of"]]
         tri = np.maximum.reduce([p[0] for p in parts])
-        return tri, [c for p in parts for c in p[1]], {}
+        return tri, [c for p in parts for c in p[1]], {"parts": parts}
     col = req["column"]
     L = ctx.L
     if "is" in req:
@@ -273,15 +307,20 @@ def _test(ctx: Context, req) -> tuple[np.ndarray, list, dict]:
         tri = np.where(known, np.where(good, TRUE, FALSE), UNKNOWN).astype(np.int8)
         return tri, [col], {"numeric": (x, lim)}
     if "in" in req:
-        members = ctx.states(req["in"])
-        x = L[col].to_numpy()
-        known = np.array([v is not None for v in x], dtype=bool)
-        inside = pd.Series(x, dtype=object).isin(members).to_numpy(dtype=bool)
-        tri = np.where(known, np.where(inside, TRUE, FALSE), UNKNOWN).astype(np.int8)
+        key = ("in", col, req["in"])
+        tri = ctx.memo.get(key)
+        if tri is None:  # several rules ask the same question of the same column
+            members = ctx.states(req["in"])
+            x = L[col].to_numpy()
+            known = ctx.known(col)
+            inside = pd.Series(x, dtype=object).isin(members).to_numpy(dtype=bool)
+            tri = np.where(known, np.where(inside, TRUE, FALSE), UNKNOWN).astype(np.int8)
+            tri.flags.writeable = False
+            ctx.memo[key] = tri
         return tri, [col], {}
     if "not_in" in req:
         x = L[col].to_numpy()
-        known = np.array([v is not None for v in x], dtype=bool)
+        known = ctx.known(col)
         inside = pd.Series(x, dtype=object).isin([str(v).upper() for v in req["not_in"]]).to_numpy(dtype=bool)
         tri = np.where(known, np.where(inside, FALSE, TRUE), UNKNOWN).astype(np.int8)
         return tri, [col], {}
@@ -302,6 +341,13 @@ class LineConditions(Rule):
             mask |= ctx.gestion
         return mask
 
+    def _covered(self, ctx: Context) -> np.ndarray:
+        """Lines the rule speaks of even where no condition bites: every line of its pockets when the
+        rulebook says `covers: all` (the list of R. 623-3 is about each line), else none."""
+        if self.p.get("covers") == "all":
+            return self._pocket_mask(ctx).copy()
+        return np.zeros(ctx.n, dtype=bool)
+
     def _conditions(self, ctx: Context):
         pocket = self._pocket_mask(ctx)
         for cond in self.p["conditions"]:
@@ -310,7 +356,7 @@ class LineConditions(Rule):
             yield cond, applies, tri, cols, extra
 
     def line_status(self, ctx: Context):
-        applies_any = np.zeros(ctx.n, dtype=bool)
+        applies_any = self._covered(ctx)
         status = np.full(ctx.n, TRUE, dtype=np.int8)
         for _, applies, tri, _, _ in self._conditions(ctx):
             applies_any |= applies
@@ -319,7 +365,7 @@ class LineConditions(Rule):
 
     def evaluate(self, ctx: Context) -> RuleResult:
         conds = list(self._conditions(ctx))
-        applies_any = np.zeros(ctx.n, dtype=bool)
+        applies_any = self._covered(ctx)
         status = np.full(ctx.n, TRUE, dtype=np.int8)
         for _, applies, tri, _, _ in conds:
             applies_any |= applies
@@ -340,6 +386,8 @@ class LineConditions(Rule):
                         x, lim = extra["numeric"]
                         value, limit = float(x[i]), lim
                 elif tri[i] == UNKNOWN:
+                    if "parts" in extra:  # either-or: only the alternatives still open are to fill
+                        cols = [c for p in extra["parts"] if p[0][i] == UNKNOWN for c in p[1]]
                     unknown_cols += [c for c in cols if c not in unknown_cols]
             value_cents = int(ctx.value[i])
             if status[i] == FALSE:
@@ -369,7 +417,7 @@ class Share(Rule):
         for clause in self.p["numerator"]:
             m = np.ones(ctx.n, dtype=bool)
             if "categories" in clause:
-                m &= np.isin(ctx.cat, category_codes(clause["categories"]))
+                m &= in_categories(ctx.cat, clause["categories"])
             if "currency" in clause:
                 m &= L["currency"].to_numpy() == clause["currency"]
             if "flag" in clause:
@@ -398,8 +446,8 @@ class Share(Rule):
             if ok:
                 return RuleResult(self.spec, OK, [], share, float(lim), headroom, v)
             amount = v - allowed
-            msg = (f"{fr_pct(share)} de la base ({fr_euros(v)}) pour un plafond de {fr_pct(float(lim))} : "
-                   f"céder {fr_euros(amount)} et les replacer hors de ce poste")
+            msg = (f"{fr_pct_beside(share, float(lim))} de la base ({fr_euros(v)}) pour un plafond de "
+                   f"{fr_pct(float(lim))} : céder {fr_euros(amount)} et les replacer hors de ce poste")
             rows = ctx.rows[num].tolist()
             f = self.finding(BREACH, self.spec.title, rows, msg, value=share, limit=float(lim), amount=amount,
                              action="sell", euros=v)
@@ -409,7 +457,7 @@ class Share(Rule):
         if v >= need:
             return RuleResult(self.spec, OK, [], share, float(lim), headroom, v)
         amount = need - v
-        msg = (f"{fr_pct(share)} de la base ({fr_euros(v)}) pour un plancher de {fr_pct(float(lim))} : "
+        msg = (f"{fr_pct_beside(share, float(lim))} de la base ({fr_euros(v)}) pour un plancher de {fr_pct(float(lim))} : "
                f"acheter {fr_euros(amount)} d'actifs éligibles en cédant d'autres actifs")
         rows = ctx.rows[num].tolist()
         f = self.finding(BREACH, self.spec.title, rows, msg, value=share, limit=float(lim), amount=amount,
@@ -452,15 +500,17 @@ class _GroupCap(Rule):
         allowed = cap_cents(b, lim)
         findings = []
         rows_all = ctx.rows[idx]
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
-        for g in np.flatnonzero(over_worst):
+        flagged = np.flatnonzero(over_worst)
+        if len(flagged):
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+        for g in flagged:
             members = order[bounds[g]:bounds[g + 1]]
             if over_best[g]:
                 m = members[sure[members]]
                 share = int(best[g]) / b
                 amount = int(best[g]) - allowed
-                msg = (f"{fr_pct(share)} de la base ({fr_euros(int(best[g]))}) pour un plafond de "
+                msg = (f"{fr_pct_beside(share, float(lim))} de la base ({fr_euros(int(best[g]))}) pour un plafond de "
                        f"{fr_pct(float(lim))} : céder {fr_euros(amount)}")
                 findings.append(self.finding(BREACH, subjects[g], sorted(rows_all[m].tolist()), msg, value=share,
                                              limit=float(lim), amount=amount, action="sell", euros=int(best[g])))
@@ -505,15 +555,21 @@ class IssuerCap(_GroupCap):
     kind = "issuer_cap"
 
     def _scope(self, ctx: Context):
+        key = ("issuer_scope", self.id)
+        if key in ctx.memo:
+            return ctx.memo[key]
         L = ctx.L
-        in_scope = ctx.base_masks[self.p["base"]] & np.isin(ctx.cat, category_codes(self.p["categories"]))
-        funds = np.isin(ctx.cat, category_codes(self.p["fund_categories"]))
+        in_scope = ctx.base_masks[self.p["base"]] & in_categories(ctx.cat, self.p["categories"])
+        funds = in_categories(ctx.cat, self.p["fund_categories"])
         form = L["legal_form"].to_numpy()
         no_person = pd.Series(form, dtype=object).isin(self.p["no_legal_personality"]).to_numpy(dtype=bool)
-        has_form = np.array([f is not None for f in form], dtype=bool)
+        has_form = ctx.known("legal_form")
         counted = np.full(ctx.n, TRUE, dtype=np.int8)
         counted[funds & has_form & no_person] = FALSE
         counted[funds & ~has_form] = UNKNOWN
+        in_scope.flags.writeable = False
+        counted.flags.writeable = False
+        ctx.memo[key] = (in_scope, counted)
         return in_scope, counted
 
     def groups(self, ctx: Context):
@@ -573,7 +629,7 @@ class BuildingCap(_GroupCap):
 
     def groups(self, ctx: Context):
         L = ctx.L
-        idx = np.flatnonzero(ctx.base_masks[self.p["base"]] & np.isin(ctx.cat, category_codes(self.p["categories"])))
+        idx = np.flatnonzero(ctx.base_masks[self.p["base"]] & in_categories(ctx.cat, self.p["categories"]))
         pcode = L["property_code"].to_numpy()[idx]
         icode = L["issuer_code"].to_numpy()[idx]
         big = max(int(L["property_code"].max()), 0) + 1 if len(L) else 1
@@ -599,7 +655,7 @@ class HoldingCap(Rule):
     kind = "holding_cap"
 
     def _scope(self, ctx: Context):
-        return ctx.reserves & np.isin(ctx.cat, category_codes(self.p["categories"]))
+        return ctx.reserves & in_categories(ctx.cat, self.p["categories"])
 
     def _frame(self, ctx: Context):
         L = ctx.L
@@ -639,15 +695,18 @@ class HoldingCap(Rule):
         lim_f = float(lim)
         near = np.abs(ratio - lim_f) <= 1e-9
         over = ratio > lim_f
-        subjects = _first_text(L["issuer"].to_numpy()[sub_idx], codes, n_groups) if n_groups else []
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
-        for g in np.flatnonzero(near):  # exact decision at the boundary
+        if near.any() or (gmissing | (I <= 0) | over).any():  # members of a group are only needed for findings
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+        for g in np.flatnonzero(near & ~gmissing):  # exact decision at the boundary (groups with every quantity)
             members = sub_idx[order[bounds[g]:bounds[g + 1]]]
             over[g] = self._exact_over(L, members, lim)
         col_q, col_qi = ctx.colname("quantity"), ctx.colname("quantity_issued")
-        worst_ratio = 0.0
-        for g in range(n_groups):
+        concluded = ~gmissing & (I > 0)
+        worst_ratio = max(0.0, float(ratio[concluded].max())) if concluded.any() else 0.0
+        flagged = np.flatnonzero(gmissing | (I <= 0) | over)  # only these groups make findings
+        subjects = _first_text(L["issuer"].to_numpy()[sub_idx], codes, n_groups) if len(flagged) else []
+        for g in flagged:
             members = sub_idx[order[bounds[g]:bounds[g + 1]]]
             rows = sorted(ctx.rows[members].tolist())
             if gmissing[g]:
@@ -661,13 +720,13 @@ class HoldingCap(Rule):
                 findings.append(self.finding(UNKNOWN_S, subjects[g], rows,
                                              f"quantité émise nulle : renseigner « {col_qi} »", columns=[col_qi]))
                 continue
-            worst_ratio = max(worst_ratio, float(ratio[g]))
             if over[g]:
                 excess_q = Q[g] - lim_f * I[g]
                 gv = exact_sum(ctx.value[members])
                 amount = int(np.ceil(gv * excess_q / Q[g])) if Q[g] > 0 else gv
-                msg = (f"{fr_pct(float(ratio[g]))} des titres émis détenus pour un plafond de {fr_pct(lim_f)} : "
-                       f"céder {excess_q:,.0f} titres (nominal), soit environ {fr_euros(amount)}").replace(",", "\u202f")
+                titles = f"{excess_q:,.0f}".replace(",", "\u202f")  # only the count: fr_pct/fr_euros use commas
+                msg = (f"{fr_pct_beside(float(ratio[g]), lim_f)} des titres émis détenus pour un plafond de {fr_pct(lim_f)} : "
+                       f"céder {titles} titres (nominal), soit environ {fr_euros(amount)}")
                 findings.append(self.finding(BREACH, subjects[g], rows, msg, value=float(ratio[g]), limit=lim_f,
                                              amount=amount, action="sell", euros=gv))
         findings.sort(key=lambda f: (f.status != BREACH, -(f.value or 0)))

@@ -97,6 +97,49 @@ def parse_money(v: object) -> int:
     return int((d * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
 
 
+def _float_uniques(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the plain floats among distinct cell values, and those floats."""
+    idx = np.flatnonzero(np.fromiter((type(u) is float for u in uniques), dtype=bool, count=len(uniques)))
+    return idx, np.array(uniques[idx].tolist(), dtype=float)
+
+
+def _money_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_money` for the float cells whose decimal form has at most two decimals, in one pass.
+
+    For |v| ≤ 10^13 euros, rint(100·v)/100 == v holds exactly when repr(v) has at
+    most two decimals, and then the cents are rint(100·v): the same integer the
+    Decimal path gives. Other cells (text, more decimals, huge) are left to it.
+    """
+    done = np.zeros(len(uniques), dtype=bool)
+    out = np.empty(len(uniques), dtype=object)
+    idx, v = _float_uniques(uniques)
+    if len(idx):
+        with np.errstate(invalid="ignore", over="ignore"):
+            c = np.rint(v * 100)
+            ok = np.isfinite(v) & (np.abs(v) <= 1e13) & (c / 100 == v)
+        sel = idx[ok]
+        out[sel] = c[ok].astype(np.int64).tolist()
+        done[sel] = True
+    return done, out
+
+
+def _nonneg_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_nonneg` for plain finite floats in [0, 10^18]: float(Decimal(repr(v))) is v itself."""
+    done = np.zeros(len(uniques), dtype=bool)
+    out = np.empty(len(uniques), dtype=object)
+    idx, v = _float_uniques(uniques)
+    if len(idx):
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(v) & (v >= 0) & (v <= 1e18)
+        sel = idx[ok]
+        out[sel] = v[ok].tolist()
+        done[sel] = True
+    return done, out
+
+
+parse_money.vector = _money_vector
+
+
 def parse_nonneg(v: object) -> float:
     d = to_decimal(v)
     if d < 0:
@@ -106,6 +149,9 @@ def parse_nonneg(v: object) -> float:
     return float(d)
 
 
+parse_nonneg.vector = _nonneg_vector
+
+
 def parse_exact_nonneg(v: object) -> Decimal:
     d = to_decimal(v)
     if d < 0:
@@ -113,6 +159,23 @@ def parse_exact_nonneg(v: object) -> Decimal:
     if d > Decimal("1e18"):
         raise BadCell("nombre invraisemblable")
     return d
+
+
+def _exact_nonneg_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_exact_nonneg` for plain finite floats in [0, 10^18]: Decimal(repr(v)), the bounds checked at once."""
+    done = np.zeros(len(uniques), dtype=bool)
+    out = np.empty(len(uniques), dtype=object)
+    idx, v = _float_uniques(uniques)
+    if len(idx):
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(v) & (v >= 0) & (v <= 1e18)
+        sel = idx[ok]
+        out[sel] = [Decimal(repr(x)) for x in v[ok].tolist()]
+        done[sel] = True
+    return done, out
+
+
+parse_exact_nonneg.vector = _exact_nonneg_vector
 
 
 def parse_ratio(v: object) -> float:
@@ -171,11 +234,78 @@ def parse_currency(v: object) -> str:
     return s
 
 
+_ISIN_SHAPE = re.compile(r"[A-Z]{2}[0-9A-Z]{9}[0-9]")
+_ISIN_TO_DIGITS = str.maketrans({c: str(i) for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")})
+_LUHN_DOUBLE = str.maketrans({str(d): str(sum(divmod(2 * d, 10))) for d in range(10)})  # digit → digit sum of 2·digit
+_ISIN_COUNTRIES = None
+_ISIN_CLEAN = re.compile(r"[\s\-]")
+
+
+def _isin_fast_ok(s: str) -> bool:
+    """The well-formed case of `stdnum.isin.validate`, without its per-character generators.
+
+    True only when stdnum would accept `s` too (same alphabet, length, country
+    list and check digit); anything else goes to stdnum for the exact reason.
+    """
+    global _ISIN_COUNTRIES
+    if _ISIN_COUNTRIES is None:
+        from stdnum import isin
+
+        _ISIN_COUNTRIES = getattr(isin, "_country_codes", frozenset())
+    if not _ISIN_SHAPE.fullmatch(s) or s[:2] not in _ISIN_COUNTRIES:
+        return False
+    digits = s[:-1].translate(_ISIN_TO_DIGITS)[::-1]
+    total = sum(map(int, digits[0::2].translate(_LUHN_DOUBLE))) + sum(map(int, digits[1::2]))
+    return (10 - total) % 10 == int(s[-1])
+
+
+def _isin_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_isin` for clean 12-character codes, all at once: shape, country and Luhn check digit in numpy.
+
+    Only codes that stdnum accepts as written are marked done; every other cell
+    goes through `parse_isin` for its exact reason.
+    """
+    done = np.zeros(len(uniques), dtype=bool)
+    out = np.empty(len(uniques), dtype=object)
+    _isin_fast_ok("")  # loads the country list
+    idx = np.flatnonzero(np.fromiter((type(u) is str and len(u) == 12 and u.isascii() for u in uniques),
+                                     dtype=bool, count=len(uniques)))
+    if not len(idx) or not _ISIN_COUNTRIES:
+        return done, out
+    joined = "".join(uniques[idx].tolist())
+    m = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, 12).astype(np.int64)
+    is_digit = (m >= 48) & (m <= 57)
+    is_upper = (m >= 65) & (m <= 90)
+    shape = is_upper[:, :2].all(1) & (is_digit | is_upper)[:, 2:11].all(1) & is_digit[:, 11]
+    table = np.zeros(26 * 26, dtype=bool)
+    for cc in _ISIN_COUNTRIES:
+        if len(cc) == 2 and cc.isascii() and cc.isalpha() and cc.isupper():
+            table[(ord(cc[0]) - 65) * 26 + ord(cc[1]) - 65] = True
+    country = table[np.clip((m[:, 0] - 65) * 26 + m[:, 1] - 65, 0, 26 * 26 - 1)]
+    # Luhn over the digits of the body, letters read as two digits (A = 10 … Z = 35), from the right
+    body = m[:, :11][:, ::-1]
+    val = np.where(is_digit[:, :11][:, ::-1], body - 48, body - 55)
+    width = np.where(val >= 10, 2, 1)
+    pos = np.cumsum(width, axis=1) - width  # position of each character's last digit, from the right
+    double = np.array([sum(divmod(2 * d, 10)) for d in range(10)])
+    units, tens = val % 10, val // 10
+    contrib = np.where(pos % 2 == 0, double[units], units)
+    contrib += np.where(width == 2, np.where((pos + 1) % 2 == 0, double[tens], tens), 0)
+    check = (10 - contrib.sum(1) % 10) % 10
+    ok = shape & country & (check == m[:, 11] - 48)
+    sel = idx[ok]
+    out[sel] = uniques[sel]
+    done[sel] = True
+    return done, out
+
+
 def parse_isin(v: object) -> str:
     from stdnum import isin
     from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
-    s = re.sub(r"[\s\-]", "", str(v)).upper()
+    s = _ISIN_CLEAN.sub("", str(v)).upper()
+    if _isin_fast_ok(s):
+        return s
     try:
         return isin.validate(s)
     except InvalidChecksum:
@@ -186,6 +316,9 @@ def parse_isin(v: object) -> str:
         raise BadCell("ISIN invalide : code pays inconnu") from None
     except InvalidFormat:
         raise BadCell("ISIN invalide : format attendu 2 lettres, 9 caractères, 1 chiffre de contrôle") from None
+
+
+parse_isin.vector = _isin_vector
 
 
 _COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
@@ -258,6 +391,20 @@ def parse_text(v: object) -> str:
     return re.sub(r"\s+", " ", str(v)).strip()
 
 
+def _text_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_text` for plain strings: whitespace runs made one space, ends stripped (str.split's whitespace is re's \\s)."""
+    # blank text is left to parse_column, which marks it blank
+    done = np.fromiter((type(u) is str and not u.isspace() and u != "" for u in uniques), dtype=bool,
+                       count=len(uniques))
+    out = np.empty(len(uniques), dtype=object)
+    sel = np.flatnonzero(done)
+    out[sel] = [" ".join(u.split()) for u in uniques[sel].tolist()]
+    return done, out
+
+
+parse_text.vector = _text_vector
+
+
 def parse_legal_form(v: object) -> str:
     return re.sub(r"[\s.]+", "", fold(parse_text(v))).upper()
 
@@ -275,7 +422,7 @@ def parse_column(values: list, parser, on_error) -> tuple[np.ndarray, np.ndarray
     """
     n = len(values)
     arr = np.empty(n, dtype=object)
-    if any(type(v) is bool for v in values):
+    if bool in set(map(type, values)):
         # True == 1 in Python: keep check-box cells apart from numbers, as Excel shows them
         arr[:] = [("VRAI" if v else "FAUX") if type(v) is bool else v for v in values]
     else:
@@ -284,8 +431,15 @@ def parse_column(values: list, parser, on_error) -> tuple[np.ndarray, np.ndarray
     parsed_u = np.empty(len(uniques), dtype=object)
     blank_u = np.zeros(len(uniques), dtype=bool)
     bad = []
-    for k, raw in enumerate(uniques):
-        if is_blank(raw):
+    todo = range(len(uniques))
+    vector = getattr(parser, "vector", None)  # a one-pass version for the common cells, if the parser has one
+    if vector is not None and len(uniques):
+        done, fast = vector(uniques)
+        parsed_u[done] = fast[done]
+        todo = np.flatnonzero(~done).tolist()
+    for k in todo:
+        raw = uniques[k]
+        if isinstance(raw, str) and not raw.strip():  # factorize leaves None and NaN out: only blank text
             blank_u[k] = True
             continue
         try:

@@ -38,7 +38,7 @@ BOOL_FIELDS = ("realisable_euro", "fund_euro_1_4", "fund_1_3", "recognised_marke
                "forest_assets", "hedge")
 NUMBER_FIELDS = ("issue_size", "valuers", "quote_interval_days", "term_days", "notice_days",
                  "mortgage_rank", "quantity", "quantity_issued")
-_TOTAL_ROW = re.compile(r"^(sous[\s-]?)?totaux?\b", re.I)
+_TOTAL_ROW = re.compile(r"^(sous[\s-]?)?tota(l|ux)\b", re.I)
 
 
 @dataclass
@@ -84,7 +84,27 @@ def load(path: str | os.PathLike, *, sheet_name: str | None = None) -> Portfolio
 def _cells(raw: RawTable, idx: int | None) -> list:
     if idx is None:
         return [None] * len(raw.rows)
-    return [row[idx] if idx < len(row) else None for row in raw.rows]
+    # The table is transposed once, column by column, and kept on this RawTable.
+    cols = raw.__dict__.get("_columns")
+    if cols is None:
+        rows = raw.rows
+        width = max(map(len, rows), default=0)
+        if len(set(map(len, rows))) > 1:  # ragged rows (CSV): pad with empty cells
+            rows = [list(r) + [None] * (width - len(r)) for r in rows]
+        cols = list(zip(*rows)) if rows else []
+        raw.__dict__["_columns"] = cols
+    if idx >= len(cols):
+        return [None] * len(raw.rows)
+    return list(cols[idx])
+
+
+def _text_of(cells: list) -> np.ndarray:
+    """Cells as written (parse_text), "" when blank: once per distinct cell."""
+    arr = np.empty(len(cells), dtype=object)
+    arr[:] = cells
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    texts = np.array([P.parse_text(c) if not P.is_blank(c) else "" for c in uniques] + [""], dtype=object)
+    return texts[codes]
 
 
 def from_raw(raw: RawTable) -> Portfolio:
@@ -179,7 +199,7 @@ def from_raw(raw: RawTable) -> Portfolio:
         if f in raw.fields:
             # A column written with "x" for yes means "no" where empty (SPEC §1: x/empty).
             cells = _cells(raw, raw.fields[f])
-            if any(isinstance(c, str) and c.strip().lower() == "x" for c in cells):
+            if any(isinstance(c, str) and c.strip().lower() == "x" for c in set(cells)):
                 tri[blank] = P.FALSE
         flags[f] = tri
 
@@ -200,9 +220,10 @@ def from_raw(raw: RawTable) -> Portfolio:
     ltv[given] = np.asarray(ltv_o[given].tolist(), dtype=float)
     rank = numbers["mortgage_rank"]
     bad_rank = ~np.isnan(rank) & ((rank < 1) | (rank != np.floor(rank)))
+    rank_cells = _cells(raw, raw.fields.get("mortgage_rank"))
     for i in np.flatnonzero(bad_rank)[:20]:
         problems.add("rang d'hypothèque : entier 1, 2, 3… attendu", sheet=sheet, row=int(rownums[i]),
-                     column=raw.where("mortgage_rank"), value=rank[i])
+                     column=raw.where("mortgage_rank"), value=rank_cells[i])  # the cell as the user wrote it
 
     problems.raise_if_any()
 
@@ -211,8 +232,10 @@ def from_raw(raw: RawTable) -> Portfolio:
     euro = eur | (flags["realisable_euro"] == P.TRUE)
 
     def codes_of(texts):
-        keys = np.array([P.key_of(t) if isinstance(t, str) and t else None for t in texts], dtype=object)
-        codes, _ = pd.factorize(keys, use_na_sentinel=True)
+        # the grouping key once per distinct spelling, then codes in order of first appearance
+        spell, spellings = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=True)
+        ukeys = np.array([P.key_of(t) if isinstance(t, str) and t else None for t in spellings] + [None], dtype=object)
+        codes, _ = pd.factorize(ukeys[spell], use_na_sentinel=True)  # spell == -1 picks the trailing None
         return codes.astype(np.int64)
 
     issuer_code = codes_of(issuer)
@@ -225,8 +248,7 @@ def from_raw(raw: RawTable) -> Portfolio:
         "row": rownums,
         "label": label,
         "category": cat,
-        "category_text": np.array([P.parse_text(c) if not P.is_blank(c) else "" for c in _cells(raw, raw.fields["category"])],
-                                  dtype=object),
+        "category_text": _text_of(_cells(raw, raw.fields["category"])),
         "market_value": mv,
         "accrued_interest": accrued,
         "value": value,

@@ -60,7 +60,9 @@ def sniff_format(path: str, head: bytes) -> str:
     return "text"
 
 
-def read_table(path: str | os.PathLike, *, sheet_name: str | None = None) -> RawTable:
+def read_table(path: str | os.PathLike, *, sheet_name: str | None = None, columns=None) -> RawTable:
+    """`columns`: the table's columns (`reserves.columns.Column`), the portfolio's by default; an orders
+    file passes its own (the signed `montant` in place of `valeur`)."""
     path = os.fspath(path)
     name = os.path.basename(path)
     if not os.path.exists(path):
@@ -82,10 +84,10 @@ def read_table(path: str | os.PathLike, *, sheet_name: str | None = None) -> Raw
         _refuse_ole(path, name)
     if kind == "zip":
         fmt = _check_zip(path, name)
-        return _read_workbook(path, name, fmt, sheet_name)
+        return _read_workbook(path, name, fmt, sheet_name, columns)
     if ext in (".xlsx", ".xlsm", ".ods", ".xls"):
         raise InputError.one(f"« {name} » n'est pas un classeur {ext[1:]} valide (contenu illisible)")
-    return _read_csv(path, name)
+    return _read_csv(path, name, columns)
 
 
 def _refuse_ole(path: str, name: str) -> None:
@@ -136,7 +138,7 @@ def _check_zip(path: str, name: str) -> str:
     raise InputError.one(f"« {name} » est une archive zip mais pas un classeur .xlsx ou .ods")
 
 
-def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None) -> RawTable:
+def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, columns=None) -> RawTable:
     import python_calamine as pc
 
     try:
@@ -162,7 +164,7 @@ def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None) -> Ra
         raise InputError.one(f"le classeur « {name} » est protégé par un mot de passe : enregistrez-le sans mot de passe") from None
     except Exception as exc:  # calamine raises several error types for corrupt files
         raise InputError.one(f"« {name} » n'est pas un classeur lisible ({type(exc).__name__})") from None
-    return _locate(data, name, chosen, fmt)
+    return _locate(data, name, chosen, fmt, columns)
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -181,7 +183,7 @@ def _decode(raw: bytes, name: str) -> str:
         return raw.decode("latin-1")
 
 
-def _read_csv(path: str, name: str) -> RawTable:
+def _read_csv(path: str, name: str, columns=None) -> RawTable:
     with open(path, "rb") as fh:
         raw = fh.read()
     text = _decode(raw, name)
@@ -198,15 +200,26 @@ def _read_csv(path: str, name: str) -> RawTable:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     except csv.Error as exc:
         raise InputError.one(f"« {name} » : fichier CSV illisible ({exc})") from None
-    return _locate(rows, name, "CSV", "csv")
+    return _locate(rows, name, "CSV", "csv", columns)
 
 
 def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _locate(data: list[list], name: str, sheet: str, fmt: str) -> RawTable:
-    """Find the header row (the first one holding every required column) and cut the table."""
+def _locate(data: list[list], name: str, sheet: str, fmt: str, columns=None) -> RawTable:
+    """Find the header row (the first one holding every required column) and cut the table.
+
+    `columns` (default: the portfolio's) gives the headers to recognise and the required ones.
+    """
+    header_keys, required, by_field = HEADER_KEYS, REQUIRED, BY_FIELD
+    if columns is not None:
+        header_keys = {}
+        for c in columns:
+            header_keys[normalize_header(c.header)] = c.field
+            header_keys[normalize_header(c.alias)] = c.field
+        required = tuple(c for c in columns if c.required)
+        by_field = {c.field: c for c in columns}
     if not any(any(not _is_blank(c) for c in row) for row in data):
         raise InputError.one("la feuille est vide", sheet=sheet)
     best: tuple[int, int, dict] | None = None
@@ -214,19 +227,19 @@ def _locate(data: list[list], name: str, sheet: str, fmt: str) -> RawTable:
         found: dict[str, list[int]] = {}
         for c, cell in enumerate(row):
             if isinstance(cell, str) and cell.strip():
-                key = HEADER_KEYS.get(normalize_header(cell))
+                key = header_keys.get(normalize_header(cell))
                 if key:
                     found.setdefault(key, []).append(c)
-        score = sum(1 for col in REQUIRED if col.field in found)
+        score = sum(1 for col in required if col.field in found)
         if best is None or score > best[0]:
             best = (score, r, found)
-        if score == len(REQUIRED):
+        if score == len(required):
             break
     assert best is not None
     score, r, found = best
     header = data[r]
-    if score < len(REQUIRED):
-        missing = [f"« {c.header} » (ou « {c.alias} »)" for c in REQUIRED if c.field not in found]
+    if score < len(required):
+        missing = [f"« {c.header} » (ou « {c.alias} »)" for c in required if c.field not in found]
         if score == 0:
             raise InputError.one(
                 "aucune ligne d'en-tête trouvée dans les 50 premières lignes : colonnes obligatoires "
@@ -238,7 +251,7 @@ def _locate(data: list[list], name: str, sheet: str, fmt: str) -> RawTable:
     for key, cols in found.items():
         if len(cols) > 1:
             letters = " et ".join(f"{column_letter(c)} (« {header[c]} »)" for c in cols)
-            problems.append(f"la colonne « {BY_FIELD[key].header} » apparaît deux fois : {letters}")
+            problems.append(f"la colonne « {by_field[key].header} » apparaît deux fois : {letters}")
     if problems:
         from .errors import Problem
         raise InputError([Problem(p, sheet=sheet, row=r + 1) for p in problems])
