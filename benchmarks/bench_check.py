@@ -1,0 +1,240 @@
+"""How fast the check is, as ratios against a reference measured in the same run.
+
+    python benchmarks/bench_check.py [--quick]
+
+1. `constraints.checker.check(pf)` on portfolios of 10 000 and 1 000 000
+   lines built in memory (a realistic mix of categories, one issuer for about
+   five lines, every column filled), against a plain numpy pass over the same
+   values: `np.bincount` of the values by category and by issuer, and the
+   totals. Goal: at most 3×.
+2. Reading a 50 000-line .xlsx: `reserves.portfolio.load` against a raw
+   python-calamine read of the same sheet (goal: at most 1.5×) and against an
+   openpyxl read-only pass over its values.
+3. Cold start: `reserves check samples/portefeuille_conforme.xlsx --json` as a
+   new process against a bare Python process that imports pandas and reads
+   the same file with python-calamine (goal: at most 1.5×), median of runs.
+
+Times are the best of several repetitions (the median for the cold starts);
+only the ratios mean something from one machine to another. This is not a
+test: it never fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from constraints.checker import check  # noqa: E402
+from reserves.portfolio import from_frame, load  # noqa: E402
+
+SAMPLE = ROOT / "samples" / "portefeuille_conforme.xlsx"
+
+# Share of lines per category in a caisse's books (many small bond and share lines,
+# few buildings and loans); "IFT" is the hedging forwards.
+MIX = {1: .16, 2: .22, 3: .05, 4: .03, 5: .08, 6: .02, 7: .24, 8: .06, 9: .01, 10: .02, 11: .01, 12: .02,
+       13: .07, "IFT": .01}
+
+
+def synthetic_frame(n: int, seed: int = 7) -> pd.DataFrame:
+    """A portfolio of `n` lines with French headers, every column filled, every line condition met."""
+    rng = np.random.default_rng(seed)
+    cats = np.array(list(MIX), dtype=object)
+    p = np.array(list(MIX.values()))
+    cat = rng.choice(len(cats), size=n, p=p / p.sum())
+    cat_text = cats[cat]
+    code = np.array([14 if c == "IFT" else int(c) for c in cats])[cat]
+    n_issuers = max(n // 5, 1)
+    issuer = rng.integers(0, n_issuers, size=n)
+    issuers = np.array([f"Émetteur {i:07d} SA" for i in range(n_issuers)], dtype=object)
+    cents = rng.integers(10_000_00, 5_000_000_00, size=n)
+    cents[code == 14] = rng.integers(-200_000_00, 200_000_00, size=int((code == 14).sum()))
+    value = cents / 100
+    accrued = np.where(code <= 4, rng.integers(0, 50_000_00, size=n) / 100, 0.0)
+    gestion = rng.random(n) < 0.04
+    gestion &= np.isin(code, [1, 2, 3, 13])
+    currency = np.where(rng.random(n) < 0.03, "USD", "EUR").astype(object)
+    quantity = rng.integers(1_000, 1_000_000, size=n)
+    # every "non" flag column is read as "no"; every "oui" one as "yes"
+    yes = np.full(n, "oui", dtype=object)
+    no = np.full(n, "non", dtype=object)
+    forms = np.array(["SA", "SICAV", "FCP", "SCI", "SE"], dtype=object)
+    form = forms[rng.integers(0, len(forms), size=n)]
+    form[code == 10] = "SCI"
+    isin = np.array([f"FR{i:09d}" for i in range(n)], dtype=object)
+    from stdnum import isin as isin_mod
+
+    isin = np.array([s + isin_mod.calc_check_digit(s) for s in isin], dtype=object)
+    property_ = np.array([f"IMM-{i % max(n // 50, 1):06d}" for i in range(n)], dtype=object)
+    return pd.DataFrame({
+        "libelle": [f"Ligne {i}" for i in range(n)],
+        "categorie": cat_text,
+        "valeur": value,
+        "devise": currency,
+        "isin": isin,
+        "emetteur": issuers[issuer],
+        "coupon_couru": accrued,
+        "poche": np.where(gestion, "gestion", "reserves").astype(object),
+        "realisable_euro": yes,
+        "fonds_euro_1_4": yes,
+        "fonds_1_3": yes,
+        "forme_juridique": form,
+        "quantite": quantity,
+        "quantite_emise": quantity * 200,
+        "immeuble": property_,
+        "pays": np.full(n, "FR", dtype=object),
+        "marche_reconnu": yes,
+        "conservation": yes,
+        "opcvm_conforme": yes,
+        "montant_emission": np.full(n, 500_000_000.0),
+        "nb_valorisateurs": np.full(n, 2),
+        "cotation_jours": np.full(n, 1),
+        "clause_liquidite": yes,
+        "garantie_prix_emission": yes,
+        "duree_jours": rng.integers(1, 365, size=n),
+        "preavis_jours": rng.integers(0, 90, size=n),
+        "etablissement_agree_eee": yes,
+        "rang_hypotheque": np.full(n, 1),
+        "ltv": np.full(n, 0.6),
+        "marchand_de_biens": no,
+        "biens_forestiers": no,
+        "couverture": yes,
+    })
+
+
+def reference(pf) -> tuple:
+    """The floor: one numpy pass over the same values (sums by category, by issuer, and totals)."""
+    L = pf.lines
+    value = L["value"].to_numpy()
+    cat = L["category"].to_numpy()
+    issuer = L["issuer_code"].to_numpy()
+    gestion = L["gestion"].to_numpy()
+    excluded = L["excluded"].to_numpy()
+    reserves = value * ~gestion
+    by_cat = np.bincount(cat, weights=reserves, minlength=16)
+    by_issuer = np.bincount(issuer[issuer >= 0], weights=reserves[issuer >= 0])
+    return by_cat, by_issuer.max(initial=0), reserves.sum(), (reserves * ~excluded).sum()
+
+
+def best_of(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def median_of(cmd: list[str], repeat: int) -> float:
+    times = []
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env, cwd=ROOT)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def write_xlsx(df: pd.DataFrame, path: Path) -> None:
+    """A large workbook written the fast way (openpyxl write-only), with a title row above the header."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Portefeuille")
+    ws.append(["Portefeuille de démonstration"])
+    ws.append(list(df.columns))
+    for row in df.itertuples(index=False):
+        ws.append([v.item() if isinstance(v, np.generic) else v for v in row])
+    wb.save(path)
+
+
+ROWS: list[tuple] = []
+
+
+def report(what: str, seconds: float, ref_name: str, ref_seconds: float, goal: float | None) -> None:
+    ratio = seconds / ref_seconds if ref_seconds > 0 else float("inf")
+    verdict = "" if goal is None else ("atteint" if ratio <= goal else "MANQUÉ")
+    ROWS.append((what, seconds, ref_name, ref_seconds, ratio, goal, verdict))
+    goal_txt = f"≤ {goal:g}×" if goal else "—"
+    print(f"{what:<42} {seconds:>9.4f} s   {ref_name:<30} {ref_seconds:>9.4f} s   {ratio:>7.2f}×   {goal_txt:<7} {verdict}",
+          flush=True)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Mesure de la vitesse du contrôle (ratios à une référence).")
+    ap.add_argument("--quick", action="store_true", help="tailles réduites (contrôle rapide du script)")
+    args = ap.parse_args(argv)
+    sizes = [10_000, 100_000] if args.quick else [10_000, 1_000_000]
+    xlsx_lines = 5_000 if args.quick else 50_000
+    repeat = 3 if args.quick else 5
+
+    print(f"{'mesure':<42} {'secondes':>11}   {'référence':<30} {'secondes':>11}   {'ratio':>8}   objectif")
+
+    # 1. the checker against a numpy pass
+    check(from_frame(synthetic_frame(200)))  # warm-up: imports, rulebook
+    for n in sizes:
+        pf = from_frame(synthetic_frame(n))
+        verdict = check(pf)
+        t_check = best_of(lambda: check(pf), repeat if n <= 100_000 else 3)
+        t_ref = best_of(lambda: reference(pf), repeat)
+        report(f"check() {n:>9,} lignes ({verdict.status})".replace(",", " "), t_check, "numpy bincount", t_ref, 3)
+
+    # 2. reading a large workbook
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "grand.xlsx"
+        write_xlsx(synthetic_frame(xlsx_lines, seed=11), path)
+        from openpyxl import load_workbook
+        from python_calamine import CalamineWorkbook
+
+        def raw_calamine():
+            return CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Portefeuille").to_python()
+
+        def raw_openpyxl():
+            wb = load_workbook(path, read_only=True, data_only=True)
+            for _ in wb["Portefeuille"].iter_rows(values_only=True):
+                pass
+            wb.close()
+
+        pf = load(path)
+        assert len(pf) == xlsx_lines
+        t_load = best_of(lambda: load(path), repeat)
+        t_cal = best_of(raw_calamine, repeat)
+        report(f"load() xlsx {xlsx_lines:,} lignes".replace(",", " "), t_load, "python-calamine brut", t_cal, 1.5)
+        t_opx = best_of(raw_openpyxl, 1 if not args.quick else 2)
+        report(f"load() xlsx {xlsx_lines:,} lignes".replace(",", " "), t_load, "openpyxl lecture seule", t_opx, None)
+
+    # 3. cold start of the command
+    runs = 5 if args.quick else 9
+    script = Path(sys.executable).parent / "reserves"
+    exe = [str(script)] if script.exists() else [sys.executable, "-m", "reserves.cli"]
+    bare = [sys.executable, "-c",
+            "import pandas, python_calamine as pc, sys; "
+            "pc.CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_name('Portefeuille').to_python()", str(SAMPLE)]
+    median_of(bare, 1)  # warm the file system cache
+    cli, ref = [], []
+    for _ in range(runs):  # alternated, so that both see the same load on a shared machine
+        cli.append(median_of(exe + ["check", str(SAMPLE), "--json"], 1))
+        ref.append(median_of(bare, 1))
+    t_cli, t_bare = statistics.median(cli), statistics.median(ref)
+    report("reserves check --json (démarrage à froid)", t_cli, "python + pandas + calamine", t_bare, 1.5)
+
+    missed = [r for r in ROWS if r[6] == "MANQUÉ"]
+    print(f"\n{len(ROWS) - len(missed)} mesure(s) sur {len(ROWS)} dans l'objectif ou sans objectif ; "
+          f"{len(missed)} objectif(s) manqué(s).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
