@@ -1,0 +1,171 @@
+"""The rulebook: the text's versions as data, each dated, each limit traceable to the text that set it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tokenize
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import yaml
+
+from constraints import rulebook
+from constraints.rules import KINDS, build
+from helpers import RULE_IDS, ROOT, ballast, line, run_main, table, write_xlsx
+
+REAL_ESTATE = "R623-10-1/immobilier-max20"
+
+
+def test_which_limit_was_in_force_on_2009_12_31_and_which_text_set_it_from_the_data_alone():
+    """Read the YAML files themselves, as a jurist would, without the product's code."""
+    day = dt.date(2009, 12, 31)
+    found = []
+    for path in sorted((ROOT / "constraints" / "versions").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if doc["valid_from"] <= day and (doc.get("valid_until") is None or day <= doc["valid_until"]):
+            found.append(doc)
+    (doc,) = found
+    rule = {r["id"]: r for r in doc["rules"]}[REAL_ESTATE]
+    assert Fraction(str(rule["limit"])) == Fraction(1, 5)
+    assert "20 % au plus" in rule["quote"] and rule["article"] == "R. 623-10-1"
+    assert doc["set_by"].startswith("Décret n° 2002-1314")
+    # and the product answers the same
+    v = rulebook.for_date(day)
+    assert v.id == doc["version"] and v.set_by == doc["set_by"]
+    assert v.rule(REAL_ESTATE).limit() == Fraction(str(rule["limit"]))
+
+
+def test_every_spec_rule_is_in_the_version_in_spec_order():
+    for v in rulebook.versions():
+        assert [r.id for r in v.rules] == RULE_IDS
+        for r in v.rules:
+            assert r.article.startswith("R. 623-") and r.title and len(r.quote) > 20
+            assert r.kind in KINDS
+            if "limit" in r.params:
+                assert isinstance(r.params["limit"], str), "limits are decimal strings, compared exactly"
+                assert 0 < r.limit() < 1
+        assert len(build(v)) == len(v.rules)
+        assert set(v.categories) == {str(i) for i in range(1, 14)} | {"IFT", "AUTRE"}
+
+
+def test_the_limits_of_r623_10_1_are_those_of_the_text():
+    """The rulebook against the law's own words: « 34 % au moins », « 5 % au plus »…"""
+    v = rulebook.for_date(dt.date(2016, 12, 31))
+    for r in v.rules:
+        if "limit" not in r.params:
+            continue
+        pct = f"{float(r.limit()) * 100:g} %"
+        assert pct in r.quote, (r.id, pct, r.quote)
+
+
+def test_version_periods_and_the_date_they_cover():
+    v = rulebook.for_date(dt.date(2009, 12, 31))
+    assert v.in_force(dt.date(2009, 12, 31)) and v.valid_from <= dt.date(2009, 12, 31)
+    assert v.period_fr().startswith("du ")
+    assert rulebook.for_date(None) is rulebook.latest()
+    assert v.describe()["set_by"] == v.set_by
+
+
+@pytest.mark.parametrize("day", [dt.date(2019, 1, 1), dt.date(1999, 1, 1)])
+def test_no_version_in_force_is_a_french_error(day):
+    with pytest.raises(rulebook.NoVersionInForce) as exc:
+        rulebook.for_date(day)
+    assert f"au {day.strftime('%d/%m/%Y')}" in str(exc.value) and "aucune version" in str(exc.value)
+
+
+def test_states_groups_are_dated():
+    assert "HR" not in rulebook.states_on("EEE", dt.date(2014, 4, 11))
+    assert "HR" in rulebook.states_on("EEE", dt.date(2014, 4, 12))
+    assert "GB" in rulebook.states_on("EEE", dt.date(2020, 12, 31))
+    assert "GB" not in rulebook.states_on("EEE", dt.date(2021, 1, 1))
+    assert "GB" in rulebook.states_on("OCDE", dt.date(2021, 1, 1))
+    assert "US" in rulebook.states_on("OCDE", dt.date(2009, 12, 31)) and "US" not in rulebook.states_on("EEE", dt.date(2009, 12, 31))
+
+
+def test_no_legal_limit_is_written_in_the_rule_code():
+    """One rulebook: the percentages and thresholds live in the YAML files, not in the Python code."""
+    v = rulebook.latest()
+    numbers = set()
+    for r in v.rules:
+        if "limit" in r.params:
+            numbers.add(r.params["limit"])
+        for cond in r.params.get("conditions", []):
+            req = cond["require"]
+            for part in req.get("any_of", [req]) if isinstance(req, dict) else []:
+                for k in ("at_most", "at_least"):
+                    if k in part and not (isinstance(part[k], int) and part[k] < 10):  # not rank 1, 2 valuers
+                        numbers.add(str(part[k]))
+    assert {"0.34", "0.05", "0.20", "0.10", "0.90", "0.65", "365", "90", "15", "30000000"} <= numbers
+    for module in ("constraints/rules.py", "constraints/checker.py"):
+        with open(ROOT / module, "rb") as fh:  # number tokens only: docstrings may cite the text
+            literals = {t.string for t in tokenize.tokenize(fh.readline) if t.type == tokenize.NUMBER}
+        for n in numbers:
+            forms = {n, str(Fraction(n)), f"{float(n):g}", repr(float(n))}
+            assert not forms & literals, (module, n, forms & literals)
+
+
+@pytest.fixture()
+def later_version(tmp_path, monkeypatch):
+    """A copy of the versions folder plus one later version with a 25 % real-estate cap."""
+    folder = tmp_path / "versions"
+    shutil.copytree(ROOT / "constraints" / "versions", folder)
+    (current,) = [p for p in folder.glob("*.yaml")]
+    doc = yaml.safe_load(current.read_text(encoding="utf-8"))
+    doc["version"] = "R623-2018-01-01-essai"
+    doc["title"] = "Version d'essai"
+    doc["valid_from"] = doc["valid_until"] + dt.timedelta(days=1)
+    doc["valid_until"] = None
+    doc["set_by"] = "Décret d'essai du 1er janvier 2018"
+    doc.pop("ended_by", None)
+    for r in doc["rules"]:
+        if r["id"] == REAL_ESTATE:
+            r["limit"] = "0.25"
+    (folder / "r623_2018-01-01.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
+                                                 encoding="utf-8")
+    monkeypatch.setattr(rulebook, "VERSIONS_DIR", folder)
+    rulebook.versions.cache_clear()
+    yield doc
+    rulebook.versions.cache_clear()
+
+
+def test_a_later_version_is_one_more_yaml_file(later_version, tmp_path):
+    assert [v.id for v in rulebook.versions()][-1] == "R623-2018-01-01-essai"
+    buildings = [line(9, "55 000,00", immeuble=f"IMM-{k}") for k in range(4)]  # 22 % of the base
+    path = write_xlsx(tmp_path / "p.xlsx", table(*buildings, ballast("780 000,00")))
+    code, out, _ = run_main(["check", str(path), "--json", "--date", "2017-12-31"])
+    old = json.loads(out)
+    assert code == 1 and old["version"]["id"] == "R623-2002-11-01"
+    assert {r["id"]: r["status"] for r in old["rules"]}[REAL_ESTATE] == "breach"
+    code, out, _ = run_main(["check", str(path), "--json", "--date", "2018-06-30"])
+    new = json.loads(out)
+    assert new["version"]["id"] == "R623-2018-01-01-essai"
+    assert new["version"]["set_by"] == "Décret d'essai du 1er janvier 2018"
+    res = {r["id"]: r for r in new["rules"]}[REAL_ESTATE]
+    assert res["status"] == "ok" and res["limit"] == 0.25
+    # the building cap of 5 % still holds in the new version: 55 000 € is 5,5 %
+    assert code == 1 and {r["id"]: r["status"] for r in new["rules"]}["R623-10-1/immeuble-max5"] == "breach"
+    code, out, _ = run_main(["rules", "--date", "2018-06-30"])
+    assert code == 0 and "Décret d'essai" in out
+
+
+def test_overlapping_versions_are_refused(later_version):
+    folder = rulebook.VERSIONS_DIR
+    path = folder / "r623_2018-01-01.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["valid_from"] = dt.date(2017, 6, 1)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    rulebook.versions.cache_clear()
+    with pytest.raises(ValueError, match="overlap"):
+        rulebook.versions()
+
+
+def test_every_rule_has_its_article_module_in_the_suite():
+    """Tests read like the law: each SPEC id is exercised by the test module of its article."""
+    for rule_id in RULE_IDS:
+        article = rule_id.split("/")[0]  # R623-10-1
+        module = ROOT / "tests" / f"test_{article.lower().replace('-', '_')}.py"
+        assert module.exists(), module.name
+        assert f'"{rule_id}"' in module.read_text(encoding="utf-8"), (rule_id, module.name)
