@@ -1,0 +1,298 @@
+"""Benchmark of the rebalancing model: Pyomo build + HiGHS solve, against the same LP handed to highspy as a
+sparse matrix (the reference, measured in the same run), and against the same LP written with linopy and
+with cvxpy.
+
+    python benchmarks/bench_optimizer.py                 # 1 000, 10 000 and 100 000 lines
+    python benchmarks/bench_optimizer.py --lignes 1000 10000 --sans-cvxpy
+
+Generated portfolios have one issuer for five lines; real estate, non-euro assets and some holdings are
+above their limits, so that the model has work to do. The LP is the one `reserves optimize` solves
+(least turnover), generated from the rulebook's linear forms. Figures are ratios to raw highspy in the same
+run (the seconds are printed for information only). The memory peak is the maximum resident size of a
+fresh process that generates the portfolio and solves it through Pyomo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import gc
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from constraints import rulebook  # noqa: E402
+from constraints.rules import Context, build  # noqa: E402
+from optimizer import lp as LPmod  # noqa: E402
+from optimizer import rebalancing as R  # noqa: E402
+from reserves.portfolio import from_frame  # noqa: E402
+
+CATS = np.array([1, 2, 3, 5, 6, 7, 9, 10, 11, 13])
+WEIGHTS = np.array([0.28, 0.20, 0.05, 0.08, 0.02, 0.12, 0.14, 0.08, 0.02, 0.01])
+
+
+def generate(n: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cat = rng.choice(CATS, size=n, p=WEIGHTS / WEIGHTS.sum())
+    value = np.round(rng.lognormal(13, 1.0, size=n), 2)
+    n_issuers = max(1, n // 5)
+    issuer = np.array([f"Émetteur {i}" for i in rng.integers(0, n_issuers, size=n)], dtype=object)
+    issuer[cat == 1] = "République française"
+    issuer[cat == 9] = None
+    building = np.array([f"IMM-{i}" for i in rng.integers(0, max(1, n // 20), size=n)], dtype=object)
+    building[~np.isin(cat, [9, 10])] = None
+    currency = np.where((cat == 7) & (rng.random(n) < 0.8), "USD", "EUR")
+    q = value / 100
+    issued = q * rng.choice([8.0, 15.0, 50.0, 400.0], size=n, p=[0.05, 0.15, 0.4, 0.4])
+    issued[cat == 1] = q[cat == 1] * 1e6
+    scope = np.isin(cat, [1, 2, 3, 4, 6, 7])
+    df = pd.DataFrame({
+        "libelle": [f"Ligne {i}" for i in range(n)], "categorie": cat, "valeur": value, "devise": currency,
+        "emetteur": issuer, "conservation": "oui", "marche_reconnu": "oui", "pays": "FR", "opcvm_conforme": "oui",
+        "forme_juridique": np.where(np.isin(cat, [5, 6]), "FCP", "SA"), "duree_jours": 180, "preavis_jours": 30,
+        "marchand_de_biens": "non", "etablissement_agree_eee": "oui", "immeuble": building,
+        "quantite": np.where(scope, q, np.nan), "quantite_emise": np.where(scope, issued, np.nan),
+    })
+    return df
+
+
+def model_for(pf, date=None):
+    """The rebalancing LP of `reserves optimize` (least turnover), and the seconds spent generating it."""
+    t0 = time.perf_counter()
+    version = rulebook.for_date(date)
+    as_of = dt.date.today()
+    ctx = Context(pf, version, as_of)
+    rules = build(version)
+    forms = R._forms(rules, ctx)
+    line_rules = R._line_status(rules, ctx)
+    L = pf.lines
+    n = len(L)
+    v0 = L["value"].to_numpy(dtype=np.int64)
+    must = np.zeros(n, dtype=bool)
+    no_buy = np.zeros(n, dtype=bool)
+    for _, bad, unk in line_rules:
+        must |= bad
+        no_buy |= unk
+    held = np.ones(n, dtype=bool)
+    can_sell = v0 > 0
+    can_buy = ~no_buy & ~must
+    model = R.build_model(v0=v0, held=held, can_sell=can_sell, can_buy=can_buy, must_close=must & (v0 != 0),
+                          pockets=L["pocket"].to_numpy().astype(object), cash_by_pocket={"reserves": 0.0},
+                          forms=forms, line_rules=line_rules, margins=None, objective="turnover",
+                          cost_rate=np.zeros(n), target=None, cat=L["category"].to_numpy(),
+                          base_for_target=ctx.base_masks["reserves_less_excluded"], min_trade=None, lot=None)
+    return model.lp, time.perf_counter() - t0
+
+
+@contextlib.contextmanager
+def _quiet():
+    """HiGHS prints its banner from C++ when linopy or cvxpy start it: keep the report readable."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def run_linopy(lp, presolve):
+    """The same LP in linopy, built the vectorised way (coefficient and variable-label arrays per row,
+    rows with many terms apart), handed to HiGHS through linopy's direct interface."""
+    import linopy
+    import xarray as xr
+
+    t0 = time.perf_counter()
+    m = linopy.Model()
+    x = m.add_variables(lower=xr.DataArray(lp.col_lb, dims="j"), upper=xr.DataArray(lp.col_ub, dims="j"), name="x")
+    labels = x.labels.values
+    A = lp.A.tocsr()
+    nnz = np.diff(A.indptr)
+    eq = lp.row_lb == lp.row_ub
+    senses = ((eq, "=", lp.row_ub), (np.isfinite(lp.row_ub) & ~eq, "<=", lp.row_ub),
+              (np.isfinite(lp.row_lb) & ~eq, ">=", lp.row_lb))
+    k = 0
+    for mask, sign, rhs in senses:
+        for part in (mask & (nnz <= 64), mask & (nnz > 64)):
+            for group in ([np.flatnonzero(part)] if part is senses[0][0] or nnz[part].max(initial=0) <= 64
+                          else [[i] for i in np.flatnonzero(part)]):
+                idx = np.asarray(group)
+                if len(idx) == 0:
+                    continue
+                sub = A[idx]
+                width = int(np.diff(sub.indptr).max())
+                pos = np.arange(sub.nnz) - np.repeat(sub.indptr[:-1], np.diff(sub.indptr))
+                row = np.repeat(np.arange(len(idx)), np.diff(sub.indptr))
+                C = np.zeros((len(idx), width))
+                V = np.full((len(idx), width), -1, dtype=np.int64)
+                C[row, pos] = sub.data
+                V[row, pos] = labels[sub.indices]
+                ds = xr.Dataset({"coeffs": (("r", "_term"), C), "vars": (("r", "_term"), V),
+                                 "const": (("r",), np.zeros(len(idx)))})
+                m.add_constraints(linopy.LinearExpression(ds, m), sign, xr.DataArray(rhs[idx], dims="r"), name=f"c{k}")
+                k += 1
+    m.add_objective((xr.DataArray(lp.c, dims="j") * x).sum())
+    m.solve(solver_name="highs", io_api="direct", presolve=presolve, output_flag=False,
+            log_to_console=False)
+    sec = time.perf_counter() - t0
+    return sec, float(m.objective.value)
+
+
+def run_cvxpy(lp, presolve):
+    import cvxpy as cp
+
+    t0 = time.perf_counter()
+    ncol = lp.A.shape[1]
+    x = cp.Variable(ncol, bounds=[lp.col_lb, lp.col_ub])
+    cons = []
+    eq = lp.row_lb == lp.row_ub
+    hi = np.isfinite(lp.row_ub) & ~eq
+    lo = np.isfinite(lp.row_lb) & ~eq
+    A = lp.A.tocsr()
+    if eq.any():
+        cons.append(A[eq] @ x == lp.row_ub[eq])
+    if hi.any():
+        cons.append(A[hi] @ x <= lp.row_ub[hi])
+    if lo.any():
+        cons.append(A[lo] @ x >= lp.row_lb[lo])
+    prob = cp.Problem(cp.Minimize(lp.c @ x), cons)
+    prob.solve(solver=cp.HIGHS, presolve=presolve)
+    return time.perf_counter() - t0, float(prob.value)
+
+
+def measure(n, *, with_linopy=True, with_cvxpy=True, repeat=1):
+    warm = from_frame(generate(50))
+    lpw, _ = model_for(warm)
+    LPmod.solve_pyomo(lpw)  # imports and first-call costs out of the figures
+    LPmod.solve_direct(lpw)
+    with _quiet():
+        if with_linopy:
+            run_linopy(lpw, LPmod.DEFAULT_PRESOLVE)
+        if with_cvxpy:
+            run_cvxpy(lpw, LPmod.DEFAULT_PRESOLVE)
+    df = generate(n)
+    t0 = time.perf_counter()
+    pf = from_frame(df, source=f"généré {n}")
+    t_read = time.perf_counter() - t0
+    lp, t_gen = model_for(pf)
+    out = {"n": n, "rows": lp.A.shape[0], "cols": lp.A.shape[1], "nnz": lp.A.nnz, "read": t_read, "generate": t_gen}
+
+    def best(f):
+        times, val = [], None
+        for _ in range(repeat):
+            gc.collect()
+            t, val = f()
+            times.append(t)
+        return min(times), val
+
+    for pre in ("off", "on"):
+        def raw(pre=pre):
+            t = time.perf_counter()
+            s = LPmod.solve_direct(lp, presolve=pre)
+            return time.perf_counter() - t, s.objective
+
+        def pyo(pre=pre):
+            t = time.perf_counter()
+            s = LPmod.solve_pyomo(lp, presolve=pre)
+            return time.perf_counter() - t, s.objective
+
+        out[f"raw_{pre}"], out[f"obj_raw_{pre}"] = best(raw)
+        out[f"pyomo_{pre}"], out[f"obj_pyomo_{pre}"] = best(pyo)
+    pre = LPmod.DEFAULT_PRESOLVE
+    with _quiet():
+        if with_linopy:
+            out["linopy"], out["obj_linopy"] = best(lambda: run_linopy(lp, pre))
+        if with_cvxpy:
+            out["cvxpy"], out["obj_cvxpy"] = best(lambda: run_cvxpy(lp, pre))
+    t = time.perf_counter()
+    p = R.rebalance(pf)
+    out["rebalance"] = time.perf_counter() - t
+    out["status"] = p.verdict_after.status
+    return out
+
+
+def _peak_mib() -> float:
+    """The process's resident-size high-water mark (VmHWM), which, unlike ru_maxrss, starts afresh at exec."""
+    try:
+        with open("/proc/self/status") as fh:
+            for text in fh:
+                if text.startswith("VmHWM:"):
+                    return int(text.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory(n) -> None:
+    """Run in a fresh process: generate, read, model, solve through Pyomo; print the peak RSS in Mio."""
+    pf = from_frame(generate(n))
+    before = _peak_mib()
+    lp, _ = model_for(pf)
+    LPmod.solve_pyomo(lp)
+    peak = _peak_mib()
+    pf2 = from_frame(generate(n))
+    R.rebalance(pf2)
+    print(f"{before:.0f} {peak:.0f} {_peak_mib():.0f}")
+
+
+def fr(x, d=2):
+    return f"{x:.{d}f}".replace(".", ",")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="banc d'essai du modèle de réallocation")
+    ap.add_argument("--lignes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--sans-linopy", action="store_true")
+    ap.add_argument("--sans-cvxpy", action="store_true")
+    ap.add_argument("--repetitions", type=int, default=1)
+    ap.add_argument("--memoire", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.memoire:
+        memory(args.memoire)
+        return
+    print("Modèle de réallocation (rotation minimale) : construction + résolution, en multiple de highspy direct "
+          "(même PL, matrice creuse passée à HiGHS, même exécution).")
+    for n in args.lignes:
+        r = measure(n, with_linopy=not args.sans_linopy, with_cvxpy=not args.sans_cvxpy, repeat=args.repetitions)
+        pre = LPmod.DEFAULT_PRESOLVE
+        ref = r[f"raw_{pre}"]
+        print(f"\n{n} lignes, {n // 5} émetteurs : {r['rows']} contraintes × {r['cols']} variables, {r['nnz']} non-zéros")
+        print(f"  référence highspy direct (presolve {pre}) : {fr(ref, 3)} s")
+        print(f"  Pyomo (kernel, matrix_constraint) + HiGHS, presolve {pre} : {fr(r[f'pyomo_{pre}'] / ref)}×")
+        other = "on" if pre == "off" else "off"
+        print(f"  presolve {other} : highspy direct {fr(r[f'raw_{other}'] / ref)}×, "
+              f"Pyomo {fr(r[f'pyomo_{other}'] / ref)}×")
+        if "linopy" in r:
+            print(f"  linopy (même PL) : {fr(r['linopy'] / ref)}×   "
+                  f"(Pyomo / linopy = {fr(r[f'pyomo_{pre}'] / r['linopy'])})")
+        if "cvxpy" in r:
+            print(f"  cvxpy (même PL) : {fr(r['cvxpy'] / ref)}×   "
+                  f"(Pyomo / cvxpy = {fr(r[f'pyomo_{pre}'] / r['cvxpy'])})")
+        objs = [r[k] for k in r if k.startswith("obj_") and r[k] is not None]
+        spread = (max(objs) - min(objs)) / max(1.0, abs(max(objs)))
+        print(f"  optimum identique pour tous (écart relatif {spread:.1e})")
+        print(f"  génération du modèle depuis le règlement : {fr(r['generate'] / ref)}× ; lecture du tableau : "
+              f"{fr(r['read'] / ref)}× ; reserves optimize complet (contrôles compris) : {fr(r['rebalance'] / ref)}× "
+              f"— proposition « {r['status']} »")
+    big = max(args.lignes)
+    res = subprocess.run([sys.executable, os.path.abspath(__file__), "--memoire", str(big)], capture_output=True,
+                         text=True, check=True)
+    before, peak, full = res.stdout.split()
+    print(f"\nMémoire à {big} lignes (processus neuf, RSS maximal) : {before} Mio avant le modèle (interpréteur, "
+          f"bibliothèques, portefeuille lu) ; {peak} Mio au pic du modèle Pyomo résolu ; {full} Mio pour "
+          "reserves optimize complet (contrôles avant/après compris).")
+
+
+if __name__ == "__main__":
+    main()

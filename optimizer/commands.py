@@ -1,0 +1,197 @@
+"""The `reserves optimize` and `reserves allocate` commands (argument parsing is light: the models
+are imported only when a command runs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+OBJECTIVES_FR = {"rotation": "turnover", "cout": "cost", "coût": "cost", "cible": "target"}
+
+
+def _number(text: str, what: str):
+    from reserves import parsing as P
+    from reserves.errors import InputError
+
+    try:
+        return P.to_decimal(text)
+    except (P.BadCell, ValueError):
+        raise InputError.one(f"{what} : nombre attendu, lu « {text} »") from None
+
+
+def _pairs(items, what: str, percent: bool) -> dict:
+    """`CLE=VALEUR` pairs; values in percent (points) when `percent`."""
+    from reserves.errors import InputError
+
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise InputError.one(f"{what} : attendu CLE=VALEUR, lu « {item} »")
+        k, v = item.split("=", 1)
+        x = _number(v.replace("%", ""), what)
+        out[k.strip()] = x / 100 if percent else x
+    return out
+
+
+def _points(text: str | None, what: str):
+    if text is None:
+        return None
+    return _number(text.replace("%", ""), what) / 100
+
+
+def add_commands(sub, parser_class) -> None:
+    o = sub.add_parser("optimize", help="proposer les opérations qui rendent le portefeuille conforme (Pyomo + HiGHS)",
+                       description=(
+                           "Propose les ventes et achats, ligne par ligne, après lesquels toutes les limites des "
+                           "articles R. 623-3 et R. 623-10-1 sont tenues, au moindre coût. Chaque proposition est "
+                           "contrôlée à nouveau par le vérificateur. Codes de sortie : 0 proposition conforme, "
+                           "1 aucun portefeuille conforme possible (conflit expliqué), 2 entrée invalide, "
+                           "3 conforme sauf règles à vérifier faute de données."))
+    o.add_argument("file", metavar="FICHIER")
+    o.add_argument("-o", "--output", metavar="PROPOSITION.xlsx",
+                   help="classeur de la proposition ; sa feuille « Portefeuille » se relit avec « reserves check »")
+    o.add_argument("--json", action="store_true", help="proposition JSON sur la sortie standard")
+    o.add_argument("--date", type=_date, metavar="DATE", help="date : choisit la version du règlement en vigueur")
+    o.add_argument("--feuille", "--sheet", dest="sheet", metavar="FEUILLE", help="feuille du portefeuille")
+    o.add_argument("--objectif", default="rotation", choices=["rotation", "cout", "cible"],
+                   help="rotation minimale (défaut), coût de transaction minimal, ou écart minimal à une cible")
+    o.add_argument("--bloquer-ligne", dest="lock_rows", type=int, action="append", metavar="LIGNE",
+                   help="ligne du tableur à ne pas négocier (répétable)")
+    o.add_argument("--bloquer-categorie", dest="lock_cats", action="append", metavar="CAT",
+                   help="catégorie à ne pas négocier, par ex. 9 (répétable)")
+    o.add_argument("--univers", nargs="?", const="", metavar="FICHIER",
+                   help="instruments achetables : feuille « Univers » du fichier (par défaut le portefeuille lui-même) ; "
+                        "sans univers, seules les lignes détenues peuvent être renforcées")
+    o.add_argument("--tresorerie", default="0", metavar="EUROS",
+                   help="recettes à placer (positif) ou prestations à payer (négatif), poche réserves")
+    o.add_argument("--tresorerie-gestion", default="0", metavar="EUROS", help="idem pour la poche gestion")
+    o.add_argument("--marge", metavar="POINTS", help="marge de sécurité en points sous chaque plafond et au-dessus "
+                   "de chaque plancher (1 = garder l'immobilier à 19 %% pour 20 %%)")
+    o.add_argument("--marge-regle", action="append", metavar="REGLE=POINTS", help="marge propre à une règle (répétable)")
+    o.add_argument("--cout", action="append", metavar="CAT=PB", help="coût en points de base par catégorie (répétable)")
+    o.add_argument("--cout-defaut", metavar="PB", help="coût en points de base des autres lignes")
+    o.add_argument("--cible", action="append", metavar="CAT=POURCENT", help="allocation cible par catégorie (répétable)")
+    o.add_argument("--montant-minimal", metavar="EUROS", help="taille minimale d'une opération (PLNE)")
+    o.add_argument("--quotite", metavar="EUROS", help="quotité : chaque opération est un multiple de ce montant (PLNE)")
+    o.add_argument("--presolve", choices=["on", "off"], help="presolve de HiGHS (défaut : mesuré le plus rapide)")
+    o.add_argument("--limite-temps", type=float, metavar="SECONDES", help="limite de temps du solveur")
+    o.set_defaults(func=cmd_optimize)
+
+    a = sub.add_parser("allocate", help="proposer l'allocation par catégorie (rapport R. 623-10-4)",
+                       description=(
+                           "Propose l'allocation par catégorie qui maximise le rendement attendu dans les limites "
+                           "légales, les marges, les bandes autour de l'allocation actuelle et une limite de risque "
+                           "(CVaR sur scénarios), et trace la frontière efficiente."))
+    a.add_argument("params", metavar="PARAMETRES", help="fichier YAML, xlsx ou csv : rendements attendus par catégorie, "
+                   "scénarios, bandes, marges, limite de CVaR")
+    a.add_argument("--portefeuille", metavar="FICHIER", help="portefeuille actuel : donne l'allocation de départ")
+    a.add_argument("--date", type=_date, help="date : choisit la version du règlement en vigueur")
+    a.add_argument("-o", "--output", metavar="ALLOCATION.xlsx", help="classeur : allocation et frontière")
+    a.add_argument("--graphique", metavar="FRONTIERE.png", help="graphique de la frontière efficiente (png ou svg)")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_allocate)
+
+
+def _date(text):
+    from reserves.cli import parse_date
+
+    return parse_date(text)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.exists(b) and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def cmd_optimize(args) -> int:
+    from constraints import rulebook
+    from reserves.cli import _print_problems
+    from reserves.errors import InputError
+    from reserves.portfolio import load
+
+    try:
+        rulebook.for_date(args.date)
+        if args.output and _same_file(args.file, args.output):
+            raise InputError.one("le fichier de sortie ne peut pas être le portefeuille lu : choisir un autre nom")
+        if args.output and not args.output.lower().endswith(".xlsx"):
+            raise InputError.one(f"fichier de sortie « {args.output} » : extension .xlsx attendue")
+        pf = load(args.file, sheet_name=args.sheet)
+        universe = None
+        if args.univers is not None:
+            universe = load(args.univers or args.file, sheet_name="Univers")
+        margins = _points(args.marge, "marge")
+        if args.marge_regle:
+            margins = {"*": margins or 0, **_pairs(args.marge_regle, "marge par règle", True)}
+        costs = None
+        if args.cout or args.cout_defaut:
+            costs = {"categories": _pairs(args.cout, "coût", False)}
+            if args.cout_defaut:
+                costs["default"] = _number(args.cout_defaut, "coût par défaut")
+        target = _pairs(args.cible, "cible", True) if args.cible else None
+        objective = OBJECTIVES_FR[args.objectif]
+        if objective == "cost" and costs is None:
+            raise InputError.one("objectif « cout » : donner les coûts par catégorie (--cout 9=150 --cout-defaut 10)")
+        if objective == "target" and not target:
+            raise InputError.one("objectif « cible » : donner l'allocation cible (--cible 1=30 --cible 2=20 …)")
+        cash = {"reserves": _number(args.tresorerie, "trésorerie"),
+                "gestion": _number(args.tresorerie_gestion, "trésorerie gestion")}
+        locks = {"rows": args.lock_rows or [], "categories": args.lock_cats or []}
+        from optimizer.lp import DEFAULT_PRESOLVE
+        from optimizer.output import progress_factory, render_proposal, write_proposal_xlsx
+        from optimizer.rebalancing import rebalance
+
+        p = rebalance(pf, objective=objective, locks=locks, universe=universe, cash=cash, margins=margins,
+                      costs_bps=costs, target=target,
+                      min_trade=_number(args.montant_minimal, "montant minimal") if args.montant_minimal else None,
+                      lots=_number(args.quotite, "quotité") if args.quotite else None, date=args.date,
+                      presolve=args.presolve or DEFAULT_PRESOLVE, time_limit=args.limite_temps,
+                      progress=None if args.json else progress_factory())
+    except InputError as err:
+        return _print_problems(err, args.json)
+    if args.output:
+        write_proposal_xlsx(p, args.output)
+    if args.json:
+        doc = p.to_dict()
+        doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
+        if args.output:
+            doc["output"] = os.path.basename(args.output)
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+    else:
+        render_proposal(p)
+        if args.output:
+            print(f"Proposition écrite : {args.output} (feuille « Portefeuille » relisible par « reserves check »)"
+                  if p.status == "optimal" else f"Explication écrite : {args.output}")
+    return p.exit_code
+
+
+def cmd_allocate(args) -> int:
+    from reserves.cli import _print_problems
+    from reserves.errors import InputError
+
+    try:
+        from optimizer.allocation import allocate, read_params, write_allocation_xlsx
+
+        params = read_params(args.params)
+        current = None
+        if args.portefeuille:
+            from reserves.portfolio import load
+
+            current = load(args.portefeuille)
+        res = allocate(params=params, portfolio=current, date=args.date)
+    except InputError as err:
+        return _print_problems(err, args.json)
+    if args.output:
+        write_allocation_xlsx(res, args.output)
+    if args.graphique:
+        res.plot(args.graphique)
+    if args.json:
+        sys.stdout.write(json.dumps(res.to_dict(), ensure_ascii=False, default=str) + "\n")
+    else:
+        res.render()
+        for path, what in ((args.output, "Tableau"), (args.graphique, "Graphique")):
+            if path:
+                print(f"{what} écrit : {path}")
+    return 0 if res.status == "optimal" else 1

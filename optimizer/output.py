@@ -1,0 +1,191 @@
+"""A proposal for its readers: the terminal (rich), and an Excel workbook whose first sheet,
+`Portefeuille`, is the portfolio after the trades in the input format (`reserves check` reads it)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+from constraints.rules import fr_euros, fr_pct
+
+STATUS_FR = {"Optimal": "optimal", "Infeasible": "infaisable", "Time limit reached": "limite de temps atteinte",
+             "Unbounded": "non borné", "Primal infeasible or unbounded": "infaisable"}
+
+
+def _pct(x):
+    return "" if x is None else fr_pct(x)
+
+
+def _sec(x):
+    return f"{x:.3f} s".replace(".", ",")
+
+
+def _eur(x):
+    return "" if x is None else fr_euros(int(round(x * 100)))
+
+
+def progress_factory(console=None, label: str = "Résolution par HiGHS"):
+    """A context manager factory for long solves: a spinner with the elapsed time, on standard error."""
+    from rich.console import Console
+
+    console = console or Console(stderr=True)
+
+    @contextlib.contextmanager
+    def progress():
+        if not console.is_terminal:
+            shown = {"last": 0.0}
+
+            def tick(elapsed):  # a line every ten seconds when not on a terminal
+                if elapsed - shown["last"] >= 10:
+                    shown["last"] = elapsed
+                    console.print(f"{label} : {elapsed:.0f} s écoulées…")
+            yield tick
+            return
+        with console.status(f"{label}…") as status:
+            def tick(elapsed):
+                status.update(f"{label} : {elapsed:.1f} s écoulées…")
+            yield tick
+    return progress
+
+
+def _limits_table(before, after):
+    from rich.table import Table
+
+    t = Table(title="Limites (part de la base R. 623-10-1)", header_style="bold")
+    for h, j in (("Règle", "left"), ("Article", "left"), ("Limite", "right"), ("Marge", "right"),
+                 ("Avant", "right"), ("Après", "right"), ("Statut après", "left")):
+        t.add_column(h, justify=j)
+    after_by = {x["rule"]: x for x in (after or {}).get("limits", [])}
+    for x in before["limits"]:
+        y = after_by.get(x["rule"], {})
+        lim = ("≥ " if x["sense"] == "min" else "≤ ") + _pct(x["limit"]) if x["limit"] is not None else ""
+        t.add_row(x["rule"], x["article"], lim, _pct(x["margin"]) if x["margin"] else "", _pct(x["value"]),
+                  _pct(y.get("value")), {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier",
+                                         "not_applicable": "sans objet"}.get(y.get("status"), ""))
+    return t
+
+
+def _categories_table(before, after):
+    from rich.table import Table
+
+    t = Table(title="Allocation par catégorie (réserves, hors disponibilités exclues)", header_style="bold")
+    for h in ("Catégorie", "Avant", "Part avant", "Après", "Part après"):
+        t.add_column(h, justify="left" if h == "Catégorie" else "right")
+    b = {c["categorie"]: c for c in before["categories"]}
+    a = {c["categorie"]: c for c in (after or {}).get("categories", [])}
+    keys = sorted(set(b) | set(a), key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+    for k in keys:
+        x, y = b.get(k, {}), a.get(k, {})
+        t.add_row(k + ("°" if k.isdigit() else ""), _eur(x.get("euros")), _pct(x.get("part")), _eur(y.get("euros")),
+                  _pct(y.get("part")))
+    return t
+
+
+def render_proposal(p, console=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .rebalancing import OBJECTIVE_FR
+
+    console = console or Console(width=None if sys.stdout.isatty() else 140)
+    s = p.solver
+    console.print(f"[bold]Proposition de réallocation[/bold] — {p.portfolio_before.source} — objectif : "
+                  f"{OBJECTIVE_FR[p.objective]}")
+    kind = "PLNE (quotités ou seuils)" if s.get("mip") else "PL"
+    console.print(f"Solveur : {s['name']}, {kind}, {s['rows']} contraintes × {s['columns']} variables ; statut "
+                  f"« {STATUS_FR.get(s['status'], s['status'])} » ; construction {_sec(s['build_seconds'])}, résolution {_sec(s['seconds'])} "
+                  f"(total {_sec(s.get('seconds_total', 0))})")
+    if p.status != "optimal":
+        console.print("[bold red]Aucun portefeuille conforme n'existe sous ces contraintes.[/bold red] "
+                      "Règles en conflit (écart minimal à accepter pour les tenir toutes) :")
+        for e in p.explanation:
+            console.print(f"  [red]✘[/red] {e['message']}")
+        for note in p.notes:
+            console.print(f"[dim]{note}[/dim]")
+        return
+    if not p.trades:
+        console.print("[green]Aucune opération nécessaire :[/green] le portefeuille respecte déjà toutes les limites "
+                      "(marges comprises).")
+    else:
+        t = Table(title="Opérations proposées", header_style="bold")
+        for h in ("Ligne", "Libellé", "Cat.", "Sens", "Montant", "Avant", "Après"):
+            t.add_column(h, justify="right" if h in ("Montant", "Avant", "Après", "Ligne") else "left")
+        for x in p.trades[:300]:
+            where = f"{x['row']}" if x["source"] == "portefeuille" else f"U{x['row']}"
+            t.add_row(where, x["libelle"][:60], x["categorie"], x["sens"], _eur(x["montant"]), _eur(x["avant"]),
+                      _eur(x["après"]))
+        console.print(t)
+        if len(p.trades) > 300:
+            console.print(f"… et {len(p.trades) - 300} autres opérations (voir le fichier Excel ou --json).")
+        sold = sum(x["montant"] for x in p.trades if x["sens"] == "vente")
+        bought = sum(x["montant"] for x in p.trades if x["sens"] == "achat")
+        console.print(f"Ventes : {_eur(sold)}   Achats : {_eur(bought)}   Rotation : {_eur(sold + bought)}")
+    console.print(_categories_table(p.allocation_before, p.allocation_after))
+    console.print(_limits_table(p.allocation_before, p.allocation_after))
+    st = p.verdict_after.status
+    msg = {"ok": "[green]Portefeuille proposé conforme[/green] (contrôlé à nouveau par le vérificateur).",
+           "unknown": "[yellow]Aucun manquement après les opérations ; des règles restent à vérifier faute de "
+                      "données.[/yellow]"}.get(st, st)
+    console.print(msg)
+    for note in p.notes:
+        console.print(f"[dim]{note}[/dim]")
+
+
+def write_proposal_xlsx(p, path) -> None:
+    """The proposal workbook: `Portefeuille` (after the trades, input format), `Opérations`, `Allocation`,
+    `Limites`, `Résolution` (or `Conflits` when no compliant portfolio exists)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from reserves.writer import MONEY_FORMAT, add_portfolio_sheet
+
+    wb = Workbook()
+    wb.remove(wb.active)
+
+    def sheet(title, headers, rows, money=()):
+        ws = wb.create_sheet(title)
+        ws.append(headers)
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for r in rows:
+            ws.append(list(r))
+        for j in money:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = MONEY_FORMAT
+        ws.freeze_panes = "A2"
+        ws.column_dimensions["B"].width = 50
+        return ws
+
+    if p.status == "optimal":
+        add_portfolio_sheet(wb, p.portfolio_after)
+        sheet("Opérations", ["ligne", "source", "libelle", "categorie", "poche", "sens", "montant", "avant", "apres"],
+              ([x["row"], x["source"], x["libelle"], x["categorie"], x["poche"], x["sens"], x["montant"], x["avant"],
+                x["après"]] for x in p.trades), money=(7, 8, 9))
+    else:
+        sheet("Conflits", ["regle", "article", "euros", "explication"],
+              ([e["rule"], e["article"], e["euros"], e["message"]] for e in p.explanation), money=(3,))
+    b = {c["categorie"]: c for c in p.allocation_before["categories"]}
+    a = {c["categorie"]: c for c in (p.allocation_after or {}).get("categories", [])}
+    keys = sorted(set(b) | set(a), key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+    ws = sheet("Allocation", ["categorie", "avant", "part_avant", "apres", "part_apres"],
+               ([k, b.get(k, {}).get("euros"), b.get(k, {}).get("part"), a.get(k, {}).get("euros"),
+                 a.get(k, {}).get("part")] for k in keys), money=(2, 4))
+    for col in (3, 5):
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+            cell.number_format = "0.00%"
+    after_by = {x["rule"]: x for x in (p.allocation_after or {}).get("limits", [])}
+    ws = sheet("Limites", ["regle", "article", "sens", "limite", "marge", "avant", "apres", "statut_apres"],
+               ([x["rule"], x["article"], x["sense"], x["limit"], x["margin"], x["value"],
+                 after_by.get(x["rule"], {}).get("value"), after_by.get(x["rule"], {}).get("status")]
+                for x in p.allocation_before["limits"]))
+    for col in (4, 5, 6, 7):
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+            cell.number_format = "0.00%"
+    s = p.solver
+    info = [("statut", p.status), ("objectif", p.objective), ("solveur", s["name"]), ("statut_solveur", s["status"]),
+            ("secondes_resolution", s["seconds"]), ("secondes_construction", s["build_seconds"]),
+            ("contraintes", s["rows"]), ("variables", s["columns"]), ("presolve", s["presolve"]),
+            ("version_reglement", p.settings.get("version")), ("date_appartenance_etats", p.settings.get("as_of"))]
+    info += [("note", n) for n in p.notes]
+    sheet("Résolution", ["cle", "valeur"], info)
+    wb.save(path)

@@ -1,0 +1,987 @@
+"""Line-level rebalancing: which lines to sell, what to buy, how much, at least cost.
+
+The model is generated from the rulebook alone (`constraints.rules.build`):
+
+- every `linear_form` block (share floors and caps, caps per issuer and per
+  building, the holding cap) becomes rows over the post-trade holdings
+  h = v + b − s, where b and s are the buys and sells (euros, non-negative).
+  The share of the base is kept homogeneous in the total: one variable τ per
+  base is the change of that base, so a row reads
+  Σ a·(b − s) − share·τ ≤ share·B₀ + const − Σ a·v;
+- every `line_status` condition (a line that fails must end at 0, a line of
+  unknown status may not be bought) becomes bounds;
+- each pocket keeps its own cash: Σ (b − s) over a pocket = the cash the user
+  brings to it (R. 623-2: percentages are never mixed across pockets).
+
+A safety margin tightens each limit (share − margin for a cap, share + margin
+for a floor). A small inner tolerance per row (two cents per line of the row)
+absorbs the rounding of the solution to cents; the rounded proposal is then
+checked again, exactly, by the checker and by a rulebook whose limits carry
+the margins. A proposal that fails either check is a bug: `ProposalError`.
+
+When no compliant portfolio exists, an elastic copy of the model (one slack
+per rule row, the line conditions as rows) finds the least total violation;
+the slacks say which rules conflict and by how many euros.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_CEILING, Decimal
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from constraints import rulebook
+from constraints.checker import check
+from constraints.rules import BREACH, UNKNOWN_S, Context, build, fr_euros, fr_pct
+from reserves import parsing as P
+from reserves.errors import InputError
+
+from .lp import DEFAULT_PRESOLVE, INF, LP, Solution, iis_rows, solve_direct, solve_pyomo
+
+OBJECTIVES = ("turnover", "cost", "target")
+OBJECTIVE_FR = {"turnover": "rotation minimale", "cost": "coût de transaction minimal",
+                "target": "écart minimal à l'allocation cible"}
+TIE_BREAK = 1e-6  # per euro traded: among equal optima, the one that trades least
+CENT = 0.01
+QUANTITY_PLACES = Decimal("0.0001")
+
+
+class ProposalError(RuntimeError):
+    """A proposal that the independent checks refuse: a bug, never shown to the user as a result."""
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _category_code(value) -> int:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = int(value)
+    try:
+        return P.parse_category(value)
+    except P.BadCell as exc:
+        raise InputError.one(f"catégorie inconnue « {value} » : {exc}") from None
+
+
+def _fraction(value, what: str) -> Fraction:
+    try:
+        x = Fraction(str(value).replace(",", ".").replace("%", "").strip())
+    except (ValueError, ZeroDivisionError):
+        raise InputError.one(f"{what} : nombre attendu, lu « {value} »") from None
+    if isinstance(value, str) and "%" in value:
+        x /= 100
+    return x
+
+
+def _margin_for(margins, rule_id: str) -> Fraction:
+    if margins is None:
+        return Fraction(0)
+    if isinstance(margins, dict):
+        m = margins.get(rule_id, margins.get("*", margins.get("default", 0)))
+    else:
+        m = margins
+    m = _fraction(m, f"marge de sécurité ({rule_id})")
+    if m < 0 or m >= 1:
+        raise InputError.one(f"marge de sécurité ({rule_id}) : attendu entre 0 et 1 (0,01 pour 1 point), lu « {m} »")
+    return m
+
+
+def _locked_mask(locks, rows: np.ndarray, cat: np.ndarray) -> np.ndarray:
+    mask = np.zeros(len(rows), dtype=bool)
+    if not locks:
+        return mask
+    if isinstance(locks, dict):
+        lock_rows = locks.get("rows", locks.get("lignes", [])) or []
+        lock_cats = locks.get("categories", []) or []
+    else:
+        lock_rows, lock_cats = list(locks), []
+    known = set(rows.tolist())
+    for r in lock_rows:
+        if int(r) not in known:
+            raise InputError.one(f"ligne bloquée {r} : aucune ligne du portefeuille à cette ligne du tableur")
+    mask |= np.isin(rows, np.asarray([int(r) for r in lock_rows], dtype=np.int64))
+    if lock_cats:
+        mask |= np.isin(cat, np.asarray([_category_code(c) for c in lock_cats], dtype=np.int64))
+    return mask
+
+
+def _per_line(spec, rows: np.ndarray, cat: np.ndarray, held: np.ndarray, what: str) -> np.ndarray:
+    """A per-line figure from a number (all lines) or {"rows": {row: x}, "categories": {cat: x}, "default": x}."""
+    n = len(rows)
+    if spec is None:
+        return np.full(n, np.nan)
+    if not isinstance(spec, dict):
+        return np.full(n, float(_fraction(spec, what)))
+    out = np.full(n, float(_fraction(spec["default"], what)) if "default" in spec else np.nan)
+    cats = spec.get("categories")
+    if cats is None and not ({"rows", "lignes", "default"} & set(spec)):
+        cats = spec  # a flat mapping category -> figure
+    for k, x in (cats or {}).items():
+        out[cat == _category_code(k)] = float(_fraction(x, what))
+    for r, x in (spec.get("rows") or spec.get("lignes") or {}).items():
+        hit = held & (rows == int(r))
+        if not hit.any():
+            raise InputError.one(f"{what} : aucune ligne du portefeuille à la ligne {r} du tableur")
+        out[hit] = float(_fraction(x, what))
+    return out
+
+
+# --------------------------------------------------------------------------- portfolio with universe
+
+
+def _recode(lines: pd.DataFrame) -> pd.DataFrame:
+    """Issuer, building and security codes over the held lines and the universe together."""
+    def codes_of(texts):
+        keys = np.array([P.key_of(t) if isinstance(t, str) and t else None for t in texts], dtype=object)
+        return pd.factorize(keys, use_na_sentinel=True)[0].astype(np.int64)
+
+    lines = lines.copy()
+    lines["issuer_code"] = codes_of(lines["issuer"].to_numpy())
+    lines["property_code"] = codes_of(lines["property"].to_numpy())
+    isin, issuer, label = (lines[c].to_numpy() for c in ("isin", "issuer", "label"))
+    keys = np.array([i if isinstance(i, str) else f"{P.key_of(e) if isinstance(e, str) else ''}\x00{lb}"
+                     for i, e, lb in zip(isin, issuer, label)], dtype=object)
+    lines["security_code"] = pd.factorize(keys)[0].astype(np.int64)
+    return lines
+
+
+def combine(pf, universe):
+    """The held lines followed by the universe's new instruments.
+
+    Returns (portfolio at reference values, v0 cents, held mask, universe-buyable mask, original row, source).
+    A universe line with the ISIN of a held line makes that line buyable; the
+    others are appended, valued at 0 in the portfolio, their `valeur` in the
+    universe giving the price that scales their quantity.
+    """
+    L = pf.lines
+    n = len(L)
+    v0 = L["value"].to_numpy(dtype=np.int64)
+    if universe is None:
+        return pf, v0, np.ones(n, dtype=bool), np.zeros(n, dtype=bool), L["row"].to_numpy(), np.full(n, "portefeuille")
+    U = universe.lines
+    held_isin = {s: i for i, s in enumerate(L["isin"].to_numpy()) if isinstance(s, str)}
+    buyable_held = np.zeros(n, dtype=bool)
+    new = []
+    for j, s in enumerate(U["isin"].to_numpy()):
+        if isinstance(s, str) and s in held_isin:
+            buyable_held[held_isin[s]] = True
+        else:
+            new.append(j)
+    Unew = U.iloc[new]
+    last = int(L["row"].max()) if n else 1
+    urows = Unew["row"].to_numpy()
+    both = pd.concat([L, Unew], ignore_index=True)
+    both["row"] = np.concatenate([L["row"].to_numpy(), last + 1 + np.arange(len(Unew))]).astype(np.int64)
+    both = _recode(both)
+    extra = None
+    if pf.extra is not None or universe.extra is not None:
+        e1 = pf.extra if pf.extra is not None else pd.DataFrame(index=range(n))
+        e2 = universe.extra.iloc[new] if universe.extra is not None else pd.DataFrame(index=range(len(Unew)))
+        extra = pd.concat([e1.reset_index(drop=True), e2.reset_index(drop=True)], ignore_index=True)
+    merged = replace(pf, lines=both, present=frozenset(pf.present | universe.present),
+                     headers={**universe.headers, **pf.headers}, extra=extra)
+    v_start = np.concatenate([v0, np.zeros(len(Unew), dtype=np.int64)])
+    held = np.concatenate([np.ones(n, dtype=bool), np.zeros(len(Unew), dtype=bool)])
+    buyable = np.concatenate([buyable_held, np.ones(len(Unew), dtype=bool)])
+    orig = np.concatenate([L["row"].to_numpy(), urows]).astype(np.int64)
+    source = np.array(["portefeuille"] * n + ["univers"] * len(Unew), dtype=object)
+    return merged, v_start, held, buyable, orig, source
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass
+class RuleRows:
+    """The rows of one rule in the model, for the explanation."""
+
+    rule: str
+    article: str
+    title: str
+    first: int
+    count: int
+    subjects: list
+    sense: str
+    euro_scale: np.ndarray  # euros per unit of the row (1 for rows in euros)
+    margin: Fraction = Fraction(0)
+
+
+@dataclass
+class Model:
+    lp: LP
+    n_lines: int
+    T: np.ndarray  # tradable line indices
+    scale_b: np.ndarray
+    scale_s: np.ndarray
+    lot: np.ndarray  # bool per tradable line
+    rule_rows: list
+    line_rule_rows: list
+    balance_rows: list  # (pocket, row)
+    n_rule_rows: int
+    col_slices: dict
+
+
+def _forms(rules, ctx):
+    out = []
+    for rule in rules:
+        block = rule.linear_form(ctx)
+        if block is not None and block.n_rows:
+            out.append((rule, block))
+    return out
+
+
+def _line_status(rules, ctx):
+    """Per rule: lines that must be sold (status FALSE) and lines that may not be bought (UNKNOWN)."""
+    out = []
+    for rule in rules:
+        st = rule.line_status(ctx)
+        if st is None:
+            continue
+        applies, tri = st
+        out.append((rule, applies & (tri == P.FALSE), applies & (tri == P.UNKNOWN)))
+    return out
+
+
+def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_pocket, forms, line_rules,
+                margins, objective, cost_rate, target, cat, base_for_target, min_trade, lot, elastic=False,
+                tolerance=True) -> Model:
+    """The LP (or MILP) of the rebalancing, in arrays. Values in euros; v0 in cents."""
+    n = len(v0)
+    v = v0 / 100.0
+    tradable = can_sell | can_buy | must_close
+    T = np.flatnonzero(tradable)
+    nT = len(T)
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[T] = np.arange(nT)
+    vT = v[T]
+    lotT = np.where(np.isnan(lot[T]), 0.0, lot[T]) if lot is not None else np.zeros(nT)
+    has_lot = (lotT > 0) & ~must_close[T]
+    scale = np.where(has_lot, lotT, 1.0)
+
+    # column bounds for b (buys) and s (sells), in units of the column (lots where lots apply)
+    b_lb, b_ub = np.zeros(nT), np.where(can_buy[T], INF, 0.0)
+    s_lb, s_ub = np.zeros(nT), np.where(can_sell[T], np.maximum(vT, 0.0), 0.0)
+    if not elastic:  # a line that fails a line condition ends at 0 (callers rule out locked ones first)
+        close = must_close[T]
+        s_lb = np.where(close & (vT > 0), vT, s_lb)
+        s_ub = np.where(close & (vT > 0), vT, np.where(close, 0.0, s_ub))
+        b_lb = np.where(close & (vT < 0), -vT, b_lb)
+        b_ub = np.where(close & (vT < 0), -vT, np.where(close, 0.0, b_ub))
+    s_ub = np.where(has_lot, np.floor(s_ub / scale + 1e-9), s_ub)
+
+    bases = []  # distinct base masks -> tau column
+    base_key = {}
+
+    def tau_of(mask):
+        key = mask.tobytes()
+        if key not in base_key:
+            base_key[key] = len(bases)
+            bases.append(mask)
+        return base_key[key]
+
+    for rule, block in forms:
+        if block.base is not None and block.share != 0:
+            tau_of(block.base)
+
+    rows_F, rows_tau, rhs_lo, rhs_hi, rule_rows = [], [], [], [], []
+    r0 = 0
+    for rule, block in forms:
+        lim = rule.spec.limit()
+        m = _margin_for(margins, rule.id)
+        k = block.n_rows
+        F = sp.csr_matrix((block.coefs.astype(float), (block.rows, block.cols)), shape=(k, n))
+        if block.share != 0:
+            share = block.share - m if block.sense == "<=" else block.share + m
+            const = block.const.astype(float)
+        else:  # constant right-hand side (holding cap): the margin scales it
+            share = Fraction(0)
+            const = block.const.astype(float) * float((lim - m) / lim if block.sense == "<=" else (lim + m) / lim)
+        share_f = float(share)
+        B0 = float(v[block.base].sum()) if block.base is not None else 0.0
+        rhs = share_f * B0 + const - F @ v
+        FT = F[:, T]
+        # rounding to cents moves each free line by at most two cents; lines forced to 0 are exact
+        FTf = FT[:, np.flatnonzero(~must_close[T])].tocsr()
+        nnz = np.diff(FTf.indptr)
+        absrow = np.asarray(abs(FTf).sum(axis=1)).ravel()
+        tol = 2 * CENT * absrow + np.where(share_f > 0, CENT, 0.0) + 1e-9 * np.abs(rhs + F @ v)
+        if block.share == 0:  # quantities are rounded up to QUANTITY_PLACES
+            tol = tol + float(QUANTITY_PLACES) * (nnz + (nnz > 0))
+        if not tolerance:
+            tol = 0.0 * tol
+        if block.sense == "<=":
+            rhs_lo.append(np.full(k, -INF))
+            rhs_hi.append(rhs - tol)
+        else:
+            rhs_lo.append(rhs + tol)
+            rhs_hi.append(np.full(k, INF))
+        rows_F.append(FT)
+        tau_coef = np.zeros((k, len(bases)))
+        if block.base is not None and share_f != 0:
+            tau_coef[:, tau_of(block.base)] = -share_f
+        rows_tau.append(sp.csr_matrix(tau_coef))
+        if block.share == 0:
+            maxcoef = np.zeros(k)
+            np.maximum.at(maxcoef, block.rows, np.abs(block.coefs.astype(float)))
+            euro_scale = np.where(maxcoef > 0, 1.0 / np.where(maxcoef > 0, maxcoef, 1.0), 1.0)
+        else:
+            euro_scale = np.ones(k)
+        rule_rows.append(RuleRows(rule.id, rule.spec.article, rule.spec.title, r0, k, list(block.subjects),
+                                  block.sense, euro_scale, m))
+        r0 += k
+    n_rule = r0
+
+    # elastic: the line conditions as rows Σ_bad h ≤ 0
+    line_rule_rows = []
+    if elastic:
+        for rule, bad, _ in line_rules:
+            idx = np.flatnonzero(bad)
+            if len(idx) == 0:
+                continue
+            F = sp.csr_matrix((np.ones(len(idx)), (np.zeros(len(idx), dtype=np.int64), idx)), shape=(1, n))
+            rows_F.append(F[:, T])
+            rows_tau.append(sp.csr_matrix((1, len(bases))))
+            rhs_lo.append(np.array([-INF]))
+            rhs_hi.append(np.array([-float(v[idx].sum())]))
+            line_rule_rows.append(RuleRows(rule.id, rule.spec.article, rule.spec.title, r0, 1,
+                                           [int(i) for i in idx], "<=", np.ones(1)))
+            r0 += 1
+
+    # tau definitions: Σ_{base ∩ T} (b − s) − τ = 0
+    for mask in bases:
+        idx = np.flatnonzero(mask[T])
+        rows_F.append(sp.csr_matrix((np.ones(len(idx)), (np.zeros(len(idx), dtype=np.int64), idx)), shape=(1, nT)))
+        tc = np.zeros((1, len(bases)))
+        tc[0, base_key[mask.tobytes()]] = -1.0
+        rows_tau.append(sp.csr_matrix(tc))
+        rhs_lo.append(np.zeros(1))
+        rhs_hi.append(np.zeros(1))
+        r0 += 1
+
+    # one balance per pocket
+    balance_rows = []
+    for pocket in ("reserves", "gestion"):
+        idx = np.flatnonzero(pockets[T] == pocket)
+        cash = cash_by_pocket.get(pocket, 0.0)
+        if len(idx) == 0 and cash == 0:
+            continue
+        rows_F.append(sp.csr_matrix((np.ones(len(idx)), (np.zeros(len(idx), dtype=np.int64), idx)), shape=(1, nT)))
+        rows_tau.append(sp.csr_matrix((1, len(bases))))
+        rhs_lo.append(np.array([cash]))
+        rhs_hi.append(np.array([cash]))
+        balance_rows.append((pocket, r0))
+        r0 += 1
+
+    FT_all = sp.vstack(rows_F, format="csr") if rows_F else sp.csr_matrix((0, nT))
+    TAU = sp.vstack(rows_tau, format="csr") if rows_tau else sp.csr_matrix((0, len(bases)))
+    A = sp.hstack([FT_all @ sp.diags(scale), -(FT_all @ sp.diags(scale)), TAU], format="csr")
+    col_lb = [b_lb, s_lb, np.full(len(bases), -INF)]
+    col_ub = [b_ub, s_ub, np.full(len(bases), INF)]
+    integer = [has_lot, has_lot, np.zeros(len(bases), dtype=bool)]
+    trade_cost = scale * (cost_rate[T] if objective == "cost" else np.zeros(nT))
+    tie = scale * (1.0 if objective == "turnover" else TIE_BREAK)
+    c = [trade_cost + tie, trade_cost + tie, np.zeros(len(bases))]
+    ncol = 2 * nT + len(bases)
+    extra_rows, extra_lo, extra_hi = [], [], []
+
+    def add_cols(lb, ub, cost, integ):
+        nonlocal ncol
+        first = ncol
+        col_lb.append(lb)
+        col_ub.append(ub)
+        c.append(cost)
+        integer.append(integ)
+        ncol += len(lb)
+        return first
+
+    col_slices = {"b": (0, nT), "s": (nT, 2 * nT), "tau": (2 * nT, 2 * nT + len(bases))}
+
+    if objective == "target":
+        cats = sorted(target)
+        shares = np.array([float(target[k]) for k in cats])
+        d0 = add_cols(np.zeros(2 * len(cats)), np.full(2 * len(cats), INF), np.ones(2 * len(cats)),
+                      np.zeros(2 * len(cats), dtype=bool))
+        tau_idx = tau_of(base_for_target) if base_for_target.tobytes() in base_key else None
+        if tau_idx is None:
+            raise ProposalError("base of the target allocation is not a base of the rulebook")
+        B0 = float(v[base_for_target].sum())
+        for i, k in enumerate(cats):
+            mk = base_for_target & (cat == k)
+            idx = np.flatnonzero(mk[T])
+            r = {}
+            for j in idx:
+                r[j] = scale[j]
+                r[nT + j] = -scale[j]
+            r[2 * nT + tau_idx] = -shares[i]
+            r[d0 + 2 * i] = -1.0
+            r[d0 + 2 * i + 1] = 1.0
+            extra_rows.append(r)
+            val = shares[i] * B0 - float(v[mk].sum())
+            extra_lo.append(val)
+            extra_hi.append(val)
+
+    if min_trade is not None:
+        mt = min_trade[T]
+        need = ~np.isnan(mt) & (mt > 0) & ~must_close[T]
+        jb = np.flatnonzero(need & (b_ub > 0))
+        js = np.flatnonzero(need & (s_ub > 0))
+        big = float(np.abs(v).sum()) + sum(abs(x) for x in cash_by_pocket.values()) + 1.0
+        if len(jb):
+            y0 = add_cols(np.zeros(len(jb)), np.ones(len(jb)), np.zeros(len(jb)), np.ones(len(jb), dtype=bool))
+            for t, j in enumerate(jb):
+                extra_rows.append({j: scale[j], y0 + t: -(mt[j] + 2 * CENT)})
+                extra_lo.append(0.0)
+                extra_hi.append(INF)
+                extra_rows.append({j: scale[j], y0 + t: -big})
+                extra_lo.append(-INF)
+                extra_hi.append(0.0)
+        if len(js):
+            y0 = add_cols(np.zeros(len(js)), np.ones(len(js)), np.zeros(len(js)), np.ones(len(js), dtype=bool))
+            for t, j in enumerate(js):
+                extra_rows.append({nT + j: scale[j], y0 + t: -(mt[j] + 2 * CENT)})
+                extra_lo.append(0.0)
+                extra_hi.append(INF)
+                extra_rows.append({nT + j: scale[j], y0 + t: -(vT[j] + 1.0)})
+                extra_lo.append(-INF)
+                extra_hi.append(0.0)
+
+    A = sp.csr_matrix((A.data, A.indices, A.indptr), shape=(A.shape[0], ncol))
+    blocks = [("regles", 0, r0)]
+    row_lb = np.concatenate(rhs_lo)
+    row_ub = np.concatenate(rhs_hi)
+    if extra_rows:
+        ri, ci, vi = [], [], []
+        for k, r in enumerate(extra_rows):
+            for j, a in r.items():
+                ri.append(k)
+                ci.append(j)
+                vi.append(a)
+        E = sp.csr_matrix((vi, (ri, ci)), shape=(len(extra_rows), ncol))
+        A = sp.vstack([A, E], format="csr")
+        row_lb = np.concatenate([row_lb, extra_lo])
+        row_ub = np.concatenate([row_ub, extra_hi])
+        blocks.append(("objectif_et_seuils", r0, r0 + len(extra_rows)))
+
+    col_lb_a, col_ub_a = np.concatenate(col_lb), np.concatenate(col_ub)
+    c_a = np.concatenate(c)
+    integ = np.concatenate(integer)
+
+    if elastic:  # one slack per rule row and per balance, priced in euros; the objective is their sum only
+        slack_rows = np.arange(n_rule)
+        signs = np.concatenate([np.where(np.isfinite(row_ub[rr.first:rr.first + rr.count]), -1.0, 1.0)
+                                for rr in rule_rows]) if rule_rows else np.zeros(0)
+        scales = np.concatenate([1.0 / rr.euro_scale for rr in rule_rows]) if rule_rows else np.zeros(0)
+        line_idx = np.array([rr.first for rr in line_rule_rows], dtype=np.int64)
+        bal_idx = np.array([r for _, r in balance_rows], dtype=np.int64)
+        all_rows = np.concatenate([slack_rows, line_idx, bal_idx, bal_idx])
+        coefs = np.concatenate([signs * scales, -np.ones(len(line_idx)), np.ones(len(bal_idx)), -np.ones(len(bal_idx))])
+        S = sp.csr_matrix((coefs, (all_rows, np.arange(len(all_rows)))), shape=(A.shape[0], len(all_rows)))
+        A = sp.hstack([A, S], format="csr")
+        col_slices["slack"] = (ncol, ncol + len(all_rows))
+        col_slices["slack_rows"] = all_rows
+        c_a = np.concatenate([np.zeros(ncol), np.ones(len(all_rows))])
+        col_lb_a = np.concatenate([col_lb_a, np.zeros(len(all_rows))])
+        col_ub_a = np.concatenate([col_ub_a, np.full(len(all_rows), INF)])
+        integ = np.concatenate([np.zeros(ncol, dtype=bool), np.zeros(len(all_rows), dtype=bool)])
+
+    lp = LP(c_a, col_lb_a, col_ub_a, A, row_lb, row_ub, integ if integ.any() else None, 0.0, blocks)
+    return Model(lp, n, T, scale, scale, has_lot, rule_rows, line_rule_rows, balance_rows, n_rule, col_slices)
+
+
+# --------------------------------------------------------------------------- rounding to cents
+
+
+def round_trades(model: Model, x: np.ndarray, v0: np.ndarray, can_sell, can_buy, must_close, pockets,
+                 cash_cents: dict) -> np.ndarray:
+    """Trades in cents per line, summing exactly to each pocket's cash; each within two cents of the model."""
+    n, T = model.n_lines, model.T
+    nT = len(T)
+    b = x[:nT] * model.scale_b
+    s = x[nT:2 * nT] * model.scale_s
+    t = np.zeros(n, dtype=np.int64)
+    vT = v0[T]
+    lot = model.lot
+    exact = np.zeros(nT, dtype=bool)
+    tc = np.zeros(nT, dtype=np.int64)
+    # lots: integer numbers of lots, exact in cents
+    lot_cents = np.rint(model.scale_b * 100).astype(np.int64)
+    nb = np.rint(x[:nT]).astype(np.int64)
+    ns = np.rint(x[nT:2 * nT]).astype(np.int64)
+    tc[lot] = (nb[lot] - ns[lot]) * lot_cents[lot]
+    exact |= lot
+    close = must_close[T]
+    tc[close] = -vT[close]
+    exact |= close
+    lo = np.where(can_sell[T], -np.maximum(vT, 0), 0)
+    hi = np.where(can_buy[T], np.iinfo(np.int64).max // 4, 0)
+    real = (b - s) * 100.0
+    free = ~exact
+    fl = np.floor(real[free] + 1e-7).astype(np.int64)
+    fl = np.clip(fl, lo[free], hi[free])
+    frac = real[free] - fl
+    tc[free] = fl
+    fidx = np.flatnonzero(free)
+    for pocket, cash in cash_cents.items():
+        in_p = pockets[T] == pocket
+        r = int(cash) - int(tc[in_p].sum())
+        if r == 0:
+            continue
+        cand = fidx[in_p[fidx]]
+        fr = frac[np.searchsorted(fidx, cand)]
+        step = 1 if r > 0 else -1
+        order = cand[np.argsort(-fr if r > 0 else fr, kind="stable")]
+        guard = 0
+        while r != 0:
+            moved = False
+            for j in order:
+                if r == 0:
+                    break
+                if lo[j] <= tc[j] + step <= hi[j]:
+                    tc[j] += step
+                    r -= step
+                    moved = True
+            guard += 1
+            if not moved or guard > 1000:
+                raise ProposalError(f"cannot balance the {pocket} pocket to the cent ({r} cents left)")
+    t[T] = tc
+    return t
+
+
+# --------------------------------------------------------------------------- the proposal
+
+
+@dataclass
+class Proposal:
+    status: str  # optimal | infeasible
+    objective: str
+    trades: list
+    portfolio_before: object
+    portfolio_after: object | None
+    verdict_before: object
+    verdict_after: object | None
+    allocation_before: dict
+    allocation_after: dict | None
+    explanation: list
+    solver: dict
+    notes: list = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        if self.status != "optimal":
+            return 1
+        return self.verdict_after.exit_code
+
+    def to_dict(self) -> dict:
+        d = {
+            "status": self.status,
+            "objective": self.objective,
+            "objective_fr": OBJECTIVE_FR[self.objective],
+            "solver": self.solver,
+            "settings": self.settings,
+            "trades": self.trades,
+            "turnover": round(sum(t["montant"] for t in self.trades), 2),
+            "allocation_before": self.allocation_before,
+            "allocation_after": self.allocation_after,
+            "verdict_before": {"status": self.verdict_before.status, "exit_code": self.verdict_before.exit_code},
+            "verdict_after": self.verdict_after.to_dict() if self.verdict_after is not None else None,
+            "explanation": self.explanation,
+            "notes": self.notes,
+        }
+        return d
+
+
+def allocation(verdict, pf, margins=None) -> dict:
+    """By category (share of the R. 623-10-1 base) and each limit of the rulebook, with its margin."""
+    L = pf.lines
+    res = ~L["gestion"].to_numpy(dtype=bool)
+    base_mask = res & ~L["excluded"].to_numpy(dtype=bool)
+    cat = L["category"].to_numpy()
+    val = L["value"].to_numpy(dtype=np.int64)
+    base = int(val[base_mask].sum())
+    cats = []
+    for code in sorted(set(cat[res].tolist())):
+        m = base_mask & (cat == code)
+        cents = int(val[m].sum())
+        cats.append({"categorie": P.CATEGORY_NAMES[code], "euros": cents / 100,
+                     "part": (cents / base) if base > 0 else None})
+    excl = int(val[res & ~base_mask].sum())
+    limits = []
+    for r in verdict.results:
+        if r.spec.kind == "line_conditions":
+            continue
+        m = _margin_for(margins, r.spec.id)
+        limits.append({"rule": r.spec.id, "article": r.spec.article, "title": r.spec.title,
+                       "sense": "min" if r.spec.params.get("sense") == "min" else "max",
+                       "value": r.value, "limit": r.limit, "margin": float(m), "status": r.status,
+                       "euros": None if r.figure is None else r.figure / 100})
+    return {"base": base / 100, "excluded": excl / 100, "gestion": int(val[~res].sum()) / 100,
+            "categories": cats, "limits": limits}
+
+
+def _scale_quantities(lines: pd.DataFrame, ref_cents: np.ndarray, new_cents: np.ndarray) -> pd.DataFrame:
+    """Quantities follow the value at constant price, rounded up (the holding cap is never understated)."""
+    q = lines["quantity_exact"].to_numpy()
+    out = q.copy()
+    qf = lines["quantity"].to_numpy(dtype=float).copy()
+    for i in np.flatnonzero(ref_cents != new_cents):
+        if q[i] is None or ref_cents[i] <= 0:
+            continue
+        x = Fraction(Decimal(q[i])) * Fraction(int(new_cents[i]), int(ref_cents[i]))
+        d = Decimal(x.numerator) / Decimal(x.denominator)
+        if Fraction(d) != x or d != d.quantize(QUANTITY_PLACES, rounding=ROUND_CEILING):
+            d = (Decimal(x.numerator) / Decimal(x.denominator)).quantize(QUANTITY_PLACES, rounding=ROUND_CEILING)
+            while Fraction(d) < x:
+                d += QUANTITY_PLACES
+        out[i] = d.normalize() if d != d.to_integral_value() else d.quantize(Decimal(1))
+        qf[i] = float(out[i])
+    lines = lines.copy()
+    lines["quantity_exact"] = out
+    lines["quantity"] = qf
+    return lines
+
+
+def _with_margins(version, margins):
+    specs = []
+    for spec in version.rules:
+        m = _margin_for(margins, spec.id)
+        if m and "limit" in spec.params:
+            lim = spec.limit()
+            new = lim + m if spec.params.get("sense") == "min" else lim - m
+            specs.append(replace(spec, params={**spec.params, "limit": f"{new.numerator}/{new.denominator}"}))
+        else:
+            specs.append(spec)
+    return replace(version, rules=tuple(specs))
+
+
+def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cash=0, margins=None,
+              costs_bps=None, target=None, min_trade=None, lots=None, date: dt.date | None = None,
+              as_of: dt.date | None = None, presolve: str = DEFAULT_PRESOLVE, time_limit: float | None = None,
+              progress=None, explain: bool = True) -> Proposal:
+    """The least-turnover (or least-cost, or closest-to-target) trades after which every limit holds.
+
+    `locks`: Excel rows of lines never traded, or {"rows": [...], "categories": [...]}.
+    `universe`: a Portfolio of instruments that may be bought (then only they, and held lines of the same
+    ISIN, are bought); without one, the candidates are the lines held. `cash`: euros brought to the
+    reserves pocket (negative: to raise), or {"reserves": x, "gestion": y}. `margins`: a share kept
+    below each cap and above each floor (0.01 = one point), or {rule id: share}. `costs_bps`: basis
+    points per category ({"9": 50, ...}) or {"categories": ..., "rows": ..., "default": ...}. `target`:
+    {category: share of the base}. `min_trade`, `lots`: euros (all lines) or {"rows": {row: euros}}.
+    """
+    if objective not in OBJECTIVES:
+        raise InputError.one(f"objectif inconnu « {objective} » : attendu {', '.join(OBJECTIVES)}")
+    if objective == "target" and not target:
+        raise InputError.one("objectif « cible » : donner l'allocation cible par catégorie")
+    version = rulebook.for_date(date)
+    as_of = as_of or date or dt.date.today()
+    t_start = time.perf_counter()
+    if isinstance(margins, dict):
+        ids = {r.id for r in version.rules}
+        unknown = [k for k in margins if k not in ids and k not in ("*", "default")]
+        if unknown:
+            raise InputError.one(f"marge de sécurité : règle inconnue « {unknown[0]} » (identifiants : "
+                                 "reserves rules)")
+        margins = {k: _margin_for(margins, k) for k in margins}
+    elif margins is not None:
+        margins = _margin_for(margins, "*")
+
+    verdict_before = check(pf, date=date, as_of=as_of)
+    ref, v0, held, in_universe, orig_row, source = combine(pf, universe)
+    L = ref.lines
+    n = len(L)
+    ref_cents = L["value"].to_numpy(dtype=np.int64)  # held lines at their value, universe lines at their price
+    ctx = Context(ref, version, as_of)
+    rules = build(version)
+    forms = _forms(rules, ctx)
+    line_rules = _line_status(rules, ctx)
+
+    cat = L["category"].to_numpy().astype(np.int64)
+    pockets = L["pocket"].to_numpy().astype(object)
+    excluded = L["excluded"].to_numpy(dtype=bool)
+    locked = _locked_mask(locks, L["row"].to_numpy(), cat) & held
+    must_close = np.zeros(n, dtype=bool)
+    no_buy = np.zeros(n, dtype=bool)
+    for _, bad, unk in line_rules:
+        must_close |= bad
+        no_buy |= unk
+    # lines behind an `unknown` finding (missing data) are not bought: buying would not make them known
+    ref_verdict = check(ref, date=date, as_of=as_of)
+    row_index = {int(r): i for i, r in enumerate(L["row"].to_numpy())}
+    for f in ref_verdict.findings:
+        if f.status == UNKNOWN_S:
+            for r in f.rows:
+                if int(r) in row_index:
+                    no_buy[row_index[int(r)]] = True
+    # the holding cap's lines that its linear form leaves out (no quantity, no price) are not bought
+    for rule, block in forms:
+        if rule.spec.kind == "holding_cap":
+            scope = ctx.reserves & np.isin(cat, [P.CATEGORY_CODES[str(c)] for c in rule.p["categories"]])
+            covered = np.zeros(n, dtype=bool)
+            covered[block.cols] = True
+            no_buy |= scope & ~covered
+    ift = cat == P.CAT_IFT
+    fixed = excluded | locked | (ift & ~must_close)
+    can_sell = held & ~fixed & (v0 > 0) & ~ift
+    buyable = in_universe if universe is not None else held
+    can_buy = buyable & ~fixed & ~no_buy & ~must_close & ~ift
+    must_close_eff = must_close & (v0 != 0)
+
+    cash_by_pocket = cash if isinstance(cash, dict) else {"reserves": cash}
+    cash_by_pocket = {k: float(_fraction(x, "trésorerie")) for k, x in cash_by_pocket.items()}
+    cash_cents = {k: int(round(x * 100)) for k, x in cash_by_pocket.items()}
+    cash_by_pocket = {k: c / 100 for k, c in cash_cents.items()}
+    for k in ("reserves", "gestion"):
+        cash_cents.setdefault(k, 0)
+
+    cost_rate = _per_line(costs_bps, L["row"].to_numpy(), cat, held, "coût (points de base)")
+    cost_rate = np.where(np.isnan(cost_rate), 0.0, cost_rate) / 10000.0
+    mt = _per_line(min_trade, L["row"].to_numpy(), cat, held, "montant minimal d'opération") if min_trade else None
+    lt = _per_line(lots, L["row"].to_numpy(), cat, held, "quotité") if lots else None
+    tgt = None
+    if objective == "target":
+        tgt = {_category_code(k): _fraction(x, f"cible de la catégorie {k}") for k, x in target.items()}
+        tgt = {k: (x / 100 if x > 1 else x) for k, x in tgt.items()}
+    base_for_target = ctx.base_masks["reserves_less_excluded"]
+
+    kw = dict(v0=v0, held=held, can_sell=can_sell, can_buy=can_buy, must_close=must_close_eff, pockets=pockets,
+              cash_by_pocket=cash_by_pocket, forms=forms, line_rules=line_rules, margins=margins,
+              objective=objective, cost_rate=cost_rate, target=tgt, cat=cat, base_for_target=base_for_target,
+              min_trade=mt, lot=lt)
+    # The holding cap divides by the quantity issued of the securities *held*: a security sold out leaves the
+    # denominator (READING 7). Its linear form takes every security as held; when a solution sells one out,
+    # that security is taken out of the denominator and kept at 0, and the model solved again.
+    dropped = np.zeros(n, dtype=bool)
+    conflict = must_close_eff & fixed
+    for _ in range(20):
+        model = build_model(**kw)
+        if conflict.any():  # a line to be sold that the user locked: no need to solve to know
+            sol = Solution("infeasible", None, None, 0.0, 0.0, "Infeasible", model.lp.is_mip)
+            break
+        sol = solve_pyomo(model.lp, presolve=presolve, time_limit=time_limit, progress=progress)
+        if sol.status != "optimal":
+            break
+        t_cents = round_trades(model, sol.x, v0, can_sell, can_buy, must_close_eff, pockets, cash_cents)
+        gone = _securities_gone(forms, L, v0 + t_cents, dropped)
+        if not gone.any():
+            break
+        dropped |= gone
+        _holding_without(forms, L, dropped)
+        must_close_eff = must_close_eff | (dropped & (v0 != 0))
+        can_buy = can_buy & ~dropped
+        kw.update(must_close=must_close_eff, can_buy=can_buy)
+    else:  # pragma: no cover - twenty rounds of securities leaving: refuse rather than guess
+        raise ProposalError("holding cap: the set of securities held did not settle")
+    settings = {"objective": objective, "cash": cash_by_pocket,
+                "margins": ({k: float(x) for k, x in margins.items()} if isinstance(margins, dict)
+                            else None if margins is None else float(margins)),
+                "locked_rows": sorted(int(r) for r in L["row"].to_numpy()[locked]),
+                "universe": universe is not None,
+                "min_trade": _plain(min_trade), "lots": _plain(lots),
+                "holding_left_rows": sorted(int(r) for r in L["row"].to_numpy()[dropped & held]),
+                "version": version.id, "as_of": as_of.isoformat()}
+    solver = {"name": "HiGHS (highspy) via Pyomo", "status": sol.highs_status, "seconds": round(sol.seconds, 4),
+              "build_seconds": round(sol.build_seconds, 4), "mip": sol.mip, "presolve": presolve,
+              "rows": int(model.lp.A.shape[0]), "columns": int(model.lp.A.shape[1])}
+    alloc_before = allocation(verdict_before, pf, margins)
+
+    if sol.status != "optimal":
+        if sol.status not in ("infeasible",):
+            if sol.status == "time_limit":
+                raise InputError.one("la résolution a dépassé la limite de temps sans solution réalisable")
+            raise ProposalError(f"HiGHS returned {sol.highs_status}")
+        explanation = explain_infeasible(kw, model, locked=locked, L=L, presolve=presolve) if explain else []
+        solver["seconds_total"] = round(time.perf_counter() - t_start, 4)
+        return Proposal("infeasible", objective, [], pf, None, verdict_before, None, alloc_before, None,
+                        explanation, solver, _notes(verdict_before, None, margins), settings)
+
+    new = v0 + t_cents
+    lines = _scale_quantities(L, np.where(held, v0, ref_cents), new)
+    keep = new != 0
+    after_lines = lines.loc[keep].copy()
+    after_lines["row"] = np.arange(2, 2 + int(keep.sum()), dtype=np.int64)
+    extra = ref.extra.loc[keep].reset_index(drop=True) if ref.extra is not None else None
+    after = replace(ref, lines=after_lines.reset_index(drop=True), extra=extra, sha256=None,
+                    source=f"proposition ({pf.source})", warnings=[]).with_values(new[keep])
+    verdict_after = check(after, date=date, as_of=as_of)
+    _verify(verdict_before, verdict_after, after, version, margins, as_of, t_cents, fixed, can_buy, can_sell,
+            must_close_eff, v0)
+
+    trades = []
+    labels = L["label"].to_numpy()
+    for i in np.flatnonzero(t_cents):
+        trades.append({"row": int(orig_row[i]), "source": str(source[i]), "libelle": str(labels[i]),
+                       "categorie": P.CATEGORY_NAMES[int(cat[i])], "poche": str(pockets[i]),
+                       "sens": "achat" if t_cents[i] > 0 else "vente", "montant": abs(int(t_cents[i])) / 100,
+                       "avant": int(v0[i]) / 100, "après": int(new[i]) / 100})
+    trades.sort(key=lambda d: (d["sens"] != "vente", -d["montant"]))
+    solver["objective_value"] = sol.objective
+    solver["seconds_total"] = round(time.perf_counter() - t_start, 4)
+    if sol.mip_gap is not None:
+        solver["mip_gap"] = sol.mip_gap
+    return Proposal("optimal", objective, trades, pf, after, verdict_before, verdict_after, alloc_before,
+                    allocation(verdict_after, after, margins), [], solver,
+                    _notes(verdict_before, verdict_after, margins), settings)
+
+
+def _plain(spec):
+    """A user setting as JSON can carry it (numbers as floats)."""
+    if spec is None:
+        return None
+    if isinstance(spec, dict):
+        return {str(k): _plain(x) for k, x in spec.items()}
+    return float(_fraction(spec, "réglage"))
+
+
+def _holding_blocks(forms):
+    return [(rule, block) for rule, block in forms if rule.spec.kind == "holding_cap"]
+
+
+def _securities_gone(forms, L, new_cents, dropped) -> np.ndarray:
+    """Lines of holding-cap securities that the solution sells out (every line of the security at 0)."""
+    sec = L["security_code"].to_numpy()
+    out = np.zeros(len(L), dtype=bool)
+    for _, block in _holding_blocks(forms):
+        cols = block.cols
+        held_after = pd.Series(new_cents[cols] != 0).groupby(sec[cols]).any()
+        gone_secs = held_after.index[~held_after.to_numpy()]
+        out[cols[np.isin(sec[cols], gone_secs)]] = True
+    return out & ~dropped
+
+
+def _holding_without(forms, L, dropped) -> None:
+    """Recompute each holding-cap row's right-hand side over the securities still held."""
+    sec = L["security_code"].to_numpy()
+    qi = L["quantity_issued"].to_numpy(dtype=float)
+    for rule, block in _holding_blocks(forms):
+        keep = ~dropped[block.cols]
+        df = pd.DataFrame({"g": block.rows[keep], "s": sec[block.cols][keep], "qi": qi[block.cols][keep]})
+        per_sec = df.groupby(["g", "s"], sort=False)["qi"].max()
+        issued = np.bincount(per_sec.index.get_level_values(0).to_numpy(dtype=np.int64), weights=per_sec.to_numpy(),
+                             minlength=block.n_rows)
+        block.const = float(rule.spec.limit()) * issued
+
+
+def _verify(before, after_verdict, after_pf, version, margins, as_of, t_cents, fixed, can_buy, can_sell,
+            must_close, v0) -> None:
+    """The proposal, checked independently of the model. Any failure is a bug: raise."""
+    breaches = [f for f in after_verdict.findings if f.status == BREACH]
+    if breaches:
+        raise ProposalError("proposal refused by the checker: " + "; ".join(f"{f.rule}: {f.message}" for f in breaches))
+    was_unknown = {(f.rule, f.subject) for f in before.findings if f.status == UNKNOWN_S}
+    new_unknown = [f for f in after_verdict.findings if f.status == UNKNOWN_S and (f.rule, f.subject) not in was_unknown
+                   and f.subject != "base"]
+    if new_unknown:
+        raise ProposalError("proposal creates unknowns: " + "; ".join(f"{f.rule}: {f.subject}" for f in new_unknown))
+    if np.any(t_cents[fixed & ~must_close] != 0):
+        raise ProposalError("a locked, excluded or hedging line was traded")
+    if np.any((t_cents > 0) & ~can_buy & ~must_close):
+        raise ProposalError("a line outside the buy candidates was bought")
+    if np.any((t_cents < 0) & ~can_sell & ~must_close):
+        raise ProposalError("a line that may not be sold was sold")
+    if margins:
+        tight = _with_margins(version, margins)
+        ctx = Context(after_pf, tight, as_of)
+        for rule in build(tight):
+            if rule.spec.kind == "line_conditions":
+                continue
+            res = rule.evaluate(ctx)
+            if res.status == BREACH:
+                raise ProposalError(f"proposal breaks the safety margin of {rule.id}")
+
+
+def _notes(before, after, margins) -> list:
+    notes = []
+    if after is not None:
+        unk = sorted({f.rule for f in after.findings if f.status == UNKNOWN_S})
+        if unk:
+            notes.append("Des règles restent « à vérifier » faute de données dans le fichier (elles l'étaient déjà "
+                         "avant les opérations) : " + ", ".join(unk) + ". La proposition ne les tranche pas : "
+                         "compléter les colonnes indiquées par « reserves check ».")
+    if margins:
+        notes.append("Marges de sécurité appliquées sous chaque plafond et au-dessus de chaque plancher, "
+                      "pour qu'un mouvement de marché ne crée pas aussitôt un dépassement passif.")
+    notes.append("Chaque proposition est contrôlée à nouveau par le vérificateur, au centime, indépendamment du modèle.")
+    return notes
+
+
+# --------------------------------------------------------------------------- infeasibility
+
+
+def explain_infeasible(kw: dict, hard: Model, *, locked, L, presolve) -> list:
+    """Which limits conflict, by rule id and article, and by how many euros (elastic model, then IIS)."""
+    model = build_model(**kw, elastic=True)
+    lp = model.lp
+    if lp.integer is not None:  # the conflict is read on the continuous relaxation
+        lp = replace(lp, integer=None)
+    sol = solve_pyomo(lp, presolve=presolve)
+    out = []
+    if sol.status != "optimal":
+        return [{"rule": None, "article": None, "euros": None,
+                 "message": "aucune solution, même en relâchant chaque règle : vérifier la trésorerie demandée"}]
+    lo, hi = model.col_slices["slack"]
+    slack = sol.x[lo:hi]
+    srows = model.col_slices["slack_rows"]
+    by_row = {}
+    for r, s in zip(srows.tolist(), slack.tolist()):
+        by_row[r] = by_row.get(r, 0.0) + s
+    labels = L["label"].to_numpy()
+    rows = L["row"].to_numpy()
+    for rr in model.rule_rows + model.line_rule_rows:
+        amounts = [(by_row.get(rr.first + k, 0.0), k) for k in range(rr.count)]
+        total = sum(a for a, _ in amounts)
+        if total < 0.005:
+            continue
+        subjects = [rr.subjects[k] for a, k in sorted(amounts, reverse=True) if a >= 0.005][:5]
+        if rr in model.line_rule_rows:  # the lines that fail the rule and could not be sold
+            stuck = [i for i in rr.subjects if locked[i] or kw["v0"][i] != 0][:5]
+            subjects = [f"{labels[i]} (ligne {rows[i]})" for i in stuck]
+        if len(rr.subjects) == 1 and rr.subjects[0] == rr.title:
+            subjects = []
+        verb = "plafond dépassé" if rr.sense == "<=" else "plancher manqué"
+        if rr in model.line_rule_rows:
+            verb = "lignes à céder conservées"
+        msg = (f"{rr.rule} ({rr.article}) — {rr.title} : {verb} d'au moins {fr_euros(int(round(total * 100)))}"
+               + (f" (marge de sécurité de {fr_pct(float(rr.margin))} comprise)" if rr.margin else "")
+               + (f" ; en cause : {', '.join(map(str, subjects))}" if subjects else ""))
+        out.append({"rule": rr.rule, "article": rr.article, "title": rr.title, "euros": round(total, 2),
+                    "subjects": [str(s) for s in subjects], "message": msg})
+    for pocket, r in model.balance_rows:
+        s = by_row.get(r, 0.0)
+        if s >= 0.005:
+            out.append({"rule": "tresorerie", "article": "R. 623-2", "title": f"trésorerie de la poche {pocket}",
+                        "euros": round(s, 2), "subjects": [],
+                        "message": f"la trésorerie demandée dans la poche {pocket} ne peut être levée ou placée : "
+                                   f"écart de {fr_euros(int(round(s * 100)))}"})
+    out.sort(key=lambda d: -(d["euros"] or 0))
+    if locked.any():
+        rows = sorted(int(r) for r in L["row"].to_numpy()[locked])
+        msg = ("lignes bloquées par l'utilisateur (ni vendues ni achetées) : lignes " + ", ".join(map(str, rows[:20]))
+               + ("…" if len(rows) > 20 else ""))
+        out.append({"rule": "blocages", "article": None, "title": "blocages", "euros": None, "subjects": rows[:20],
+                    "message": msg})
+    # HiGHS's irreducible infeasible subset, where it names rows
+    try:
+        hsol = solve_direct(replace(hard.lp, integer=None), presolve="on", keep=True)
+        small = hard.lp.A.shape[0] <= 20000
+        rows = iis_rows(hsol.highs) if small and hsol.status == "infeasible" and hsol.highs is not None else None
+    except Exception:  # pragma: no cover - the elastic model already explains
+        rows = None
+    if rows:
+        names = []
+        for r in rows:
+            for rr in hard.rule_rows:
+                if rr.first <= r < rr.first + rr.count and rr.rule not in names:
+                    names.append(rr.rule)
+        for pocket, r in hard.balance_rows:
+            if r in rows:
+                names.append(f"trésorerie de la poche {pocket}")
+        if names:
+            out.append({"rule": "iis", "article": None, "title": "sous-système irréductible (HiGHS)", "euros": None,
+                        "subjects": names,
+                        "message": "HiGHS isole un ensemble minimal de contraintes incompatibles : " + ", ".join(names)})
+    return out
