@@ -1,0 +1,117 @@
+"""Pre-investment check of one order, incremental, against a full check, measured in the same run.
+
+    python benchmarks/bench_orders.py [--lignes 10000] [--repetitions 50]
+
+On a generated portfolio of 10 000 lines (the mix of `bench_check.py`: every
+column filled, one issuer for about five lines), for three orders — a buy on a
+holding found by ISIN, a sale of part of a holding, a new line — it times:
+
+- `Engine.try_order(order)`: the incremental check of that order on the loaded
+  portfolio (only the aggregates the order touches are updated, then undone);
+- `constraints.checker.check(after)`: a full check of the portfolio after the
+  same order (the portfolio after is built once, outside the timing).
+
+It prints the ratio full / incremental (goal: at least 50×), best of N. Also
+the one-off cost of building the engine, against one full check.
+
+The web application's benchmark times the same check through HTTP:
+`sample_engine()` and `sample_orders()` give it the same engine and orders,
+`one_order(engine, order)` is the call it wraps.
+
+Not a test: only the ratios mean something from one machine to another, and
+nothing fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+for p in (str(ROOT), str(Path(__file__).resolve().parent)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+from bench_check import synthetic_frame  # noqa: E402
+
+from constraints.checker import check  # noqa: E402
+from reserves.incremental import Engine  # noqa: E402
+from reserves.orders import apply_orders, orders_from_records  # noqa: E402
+from reserves.portfolio import from_frame  # noqa: E402
+
+GOAL = 50.0
+
+
+def best_of(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def sample_portfolio(n: int = 10_000):
+    return from_frame(synthetic_frame(n))
+
+
+def sample_orders(pf) -> dict:
+    """Three single orders on `pf`: a buy by ISIN, a partial sale by label, a new line."""
+    L = pf.lines
+    res = L[~L["gestion"] & (L["category"] == 2)]
+    buy = res.iloc[len(res) // 2]
+    sell = res.iloc[len(res) // 3]
+    return {
+        "achat (ISIN)": {"isin": buy["isin"], "montant": 250_000},
+        "vente partielle (libellé)": {"libelle": sell["label"], "montant": -int(sell["value"]) // 200},
+        "ligne nouvelle": {"libelle": "Obligation nouvelle", "categorie": 2, "devise": "EUR",
+                           "emetteur": "Émetteur nouveau SA", "pays": "FR", "marche_reconnu": "oui",
+                           "conservation": "oui", "quantite": 1000, "quantite_emise": 1_000_000,
+                           "montant": 500_000},
+    }
+
+
+def sample_engine(n: int = 10_000):
+    pf = sample_portfolio(n)
+    return pf, Engine(pf)
+
+
+def one_order(engine: Engine, order) -> dict:
+    """The pre-investment check of one order, as the web API returns it."""
+    return engine.try_order(order).to_dict()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Contrôle avant investissement : un ordre, incrémental contre complet.")
+    ap.add_argument("--lignes", type=int, default=10_000)
+    ap.add_argument("--repetitions", type=int, default=50)
+    args = ap.parse_args(argv)
+
+    pf = sample_portfolio(args.lignes)
+    check(pf)  # warm-up
+    t_engine = best_of(lambda: Engine(pf), 3)
+    t_check = best_of(lambda: check(pf), 10)
+    engine = Engine(pf)
+    print(f"Portefeuille de {len(pf.lines)} lignes ; verdict {engine.status}")
+    print(f"{'construction du moteur (une fois)':<34} {t_engine * 1e3:9.2f} ms   contrôle complet {t_check * 1e3:8.2f} ms"
+          f"   {t_engine / t_check:6.2f}×")
+    print(f"{'ordre':<34} {'incrémental':>12} {'contrôle complet':>18} {'rapport':>9}  objectif")
+    worst = float("inf")
+    for name, rec in sample_orders(pf).items():
+        order = orders_from_records([rec]).items[0]
+        engine.try_order(order)  # warm-up (a new line is parsed once)
+        after = apply_orders(pf, [order])
+        t_inc = best_of(lambda: one_order(engine, order), args.repetitions)
+        t_full = best_of(lambda: check(after), max(args.repetitions // 5, 5))
+        ratio = t_full / t_inc
+        worst = min(worst, ratio)
+        ok = "atteint" if ratio >= GOAL else "MANQUÉ"
+        print(f"{name:<34} {t_inc * 1e6:9.0f} µs {t_full * 1e3:15.2f} ms {ratio:8.0f}×  ≥ {GOAL:g}× {ok}")
+    print(f"Rapport le plus faible : {worst:.0f}× (objectif ≥ {GOAL:g}×)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,467 @@
+"""Pre-investment check: does the portfolio still comply once these orders are made?
+
+An orders file has the portfolio's columns, with a signed `montant` (alias
+`amount`) in place of `valeur`: positive buys, negative sells. An order whose
+`isin` matches a holding changes that holding; without an ISIN, an order whose
+`libelle` matches a holding's changes it; any other order is a new line, and
+then needs `categorie` and `devise` like a portfolio line. Selling more than is
+held, or selling a line the portfolio does not hold, is bad input (exit 2).
+
+The answer (`OrdersVerdict`) is the verdict of the portfolio after the orders,
+plus the effect of each order (on the portfolio after the orders above it),
+and of the whole set: `cree` (a rule or subject compliant before is in breach
+after), `aggrave` (an existing breach grows: its excess in euros or its share),
+`inconnu` (the orders add to something that cannot be concluded: missing data),
+`neutre`. READING 13: an order set passes if it creates no breach and worsens
+none, even when the portfolio already had a passive breach.
+
+Exit codes of an order set: 0 passes; 1 creates or worsens a breach; 3 no
+breach created or worsened, but the orders add to an `unknown`; 2 bad input.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from . import parsing as P
+from .columns import COLUMNS, Column
+from .errors import InputError, Problem
+from .incremental import DEFAULT_WARNING, EFFECT_CREATES, EFFECT_NEUTRAL, EFFECT_UNKNOWN, EFFECT_WORSENS
+
+AMOUNT_COLUMN = Column("market_value", "montant", "amount", "money", True,
+                       "Montant de l'ordre en euros : positif pour un achat, négatif pour une vente.")
+ORDER_QUANTITY_HELP = "Quantité achetée ou vendue (sans signe : le sens est celui du montant)."
+
+
+def _order_columns() -> tuple[Column, ...]:
+    out = []
+    for c in COLUMNS:
+        if c.field == "market_value":
+            out.append(AMOUNT_COLUMN)
+        elif c.field == "quantity":
+            out.append(Column(c.field, c.header, c.alias, c.kind, False, ORDER_QUANTITY_HELP))
+        else:
+            out.append(Column(c.field, c.header, c.alias, c.kind, False, c.help))
+    return tuple(out)
+
+
+ORDER_COLUMNS = _order_columns()
+
+
+# --------------------------------------------------------------------------- orders
+
+
+@dataclass
+class Order:
+    """One order: a signed amount on a holding (by ISIN, else by label) or on a new line."""
+
+    row: int | None  # row number in the orders file, as the spreadsheet shows it
+    label: str | None
+    isin: str | None
+    amount: int  # cents: positive buys, negative sells
+    quantity: Decimal | None = None  # unsigned; the direction is the amount's
+    pocket: str | None = None
+    category: int | None = None
+    currency: str | None = None
+    amount_text: object = None  # the cell as written
+    sheet: str | None = None
+    orders: "Orders | None" = field(default=None, repr=False)
+    index: int = 0  # position among the orders file's data rows
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def headers(self) -> dict:
+        return dict(self.orders.raw.headers) if self.orders is not None and self.orders.raw is not None else {}
+
+    def where(self, field_name: str | None) -> str | None:
+        raw = self.orders.raw if self.orders is not None else None
+        if field_name is None:
+            return None
+        if raw is not None and field_name in raw.fields:
+            return raw.where(field_name)
+        col = {c.field: c for c in ORDER_COLUMNS}.get(field_name)
+        return col.header if col else field_name
+
+    def problem(self, message: str, column: str | None = None, value=None) -> InputError:
+        return InputError([Problem(message, sheet=self.sheet, row=self.row, column=self.where(column), value=value)])
+
+    def new_line(self, engine) -> tuple[dict, "pd.DataFrame"]:
+        """The order as a new portfolio line: (the engine's facts, the one-line table)."""
+        key = (engine.version.id, engine.as_of)
+        if key not in self._cache:
+            from constraints.rules import Context
+
+            from .portfolio import from_raw
+
+            raw = self.orders.raw if self.orders is not None else None
+            needed = [("label", "libelle"), ("category", "categorie"), ("currency", "devise")]
+            missing = [h for f, h in needed if raw is None or f not in raw.fields]
+            if missing:
+                raise self.problem("ligne absente du portefeuille : pour l'ajouter, l'ordre doit donner "
+                                   + ", ".join(f"« {h} »" for h in missing))
+            cells = raw.rows[self.index]
+            for f, h in needed:
+                idx = raw.fields[f]
+                if idx >= len(cells) or P.is_blank(cells[idx]):
+                    raise self.problem(f"ligne absente du portefeuille : renseigner « {raw.headers[f]} » pour l'ajouter",
+                                       column=f)
+            one = replace(raw, rows=[cells], row_numbers=[raw.row_numbers[self.index]], warnings=[])
+            newpf = from_raw(one)
+            ctx = Context(newpf, engine.version, engine.as_of)
+            self._cache[key] = (engine._facts(ctx), newpf.lines)
+        return self._cache[key]
+
+
+@dataclass
+class Orders:
+    items: list[Order]
+    raw: object = None  # the RawTable read
+    source: str = ""
+    sheet: str = ""
+    sha256: str | None = None
+    warnings: list = field(default_factory=list)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def to_list(self) -> list[dict]:
+        return [{"row": o.row, "libelle": o.label, "isin": o.isin, "montant": o.amount / 100,
+                 "quantite": None if o.quantity is None else str(o.quantity), "poche": o.pocket} for o in self.items]
+
+
+def load_orders(path: str | os.PathLike, *, sheet_name: str | None = None) -> Orders:
+    """Read an orders file (.xlsx, .ods, .csv: the portfolio's columns, `montant` in place of `valeur`)."""
+    import hashlib
+
+    from .reader import read_table
+
+    raw = read_table(path, sheet_name=sheet_name, columns=ORDER_COLUMNS)
+    orders = _from_raw(raw)
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    orders.sha256 = h.hexdigest()
+    return orders
+
+
+def orders_from_frame(df, *, source: str = "ordres", sheet: str = "Ordres") -> Orders:
+    """Orders from a table whose columns carry the orders file's headers (French or English)."""
+    from .reader import _locate
+
+    headers = [str(c) for c in df.columns]
+    rows = [headers] + df.astype(object).where(df.notna(), None).values.tolist()
+    return _from_raw(_locate(rows, source, sheet, "frame", ORDER_COLUMNS))
+
+
+def orders_from_records(records: list[dict], *, source: str = "ordres", sheet: str = "Ordres") -> Orders:
+    """Orders from a list of mappings (a web form, a JSON body): keys are the file's headers."""
+    from .reader import _locate
+
+    if not records:
+        raise InputError([Problem("aucun ordre", sheet=sheet)])
+    keys: list = []
+    for r in records:
+        for k in r:
+            if k not in keys:
+                keys.append(k)
+    rows = [list(keys)] + [[r.get(k) for k in keys] for r in records]
+    return _from_raw(_locate(rows, source, sheet, "records", ORDER_COLUMNS))
+
+
+def as_orders(orders) -> Orders:
+    """Orders, a path, a DataFrame, a list of mappings or of `Order`s → `Orders`."""
+    import pandas as pd
+
+    if isinstance(orders, Orders):
+        return orders
+    if isinstance(orders, Order):
+        return Orders([orders])
+    if isinstance(orders, (str, os.PathLike)):
+        return load_orders(orders)
+    if isinstance(orders, pd.DataFrame):
+        return orders_from_frame(orders)
+    if isinstance(orders, dict):
+        return orders_from_records([orders])
+    items = list(orders)
+    if items and all(isinstance(o, Order) for o in items):
+        return Orders(items)
+    return orders_from_records(items)
+
+
+def as_order(order) -> Order:
+    if isinstance(order, Order):
+        return order
+    got = as_orders(order)
+    if len(got) != 1:
+        raise InputError([Problem(f"un seul ordre attendu, {len(got)} reçus")])
+    return got.items[0]
+
+
+def _from_raw(raw) -> Orders:
+    from .errors import ProblemList
+    from .portfolio import _TOTAL_ROW
+
+    problems = ProblemList()
+    sheet = raw.sheet
+    if "label" not in raw.fields and "isin" not in raw.fields:
+        raise InputError([Problem("colonne « libelle » ou « isin » introuvable dans la ligne d'en-tête des ordres : "
+                                  "elle désigne la ligne achetée ou vendue", sheet=sheet, row=raw.header_row)])
+    n = len(raw.rows)
+
+    def cells(f):
+        idx = raw.fields.get(f)
+        if idx is None:
+            return [None] * n
+        return [r[idx] if idx < len(r) else None for r in raw.rows]
+
+    def col(f, parser):
+        if f not in raw.fields:
+            return [None] * n, [True] * n
+        where = raw.where(f)
+
+        def on_error(indices, value, reason):
+            for i in indices[:20]:
+                problems.add(reason, sheet=sheet, row=int(raw.row_numbers[i]), column=where, value=value)
+        raw_cells = cells(f)
+        values, blank = P.parse_column(raw_cells, parser, on_error)
+        # a blank cell is blank whatever the parser made of it
+        return list(values), [bool(b) or P.is_blank(c) for b, c in zip(blank, raw_cells)]
+
+    label_raw, cat_raw, isin_raw = cells("label"), cells("category"), cells("isin")
+    keep = [not (P.is_blank(c) and P.is_blank(s) and isinstance(lab, str) and _TOTAL_ROW.match(lab.strip()))
+            for lab, c, s in zip(label_raw, cat_raw, isin_raw)]
+    warnings = [f"Ligne {raw.row_numbers[i]} ignorée : ligne de total (« {label_raw[i].strip()} »)."
+                for i in range(n) if not keep[i]]
+    amount, amount_blank = col("market_value", P.parse_money)
+    label, label_blank = col("label", P.parse_text)
+    isin, isin_blank = col("isin", P.parse_isin)
+    qty, qty_blank = col("quantity", P.parse_exact_nonneg)
+    pocket, pocket_blank = col("pocket", P.parse_pocket)
+    category, cat_blank = col("category", P.parse_category)
+    currency, cur_blank = col("currency", P.parse_currency)
+    amount_cells = cells("market_value")
+    items = []
+    for i in range(n):
+        if not keep[i]:
+            continue
+        row = int(raw.row_numbers[i])
+        if amount_blank[i]:
+            problems.add("case vide : le montant de l'ordre est obligatoire (positif pour un achat, négatif pour une "
+                         "vente)", sheet=sheet, row=row, column=raw.where("market_value"))
+            continue
+        if amount[i] is None:
+            continue  # already reported
+        if amount[i] == 0:
+            problems.add("montant nul : un ordre achète (montant positif) ou vend (montant négatif)", sheet=sheet,
+                         row=row, column=raw.where("market_value"), value=amount_cells[i])
+            continue
+        if label_blank[i] and isin_blank[i]:
+            problems.add("ni « libelle » ni « isin » : impossible de savoir quelle ligne l'ordre concerne",
+                         sheet=sheet, row=row)
+            continue
+        items.append(Order(row=row, label=None if label_blank[i] else label[i],
+                           isin=None if isin_blank[i] else isin[i], amount=int(amount[i]),
+                           quantity=None if qty_blank[i] else qty[i], pocket=None if pocket_blank[i] else pocket[i],
+                           category=None if cat_blank[i] else category[i],
+                           currency=None if cur_blank[i] else currency[i], amount_text=amount_cells[i],
+                           sheet=sheet, index=i))
+    problems.raise_if_any()
+    if not items:
+        raise InputError([Problem("aucun ordre sous l'en-tête", sheet=sheet, row=raw.header_row)])
+    out = Orders(items, raw=raw, source=raw.source, sheet=sheet, warnings=list(raw.warnings) + warnings)
+    for o in items:
+        o.orders = out
+    return out
+
+
+def rebuild_codes(lines) -> None:
+    """Issuer, building and security codes over the whole table (as the portfolio reader computes them)."""
+    import numpy as np
+    import pandas as pd
+
+    def codes_of(texts):
+        keys = np.array([P.key_of(t) if isinstance(t, str) and t else None for t in texts], dtype=object)
+        return pd.factorize(keys, use_na_sentinel=True)[0].astype(np.int64)
+
+    issuer = lines["issuer"].to_numpy()
+    lines["issuer_code"] = codes_of(issuer)
+    lines["property_code"] = codes_of(lines["property"].to_numpy())
+    sec_keys = np.array([i if isinstance(i, str) else f"{P.key_of(e) if isinstance(e, str) else ''}\x00{lab}"
+                         for i, e, lab in zip(lines["isin"].to_numpy(), issuer, lines["label"].to_numpy())],
+                        dtype=object)
+    lines["security_code"] = pd.factorize(sec_keys)[0].astype(np.int64)
+
+
+# --------------------------------------------------------------------------- the verdict
+
+
+@dataclass
+class OrdersVerdict:
+    """The portfolio's verdict after the orders, and what each order does."""
+
+    verdict_after: object  # constraints.checker.Verdict of the portfolio after the orders
+    orders: list  # [OrderOutcome], each order on the portfolio after the orders above it
+    overall: object  # OrderOutcome of the whole set
+    status_before: str
+    warning: float
+    portfolio_after: object = None
+    source: str = ""
+    sha256: str | None = None
+    warnings: list = field(default_factory=list)
+
+    @property
+    def effect(self) -> str:
+        return self.overall.effect
+
+    @property
+    def passes(self) -> bool:
+        """READING 13: the set passes if it creates no breach and worsens none."""
+        return self.overall.effect not in (EFFECT_CREATES, EFFECT_WORSENS)
+
+    @property
+    def status(self) -> str:
+        """accepte | refuse | a_verifier."""
+        if not self.passes:
+            return "refuse"
+        return "a_verifier" if self.overall.effect == EFFECT_UNKNOWN else "accepte"
+
+    @property
+    def exit_code(self) -> int:
+        return {"accepte": 0, "refuse": 1, "a_verifier": 3}[self.status]
+
+    def to_dict(self) -> dict:
+        doc = self.verdict_after.to_dict()
+        doc["orders_check"] = {
+            "status": self.status, "passes": self.passes, "effect": self.overall.effect,
+            "exit_code": self.exit_code, "status_before": self.status_before, "warning_level": self.warning,
+            "changes": [c.to_dict() for c in self.overall.changes],
+            "warnings": [w.to_dict() for w in self.overall.warnings],
+            "file": {"name": self.source, "sha256": self.sha256}, "notices": list(self.warnings),
+        }
+        doc["orders"] = [o.to_dict() for o in self.orders]
+        return doc
+
+
+def check_orders(pf, orders, *, date=None, as_of=None, warning: float = DEFAULT_WARNING) -> OrdersVerdict:
+    """Check orders against a portfolio: the verdict after them, and the effect of each and of the set.
+
+    `orders`: an `Orders` (from `load_orders`), a path, a DataFrame or a list of mappings.
+    Raises `InputError` on bad orders (selling more than is held, a sale of a line not held…).
+    """
+    from constraints.checker import check
+
+    from .incremental import Engine
+
+    orders = as_orders(orders)
+    engine = Engine(pf, date, as_of=as_of, warning=warning)
+    status_before = engine.status
+    overall = engine.try_orders(orders)
+    each = [engine.apply(o) for o in orders.items]  # each order on the portfolio after the ones before it
+    after = engine.portfolio()
+    verdict = check(after, date=date, as_of=engine.as_of)
+    verdict.warnings = list(getattr(pf, "warnings", [])) + list(orders.warnings)
+    return OrdersVerdict(verdict, each, overall, status_before, float(warning), after, orders.source,
+                         orders.sha256, list(orders.warnings))
+
+
+def apply_orders(pf, orders, *, date=None, as_of=None):
+    """The portfolio after the orders (lines sold entirely are left out, new lines come last)."""
+    from .incremental import Engine
+
+    engine = Engine(pf, date, as_of=as_of)
+    engine.apply_all(as_orders(orders).items)
+    return engine.portfolio()
+
+
+__all__ = ["Order", "Orders", "OrdersVerdict", "load_orders", "orders_from_frame", "orders_from_records",
+           "check_orders", "apply_orders", "as_order", "as_orders", "ORDER_COLUMNS", "EFFECT_CREATES",
+           "EFFECT_WORSENS", "EFFECT_UNKNOWN", "EFFECT_NEUTRAL", "DEFAULT_WARNING"]
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def parse_warning(text) -> float:
+    """`0.9`, `0,9`, `90 %` or `90` → 0.9; a French `InputError` otherwise."""
+    s = str(text).strip().replace(",", ".").replace("\u202f", "").replace(" ", "")
+    pct = s.endswith("%")
+    try:
+        x = float(s.rstrip("%"))
+    except ValueError:
+        raise InputError([Problem(f"seuil d'alerte invalide : « {text} » (attendu 0,9 ou 90 %)")]) from None
+    if pct or x > 1:
+        x /= 100
+    if not 0 < x <= 1:
+        raise InputError([Problem(f"seuil d'alerte invalide : « {text} » (attendu entre 0 et 1, ou 0 à 100 %)")])
+    return x
+
+
+_EFFECT_FR = {EFFECT_CREATES: "crée un dépassement", EFFECT_WORSENS: "aggrave un dépassement",
+              EFFECT_UNKNOWN: "à vérifier (données manquantes)", EFFECT_NEUTRAL: "neutre"}
+_STATUS_FR = {"accepte": "ACCEPTÉ", "refuse": "REFUSÉ", "a_verifier": "À VÉRIFIER"}
+_VERDICT_FR = {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier"}
+
+
+def render_orders(ov, console=None) -> None:
+    """The orders part of a pre-investment check, in the terminal (French)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from constraints.rules import fr_euros
+
+    console = console or Console()
+    t = Table(title="Ordres (chacun sur le portefeuille après les ordres qui le précèdent)")
+    for h in ("ligne", "libellé", "montant", "rapprochement", "effet", "règles", "alertes"):
+        t.add_column(h)
+    match_fr = {"isin": "ISIN", "libelle": "libellé", "nouvelle": "ligne nouvelle"}
+    for o in ov.orders:
+        t.add_row(str(o.row or ""), o.label or "", fr_euros(o.amount), match_fr.get(o.match, o.match),
+                  _EFFECT_FR[o.effect], ", ".join(sorted({c.rule for c in o.changes})),
+                  str(len(o.warnings)) if o.warnings else "")
+    console.print(t)
+    console.print(f"Ensemble des ordres : {_EFFECT_FR[ov.effect]} — contrôle avant investissement "
+                  f"[bold]{_STATUS_FR[ov.status]}[/bold] (portefeuille avant les ordres : "
+                  f"{_VERDICT_FR.get(ov.status_before, ov.status_before)})")
+    for c in ov.overall.changes:
+        console.print(f"  • {c.message}")
+    for w in ov.overall.warnings:
+        console.print(f"  ⚠ alerte : {w.message}")
+
+
+def cli_check_orders(args, pf) -> int:
+    """`reserves check FICHIER --ordres ORDRES`: exit 0 accepted, 1 refused, 3 to check, 2 bad input."""
+    import json
+    import sys
+
+    from .cli import _print_problems
+
+    as_json = getattr(args, "json", False)
+    try:
+        warning = parse_warning(getattr(args, "warning", DEFAULT_WARNING))
+        orders = load_orders(args.orders)
+        ov = check_orders(pf, orders, date=args.date, warning=warning)
+    except InputError as err:
+        return _print_problems(err, as_json)
+    doc = ov.to_dict()
+    doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
+    if as_json:
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    else:
+        from reports.terminal import render
+
+        render(ov.verdict_after, ov.portfolio_after)
+        render_orders(ov)
+    from .audit import cli as audit_cli
+
+    if audit_cli.wanted(args):
+        failed = audit_cli.record(args, "orders", pf, ov.verdict_after.version.id, ov.status, doc,
+                                  orders={"file": orders.source, "sha256": orders.sha256, "orders": orders.to_list()})
+        if failed is not None:
+            return failed
+    return ov.exit_code

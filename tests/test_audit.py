@@ -1,0 +1,198 @@
+"""The audit trail: recorded, read back, append-only, and a broken chain is found — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from helpers import ballast, frame, line, run_cli, run_main
+from reserves.audit import GENESIS, AuditError, AuditLog, canonical, record_hash
+
+DATE = "2016-12-31"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    return request.getfixturevalue("pg_url")
+
+
+def fill(log: AuditLog, n: int = 3) -> list:
+    out = []
+    for k in range(n):
+        out.append(log.record("check", f"agent{k}", f"portefeuille{k}.xlsx", f"{k:064x}", "R623-2002-11-01",
+                              ["ok", "breach", "unknown"][k % 3],
+                              {"status": "ok", "findings": [{"rule": "R623-10-1/emetteur-max5", "value": 0.05 + k}],
+                               "total": 1234567.89, "libellé": "é"},
+                              orders=[{"isin": "FR0000120271", "montant": -1000.5}] if k == 1 else None))
+    return out
+
+
+def tamper(log: AuditLog, sql: str) -> None:
+    """An attacker with the database owner's rights: triggers off, then a raw statement behind the API."""
+    with log.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE reserves_audit DISABLE TRIGGER USER"))
+        else:
+            conn.execute(text("DROP TRIGGER IF EXISTS reserves_audit_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS reserves_audit_no_delete"))
+        conn.execute(text(sql))
+
+
+def test_records_are_numbered_chained_and_read_back(url):
+    with AuditLog(url) as log:
+        recs = fill(log)
+        assert [r.id for r in recs] == [1, 2, 3]
+        assert recs[0].prev_hash == GENESIS and recs[1].prev_hash == recs[0].hash
+        assert recs[2].hash == record_hash(recs[1].hash, recs[2].hashed_fields())
+        listed = log.list(limit=2)
+        assert [r.id for r in listed] == [3, 2]
+        shown = log.show(2)
+        assert shown == recs[1]
+        assert shown.orders == [{"isin": "FR0000120271", "montant": -1000.5}]
+        assert shown.payload["libellé"] == "é" and shown.user == "agent1"
+        assert log.show(99) is None
+        assert log.verify() == (True, None, log.verify()[2])
+        assert log.head() == (3, recs[2].hash)
+    with AuditLog(url) as again:  # a second opening migrates nothing and extends the same chain
+        r4 = again.record("report", "agent", None, None, None, None, {})
+        assert (r4.id, r4.prev_hash) == (4, recs[2].hash)
+        assert again.verify()[0]
+
+
+def test_the_database_refuses_update_and_delete(url):
+    with AuditLog(url) as log:
+        fill(log, 2)
+        for sql in ("UPDATE reserves_audit SET status = 'ok' WHERE id = 2", "DELETE FROM reserves_audit WHERE id = 2"):
+            with pytest.raises(Exception) as err:
+                with log.engine.begin() as conn:
+                    conn.execute(text(sql))
+            assert "ajout seul" in str(err.value)
+        assert log.verify()[0]
+
+
+def test_a_record_changed_behind_the_api_breaks_the_chain(url):
+    with AuditLog(url) as log:
+        fill(log, 3)
+        tamper(log, "UPDATE reserves_audit SET status = 'ok' WHERE id = 2")
+        ok, bad, message = log.verify()
+        assert (ok, bad) == (False, 2) and "n° 2" in message and "altéré" in message
+
+
+def test_a_payload_rewritten_with_a_recomputed_hash_breaks_the_next_link(url):
+    with AuditLog(url) as log:
+        recs = fill(log, 3)
+        fields = dict(recs[1].hashed_fields(), payload={"status": "ok"})
+        forged = record_hash(recs[1].prev_hash, fields)
+        tamper(log, f"UPDATE reserves_audit SET payload = '{canonical({'status': 'ok'})}', hash = '{forged}' "
+                    "WHERE id = 2")
+        ok, bad, message = log.verify()
+        assert (ok, bad) == (False, 3) and "précédente" in message
+
+
+def test_a_deleted_record_breaks_the_chain(url):
+    with AuditLog(url) as log:
+        fill(log, 3)
+        tamper(log, "DELETE FROM reserves_audit WHERE id = 2")
+        ok, bad, message = log.verify()
+        assert (ok, bad) == (False, 3) and "n° 2 manque" in message
+
+
+def test_an_unreachable_database_is_a_french_error(tmp_path):
+    with pytest.raises(AuditError) as err:
+        AuditLog("postgresql://personne@127.0.0.1:1/rien")
+    assert "inaccessible" in str(err.value)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _files(tmp_path):
+    pf = tmp_path / "portefeuille.csv"
+    frame(ballast(900_000, label="OAT 2030"), line(2, 40_000, label="Obligation Total", emetteur="TotalEnergies SE"),
+          line(7, 60_000, label="Actions Orange", emetteur="Orange SA")).to_csv(pf, sep=";", index=False)
+    orders = tmp_path / "ordres.csv"
+    orders.write_text("libelle;montant\nObligation Total;20 000\n", encoding="utf-8")
+    return pf, orders
+
+
+def test_cli_check_and_orders_are_recorded_then_listed_shown_verified(url, tmp_path):
+    pf, orders = _files(tmp_path)
+    code, out, err = run_main(["check", str(pf), "--date", DATE, "--audit", "--base", url, "--utilisateur", "marie"])
+    assert code == 1, err  # Orange: 6 % of the base
+    assert "enregistrement n° 1" in err
+    code, out, err = run_main(["check", str(pf), "--ordres", str(orders), "--date", DATE, "--json", "--base", url])
+    assert code == 1  # Total to 60 000 of 1 020 000: a breach created
+    code, out, _ = run_main(["audit", "list", "--json", "--base", url])
+    assert code == 0
+    listed = json.loads(out)
+    assert [(r["id"], r["kind"], r["status"]) for r in listed] == [(2, "orders", "refuse"), (1, "check", "breach")]
+    assert listed[1]["user"] == "marie" and listed[1]["file_name"] == "portefeuille.csv"
+    assert len(listed[1]["sha256"]) == 64
+    code, out, _ = run_main(["audit", "show", "2", "--json", "--base", url])
+    rec = json.loads(out)
+    assert rec["orders"]["orders"][0]["libelle"] == "Obligation Total" and rec["payload"]["orders"][0]["effect"] == "cree"
+    code, out, _ = run_main(["audit", "show", "1", "--base", url])
+    assert code == 0 and "marie" in out and "R623-10-1/emetteur-max5" in out
+    code, out, _ = run_main(["audit", "verify", "--base", url])
+    assert code == 0 and "intacte" in out
+    code, _, err = run_main(["audit", "show", "7", "--base", url])
+    assert code == 2 and "introuvable" in err
+    with AuditLog(url) as log:
+        tamper(log, "UPDATE reserves_audit SET user_name = 'paul' WHERE id = 1")
+    code, _, err = run_main(["audit", "verify", "--base", url])
+    assert code == 1 and "n° 1" in err
+
+
+def test_cli_default_database_and_environment_variable(tmp_path):
+    pf, _ = _files(tmp_path)
+    db = tmp_path / "journal.sqlite3"
+    p = run_cli("check", str(pf), "--date", DATE, env={"RESERVES_AUDIT_URL": str(db)})
+    assert p.returncode == 1 and db.exists(), p.stderr
+    p = run_cli("audit", "verify", env={"RESERVES_AUDIT_URL": str(db)})
+    assert p.returncode == 0 and "1 enregistrement" in p.stdout
+    p = run_cli("audit", "list", env={"RESERVES_AUDIT_URL": str(db)})
+    assert p.returncode == 0 and "portefeuille.csv" in p.stdout
+
+
+def test_a_plain_check_does_not_load_sqlalchemy(tmp_path):
+    pf, _ = _files(tmp_path)
+    code = ("import sys, runpy; sys.argv = ['reserves', 'check', %r, '--date', '2016-12-31'];\n"
+            "from reserves.cli import main\nrc = main(sys.argv[1:])\n"
+            "assert 'sqlalchemy' not in sys.modules and 'reserves.orders' not in sys.modules, 'imported'\n"
+            "print('clean', rc)") % str(pf)
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in __import__("os").environ.items() if k != "RESERVES_AUDIT_URL"}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert "clean 1" in p.stdout, p.stderr
+
+
+def test_concurrent_writers_keep_one_chain(url):
+    import threading
+
+    logs = [AuditLog(url) for _ in range(3)]
+    errors = []
+
+    def write(log, k):
+        try:
+            for j in range(5):
+                log.record("check", f"agent{k}", "f.xlsx", None, "v", "ok", {"k": k, "j": j})
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(log, k)) for k, log in enumerate(logs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    ok, bad, message = logs[0].verify()
+    assert ok, message
+    assert [r.id for r in logs[0].list(limit=0)] == list(range(15, 0, -1))
+    for log in logs:
+        log.close()
