@@ -1,0 +1,577 @@
+"""The upload page: sign in, send a portfolio, read the verdicts, download the reports, run the optimizer,
+browse the audit trail; and `POST /api/check` for scripts (the JSON of `reserves check --json`).
+
+Server-rendered pages (Jinja2), plain CSS, no JavaScript. Nothing is served
+to an anonymous visitor but the sign-in page and the style sheet. Forms carry
+a per-session CSRF token; the sign-in form, before any session, a token
+bound to a signed cookie.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+import urllib.parse
+from collections import defaultdict, deque
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import InputError, Problem
+from ..users import Session, User, UserStore
+from . import services, uploads, views
+from .guard import Guard
+from .settings import Settings
+from .store import Store
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+API_VERSION = "1"
+LOGIN_WINDOW_S = 15 * 60
+LOGIN_MAX_FAILURES = 5
+FORM_LIMITS = {"max_files": 2, "max_fields": 12}
+
+
+class SignInRequired(Exception):
+    pass
+
+
+class ApiAuthRequired(Exception):
+    pass
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+class PageError(Exception):
+    """A refused form: re-render a page with French messages and an HTTP status."""
+
+    def __init__(self, status: int, problems: list[Problem], dropped: int = 0) -> None:
+        super().__init__(status)
+        self.status, self.problems, self.dropped = status, problems, dropped
+
+
+def _json_error(status: int, problems: list[Problem], dropped: int = 0, headers=None) -> JSONResponse:
+    body = {"status": "error", "exit_code": 2, "errors": [p.to_dict() for p in problems], "more_errors": dropped}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise InputError.one(f"date invalide « {text[:40]} » : attendu AAAA-MM-JJ ou JJ/MM/AAAA")
+
+
+def _field_text(form, name: str, limit: int = 200) -> str | None:
+    value = form.get(name)
+    if value is None or isinstance(value, UploadFile):
+        return None
+    value = str(value).strip()
+    return value[:limit] or None
+
+
+def _form_file(form, name: str) -> UploadFile | None:
+    value = form.get(name)
+    if isinstance(value, UploadFile) and (value.filename or (value.size or 0) > 0):
+        return value
+    return None
+
+
+def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
+    settings = settings or Settings(**kwargs)
+    users = UserStore(settings.db_url)
+    store = Store(settings.db_url, engine=users.engine)
+    audit = services.Audit(settings.db_url)
+    signer = URLSafeTimedSerializer(settings.secret_key, salt="reserves-connexion")
+    templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
+    views.install_filters(templates.env)
+    failures: dict[str, deque] = defaultdict(deque)
+    failures_lock = threading.Lock()
+
+    prefix = "__Host-" if settings.secure_cookies else ""
+    session_cookie = prefix + "reserves_session"
+    login_cookie = prefix + "reserves_connexion"
+
+    app = FastAPI(
+        title="Réserves — contrôle des placements",
+        version=API_VERSION,
+        description=("Contrôle de conformité des placements des réserves des régimes complémentaires des "
+                     "indépendants (Code de la sécurité sociale, art. R. 623-3 à R. 623-10-4)."),
+        openapi_url=None, docs_url=None, redoc_url=None, root_path=settings.root_path)
+    app.state.settings, app.state.users, app.state.store, app.state.audit = settings, users, store, audit
+    app.add_middleware(Guard, max_body=settings.max_upload_bytes + 256 * 1024, shown_limit=settings.max_upload_bytes,
+                       hsts=settings.secure_cookies)
+    app.mount("/static", StaticFiles(directory=os.path.join(HERE, "static")), name="static")
+
+    # ------------------------------------------------------------------ utilities
+    def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        context.setdefault("session", getattr(request.state, "session", None))
+        context["base"] = request.scope.get("root_path", "")
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def set_cookie(resp: Response, key: str, value: str, max_age: int) -> None:
+        resp.set_cookie(key, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+                        secure=settings.secure_cookies)
+
+    def page_session(request: Request) -> Session:
+        s = users.session(request.cookies.get(session_cookie))
+        if s is None:
+            raise SignInRequired()
+        request.state.session = s
+        return s
+
+    def api_user(request: Request) -> User:
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            user = users.by_token(token.strip())
+            if user is not None:
+                return user
+        raise ApiAuthRequired()
+
+    def any_user(request: Request) -> User:
+        s = users.session(request.cookies.get(session_cookie))
+        if s is not None:
+            request.state.session = s
+            return s.user
+        return api_user(request)
+
+    def require_csrf(session: Session, form) -> None:
+        token = _field_text(form, "csrf", 100) or ""
+        if not hmac.compare_digest(token.encode(), session.csrf.encode()):
+            raise CsrfFailed()
+
+    def record(kind: str, user: str, *, file_name=None, sha256=None, version=None, status: str, payload: dict,
+               orders=None):
+        return audit.record(kind, user, file_name=file_name, sha256=sha256, version=version, status=status,
+                            payload=payload, orders=orders)
+
+    def stored_of(a) -> tuple[uploads.StoredFile, uploads.StoredFile | None]:
+        pf_file = uploads.StoredFile(a.sha256, a.fmt, uploads.stored_path(settings.files_dir, a.sha256, a.fmt),
+                                     a.file_name, a.size)
+        orders_file = None
+        if a.orders_sha256:
+            orders_file = uploads.StoredFile(
+                a.orders_sha256, a.orders_fmt,
+                uploads.stored_path(settings.files_dir, a.orders_sha256, a.orders_fmt), a.orders_name,
+                a.orders_size or 0)
+        return pf_file, orders_file
+
+    def analysis_or_404(analysis_id: int):
+        a = store.analysis(analysis_id)
+        if a is None:
+            raise StarletteHTTPException(404)
+        return a
+
+    def recheck(a):
+        """The verdict of a stored analysis, computed again from the stored file (same file, same date)."""
+        pf_file, orders_file = stored_of(a)
+        pf = services.load_portfolio(pf_file, a.sheet)
+        verdict = services.check(pf, a.check_date)
+        orders_verdict = None
+        if orders_file is not None:
+            orders_verdict = services.check_orders(pf, services.load_orders(orders_file), a.check_date)
+        return pf, verdict, orders_verdict
+
+    # ------------------------------------------------------------------ the check itself (pages and API)
+    def run_check(user: str, pf_upload: UploadFile | None, orders_upload: UploadFile | None,
+                  date_text: str | None, sheet: str | None, channel: str):
+        """Store, read and check; record in the audit trail. Returns (analysis id, document) or raises."""
+        pf_file = orders_file = None
+        try:
+            if pf_upload is None:
+                raise uploads.UploadRefused.one(422, "aucun fichier de portefeuille envoyé (champ « fichier »)")
+            date = parse_date(date_text)
+            version = services.version_for(date)
+            pf_file = uploads.store(pf_upload.file, pf_upload.filename, settings.files_dir,
+                                    settings.max_upload_bytes, what="le portefeuille")
+            if orders_upload is not None:
+                orders_file = uploads.store(orders_upload.file, orders_upload.filename, settings.files_dir,
+                                            settings.max_upload_bytes, what="le fichier d'ordres")
+            pf = services.load_portfolio(pf_file, sheet)
+            audit_orders = None
+            if orders_file is None:
+                verdict = services.check(pf, date)
+                doc = verdict.to_dict()
+                doc["exit_code"] = verdict.exit_code
+                kind, status = "check", verdict.status
+            else:
+                orders = services.load_orders(orders_file)
+                ov = services.check_orders(pf, orders, date)
+                doc = ov.to_dict()  # the verdict after the orders, with `orders_check` and `orders`
+                doc["exit_code"] = ov.exit_code
+                doc.setdefault("orders_check", {})["file"] = services.file_info(orders_file)
+                kind, status = "orders", ov.status
+                audit_orders = {"file_name": orders_file.name, "sha256": orders_file.sha256,
+                                "orders": orders.to_list() if hasattr(orders, "to_list") else None}
+            doc["file"] = services.file_info(pf_file, pf)
+        except (InputError, uploads.UploadRefused) as err:
+            status = getattr(err, "status", 422)
+            problems = list(err.problems)
+            record("check", user, file_name=pf_file.name if pf_file else (uploads.display_name(pf_upload.filename)
+                                                                          if pf_upload else None),
+                   sha256=pf_file.sha256 if pf_file else None, version=None, status="error",
+                   payload={"channel": channel, "http_status": status,
+                            "errors": [p.to_dict() for p in problems]})
+            raise PageError(status, problems, getattr(err, "dropped", 0)) from None
+        entry = record(kind, user, file_name=pf_file.name, sha256=pf_file.sha256, version=version.id, status=status,
+                       payload={"channel": channel, "date": date.isoformat() if date else None,
+                                "sheet": pf.sheet, "verdict": doc}, orders=audit_orders)
+        audit_id = _entry_id(entry)
+        analysis_id = store.add_analysis(
+            user_name=user, sha256=pf_file.sha256, fmt=pf_file.fmt, file_name=pf_file.name, size=pf_file.size,
+            sheet=sheet, check_date=date,
+            orders_sha256=orders_file.sha256 if orders_file else None,
+            orders_fmt=orders_file.fmt if orders_file else None,
+            orders_name=orders_file.name if orders_file else None,
+            orders_size=orders_file.size if orders_file else None,
+            status=status, audit_id=audit_id)
+        doc["audit_id"] = audit_id
+        doc["analysis_id"] = analysis_id
+        return analysis_id, doc
+
+    # ------------------------------------------------------------------ error handlers
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc):
+        target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+        base = request.scope.get("root_path", "")
+        return RedirectResponse(f"{base}/connexion?suite={urllib.parse.quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(ApiAuthRequired)
+    async def _api_auth(request: Request, exc):
+        return _json_error(401, [Problem("authentification requise : en-tête « Authorization: Bearer JETON » "
+                                         "(jeton donné par « reserves user add NOM --jeton »)")],
+                           headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc):
+        return render(request, "error.html", 403, title="Formulaire refusé",
+                      message="Le jeton de sécurité du formulaire est absent ou invalide (protection CSRF). "
+                              "Rechargez la page et recommencez.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        message = views.HTTP_FR.get(exc.status_code, "Requête refusée.")
+        if request.url.path.startswith("/api/"):
+            return _json_error(exc.status_code, [Problem(message)], headers=getattr(exc, "headers", None))
+        return render(request, "error.html", exc.status_code, title=f"Erreur {exc.status_code}", message=message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        problems = [Problem(f"paramètre « {'.'.join(str(x) for x in e.get('loc', ())[1:]) or '?'} » invalide")
+                    for e in exc.errors()]
+        if request.url.path.startswith("/api/"):
+            return _json_error(422, problems)
+        return render(request, "error.html", 422, title="Requête invalide", message="; ".join(map(str, problems)))
+
+    # ------------------------------------------------------------------ sign-in and sign-out
+    def login_page(request: Request, status: int = 200, error: str | None = None, suite: str = "/"):
+        token = secrets.token_urlsafe(32)
+        resp = render(request, "login.html", status, csrf=token, error=error, suite=_safe_next(suite))
+        set_cookie(resp, login_cookie, signer.dumps(token), 3600)
+        return resp
+
+    @app.get("/connexion", response_class=HTMLResponse, include_in_schema=False)
+    def sign_in_form(request: Request, suite: str = "/"):
+        if users.session(request.cookies.get(session_cookie)) is not None:
+            return RedirectResponse(_safe_next(suite, request), status_code=303)
+        return login_page(request, suite=suite)
+
+    @app.post("/connexion", include_in_schema=False)
+    async def sign_in(request: Request):
+        async with request.form(max_files=0, max_fields=8) as form:
+            token = _field_text(form, "csrf", 100) or ""
+            name = _field_text(form, "nom", 64) or ""
+            password = form.get("mot_de_passe")
+            password = password if isinstance(password, str) else ""
+            suite = _field_text(form, "suite", 500) or "/"
+        try:
+            expected = signer.loads(request.cookies.get(login_cookie, ""), max_age=3600)
+        except BadSignature:
+            expected = None
+        if not expected or not hmac.compare_digest(str(expected).encode(), token.encode()):
+            raise CsrfFailed()
+        key = name.lower()
+        now = time.monotonic()
+        with failures_lock:
+            q = failures[key]
+            while q and now - q[0] > LOGIN_WINDOW_S:
+                q.popleft()
+            blocked = len(q) >= LOGIN_MAX_FAILURES
+        if blocked:
+            return login_page(request, 429, "Trop de tentatives pour ce nom : réessayez dans quelques minutes.", suite)
+        user = await run_in_threadpool(users.authenticate, name, password[:1024])
+        if user is None:
+            with failures_lock:
+                failures[key].append(now)
+            return login_page(request, 401, "Nom d'utilisateur ou mot de passe incorrect.", suite)
+        with failures_lock:
+            failures.pop(key, None)
+        sid, _ = users.open_session(user, settings.session_hours)
+        resp = RedirectResponse(_safe_next(suite, request), status_code=303)
+        set_cookie(resp, session_cookie, sid, int(settings.session_hours * 3600))
+        resp.delete_cookie(login_cookie, path="/")
+        return resp
+
+    @app.post("/deconnexion", include_in_schema=False)
+    async def sign_out(request: Request, session: Session = Depends(page_session)):
+        async with request.form(max_files=0, max_fields=4) as form:
+            require_csrf(session, form)
+        users.close_session(request.cookies.get(session_cookie))
+        resp = RedirectResponse(request.scope.get("root_path", "") + "/connexion", status_code=303)
+        resp.delete_cookie(session_cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="lax")
+        return resp
+
+    # ------------------------------------------------------------------ upload and verdict
+    def upload_page(request: Request, status: int = 200, **context):
+        return render(request, "upload.html", status, recent=store.recent(20),
+                      max_upload=uploads._size_fr(settings.max_upload_bytes), **context)
+
+    @app.get("/", include_in_schema=False)
+    def home(request: Request, session: Session = Depends(page_session)):
+        return upload_page(request)
+
+    @app.get("/controle", include_in_schema=False)
+    def upload_form(request: Request, session: Session = Depends(page_session)):
+        return upload_page(request)
+
+    @app.post("/controle", include_in_schema=False)
+    async def upload(request: Request, session: Session = Depends(page_session)):
+        async with request.form(**FORM_LIMITS) as form:
+            require_csrf(session, form)
+            date_text, sheet = _field_text(form, "date", 40), _field_text(form, "feuille")
+            try:
+                analysis_id, _ = await run_in_threadpool(
+                    run_check, session.user.name, _form_file(form, "fichier"), _form_file(form, "ordres"),
+                    date_text, sheet, "web")
+            except PageError as err:
+                return upload_page(request, err.status, problems=err.problems, dropped=err.dropped,
+                                   date=date_text or "", feuille=sheet or "")
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/analyses/{analysis_id}", status_code=303)
+
+    @app.get("/analyses/{analysis_id}", include_in_schema=False)
+    def analysis_page(request: Request, analysis_id: int, session: Session = Depends(page_session)):
+        a = analysis_or_404(analysis_id)
+        try:
+            pf, verdict, orders_verdict = recheck(a)
+        except InputError as err:
+            return render(request, "error.html", 422, title="Fichier illisible",
+                          message="; ".join(str(p) for p in err.problems))
+        return render(request, "verdict.html", analysis=a, pf=pf,
+                      view=views.verdict_view(verdict, pf),
+                      orders=views.orders_view(orders_verdict) if orders_verdict is not None else None,
+                      proposals=store.proposals_of(a.id))
+
+    @app.get("/analyses/{analysis_id}/verdict.json", include_in_schema=False)
+    def analysis_json(request: Request, analysis_id: int, session: Session = Depends(page_session)):
+        a = analysis_or_404(analysis_id)
+        pf, verdict, orders_verdict = recheck(a)
+        pf_file, orders_file = stored_of(a)
+        if orders_verdict is None:
+            doc = verdict.to_dict()
+            doc["exit_code"] = verdict.exit_code
+        else:
+            doc = orders_verdict.to_dict()
+            doc["exit_code"] = orders_verdict.exit_code
+            doc.setdefault("orders_check", {})["file"] = services.file_info(orders_file)
+        doc["file"] = services.file_info(pf_file, pf)
+        record("report", session.user.name, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
+               status=verdict.status, payload={"channel": "web", "format": "json", "analysis": a.id})
+        body = json.dumps(doc, ensure_ascii=False, indent=2).encode()
+        return Response(body, media_type="application/json", headers={
+            "Content-Disposition": views.attachment(a.file_name, "verdict", "json")})
+
+    @app.get("/analyses/{analysis_id}/rapport.{fmt}", include_in_schema=False)
+    def analysis_report(request: Request, analysis_id: int, fmt: str, session: Session = Depends(page_session)):
+        if fmt not in ("xlsx", "pdf"):
+            raise StarletteHTTPException(404)
+        a = analysis_or_404(analysis_id)
+        pf, verdict, _ = recheck(a)
+        try:
+            path = services.write_report(pf, verdict, fmt, settings.outputs_dir, date=a.check_date)
+        except InputError as err:
+            return render(request, "error.html", 422, title="Rapport impossible",
+                          message="; ".join(str(p) for p in err.problems))
+        record("report", session.user.name, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
+               status=verdict.status, payload={"channel": "web", "format": fmt, "analysis": a.id,
+                                               "report_sha256": views.sha256_of(path)})
+        media = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "pdf": "application/pdf"}[fmt]
+        return FileResponse(path, media_type=media, headers={
+            "Content-Disposition": views.attachment(a.file_name, "rapport", fmt)},
+            background=BackgroundTask(_unlink, path))
+
+    # ------------------------------------------------------------------ optimizer
+    @app.get("/analyses/{analysis_id}/optimisation", include_in_schema=False)
+    def optimize_form(request: Request, analysis_id: int, session: Session = Depends(page_session)):
+        a = analysis_or_404(analysis_id)
+        return render(request, "optimize.html", analysis=a, objectives=services.objectives(),
+                      proposals=store.proposals_of(a.id))
+
+    @app.post("/analyses/{analysis_id}/optimisation", include_in_schema=False)
+    async def optimize(request: Request, analysis_id: int, session: Session = Depends(page_session)):
+        async with request.form(max_files=0, max_fields=6) as form:
+            require_csrf(session, form)
+            objective = _field_text(form, "objectif", 40) or ""
+        a = analysis_or_404(analysis_id)
+        if objective not in services.objectives():
+            return render(request, "optimize.html", 422, analysis=a, objectives=services.objectives(),
+                          proposals=store.proposals_of(a.id), error=f"objectif inconnu « {objective} »")
+        proposal_id = await run_in_threadpool(run_optimizer, session.user.name, a, objective)
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/propositions/{proposal_id}", status_code=303)
+
+    def run_optimizer(user: str, a, objective: str) -> int:
+        pf, verdict, _ = recheck(a)
+        proposal = services.rebalance(pf, objective, a.check_date)
+        doc = proposal.to_dict()
+        xlsx = None
+        if proposal.status == "optimal":
+            xlsx = os.path.basename(services.write_proposal(proposal, settings.outputs_dir))
+        entry = record("proposal", user, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
+                       status=proposal.status, payload={"channel": "web", "analysis": a.id, "objective": objective,
+                                                        "proposal": doc})
+        return store.add_proposal(analysis_id=a.id, user_name=user, objective=objective, status=proposal.status,
+                                  result=doc, xlsx=xlsx, audit_id=_entry_id(entry))
+
+    @app.get("/propositions/{proposal_id}", include_in_schema=False)
+    def proposal_page(request: Request, proposal_id: int, session: Session = Depends(page_session)):
+        p = store.proposal(proposal_id)
+        if p is None:
+            raise StarletteHTTPException(404)
+        return render(request, "proposal.html", p=p, analysis=store.analysis(p.analysis_id),
+                      view=views.proposal_view(p.result))
+
+    @app.get("/propositions/{proposal_id}/proposition.xlsx", include_in_schema=False)
+    def proposal_xlsx(request: Request, proposal_id: int, session: Session = Depends(page_session)):
+        p = store.proposal(proposal_id)
+        if p is None or not p.xlsx:
+            raise StarletteHTTPException(404)
+        path = os.path.join(settings.outputs_dir, os.path.basename(p.xlsx))
+        if not os.path.isfile(path):
+            raise StarletteHTTPException(404)
+        a = store.analysis(p.analysis_id)
+        record("report", session.user.name, file_name=a.file_name, sha256=a.sha256, version=None,
+               status=p.status, payload={"channel": "web", "format": "proposition.xlsx", "proposal": p.id})
+        return FileResponse(path, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            headers={"Content-Disposition": views.attachment(a.file_name, "proposition", "xlsx")})
+
+    # ------------------------------------------------------------------ audit trail
+    @app.get("/journal", include_in_schema=False)
+    def audit_list(request: Request, session: Session = Depends(page_session)):
+        return render(request, "audit_list.html", entries=[views.entry_view(e) for e in audit.list(limit=200)])
+
+    @app.get("/journal/verification", include_in_schema=False)
+    def audit_verify(request: Request, session: Session = Depends(page_session)):
+        return render(request, "audit_verify.html", result=views.verify_view(audit.verify()))
+
+    @app.get("/journal/{entry_id}", include_in_schema=False)
+    def audit_entry(request: Request, entry_id: int, session: Session = Depends(page_session)):
+        try:
+            entry = audit.show(entry_id)
+        except (KeyError, LookupError, ValueError):
+            entry = None
+        if entry is None:
+            raise StarletteHTTPException(404)
+        return render(request, "audit_entry.html", entry=views.entry_view(entry))
+
+    # ------------------------------------------------------------------ API
+    @app.post(
+        "/api/check", tags=["API"], summary="Contrôler un portefeuille (et, en option, des ordres)",
+        description=(
+            "Même contrat que `reserves check FICHIER --json` : l'objet JSON du verdict (statut, total, base, "
+            "une entrée par règle, les constats, manquements d'abord), avec `exit_code` (0 conforme, 1 manquement, "
+            "3 à vérifier). Avec un fichier d'ordres, la clé `orders` donne le contrôle avant investissement et "
+            "`exit_code` est celui des ordres. HTTP 200 pour tout verdict ; 422 (données invalides), 413 (trop "
+            "volumineux, bombe de décompression), 415 (type de fichier refusé) avec "
+            "`{\"status\": \"error\", \"errors\": [...]}`. Authentification : `Authorization: Bearer JETON`."),
+        responses={200: {"description": "Verdict"}, 401: {"description": "Authentification requise"},
+                   413: {"description": "Fichier trop volumineux"}, 415: {"description": "Type de fichier refusé"},
+                   422: {"description": "Données invalides"}},
+        openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary", "description": "le portefeuille (.xlsx, .ods, .csv)"},
+                "orders": {"type": "string", "format": "binary",
+                           "description": "facultatif : les ordres envisagés (colonne « montant » signée)"},
+                "date": {"type": "string", "description": "facultatif : date du contrôle, AAAA-MM-JJ ou JJ/MM/AAAA"},
+                "sheet": {"type": "string", "description": "facultatif : feuille à lire"}}}}}}})
+    async def api_check(request: Request, user: User = Depends(api_user)):
+        async with request.form(**FORM_LIMITS) as form:
+            try:
+                _, doc = await run_in_threadpool(
+                    run_check, user.name, _form_file(form, "file"), _form_file(form, "orders"),
+                    _field_text(form, "date", 40), _field_text(form, "sheet"), "api")
+            except PageError as err:
+                return _json_error(err.status, err.problems, err.dropped)
+        return JSONResponse(doc)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(request: Request, user: User = Depends(any_user)):
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request, session: Session = Depends(page_session)):
+        return render(request, "api_docs.html", schema=app.openapi())
+
+    def custom_openapi():
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "jeton": {"type": "http", "scheme": "bearer",
+                          "description": "jeton donné par « reserves user add NOM --jeton »"}}
+            schema["security"] = [{"jeton": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = custom_openapi
+    return app
+
+
+def _unlink(path: str) -> None:
+    """Remove a generated file once it has been sent."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _safe_next(target: str | None, request: Request | None = None) -> str:
+    """Only a local path: never another site (no open redirect)."""
+    target = (target or "/").strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or "\n" in target or "\r" in target:
+        target = "/"
+    base = request.scope.get("root_path", "") if request is not None else ""
+    return base + target if base and not target.startswith(base + "/") else target
+
+
+def _entry_id(entry):
+    if entry is None:
+        return None
+    for attr in ("id", "entry_id"):
+        if hasattr(entry, attr):
+            return getattr(entry, attr)
+    if isinstance(entry, dict):
+        return entry.get("id")
+    return entry
+
+

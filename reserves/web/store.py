@@ -1,0 +1,135 @@
+"""What the upload page remembers: the portfolios checked (by file hash) and the propositions computed.
+
+The files themselves are in the storage folder under their hash; these rows
+say who sent them, under which name, for which date, and where the result is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..users import make_engine
+
+metadata = sa.MetaData()
+
+analyses = sa.Table(
+    "web_analyses", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("user_name", sa.String(64), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("fmt", sa.String(8), nullable=False),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sheet", sa.String(200), nullable=True),
+    sa.Column("check_date", sa.Date, nullable=True),
+    sa.Column("orders_sha256", sa.String(64), nullable=True),
+    sa.Column("orders_fmt", sa.String(8), nullable=True),
+    sa.Column("orders_name", sa.String(200), nullable=True),
+    sa.Column("orders_size", sa.Integer, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("audit_id", sa.String(64), nullable=True),
+)
+
+proposals = sa.Table(
+    "web_proposals", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("analysis_id", sa.Integer, sa.ForeignKey("web_analyses.id"), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("user_name", sa.String(64), nullable=False),
+    sa.Column("objective", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("result", sa.Text, nullable=False),  # the proposal's JSON
+    sa.Column("xlsx", sa.String(200), nullable=True),  # file name in the results folder
+    sa.Column("audit_id", sa.String(64), nullable=True),
+)
+
+
+@dataclass
+class Analysis:
+    id: int
+    created_at: dt.datetime
+    user_name: str
+    sha256: str
+    fmt: str
+    file_name: str
+    size: int
+    sheet: str | None
+    check_date: dt.date | None
+    orders_sha256: str | None
+    orders_fmt: str | None
+    orders_name: str | None
+    orders_size: int | None
+    status: str
+    audit_id: str | None
+
+
+@dataclass
+class ProposalRow:
+    id: int
+    analysis_id: int
+    created_at: dt.datetime
+    user_name: str
+    objective: str
+    status: str
+    result: dict
+    xlsx: str | None
+    audit_id: str | None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Store:
+    def __init__(self, url: str, engine: sa.Engine | None = None) -> None:
+        self.engine = engine or make_engine(url)
+        metadata.create_all(self.engine)
+
+    def add_analysis(self, **values) -> int:
+        values.setdefault("created_at", _now())
+        if values.get("audit_id") is not None:
+            values["audit_id"] = str(values["audit_id"])
+        with self.engine.begin() as conn:
+            return int(conn.execute(analyses.insert().values(**values)).inserted_primary_key[0])
+
+    def analysis(self, analysis_id: int) -> Analysis | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(sa.select(analyses).where(analyses.c.id == analysis_id)).first()
+        return Analysis(**r._mapping) if r else None
+
+    def recent(self, limit: int = 20) -> list[Analysis]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(analyses).order_by(analyses.c.id.desc()).limit(limit)).all()
+        return [Analysis(**r._mapping) for r in rows]
+
+    def count_analyses(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(analyses)).scalar_one())
+
+    def add_proposal(self, *, result: dict, **values) -> int:
+        values.setdefault("created_at", _now())
+        if values.get("audit_id") is not None:
+            values["audit_id"] = str(values["audit_id"])
+        with self.engine.begin() as conn:
+            return int(conn.execute(proposals.insert().values(
+                result=json.dumps(result, ensure_ascii=False, default=str), **values)).inserted_primary_key[0])
+
+    def proposal(self, proposal_id: int) -> ProposalRow | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(sa.select(proposals).where(proposals.c.id == proposal_id)).first()
+        if not r:
+            return None
+        d = dict(r._mapping)
+        d["result"] = json.loads(d["result"])
+        return ProposalRow(**d)
+
+    def proposals_of(self, analysis_id: int) -> list[ProposalRow]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(proposals.c.id).where(proposals.c.analysis_id == analysis_id)
+                                .order_by(proposals.c.id.desc())).all()
+        return [self.proposal(r.id) for r in rows]

@@ -1,0 +1,178 @@
+"""What the templates show: French labels, figures and symbols, built from the verdict objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import urllib.parse
+
+from constraints.rules import BREACH, NA, OK, UNKNOWN_S, fr_euros, fr_pct
+
+SYMBOL = {OK: "✔", BREACH: "✘", UNKNOWN_S: "?", NA: "–"}
+STATUS_FR = {OK: "conforme", BREACH: "non conforme", UNKNOWN_S: "à vérifier", NA: "sans objet",
+             "error": "données invalides", "optimal": "proposition trouvée", "infeasible": "aucune solution",
+             "accepte": "ordres acceptés", "refuse": "ordres refusés", "a_verifier": "ordres à vérifier"}
+CSS = {OK: "ok", BREACH: "breach", UNKNOWN_S: "unknown", NA: "na", "error": "breach", "optimal": "ok",
+       "infeasible": "breach", "accepte": "ok", "refuse": "breach", "a_verifier": "unknown"}
+STATUS_OF = {"error": BREACH, "optimal": OK, "infeasible": BREACH, "accepte": OK, "refuse": BREACH,
+             "a_verifier": UNKNOWN_S}
+KIND_FR = {"check": "contrôle", "orders": "contrôle avant investissement", "report": "rapport",
+           "proposal": "proposition de réallocation"}
+HTTP_FR = {400: "Requête invalide.", 401: "Authentification requise.", 403: "Accès refusé.",
+           404: "Page introuvable.", 405: "Méthode non autorisée pour cette adresse.",
+           413: "Envoi trop volumineux.", 415: "Type de fichier refusé.", 422: "Données invalides.",
+           429: "Trop de requêtes.", 500: "Erreur interne."}
+MAX_FINDINGS_SHOWN = 500
+
+
+def install_filters(env) -> None:
+    env.filters["euros"] = lambda c: "" if c is None else fr_euros(int(c))
+    env.filters["euros_float"] = lambda e: "" if e is None else fr_euros(round(float(e) * 100))
+    env.filters["pct"] = lambda x: "" if x is None else fr_pct(float(x))
+    env.filters["when"] = _when
+    env.filters["status_fr"] = lambda s: STATUS_FR.get(s, s or "")
+    env.filters["symbol"] = lambda s: SYMBOL.get(STATUS_OF.get(s, s), "")
+    env.filters["css"] = lambda s: CSS.get(s, "na")
+    env.filters["kind_fr"] = lambda k: KIND_FR.get(k, k or "")
+    env.filters["cap"] = lambda t: (t or "")[:1].upper() + (t or "")[1:]
+    env.filters["date_fr"] = lambda d: "" if d is None else d.strftime("%d/%m/%Y")
+
+
+def _when(t) -> str:
+    if t is None:
+        return ""
+    if isinstance(t, str):
+        try:
+            t = dt.datetime.fromisoformat(t)
+        except ValueError:
+            return t
+    if isinstance(t, dt.datetime):
+        if t.tzinfo is not None:
+            t = t.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return t.strftime("%d/%m/%Y %H:%M:%S") + " UTC"
+    return str(t)
+
+
+def rows_text(rows, limit: int = 12) -> str:
+    rows = [int(r) for r in rows]
+    text = ", ".join(str(r) for r in rows[:limit])
+    return text + (f" … (+{len(rows) - limit})" if len(rows) > limit else "")
+
+
+def verdict_view(verdict, pf) -> dict:
+    rules = []
+    for r in verdict.results:
+        share_rule = r.spec.kind != "line_conditions"
+        rules.append({
+            "id": r.spec.id, "title": r.spec.title, "article": r.spec.article, "status": r.status,
+            "value": fr_pct(r.value) if share_rule and r.value is not None else "",
+            "limit": fr_pct(r.limit) if share_rule and r.limit is not None else "",
+            "headroom": fr_euros(r.headroom) if r.headroom is not None and r.status == OK else "",
+            "breaches": sum(f.status == BREACH for f in r.findings),
+            "unknowns": sum(f.status == UNKNOWN_S for f in r.findings),
+            "quote": getattr(r.spec, "quote", ""), "note": getattr(r, "note", ""),
+        })
+    findings = verdict.findings
+    shown = []
+    for f in findings[:MAX_FINDINGS_SHOWN]:
+        move = ""
+        if f.amount is not None:
+            move = ("à vendre : " if f.action == "sell" else "à acheter : ") + fr_euros(f.amount)
+        shown.append({"rule": f.rule, "article": f.article, "status": f.status, "subject": f.subject,
+                      "rows": rows_text(f.rows), "message": f.message, "move": move,
+                      "columns": ", ".join(f.columns or [])})
+    return {
+        "status": verdict.status, "status_fr": STATUS_FR[verdict.status], "exit_code": verdict.exit_code,
+        "version": verdict.version, "as_of": verdict.as_of, "n_lines": verdict.n_lines,
+        "total": fr_euros(verdict.total), "base": fr_euros(verdict.base),
+        "excluded": fr_euros(verdict.excluded_total), "gestion": fr_euros(verdict.gestion_total),
+        "warnings": list(verdict.warnings), "rules": rules, "findings": shown,
+        "n_breaches": sum(f.status == BREACH for f in findings),
+        "n_unknowns": sum(f.status == UNKNOWN_S for f in findings),
+        "more": max(0, len(findings) - MAX_FINDINGS_SHOWN),
+    }
+
+
+def orders_view(orders_verdict) -> dict:
+    """The pre-investment check: its outcome, and each order's effect as the orders module words it."""
+    doc = orders_verdict.to_dict()
+    check = doc.get("orders_check") or {}
+    status = orders_verdict.status
+    label = {"accepte": "les ordres passent : aucun manquement créé ni aggravé",
+             "refuse": "les ordres créent ou aggravent un manquement",
+             "a_verifier": "aucun manquement créé ni aggravé, mais des points restent à vérifier"}.get(status, status)
+    rows = []
+    for o in doc.get("orders") or []:
+        rows.append({k: v for k, v in o.items() if not isinstance(v, (dict, list))})
+    return {"status": status, "label": label, "exit_code": orders_verdict.exit_code,
+            "after": doc.get("status"), "orders": rows, "changes": check.get("changes") or [],
+            "warnings": check.get("warnings") or []}
+
+
+TRADE_HEADERS = {"row": "Ligne", "source": "Origine", "libelle": "Libellé", "isin": "ISIN", "categorie": "Catégorie",
+                 "poche": "Poche", "sens": "Sens", "montant": "Montant", "avant": "Avant", "après": "Après",
+                 "apres": "Après", "quantite": "Quantité"}
+MONEY_KEYS = {"montant", "avant", "après", "apres"}
+
+
+def proposal_view(doc: dict) -> dict:
+    after = doc.get("verdict_after") or {}
+    trades = doc.get("trades") or []
+    keys = list(trades[0].keys()) if trades else []
+    rows = []
+    for t in trades:
+        cells = []
+        for k in keys:
+            v = t.get(k)
+            if k in MONEY_KEYS and isinstance(v, (int, float)):
+                cells.append((fr_euros(round(v * 100)), True))
+            else:
+                cells.append(("" if v is None else str(v), isinstance(v, (int, float))))
+        rows.append(cells)
+    return {"status": doc.get("status"), "objective": doc.get("objective_fr") or doc.get("objective"),
+            "headers": [TRADE_HEADERS.get(k, k) for k in keys], "rows": rows, "trades": trades, "turnover": doc.get("turnover"),
+            "after_status": after.get("status"), "explanation": doc.get("explanation") or [],
+            "notes": doc.get("notes") or [], "solver": doc.get("solver") or {}}
+
+
+def entry_view(entry) -> dict:
+    """An audit record as a dict, whatever its shape (a mapping or an object with attributes)."""
+    if entry is None:
+        return {}
+    if isinstance(entry, dict):
+        return dict(entry)
+    if hasattr(entry, "to_dict"):
+        return entry.to_dict()
+    if hasattr(entry, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(entry)
+    return {k: getattr(entry, k) for k in dir(entry) if not k.startswith("_") and not callable(getattr(entry, k))}
+
+
+def verify_view(result) -> dict:
+    """`AuditLog.verify()` answers (intact, first bad record or None, French message)."""
+    if isinstance(result, tuple):
+        ok, bad, message = (list(result) + [None, None, ""])[:3]
+        return {"ok": bool(ok), "bad": bad, "message": message}
+    if isinstance(result, bool):
+        return {"ok": result, "bad": None, "message": ""}
+    d = entry_view(result)
+    return {"ok": bool(d.get("ok", d.get("valid"))), "bad": d.get("bad"), "message": d.get("message", "")}
+
+
+def attachment(user_name: str, what: str, ext: str) -> str:
+    """A Content-Disposition header: an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    stem = re.sub(r"\.(xlsx|ods|csv)$", "", user_name, flags=re.I)[:80]
+    name = f"{what}_{stem}.{ext}"
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", name.encode("ascii", "ignore").decode()) or f"{what}.{ext}"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(name)}"
+
+
+def sha256_of(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
