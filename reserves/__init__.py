@@ -20,4 +20,23 @@ def check(portfolio, **kw):
     return _check(portfolio, **kw)
 
 
-__all__ = ["load", "check", "__version__"]
+# Pre-investment checks and the audit trail, imported on first use (keeps `import reserves` cheap).
+_LAZY = {
+    "check_orders": ("reserves.orders", "check_orders"),
+    "load_orders": ("reserves.orders", "load_orders"),
+    "apply_orders": ("reserves.orders", "apply_orders"),
+    "Engine": ("reserves.incremental", "Engine"),
+    "AuditLog": ("reserves.audit", "AuditLog"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'reserves' has no attribute {name!r}")
+
+
+__all__ = ["load", "check", "__version__", *_LAZY]
