@@ -277,6 +277,11 @@ class Allocation:
         ax.set_xlabel(f"CVaR {self.params.alpha * 100:g} % de la perte (% du portefeuille)".replace(".", ","))
         ax.set_ylabel("rendement attendu (%)")
         ax.set_title("Réserves : rendement attendu et risque (R. 623-10-4)")
+        from matplotlib.ticker import FuncFormatter
+
+        comma = FuncFormatter(lambda x, _pos: f"{x:g}".replace(".", ","))  # French decimal comma
+        ax.xaxis.set_major_formatter(comma)
+        ax.yaxis.set_major_formatter(comma)
         ax.grid(True, alpha=0.3)
         ax.legend()
         fig.tight_layout()

@@ -73,6 +73,11 @@ def all_readings() -> tuple[dict, ...]:
     return tuple(out)
 
 
+def readings_markdown() -> str:
+    """The readings as the README lists them (between its `lectures` markers), one item each."""
+    return "\n".join(f"- **{r['id']} — {r['title']}.** {r['text']}" for r in all_readings()) + "\n"
+
+
 def readings_for(verdict) -> list[dict]:
     """The readings a verdict depends on: those of every evaluated rule (status other than not applicable)."""
     evaluated = {r.spec.id for r in verdict.results if r.status != NA}

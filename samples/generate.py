@@ -8,7 +8,11 @@ writes, into FOLDER (this script's folder by default):
   decimal comma, Windows-1252): about 4 billion euros, both pockets, every
   category 1° to 13° and a hedging forward, every rule satisfied;
 - `portefeuille_manquements.xlsx` (+ `.ods`): the same caisse with several
-  breaches and two lines whose data are missing.
+  breaches and two lines whose data are missing;
+- `ordres_exemple.csv`: three orders on the compliant caisse for
+  `reserves check portefeuille_conforme.xlsx --ordres ordres_exemple.csv`
+  (a purchase and a sale that change nothing, and a new building of
+  240 M€ that breaks the 5 % cap per building).
 
 All figures are fictitious. The same seed gives the same cells, and the
 workbooks are written with fixed internal dates, so that regenerating them
@@ -605,6 +609,26 @@ SAMPLES = {
 }
 
 
+# Orders on the compliant caisse (French CSV): ISIN matches for the first two, a new line for the third.
+ORDERS = [
+    ["libelle", "categorie", "montant", "devise", "isin", "emetteur", "quantite", "immeuble", "pays"],
+    ["Actions AXA", "7", "20 000 000,00", "EUR", "FR0003818517", "AXA", "834 000", "", "FR"],
+    ["OAT 3,5 % 25/04/2026", "1° a)", "-50 000 000,00", "EUR", "FR0013853850", "République française",
+     "38 600 000", "", "FR"],
+    ["Immeuble de bureaux — 12 rue de Rivoli, Paris 4e", "9", "240 000 000,00", "EUR", "", "", "",
+     "IMM-RIVOLI", "FR"],
+]
+
+
+def write_orders_csv(path: Path) -> None:
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    w.writerow(["Ordres envisagés — exemple fictif (montant positif : achat, négatif : vente)"]
+               + [""] * (len(ORDERS[0]) - 1))
+    w.writerows(ORDERS)
+    path.write_bytes(out.getvalue().encode("cp1252"))
+
+
 def generate(folder: str | os.PathLike = HERE) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -619,6 +643,9 @@ def generate(folder: str | os.PathLike = HERE) -> list[Path]:
             p = folder / f"{name}.csv"
             write_csv(p, lines, breaches)
             written.append(p)
+    p = folder / "ordres_exemple.csv"
+    write_orders_csv(p)
+    written.append(p)
     return written
 
 

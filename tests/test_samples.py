@@ -20,6 +20,7 @@ from reserves.portfolio import load
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 COMPLIANT = ["portefeuille_conforme.xlsx", "portefeuille_conforme.ods", "portefeuille_conforme.csv"]
 BREACHED = ["portefeuille_manquements.xlsx", "portefeuille_manquements.ods"]
+ORDERS = "ordres_exemple.csv"
 
 ALL_RULES = [r.id for r in rulebook.latest().rules]
 
@@ -155,7 +156,7 @@ def _cells(path: Path) -> dict:
 def test_generator_is_deterministic_and_matches_the_committed_files(generator, tmp_path):
     written = generator.generate(tmp_path)
     names = sorted(p.name for p in written)
-    assert names == sorted(COMPLIANT + BREACHED)
+    assert names == sorted(COMPLIANT + BREACHED + [ORDERS])
     for name in names:
         fresh, committed = tmp_path / name, SAMPLES / name
         if name.endswith(".csv"):
@@ -168,3 +169,31 @@ def test_generator_is_deterministic_and_matches_the_committed_files(generator, t
     for name in names:
         if not name.endswith(".ods"):  # odfpy declares namespaces it met earlier in the process
             assert (again / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def test_sample_allocation_parameters_give_an_allocation_within_the_limits_and_margins(capsys):
+    """The bundled parameters of `reserves allocate` (the README's example) solve, and the proposed
+    allocation keeps each category limit with its margin and the CVaR within its bound."""
+    code = main(["allocate", str(SAMPLES / "parametres_allocation.yaml"),
+                 "--portefeuille", str(SAMPLES / "portefeuille_conforme.xlsx"), "--json"])
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "optimal"
+    assert abs(sum(a["part"] for a in doc["allocation"]) - 1) < 1e-6
+    for lim in doc["limits"]:
+        if lim["sense"] == "max":
+            assert lim["value"] <= lim["limit"] - lim["margin"] + 1e-9
+        else:
+            assert lim["value"] >= lim["limit"] + lim["margin"] - 1e-9
+    assert doc["cvar"] <= doc["cvar_max"] + 1e-9
+
+
+def test_sample_orders_pass_two_orders_and_refuse_the_building(capsys):
+    """The README's pre-investment example: two neutral orders, then a new building beyond 5 %."""
+    code = main(["check", str(SAMPLES / COMPLIANT[0]), "--ordres", str(SAMPLES / ORDERS), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [o["effect"] for o in doc["orders"]] == ["neutre", "neutre", "cree"]
+    assert doc["orders_check"]["status_before"] == "ok" and doc["orders_check"]["status"] == "refuse"
+    broken = [f for f in doc["findings"] if f["status"] == "breach"]
+    assert [(f["rule"], f["subject"]) for f in broken] == [("R623-10-1/immeuble-max5", "IMM-RIVOLI")]
