@@ -46,8 +46,10 @@ def add_commands(sub, parser_class) -> None:
                            "Propose les ventes et achats, ligne par ligne, après lesquels toutes les limites des "
                            "articles R. 623-3 et R. 623-10-1 sont tenues, au moindre coût. Chaque proposition est "
                            "contrôlée à nouveau par le vérificateur. Codes de sortie : 0 proposition conforme, "
-                           "1 aucun portefeuille conforme possible (conflit expliqué), 2 entrée invalide, "
-                           "3 conforme sauf règles à vérifier faute de données."))
+                           "1 aucun portefeuille conforme possible (conflit expliqué), 2 entrée invalide ou "
+                           "journal d'audit inaccessible, 3 conforme sauf règles à vérifier faute de données. "
+                           "Avec --audit, la proposition est inscrite au journal d'audit : portefeuille lu (nom et "
+                           "SHA-256), version du règlement, ordres proposés, verdict après les ordres et constats."))
     o.add_argument("file", metavar="FICHIER")
     o.add_argument("-o", "--output", metavar="PROPOSITION.xlsx",
                    help="classeur de la proposition ; sa feuille « Portefeuille » se relit avec « reserves check »")
@@ -76,6 +78,9 @@ def add_commands(sub, parser_class) -> None:
     o.add_argument("--quotite", metavar="EUROS", help="quotité : chaque opération est un multiple de ce montant (PLNE)")
     o.add_argument("--presolve", choices=["on", "off"], help="presolve de HiGHS (défaut : mesuré le plus rapide)")
     o.add_argument("--limite-temps", type=float, metavar="SECONDES", help="limite de temps du solveur")
+    from reserves.audit.cli import add_audit_options  # standard library only
+
+    add_audit_options(o, "la proposition")
     o.set_defaults(func=cmd_optimize)
 
     a = sub.add_parser("allocate", help="proposer l'allocation par catégorie (rapport R. 623-10-4)",
@@ -113,7 +118,7 @@ def cmd_optimize(args) -> int:
     from reserves.portfolio import load
 
     try:
-        rulebook.for_date(args.date)
+        version = rulebook.for_date(args.date)
         if args.output and _same_file(args.file, args.output):
             raise InputError.one("le fichier de sortie ne peut pas être le portefeuille lu : choisir un autre nom")
         if args.output and not args.output.lower().endswith(".xlsx"):
@@ -149,6 +154,8 @@ def cmd_optimize(args) -> int:
                       lots=_number(args.quotite, "quotité") if args.quotite else None, date=args.date,
                       presolve=args.presolve or DEFAULT_PRESOLVE, time_limit=args.limite_temps,
                       progress=None if args.json else progress_factory())
+    except rulebook.NoVersionInForce as exc:
+        return _print_problems(InputError.one(str(exc)), args.json)
     except InputError as err:
         return _print_problems(err, args.json)
     if args.output:
@@ -164,6 +171,19 @@ def cmd_optimize(args) -> int:
         if args.output:
             print(f"Proposition écrite : {args.output} (feuille « Portefeuille » relisible par « reserves check »)"
                   if p.status == "optimal" else f"Explication écrite : {args.output}")
+    from reserves.audit import cli as audit_cli  # SQLAlchemy loads only if a record is asked for
+
+    if audit_cli.wanted(args):
+        from reserves.audit.entries import proposal_content, sha256_of
+
+        extra = {}
+        if args.output:
+            extra["output"] = {"name": os.path.basename(args.output), "sha256": sha256_of(args.output)}
+        status, payload, trades = proposal_content(
+            p.to_dict(), channel="cli", date=args.date.isoformat() if args.date else None, sheet=pf.sheet, **extra)
+        failed = audit_cli.record(args, "proposal", pf, version.id, status, payload, orders=trades)
+        if failed is not None:
+            return failed
     return p.exit_code
 
 

@@ -9,10 +9,14 @@ EPILOG = """Exemples :
   reserves report portefeuille.xlsx -o rapport.xlsx
   reserves report portefeuille.xlsx -o rapport.pdf --proposition proposition.xlsx
   reserves report portefeuille.xlsx -o rapport.html --choc actions=-30 --choc immobilier=-15 --choc taux=+100
+  reserves report portefeuille.xlsx -o rapport.pdf --audit --utilisateur "M. Martin"
 
 Le format suit l'extension du fichier de sortie. Sans --choc, le scénario de choc est
-actions -30 %, immobilier -15 %, taux +100 pb. Codes de sortie : ceux de « reserves check »
-(0 conforme, 1 manquement, 3 à vérifier), 2 en cas d'erreur de saisie."""
+actions -30 %, immobilier -15 %, taux +100 pb. Avec --audit (ou $RESERVES_AUDIT_URL défini),
+le rapport est inscrit au journal d'audit : portefeuille lu (nom et SHA-256), version du
+règlement, verdict et constats, nom et SHA-256 du rapport écrit. Codes de sortie : ceux de
+« reserves check » (0 conforme, 1 manquement, 3 à vérifier), 2 en cas d'erreur de saisie
+ou de journal d'audit inaccessible."""
 
 
 def add_report_command(sub, parse_date) -> None:
@@ -31,6 +35,9 @@ def add_report_command(sub, parse_date) -> None:
                    help="choc de marché : actions=-30, immobilier=-15, taux=+100 (points de base), devises=-10 ; "
                         "répétable")
     r.add_argument("--sans-choc", action="store_true", help="ne pas inclure la vue de choc de marché")
+    from reserves.audit.cli import add_audit_options  # standard library only
+
+    add_audit_options(r, "le rapport")
     r.set_defaults(func=cmd_report)
 
 
@@ -74,4 +81,19 @@ def cmd_report(args) -> int:
     from .text import VERDICT_FR
 
     print(f"Rapport écrit : {args.output} (verdict : {VERDICT_FR[verdict.status].lower()})")
+    from reserves.audit import cli as audit_cli  # SQLAlchemy loads only if a record is asked for
+
+    if audit_cli.wanted(args):
+        from reserves.audit.entries import report_content, sha256_of
+
+        extra = {}
+        if proposal is not None:
+            extra["proposal_file"] = {"name": proposal.source, "sha256": getattr(proposal.pf_after, "sha256", None)}
+        status, payload = report_content(
+            verdict.to_dict(), fmt=format_of(args.output), output_name=os.path.basename(args.output),
+            output_sha256=sha256_of(args.output), channel="cli", date=args.date.isoformat() if args.date else None,
+            sheet=pf.sheet, **extra)
+        failed = audit_cli.record(args, "report", pf, verdict.version.id, status, payload)
+        if failed is not None:
+            return failed
     return verdict.exit_code

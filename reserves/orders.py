@@ -22,6 +22,7 @@ breach created or worsened, but the orders add to an `unknown`; 2 bad input.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -402,10 +403,40 @@ def parse_warning(text) -> float:
     return x
 
 
-_EFFECT_FR = {EFFECT_CREATES: "crée un dépassement", EFFECT_WORSENS: "aggrave un dépassement",
-              EFFECT_UNKNOWN: "à vérifier (données manquantes)", EFFECT_NEUTRAL: "neutre"}
+EFFECT_FR = {EFFECT_CREATES: "crée un dépassement", EFFECT_WORSENS: "aggrave un dépassement",
+             EFFECT_UNKNOWN: "à vérifier (données manquantes)", EFFECT_NEUTRAL: "neutre"}
+MATCH_FR = {"isin": "ISIN", "libelle": "libellé", "nouvelle": "ligne nouvelle", "ensemble": "ensemble"}
 _STATUS_FR = {"accepte": "ACCEPTÉ", "refuse": "REFUSÉ", "a_verifier": "À VÉRIFIER"}
 _VERDICT_FR = {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier"}
+
+# The table of orders, in the terminal and on the web page: French header of each key of
+# `OrderOutcome.to_dict()`, and the keys the terminal shows.
+OUTCOME_HEADERS = {"row": "ligne", "libelle": "libellé", "isin": "ISIN", "montant": "montant", "action": "sens",
+                   "match": "rapprochement", "ligne": "ligne du portefeuille", "effect": "effet",
+                   "status_after": "verdict après l'ordre", "rules": "règles", "warnings": "alertes"}
+TERMINAL_COLUMNS = ("row", "libelle", "montant", "match", "effect", "rules", "warnings")
+
+
+def outcome_cell(key: str, outcome: dict) -> str:
+    """One cell of the table of orders, in French, from `OrderOutcome.to_dict()`."""
+    from constraints.rules import fr_euros
+
+    v = outcome.get(key)
+    if v is None:
+        return ""
+    if key == "montant":
+        return fr_euros(round(v * 100))
+    if key == "match":
+        return MATCH_FR.get(v, v)
+    if key == "effect":
+        return EFFECT_FR.get(v, v)
+    if key == "status_after":
+        return _VERDICT_FR.get(v, v)
+    if key == "rules":
+        return ", ".join(v)
+    if key == "warnings":
+        return str(len(v)) if v else ""
+    return str(v)
 
 
 def render_orders(ov, console=None) -> None:
@@ -413,19 +444,15 @@ def render_orders(ov, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from constraints.rules import fr_euros
-
-    console = console or Console()
+    console = console or Console(width=None if sys.stdout.isatty() else 140)
     t = Table(title="Ordres (chacun sur le portefeuille après les ordres qui le précèdent)")
-    for h in ("ligne", "libellé", "montant", "rapprochement", "effet", "règles", "alertes"):
-        t.add_column(h)
-    match_fr = {"isin": "ISIN", "libelle": "libellé", "nouvelle": "ligne nouvelle"}
+    for k in TERMINAL_COLUMNS:
+        t.add_column(OUTCOME_HEADERS[k])
     for o in ov.orders:
-        t.add_row(str(o.row or ""), o.label or "", fr_euros(o.amount), match_fr.get(o.match, o.match),
-                  _EFFECT_FR[o.effect], ", ".join(sorted({c.rule for c in o.changes})),
-                  str(len(o.warnings)) if o.warnings else "")
+        d = o.to_dict()
+        t.add_row(*(outcome_cell(k, d) for k in TERMINAL_COLUMNS))
     console.print(t)
-    console.print(f"Ensemble des ordres : {_EFFECT_FR[ov.effect]} — contrôle avant investissement "
+    console.print(f"Ensemble des ordres : {EFFECT_FR[ov.effect]} — contrôle avant investissement "
                   f"[bold]{_STATUS_FR[ov.status]}[/bold] (portefeuille avant les ordres : "
                   f"{_VERDICT_FR.get(ov.status_before, ov.status_before)})")
     for c in ov.overall.changes:

@@ -196,3 +196,95 @@ def test_concurrent_writers_keep_one_chain(url):
     assert [r.id for r in logs[0].list(limit=0)] == list(range(15, 0, -1))
     for log in logs:
         log.close()
+
+
+# --------------------------------------------------------------------------- reports and proposals
+
+
+def _sha(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_cli_report_and_proposal_are_recorded_then_listed_shown_verified(url, tmp_path):
+    from constraints import rulebook
+
+    pf, _ = _files(tmp_path)
+    version = rulebook.for_date(__import__("datetime").date.fromisoformat(DATE)).id
+    report, proposal, report2 = tmp_path / "rapport.xlsx", tmp_path / "proposition.xlsx", tmp_path / "rapport.html"
+    code, out, err = run_main(["report", str(pf), "-o", str(report), "--date", DATE, "--audit", "--base", url,
+                               "--utilisateur", "marie"])
+    assert code == 1 and "enregistrement n° 1" in err, err  # Orange: 6 % of the base
+    code, out, err = run_main(["optimize", str(pf), "-o", str(proposal), "--date", DATE, "--json", "--base", url])
+    assert code == 0 and "enregistrement n° 2" in err, err
+    assert json.loads(out)["status"] == "optimal"  # stdout stays the JSON alone
+    code, out, err = run_main(["report", str(pf), "-o", str(report2), "--proposition", str(proposal), "--date", DATE,
+                               "--sans-choc", "--base", url])
+    assert code == 1 and "enregistrement n° 3" in err, err
+
+    code, out, _ = run_main(["audit", "list", "--json", "--base", url])
+    listed = json.loads(out)
+    assert [(r["id"], r["kind"], r["status"]) for r in listed] == [(3, "report", "breach"), (2, "proposal", "optimal"),
+                                                                   (1, "report", "breach")]
+    assert {(r["file_name"], r["sha256"], r["version"]) for r in listed} == {("portefeuille.csv", _sha(pf), version)}
+    assert listed[2]["user"] == "marie"
+
+    with AuditLog(url) as log:
+        first, prop, second = log.show(1), log.show(2), log.show(3)
+    assert first.payload["output"] == {"name": "rapport.xlsx", "sha256": _sha(report)}
+    assert first.payload["format"] == "xlsx" and first.payload["channel"] == "cli"
+    assert any(f["rule"] == "R623-10-1/emetteur-max5" and f["status"] == "breach"
+               for f in first.payload["verdict"]["findings"])
+    assert prop.payload["verdict_after"] == "ok" and prop.payload["objective"] == "turnover"
+    assert prop.payload["output"] == {"name": "proposition.xlsx", "sha256": _sha(proposal)}
+    assert any(t["sens"] == "vente" and t["libelle"] == "Actions Orange" for t in prop.orders)
+    assert "trades" not in prop.payload["proposal"]  # kept once, as the record's orders
+    assert second.payload["output"] == {"name": "rapport.html", "sha256": _sha(report2)}
+    assert second.payload["proposal_file"] == {"name": "proposition.xlsx", "sha256": _sha(proposal)}
+
+    code, out, _ = run_main(["audit", "list", "--base", url])
+    assert code == 0 and "proposition de réallocation" in out and "rapport" in out
+    assert "proposition trouvée (après : conforme)" in out and "non conforme" in out
+    code, out, _ = run_main(["audit", "list", "--type", "rapport", "--json", "--base", url])
+    assert [r["id"] for r in json.loads(out)] == [3, 1]
+    code, out, _ = run_main(["audit", "show", "2", "--base", url])
+    assert code == 0 and "Enregistrement n° 2 — proposition de réallocation" in out
+    assert "ordres proposés" in out and "vente" in out and "Actions Orange" in out and "verdict après" in out
+    assert _sha(proposal) in out
+    code, out, _ = run_main(["audit", "show", "1", "--base", url])
+    assert code == 0 and "— rapport" in out and _sha(report) in out and "R623-10-1/emetteur-max5" in out
+    assert "ligne de commande" in out and "marie" in out
+    code, out, _ = run_main(["audit", "verify", "--base", url])
+    assert code == 0 and "intacte : 3 enregistrement(s)" in out
+
+
+def test_cli_report_and_optimize_record_through_the_environment_variable(tmp_path, monkeypatch):
+    pf, _ = _files(tmp_path)
+    db = tmp_path / "journal.sqlite3"
+    monkeypatch.setenv("RESERVES_AUDIT_URL", str(db))
+    code, _, err = run_main(["report", str(pf), "-o", str(tmp_path / "r.html"), "--date", DATE, "--sans-choc"])
+    assert code == 1, err
+    code, _, err = run_main(["optimize", str(pf), "--date", DATE])
+    assert code == 0, err
+    with AuditLog(str(db)) as log:
+        assert [r.kind for r in log.list(limit=0)] == ["proposal", "report"]
+        assert log.list(limit=1)[0].payload.get("output") is None  # no workbook asked for
+        assert log.verify()[0]
+
+
+def test_cli_report_without_audit_writes_no_record(tmp_path, monkeypatch):
+    pf, _ = _files(tmp_path)
+    monkeypatch.delenv("RESERVES_AUDIT_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_main(["report", str(pf), "-o", str(tmp_path / "r.html"), "--date", DATE, "--sans-choc"])
+    assert code == 1 and "Journal d'audit" not in err
+    assert not (tmp_path / "reserves-audit.sqlite3").exists()
+
+
+def test_cli_report_with_an_unreachable_audit_database_fails_in_french(tmp_path):
+    pf, _ = _files(tmp_path)
+    out = tmp_path / "r.html"
+    code, _, err = run_main(["report", str(pf), "-o", str(out), "--date", DATE, "--sans-choc",
+                             "--base", "postgresql://personne@127.0.0.1:1/rien"])
+    assert code == 2 and "Erreur" in err and "inaccessible" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -312,8 +313,6 @@ def test_unknown_date_format_is_bad_input(web):
 
 
 def test_file_is_stored_by_hash_never_under_the_users_name(client, web):
-    import hashlib
-
     r = upload(client, CONFORME, name="../../../etc/passwd.xlsx")
     assert r.status_code == 303
     sha = hashlib.sha256(CONFORME.read_bytes()).hexdigest()
@@ -351,12 +350,21 @@ def test_downloads_are_real_files_and_are_audited(client, web):
     r = client.get(loc + "/rapport.xlsx")
     assert r.status_code == 200 and r.headers["content-type"] == XLSX
     assert "attachment" in r.headers["content-disposition"]
+    workbook = r.content
     wb = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)
     assert len(wb.sheetnames) >= 2
     r = client.get(loc + "/verdict.json")
     assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["exit_code"] == 0
-    kinds = [e.kind for e in AuditLog(web.state.settings.db_url).list(limit=3)]
-    assert kinds == ["report", "report", "check"]
+    entries = AuditLog(web.state.settings.db_url).list(limit=3)
+    assert [e.kind for e in entries] == ["report", "report", "check"]
+    json_entry, xlsx_entry = entries[0], entries[1]
+    assert json_entry.payload["output"] == {"name": "verdict_portefeuille_conforme.json",
+                                            "sha256": hashlib.sha256(r.content).hexdigest()}
+    assert xlsx_entry.payload["format"] == "xlsx" and xlsx_entry.payload["output"]["name"] == (
+        "rapport_portefeuille_conforme.xlsx")
+    assert xlsx_entry.payload["output"]["sha256"] == hashlib.sha256(workbook).hexdigest()
+    assert xlsx_entry.status == "ok" and xlsx_entry.payload["verdict"]["status"] == "ok"
+    assert xlsx_entry.sha256 == hashlib.sha256(CONFORME.read_bytes()).hexdigest() and xlsx_entry.version
     assert client.get(loc + "/rapport.doc").status_code == 404
     assert os.listdir(web.state.settings.outputs_dir) == []  # generated reports are not kept
 
@@ -379,16 +387,23 @@ def test_optimizer_run_proposes_trades_and_a_workbook(client, web):
     page = client.get(r.headers["location"]).text
     entry = AuditLog(web.state.settings.db_url).list(limit=1)[0]
     assert entry.kind == "proposal" and entry.user == "comptable" and entry.payload["objective"] == "turnover"
+    assert entry.payload["channel"] == "web" and entry.version
     x = client.get(r.headers["location"] + "/proposition.xlsx")
     if entry.status == "optimal":
         assert "Ordres proposés" in page and "vente" in page
+        assert entry.orders and {t["sens"] for t in entry.orders} <= {"achat", "vente"}  # the proposed trades
+        assert entry.payload["verdict_after"] in ("ok", "unknown")
+        download = AuditLog(web.state.settings.db_url).list(limit=1)[0]
+        assert download.kind == "report" and download.payload["document"] == "proposition"
+        assert download.payload["output"]["sha256"] == hashlib.sha256(x.content).hexdigest()
         assert x.status_code == 200 and x.content[:2] == b"PK"
         openpyxl.load_workbook(io.BytesIO(x.content), read_only=True)
     else:  # no compliant portfolio: the page says which rules conflict, and there is nothing to download
         assert entry.status == "infeasible"
         assert "Pourquoi aucune proposition" in page and "R623-" in page
         assert x.status_code == 404
-    assert AuditLog(web.state.settings.db_url).list(limit=3)[-1].kind == "check"
+    assert [e.kind for e in AuditLog(web.state.settings.db_url).list(limit=0)][-2:] == ["proposal", "check"]
+    assert AuditLog(web.state.settings.db_url).verify()[0]
     r = client.post(loc + "/optimisation", data={"csrf": "faux", "objectif": "turnover"})
     assert r.status_code == 403
 
@@ -459,6 +474,16 @@ def test_orders_on_the_page(client, tmp_path):
     assert r.status_code == 303
     page = client.get(r.headers["location"]).text
     assert "Contrôle avant investissement" in page and "ordres.xlsx" in page
+    table = re.search(r'<table class="grid orders">.*?</table>', page, re.S).group(0)
+    headers = re.findall(r"<th scope=\"col\"[^>]*>([^<]*)</th>", table)
+    assert headers[:5] == ["Ligne", "Libellé", "ISIN", "Sens", "Montant"]
+    assert {"Effet", "Règles", "Alertes", "Rapprochement"} <= set(headers)
+    assert not {"row", "libelle", "montant", "effect", "rules", "passes", "status_after"} & set(headers)
+    from reserves.orders import EFFECT_FR
+
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
+    assert set(EFFECT_FR.values()) & set(cells)  # the effect as the terminal words it
+    assert "achat" in cells and not {"cree", "aggrave", "inconnu", "True", "False"} & set(cells)
 
 
 def test_openapi_schema_documents_the_api_behind_auth(web, client):

@@ -1,4 +1,5 @@
-"""`reserves audit list|show|verify`, and the recording of a check (`reserves check --audit`).
+"""`reserves audit list|show|verify`, and the recording of a check, a report or a proposal
+(`reserves check|report|optimize --audit`).
 
 Only the standard library is imported here: SQLAlchemy loads when a command touches the database.
 """
@@ -9,18 +10,26 @@ import json
 import os
 import sys
 
-from . import ENV_URL, AuditError, default_user
+from . import ENV_URL, KINDS, AuditError, default_user
+from .entries import CHANNEL_FR, findings_of, kind_fr, result_fr, status_fr
 
 HELP_BASE = (f"base d'audit : URL SQLAlchemy (postgresql://utilisateur@serveur/base) ou fichier SQLite ; "
              f"par défaut ${ENV_URL}, sinon reserves-audit.sqlite3 dans le dossier courant")
 
 
+def add_audit_options(parser, what: str = "le contrôle") -> None:
+    """`--audit`, `--base`, `--utilisateur`: the options of a command that records to the audit log
+    (`what`: what it records, e.g. « le rapport »)."""
+    parser.add_argument("--audit", action="store_true",
+                        help=f"enregistrer {what} dans le journal d'audit (automatique si ${ENV_URL} est défini)")
+    parser.add_argument("--base", metavar="URL", help=HELP_BASE)
+    parser.add_argument("--utilisateur", metavar="NOM",
+                        help="nom inscrit au journal d'audit (par défaut : l'utilisateur du système)")
+
+
 def add_check_options(parser) -> None:
     """The options of `reserves check` that record to the audit log."""
-    parser.add_argument("--audit", action="store_true",
-                        help=f"enregistrer le contrôle dans le journal d'audit (automatique si ${ENV_URL} est défini)")
-    parser.add_argument("--base", metavar="URL", help=HELP_BASE)
-    parser.add_argument("--utilisateur", metavar="NOM", help="auteur du contrôle (par défaut : l'utilisateur du système)")
+    add_audit_options(parser, "le contrôle")
 
 
 def wanted(args) -> bool:
@@ -28,7 +37,8 @@ def wanted(args) -> bool:
 
 
 def record(args, kind: str, pf, version_id: str, status: str, payload: dict, orders=None) -> int | None:
-    """Record one check if asked; returns an exit code (2) when the record could not be written."""
+    """Record one check, report or proposal on `pf` (its name and SHA-256) if asked; returns an exit code (2) when
+    the record could not be written."""
     if not wanted(args):
         return None
     try:
@@ -45,14 +55,16 @@ def record(args, kind: str, pf, version_id: str, status: str, payload: dict, ord
 
 
 def add_audit_command(sub, parser_class) -> None:
-    a = sub.add_parser("audit", help="lire et vérifier le journal d'audit des contrôles")
+    a = sub.add_parser("audit", help="lire et vérifier le journal d'audit des contrôles, rapports et propositions")
     asub = a.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=parser_class)
     asub.required = True
 
     ls = asub.add_parser("list", help="derniers enregistrements, du plus récent au plus ancien")
     ls.add_argument("--limite", "--limit", dest="limit", type=int, default=20, metavar="N",
                     help="nombre d'enregistrements (20 par défaut ; 0 : tous)")
-    ls.add_argument("--type", dest="kind", help="seulement ce type (check, orders, report, proposal)")
+    ls.add_argument("--type", dest="kind", type=_kind, metavar="TYPE",
+                    help="seulement ce type : check ou controle, orders ou ordres (contrôle avant investissement), "
+                         "report ou rapport, proposal ou proposition (proposition de réallocation)")
     ls.add_argument("--json", action="store_true")
     ls.add_argument("--base", metavar="URL", help=HELP_BASE)
     ls.set_defaults(func=cmd_list)
@@ -67,6 +79,20 @@ def add_audit_command(sub, parser_class) -> None:
     vf.add_argument("--json", action="store_true")
     vf.add_argument("--base", metavar="URL", help=HELP_BASE)
     vf.set_defaults(func=cmd_verify)
+
+
+_KIND_ALIASES = {"controle": "check", "contrôle": "check", "ordres": "orders", "rapport": "report",
+                 "proposition": "proposal"}
+
+
+def _kind(text: str) -> str:
+    import argparse
+
+    kind = _KIND_ALIASES.get(text.strip().lower(), text.strip().lower())
+    if kind not in KINDS:
+        raise argparse.ArgumentTypeError(f"type inconnu « {text} » : attendu check (controle), orders (ordres), "
+                                         "report (rapport) ou proposal (proposition)")
+    return kind
 
 
 def _open(args):
@@ -94,14 +120,30 @@ def cmd_list(args) -> int:
     if not records:
         print("Journal d'audit vide.")
         return 0
-    heads = ("n°", "date (UTC)", "type", "utilisateur", "fichier", "version", "verdict", "empreinte")
-    rows = [(str(r.id), r.created_at[:19].replace("T", " "), r.kind, r.user, r.file_name or "—", r.version or "—",
-             r.status or "—", r.hash[:12] + "…") for r in records]
+    heads = ("n°", "date (UTC)", "opération", "utilisateur", "fichier", "version", "résultat", "empreinte")
+    rows = [(str(r.id), r.created_at[:19].replace("T", " "), kind_fr(r.kind), r.user, r.file_name or "—",
+             r.version or "—", result_fr(r.kind, r.status, r.payload), r.hash[:12] + "…") for r in records]
     widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(heads)]
     print("Journal d'audit (du plus récent au plus ancien)")
     for row in [heads, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
     return 0
+
+
+def _show_line(label: str, value) -> None:
+    print(f"  {label:<17}: {value}")
+
+
+def _trade_text(t) -> str:
+    """A proposed trade on one line: « vente 12 000,00 € : ligne 7 — Actions Orange »."""
+    if not isinstance(t, dict) or "sens" not in t:
+        return json.dumps(t, ensure_ascii=False)
+    from constraints.rules import fr_euros
+
+    amount = t.get("montant")
+    amount = fr_euros(round(amount * 100)) if isinstance(amount, (int, float)) else ""
+    where = f"ligne {t['row']} — " if t.get("row") is not None else ""
+    return f"{t['sens']} {amount} : {where}{t.get('libelle') or ''}".rstrip()
 
 
 def cmd_show(args) -> int:
@@ -116,26 +158,44 @@ def cmd_show(args) -> int:
     if args.json:
         sys.stdout.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
         return 0
-    print(f"Enregistrement n° {rec.id} — {rec.kind}")
-    print(f"  date (UTC)      : {rec.created_at}")
-    print(f"  utilisateur     : {rec.user}")
-    print(f"  fichier         : {rec.file_name or '—'}")
-    print(f"  SHA-256         : {rec.sha256 or '—'}")
-    print(f"  version         : {rec.version or '—'}")
-    print(f"  verdict         : {rec.status or '—'}")
+    payload = rec.payload if isinstance(rec.payload, dict) else {}
+    print(f"Enregistrement n° {rec.id} — {kind_fr(rec.kind)}")
+    _show_line("date (UTC)", rec.created_at)
+    _show_line("utilisateur", rec.user)
+    if payload.get("channel"):
+        _show_line("origine", CHANNEL_FR.get(payload["channel"], payload["channel"]))
+    _show_line("fichier", rec.file_name or "—")
+    _show_line("SHA-256", rec.sha256 or "—")
+    _show_line("version", rec.version or "—")
+    _show_line("verdict" if rec.kind != "proposal" else "résultat", status_fr(rec.status) or "—")
+    if rec.kind == "proposal":
+        if payload.get("objective"):
+            _show_line("objectif", payload.get("objective_fr") or payload["objective"])
+        _show_line("verdict après", status_fr(payload.get("verdict_after")) or "—")
+    output = payload.get("output") if isinstance(payload.get("output"), dict) else None
+    if output and (output.get("name") or output.get("sha256")):
+        what = "rapport" if rec.kind == "report" else "classeur"
+        fmt = f" ({payload['format']})" if payload.get("format") else ""
+        _show_line(what, (output.get("name") or "—") + fmt)
+        _show_line(f"SHA-256 {what}", output.get("sha256") or "—")
+    read = payload.get("proposal_file") if isinstance(payload.get("proposal_file"), dict) else None
+    if read:
+        _show_line("proposition lue", read.get("name") or "—")
+        _show_line("SHA-256 prop. lue", read.get("sha256") or "—")
     if rec.orders is not None:
-        print(f"  ordres          : {len(rec.orders) if isinstance(rec.orders, list) else 1}")
-        for o in rec.orders if isinstance(rec.orders, list) else [rec.orders]:
-            print("    " + json.dumps(o, ensure_ascii=False))
-    findings = rec.payload.get("findings") if isinstance(rec.payload, dict) else None
+        orders = rec.orders if isinstance(rec.orders, list) else [rec.orders]
+        _show_line("ordres proposés" if rec.kind == "proposal" else "ordres", len(orders))
+        for o in orders:
+            print("    " + (_trade_text(o) if rec.kind == "proposal" else json.dumps(o, ensure_ascii=False)))
+    findings = findings_of(payload)
     if findings:
-        print(f"  constats        : {len(findings)}")
+        _show_line("constats après" if rec.kind == "proposal" else "constats", len(findings))
         for f in findings[:50]:
-            print(f"    [{f.get('status')}] {f.get('rule')} — {f.get('subject')} : {f.get('message')}")
+            print(f"    [{status_fr(f.get('status'))}] {f.get('rule')} — {f.get('subject')} : {f.get('message')}")
         if len(findings) > 50:
             print(f"    … et {len(findings) - 50} autre(s) (voir --json)")
-    print(f"  empreinte préc. : {rec.prev_hash}")
-    print(f"  empreinte       : {rec.hash}")
+    _show_line("empreinte préc.", rec.prev_hash)
+    _show_line("empreinte", rec.hash)
     return 0
 
 

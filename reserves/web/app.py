@@ -10,6 +10,7 @@ bound to a signed cookie.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import json
 import os
@@ -31,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..audit import entries
 from ..errors import InputError, Problem
 from ..users import Session, User, UserStore
 from . import services, uploads, views
@@ -395,9 +397,12 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
             doc["exit_code"] = orders_verdict.exit_code
             doc.setdefault("orders_check", {})["file"] = services.file_info(orders_file)
         doc["file"] = services.file_info(pf_file, pf)
-        record("report", session.user.name, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
-               status=verdict.status, payload={"channel": "web", "format": "json", "analysis": a.id})
         body = json.dumps(doc, ensure_ascii=False, indent=2).encode()
+        status, payload = entries.report_content(
+            verdict.to_dict(), fmt="json", output_name=views.download_name(a.file_name, "verdict", "json"),
+            output_sha256=hashlib.sha256(body).hexdigest(), channel="web", analysis=a.id)
+        record("report", session.user.name, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
+               status=status, payload=payload)
         return Response(body, media_type="application/json", headers={
             "Content-Disposition": views.attachment(a.file_name, "verdict", "json")})
 
@@ -412,9 +417,11 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         except InputError as err:
             return render(request, "error.html", 422, title="Rapport impossible",
                           message="; ".join(str(p) for p in err.problems))
+        status, payload = entries.report_content(
+            verdict.to_dict(), fmt=fmt, output_name=views.download_name(a.file_name, "rapport", fmt),
+            output_sha256=entries.sha256_of(path), channel="web", analysis=a.id)
         record("report", session.user.name, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
-               status=verdict.status, payload={"channel": "web", "format": fmt, "analysis": a.id,
-                                               "report_sha256": views.sha256_of(path)})
+               status=status, payload=payload)
         media = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "pdf": "application/pdf"}[fmt]
         return FileResponse(path, media_type=media, headers={
@@ -447,9 +454,9 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         xlsx = None
         if proposal.status == "optimal":
             xlsx = os.path.basename(services.write_proposal(proposal, settings.outputs_dir))
+        status, payload, trades = entries.proposal_content(doc, channel="web", analysis=a.id)
         entry = record("proposal", user, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
-                       status=proposal.status, payload={"channel": "web", "analysis": a.id, "objective": objective,
-                                                        "proposal": doc})
+                       status=status, payload=payload, orders=trades)
         return store.add_proposal(analysis_id=a.id, user_name=user, objective=objective, status=proposal.status,
                                   result=doc, xlsx=xlsx, audit_id=_entry_id(entry))
 
@@ -470,8 +477,13 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         if not os.path.isfile(path):
             raise StarletteHTTPException(404)
         a = store.analysis(p.analysis_id)
-        record("report", session.user.name, file_name=a.file_name, sha256=a.sha256, version=None,
-               status=p.status, payload={"channel": "web", "format": "proposition.xlsx", "proposal": p.id})
+        after = p.result.get("verdict_after") if isinstance(p.result, dict) else None
+        status, payload = entries.report_content(
+            None, fmt="xlsx", output_name=views.download_name(a.file_name, "proposition", "xlsx"),
+            output_sha256=entries.sha256_of(path), status=p.status, channel="web", document="proposition",
+            proposal=p.id, verdict_after=after.get("status") if after else None)
+        record("report", session.user.name, file_name=a.file_name, sha256=a.sha256,
+               version=((after or {}).get("version") or {}).get("id"), status=status, payload=payload)
         return FileResponse(path, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             headers={"Content-Disposition": views.attachment(a.file_name, "proposition", "xlsx")})
 

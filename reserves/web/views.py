@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import urllib.parse
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S, fr_euros, fr_pct
 
+from ..audit.entries import KIND_FR, STATUS_FR
+
 SYMBOL = {OK: "✔", BREACH: "✘", UNKNOWN_S: "?", NA: "–"}
-STATUS_FR = {OK: "conforme", BREACH: "non conforme", UNKNOWN_S: "à vérifier", NA: "sans objet",
-             "error": "données invalides", "optimal": "proposition trouvée", "infeasible": "aucune solution",
-             "accepte": "ordres acceptés", "refuse": "ordres refusés", "a_verifier": "ordres à vérifier"}
 CSS = {OK: "ok", BREACH: "breach", UNKNOWN_S: "unknown", NA: "na", "error": "breach", "optimal": "ok",
        "infeasible": "breach", "accepte": "ok", "refuse": "breach", "a_verifier": "unknown"}
 STATUS_OF = {"error": BREACH, "optimal": OK, "infeasible": BREACH, "accepte": OK, "refuse": BREACH,
              "a_verifier": UNKNOWN_S}
-KIND_FR = {"check": "contrôle", "orders": "contrôle avant investissement", "report": "rapport",
-           "proposal": "proposition de réallocation"}
 HTTP_FR = {400: "Requête invalide.", 401: "Authentification requise.", 403: "Accès refusé.",
            404: "Page introuvable.", 405: "Méthode non autorisée pour cette adresse.",
            413: "Envoi trop volumineux.", 415: "Type de fichier refusé.", 422: "Données invalides.",
@@ -94,8 +90,18 @@ def verdict_view(verdict, pf) -> dict:
     }
 
 
+# The web page's table of orders: the keys of `OrderOutcome.to_dict()` shown, headers and values worded as in the
+# terminal (reserves.orders).
+ORDER_COLUMNS = ("row", "libelle", "isin", "action", "montant", "match", "ligne", "effect", "status_after", "rules",
+                 "warnings")
+ORDER_NUM = {"row", "montant", "ligne", "warnings"}
+EFFECT_CSS = {"cree": "breach", "aggrave": "breach", "inconnu": "unknown", "neutre": "ok"}
+
+
 def orders_view(orders_verdict) -> dict:
     """The pre-investment check: its outcome, and each order's effect as the orders module words it."""
+    from ..orders import OUTCOME_HEADERS, outcome_cell
+
     doc = orders_verdict.to_dict()
     check = doc.get("orders_check") or {}
     status = orders_verdict.status
@@ -104,9 +110,12 @@ def orders_view(orders_verdict) -> dict:
              "a_verifier": "aucun manquement créé ni aggravé, mais des points restent à vérifier"}.get(status, status)
     rows = []
     for o in doc.get("orders") or []:
-        rows.append({k: v for k, v in o.items() if not isinstance(v, (dict, list))})
+        rows.append({"effect": o.get("effect"), "css": EFFECT_CSS.get(o.get("effect"), "na"),
+                     "cells": [{"text": outcome_cell(k, o), "num": k in ORDER_NUM} for k in ORDER_COLUMNS]})
+    headers = [{"text": OUTCOME_HEADERS[k][:1].upper() + OUTCOME_HEADERS[k][1:], "num": k in ORDER_NUM}
+               for k in ORDER_COLUMNS]
     return {"status": status, "label": label, "exit_code": orders_verdict.exit_code,
-            "after": doc.get("status"), "orders": rows, "changes": check.get("changes") or [],
+            "after": doc.get("status"), "headers": headers, "orders": rows, "changes": check.get("changes") or [],
             "warnings": check.get("warnings") or []}
 
 
@@ -162,17 +171,14 @@ def verify_view(result) -> dict:
     return {"ok": bool(d.get("ok", d.get("valid"))), "bad": d.get("bad"), "message": d.get("message", "")}
 
 
+def download_name(user_name: str, what: str, ext: str) -> str:
+    """The name a download is offered under: « rapport_portefeuille.pdf » for « portefeuille.xlsx »."""
+    stem = re.sub(r"\.(xlsx|ods|csv)$", "", user_name, flags=re.I)[:80]
+    return f"{what}_{stem}.{ext}"
+
+
 def attachment(user_name: str, what: str, ext: str) -> str:
     """A Content-Disposition header: an ASCII fallback and the UTF-8 name (RFC 6266)."""
-    stem = re.sub(r"\.(xlsx|ods|csv)$", "", user_name, flags=re.I)[:80]
-    name = f"{what}_{stem}.{ext}"
+    name = download_name(user_name, what, ext)
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", name.encode("ascii", "ignore").decode()) or f"{what}.{ext}"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(name)}"
-
-
-def sha256_of(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
