@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from . import rulebook
-from .rules import BREACH, NA, OK, UNKNOWN_S, Context, RuleResult, build, euros, exact_sum, worst
+from .rules import BREACH, NA, OK, UNKNOWN_S, Context, RuleResult, build, euros, worst
 
 EXIT_OK, EXIT_BREACH, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -60,6 +60,17 @@ class Verdict:
         }
 
 
+_BUILT: dict = {}
+
+
+def _rules(version: rulebook.Version) -> list:
+    """The rule objects of a version of the rulebook, built once (they keep nothing of a portfolio)."""
+    hit = _BUILT.get(id(version))
+    if hit is None or hit[0] is not version:
+        hit = _BUILT[id(version)] = (version, build(version))
+    return hit[1]
+
+
 def check(pf, *, date: dt.date | None = None, as_of: dt.date | None = None) -> Verdict:
     """Check a portfolio against the version in force on `date` (the latest version without one).
 
@@ -69,8 +80,7 @@ def check(pf, *, date: dt.date | None = None, as_of: dt.date | None = None) -> V
     version = rulebook.for_date(date)
     as_of = as_of or date or dt.date.today()
     ctx = Context(pf, version, as_of)
-    results = [rule.evaluate(ctx) for rule in build(version)]
+    results = [rule.evaluate(ctx) for rule in _rules(version)]
     return Verdict(version, as_of, results, total=ctx.total("reserves"), base=ctx.total("reserves_less_excluded"),
-                   gestion_total=exact_sum(ctx.value[ctx.gestion]),
-                   excluded_total=exact_sum(ctx.value[ctx.reserves & ctx.excluded]),
+                   gestion_total=ctx.total("gestion"), excluded_total=ctx.total("excluded"),
                    n_lines=ctx.n, warnings=list(getattr(pf, "warnings", [])))

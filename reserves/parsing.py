@@ -409,16 +409,50 @@ def parse_legal_form(v: object) -> str:
     return re.sub(r"[\s.]+", "", fold(parse_text(v))).upper()
 
 
+# Integer codes for short texts (countries, currencies, legal forms), so that the checker compares integers.
+# The code depends on the text alone, never on the table it comes from: columns of codes of two tables can be
+# put one after the other. Characters 0-9 and A-Z are the digits 1 to 36 of a number in base 37 (0 is no digit,
+# so that "A" and "0A" differ), twelve of them at most to stay within int64.
+NO_TEXT, NO_CODE = -1, -2  # a missing text; a text outside that alphabet, to be compared as text
+_CODE_DIGITS = {c: i + 1 for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+CODE_MAX_CHARS = 12
+
+
+def text_code(text: object) -> int:
+    """The integer code of a text: NO_TEXT when it is missing, NO_CODE when it has no code."""
+    if not isinstance(text, str):
+        return NO_TEXT if text is None or pd.isna(text) is True else NO_CODE
+    if len(text) > CODE_MAX_CHARS:
+        return NO_CODE
+    code = 0
+    for ch in text:
+        d = _CODE_DIGITS.get(ch)
+        if d is None:
+            return NO_CODE
+        code = code * 37 + d
+    return code
+
+
+def text_codes(texts) -> np.ndarray:
+    """`text_code` of every cell of a column (int64), once per distinct value."""
+    arr = np.asarray(texts, dtype=object)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    table = np.array([text_code(u) for u in uniques] + [NO_TEXT], dtype=np.int64)
+    return table[codes]  # -1 (missing) picks the trailing NO_TEXT
+
+
 def key_of(text: str) -> str:
     """Grouping key for issuers and buildings: case, accents and punctuation ignored."""
     return re.sub(r"[^0-9a-z]+", " ", fold(text)).strip()
 
 
-def parse_column(values: list, parser, on_error) -> tuple[np.ndarray, np.ndarray]:
+def parse_column(values: list, parser, on_error, *, coded: bool = False) -> tuple:
     """Parse a column once per distinct value.
 
-    Returns (parsed object array, blank mask). `on_error(indices, raw, reason)`
-    is called once per distinct bad value with the positions that hold it.
+    Returns (parsed object array, blank mask), and with `coded` the `text_code`
+    of each parsed cell too (int64, NO_TEXT where blank or bad).
+    `on_error(indices, raw, reason)` is called once per distinct bad value with
+    the positions that hold it.
     """
     n = len(values)
     arr = np.empty(n, dtype=object)
@@ -453,4 +487,8 @@ def parse_column(values: list, parser, on_error) -> tuple[np.ndarray, np.ndarray
     blank[valid] = blank_u[codes[valid]]
     for k, raw, reason in bad:
         on_error(np.flatnonzero(codes == k), raw, reason)
+    if coded:
+        table = np.array([NO_TEXT if blank_u[k] else text_code(parsed_u[k]) for k in range(len(uniques))] + [NO_TEXT],
+                         dtype=np.int64)
+        return out, blank, table[codes]  # -1 (None, NaN) picks the trailing NO_TEXT
     return out, blank
