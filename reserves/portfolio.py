@@ -12,6 +12,10 @@ the French headers are in `reserves.columns`):
   `excluded` (bool: cash outside R. 623-10-1);
 - `isin`, `issuer`, `issuer_code` (int, -1 when empty), `legal_form`,
   `property`, `property_code`, `security_code`, `country`;
+- `currency_code`, `country_code`, `legal_form_code`: the same texts as
+  integers (`reserves.parsing.text_code`: -1 when empty), for the checker to
+  compare integers; they depend on the text alone, so that the lines of two
+  portfolios can be put together, and are to be rewritten with their text;
 - yes/no columns as tri-states (0 no, 1 unknown, 2 yes);
 - numeric columns as float (NaN when empty); `quantity` and
   `quantity_issued` also as exact decimals in `quantity_exact` and
@@ -31,7 +35,7 @@ import pandas as pd
 from . import parsing as P
 from .columns import BY_FIELD, column_letter
 from .errors import ProblemList
-from .reader import RawTable, read_table
+from .reader import RawTable, formula_cells, read_table
 
 BOOL_FIELDS = ("realisable_euro", "fund_euro_1_4", "fund_1_3", "recognised_market", "custody", "ucits",
                "liquidity_clause", "issue_price_guarantee", "eea_credit_institution", "property_dealer",
@@ -124,12 +128,13 @@ def from_raw(raw: RawTable) -> Portfolio:
                 problems.dropped += len(indices) - 20
         return on_error
 
-    def col(field_name, parser):
+    def col(field_name, parser, coded=False):
         idx = raw.fields.get(field_name)
         values = _cells(raw, idx)
         if idx is None:
-            return np.full(n, None, dtype=object), np.ones(n, dtype=bool)
-        return P.parse_column(values, parser, report(field_name))
+            empty = (np.full(n, None, dtype=object), np.ones(n, dtype=bool))
+            return empty + (np.full(n, P.NO_TEXT, dtype=np.int64),) if coded else empty
+        return P.parse_column(values, parser, report(field_name), coded=coded)
 
     # Rows that are totals (a label starting with "Total" and no category) are left out, said aloud.
     label_raw = _cells(raw, raw.fields["label"])
@@ -148,19 +153,28 @@ def from_raw(raw: RawTable) -> Portfolio:
         problems.add("aucune ligne de portefeuille sous l'en-tête", sheet=sheet, row=raw.header_row)
         problems.raise_if_any()
 
-    def required(field_name, parser):
-        values, blank = col(field_name, parser)
+    def required(field_name, parser, coded=False):
+        values, blank, *codes = col(field_name, parser, coded)
         where = raw.where(field_name)
-        for i in np.flatnonzero(blank)[:50]:
-            problems.add("case vide dans une colonne obligatoire", sheet=sheet, row=int(rownums[i]), column=where)
+        shown = np.flatnonzero(blank)[:50]
+        idx = raw.fields[field_name]
+        formulas = formula_cells(raw, [(int(rownums[i]), idx) for i in shown]) if len(shown) else {}
+        for i in shown:
+            if (int(rownums[i]), idx) in formulas:
+                problems.add("formule sans résultat enregistré (classeur jamais recalculé) : ouvrez-le dans Excel "
+                             "ou LibreOffice, recalculez et enregistrez-le", sheet=sheet, row=int(rownums[i]),
+                             column=where, value=formulas[(int(rownums[i]), idx)])
+            else:
+                problems.add("case vide dans une colonne obligatoire", sheet=sheet, row=int(rownums[i]),
+                             column=where)
         if blank.sum() > 50:
             problems.dropped += int(blank.sum()) - 50
-        return values, blank
+        return (values, blank, *codes)
 
     label, _ = required("label", P.parse_text)
     category, cat_blank = required("category", P.parse_category)
     market, mv_blank = required("market_value", P.parse_money)
-    currency, _ = required("currency", P.parse_currency)
+    currency, _, currency_code = required("currency", P.parse_currency, coded=True)
 
     cat = np.zeros(n, dtype=np.int8)
     ok = np.array([c is not None for c in category])
@@ -186,9 +200,9 @@ def from_raw(raw: RawTable) -> Portfolio:
 
     isin, _ = col("isin", P.parse_isin)
     issuer, _ = col("issuer", P.parse_text)
-    legal_form, _ = col("legal_form", P.parse_legal_form)
+    legal_form, _, legal_form_code = col("legal_form", P.parse_legal_form, coded=True)
     prop, _ = col("property", P.parse_text)
-    country, _ = col("country", P.parse_country)
+    country, _, country_code = col("country", P.parse_country, coded=True)
 
     flags = {}
     for f in BOOL_FIELDS:
@@ -253,6 +267,7 @@ def from_raw(raw: RawTable) -> Portfolio:
         "accrued_interest": accrued,
         "value": value,
         "currency": currency,
+        "currency_code": currency_code,
         "euro": euro.astype(bool),
         "pocket": pocket,
         "gestion": pocket == "gestion",
@@ -262,10 +277,12 @@ def from_raw(raw: RawTable) -> Portfolio:
         "issuer": issuer,
         "issuer_code": issuer_code,
         "legal_form": legal_form,
+        "legal_form_code": legal_form_code,
         "property": prop,
         "property_code": property_code,
         "security_code": security_code,
         "country": country,
+        "country_code": country_code,
         "ltv": ltv,
         **flags,
         **numbers,

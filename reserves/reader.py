@@ -42,6 +42,7 @@ class RawTable:
     row_numbers: list[int]  # Excel row number of each data row
     fmt: str  # xlsx, ods, csv
     warnings: list[str] = field(default_factory=list)
+    path: str | None = None  # the workbook read (xlsx), to look again at cells that read as empty
 
     def where(self, field_name: str) -> str:
         idx = self.fields[field_name]
@@ -164,7 +165,36 @@ def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, colum
         raise InputError.one(f"le classeur « {name} » est protégé par un mot de passe : enregistrez-le sans mot de passe") from None
     except Exception as exc:  # calamine raises several error types for corrupt files
         raise InputError.one(f"« {name} » n'est pas un classeur lisible ({type(exc).__name__})") from None
-    return _locate(data, name, chosen, fmt, columns)
+    raw = _locate(data, name, chosen, fmt, columns)
+    raw.path = path
+    return raw
+
+
+def formula_cells(raw: RawTable, cells) -> dict:
+    """Of the given cells (Excel row, column index) that read as empty, those holding a formula (cell -> formula) whose
+    result was never saved (a workbook written by a program, not recalculated). Only on the error
+    path: the workbook is opened again with openpyxl, read-only, and never written."""
+    cells = set(cells)
+    if raw.fmt != "xlsx" or not raw.path or not cells:
+        return {}
+    import openpyxl
+
+    found = {}
+    lo = min(r for r, _ in cells)
+    hi = max(r for r, _ in cells)
+    try:
+        wb = openpyxl.load_workbook(raw.path, read_only=True, data_only=False)
+        try:
+            ws = wb[raw.sheet]
+            for i, values in enumerate(ws.iter_rows(min_row=lo, max_row=hi, values_only=True)):
+                for j, v in enumerate(values):
+                    if (lo + i, j) in cells and isinstance(v, str) and v.startswith("="):
+                        found[(lo + i, j)] = v
+        finally:
+            wb.close()
+    except Exception:  # the file was read once already; a second look that fails changes nothing
+        return {}
+    return found
 
 
 def _decode(raw: bytes, name: str) -> str:

@@ -258,3 +258,12 @@ def test_usage_errors_are_french_and_exit_2():
     assert p.returncode == 2 and "erreur" in p.stderr and "Traceback" not in p.stderr
     p = run_cli("check", "x.xlsx", "--date", "31-12-2009")
     assert p.returncode == 2 and "date invalide" in p.stderr
+
+
+def test_formula_without_saved_result_is_named_as_such(tmp_path):
+    """A workbook written by a program and never recalculated holds formulas with no result: the
+    message says so, names the cell and shows the formula, rather than calling the cell empty."""
+    path = write_xlsx(tmp_path / "p.xlsx", [HEAD, GOOD, ["Action", "7", "=C2*2", "EUR"], ["Autre", "7", "", "EUR"]])
+    err = refused(path, "Feuille « Portefeuille »", "ligne 3", "colonne C (valeur)", "formule sans résultat enregistré",
+                  "=C2*2")
+    assert "ligne 4, colonne C (valeur) : case vide dans une colonne obligatoire" in err
