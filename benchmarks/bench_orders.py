@@ -34,7 +34,7 @@ for p in (str(ROOT), str(Path(__file__).resolve().parent)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from bench_check import synthetic_frame  # noqa: E402
+from bench_check import best_of, synthetic_frame  # noqa: E402
 
 from constraints.checker import check  # noqa: E402
 from reserves.incremental import Engine  # noqa: E402
@@ -42,15 +42,6 @@ from reserves.orders import apply_orders, orders_from_records  # noqa: E402
 from reserves.portfolio import from_frame  # noqa: E402
 
 GOAL = 50.0
-
-
-def best_of(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def sample_portfolio(n: int = 10_000):

@@ -123,8 +123,9 @@ def _money_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return done, out
 
 
-def _nonneg_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`parse_nonneg` for plain finite floats in [0, 10^18]: float(Decimal(repr(v))) is v itself."""
+def _nonneg_floats(uniques: np.ndarray, convert) -> tuple[np.ndarray, np.ndarray]:
+    """The plain finite floats in [0, 10^18] among `uniques`, converted at once (`convert` maps a list of
+    floats to a list of values); the others are left to the one-by-one parser."""
     done = np.zeros(len(uniques), dtype=bool)
     out = np.empty(len(uniques), dtype=object)
     idx, v = _float_uniques(uniques)
@@ -132,21 +133,21 @@ def _nonneg_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(v) & (v >= 0) & (v <= 1e18)
         sel = idx[ok]
-        out[sel] = v[ok].tolist()
+        out[sel] = convert(v[ok].tolist())
         done[sel] = True
     return done, out
+
+
+def _nonneg_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_nonneg` for plain floats: float(Decimal(repr(v))) is v itself."""
+    return _nonneg_floats(uniques, lambda xs: xs)
 
 
 parse_money.vector = _money_vector
 
 
 def parse_nonneg(v: object) -> float:
-    d = to_decimal(v)
-    if d < 0:
-        raise BadCell("nombre négatif")
-    if d > Decimal("1e18"):
-        raise BadCell("nombre invraisemblable")
-    return float(d)
+    return float(parse_exact_nonneg(v))
 
 
 parse_nonneg.vector = _nonneg_vector
@@ -162,17 +163,8 @@ def parse_exact_nonneg(v: object) -> Decimal:
 
 
 def _exact_nonneg_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`parse_exact_nonneg` for plain finite floats in [0, 10^18]: Decimal(repr(v)), the bounds checked at once."""
-    done = np.zeros(len(uniques), dtype=bool)
-    out = np.empty(len(uniques), dtype=object)
-    idx, v = _float_uniques(uniques)
-    if len(idx):
-        with np.errstate(invalid="ignore"):
-            ok = np.isfinite(v) & (v >= 0) & (v <= 1e18)
-        sel = idx[ok]
-        out[sel] = [Decimal(repr(x)) for x in v[ok].tolist()]
-        done[sel] = True
-    return done, out
+    """`parse_exact_nonneg` for plain floats: Decimal(repr(v)), the bounds checked at once."""
+    return _nonneg_floats(uniques, lambda xs: [Decimal(repr(x)) for x in xs])
 
 
 parse_exact_nonneg.vector = _exact_nonneg_vector
