@@ -50,7 +50,7 @@ def add_commands(sub, parser_class) -> None:
                            "journal d'audit inaccessible, 3 conforme sauf règles à vérifier faute de données. "
                            "Avec --audit, la proposition est inscrite au journal d'audit : portefeuille lu (nom et "
                            "SHA-256), version du règlement, ordres proposés, verdict après les ordres et constats."))
-    o.add_argument("file", metavar="FICHIER")
+    o.add_argument("file", metavar="FICHIER", help="portefeuille (xlsx, ods, csv)")
     o.add_argument("-o", "--output", metavar="PROPOSITION.xlsx",
                    help="classeur de la proposition ; sa feuille « Portefeuille » se relit avec « reserves check »")
     o.add_argument("--json", action="store_true", help="proposition JSON sur la sortie standard")

@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     c = sub.add_parser("check", help="contrôler un portefeuille (xlsx, ods, csv)")
-    c.add_argument("file", metavar="FICHIER")
+    c.add_argument("file", metavar="FICHIER", help="portefeuille (xlsx, ods, csv)")
     c.add_argument("--json", action="store_true", help="verdict JSON sur la sortie standard")
     c.add_argument("--date", type=parse_date, help="date du contrôle : choisit la version du règlement en vigueur")
     c.add_argument("--feuille", "--sheet", dest="sheet", metavar="FEUILLE", help="feuille à lire (par défaut « Portefeuille », sinon la première)")
@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
 
     t = sub.add_parser("template", help="écrire un modèle de portefeuille vide (xlsx)")
-    t.add_argument("-o", "--output", default="modele.xlsx", metavar="FICHIER")
+    t.add_argument("-o", "--output", default="modele.xlsx", metavar="FICHIER",
+                   help="classeur à écrire (modele.xlsx par défaut) : feuille Lisez-moi, colonnes, listes déroulantes")
     t.set_defaults(func=cmd_template)
 
     r = sub.add_parser("rules", help="afficher les règles de la version du règlement en vigueur")
