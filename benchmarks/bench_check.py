@@ -7,7 +7,7 @@
    five lines, every column filled), against a plain numpy pass over the same
    values: `np.bincount` of the values by category and by issuer, and the
    totals. Goal: at most 3×.
-2. Reading a 50 000-line .xlsx: `reserves.portfolio.load` against a raw
+2. Reading a 50 000-line .xlsx: `reserves.portfolio.model.load` against a raw
    python-calamine read of the same sheet (goal: at most 1.5×) and against an
    openpyxl read-only pass over its values.
 3. Cold start: `reserves check samples/portefeuille_conforme.xlsx --json` as a
@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from constraints.checker import check  # noqa: E402
-from reserves.portfolio import from_frame, load  # noqa: E402
+from reserves.portfolio.model import from_frame, load  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "portefeuille_conforme.xlsx"
 
@@ -218,7 +218,7 @@ def main(argv=None) -> int:
     # 3. cold start of the command
     runs = 5 if args.quick else 9
     script = Path(sys.executable).parent / "reserves"
-    exe = [str(script)] if script.exists() else [sys.executable, "-m", "reserves.cli"]
+    exe = [str(script)] if script.exists() else [sys.executable, "-m", "reserves.app.cli"]
     bare = [sys.executable, "-c",
             "import pandas, python_calamine as pc, sys; "
             "pc.CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_name('Portefeuille').to_python()", str(SAMPLE)]

@@ -9,8 +9,8 @@ database and a storage folder of its own). A script sends
 and an orders file of one order, over a kept-alive connection, and reads the
 JSON answer. References, measured in the same run on the same files:
 
-1. in memory: `reserves.portfolio.load` + `reserves.orders.load_orders` +
-   `reserves.orders.check_orders`, what the server computes for one request;
+1. in memory: `reserves.portfolio.model.load` + `reserves.pretrade.orders.load_orders` +
+   `reserves.pretrade.orders.check_orders`, what the server computes for one request;
 2. the command line: `reserves check FICHIER --ordres ORDRES --json` as a new
    process (what a script would run without the server).
 
@@ -40,7 +40,7 @@ SAMPLE = ROOT / "samples" / "portefeuille_conforme.xlsx"
 def one_order_file(folder: Path) -> Path:
     import openpyxl
 
-    from reserves.portfolio import load
+    from reserves.portfolio.model import load
 
     line = load(SAMPLE).lines.iloc[0]
     path = folder / "ordre.xlsx"
@@ -70,12 +70,12 @@ def free_port() -> int:
 def start_server(folder: Path):
     import httpx
 
-    from reserves.users import UserStore
+    from reserves.app.users import UserStore
 
     db = "sqlite:///" + str(folder / "base.sqlite3")
     token = UserStore(db).add("banc", None, token=True)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "reserves.cli", "serve", "--port", str(port), "--base", db,
+    proc = subprocess.Popen([sys.executable, "-m", "reserves.app.cli", "serve", "--port", str(port), "--base", db,
                              "--stockage", str(folder / "stockage")], cwd=folder,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -98,8 +98,8 @@ def main() -> None:
     args = ap.parse_args()
     import httpx
 
-    from reserves.orders import check_orders, load_orders
-    from reserves.portfolio import load
+    from reserves.pretrade.orders import check_orders, load_orders
+    from reserves.portfolio.model import load
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -112,7 +112,7 @@ def main() -> None:
         in_memory()
         t_mem = median_time(in_memory, args.repeat)
 
-        cli = [sys.executable, "-m", "reserves.cli", "check", str(SAMPLE), "--ordres", str(orders_path), "--json"]
+        cli = [sys.executable, "-m", "reserves.app.cli", "check", str(SAMPLE), "--ordres", str(orders_path), "--json"]
         env = {k: v for k, v in os.environ.items() if k != "RESERVES_AUDIT_URL"}
         t_cli = median_time(lambda: subprocess.run(cli, cwd=folder, env=env, capture_output=True, check=False),
                             max(3, args.repeat // 6))

@@ -33,7 +33,7 @@ from constraints import rulebook  # noqa: E402
 from constraints.rules import Context, build  # noqa: E402
 from optimizer import lp as LPmod  # noqa: E402
 from optimizer import rebalancing as R  # noqa: E402
-from reserves.portfolio import from_frame  # noqa: E402
+from reserves.portfolio.model import from_frame  # noqa: E402
 
 CATS = np.array([1, 2, 3, 5, 6, 7, 9, 10, 11, 13])
 WEIGHTS = np.array([0.28, 0.20, 0.05, 0.08, 0.02, 0.12, 0.14, 0.08, 0.02, 0.01])

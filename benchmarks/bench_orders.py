@@ -37,9 +37,9 @@ for p in (str(ROOT), str(Path(__file__).resolve().parent)):
 from bench_check import best_of, synthetic_frame  # noqa: E402
 
 from constraints.checker import check  # noqa: E402
-from reserves.incremental import Engine  # noqa: E402
-from reserves.orders import apply_orders, orders_from_records  # noqa: E402
-from reserves.portfolio import from_frame  # noqa: E402
+from reserves.pretrade.engine import Engine  # noqa: E402
+from reserves.pretrade.orders import apply_orders, orders_from_records  # noqa: E402
+from reserves.portfolio.model import from_frame  # noqa: E402
 
 GOAL = 50.0
 

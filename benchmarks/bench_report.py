@@ -3,7 +3,7 @@
     python benchmarks/bench_report.py [--repeat N] [--file PORTEFEUILLE]
 
 On `samples/portefeuille_conforme.xlsx` (or the given file): the reference is
-reading the file and checking it (`reserves.portfolio.load` +
+reading the file and checking it (`reserves.portfolio.model.load` +
 `constraints.checker.check`); each format is that plus building and writing
 the report (`.xlsx`, `.html`, `.pdf`), with the default stress scenario
 (actions -30 %, immobilier -15 %, taux +100 pb) and without it. Times are the
@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 from constraints.checker import check  # noqa: E402
 from reports.report import make_report  # noqa: E402
 from reports.stress import DEFAULT_SCENARIO  # noqa: E402
-from reserves.portfolio import load  # noqa: E402
+from reserves.portfolio.model import load  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "portefeuille_conforme.xlsx"
 
@@ -66,7 +66,7 @@ def main() -> None:
                 rep = max(1, args.repeat // 2) if fmt == "pdf" else args.repeat
                 t = best(run, rep)
                 print(f"rapport {fmt:4s} {label} : {t * 1000:8.1f} ms  = {t / ref:6.1f} × la référence")
-        cmd = [sys.executable, "-m", "reserves.cli", "report", src, "-o", os.path.join(tmp, "cli.pdf")]
+        cmd = [sys.executable, "-m", "reserves.app.cli", "report", src, "-o", os.path.join(tmp, "cli.pdf")]
         if shutil.which("chromium"):
             t = time.perf_counter()
             subprocess.run(cmd, cwd=ROOT, capture_output=True)

@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from reserves.parsing import (CAT_IFT, CAT_OTHER, CATEGORY_CODES, FALSE, NO_CODE, NO_TEXT, TRUE, UNKNOWN, text_code,
+from reserves.portfolio.parsing import (CAT_IFT, CAT_OTHER, CATEGORY_CODES, FALSE, NO_CODE, NO_TEXT, TRUE, UNKNOWN, text_code,
                               text_codes)
 
 from .rulebook import RuleSpec, Version, states_on

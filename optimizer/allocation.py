@@ -35,8 +35,8 @@ import scipy.sparse as sp
 
 from constraints import rulebook
 from constraints.rules import fr_pct
-from reserves import parsing as P
-from reserves.errors import InputError
+from reserves.portfolio import parsing as P
+from reserves.portfolio.errors import InputError
 
 from .lp import INF, LP, solve_pyomo
 from .rebalancing import _category_code, _fraction, _margin_for

@@ -137,7 +137,7 @@ def write_proposal_xlsx(p, path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from reserves.writer import MONEY_FORMAT, add_portfolio_sheet
+    from reserves.portfolio.writer import MONEY_FORMAT, add_portfolio_sheet
 
     wb = Workbook()
     wb.remove(wb.active)

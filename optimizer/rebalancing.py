@@ -39,8 +39,8 @@ import scipy.sparse as sp
 from constraints import rulebook
 from constraints.checker import check
 from constraints.rules import BREACH, UNKNOWN_S, Context, build, fr_euros, fr_pct
-from reserves import parsing as P
-from reserves.errors import InputError
+from reserves.portfolio import parsing as P
+from reserves.portfolio.errors import InputError
 
 from .lp import DEFAULT_PRESOLVE, INF, LP, Solution, iis_rows, solve_direct, solve_pyomo
 

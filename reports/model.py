@@ -18,7 +18,7 @@ import numpy as np
 import yaml
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S, Context, build, category_codes
-from reserves.parsing import CAT_IFT, CAT_OTHER, CATEGORY_NAMES
+from reserves.portfolio.parsing import CAT_IFT, CAT_OTHER, CATEGORY_NAMES
 
 READINGS_FILE = Path(__file__).resolve().parent.parent / "constraints" / "readings.yaml"
 TOP_N = 20
@@ -225,7 +225,7 @@ def _scope_text(spec, version) -> str:
         if clause.get("currency"):
             text += f" libellés en {clause['currency']}"
         if clause.get("flag"):
-            from reserves.columns import BY_FIELD
+            from reserves.portfolio.columns import BY_FIELD
 
             text += f" marqués « {BY_FIELD[clause['flag']].header} »"
         parts.append(text)
@@ -373,7 +373,7 @@ def _issuers(ctx, rules, by_id, base):
 
 
 def _key(text: str) -> str:
-    from reserves.parsing import key_of
+    from reserves.portfolio.parsing import key_of
 
     return key_of(text)
 

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from html import escape
 
-from reserves.errors import InputError
+from reserves.portfolio.errors import InputError
 
 from .html import render_html
 from .model import ReportData

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reserves.parsing import key_of
+from reserves.portfolio.parsing import key_of
 
 from .model import CategoryRow, cat_label, share
 
@@ -86,8 +86,8 @@ def match_trades(before, after) -> list[Trade]:
 def load_proposal(path, pf_before, *, date=None, as_of=None) -> ProposalData:
     """Read a proposal file (the after-trade portfolio), check it and match the trades."""
     from constraints.checker import check
-    from reserves.errors import InputError, Problem
-    from reserves.portfolio import load
+    from reserves.portfolio.errors import InputError, Problem
+    from reserves.portfolio.model import load
 
     try:
         pf_after = load(path, sheet_name=None)

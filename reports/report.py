@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from reserves.errors import InputError
+from reserves.portfolio.errors import InputError
 
 from .model import ReportData, build_report
 

@@ -19,8 +19,8 @@ from fractions import Fraction
 import numpy as np
 
 from constraints.rules import BREACH, OK
-from reserves.columns import normalize_header
-from reserves.errors import InputError
+from reserves.portfolio.columns import normalize_header
+from reserves.portfolio.errors import InputError
 
 from .model import cats_label
 

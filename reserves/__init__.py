@@ -22,11 +22,11 @@ def check(portfolio, **kw):
 
 # Pre-investment checks and the audit trail, imported on first use (keeps `import reserves` cheap).
 _LAZY = {
-    "check_orders": ("reserves.orders", "check_orders"),
-    "load_orders": ("reserves.orders", "load_orders"),
-    "apply_orders": ("reserves.orders", "apply_orders"),
-    "Engine": ("reserves.incremental", "Engine"),
-    "AuditLog": ("reserves.audit", "AuditLog"),
+    "check_orders": ("reserves.pretrade.orders", "check_orders"),
+    "load_orders": ("reserves.pretrade.orders", "load_orders"),
+    "apply_orders": ("reserves.pretrade.orders", "apply_orders"),
+    "Engine": ("reserves.pretrade.engine", "Engine"),
+    "AuditLog": ("reserves.app.audit", "AuditLog"),
 }
 
 

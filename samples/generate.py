@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:  # run as a script from a source checkout
     sys.path.insert(0, str(HERE.parent))
 
-from reserves.columns import COLUMNS  # noqa: E402
+from reserves.portfolio.columns import COLUMNS  # noqa: E402
 
 SEED = 20161231
 AS_OF = dt.date(2016, 12, 31)
@@ -459,7 +459,7 @@ def write_xlsx(path: Path, lines: list[dict], breaches: bool) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
-    from reserves.template import number_format
+    from reserves.app.template import number_format
 
     wb = Workbook()
     ws = wb.active

@@ -3,7 +3,7 @@
 `line(cat, euros, **columns)` gives one holding that meets every condition of
 its category (R. 623-3 to R. 623-9), so that a test changes only the column
 it is about. Columns are given by their French header (`emetteur=...`).
-`portfolio(*lines)` builds a `Portfolio` through `reserves.portfolio.from_frame`,
+`portfolio(*lines)` builds a `Portfolio` through `reserves.portfolio.model.from_frame`,
 `verdict(*lines)` checks it. Money is written as French strings (`"200 000,00"`)
 or integers of euros, never as floats, so that every cent is the one meant.
 """
@@ -24,7 +24,7 @@ import pandas as pd
 
 from constraints import rulebook
 from constraints.checker import check
-from reserves.portfolio import from_frame
+from reserves.portfolio.model import from_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_IDS = [
@@ -82,7 +82,7 @@ def line(cat, euros, label: str | None = None, **columns) -> dict:
 
     A column given as None is left empty. Keyword names are the French headers.
     """
-    from reserves.parsing import CATEGORY_NAMES, parse_category
+    from reserves.portfolio.parsing import CATEGORY_NAMES, parse_category
 
     key = str(cat)
     base_key = CATEGORY_NAMES[parse_category(key)]  # "1° a)" → "1", "ift" → "IFT"
@@ -147,8 +147,8 @@ def limit(rule_id: str):
 
 
 def run_main(argv: list[str]) -> tuple[int, str, str]:
-    """`reserves.cli.main(argv)` in this process, standard output and error captured."""
-    from reserves.cli import main
+    """`reserves.app.cli.main(argv)` in this process, standard output and error captured."""
+    from reserves.app.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -160,14 +160,14 @@ def run_main(argv: list[str]) -> tuple[int, str, str]:
 
 
 def run_cli(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
-    """The real command, in a child process (`python -m reserves.cli`)."""
+    """The real command, in a child process (`python -m reserves.app.cli`)."""
     e = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS")}
     e["PYTHONPATH"] = str(ROOT) + os.pathsep + e.get("PYTHONPATH", "")
     e.setdefault("LANG", "C.UTF-8")
     e.setdefault("PYTHONIOENCODING", "utf-8")
     if env:
         e.update(env)
-    return subprocess.run([sys.executable, "-m", "reserves.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "reserves.app.cli", *args], capture_output=True, text=True,
                           timeout=timeout, env=e, cwd=str(ROOT))
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from helpers import ballast, frame, line, run_cli, run_main
-from reserves.audit import GENESIS, AuditError, AuditLog, canonical, record_hash
+from reserves.app.audit import GENESIS, AuditError, AuditLog, canonical, record_hash
 
 DATE = "2016-12-31"
 
@@ -161,8 +161,8 @@ def test_cli_default_database_and_environment_variable(tmp_path):
 def test_a_plain_check_does_not_load_sqlalchemy(tmp_path):
     pf, _ = _files(tmp_path)
     code = ("import sys, runpy; sys.argv = ['reserves', 'check', %r, '--date', '2016-12-31'];\n"
-            "from reserves.cli import main\nrc = main(sys.argv[1:])\n"
-            "assert 'sqlalchemy' not in sys.modules and 'reserves.orders' not in sys.modules, 'imported'\n"
+            "from reserves.app.cli import main\nrc = main(sys.argv[1:])\n"
+            "assert 'sqlalchemy' not in sys.modules and 'reserves.pretrade.orders' not in sys.modules, 'imported'\n"
             "print('clean', rc)") % str(pf)
     import subprocess
     import sys

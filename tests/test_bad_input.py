@@ -1,7 +1,7 @@
 """Bad input (SPEC §1): one French message per problem naming sheet, Excel row, column and value,
 exit code 2, never a traceback, and the user's file left as it was.
 
-Each case runs the real command in a child process (`python -m reserves.cli check FILE`).
+Each case runs the real command in a child process (`python -m reserves.app.cli check FILE`).
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def test_password_protected_workbook(tmp_path):
 
 def test_oversized_file(tmp_path, monkeypatch):
     """The size limit (256 Mio) is lowered for the test: the check is the same code."""
-    import reserves.reader as reader
+    import reserves.portfolio.reader as reader
 
     path = write_xlsx(tmp_path / "gros.xlsx", [HEAD, GOOD] + [[f"L{i}", "1", i, "EUR"] for i in range(2000)])
     monkeypatch.setattr(reader, "MAX_FILE_BYTES", path.stat().st_size - 1)
@@ -170,7 +170,7 @@ def test_decompression_bomb(tmp_path):
 
 
 def test_archive_too_large_once_unpacked(tmp_path, monkeypatch):
-    import reserves.reader as reader
+    import reserves.portfolio.reader as reader
 
     path = write_xlsx(tmp_path / "p.xlsx", [HEAD, GOOD])
     monkeypatch.setattr(reader, "MAX_UNPACKED_BYTES", 1000)

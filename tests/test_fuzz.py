@@ -6,7 +6,7 @@ the middle, duplicated headers, odd encodings and separators. Each one must end 
 (exit 0, 1 or 3) or with exit 2 and a French message: never a traceback, never exit 4 (internal
 error), never a hang, and never a modified input file.
 
-Most cases run `reserves.cli.main` in this process (with a time guard per case); a handful run the
+Most cases run `reserves.app.cli.main` in this process (with a time guard per case); a handful run the
 real command in a child process. The seed changes at each run and is printed with any failure; set
 RESERVES_FUZZ_SEED to replay one, RESERVES_FUZZ_CASES to run more cases per batch.
 """

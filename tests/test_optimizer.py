@@ -15,7 +15,7 @@ import pytest
 from constraints import rulebook
 from constraints.checker import check
 from optimizer import rebalance, write_proposal_xlsx
-from reserves.portfolio import load
+from reserves.portfolio.model import load
 from test_optimizer_helpers import base_lines, line, portfolio
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -287,13 +287,13 @@ def test_proposal_file_reads_back_with_the_checker(tmp_path):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "reserves.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "reserves.app.cli", *args], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
 
 
 def test_cli_optimize_then_check(tmp_path):
     src = tmp_path / "pf.xlsx"
-    from reserves.writer import write_portfolio
+    from reserves.portfolio.writer import write_portfolio
 
     write_portfolio(_cap_case("R623-10-1/immobilier-max20"), src)
     out = tmp_path / "proposition.xlsx"
@@ -320,14 +320,14 @@ def test_cli_optimize_bad_input_is_french_and_exit_2(tmp_path):
 
 
 def test_check_stays_free_of_the_optimizer_imports():
-    code = ("import sys, reserves.cli as c; c.main(['check', 'samples/portefeuille_conforme.xlsx', '--json']); "
+    code = ("import sys, reserves.app.cli as c; c.main(['check', 'samples/portefeuille_conforme.xlsx', '--json']); "
             "print([m for m in ('pyomo', 'highspy', 'scipy', 'optimizer.rebalancing') if m in sys.modules])")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_writer_round_trips_flags_and_quantities(tmp_path):
-    from reserves.writer import write_portfolio
+    from reserves.portfolio.writer import write_portfolio
 
     pf = portfolio(base_lines() + [line("Action fractionnée", 7, 1234.56, quantity="12,3456", issued=1000,
                                         coupon_couru=1.23, poche="gestion", isin="FR0000120271")])
@@ -344,7 +344,7 @@ def test_writer_round_trips_flags_and_quantities(tmp_path):
 def test_cli_universe_sheet_in_the_same_workbook(tmp_path):
     from openpyxl import Workbook
 
-    from reserves.writer import add_portfolio_sheet
+    from reserves.portfolio.writer import add_portfolio_sheet
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -362,7 +362,7 @@ def test_cli_universe_sheet_in_the_same_workbook(tmp_path):
 
 
 def test_unknown_rule_in_margins_is_bad_input():
-    from reserves.errors import InputError
+    from reserves.portfolio.errors import InputError
 
     with pytest.raises(InputError):
         rebalance(portfolio(base_lines()), margins={"R623-10-1/immobilier-max2O": 0.01})

@@ -133,13 +133,13 @@ def test_cli_allocate(tmp_path):
     params.write_text(yaml.safe_dump({"rendements": RETURNS, "scenarios": scenarios(20), "niveau_cvar": 0.9,
                                       "cvar_max": 0.05, "marges": 0.01}), encoding="utf-8")
     out, png = tmp_path / "allocation.xlsx", tmp_path / "frontiere.svg"
-    r = subprocess.run([sys.executable, "-m", "reserves.cli", "allocate", str(params), "--portefeuille",
+    r = subprocess.run([sys.executable, "-m", "reserves.app.cli", "allocate", str(params), "--portefeuille",
                         str(ROOT / "samples" / "portefeuille_conforme.xlsx"), "-o", str(out), "--graphique", str(png)],
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "Frontière efficiente" in r.stdout and out.exists() and png.read_text().lstrip().startswith("<?xml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("rendements: {99: 0.1}\n", encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "reserves.cli", "allocate", str(bad)], capture_output=True, text=True,
+    r = subprocess.run([sys.executable, "-m", "reserves.app.cli", "allocate", str(bad)], capture_output=True, text=True,
                        cwd=ROOT, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "catégorie" in r.stderr

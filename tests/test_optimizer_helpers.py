@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reserves.portfolio import from_frame
+from reserves.portfolio.model import from_frame
 
 FUNDS = {5, 6, 8}
 HOLDING_SCOPE = {1, 2, 3, 4, 6, 7}

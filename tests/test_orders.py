@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from helpers import B, ballast, frame, limit, line, portfolio, run_main
-from reserves.errors import InputError
-from reserves.orders import check_orders, load_orders, orders_from_records
+from reserves.portfolio.errors import InputError
+from reserves.pretrade.orders import check_orders, load_orders, orders_from_records
 
 DATE = "2016-12-31"
 

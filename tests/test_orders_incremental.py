@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from constraints.checker import check
 from helpers import line, portfolio
-from reserves.errors import InputError
-from reserves.incremental import Engine
-from reserves.orders import orders_from_records
+from reserves.portfolio.errors import InputError
+from reserves.pretrade.engine import Engine
+from reserves.pretrade.orders import orders_from_records
 
 DATE = dt.date(2016, 12, 31)
 CATS = ["1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12", "13", "IFT", "AUTRE"]

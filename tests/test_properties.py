@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from constraints.checker import check
 from constraints.rules import BREACH, OK, UNKNOWN_S
-from reserves.parsing import TRUE
+from reserves.portfolio.parsing import TRUE
 from helpers import eur, line, portfolio
 
 DAY = dt.date(2016, 12, 31)

@@ -286,7 +286,7 @@ def test_line_without_issuer_over_the_cap_alone_is_a_breach():
 
 
 def test_issuer_column_named_by_its_english_alias_in_messages():
-    from reserves.portfolio import from_frame
+    from reserves.portfolio.model import from_frame
     from constraints.checker import check
     from helpers import frame
 
@@ -509,7 +509,7 @@ def test_huge_sums_never_wrap_around():
 
 def test_real_estate_cap_exact_through_an_excel_file(tmp_path):
     """The same boundary read from a workbook, where Excel stores 0,10 € as the double nearest to it."""
-    from reserves.portfolio import load
+    from reserves.portfolio.model import load
     from constraints.checker import check
     from helpers import table, write_xlsx
 

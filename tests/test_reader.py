@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from constraints.checker import check
-from reserves.parsing import CAT_IFT, CAT_OTHER, FALSE, TRUE, UNKNOWN
-from reserves.portfolio import load
+from reserves.portfolio.parsing import CAT_IFT, CAT_OTHER, FALSE, TRUE, UNKNOWN
+from reserves.portfolio.model import load
 from helpers import ballast, line, sha256, table, write_csv, write_ods, write_xlsx
 
 HEAD = ["libelle", "categorie", "valeur", "devise", "emetteur", "coupon_couru"]

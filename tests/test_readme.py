@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from reports.model import readings_markdown
-from reserves.cli import build_parser
+from reserves.app.cli import build_parser
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -23,9 +23,9 @@ from reports import stress
 from reports.model import all_readings, build_report
 from reports.proposal import match_trades
 from reports.xlsx import FIRST_ROW, HEADER_ROW, MONEY, PERCENT, SHEETS
-from reserves.cli import main
-from reserves.errors import InputError
-from reserves.portfolio import from_frame, load
+from reserves.app.cli import main
+from reserves.portfolio.errors import InputError
+from reserves.portfolio.model import from_frame, load
 from test_reports_sample import sample_frame
 
 EPOCH = "1767225600"  # 2026-01-01 00:00:00 UTC

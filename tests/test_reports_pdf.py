@@ -10,8 +10,8 @@ import pytest
 
 from constraints.checker import check
 from constraints.rules import fr_euros
-from reserves.cli import main
-from reserves.portfolio import load
+from reserves.app.cli import main
+from reserves.portfolio.model import load
 from test_reports_sample import sample_frame
 
 pytestmark = pytest.mark.skipif(

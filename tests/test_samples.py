@@ -13,9 +13,9 @@ import pytest
 
 from constraints import rulebook
 from constraints.checker import check
-from reserves.cli import main
-from reserves.parsing import CAT_IFT, TRUE
-from reserves.portfolio import load
+from reserves.app.cli import main
+from reserves.portfolio.parsing import CAT_IFT, TRUE
+from reserves.portfolio.model import load
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 COMPLIANT = ["portefeuille_conforme.xlsx", "portefeuille_conforme.ods", "portefeuille_conforme.csv"]
@@ -103,7 +103,7 @@ def test_compliant_sample_is_a_realistic_caisse():
     assert {"echeance", "commentaire"} <= set(pf.extra.columns)
     assert set(L["currency"]) >= {"EUR", "USD", "CHF"}
     # every optional column is in the file
-    from reserves.columns import COLUMNS
+    from reserves.portfolio.columns import COLUMNS
 
     assert pf.present == {c.field for c in COLUMNS}
 

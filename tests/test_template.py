@@ -9,11 +9,11 @@ import pytest
 
 from constraints import rulebook
 from constraints.checker import check
-from reserves.cli import main
-from reserves.columns import COLUMNS, column_letter
-from reserves.errors import InputError
-from reserves.portfolio import load
-from reserves.template import README_SHEET, PORTFOLIO_SHEET, write_template
+from reserves.app.cli import main
+from reserves.portfolio.columns import COLUMNS, column_letter
+from reserves.portfolio.errors import InputError
+from reserves.portfolio.model import load
+from reserves.app.template import README_SHEET, PORTFOLIO_SHEET, write_template
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from reserves.audit import AuditLog  # noqa: E402
-from reserves.web import create_app  # noqa: E402
-from reserves.web.settings import Settings  # noqa: E402
+from reserves.app.audit import AuditLog  # noqa: E402
+from reserves.app.web import create_app  # noqa: E402
+from reserves.app.web.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -412,7 +412,7 @@ def test_optimizer_run_proposes_trades_and_a_workbook(client, web):
 
 
 def _cli_json(args, capsys, monkeypatch, tmp_path) -> tuple[dict, int]:
-    from reserves.cli import main
+    from reserves.app.cli import main
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("RESERVES_AUDIT_URL", raising=False)
@@ -438,7 +438,7 @@ def test_api_answers_what_the_command_line_answers(web, sample, code, capsys, mo
 
 
 def _orders_file(tmp_path, amount) -> Path:
-    from reserves.portfolio import load
+    from reserves.portfolio.model import load
 
     line = load(CONFORME).lines.iloc[0]
     path = tmp_path / "ordres.xlsx"
@@ -479,7 +479,7 @@ def test_orders_on_the_page(client, tmp_path):
     assert headers[:5] == ["Ligne", "Libellé", "ISIN", "Sens", "Montant"]
     assert {"Effet", "Règles", "Alertes", "Rapprochement"} <= set(headers)
     assert not {"row", "libelle", "montant", "effect", "rules", "passes", "status_after"} & set(headers)
-    from reserves.orders import EFFECT_FR
+    from reserves.pretrade.orders import EFFECT_FR
 
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
     assert set(EFFECT_FR.values()) & set(cells)  # the effect as the terminal words it
@@ -514,7 +514,7 @@ def test_passwords_are_stored_as_argon2_hashes(web):
 
 
 def test_user_command_adds_lists_and_removes(tmp_path, capsys, monkeypatch):
-    from reserves.cli import main
+    from reserves.app.cli import main
 
     monkeypatch.chdir(tmp_path)
     db = str(tmp_path / "base.sqlite3")
@@ -532,7 +532,7 @@ def test_user_command_adds_lists_and_removes(tmp_path, capsys, monkeypatch):
     assert main(["user", "list", "--base", db]) == 0
     listing = capsys.readouterr().out
     assert "claire\tmot de passe, jeton" in listing and "dan\tmot de passe" in listing
-    from reserves.users import UserStore
+    from reserves.app.users import UserStore
 
     store = UserStore("sqlite:///" + db)
     assert store.by_token(token).name == "claire"

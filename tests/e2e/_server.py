@@ -36,7 +36,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(folder, *, max_mb: float | None = None, startup_s: float = 60):
-    from reserves.users import UserStore
+    from reserves.app.users import UserStore
 
     db_url = "sqlite:///" + os.path.join(str(folder), "base.sqlite3")
     storage = os.path.join(str(folder), "stockage")
@@ -45,7 +45,7 @@ def running_server(folder, *, max_mb: float | None = None, startup_s: float = 60
     token = users.add("robot", None, token=True)
     users.engine.dispose()
     port = free_port()
-    cmd = [sys.executable, "-m", "reserves.cli", "serve", "--hote", "127.0.0.1", "--port", str(port),
+    cmd = [sys.executable, "-m", "reserves.app.cli", "serve", "--hote", "127.0.0.1", "--port", str(port),
            "--base", db_url, "--stockage", storage]
     if max_mb is not None:
         cmd += ["--taille-max", str(max_mb)]

@@ -30,7 +30,7 @@ def server(tmp_path_factory):
 
 
 def test_concurrent_uploads_then_api_checks_without_error_all_audited(server):
-    from reserves.audit import AuditLog
+    from reserves.app.audit import AuditLog
 
     start = time.monotonic()
     with httpx.Client(base_url=server.url, timeout=60, follow_redirects=True) as c:

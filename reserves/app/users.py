@@ -70,9 +70,9 @@ class Session:
 
 
 def database_url(base: str | None = None) -> str:
-    """The audit trail's database (`reserves.audit.resolve_url`): `base`, else $RESERVES_AUDIT_URL, else the
+    """The audit trail's database (`reserves.app.audit.resolve_url`): `base`, else $RESERVES_AUDIT_URL, else the
     SQLite file `reserves-audit.sqlite3` in the current folder."""
-    from .audit import resolve_url
+    from reserves.app.audit import resolve_url
 
     return resolve_url(base)
 

@@ -32,9 +32,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..audit import entries
-from ..errors import InputError, Problem
-from ..users import Session, User, UserStore
+from reserves.app.audit import entries
+from reserves.portfolio.errors import InputError, Problem
+from reserves.app.users import Session, User, UserStore
 from . import services, uploads, views
 from .guard import Guard
 from .settings import Settings

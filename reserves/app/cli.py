@@ -58,8 +58,8 @@ def cmd_check(args) -> int:
     from constraints import rulebook
     from constraints.checker import check
 
-    from .errors import InputError
-    from .portfolio import load
+    from reserves.portfolio.errors import InputError
+    from reserves.portfolio.model import load
 
     try:
         version = rulebook.for_date(args.date)
@@ -69,8 +69,8 @@ def cmd_check(args) -> int:
         pf = load(args.file, sheet_name=args.sheet)
     except InputError as err:
         return _print_problems(err, args.json)
-    if getattr(args, "orders", None):  # pre-investment check: reserves/orders.py
-        from .orders import cli_check_orders
+    if getattr(args, "orders", None):  # pre-investment check: reserves/app/orders_cmd.py
+        from reserves.app.orders_cmd import cli_check_orders
 
         return cli_check_orders(args, pf)
     verdict = check(pf, date=args.date)
@@ -84,7 +84,7 @@ def cmd_check(args) -> int:
         from reports.terminal import render
 
         render(verdict, pf)
-    from .audit import cli as audit_cli  # standard library only; SQLAlchemy loads if a record is asked for
+    from reserves.app.audit import cli as audit_cli  # standard library only; SQLAlchemy loads if a record is asked for
 
     if audit_cli.wanted(args):
         failed = audit_cli.record(args, "check", pf, verdict.version.id, verdict.status, doc or verdict.to_dict())
@@ -94,7 +94,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from .template import write_template
+    from reserves.app.template import write_template
 
     write_template(args.output)
     print(f"Modèle écrit : {args.output}")
@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "à la place de « valeur » : positif achat, négatif vente)")
     c.add_argument("--alerte", "--warning", dest="warning", default="0.9", metavar="SEUIL",
                    help="avec --ordres : seuil d'alerte, part de la limite utilisée (0,9 par défaut)")
-    from .audit.cli import add_check_options
+    from reserves.app.audit.cli import add_check_options
 
     add_check_options(c)
     c.set_defaults(func=cmd_check)
@@ -151,19 +151,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_rules)
 
-    from reports.command import add_report_command  # report (its writers load only when run)
+    from reserves.app.report_cmd import add_report_command  # report (its writers load only when run)
 
     add_report_command(sub, parse_date)
 
-    from optimizer.commands import add_commands  # optimize, allocate (their models load only when run)
+    from reserves.app.optimize_cmd import add_commands  # optimize, allocate (their models load only when run)
 
     add_commands(sub, FrenchParser)
 
-    from .audit.cli import add_audit_command  # audit list, show, verify (SQLAlchemy loads only when run)
+    from reserves.app.audit.cli import add_audit_command  # audit list, show, verify (SQLAlchemy loads only when run)
 
     add_audit_command(sub, FrenchParser)
 
-    from .web.commands import add_commands as add_web_commands  # serve, user (FastAPI loads only when run)
+    from reserves.app.web.commands import add_commands as add_web_commands  # serve, user (FastAPI loads only when run)
 
     add_web_commands(sub, FrenchParser)
     return p
@@ -180,7 +180,7 @@ def main(argv=None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # never a traceback for the user
-        from .errors import InputError
+        from reserves.portfolio.errors import InputError
 
         if isinstance(exc, InputError):
             return _print_problems(exc, getattr(args, "json", False))

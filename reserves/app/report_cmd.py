@@ -35,7 +35,7 @@ def add_report_command(sub, parse_date) -> None:
                    help="choc de marché : actions=-30, immobilier=-15, taux=+100 (points de base), devises=-10 ; "
                         "répétable")
     r.add_argument("--sans-choc", action="store_true", help="ne pas inclure la vue de choc de marché")
-    from reserves.audit.cli import add_audit_options  # standard library only
+    from reserves.app.audit.cli import add_audit_options  # standard library only
 
     add_audit_options(r, "le rapport")
     r.set_defaults(func=cmd_report)
@@ -51,12 +51,12 @@ def _same_file(a, b) -> bool:
 def cmd_report(args) -> int:
     from constraints import rulebook
     from constraints.checker import check
-    from reserves.cli import _print_problems
-    from reserves.errors import InputError
-    from reserves.portfolio import load
+    from reserves.app.cli import _print_problems
+    from reserves.portfolio.errors import InputError
+    from reserves.portfolio.model import load
 
-    from .report import format_of, make_report
-    from .stress import parse_scenario
+    from reports.report import format_of, make_report
+    from reports.stress import parse_scenario
 
     try:
         rulebook.for_date(args.date)
@@ -70,7 +70,7 @@ def cmd_report(args) -> int:
         verdict = check(pf, date=args.date)
         proposal = None
         if args.proposition:
-            from .proposal import load_proposal
+            from reports.proposal import load_proposal
 
             proposal = load_proposal(args.proposition, pf, date=args.date, as_of=verdict.as_of)
         make_report(pf, verdict, args.output, proposal=proposal, scenario=scenario, date=args.date)
@@ -78,13 +78,13 @@ def cmd_report(args) -> int:
         return _print_problems(InputError.one(str(exc)), False)
     except InputError as err:
         return _print_problems(err, False)
-    from .text import VERDICT_FR
+    from reports.text import VERDICT_FR
 
     print(f"Rapport écrit : {args.output} (verdict : {VERDICT_FR[verdict.status].lower()})")
-    from reserves.audit import cli as audit_cli  # SQLAlchemy loads only if a record is asked for
+    from reserves.app.audit import cli as audit_cli  # SQLAlchemy loads only if a record is asked for
 
     if audit_cli.wanted(args):
-        from reserves.audit.entries import report_content, sha256_of
+        from reserves.app.audit.entries import report_content, sha256_of
 
         extra = {}
         if proposal is not None:

@@ -26,10 +26,10 @@ import sys
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from . import parsing as P
-from .columns import COLUMNS, Column
-from .errors import InputError, Problem
-from .incremental import DEFAULT_WARNING, EFFECT_CREATES, EFFECT_NEUTRAL, EFFECT_UNKNOWN, EFFECT_WORSENS
+from reserves.portfolio import parsing as P
+from reserves.portfolio.columns import COLUMNS, Column
+from reserves.portfolio.errors import InputError, Problem
+from reserves.pretrade.engine import DEFAULT_WARNING, EFFECT_CREATES, EFFECT_NEUTRAL, EFFECT_UNKNOWN, EFFECT_WORSENS
 
 AMOUNT_COLUMN = Column("market_value", "montant", "amount", "money", True,
                        "Montant de l'ordre en euros : positif pour un achat, négatif pour une vente.")
@@ -94,7 +94,7 @@ class Order:
         if key not in self._cache:
             from constraints.rules import Context
 
-            from .portfolio import from_raw
+            from reserves.portfolio.model import from_raw
 
             raw = self.orders.raw if self.orders is not None else None
             needed = [("label", "libelle"), ("category", "categorie"), ("currency", "devise")]
@@ -139,7 +139,7 @@ def load_orders(path: str | os.PathLike, *, sheet_name: str | None = None) -> Or
     """Read an orders file (.xlsx, .ods, .csv: the portfolio's columns, `montant` in place of `valeur`)."""
     import hashlib
 
-    from .reader import read_table
+    from reserves.portfolio.reader import read_table
 
     raw = read_table(path, sheet_name=sheet_name, columns=ORDER_COLUMNS)
     orders = _from_raw(raw)
@@ -153,7 +153,7 @@ def load_orders(path: str | os.PathLike, *, sheet_name: str | None = None) -> Or
 
 def orders_from_frame(df, *, source: str = "ordres", sheet: str = "Ordres") -> Orders:
     """Orders from a table whose columns carry the orders file's headers (French or English)."""
-    from .reader import _locate
+    from reserves.portfolio.reader import _locate
 
     headers = [str(c) for c in df.columns]
     rows = [headers] + df.astype(object).where(df.notna(), None).values.tolist()
@@ -162,7 +162,7 @@ def orders_from_frame(df, *, source: str = "ordres", sheet: str = "Ordres") -> O
 
 def orders_from_records(records: list[dict], *, source: str = "ordres", sheet: str = "Ordres") -> Orders:
     """Orders from a list of mappings (a web form, a JSON body): keys are the file's headers."""
-    from .reader import _locate
+    from reserves.portfolio.reader import _locate
 
     if not records:
         raise InputError([Problem("aucun ordre", sheet=sheet)])
@@ -205,8 +205,8 @@ def as_order(order) -> Order:
 
 
 def _from_raw(raw) -> Orders:
-    from .errors import ProblemList
-    from .portfolio import _TOTAL_ROW
+    from reserves.portfolio.errors import ProblemList
+    from reserves.portfolio.model import _TOTAL_ROW
 
     problems = ProblemList()
     sheet = raw.sheet
@@ -357,7 +357,7 @@ def check_orders(pf, orders, *, date=None, as_of=None, warning: float = DEFAULT_
     """
     from constraints.checker import check
 
-    from .incremental import Engine
+    from reserves.pretrade.engine import Engine
 
     orders = as_orders(orders)
     engine = Engine(pf, date, as_of=as_of, warning=warning)
@@ -373,7 +373,7 @@ def check_orders(pf, orders, *, date=None, as_of=None, warning: float = DEFAULT_
 
 def apply_orders(pf, orders, *, date=None, as_of=None):
     """The portfolio after the orders (lines sold entirely are left out, new lines come last)."""
-    from .incremental import Engine
+    from reserves.pretrade.engine import Engine
 
     engine = Engine(pf, date, as_of=as_of)
     engine.apply_all(as_orders(orders).items)
@@ -459,36 +459,3 @@ def render_orders(ov, console=None) -> None:
         console.print(f"  • {c.message}")
     for w in ov.overall.warnings:
         console.print(f"  ⚠ alerte : {w.message}")
-
-
-def cli_check_orders(args, pf) -> int:
-    """`reserves check FICHIER --ordres ORDRES`: exit 0 accepted, 1 refused, 3 to check, 2 bad input."""
-    import json
-    import sys
-
-    from .cli import _print_problems
-
-    as_json = getattr(args, "json", False)
-    try:
-        warning = parse_warning(getattr(args, "warning", DEFAULT_WARNING))
-        orders = load_orders(args.orders)
-        ov = check_orders(pf, orders, date=args.date, warning=warning)
-    except InputError as err:
-        return _print_problems(err, as_json)
-    doc = ov.to_dict()
-    doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
-    if as_json:
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
-    else:
-        from reports.terminal import render
-
-        render(ov.verdict_after, ov.portfolio_after)
-        render_orders(ov)
-    from .audit import cli as audit_cli
-
-    if audit_cli.wanted(args):
-        failed = audit_cli.record(args, "orders", pf, ov.verdict_after.version.id, ov.status, doc,
-                                  orders={"file": orders.source, "sha256": orders.sha256, "orders": orders.to_list()})
-        if failed is not None:
-            return failed
-    return ov.exit_code

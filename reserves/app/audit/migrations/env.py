@@ -1,9 +1,9 @@
-"""Alembic environment of the audit trail: run programmatically (`reserves.audit.migrate`), no .ini file."""
+"""Alembic environment of the audit trail: run programmatically (`reserves.app.audit.migrate`), no .ini file."""
 
 from alembic import context
 from sqlalchemy import text
 
-from reserves.audit.models import Base
+from reserves.app.audit.models import Base
 
 VERSION_TABLE = "reserves_audit_alembic_version"
 LOCK_KEY = 623310  # PostgreSQL advisory lock: one migration at a time on a shared server

@@ -62,7 +62,7 @@ def _db_option(p) -> None:
 
 
 def _store(args):
-    from ..users import UserStore, database_url
+    from reserves.app.users import UserStore, database_url
 
     return UserStore(database_url(args.db))
 
@@ -90,7 +90,7 @@ class _Usage(Exception):
 
 
 def _run(fn) -> int:
-    from ..users import UserError
+    from reserves.app.users import UserError
 
     try:
         return fn()
@@ -158,7 +158,7 @@ def cmd_user_token(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from ..users import database_url
+    from reserves.app.users import database_url
     from . import create_app
     from .settings import Settings
 

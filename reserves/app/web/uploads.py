@@ -19,8 +19,8 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, replace
 
-from .. import reader
-from ..errors import InputError, Problem
+from reserves.portfolio import reader
+from reserves.portfolio.errors import InputError, Problem
 
 CHUNK = 1 << 16
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

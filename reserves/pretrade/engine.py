@@ -45,8 +45,8 @@ from constraints.rules import (
     cap_cents, category_codes, floor_cents, fr_euros, fr_pct, worst,
 )
 
-from . import parsing as P
-from .errors import InputError, Problem
+from reserves.portfolio import parsing as P
+from reserves.portfolio.errors import InputError, Problem
 
 EFFECT_CREATES, EFFECT_WORSENS, EFFECT_UNKNOWN, EFFECT_NEUTRAL = "cree", "aggrave", "inconnu", "neutre"
 EFFECT_RANK = {EFFECT_NEUTRAL: 0, EFFECT_UNKNOWN: 1, EFFECT_WORSENS: 2, EFFECT_CREATES: 3}
@@ -1034,24 +1034,24 @@ class Engine:
 
     def try_order(self, order) -> OrderOutcome:
         """The effect of one order on the portfolio as it stands; the engine is left unchanged."""
-        from .orders import as_order
+        from reserves.pretrade.orders import as_order
 
         return self._run([as_order(order)], keep=False)
 
     def try_orders(self, orders) -> OrderOutcome:
         """The effect of an order set taken together; the engine is left unchanged."""
-        from .orders import as_orders
+        from reserves.pretrade.orders import as_orders
 
         return self._run(as_orders(orders).items, keep=False)
 
     def apply(self, order) -> OrderOutcome:
         """Make an order: the engine now holds the portfolio after it."""
-        from .orders import as_order
+        from reserves.pretrade.orders import as_order
 
         return self._run([as_order(order)], keep=True)
 
     def apply_all(self, orders) -> OrderOutcome:
-        from .orders import as_orders
+        from reserves.pretrade.orders import as_orders
 
         return self._run(as_orders(orders).items, keep=True)
 
@@ -1127,7 +1127,7 @@ class Engine:
 
     def portfolio(self):
         """The portfolio as the engine now holds it (lines sold entirely are left out, new lines at the end)."""
-        from .orders import rebuild_codes
+        from reserves.pretrade.orders import rebuild_codes
 
         pf = self.pf
         L = pf.lines

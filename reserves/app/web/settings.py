@@ -6,7 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 
-from ..users import database_url
+from reserves.app.users import database_url
 
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 

@@ -4,7 +4,7 @@ The reader never writes to the user's file. Before anything is unpacked it
 checks the size of the file and, for zip-based workbooks, the declared size
 and compression ratio of every member (decompression bombs). Cells come out
 as Python values with their Excel row number; parsing them is
-`reserves.portfolio`'s job.
+`reserves.portfolio.model`'s job.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
-from .columns import HEADER_KEYS, REQUIRED, BY_FIELD, column_letter, normalize_header
-from .errors import InputError
+from reserves.portfolio.columns import HEADER_KEYS, REQUIRED, BY_FIELD, column_letter, normalize_header
+from reserves.portfolio.errors import InputError
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
@@ -62,7 +62,7 @@ def sniff_format(path: str, head: bytes) -> str:
 
 
 def read_table(path: str | os.PathLike, *, sheet_name: str | None = None, columns=None) -> RawTable:
-    """`columns`: the table's columns (`reserves.columns.Column`), the portfolio's by default; an orders
+    """`columns`: the table's columns (`reserves.portfolio.columns.Column`), the portfolio's by default; an orders
     file passes its own (the signed `montant` in place of `valeur`)."""
     path = os.fspath(path)
     name = os.path.basename(path)
@@ -283,7 +283,7 @@ def _locate(data: list[list], name: str, sheet: str, fmt: str, columns=None) -> 
             letters = " et ".join(f"{column_letter(c)} (« {header[c]} »)" for c in cols)
             problems.append(f"la colonne « {by_field[key].header} » apparaît deux fois : {letters}")
     if problems:
-        from .errors import Problem
+        from reserves.portfolio.errors import Problem
         raise InputError([Problem(p, sheet=sheet, row=r + 1) for p in problems])
     fields = {k: v[0] for k, v in found.items()}
     headers = {k: str(header[v]).strip() for k, v in fields.items()}

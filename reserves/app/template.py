@@ -5,7 +5,7 @@ with its meaning, whether it is required, the values it accepts, and the
 categories of the rulebook in force); « Portefeuille » holds the header row,
 frozen, with drop-down lists and number formats on each column.
 
-Everything is derived from `reserves.columns.COLUMNS` and the rulebook, so a
+Everything is derived from `reserves.portfolio.columns.COLUMNS` and the rulebook, so a
 new column or a new version of the text changes the template without code.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 
-from .columns import COLUMNS, Column, column_letter
-from .parsing import CATEGORY_CODES
+from reserves.portfolio.columns import COLUMNS, Column, column_letter
+from reserves.portfolio.parsing import CATEGORY_CODES
 
 PORTFOLIO_SHEET = "Portefeuille"
 README_SHEET = "Lisez-moi"

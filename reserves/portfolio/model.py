@@ -1,7 +1,7 @@
 """The portfolio: one row per holding, parsed, validated, in exact integer cents.
 
 `Portfolio.lines` is a pandas DataFrame with these columns (English names;
-the French headers are in `reserves.columns`):
+the French headers are in `reserves.portfolio.columns`):
 
 - `row` Excel row number, `label`, `category` (1–13, 14 = IFT, 15 = AUTRE),
   `category_text` as written;
@@ -13,7 +13,7 @@ the French headers are in `reserves.columns`):
 - `isin`, `issuer`, `issuer_code` (int, -1 when empty), `legal_form`,
   `property`, `property_code`, `security_code`, `country`;
 - `currency_code`, `country_code`, `legal_form_code`: the same texts as
-  integers (`reserves.parsing.text_code`: -1 when empty), for the checker to
+  integers (`reserves.portfolio.parsing.text_code`: -1 when empty), for the checker to
   compare integers; they depend on the text alone, so that the lines of two
   portfolios can be put together, and are to be rewritten with their text;
 - yes/no columns as tri-states (0 no, 1 unknown, 2 yes);
@@ -32,10 +32,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from . import parsing as P
-from .columns import BY_FIELD, column_letter
-from .errors import ProblemList
-from .reader import RawTable, formula_cells, read_table
+from reserves.portfolio import parsing as P
+from reserves.portfolio.columns import BY_FIELD, column_letter
+from reserves.portfolio.errors import ProblemList
+from reserves.portfolio.reader import RawTable, formula_cells, read_table
 
 BOOL_FIELDS = ("realisable_euro", "fund_euro_1_4", "fund_1_3", "recognised_market", "custody", "ucits",
                "liquidity_clause", "issue_price_guarantee", "eea_credit_institution", "property_dealer",
@@ -306,7 +306,7 @@ def from_frame(df: pd.DataFrame, *, source: str = "données", sheet: str = "Port
     """A portfolio from a table whose columns carry the file's headers (French or English)."""
     headers = [str(c) for c in df.columns]
     rows = [headers] + df.astype(object).where(df.notna(), None).values.tolist()
-    from .reader import _locate
+    from reserves.portfolio.reader import _locate
 
     return from_raw(_locate(rows, source, sheet, "frame"))
 

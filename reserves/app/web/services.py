@@ -8,14 +8,14 @@ import os
 import tempfile
 import threading
 
-from ..errors import InputError
+from reserves.portfolio.errors import InputError
 from . import uploads
 
 _audit_lock = threading.Lock()
 
 
 def load_portfolio(stored: uploads.StoredFile, sheet: str | None = None):
-    from ..portfolio import load
+    from reserves.portfolio.model import load
 
     try:
         pf = load(stored.path, sheet_name=sheet or None)
@@ -26,7 +26,7 @@ def load_portfolio(stored: uploads.StoredFile, sheet: str | None = None):
 
 
 def load_orders(stored: uploads.StoredFile):
-    from ..orders import load_orders as _load
+    from reserves.pretrade.orders import load_orders as _load
 
     try:
         orders = _load(stored.path)
@@ -56,7 +56,7 @@ def check(pf, date: dt.date | None):
 
 
 def check_orders(pf, orders, date: dt.date | None):
-    from ..orders import check_orders as _check_orders
+    from reserves.pretrade.orders import check_orders as _check_orders
 
     return _check_orders(pf, orders, date=date)
 
@@ -70,10 +70,10 @@ def file_info(stored: uploads.StoredFile, pf=None) -> dict:
 
 
 class Audit:
-    """The audit trail (`reserves.audit.AuditLog`), written one record at a time."""
+    """The audit trail (`reserves.app.audit.AuditLog`), written one record at a time."""
 
     def __init__(self, url: str) -> None:
-        from ..audit import AuditLog
+        from reserves.app.audit import AuditLog
 
         self.log = AuditLog(url=url)
 

@@ -8,7 +8,7 @@ import urllib.parse
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S, fr_euros, fr_pct
 
-from ..audit.entries import KIND_FR, STATUS_FR
+from reserves.app.audit.entries import KIND_FR, STATUS_FR
 
 SYMBOL = {OK: "✔", BREACH: "✘", UNKNOWN_S: "?", NA: "–"}
 CSS = {OK: "ok", BREACH: "breach", UNKNOWN_S: "unknown", NA: "na", "error": "breach", "optimal": "ok",
@@ -91,7 +91,7 @@ def verdict_view(verdict, pf) -> dict:
 
 
 # The web page's table of orders: the keys of `OrderOutcome.to_dict()` shown, headers and values worded as in the
-# terminal (reserves.orders).
+# terminal (reserves.pretrade.orders).
 ORDER_COLUMNS = ("row", "libelle", "isin", "action", "montant", "match", "ligne", "effect", "status_after", "rules",
                  "warnings")
 ORDER_NUM = {"row", "montant", "ligne", "warnings"}
@@ -100,7 +100,7 @@ EFFECT_CSS = {"cree": "breach", "aggrave": "breach", "inconnu": "unknown", "neut
 
 def orders_view(orders_verdict) -> dict:
     """The pre-investment check: its outcome, and each order's effect as the orders module words it."""
-    from ..orders import OUTCOME_HEADERS, outcome_cell
+    from reserves.pretrade.orders import OUTCOME_HEADERS, outcome_cell
 
     doc = orders_verdict.to_dict()
     check = doc.get("orders_check") or {}

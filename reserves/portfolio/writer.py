@@ -2,7 +2,7 @@
 
 The `Portefeuille` sheet written here is read back by `reserves check` to
 the same lines, values (to the cent), flags and quantities: the French
-headers of `reserves.columns`, one row per line under a single header row,
+headers of `reserves.portfolio.columns`, one row per line under a single header row,
 money as numbers in euros, yes/no columns as `oui`/`non` (empty when the file
 did not say), other columns carried through as they were read.
 """
@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from . import parsing as P
-from .columns import COLUMNS
+from reserves.portfolio import parsing as P
+from reserves.portfolio.columns import COLUMNS
 
 PORTFOLIO_SHEET = "Portefeuille"
 MONEY_FORMAT = '#,##0.00 "€";-#,##0.00 "€"'

@@ -11,8 +11,8 @@ OBJECTIVES_FR = {"rotation": "turnover", "cout": "cost", "coût": "cost", "cible
 
 
 def _number(text: str, what: str):
-    from reserves import parsing as P
-    from reserves.errors import InputError
+    from reserves.portfolio import parsing as P
+    from reserves.portfolio.errors import InputError
 
     try:
         return P.to_decimal(text)
@@ -22,7 +22,7 @@ def _number(text: str, what: str):
 
 def _pairs(items, what: str, percent: bool) -> dict:
     """`CLE=VALEUR` pairs; values in percent (points) when `percent`."""
-    from reserves.errors import InputError
+    from reserves.portfolio.errors import InputError
 
     out = {}
     for item in items or []:
@@ -78,7 +78,7 @@ def add_commands(sub, parser_class) -> None:
     o.add_argument("--quotite", metavar="EUROS", help="quotité : chaque opération est un multiple de ce montant (PLNE)")
     o.add_argument("--presolve", choices=["on", "off"], help="presolve de HiGHS (défaut : mesuré le plus rapide)")
     o.add_argument("--limite-temps", type=float, metavar="SECONDES", help="limite de temps du solveur")
-    from reserves.audit.cli import add_audit_options  # standard library only
+    from reserves.app.audit.cli import add_audit_options  # standard library only
 
     add_audit_options(o, "la proposition")
     o.set_defaults(func=cmd_optimize)
@@ -99,7 +99,7 @@ def add_commands(sub, parser_class) -> None:
 
 
 def _date(text):
-    from reserves.cli import parse_date
+    from reserves.app.cli import parse_date
 
     return parse_date(text)
 
@@ -113,9 +113,9 @@ def _same_file(a: str, b: str) -> bool:
 
 def cmd_optimize(args) -> int:
     from constraints import rulebook
-    from reserves.cli import _print_problems
-    from reserves.errors import InputError
-    from reserves.portfolio import load
+    from reserves.app.cli import _print_problems
+    from reserves.portfolio.errors import InputError
+    from reserves.portfolio.model import load
 
     try:
         version = rulebook.for_date(args.date)
@@ -171,10 +171,10 @@ def cmd_optimize(args) -> int:
         if args.output:
             print(f"Proposition écrite : {args.output} (feuille « Portefeuille » relisible par « reserves check »)"
                   if p.status == "optimal" else f"Explication écrite : {args.output}")
-    from reserves.audit import cli as audit_cli  # SQLAlchemy loads only if a record is asked for
+    from reserves.app.audit import cli as audit_cli  # SQLAlchemy loads only if a record is asked for
 
     if audit_cli.wanted(args):
-        from reserves.audit.entries import proposal_content, sha256_of
+        from reserves.app.audit.entries import proposal_content, sha256_of
 
         extra = {}
         if args.output:
@@ -188,8 +188,8 @@ def cmd_optimize(args) -> int:
 
 
 def cmd_allocate(args) -> int:
-    from reserves.cli import _print_problems
-    from reserves.errors import InputError
+    from reserves.app.cli import _print_problems
+    from reserves.portfolio.errors import InputError
 
     try:
         from optimizer.allocation import allocate, read_params, write_allocation_xlsx
@@ -197,7 +197,7 @@ def cmd_allocate(args) -> int:
         params = read_params(args.params)
         current = None
         if args.portefeuille:
-            from reserves.portfolio import load
+            from reserves.portfolio.model import load
 
             current = load(args.portefeuille)
         res = allocate(params=params, portfolio=current, date=args.date)

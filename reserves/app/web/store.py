@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..users import make_engine
+from reserves.app.users import make_engine
 
 metadata = sa.MetaData()
 

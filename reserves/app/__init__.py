@@ -1,0 +1,1 @@
+"""The application: the command line, the template, the users, the audit trail and the web page."""
