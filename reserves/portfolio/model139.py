@@ -1,0 +1,273 @@
+"""An R. 139 portfolio (R. 139-1 to R. 139-56): the lines as held and the funds' holdings seen through.
+
+`load(path, transparence=[TPT files], as_of=date)` reads the `Portefeuille` sheet with the columns of
+SPEC-R139 §1, the `Transparence` sheet of the same workbook if there is one (SPEC-R139 §2) and each
+TPT file, and returns a `Portfolio139`:
+
+`.lines` — one row per line of the `Portefeuille` sheet (a pandas DataFrame, index 0…n-1):
+- `row` (the spreadsheet's row number), `label`, `nature` (Categorical over `columns139.NATURES`);
+- `market_value`, `accrued_interest`, `value` (= market value + accrued interest, RR 3): int64 cents;
+- `currency`, `currency_code` (int, `parsing.text_code`), `euro` (EUR or realisable in euros);
+- `pocket` (Categorical `placement`/`gestion`, default `placement`), `gestion` (bool), `exclusion`
+  (Categorical, `prestations_3_mois`), `excluded` (bool: a `placement` line outside the actif de
+  placement, RR 1), `regime` (text key such as `base`, `complementaire`, or None);
+- texts (None when empty): `isin`, `issuer`, `lei`, `legal_form`, `property`, `country`, `guarantor`,
+  `guarantor_country`, `group`, `underlying`, `exposure_currency`, `counterparty`; grouping codes
+  `issuer_code`, `property_code`, `group_code`, `counterparty_code`, `guarantor_code` (int, -1 when
+  empty; case, accents and punctuation ignored) and `security_code` (ISIN, else issuer + label);
+  `*_code` integer codes of `country`, `legal_form`, `guarantor_country`, `exposure_currency`;
+- Categoricals (NaN when empty): `listing` (eee, eee_ch, ocde, aucune), `issuer_kind`,
+  `guarantor_kind`, `equity_or_debt` (filled by nature when empty, RR 9; `equity_or_debt_given` says
+  whether the file gave it), `rate_type`, `contract_type`, `underlying_kind`, `underlying_held`;
+- yes/no columns as tri-states int8 (0 no, 1 unknown, 2 yes, `parsing.FALSE/UNKNOWN/TRUE`):
+  `realisable_euro`, `property_dealer`, `custody`, `hedge`, `fund_compliant`, `withdrawable`,
+  `in_body_name`, `real_estate_only`, `opci_r214_120`, `wholly_owned`, `deeds_in_france`, `limited_loss`,
+  `reliable_price`, `information`, `negotiable`, `embedded_derivative`;
+- money that may be missing, nullable `Int64` cents: `issuer_outstanding`, `notional`, `exposure`
+  (signed, R. 139-47);
+- `quantity`, `quantity_issued` (float, NaN when empty) with exact Decimals in `quantity_exact`,
+  `quantity_issued_exact`; `eligible_share`, `potential_excess` (float ratios) with exact Decimals in
+  `*_exact`; `maturity` (datetime.date or None);
+- look-through, per line: `needs_lookthrough` (nature `opcvm`, `fonds_mutualise` or `organisme_dedie`,
+  RR 4), `looked_through` (it needs one and an inventory was given), `inventory` (position in
+  `.inventories`, -1 if none; also set for a money-market fund whose inventory is accepted but not
+  used), `lookthrough_date` (the inventory's valuation date, or None).
+
+`.lookthrough` — one row per holding of each looked-through fund line, already rescaled (R. 139-17
+last paragraph: k = V / Σvᵢ; values, accrued interest, quantities, notionals and exposures × k):
+- the same holding columns as `.lines` (parsed the same way; `row` is the holding's row in its sheet
+  or TPT file, `sheet` that sheet's name, `source` the file's name);
+- `value`, `market_value`, `accrued_interest`: int64 cents, summing to the fund line's `value` exactly;
+  `raw_value` the holding's value before rescaling (cents of the inventory's currency);
+- `quantity_exact` as exact `fractions.Fraction` (× k), `quantity` its float;
+- `fund_line` (the fund line's index in `.lines`), `via` (its label), `fund` (the `fonds` as written),
+  `inventory`, `k` (Fraction), `k_float`, `valuation_date` (datetime.date);
+- `regime`, `pocket`, `gestion`, `exclusion`, `excluded` copied from the fund line.
+A fund held on two lines (two régimes, say) is seen through on each, each rescaled to its own value.
+
+`.inventories` — one row per inventory: `inventory`, `fund`, `kind` (`Transparence`/`TPT`), `source`,
+`sheet`, `valuation_date`, `holdings`, `raw_total` (Σvᵢ, cents), `nav`, `shares`, `currency` (TPT
+portfolio data when given), `lines` (tuple of line indexes), `used` (False for a money-market fund:
+units kept, RR 4), `where` (French, for messages).
+
+Staleness (RR 3: an inventory dated after the portfolio's date or more than 92 days before it is not
+used) is judged by the rules with `lookthrough.inventory_age(date, as_of, days)`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from . import parsing as P
+from . import lookthrough as LT
+from .columns139 import (CATEGORY_COLUMN, COLUMNS, LOOKTHROUGH_COLUMNS)
+from .errors import InputError, Problem, ProblemList
+from .model import Portfolio
+from .reader import RawTable, read_table
+from .rows139 import cells_of_raw, parse_cells
+
+VERSION = "R139"
+LOOKTHROUGH_SHEET = "Transparence"
+CASH_NATURES = ("depot", "monetaire")  # « disponibilités » (R. 139-1)
+
+
+@dataclass
+class Portfolio139(Portfolio):
+    """An R. 139 portfolio: `.lines`, `.lookthrough`, `.inventories` (see the module's docstring)."""
+
+    lookthrough: pd.DataFrame | None = None
+    inventories: pd.DataFrame | None = None
+    inventory_list: list = field(default_factory=list)  # the parsed `lookthrough.Inventory` objects
+    present_lookthrough: frozenset = frozenset()  # fields given in at least one inventory
+    version: str = VERSION
+    as_of: _dt.date | None = None
+    as_of_source: str | None = None
+
+    def with_values(self, value_cents: np.ndarray) -> "Portfolio139":
+        """The same holdings at other line values; look-through holdings move pro rata with their fund line."""
+        lines = self.lines.copy()
+        value = np.asarray(value_cents, dtype=np.int64)
+        lines["market_value"] = value - lines["accrued_interest"].to_numpy()
+        lines["value"] = value
+        lt, inv, cols = LT.build(lines, self.inventory_list)
+        for k, v in cols.items():
+            lines[k] = v
+        return replace(self, lines=lines, lookthrough=lt, inventories=inv)
+
+    def column_name(self, field_name: str) -> str:
+        from .columns139 import BY_FIELD139
+
+        if field_name in self.headers:
+            return self.headers[field_name]
+        col = BY_FIELD139.get(field_name)
+        return col.header if col else super().column_name(field_name)
+
+
+def _header_columns():
+    """The columns matched on the `Portefeuille` sheet: R. 139's, `nature` not required (checked after, to name
+    the R. 623 `categorie` when it stands alone), and `categorie` to recognise a file written for R. 623-3."""
+    return tuple(replace(c, required=False) if c.field == "nature" else c for c in COLUMNS) + (
+        replace(CATEGORY_COLUMN, required=False),)
+
+
+def _date_fr(d) -> str:
+    return d.strftime("%d/%m/%Y") if d else "aujourd'hui"
+
+
+def read_lines(path, *, sheet_name=None, as_of=None, as_of_source=None) -> tuple[RawTable, pd.DataFrame, list]:
+    raw = read_table(path, sheet_name=sheet_name, columns=_header_columns())
+    if "nature" not in raw.fields:
+        if "category" in raw.fields:
+            src = f" ({as_of_source})" if as_of_source else ""
+            raise InputError.one(
+                f"portefeuille daté du {_date_fr(as_of)}{src}, où s'appliquent les articles R. 139-1 à R. 139-56 : "
+                f"la colonne « {raw.headers['category']} » (catégories de l'article R. 623-3) ne suffit pas, il faut "
+                "une colonne « nature » (R. 139-16, R. 139-18). Pour un portefeuille de 2002 à 2017, donnez sa "
+                "date : --date AAAA-MM-JJ", sheet=raw.sheet, row=raw.header_row, column=raw.where("category"))
+        raise InputError.one("colonne obligatoire « nature » (ou « asset_type ») introuvable dans la ligne d'en-tête",
+                             sheet=raw.sheet, row=raw.header_row)
+    problems = ProblemList()
+    cells = cells_of_raw(raw, COLUMNS)
+    lines = parse_cells(cells, COLUMNS, problems)
+    if not len(lines):
+        problems.add("aucune ligne de portefeuille sous l'en-tête", sheet=raw.sheet, row=raw.header_row)
+    problems.raise_if_any()
+    _line_columns(lines, raw, problems)
+    problems.raise_if_any()
+    return raw, lines, list(raw.warnings)
+
+
+def _line_columns(lines: pd.DataFrame, raw: RawTable, problems: ProblemList) -> None:
+    pocket = lines["pocket"].astype(object).where(lines["pocket"].notna(), "placement")
+    lines["pocket"] = pd.Categorical(pocket, categories=["placement", "gestion"])
+    lines["gestion"] = (lines["pocket"] == "gestion").to_numpy()
+    excl = lines["exclusion"].notna().to_numpy()
+    lines["excluded"] = excl & ~lines["gestion"].to_numpy()
+    bad = excl & ~lines["nature"].isin(CASH_NATURES).to_numpy()
+    for i in np.flatnonzero(bad)[:50]:
+        problems.add("exclusion prestations_3_mois sur une ligne qui n'est pas une disponibilité (nature depot ou "
+                     f"monetaire) : nature {lines['nature'].iat[i]}", sheet=raw.sheet, row=int(lines['row'].iat[i]),
+                     column=raw.where("exclusion"), value=lines["exclusion"].iat[i])
+
+
+def read_lookthrough_sheet(path, fmt: str) -> list[LT.Inventory]:
+    """The inventories of the workbook's `Transparence` sheet (none if it has no such sheet)."""
+    if fmt not in ("xlsx", "ods"):
+        return []
+    name = _find_sheet(path, LOOKTHROUGH_SHEET)
+    if name is None:
+        return []
+    raw = read_table(path, sheet_name=name, columns=LOOKTHROUGH_COLUMNS)
+    return inventories_of_raw(raw, kind="Transparence")
+
+
+def _find_sheet(path, wanted: str) -> str | None:
+    import python_calamine as pc
+
+    try:
+        names = pc.CalamineWorkbook.from_path(os.fspath(path)).sheet_names
+    except Exception:
+        return None
+    for n in names:
+        if P.fold(n) == P.fold(wanted):
+            return n
+    return None
+
+
+def inventories_of_raw(raw: RawTable, *, kind: str) -> list[LT.Inventory]:
+    """Split a table of holdings (a `fonds` column) into one inventory per fund."""
+    problems = ProblemList()
+    cells = cells_of_raw(raw, LOOKTHROUGH_COLUMNS)
+    h = parse_cells(cells, LOOKTHROUGH_COLUMNS, problems, holdings=True)
+    problems.raise_if_any()
+    h.attrs["present"] = frozenset(raw.fields) - {"fund", "valuation_date"}
+    return split_inventories(h, source=raw.source, sheet=raw.sheet, kind=kind,
+                             fund_where=raw.where("fund"), date_where=raw.where("valuation_date"))
+
+
+def split_inventories(h: pd.DataFrame, *, source, sheet, kind, fund_where, date_where) -> list[LT.Inventory]:
+    problems = ProblemList()
+    keys = np.array([_fund_key(f) for f in h["fund"]], dtype=object)
+    out = []
+    for key in dict.fromkeys(keys.tolist()):
+        sel = np.flatnonzero(keys == key)
+        part = h.iloc[sel].reset_index(drop=True)
+        dates = [d for d in dict.fromkeys(part["valuation_date"].tolist()) if d is not None]
+        if len(dates) > 1:
+            rows = [int(part["row"].iat[list(part["valuation_date"]).index(d)]) for d in dates[:2]]
+            problems.add(f"deux inventaires du même fonds, aux dates {dates[0]:%d/%m/%Y} (ligne {rows[0]}) et "
+                         f"{dates[1]:%d/%m/%Y} (ligne {rows[1]}) : n'en gardez qu'un", sheet=sheet, row=rows[1],
+                         column=date_where, value=part["fund"].iat[0])
+            continue
+        holdings = part.drop(columns=["fund", "valuation_date"])
+        holdings.attrs["present"] = h.attrs.get("present", frozenset())
+        out.append(LT.Inventory(fund=part["fund"].iat[0], valuation_date=dates[0] if dates else None,
+                                holdings=holdings, source=source, sheet=sheet, kind=kind,
+                                extra={"fund_cell": (sheet, int(part["row"].iat[0]), fund_where)}))
+    problems.raise_if_any()
+    return out
+
+
+def _fund_key(text) -> str:
+    s = str(text).strip()
+    compact = s.replace(" ", "").upper()
+    if len(compact) == 12 and compact[:2].isalpha() and compact.isalnum():
+        return compact
+    return P.key_of(s)
+
+
+def load(path: str | os.PathLike, *, sheet_name: str | None = None, transparence=(), as_of: _dt.date | None = None,
+         as_of_source: str | None = None) -> Portfolio139:
+    """Read an R. 139 portfolio file, its `Transparence` sheet and the TPT files given (`--transparence`)."""
+    raw, lines, warnings = read_lines(path, sheet_name=sheet_name, as_of=as_of, as_of_source=as_of_source)
+    inventories = read_lookthrough_sheet(path, raw.fmt)
+    for tpt_path in transparence or ():
+        from .tpt import read_tpt
+
+        inventories.extend(read_tpt(tpt_path))
+    _check_duplicate_funds(inventories)
+    lt, inv_table, cols = LT.build(lines, inventories)
+    for k, v in cols.items():
+        lines[k] = v
+    present_lt = frozenset().union(*(inv.holdings.attrs.get("present", frozenset()) for inv in inventories)) \
+        if inventories else frozenset()
+    extra = None
+    if raw.extra:
+        extra = pd.DataFrame({h: [P.parse_text(v) if not P.is_blank(v) else None
+                                  for v in (r[c] if c < len(r) else None for r in raw.rows)]
+                              for h, c in raw.extra.items()})
+    pf = Portfolio139(lines=lines, present=frozenset(raw.fields) - {"category"}, source=raw.source, sheet=raw.sheet,
+                      fmt=raw.fmt, header_row=raw.header_row, headers=dict(raw.headers), extra=extra,
+                      warnings=warnings, lookthrough=lt, inventories=inv_table, inventory_list=inventories,
+                      present_lookthrough=present_lt, as_of=as_of, as_of_source=as_of_source)
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    pf.sha256 = h.hexdigest()
+    return pf
+
+
+def _check_duplicate_funds(inventories: list[LT.Inventory]) -> None:
+    """Two inventories naming the same `fonds` (the sheet and a TPT file, or two TPT files): exit 2."""
+    seen: dict[str, LT.Inventory] = {}
+    problems = []
+    for inv in inventories:
+        key = _fund_key(inv.fund)
+        if key in seen:
+            prev = seen[key]
+            problems.append(f"deux inventaires pour le fonds « {inv.fund} » : {LT._describe(prev)}{LT._dated(prev)} et "
+                            f"{LT._describe(inv)}{LT._dated(inv)} ; n'en gardez qu'un")
+        else:
+            seen[key] = inv
+    if problems:
+        raise InputError([Problem(p) for p in problems])
+
+
+__all__ = ["Portfolio139", "load", "read_lines", "VERSION"]
