@@ -122,7 +122,10 @@ def _check_zip(path: str, name: str) -> str:
                 raise InputError.one(
                     f"« {name} » occuperait {total / 1048576:.0f} Mio une fois décompressé, au-delà de la limite de "
                     f"{MAX_UNPACKED_BYTES // 1048576} Mio ; fichier refusé")
-            if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+            if "xl/workbook.bin" in names:
+                raise InputError.one(f"« {name} » est un classeur binaire Excel (.xlsb), non pris en charge : "
+                                     "enregistrez-le en .xlsx ou .ods")
+            if "xl/workbook.xml" in names:
                 return "xlsx"
             if "content.xml" in names:
                 try:
@@ -139,25 +142,30 @@ def _check_zip(path: str, name: str) -> str:
     raise InputError.one(f"« {name} » est une archive zip mais pas un classeur .xlsx ou .ods")
 
 
+def choose_sheet(names: list[str], sheet_name: str | None, name: str) -> str:
+    """The sheet to read: the one asked for, else « Portefeuille » (accents and case aside), else the first."""
+    if not names:
+        raise InputError.one(f"le classeur « {name} » ne contient aucune feuille")
+    wanted = _fold(sheet_name) if sheet_name else PORTFOLIO_SHEET
+    for n in names:
+        if _fold(n) == wanted:
+            return n
+    if sheet_name:
+        raise InputError.one(f"le classeur « {name} » n'a pas de feuille « {sheet_name} » "
+                             f"(feuilles : {', '.join(names)})")
+    return names[0]
+
+
 def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, columns=None) -> RawTable:
     import python_calamine as pc
 
+    from .bounds import check_workbook
+
+    # What the sheet really holds, before calamine lays out its grid (far cells, lying zip headers).
+    check_workbook(path, name, fmt, lambda names: choose_sheet(names, sheet_name, name))
     try:
         wb = pc.CalamineWorkbook.from_path(path)
-        names = list(wb.sheet_names)
-        if not names:
-            raise InputError.one(f"le classeur « {name} » ne contient aucune feuille")
-        chosen = None
-        wanted = _fold(sheet_name) if sheet_name else PORTFOLIO_SHEET
-        for n in names:
-            if _fold(n) == wanted:
-                chosen = n
-                break
-        if chosen is None:
-            if sheet_name:
-                raise InputError.one(f"le classeur « {name} » n'a pas de feuille « {sheet_name} » "
-                                     f"(feuilles : {', '.join(names)})")
-            chosen = names[0]
+        chosen = choose_sheet(list(wb.sheet_names), sheet_name, name)
         data = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
     except InputError:
         raise
@@ -165,6 +173,11 @@ def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, colum
         raise InputError.one(f"le classeur « {name} » est protégé par un mot de passe : enregistrez-le sans mot de passe") from None
     except Exception as exc:  # calamine raises several error types for corrupt files
         raise InputError.one(f"« {name} » n'est pas un classeur lisible ({type(exc).__name__})") from None
+    except BaseException as exc:  # a panic in calamine's Rust code (pyo3's PanicException is a BaseException)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        raise InputError.one(f"« {name} » n'est pas un classeur lisible : une cellule contient une valeur que le lecteur "
+                             "ne sait pas interpréter (nombre infini ou hors limites, date impossible)") from None
     raw = _locate(data, name, chosen, fmt, columns)
     raw.path = path
     return raw

@@ -1,0 +1,308 @@
+"""How much a workbook really holds, measured before any spreadsheet library reads it.
+
+A workbook names the position of each of its cells. A single cell at `XFD1048576` in a 20 Kio file
+would make the reader lay out a grid of 17 billion cells (512 Gio) and abort the process; a million
+repeated rows in an .ods are one XML element. So, before the sheet is read:
+
+- every member the reader will open is decompressed once here, as a stream, through the zip
+  headers' own sizes and checksums: a member whose data is larger than its header declares (a
+  lying header, the bomb check having trusted the declared size) is refused;
+- the sheet's XML is scanned for its cells that hold a value — their number and the last row and
+  column — with repeats of an .ods counted; empty cells (styled, or the trailing repeats
+  LibreOffice writes) are left out, as the reader leaves them out;
+- the grid the reader would build (last row × last column) is refused when it is larger than
+  `MAX_GRID` cells, or when it is far larger than what the file holds (more than
+  `SPARSE_RATIO` times its cells, beyond `SPARSE_FLOOR`).
+
+The scan does not build a tree: regular expressions find the cell tags in the decompressed text,
+chunk by chunk, so memory stays bounded by the chunk and time by the bytes. No entity is ever
+expanded (the text is not parsed as XML at all here).
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+
+from .columns import column_letter
+from .errors import InputError
+
+MAX_GRID = 10_000_000  # cells of the grid the reader lays out (about 400 Mio): ~280 000 lines of 35 columns
+SPARSE_FLOOR = 2_000_000  # a grid this small is read whatever its emptiness
+SPARSE_RATIO = 64  # beyond the floor, a grid at most this many times the cells that hold a value
+CHUNK = 8 * 1024 * 1024
+MAX_TAG = 1024 * 1024  # a tag longer than this is not a cell
+SKIP_SUFFIXES = (".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bmp", ".tif", ".tiff", ".svg", ".bin")
+
+# xlsx: <c ...> opening tags (any namespace prefix), self-closing ones are empty cells
+_X_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(\s[^>]*)?>")
+_X_REF = re.compile(rb'\sr\s*=\s*["\']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})["\']')
+# ods: the tags of rows, cells and tables, in document order
+_O_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*)>")
+_O_ROWS = re.compile(rb'table:number-rows-repeated\s*=\s*["\']([0-9]{1,12})["\']')
+_O_COLS = re.compile(rb'table:number-columns-repeated\s*=\s*["\']([0-9]{1,12})["\']')
+_O_NAME = re.compile(rb'table:name\s*=\s*"([^"]*)"')
+_O_VALUE = re.compile(rb"office:value-type")
+
+
+@dataclass
+class Extent:
+    """The cells of a sheet that hold something: how many, and the last row and column (1-based)."""
+
+    cells: int = 0
+    rows: int = 0
+    cols: int = 0
+    far_col: int = 0  # the column of a filled cell on the last row
+
+    @property
+    def grid(self) -> int:
+        return self.rows * self.cols
+
+
+def _fr(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str):
+    """The member's data, chunk by chunk, ending each chunk after a '>' (tags whole). zipfile stops at the
+    declared size and checks the CRC: data beyond a lying header ends in BadZipFile."""
+    try:
+        with zf.open(info) as fh:
+            rest = b""
+            while True:
+                block = fh.read(CHUNK)
+                if not block:
+                    if rest:
+                        yield rest
+                    return
+                buf = rest + block
+                cut = buf.rfind(b">") + 1
+                if cut == 0:
+                    if len(buf) > MAX_TAG:
+                        yield buf  # no tag in a whole chunk: nothing to find in it
+                        rest = b""
+                        continue
+                    rest = buf
+                    continue
+                rest = buf[cut:]
+                yield buf[:cut]
+    except zipfile.BadZipFile:
+        raise InputError.one(
+            f"« {name} » n'est pas un classeur lisible : l'élément {info.filename} ne correspond pas à ce que "
+            "l'archive déclare (taille ou somme de contrôle) ; fichier refusé") from None
+    except (OSError, EOFError, RuntimeError, ValueError, NotImplementedError, __import__("zlib").error):
+        raise InputError.one(f"« {name} » n'est pas un classeur lisible : l'élément {info.filename} est corrompu") from None
+
+
+def verify_members(zf: zipfile.ZipFile, name: str, skip: set[str] = frozenset()) -> None:
+    """Decompress every member the reader may open (its XML), against its declared size and checksum."""
+    for info in zf.infolist():
+        if info.is_dir() or info.filename in skip or info.filename.lower().endswith(SKIP_SUFFIXES):
+            continue
+        for _ in _stream(zf, info, name):
+            pass
+
+
+def scan_xlsx_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Extent:
+    ext = Extent()
+    implicit = False  # a cell without its own reference: fall back to counting positions
+    for text in _stream(zf, info, name):
+        for attrs in _X_CELL.findall(text):
+            if attrs.endswith(b"/"):
+                continue  # <c r="A1" s="3"/>: an empty, styled cell
+            ref = _X_REF.search(attrs)
+            if ref is None:
+                implicit = True
+                continue
+            ext.cells += 1
+            r = int(ref.group(2))
+            c = _col_number(ref.group(1))
+            if r > ext.rows:
+                ext.rows, ext.far_col = r, c
+            if c > ext.cols:
+                ext.cols = c
+    if implicit:
+        # Cells without a reference take the next position: recount row by row (rare: every known writer
+        # names its cells), with the <row> tags.
+        return _scan_xlsx_implicit(zf, info, name)
+    return ext
+
+
+_X_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(\s[^>]*)?>")
+_X_ROW_R = re.compile(rb'\sr\s*=\s*["\']([0-9]{1,9})["\']')
+
+
+def _scan_xlsx_implicit(zf, info, name) -> Extent:
+    ext = Extent()
+    row = 0
+    col = 0
+    for text in _stream(zf, info, name):
+        for tag, attrs in _X_ROW_OR_CELL.findall(text):
+            attrs = attrs or b""
+            if tag == b"row":
+                m = _X_ROW_R.search(attrs)
+                row = int(m.group(1)) if m else row + 1
+                col = 0
+                continue
+            ref = _X_REF.search(attrs)
+            if ref:
+                r, c = int(ref.group(2)), _col_number(ref.group(1))
+            else:
+                r, c = max(row, 1), col + 1
+            col = c
+            if attrs.endswith(b"/"):
+                continue
+            ext.cells += 1
+            if r > ext.rows:
+                ext.rows, ext.far_col = r, c
+            if c > ext.cols:
+                ext.cols = c
+    return ext
+
+
+def scan_ods_tables(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> dict[bytes, Extent]:
+    """The extent of every table, by name (in document order), repeats counted."""
+    found: dict[bytes, Extent] = {}
+    current: Extent | None = None
+    depth = 0  # tables inside tables (in a cell) belong to their outer table's rows
+    next_row = 1
+    row = row_rep = col = row_cells = row_last = 0
+    for text in _stream(zf, info, name):
+        for close, kind, attrs in _O_TAG.findall(text):
+            if kind == b"table":
+                if close:
+                    depth -= 1
+                    if depth == 0:
+                        current = None
+                elif not attrs.endswith(b"/"):
+                    depth += 1
+                    if depth == 1:
+                        m = _O_NAME.search(attrs)
+                        tname = m.group(1) if m else b""
+                        current = found.setdefault(tname, Extent())
+                        next_row = 1
+                continue
+            if current is None or depth != 1:
+                continue
+            if kind == b"table-row":
+                if close:
+                    if row_cells:
+                        current.cells += row_cells * row_rep
+                        last = row + row_rep - 1
+                        if last > current.rows:
+                            current.rows, current.far_col = last, row_last
+                        current.cols = max(current.cols, row_last)
+                    continue
+                m = _O_ROWS.search(attrs)
+                row_rep = max(int(m.group(1)), 1) if m else 1
+                row = next_row
+                next_row += row_rep
+                col = row_cells = row_last = 0
+                continue
+            if close:
+                continue
+            m = _O_COLS.search(attrs)
+            rep = max(int(m.group(1)), 1) if m else 1
+            col += rep
+            if not attrs.endswith(b"/") or _O_VALUE.search(attrs):
+                row_cells += rep
+                row_last = col
+    return found
+
+
+def _xlsx_sheet_member(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member of the named sheet, from the workbook and its relationships."""
+    from defusedxml.ElementTree import fromstring
+
+    names = set(zf.namelist())
+    try:
+        book = fromstring(zf.read("xl/workbook.xml"))
+        rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except Exception:
+        return None
+    rid = None
+    for el in book.iter():
+        if el.tag.rpartition("}")[2] == "sheet" and el.get("name") == sheet:
+            rid = next((v for k, v in el.attrib.items() if k.rpartition("}")[2] == "id"), None)
+            break
+    if rid is None:
+        return None
+    for el in rels.iter():
+        if el.tag.rpartition("}")[2] == "Relationship" and el.get("Id") == rid:
+            target = el.get("Target") or ""
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            return path if path in names else None
+    return None
+
+
+def _refuse(ext: Extent, name: str, sheet: str) -> None:
+    if not ext.cells:
+        return
+    far = f"{column_letter(max(ext.far_col, 1) - 1)}{ext.rows}"
+    if ext.grid > MAX_GRID:
+        raise InputError.one(
+            f"la feuille s'étend jusqu'à la ligne {_fr(ext.rows)} et la colonne {column_letter(ext.cols - 1)} "
+            f"(cellule {far} remplie), soit {_fr(ext.grid)} cellules à lire pour {_fr(ext.cells)} remplies, au-delà de "
+            f"la limite de {_fr(MAX_GRID)} : videz les cellules éloignées du tableau (ou supprimez ces lignes et "
+            "colonnes) puis enregistrez à nouveau ; fichier refusé", sheet=sheet)
+    if ext.grid > SPARSE_FLOOR and ext.grid > SPARSE_RATIO * ext.cells:
+        raise InputError.one(
+            f"la plage utilisée va jusqu'à la ligne {_fr(ext.rows)} et la colonne {column_letter(ext.cols - 1)} "
+            f"(cellule {far} remplie) : {_fr(ext.grid)} cellules pour {_fr(ext.cells)} remplies, bien au-delà de ce que "
+            "le fichier contient : videz les cellules éloignées du tableau puis enregistrez à nouveau ; fichier refusé",
+            sheet=sheet)
+
+
+def xlsx_sheet_names(zf: zipfile.ZipFile) -> list[str]:
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        book = fromstring(zf.read("xl/workbook.xml"))
+    except Exception:
+        return []
+    return [el.get("name") or "" for el in book.iter() if el.tag.rpartition("}")[2] == "sheet"]
+
+
+def check_workbook(path: str, name: str, fmt: str, pick) -> Extent:
+    """Refuse (InputError) a workbook whose sheet would cost far more than it holds; else that sheet's extent.
+
+    `pick(names)` chooses the sheet among the workbook's sheet names (None: the first), as the reader does."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if fmt == "ods":
+                info = zf.getinfo("content.xml")
+                verify_members(zf, name, skip={"content.xml"})
+                tables = scan_ods_tables(zf, info, name)
+                by_name = {html.unescape(t.decode("utf-8", "replace")): e for t, e in tables.items()}
+                chosen = pick(list(by_name)) if by_name else None
+                ext = by_name.get(chosen, Extent()) if chosen is not None else (
+                    next(iter(by_name.values())) if by_name else Extent())
+                sheet = chosen or ""
+            else:
+                verify_members(zf, name, skip=set(n for n in zf.namelist() if n.startswith("xl/worksheets/")))
+                names = xlsx_sheet_names(zf)
+                sheet = (pick(names) if names else None) or (names[0] if names else "")
+                member = _xlsx_sheet_member(zf, sheet)
+                ext = Extent()
+                for info in zf.infolist():  # the chosen sheet; if it cannot be told, every sheet
+                    if info.filename == member or (member is None and info.filename.startswith("xl/worksheets/")
+                                                   and info.filename.endswith(".xml")):
+                        e = scan_xlsx_sheet(zf, info, name)
+                        if e.grid >= ext.grid:
+                            ext = e
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, RuntimeError, ValueError, NotImplementedError):
+        raise InputError.one(f"« {name} » n'est pas un classeur lisible : archive corrompue") from None
+    _refuse(ext, name, sheet)
+    return ext
