@@ -419,6 +419,8 @@ def write_allocation_xlsx(a: Allocation, path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from reserves.portfolio.outputs import save_workbook
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Allocation"
@@ -440,7 +442,7 @@ def write_allocation_xlsx(a: Allocation, path) -> None:
             for cell in row:
                 if isinstance(cell.value, float):
                     cell.number_format = "0.00%"
-    wb.save(path)
+    save_workbook(wb, path)
 
 
 __all__ = ["allocate", "Allocation", "AllocParams", "read_params", "params_from_dict", "write_allocation_xlsx",

@@ -137,6 +137,7 @@ def write_proposal_xlsx(p, path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from reserves.portfolio.outputs import save_workbook
     from reserves.portfolio.writer import MONEY_FORMAT, add_portfolio_sheet
 
     wb = Workbook()
@@ -188,4 +189,4 @@ def write_proposal_xlsx(p, path) -> None:
             ("version_reglement", p.settings.get("version")), ("date_appartenance_etats", p.settings.get("as_of"))]
     info += [("note", n) for n in p.notes]
     sheet("Résolution", ["cle", "valeur"], info)
-    wb.save(path)
+    save_workbook(wb, path)

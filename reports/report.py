@@ -8,11 +8,10 @@ prepared from it. The format follows the output file's extension: `.xlsx`,
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from reserves.portfolio.errors import InputError
+from reserves.portfolio.outputs import atomic_path
 
 from .model import ReportData, build_report
 
@@ -33,9 +32,7 @@ def write(data: ReportData, path) -> str:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise InputError.one(f"dossier de sortie introuvable : « {directory} »")
-    fd, tmp = tempfile.mkstemp(prefix=".rapport-", suffix=path.suffix, dir=directory)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:  # the report appears complete or not at all (a full disk: a French message)
         if fmt == "xlsx":
             from .xlsx import write_xlsx
 
@@ -48,11 +45,6 @@ def write(data: ReportData, path) -> str:
             from .pdf import write_pdf
 
             write_pdf(data, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return fmt
 
 

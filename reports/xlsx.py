@@ -17,6 +17,7 @@ import io
 import zipfile
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
+from reserves.portfolio.outputs import save_workbook, write_bytes
 
 from .model import ReportData, cat_label
 from .text import ACTION_FR, SENSE_FR, STATUS_FR, VERDICT_FR, date_fr, datetime_fr, euros, rows_text
@@ -439,7 +440,7 @@ def write_xlsx(data: ReportData, path) -> None:
     props.title = data.title
     props.created = props.modified = data.generated_at
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)  # user text as text, never a formula
     _write_normalised(buf.getvalue(), path, data.generated_at)
 
 
@@ -460,8 +461,7 @@ def _write_normalised(raw: bytes, path, when) -> None:
             if info.filename == "docProps/core.xml":
                 body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + iso + rb"\g<2>", body)
             dst.writestr(zi, body)
-    with open(path, "wb") as fh:
-        fh.write(out.getvalue())
+    write_bytes(path, out.getvalue())
 
 
 __all__ = ["write_xlsx", "SHEETS", "MONEY", "PERCENT", "HEADER_ROW", "FIRST_ROW"]

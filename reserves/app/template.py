@@ -216,8 +216,9 @@ def build_workbook(version=None):
 
 def write_template(path: str | os.PathLike) -> None:
     """Write the empty template to `path` (.xlsx)."""
-    wb = build_workbook()
-    wb.save(os.fspath(path))
+    from reserves.portfolio.outputs import save_workbook
+
+    save_workbook(build_workbook(), os.fspath(path))
 
 
 __all__ = ["write_template", "build_workbook", "category_choices", "choices", "number_format"]

@@ -159,7 +159,7 @@ def choose_sheet(names: list[str], sheet_name: str | None, name: str) -> str:
 def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, columns=None) -> RawTable:
     import python_calamine as pc
 
-    from .bounds import check_workbook
+    from reserves.portfolio.bounds import check_workbook
 
     # What the sheet really holds, before calamine lays out its grid (far cells, lying zip headers).
     check_workbook(path, name, fmt, lambda names: choose_sheet(names, sheet_name, name))

@@ -108,10 +108,12 @@ def write_portfolio(pf, path) -> None:
     """A workbook with one `Portefeuille` sheet: the portfolio in the input format."""
     from openpyxl import Workbook
 
+    from reserves.portfolio.outputs import save_workbook
+
     wb = Workbook()
     wb.remove(wb.active)
     add_portfolio_sheet(wb, pf)
-    wb.save(path)
+    save_workbook(wb, path)
 
 
 __all__ = ["write_portfolio", "add_portfolio_sheet", "PORTFOLIO_SHEET"]

@@ -27,8 +27,8 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from .columns import column_letter
-from .errors import InputError
+from reserves.portfolio.columns import column_letter
+from reserves.portfolio.errors import InputError
 
 MAX_GRID = 10_000_000  # cells of the grid the reader lays out (about 400 Mio): ~280 000 lines of 35 columns
 SPARSE_FLOOR = 2_000_000  # a grid this small is read whatever its emptiness
