@@ -7,6 +7,7 @@ import datetime as dt
 from fractions import Fraction
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from reserves.portfolio import parsing as P
@@ -243,3 +244,132 @@ def test_tri_states(tmp_path):
                                          ["Compte 2", "depot", 10, "EUR", None, "BNP", None, "non", "x"]], head=head))
     assert pf.lines["withdrawable"].tolist() == [P.TRUE, P.FALSE]
     assert pf.lines["in_body_name"].tolist() == [P.FALSE, P.TRUE]  # a column of "x": empty reads as no
+
+
+def test_items_put_lines_and_holdings_in_one_table(tmp_path):
+    pf = load(book(tmp_path / "p.xlsx", base_lines(), fund_holdings()))
+    items = pf.items()
+    assert len(items) == 6 and items["holding"].tolist() == [False] * 3 + [True] * 3
+    assert items["line"].tolist() == [0, 1, 2, 1, 1, 1]
+    assert items["via_nature"].tolist()[3:] == ["opcvm"] * 3
+    assert items["sheet"].tolist() == ["Portefeuille"] * 3 + ["Transparence"] * 3
+    assert pf.inventory_dates() == {1: D}
+
+
+# --- TPT files ------------------------------------------------------------------------------------
+
+TPT_HEAD = ["1_Portfolio identifying data", "3_Portfolio name", "4_Portfolio currency (B)",
+            "5_Net asset valuation of the portfolio or the share class in portfolio currency", "6_Valuation date",
+            "12_CIC code of the instrument", "14_Identification code of the financial instrument",
+            "15_Type of identification code for the instrument", "17_Instrument name", "18_Quantity",
+            "19_Nominal amount", "21_Quotation currency (A)", "24_Market valuation in portfolio currency  (B)",
+            "25_Clean market valuation in portfolio currency (B)",
+            "28_Market exposure amount in portfolio currency (B)", "39_Maturity date", "46_Issuer name",
+            "47_Issuer identification code", "48_Type of identification code for issuer",
+            "50_Identification of the group", "52_Issuer country",
+            "71_Quotation currency of the underlying asset ( C )"]
+
+
+def tpt_rows(fund=FUND_ISIN, date="2025-12-15"):
+    return [
+        [fund, "Fonds actions", "EUR", 1006, date, "FR31", "FR0000120271", 1, "TotalEnergies", 10, None, "EUR", 300,
+         300, 300, None, "TotalEnergies SE", "529900S21EQ1BO4ESM68", 1, "529900S21EQ1BO4ESM68", "FR", None],
+        [fund, "Fonds actions", "EUR", 1006, date, "FR11", "FR0010070060", 1, "OAT 2055", None, 500, "EUR", 505, 500,
+         505, "2055-04-25", "République française", None, 9, None, "FR", None],
+        [fund, "Fonds actions", "EUR", 1006, date, "XT72", None, None, "Cash", None, None, "EUR", 1, 1, None, None,
+         "CACEIS", None, None, None, "FR", None],
+        [fund, "Fonds actions", "EUR", 1006, date, "XTE2", "FWD1", 99, "Change à terme USD", None, None, "EUR", 200,
+         200, -100, "2026-03-20", "BNP Paribas", "R0MUWSFPU8MPRO8K5P83", 1, None, "FR", "USD"],
+    ]
+
+
+def write_tpt(path, rows, head=TPT_HEAD, sep=None):
+    if str(path).endswith(".csv"):
+        import csv
+
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, delimiter=sep or ";")
+            w.writerow(head)
+            w.writerows([["" if v is None else v for v in r] for r in rows])
+        return path
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "TPT V6"
+    ws.append(["FinDatEx Tripartite Template V6"])
+    ws.append(head)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("name", ["tpt.xlsx", "tpt.csv"])
+def test_tpt_file_mapped_and_rescaled(tmp_path, name):
+    tpt = write_tpt(tmp_path / name, tpt_rows())
+    pf = load(book(tmp_path / "p.xlsx", base_lines()), transparence=[tpt])
+    lt = pf.lookthrough
+    assert int(lt["value"].sum()) == 50_000_010
+    assert lt["nature"].astype(str).tolist() == ["action", "titre_etat", "depot", "contrat_financier"]
+    assert lt["isin"].tolist()[:2] == ["FR0000120271", "FR0010070060"]
+    assert pd.isna(lt["isin"].iat[3])  # 15 = 99: not an ISIN
+    assert lt["raw_value"].tolist() == [30_000, 50_500, 100, 20_000]  # field 24: clean value + accrued interest
+    k = Fraction(50_000_010, 100_600)
+    assert lt["k"].iat[0] == k
+    assert int(lt["accrued_interest"].iat[1]) == round(500 * k)
+    assert lt["issuer_kind"].astype(object).iat[1] == "etat"
+    assert lt["listing"].astype(object).tolist()[2:] == ["aucune", "aucune"]  # XT: not exchange-tradable
+    assert lt["contract_type"].astype(object).iat[3] == "terme"
+    assert lt["exposure_currency"].iat[3] == "USD" and int(lt["exposure"].iat[3]) == round(-10_000 * k)
+    assert lt["counterparty"].iat[3] == "R0MUWSFPU8MPRO8K5P83"
+    assert lt["lei"].iat[0] == "529900S21EQ1BO4ESM68" and lt["group"].iat[0] == "529900S21EQ1BO4ESM68"
+    assert lt["maturity"].iat[1] == dt.date(2055, 4, 25)
+    assert lt["quantity"].iat[1] == pytest.approx(500 * float(k))  # 19_Nominal amount for debt
+    assert lt["row"].tolist() == ([3, 4, 5, 6] if name.endswith("xlsx") else [2, 3, 4, 5])
+    inv = pf.inventories.iloc[0]
+    assert inv["kind"] == "TPT" and inv["valuation_date"] == D and inv["nav"] == 100_600
+
+
+def test_tpt_headers_by_number_prefix_and_variants(tmp_path):
+    head = [h.replace("_", " - ", 1) for h in TPT_HEAD]
+    head[5] = "12.CIC code"
+    tpt = write_tpt(tmp_path / "tpt.xlsx", tpt_rows(), head=head)
+    pf = load(book(tmp_path / "p.xlsx", base_lines()), transparence=[tpt])
+    assert len(pf.lookthrough) == 4
+
+
+def test_tpt_our_columns_override(tmp_path):
+    head = TPT_HEAD + ["cotation", "quantite_emise"]
+    rows = [r + ["eee", 1_000_000] for r in tpt_rows()]
+    pf = load(book(tmp_path / "p.xlsx", base_lines()), transparence=[write_tpt(tmp_path / "t.xlsx", rows, head)])
+    assert set(pf.lookthrough["listing"].astype(str)) == {"eee"}
+    assert pf.lookthrough["quantity_issued"].iat[0] == 1_000_000
+
+
+def test_tpt_bad_cic_is_exit_2(tmp_path):
+    rows = tpt_rows()
+    rows[0][5] = "FR3"
+    with pytest.raises(InputError) as exc:
+        load(book(tmp_path / "p.xlsx", base_lines()), transparence=[write_tpt(tmp_path / "t.xlsx", rows)])
+    p = exc.value.problems[0]
+    assert "CIC" in p.message and p.sheet == "TPT V6" and p.row == 3 and p.value == "FR3"
+
+
+def test_tpt_and_sheet_for_one_fund_are_two_inventories(tmp_path):
+    tpt = write_tpt(tmp_path / "t.xlsx", tpt_rows())
+    with pytest.raises(InputError, match="deux inventaires"):
+        load(book(tmp_path / "p.xlsx", base_lines(), fund_holdings()), transparence=[tpt])
+    with pytest.raises(InputError, match="deux inventaires"):
+        load(book(tmp_path / "p.xlsx", base_lines()), transparence=[tpt, tpt])
+
+
+def test_tpt_unknown_fund_and_missing_fields(tmp_path):
+    with pytest.raises(InputError, match="fonds inconnu"):
+        load(book(tmp_path / "p.xlsx", base_lines()),
+             transparence=[write_tpt(tmp_path / "t.xlsx", tpt_rows(fund="LU0000000000"))])
+    head = [h for h in TPT_HEAD if not h.startswith("6_")]
+    rows = [r[:4] + r[5:] for r in tpt_rows()]
+    with pytest.raises(InputError, match="6_Valuation date"):
+        load(book(tmp_path / "p.xlsx", base_lines()), transparence=[write_tpt(tmp_path / "t2.xlsx", rows, head)])
+    (tmp_path / "x.csv").write_text("a;b\n1;2\n")
+    with pytest.raises(InputError, match="pas un fichier TPT"):
+        load(book(tmp_path / "p.xlsx", base_lines()), transparence=[tmp_path / "x.csv"])

@@ -77,8 +77,8 @@ def match_funds(lines: pd.DataFrame, inventories: list[Inventory]) -> list[np.nd
     for inv in inventories:
         key = inv.fund.strip()
         found = by_isin.get(key.upper().replace(" ", "")) or by_label.get(P.key_of(key)) or []
-        if not found and inv.fund_label:
-            found = by_label.get(P.key_of(inv.fund_label)) or []
+        if not found and inv.fund_label:  # the fund's name (TPT 3), for a line that gives no ISIN to match
+            found = [i for i in by_label.get(P.key_of(inv.fund_label)) or [] if not isinstance(isin[i], str)]
         first = inv.extra.get("fund_cell")  # (sheet, row, column) of the `fonds` cell, for messages
         where = dict(zip(("sheet", "row", "column"), first)) if first else {}
         if not found:

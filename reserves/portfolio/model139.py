@@ -100,6 +100,31 @@ class Portfolio139(Portfolio):
             lines[k] = v
         return replace(self, lines=lines, lookthrough=lt, inventories=inv)
 
+    def items(self) -> pd.DataFrame:
+        """Lines and look-through holdings in one table: `holding` (bool), `line` (the line's own index, or the
+        fund line's index for a holding), `via` / `via_nature` (the fund's label and nature, None for a line),
+        `sheet` and `row` where each item is written."""
+        lines = self.lines.assign(holding=False, line=np.arange(len(self.lines), dtype=np.int64), via=None,
+                                  via_nature=None, sheet=self.sheet, source=self.source)
+        lt = self.lookthrough
+        if lt is None or not len(lt):
+            return lines.reset_index(drop=True)
+        nature = self.lines["nature"].astype(object).to_numpy()
+        holdings = lt.assign(holding=True, line=lt["fund_line"].to_numpy(dtype=np.int64),
+                             via_nature=nature[lt["fund_line"].to_numpy(dtype=np.int64)])
+        for f in ("pocket", "exclusion", "nature", "listing", "issuer_kind", "guarantor_kind", "equity_or_debt",
+                  "rate_type", "contract_type", "underlying_kind", "underlying_held"):
+            if f in lines and f in holdings:
+                holdings[f] = holdings[f].astype(object)
+                lines[f] = lines[f].astype(object)
+        return pd.concat([lines, holdings], ignore_index=True, sort=False)
+
+    def inventory_dates(self) -> dict:
+        """Fund line index → valuation date of its inventory, for every line that has one (None when undated)."""
+        inv = self.lines["inventory"].to_numpy()
+        dates = self.lines["lookthrough_date"].to_numpy(dtype=object)
+        return {int(i): dates[i] for i in np.flatnonzero(inv >= 0)}
+
     def column_name(self, field_name: str) -> str:
         from .columns139 import BY_FIELD139
 
