@@ -373,3 +373,40 @@ def test_tpt_unknown_fund_and_missing_fields(tmp_path):
     (tmp_path / "x.csv").write_text("a;b\n1;2\n")
     with pytest.raises(InputError, match="pas un fichier TPT"):
         load(book(tmp_path / "p.xlsx", base_lines()), transparence=[tmp_path / "x.csv"])
+
+
+def test_titres_sheet_and_same_isin_fill_what_is_empty(tmp_path):
+    path = book(tmp_path / "p.xlsx", base_lines() + [["TotalEnergies", "action", 5000, "EUR", "FR0000120271",
+                                                      "TotalEnergies SE", None]], fund_holdings())
+    wb = openpyxl.load_workbook(path)
+    t = wb.create_sheet("Titres")
+    t.append(["isin", "cotation", "type_emetteur", "quantite_emise", "capital_ou_creance"])
+    t.append(["FR0000121014", "eee", "autre", 500_000_000, None])
+    t.append(["FR0010070060", "eee", None, 10 ** 10, None])
+    wb.save(path)
+    ws = wb["Portefeuille"]
+    ws.cell(row=2, column=8, value="quantite_emise")
+    ws.cell(row=6, column=8, value=2_400_000_000)
+    wb.save(path)
+    pf = load(path)
+    lt = pf.lookthrough.set_index("label")
+    assert lt.loc["LVMH", "listing"] == "eee" and lt.loc["LVMH", "issuer_kind"] == "autre"
+    assert lt.loc["LVMH", "quantity_issued"] == 500_000_000
+    assert lt.loc["TotalEnergies", "quantity_issued"] == 2_400_000_000  # from the line with the same ISIN
+    assert pd.isna(lt.loc["TotalEnergies", "listing"])
+    lines = pf.lines.set_index("label")
+    assert lines.loc["OAT 2030", "quantity_issued"] == 10 ** 10 and lines.loc["OAT 2030", "listing"] == "eee"
+    assert pd.isna(lines.loc["OAT 2030", "issuer_kind"]) or lines.loc["OAT 2030", "issuer_kind"] != "autre"
+
+
+def test_titres_sheet_two_rows_for_one_isin_is_exit_2(tmp_path):
+    path = book(tmp_path / "p.xlsx", base_lines())
+    wb = openpyxl.load_workbook(path)
+    t = wb.create_sheet("Titres")
+    t.append(["isin", "quantite_emise"])
+    t.append(["FR0010070060", 1])
+    t.append(["FR0010070060", 2])
+    wb.save(path)
+    with pytest.raises(InputError) as exc:
+        load(path)
+    assert exc.value.problems[0].sheet == "Titres" and exc.value.problems[0].row == 3

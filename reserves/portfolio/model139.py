@@ -2,7 +2,9 @@
 
 `load(path, transparence=[TPT files], as_of=date)` reads the `Portefeuille` sheet with the columns of
 SPEC-R139 §1, the `Transparence` sheet of the same workbook if there is one (SPEC-R139 §2) and each
-TPT file, and returns a `Portfolio139`:
+TPT file (`reserves.portfolio.tpt`), fills what a line or holding leaves empty of a security from the
+`Titres` sheet and from items with the same ISIN (`reserves.portfolio.securities`), and returns a
+`Portfolio139`:
 
 `.lines` — one row per line of the `Portefeuille` sheet (a pandas DataFrame, index 0…n-1):
 - `row` (the spreadsheet's row number), `label`, `nature` (Categorical over `columns139.NATURES`);
@@ -257,6 +259,10 @@ def load(path: str | os.PathLike, *, sheet_name: str | None = None, transparence
 
         inventories.extend(read_tpt(tpt_path))
     _check_duplicate_funds(inventories)
+    from . import securities
+
+    titres = securities.read_sheet(path, raw.fmt, _find_sheet)
+    securities.complete(lines, inventories, titres)
     lt, inv_table, cols = LT.build(lines, inventories)
     for k, v in cols.items():
         lines[k] = v
