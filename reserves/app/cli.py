@@ -94,7 +94,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from reserves.app.template import write_template
+    if getattr(args, "version", "R623") == "R139":
+        from reserves.app.template139 import write_template
+    else:
+        from reserves.app.template import write_template
 
     write_template(args.output)
     print(f"Modèle écrit : {args.output}")
@@ -144,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("template", help="écrire un modèle de portefeuille vide (xlsx)")
     t.add_argument("-o", "--output", default="modele.xlsx", metavar="FICHIER",
                    help="classeur à écrire (modele.xlsx par défaut) : feuille Lisez-moi, colonnes, listes déroulantes")
+    t.add_argument("--version", choices=("R623", "R139"), default="R623", type=str.upper,
+                   help="R623 (articles R. 623-3 à R. 623-10-4, par défaut) ou R139 (articles R. 139-1 à R. 139-56 : "
+                        "colonne nature, feuilles Transparence et Titres)")
     t.set_defaults(func=cmd_template)
 
     r = sub.add_parser("rules", help="afficher les règles de la version du règlement en vigueur")
