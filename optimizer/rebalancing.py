@@ -43,6 +43,8 @@ from reserves.portfolio import parsing as P
 from reserves.portfolio.errors import InputError
 
 from .lp import DEFAULT_PRESOLVE, INF, LP, Solution, iis_rows, solve_direct, solve_pyomo
+from .preferences import (BUY_CAP_RULE, BUY_CAP_TITLE, DEFAULT_BUY_CAP, buy_allowed, buy_cap_groups, matured_mask,
+                          mix_weights, parse_buy_cap, solve_with_mix)
 
 OBJECTIVES = ("turnover", "cost", "target")
 OBJECTIVE_FR = {"turnover": "rotation minimale", "cost": "coût de transaction minimal",
@@ -224,6 +226,7 @@ class Model:
     balance_rows: list  # (pocket, row)
     n_rule_rows: int
     col_slices: dict
+    cap_rule_rows: list = field(default_factory=list)  # the purchase caps (preferences, not the rulebook)
 
 
 def _forms(rules, ctx):
@@ -249,7 +252,7 @@ def _line_status(rules, ctx):
 
 def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_pocket, forms, line_rules,
                 margins, objective, cost_rate, target, cat, base_for_target, min_trade, lot, elastic=False,
-                tolerance=True) -> Model:
+                tolerance=True, buy_caps=None) -> Model:
     """The LP (or MILP) of the rebalancing, in arrays. Values in euros; v0 in cents."""
     n = len(v0)
     v = v0 / 100.0
@@ -450,6 +453,24 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
                 extra_lo.append(-INF)
                 extra_hi.append(0.0)
 
+    cap_rule_rows = []
+    if buy_caps is not None:  # Σ over a group of what it buys ≤ its cap (preferences.buy_cap_groups)
+        group, caps, names = buy_caps
+        gT = group[T]
+        first = r0 + len(extra_rows)
+        for g in range(len(caps)):
+            idx = np.flatnonzero((gT == g) & (b_ub > 0))
+            if len(idx) == 0:
+                continue
+            extra_rows.append({int(j): scale[j] for j in idx})
+            extra_lo.append(-INF)
+            extra_hi.append(caps[g] - (2 * CENT * len(idx) if tolerance else 0.0))
+        k = len(extra_rows) + r0 - first
+        if k:
+            used = [g for g in range(len(caps)) if np.any((gT == g) & (b_ub > 0))]
+            cap_rule_rows.append(RuleRows(BUY_CAP_RULE, None, BUY_CAP_TITLE, first, k,
+                                          [names[g] for g in used], "<=", np.ones(k)))
+
     A = sp.csr_matrix((A.data, A.indices, A.indptr), shape=(A.shape[0], ncol))
     blocks = [("regles", 0, r0)]
     row_lb = np.concatenate(rhs_lo)
@@ -478,8 +499,11 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
         scales = np.concatenate([1.0 / rr.euro_scale for rr in rule_rows]) if rule_rows else np.zeros(0)
         line_idx = np.array([rr.first for rr in line_rule_rows], dtype=np.int64)
         bal_idx = np.array([r for _, r in balance_rows], dtype=np.int64)
-        all_rows = np.concatenate([slack_rows, line_idx, bal_idx, bal_idx])
-        coefs = np.concatenate([signs * scales, -np.ones(len(line_idx)), np.ones(len(bal_idx)), -np.ones(len(bal_idx))])
+        cap_idx = np.concatenate([np.arange(rr.first, rr.first + rr.count) for rr in cap_rule_rows]
+                                 ).astype(np.int64) if cap_rule_rows else np.zeros(0, dtype=np.int64)
+        all_rows = np.concatenate([slack_rows, line_idx, bal_idx, bal_idx, cap_idx])
+        coefs = np.concatenate([signs * scales, -np.ones(len(line_idx)), np.ones(len(bal_idx)), -np.ones(len(bal_idx)),
+                                -np.ones(len(cap_idx))])
         S = sp.csr_matrix((coefs, (all_rows, np.arange(len(all_rows)))), shape=(A.shape[0], len(all_rows)))
         A = sp.hstack([A, S], format="csr")
         col_slices["slack"] = (ncol, ncol + len(all_rows))
@@ -490,7 +514,8 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
         integ = np.concatenate([np.zeros(ncol, dtype=bool), np.zeros(len(all_rows), dtype=bool)])
 
     lp = LP(c_a, col_lb_a, col_ub_a, A, row_lb, row_ub, integ if integ.any() else None, 0.0, blocks)
-    return Model(lp, n, T, scale, scale, has_lot, rule_rows, line_rule_rows, balance_rows, n_rule, col_slices)
+    return Model(lp, n, T, scale, scale, has_lot, rule_rows, line_rule_rows, balance_rows, n_rule, col_slices,
+                 cap_rule_rows)
 
 
 # --------------------------------------------------------------------------- rounding to cents
@@ -520,6 +545,7 @@ def round_trades(model: Model, x: np.ndarray, v0: np.ndarray, can_sell, can_buy,
     lo = np.where(can_sell[T], -np.maximum(vT, 0), 0)
     hi = np.where(can_buy[T], np.iinfo(np.int64).max // 4, 0)
     real = (b - s) * 100.0
+    real = np.where(np.abs(real) < 1.0, 0.0, real)  # solver noise below a cent is no trade
     free = ~exact
     fl = np.floor(real[free] + 1e-7).astype(np.int64)
     fl = np.clip(fl, lo[free], hi[free])
@@ -534,7 +560,8 @@ def round_trades(model: Model, x: np.ndarray, v0: np.ndarray, can_sell, can_buy,
         cand = fidx[in_p[fidx]]
         fr = frac[np.searchsorted(fidx, cand)]
         step = 1 if r > 0 else -1
-        order = cand[np.argsort(-fr if r > 0 else fr, kind="stable")]
+        # the cents left go first to lines that trade anyway, by their fractional parts
+        order = cand[np.lexsort((-fr if r > 0 else fr, real[cand] == 0))]
         guard = 0
         while r != 0:
             moved = False
@@ -662,7 +689,8 @@ def _with_margins(version, margins):
 def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cash=0, margins=None,
               costs_bps=None, target=None, min_trade=None, lots=None, date: dt.date | None = None,
               as_of: dt.date | None = None, presolve: str = DEFAULT_PRESOLVE, time_limit: float | None = None,
-              progress=None, explain: bool = True) -> Proposal:
+              progress=None, explain: bool = True, buy_cap=DEFAULT_BUY_CAP, buy_categories=None, buy_rows=None,
+              restrict_buys: bool = True, spread: bool = True) -> Proposal:
     """The least-turnover (or least-cost, or closest-to-target) trades after which every limit holds.
 
     `locks`: Excel rows of lines never traded, or {"rows": [...], "categories": [...]}.
@@ -672,6 +700,13 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     below each cap and above each floor (0.01 = one point), or {rule id: share}. `costs_bps`: basis
     points per category ({"9": 50, ...}) or {"categories": ..., "rows": ..., "default": ...}. `target`:
     {category: share of the base}. `min_trade`, `lots`: euros (all lines) or {"rows": {row: euros}}.
+
+    What a manager would sign (`optimizer.preferences`): `buy_cap` caps the purchases of each issuer
+    (of each line without one) at a share of its pocket (None: no cap); buildings, real-estate
+    companies, loans and unlisted lines are bought only from the universe or when `buy_categories` /
+    `buy_rows` allow them (`restrict_buys=False`: every line); a line past its maturity is never
+    bought; `spread` takes, among the optimal proposals, the one whose purchases are closest to the
+    current mix of each pocket.
     """
     if objective not in OBJECTIVES:
         raise InputError.one(f"objectif inconnu « {objective} » : attendu {', '.join(OBJECTIVES)}")
@@ -728,7 +763,11 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     fixed = excluded | locked | (ift & ~must_close)
     can_sell = held & ~fixed & (v0 > 0) & ~ift
     buyable = in_universe if universe is not None else held
-    can_buy = buyable & ~fixed & ~no_buy & ~must_close & ~ift
+    buy_cap = parse_buy_cap(buy_cap)
+    allowed = buy_allowed(L, in_universe=in_universe, universe_given=universe is not None,
+                          buy_categories=buy_categories, buy_rows=buy_rows, restrict=restrict_buys)
+    matured = matured_mask(L, ref.extra, as_of)
+    can_buy = buyable & ~fixed & ~no_buy & ~must_close & ~ift & allowed & ~matured
     must_close_eff = must_close & (v0 != 0)
 
     cash_by_pocket = cash if isinstance(cash, dict) else {"reserves": cash}
@@ -751,18 +790,23 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     kw = dict(v0=v0, held=held, can_sell=can_sell, can_buy=can_buy, must_close=must_close_eff, pockets=pockets,
               cash_by_pocket=cash_by_pocket, forms=forms, line_rules=line_rules, margins=margins,
               objective=objective, cost_rate=cost_rate, target=tgt, cat=cat, base_for_target=base_for_target,
-              min_trade=mt, lot=lt)
+              min_trade=mt, lot=lt,
+              buy_caps=buy_cap_groups(L, v0, can_buy, pockets, excluded, buy_cap) if buy_cap is not None else None)
     # The holding cap divides by the quantity issued of the securities *held*: a security sold out leaves the
     # denominator (READING 7). Its linear form takes every security as held; when a solution sells one out,
     # that security is taken out of the denominator and kept at 0, and the model solved again.
     dropped = np.zeros(n, dtype=bool)
     conflict = must_close_eff & fixed
+    spread_note = None
     for _ in range(20):
         model = build_model(**kw)
         if conflict.any():  # a line to be sold that the user locked: no need to solve to know
             sol = Solution("infeasible", None, None, 0.0, 0.0, "Infeasible", model.lp.is_mip)
             break
-        sol = solve_pyomo(model.lp, presolve=presolve, time_limit=time_limit, progress=progress)
+        sol, spread_note = solve_with_mix(
+            model.lp, model, spread=spread, weights=mix_weights(v0, can_buy, pockets), can_buy=can_buy,
+            pockets=pockets, v0_cents=v0,
+            solve=lambda lp: solve_pyomo(lp, presolve=presolve, time_limit=time_limit, progress=progress))
         if sol.status != "optimal":
             break
         t_cents = round_trades(model, sol.x, v0, can_sell, can_buy, must_close_eff, pockets, cash_cents)
@@ -774,6 +818,8 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
         must_close_eff = must_close_eff | (dropped & (v0 != 0))
         can_buy = can_buy & ~dropped
         kw.update(must_close=must_close_eff, can_buy=can_buy)
+        if buy_cap is not None:
+            kw["buy_caps"] = buy_cap_groups(L, v0, can_buy, pockets, excluded, buy_cap)
     else:  # pragma: no cover - twenty rounds of securities leaving: refuse rather than guess
         raise ProposalError("holding cap: the set of securities held did not settle")
     settings = {"objective": objective, "cash": cash_by_pocket,
@@ -783,6 +829,11 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
                 "universe": universe is not None,
                 "min_trade": _plain(min_trade), "lots": _plain(lots),
                 "holding_left_rows": sorted(int(r) for r in L["row"].to_numpy()[dropped & held]),
+                "buy_cap": None if buy_cap is None else float(buy_cap),
+                "buy_categories": [str(c) for c in (buy_categories or [])],
+                "buy_rows": sorted(int(r) for r in (buy_rows or [])),
+                "restrict_buys": bool(restrict_buys), "spread": bool(spread),
+                "matured_rows": sorted(int(r) for r in orig_row[matured & (held | in_universe)]),
                 "version": version.id, "as_of": as_of.isoformat()}
     solver = {"name": "HiGHS (highspy) via Pyomo", "status": sol.highs_status, "seconds": round(sol.seconds, 4),
               "build_seconds": round(sol.build_seconds, 4), "mip": sol.mip, "presolve": presolve,
@@ -823,9 +874,9 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     solver["seconds_total"] = round(time.perf_counter() - t_start, 4)
     if sol.mip_gap is not None:
         solver["mip_gap"] = sol.mip_gap
+    notes = _notes(verdict_before, verdict_after, margins) + _preference_notes(settings, spread_note)
     return Proposal("optimal", objective, trades, pf, after, verdict_before, verdict_after, alloc_before,
-                    allocation(verdict_after, after, margins), [], solver,
-                    _notes(verdict_before, verdict_after, margins), settings)
+                    allocation(verdict_after, after, margins), [], solver, notes, settings)
 
 
 def _plain(spec):
@@ -892,6 +943,27 @@ def _verify(before, after_verdict, after_pf, version, margins, as_of, t_cents, f
             res = rule.evaluate(ctx)
             if res.status == BREACH:
                 raise ProposalError(f"proposal breaks the safety margin of {rule.id}")
+
+
+def _preference_notes(settings, spread_note) -> list:
+    out = []
+    if settings.get("restrict_buys"):
+        out.append("Achats limités à ce qu'un gérant achète sans décision du conseil : ni immeuble, ni part de "
+                   "société immobilière, ni prêt, ni ligne non cotée, sauf univers ou autorisation "
+                   "(--acheter-categorie, --acheter-ligne).")
+    if settings.get("buy_cap") is not None:
+        out.append(f"Achats nets plafonnés à {fr_pct(settings['buy_cap'])} de la poche par émetteur (par ligne "
+                   "sans émetteur) : --achat-max.")
+    if settings.get("spread"):
+        out.append("À rotation (ou coût, ou écart à la cible) égale, les achats sont répartis au plus près des "
+                   "avoirs actuels de chaque poche.")
+    if settings.get("matured_rows"):
+        rows = settings["matured_rows"]
+        out.append("Lignes échues à la date du portefeuille, jamais achetées : lignes "
+                   + ", ".join(map(str, rows[:20])) + ("…" if len(rows) > 20 else "") + ".")
+    if spread_note:
+        out.append(spread_note[0].upper() + spread_note[1:] + ".")
+    return out
 
 
 def _notes(before, after, margins) -> list:

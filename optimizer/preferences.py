@@ -1,0 +1,312 @@
+"""What a portfolio manager would sign: which lines a proposal may buy, how much per line and per issuer,
+and how the proceeds are spread.
+
+An optimum of a linear programme sits on a vertex: left alone, the least-turnover model puts all the
+proceeds of the sales into one line. The default proposal therefore
+
+- buys only what a manager buys without a decision of the board: listed securities, funds and
+  deposits — never a building (9°), shares of a real-estate company (10°), a loan (11°, 12°), an
+  unlisted private-equity fund (6°) or a line marked `marche_reconnu` = non, unless the user's
+  universe lists it or the user allows its category (`buy_categories`) or row (`buy_rows`);
+- never buys a line past its maturity (`echeance` before the portfolio's date);
+- caps the net purchases of each issuer (of each line, when it has no issuer) at a share of its
+  pocket's value before the trades (`DEFAULT_BUY_CAP`, `--achat-max`);
+- among the proposals of least turnover (or least cost, or closest to the target), takes the one
+  closest to the current mix: a second linear programme, with the first objective held at its optimum,
+  minimises the largest relative purchase tₚ (bᵢ ≤ tₚ·vᵢ for every line the pocket may buy, a new
+  line counting as an average line of its pocket), then Σ |bᵢ − wᵢ·Bₚ|, where Bₚ is what the pocket
+  buys and wᵢ the share of line i in the current eligible holdings of the pocket. The first term
+  spreads the proceeds like water filling: every line grows by the same factor, and what a capped
+  line cannot take is spread evenly over the others, instead of landing on one line as a sum of
+  absolute deviations alone would do.
+
+These are separate from the rulebook's constraints on purpose: they are preferences, stated by the
+user's options, and a conflict they cause is named as such in the explanation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from reserves import parsing as P
+
+DEFAULT_BUY_CAP = Fraction(2, 100)  # of the pocket's value before the trades, per issuer (per line without one)
+RESTRICTED_CATEGORIES = {6: "fonds de capital-investissement non cotés (6°)", 9: "immeubles (9°)",
+                         10: "parts de sociétés immobilières (10°)", 11: "prêts (11°)",
+                         12: "prêts hypothécaires (12°)"}
+LISTED_CATEGORIES = (1, 2, 3, 4, 7)  # securities whose `marche_reconnu` = non makes them unlisted
+MIX_TOLERANCE = 1e-12  # the first objective may move by this share in the second programme (solver tolerance)
+BUY_CAP_RULE = "achat-max"
+BUY_CAP_TITLE = "plafond d'achat par émetteur et par ligne (--achat-max)"
+
+
+# --------------------------------------------------------------------------- what may be bought
+
+
+def restricted_mask(L: pd.DataFrame) -> np.ndarray:
+    """Lines a manager would not buy without a decision: buildings, real-estate companies, loans,
+    unlisted private equity, securities marked as not listed."""
+    cat = L["category"].to_numpy().astype(np.int64)
+    out = np.isin(cat, list(RESTRICTED_CATEGORIES))
+    if "recognised_market" in L:
+        unlisted = L["recognised_market"].to_numpy() == P.FALSE
+        out |= unlisted & np.isin(cat, LISTED_CATEGORIES)
+    return out
+
+
+def maturity_dates(L: pd.DataFrame, extra: pd.DataFrame | None = None) -> np.ndarray | None:
+    """The `echeance` of each line as numpy datetime64[D] (NaT when empty), or None without the column."""
+    col = None
+    if "maturity" in L:
+        col = L["maturity"]
+    elif extra is not None:
+        from reserves.columns import normalize_header
+
+        for h in extra.columns:
+            if normalize_header(h) in ("echeance", "maturity", "dateecheance", "maturitydate"):
+                col = extra[h]
+                break
+    if col is None:
+        return None
+    values = col.to_numpy(dtype=object) if hasattr(col, "to_numpy") else np.asarray(col, dtype=object)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
+    for i, v in enumerate(values):
+        d = _as_date(v)
+        if d is not None:
+            out[i] = np.datetime64(d, "D")
+    return out
+
+
+def _as_date(v) -> dt.date | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, np.datetime64):
+        return None if np.isnat(v) else pd.Timestamp(v).date()
+    s = str(v).strip()
+    if not s:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%d/%m/%y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            pass
+    return None
+
+
+def matured_mask(L: pd.DataFrame, extra, as_of: dt.date) -> np.ndarray:
+    """Lines whose maturity is before the portfolio's date: never bought."""
+    dates = maturity_dates(L, extra)
+    if dates is None:
+        return np.zeros(len(L), dtype=bool)
+    return ~np.isnat(dates) & (dates < np.datetime64(as_of, "D"))
+
+
+def buy_allowed(L: pd.DataFrame, *, in_universe: np.ndarray, universe_given: bool, buy_categories=None,
+                buy_rows=None, restrict: bool = True) -> np.ndarray:
+    """Lines the proposal may buy by the manager's preferences (the rulebook's conditions come on top).
+
+    A line the user's universe lists is allowed (the user chose it); so are the categories and the
+    rows the user allows. Without restriction (`restrict=False`) every line is allowed."""
+    n = len(L)
+    if not restrict:
+        return np.ones(n, dtype=bool)
+    allowed = ~restricted_mask(L)
+    if universe_given:
+        allowed |= in_universe
+    cat = L["category"].to_numpy().astype(np.int64)
+    if buy_categories:
+        from .rebalancing import _category_code
+
+        allowed |= np.isin(cat, [_category_code(c) for c in buy_categories])
+    if buy_rows:
+        rows = L["row"].to_numpy()
+        known = set(rows.tolist())
+        for r in buy_rows:
+            if int(r) not in known:
+                from reserves.errors import InputError
+
+                raise InputError.one(f"ligne autorisée à l'achat {r} : aucune ligne du portefeuille à cette "
+                                     "ligne du tableur")
+        allowed |= np.isin(rows, np.asarray([int(r) for r in buy_rows], dtype=np.int64))
+    return allowed
+
+
+def parse_buy_cap(value) -> Fraction | None:
+    """`--achat-max`: a share of the pocket (0,02 or « 2 % »), None for « aucun »; points on the command line."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("aucun", "sans", "non", "none"):
+        return None
+    from .rebalancing import _fraction
+    from reserves.errors import InputError
+
+    x = _fraction(value, "plafond d'achat")
+    if x <= 0 or x > 1:
+        raise InputError.one(f"plafond d'achat : attendu une part de la poche entre 0 et 1 (0,02 pour 2 %), "
+                             f"lu « {value} »")
+    return x
+
+
+# --------------------------------------------------------------------------- purchase caps
+
+
+def buy_cap_groups(L: pd.DataFrame, v0_cents: np.ndarray, can_buy: np.ndarray, pockets: np.ndarray,
+                   excluded: np.ndarray, cap: Fraction | None):
+    """Groups of the purchase cap: (group per line, −1 outside; cap in euros per group; label per group).
+
+    A group is an issuer within a pocket (a line alone when it has no issuer); its cap is `cap` times
+    the pocket's value before the trades (for the reserves, without the excluded cash)."""
+    n = len(L)
+    group = np.full(n, -1, dtype=np.int64)
+    if cap is None or not can_buy.any():
+        return group, np.zeros(0), []
+    issuer = L["issuer_code"].to_numpy().astype(np.int64)
+    labels = L["label"].to_numpy()
+    issuers = L["issuer"].to_numpy()
+    pocket_value = {}
+    for p in ("reserves", "gestion"):
+        m = (pockets == p) & ~excluded
+        pocket_value[p] = max(int(v0_cents[m].sum()), 0) / 100
+    keys, names, caps = {}, [], []
+    for i in np.flatnonzero(can_buy):
+        p = str(pockets[i])
+        k = (p, "e", int(issuer[i])) if issuer[i] >= 0 else (p, "l", int(i))
+        if k not in keys:
+            keys[k] = len(names)
+            names.append(str(issuers[i]) if issuer[i] >= 0 else str(labels[i]))
+            caps.append(float(cap) * pocket_value[p])
+        group[i] = keys[k]
+    return group, np.asarray(caps, dtype=float), names
+
+
+# --------------------------------------------------------------------------- the spread of the proceeds
+
+
+def mix_weights(v0_cents: np.ndarray, can_buy: np.ndarray, pockets: np.ndarray) -> np.ndarray:
+    """wᵢ: the share of line i in the current holdings, among the lines its pocket may buy."""
+    w = np.zeros(len(v0_cents))
+    for p in ("reserves", "gestion"):
+        m = can_buy & (pockets == p)
+        v = np.where(m, np.maximum(v0_cents, 0), 0).astype(float)
+        tot = v.sum()
+        if tot > 0:
+            w[m] = v[m] / tot
+    return w
+
+
+def mix_programme(lp, model, z_star: float, weights: np.ndarray, can_buy: np.ndarray, pockets: np.ndarray,
+                  v0_cents: np.ndarray):
+    """The second programme: the first objective held at its optimum, the purchases as close as possible
+    to their spread in proportion to the current holdings of each pocket. Returns an LP whose first
+    columns are those of `lp` (so that its solution reads the same way), or None when there is nothing to
+    spread."""
+    from .lp import INF, LP
+
+    T = model.T
+    nT = len(T)
+    scale = model.scale_b
+    buyT = can_buy[T] & (lp.col_ub[:nT] > 0)
+    pocket_cols = {}
+    for p in ("reserves", "gestion"):
+        idx = np.flatnonzero(buyT & (pockets[T] == p))
+        if len(idx) > 1:
+            pocket_cols[p] = idx
+    if not pocket_cols:
+        return None
+    ncol = lp.A.shape[1]
+    rows, cols, vals, lo, hi = [], [], [], [], []
+    r = 0
+    extra_cols = 0
+
+    def new_col():
+        nonlocal extra_cols
+        extra_cols += 1
+        return ncol + extra_cols - 1
+
+    d_cols, t_cols, t_cost = [], [], []
+    for p, idx in pocket_cols.items():
+        v = np.maximum(v0_cents[T[idx]], 0) / 100.0
+        held = v > 0
+        v = np.where(held, v, v[held].mean() if held.any() else 1.0)  # a new line: an average line
+        t = new_col()  # the largest relative purchase of the pocket: scale·b − v·t ≤ 0
+        t_cols.append(t)
+        t_cost.append(float(v.sum()))
+        for j, vj in zip(idx.tolist(), v.tolist()):
+            rows += [r, r]
+            cols += [j, t]
+            vals += [scale[j], -vj]
+            lo.append(-INF)
+            hi.append(0.0)
+            r += 1
+        B = new_col()  # what the pocket buys, in euros: B − Σ scale·b = 0
+        rows += [r] * (len(idx) + 1)
+        cols += idx.tolist() + [B]
+        vals += (-scale[idx]).tolist() + [1.0]
+        lo.append(0.0)
+        hi.append(0.0)
+        r += 1
+        w = weights[T[idx]]
+        for j, wj in zip(idx.tolist(), w.tolist()):
+            d = new_col()
+            d_cols.append(d)
+            # scale·b − w·B − d ≤ 0  and  −scale·b + w·B − d ≤ 0
+            rows += [r, r, r, r + 1, r + 1, r + 1]
+            cols += [j, B, d, j, B, d]
+            vals += [scale[j], -wj, -1.0, -scale[j], wj, -1.0]
+            lo += [-INF, -INF]
+            hi += [0.0, 0.0]
+            r += 2
+    # the first objective at its optimum
+    cz = np.flatnonzero(lp.c)
+    tol = MIX_TOLERANCE * abs(z_star)
+    rows += [r] * len(cz)
+    cols += cz.tolist()
+    vals += lp.c[cz].tolist()
+    lo.append(-INF)
+    hi.append(z_star - lp.offset + tol)
+    r += 1
+    total = ncol + extra_cols
+    A0 = sp.csr_matrix((lp.A.data, lp.A.indices, lp.A.indptr), shape=(lp.A.shape[0], total))
+    E = sp.csr_matrix((vals, (rows, cols)), shape=(r, total))
+    A = sp.vstack([A0, E], format="csr")
+    c = np.zeros(total)
+    c[t_cols] = t_cost  # Σ vᵢ·tₚ: a euro above the even spread costs one
+    c[d_cols] = 0.01
+    c[:2 * nT] = 1e-9 * np.concatenate([scale, model.scale_s])  # among equal spreads, the least turnover
+    col_lb = np.concatenate([lp.col_lb, np.zeros(extra_cols)])
+    col_ub = np.concatenate([lp.col_ub, np.full(extra_cols, INF)])
+    integer = None
+    if lp.integer is not None:
+        integer = np.concatenate([lp.integer, np.zeros(extra_cols, dtype=bool)])
+    blocks = list(lp.blocks or [("contraintes", 0, lp.A.shape[0])]) + [("repartition", lp.A.shape[0],
+                                                                        lp.A.shape[0] + r)]
+    return LP(c, col_lb, col_ub, A, np.concatenate([lp.row_lb, lo]), np.concatenate([lp.row_ub, hi]), integer,
+              0.0, blocks)
+
+
+def solve_with_mix(lp, model, *, spread: bool, weights, can_buy, pockets, v0_cents, solve):
+    """Solve `lp`; when `spread`, solve the second programme and keep its purchases. `solve(lp)` is the
+    solver call; the solution has the first objective's value, both programmes' times summed."""
+    from dataclasses import replace
+
+    first = solve(lp)
+    if not spread or first.status != "optimal":
+        return first, None
+    second_lp = mix_programme(lp, model, first.objective, weights, can_buy, pockets, v0_cents)
+    if second_lp is None:
+        return first, None
+    second = solve(second_lp)
+    times = dict(seconds=first.seconds + second.seconds, build_seconds=first.build_seconds + second.build_seconds)
+    if second.status != "optimal" or second.x is None:
+        return replace(first, **times), "la répartition des achats n'a pas abouti : proposition du premier programme"
+    ncol = lp.A.shape[1]
+    return replace(first, x=second.x[:ncol], **times), None
