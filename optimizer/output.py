@@ -93,8 +93,8 @@ def render_proposal(p, console=None) -> None:
                   f"{OBJECTIVE_FR[p.objective]}")
     kind = "PLNE (quotités ou seuils)" if s.get("mip") else "PL"
     console.print(f"Solveur : {s['name']}, {kind}, {s['rows']} contraintes × {s['columns']} variables ; statut "
-                  f"« {STATUS_FR.get(s['status'], s['status'])} » ; construction {_sec(s['build_seconds'])}, résolution {_sec(s['seconds'])} "
-                  f"(total {_sec(s.get('seconds_total', 0))})")
+                  f"« {STATUS_FR.get(s['status'], s['status'])} » ; modèle {_sec(s['build_seconds'])}, résolution "
+                  f"{_sec(s['seconds'])}")
     if p.status != "optimal":
         console.print("[bold red]Aucun portefeuille conforme n'existe sous ces contraintes.[/bold red] "
                       "Règles en conflit (écart minimal à accepter pour les tenir toutes) :")

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from reserves import parsing as P
+from reserves.portfolio import parsing as P
 
 DEFAULT_BUY_CAP = Fraction(2, 100)  # of the pocket's value before the trades, per issuer (per line without one)
 RESTRICTED_CATEGORIES = {6: "fonds de capital-investissement non cotés (6°)", 9: "immeubles (9°)",
@@ -60,12 +60,13 @@ def restricted_mask(L: pd.DataFrame) -> np.ndarray:
 
 
 def maturity_dates(L: pd.DataFrame, extra: pd.DataFrame | None = None) -> np.ndarray | None:
-    """The `echeance` of each line as numpy datetime64[D] (NaT when empty), or None without the column."""
+    """The `echeance` of each line as numpy datetime64[D] (NaT when empty, the earliest date when written
+    but unreadable: such a line is not bought), or None without the column."""
     col = None
     if "maturity" in L:
         col = L["maturity"]
     elif extra is not None:
-        from reserves.columns import normalize_header
+        from reserves.portfolio.columns import normalize_header
 
         for h in extra.columns:
             if normalize_header(h) in ("echeance", "maturity", "dateecheance", "maturitydate"):
@@ -79,6 +80,8 @@ def maturity_dates(L: pd.DataFrame, extra: pd.DataFrame | None = None) -> np.nda
         d = _as_date(v)
         if d is not None:
             out[i] = np.datetime64(d, "D")
+        elif not (v is None or (isinstance(v, float) and v != v) or not str(v).strip()):
+            out[i] = np.datetime64("0001-01-01", "D")
     return out
 
 
@@ -132,7 +135,7 @@ def buy_allowed(L: pd.DataFrame, *, in_universe: np.ndarray, universe_given: boo
         known = set(rows.tolist())
         for r in buy_rows:
             if int(r) not in known:
-                from reserves.errors import InputError
+                from reserves.portfolio.errors import InputError
 
                 raise InputError.one(f"ligne autorisée à l'achat {r} : aucune ligne du portefeuille à cette "
                                      "ligne du tableur")
@@ -147,7 +150,7 @@ def parse_buy_cap(value) -> Fraction | None:
     if isinstance(value, str) and value.strip().lower() in ("aucun", "sans", "non", "none"):
         return None
     from .rebalancing import _fraction
-    from reserves.errors import InputError
+    from reserves.portfolio.errors import InputError
 
     x = _fraction(value, "plafond d'achat")
     if x <= 0 or x > 1:
@@ -306,7 +309,7 @@ def solve_with_mix(lp, model, *, spread: bool, weights, can_buy, pockets, v0_cen
         return first, None
     second = solve(second_lp)
     times = dict(seconds=first.seconds + second.seconds, build_seconds=first.build_seconds + second.build_seconds)
-    if second.status != "optimal" or second.x is None:
+    if second.x is None:
         return replace(first, **times), "la répartition des achats n'a pas abouti : proposition du premier programme"
     ncol = lp.A.shape[1]
     return replace(first, x=second.x[:ncol], **times), None

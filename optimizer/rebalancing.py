@@ -508,7 +508,8 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
         A = sp.hstack([A, S], format="csr")
         col_slices["slack"] = (ncol, ncol + len(all_rows))
         col_slices["slack_rows"] = all_rows
-        c_a = np.concatenate([np.zeros(ncol), np.ones(len(all_rows))])
+        # a purchase cap is the user's preference: it gives way before a limit of the law does
+        c_a = np.concatenate([np.zeros(ncol), np.ones(len(all_rows) - len(cap_idx)), np.full(len(cap_idx), 0.5)])
         col_lb_a = np.concatenate([col_lb_a, np.zeros(len(all_rows))])
         col_ub_a = np.concatenate([col_ub_a, np.full(len(all_rows), INF)])
         integ = np.concatenate([np.zeros(ncol, dtype=bool), np.zeros(len(all_rows), dtype=bool)])
@@ -845,7 +846,9 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
             if sol.status == "time_limit":
                 raise InputError.one("la résolution a dépassé la limite de temps sans solution réalisable")
             raise ProposalError(f"HiGHS returned {sol.highs_status}")
+        t_explain = time.perf_counter()
         explanation = explain_infeasible(kw, model, locked=locked, L=L, presolve=presolve) if explain else []
+        solver["explain_seconds"] = round(time.perf_counter() - t_explain, 4)
         solver["seconds_total"] = round(time.perf_counter() - t_start, 4)
         return Proposal("infeasible", objective, [], pf, None, verdict_before, None, alloc_before, None,
                         explanation, solver, _notes(verdict_before, None, margins), settings)
@@ -984,16 +987,24 @@ def _notes(before, after, margins) -> list:
 # --------------------------------------------------------------------------- infeasibility
 
 
+def _pocket_fr(pocket: str) -> str:
+    return {"reserves": "réserves", "gestion": "gestion"}.get(pocket, pocket)
+
+
 def explain_infeasible(kw: dict, hard: Model, *, locked, L, presolve) -> list:
     """Which limits conflict, by rule id and article, and by how many euros (elastic model, then IIS)."""
     model = build_model(**kw, elastic=True)
-    lp = model.lp
-    if lp.integer is not None:  # the conflict is read on the continuous relaxation
-        lp = replace(lp, integer=None)
-    sol = solve_pyomo(lp, presolve=presolve)
+    lp = model.lp  # with its integers: lots and minimum sizes can be the cause (optimizer.lots)
+    sol = solve_pyomo(lp, presolve=presolve, time_limit=20.0 if lp.is_mip else None)
+    integer_causes = []
+    if hard.lp.is_mip:
+        from .lots import diagnose
+
+        integer_causes = diagnose(kw, hard, build_model=build_model, pocket_fr=_pocket_fr,
+                                  solve=lambda lp_, limit: solve_direct(lp_, presolve=presolve, time_limit=limit))
     out = []
-    if sol.status != "optimal":
-        return [{"rule": None, "article": None, "euros": None,
+    if sol.status != "optimal" and sol.x is None:
+        return integer_causes or [{"rule": None, "article": None, "euros": None,
                  "message": "aucune solution, même en relâchant chaque règle : vérifier la trésorerie demandée"}]
     lo, hi = model.col_slices["slack"]
     slack = sol.x[lo:hi]
@@ -1022,14 +1033,27 @@ def explain_infeasible(kw: dict, hard: Model, *, locked, L, presolve) -> list:
                + (f" ; en cause : {', '.join(map(str, subjects))}" if subjects else ""))
         out.append({"rule": rr.rule, "article": rr.article, "title": rr.title, "euros": round(total, 2),
                     "subjects": [str(s) for s in subjects], "message": msg})
+    for rr in model.cap_rule_rows:  # the purchase caps: a preference of the user, named as such
+        amounts = [(by_row.get(rr.first + k, 0.0), k) for k in range(rr.count)]
+        total = sum(a for a, _ in amounts)
+        if total < 0.005:
+            continue
+        subjects = [rr.subjects[k] for a, k in sorted(amounts, reverse=True) if a >= 0.005][:5]
+        out.append({"rule": BUY_CAP_RULE, "article": None, "title": BUY_CAP_TITLE, "euros": round(total, 2),
+                    "subjects": subjects,
+                    "message": f"{BUY_CAP_TITLE} : il faudrait acheter au moins {fr_euros(int(round(total * 100)))} "
+                               f"de plus que le plafond ; en cause : {', '.join(subjects)}. Relever --achat-max, "
+                               "autoriser d'autres achats (--acheter-categorie, --univers) ou lever le plafond "
+                               "(--achat-max aucun)."})
     for pocket, r in model.balance_rows:
         s = by_row.get(r, 0.0)
-        if s >= 0.005:
-            out.append({"rule": "tresorerie", "article": "R. 623-2", "title": f"trésorerie de la poche {pocket}",
+        if s >= 0.005 and not any(e["subjects"] and _pocket_fr(pocket) in e["subjects"] for e in integer_causes):
+            out.append({"rule": "tresorerie", "article": "R. 623-2", "title": f"trésorerie de la poche {_pocket_fr(pocket)}",
                         "euros": round(s, 2), "subjects": [],
-                        "message": f"la trésorerie demandée dans la poche {pocket} ne peut être levée ou placée : "
-                                   f"écart de {fr_euros(int(round(s * 100)))}"})
+                        "message": f"la trésorerie demandée dans la poche {_pocket_fr(pocket)} ne peut être levée ou "
+                                   f"placée : écart de {fr_euros(int(round(s * 100)))}"})
     out.sort(key=lambda d: -(d["euros"] or 0))
+    out = integer_causes + out
     if locked.any():
         rows = sorted(int(r) for r in L["row"].to_numpy()[locked])
         msg = ("lignes bloquées par l'utilisateur (ni vendues ni achetées) : lignes " + ", ".join(map(str, rows[:20]))
@@ -1049,11 +1073,19 @@ def explain_infeasible(kw: dict, hard: Model, *, locked, L, presolve) -> list:
             for rr in hard.rule_rows:
                 if rr.first <= r < rr.first + rr.count and rr.rule not in names:
                     names.append(rr.rule)
+        for rr in hard.cap_rule_rows:
+            if any(rr.first <= r < rr.first + rr.count for r in rows):
+                names.append(BUY_CAP_RULE)
         for pocket, r in hard.balance_rows:
             if r in rows:
-                names.append(f"trésorerie de la poche {pocket}")
+                names.append(f"trésorerie de la poche {_pocket_fr(pocket)}")
         if names:
             out.append({"rule": "iis", "article": None, "title": "sous-système irréductible (HiGHS)", "euros": None,
                         "subjects": names,
                         "message": "HiGHS isole un ensemble minimal de contraintes incompatibles : " + ", ".join(names)})
+    if not any(e["rule"] not in ("blocages", "iis") for e in out):  # never an empty explanation
+        out.insert(0, {"rule": "modele", "article": None, "title": "conflit non isolé", "euros": None, "subjects": [],
+                       "message": "Aucune règle ne se distingue seule : c'est l'ensemble des réglages (blocages, "
+                                  "trésorerie, quotités, montants minimaux, plafond d'achat) qui rend la proposition "
+                                  "impossible ; relâcher l'un d'eux."})
     return out

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
 
 EXIT_INTERNAL = 4
 
@@ -176,8 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    started = time.perf_counter()
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.started = started  # the whole command's time, for the commands that report it
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -75,7 +75,17 @@ def add_commands(sub, parser_class) -> None:
     o.add_argument("--cout-defaut", metavar="PB", help="coût en points de base des autres lignes")
     o.add_argument("--cible", action="append", metavar="CAT=POURCENT", help="allocation cible par catégorie (répétable)")
     o.add_argument("--montant-minimal", metavar="EUROS", help="taille minimale d'une opération (PLNE)")
-    o.add_argument("--quotite", metavar="EUROS", help="quotité : chaque opération est un multiple de ce montant (PLNE)")
+    o.add_argument("--quotite", action="append", metavar="EUROS",
+                   help="quotité : chaque opération est un multiple de ce montant (PLNE) ; CAT=EUROS pour une "
+                        "catégorie, 0 pour l'en exempter (par ex. --quotite 100000 --quotite 13=0) (répétable)")
+    o.add_argument("--achat-max", metavar="POINTS", default="2",
+                   help="plafond des achats nets par émetteur (par ligne sans émetteur), en points de la valeur "
+                        "de sa poche avant opérations (défaut : 2) ; « aucun » pour le lever")
+    o.add_argument("--acheter-categorie", dest="buy_cats", action="append", metavar="CAT",
+                   help="autoriser l'achat des lignes détenues d'une catégorie exclue par défaut (6, 9, 10, 11, 12 : "
+                        "capital-investissement, immeubles, sociétés immobilières, prêts) (répétable)")
+    o.add_argument("--acheter-ligne", dest="buy_rows", type=int, action="append", metavar="LIGNE",
+                   help="autoriser l'achat d'une ligne exclue par défaut (immeuble, prêt, ligne non cotée) (répétable)")
     o.add_argument("--presolve", choices=["on", "off"], help="presolve de HiGHS (défaut : mesuré le plus rapide)")
     o.add_argument("--limite-temps", type=float, metavar="SECONDES", help="limite de temps du solveur")
     from reserves.app.audit.cli import add_audit_options  # standard library only
@@ -111,7 +121,30 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
+def _lots(items):
+    """`--quotite 100000 --quotite 13=0`: a default and per-category lots (0: no lot)."""
+    if not items:
+        return None
+    cats = _pairs([x for x in items if "=" in x], "quotité par catégorie", False)
+    plain = [x for x in items if "=" not in x]
+    if not cats:
+        return _number(plain[-1], "quotité")
+    spec = {"categories": cats}
+    if plain:
+        spec["default"] = _number(plain[-1], "quotité")
+    return spec
+
+
+def _buy_cap(text):
+    if text is None or text.strip().lower() in ("aucun", "sans", "non"):
+        return None
+    return _points(text, "plafond d'achat (--achat-max)")
+
+
 def cmd_optimize(args) -> int:
+    import time
+
+    started = getattr(args, "started", None) or time.perf_counter()
     from constraints import rulebook
     from reserves.app.cli import _print_problems
     from reserves.portfolio.errors import InputError
@@ -151,7 +184,8 @@ def cmd_optimize(args) -> int:
         p = rebalance(pf, objective=objective, locks=locks, universe=universe, cash=cash, margins=margins,
                       costs_bps=costs, target=target,
                       min_trade=_number(args.montant_minimal, "montant minimal") if args.montant_minimal else None,
-                      lots=_number(args.quotite, "quotité") if args.quotite else None, date=args.date,
+                      lots=_lots(args.quotite), date=args.date,
+                      buy_cap=_buy_cap(args.achat_max), buy_categories=args.buy_cats, buy_rows=args.buy_rows,
                       presolve=args.presolve or DEFAULT_PRESOLVE, time_limit=args.limite_temps,
                       progress=None if args.json else progress_factory())
     except rulebook.NoVersionInForce as exc:
@@ -160,8 +194,10 @@ def cmd_optimize(args) -> int:
         return _print_problems(err, args.json)
     if args.output:
         write_proposal_xlsx(p, args.output)
+    timing = _timing(p, started)
     if args.json:
         doc = p.to_dict()
+        doc["timing"] = timing
         doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
         if args.output:
             doc["output"] = os.path.basename(args.output)
@@ -171,6 +207,7 @@ def cmd_optimize(args) -> int:
         if args.output:
             print(f"Proposition écrite : {args.output} (feuille « Portefeuille » relisible par « reserves check »)"
                   if p.status == "optimal" else f"Explication écrite : {args.output}")
+        print(_timing_text(timing))
     from reserves.app.audit import cli as audit_cli  # SQLAlchemy loads only if a record is asked for
 
     if audit_cli.wanted(args):
@@ -185,6 +222,29 @@ def cmd_optimize(args) -> int:
         if failed is not None:
             return failed
     return p.exit_code
+
+
+def _timing(p, started) -> dict:
+    """The whole command's time (reading, checks, model, solver, writing) and the solver's apart."""
+    import time
+
+    s = p.solver
+    return {"command_seconds": round(time.perf_counter() - started, 3),
+            "solver_seconds": round(s.get("build_seconds", 0) + s.get("seconds", 0), 3),
+            "model_build_seconds": s.get("build_seconds"), "solve_seconds": s.get("seconds"),
+            "explain_seconds": s.get("explain_seconds")}
+
+
+def _timing_text(t) -> str:
+    def sec(x):
+        return f"{x:.3f} s".replace(".", ",")
+
+    text = (f"Temps de la commande : {sec(t['command_seconds'])} (lecture, contrôles avant et après, modèle, "
+            f"écriture), dont solveur {sec(t['solver_seconds'])} : modèle Pyomo {sec(t['model_build_seconds'] or 0)}, "
+            f"résolution HiGHS {sec(t['solve_seconds'] or 0)}")
+    if t.get("explain_seconds"):
+        text += f" ; explication du conflit {sec(t['explain_seconds'])}"
+    return text + "."
 
 
 def cmd_allocate(args) -> int:

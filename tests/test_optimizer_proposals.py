@@ -1,0 +1,244 @@
+"""The default proposal is one a manager would sign: purchases capped per issuer, no building, loan or
+unlisted line bought unless allowed, never a matured line, the proceeds spread over the current holdings;
+an infeasible mixed-integer model always names its cause (the lots, and a lot size that works)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optimizer import rebalance
+from optimizer.preferences import DEFAULT_BUY_CAP
+from reserves.portfolio import load
+from test_optimizer_helpers import base_lines, line, portfolio
+
+ROOT = Path(__file__).resolve().parents[1]
+BREACHED = ROOT / "samples" / "portefeuille_manquements.xlsx"
+M = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def breached():
+    return load(BREACHED)
+
+
+@pytest.fixture(scope="module")
+def default_proposal(breached):
+    return rebalance(breached)
+
+
+def _pocket_value(pf, pocket):
+    L = pf.lines
+    m = (L["pocket"] == pocket) & ~L["excluded"]
+    return int(L.loc[m, "value"].sum()) / 100
+
+
+def test_default_proposal_on_the_breached_sample_is_spread_and_capped(breached, default_proposal):
+    p = default_proposal
+    assert p.status == "optimal" and p.verdict_after.status in ("ok", "unknown")
+    buys = [t for t in p.trades if t["sens"] == "achat"]
+    assert len(buys) >= 20  # spread, not one vertex
+    cap = float(DEFAULT_BUY_CAP) * _pocket_value(breached, "reserves")
+    issuer = dict(zip(breached.lines["row"], breached.lines["issuer"]))
+    per_issuer = {}
+    for t in buys:
+        key = (t["poche"], issuer.get(t["row"]) or t["row"])
+        per_issuer[key] = per_issuer.get(key, 0) + t["montant"]
+    assert max(t["montant"] for t in buys) < cap
+    assert max(per_issuer.values()) < cap
+    # no building, real-estate company, loan or unlisted private equity is bought
+    assert not {t["categorie"] for t in buys} & {"6", "9", "10", "11", "12"}
+    assert not any("Siège" in t["libelle"] and t["sens"] == "achat" for t in p.trades)
+    # least turnover is kept: the spread only chooses among the least-turnover proposals
+    free = rebalance(breached, spread=False)
+    assert sum(t["montant"] for t in p.trades) <= sum(t["montant"] for t in free.trades) + 1.0
+
+
+def test_the_spread_follows_the_current_holdings(breached, default_proposal):
+    """Lines bought grow by the same factor within a pocket (water filling), unless a limit holds them back."""
+    buys = [t for t in default_proposal.trades if t["sens"] == "achat" and t["poche"] == "reserves"]
+    growth = sorted(t["montant"] / t["avant"] for t in buys if t["avant"] > 0)
+    median = growth[len(growth) // 2]
+    assert sum(abs(g - median) < 1e-4 for g in growth) >= 0.8 * len(growth)
+
+
+def test_without_the_preferences_the_old_vertex_comes_back(breached):
+    p = rebalance(breached, buy_cap=None, restrict_buys=False, spread=False)
+    buys = [t for t in p.trades if t["sens"] == "achat"]
+    assert len(buys) <= 3
+
+
+def test_a_building_is_bought_only_when_allowed():
+    L = base_lines() + [line("Immeuble 3", 9, 4 * M, building="IMM-3"),
+                        line("Action forestière", 7, 2 * M, biens_forestiers="oui")]
+    pf = portfolio(L)
+    p = rebalance(pf)
+    assert p.status == "optimal"
+    assert not any(t["categorie"] == "9" and t["sens"] == "achat" for t in p.trades)
+    allowed = rebalance(pf, buy_categories=["9"], buy_cap=None, spread=True)
+    assert any(t["categorie"] == "9" and t["sens"] == "achat" for t in allowed.trades)
+    row = int(pf.lines.set_index("label").loc["Immeuble 3", "row"])
+    one = rebalance(pf, buy_rows=[row], buy_cap=None)
+    bought9 = {t["row"] for t in one.trades if t["categorie"] == "9" and t["sens"] == "achat"}
+    assert bought9 <= {row}
+
+
+def test_a_universe_line_may_be_a_building():
+    pf = portfolio(base_lines() + [line("Action forestière", 7, 2 * M, biens_forestiers="oui")])
+    universe = portfolio([line("Immeuble neuf", 9, 100, building="IMM-N")])
+    p = rebalance(pf, universe=universe, buy_cap=None)
+    assert p.status == "optimal"
+    assert any(t["libelle"] == "Immeuble neuf" and t["sens"] == "achat" for t in p.trades)
+
+
+def test_purchase_cap_holds_and_a_cap_too_tight_is_named():
+    pf = portfolio(base_lines() + [line("Action forestière", 7, 6 * M, biens_forestiers="oui")])
+    p = rebalance(pf, buy_cap=0.02)
+    assert p.status == "optimal"
+    base = 118 * M
+    for t in p.trades:
+        if t["sens"] == "achat":
+            assert t["montant"] <= 0.02 * base + 0.01
+    tight = rebalance(pf, buy_cap=0.001)
+    assert tight.status == "infeasible"
+    e = next(x for x in tight.explanation if x["rule"] == "achat-max")
+    assert e["euros"] > 0 and "--achat-max" in e["message"]
+
+
+# --------------------------------------------------------------------------- matured lines
+
+
+def test_matured_line_is_never_bought_by_the_target_objective():
+    as_of = dt.date(2020, 6, 30)
+    L = base_lines()
+    for x in L:
+        if x["libelle"] == "OAT 0":
+            x["echeance"] = "2019-12-31"
+        elif x["categorie"] in (1, 2):
+            x["echeance"] = "2030-01-01"
+    pf = portfolio(L)
+    p = rebalance(pf, objective="target", target={"1": 0.60, "2": 0.19, "7": 0.10, "9": 0.08, "13": 0.03},
+                  as_of=as_of)
+    assert p.status == "optimal"
+    assert not any(t["libelle"] == "OAT 0" and t["sens"] == "achat" for t in p.trades)
+    assert any(t["categorie"] == "1" and t["sens"] == "achat" for t in p.trades)
+    assert p.settings["matured_rows"] == [int(pf.lines.set_index("label").loc["OAT 0", "row"])]
+
+
+def test_matured_line_on_the_breached_sample_is_not_bought(breached):
+    p = rebalance(breached, objective="target", target={"1": 0.30, "7": 0.15})
+    assert p.status == "optimal"
+    matured = set(p.settings["matured_rows"])
+    assert matured
+    assert not [t for t in p.trades if t["sens"] == "achat" and t["row"] in matured]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(st.tuples(st.sampled_from([1, 2, 2, 3, 7, 13]), st.integers(1, 20), st.integers(-800, 800)),
+                min_size=4, max_size=14),
+       st.sampled_from(["turnover", "target", "cost"]), st.integers(-20, 20), st.booleans())
+def test_no_matured_line_is_ever_bought(spec, objective, cash_m, with_universe):
+    """Whatever the objective, the cash and the universe, a line past its maturity is never bought."""
+    as_of = dt.date(2021, 3, 31)
+    L = [line("OAT socle", 1, 40 * M, echeance="2040-01-01")]
+    for i, (cat, value, days) in enumerate(spec):
+        when = as_of + dt.timedelta(days=days)
+        L.append(line(f"Ligne {i}", cat, value * M, echeance=when.strftime("%d/%m/%Y") if cat != 7 else None))
+    pf = portfolio(L)
+    universe = None
+    if with_universe:
+        universe = portfolio([line("OAT échue", 1, 100, echeance="2020-01-01", isin="FR0010070060"),
+                              line("OAT vivante", 1, 100, echeance="2031-01-01")])
+    kw = {}
+    if objective == "target":
+        kw["target"] = {"1": 0.70, "2": 0.20, "13": 0.10}
+    if objective == "cost":
+        kw["costs_bps"] = {"1": 5, "2": 20, "3": 10, "7": 30, "13": 1}
+    p = rebalance(pf, objective=objective, cash=cash_m * M, universe=universe, as_of=as_of, **kw)
+    if p.status != "optimal":
+        assert p.explanation
+        return
+    matured = {x["libelle"] for x in L if x.get("echeance") and
+               dt.datetime.strptime(x["echeance"], "%d/%m/%Y" if "/" in x["echeance"] else "%Y-%m-%d").date() < as_of}
+    matured.add("OAT échue")
+    bought = {t["libelle"] for t in p.trades if t["sens"] == "achat"}
+    assert not bought & matured
+
+
+# --------------------------------------------------------------------------- infeasible mixed-integer models
+
+
+def test_lots_on_the_breached_sample_name_the_cause_and_a_lot_that_works(breached):
+    p = rebalance(breached, lots=100_000)
+    assert p.status == "infeasible"
+    assert p.explanation, "an infeasible MILP must name a cause"
+    e = p.explanation[0]
+    assert e["rule"] == "quotite" and "sont la cause" in e["message"]
+    assert e["lot_that_works"] is not None and e["lot_that_works"] < 100_000
+    works = rebalance(breached, lots=e["lot_that_works"], spread=False)
+    assert works.status == "optimal"
+
+
+def test_lots_with_a_free_cash_line_work(breached):
+    p = rebalance(breached, lots={"default": 100_000, "categories": {"13": 0}}, spread=False)
+    assert p.status == "optimal"
+    for t in p.trades:
+        if t["categorie"] != "13" and t["avant"] != t["montant"]:  # partial trades are whole lots
+            assert round(t["montant"] * 100) % 10_000_000 == 0, t
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(st.tuples(st.sampled_from([1, 2, 7, 9, 10, 13]), st.integers(1, 30)), min_size=3, max_size=10),
+       st.sampled_from([250_000, 1_000_000, 3_000_000]), st.booleans())
+def test_an_infeasible_milp_always_names_a_cause(spec, lot, forest):
+    L = base_lines() + [line(f"Ligne {i}", cat, value * 123_457.89, building=f"IMM-X{i}" if cat in (9, 10) else None)
+                        for i, (cat, value) in enumerate(spec)]
+    if forest:
+        L.append(line("Groupement forestier", 10, 1_234_567.89, building="GF", biens_forestiers="oui"))
+    p = rebalance(portfolio(L), lots=lot, spread=False)
+    if p.status == "infeasible":
+        causes = [e for e in p.explanation if e["rule"] not in ("blocages", "iis")]
+        assert causes and all(e["message"] for e in causes)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "reserves.app.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+def test_cli_reports_the_command_time_and_the_solver_time_apart():
+    r = _cli("optimize", str(BREACHED))
+    assert r.returncode in (0, 3), r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("Temps de la commande :") and "dont solveur" in last and "HiGHS" in last
+    r = _cli("optimize", str(BREACHED), "--json", "--achat-max", "aucun", "--acheter-categorie", "9")
+    doc = json.loads(r.stdout)
+    t = doc["timing"]
+    assert t["command_seconds"] >= t["solver_seconds"] > 0
+    assert doc["settings"]["buy_cap"] is None and doc["settings"]["buy_categories"] == ["9"]
+
+
+def test_cli_lots_infeasible_names_the_lots():
+    r = _cli("optimize", str(BREACHED), "--quotite", "100000")
+    assert r.returncode == 1
+    text = r.stdout.replace("\n", " ").replace("\u202f", " ").replace("\xa0", " ")
+    assert "quotités de 100 000,00 € sont la cause" in text
+    r = _cli("optimize", str(BREACHED), "--quotite", "100000", "--quotite", "13=0", "--json")
+    assert r.returncode in (0, 3), r.stderr
+    assert json.loads(r.stdout)["status"] == "optimal"
+
+
+def test_cli_bad_purchase_cap_is_exit_2():
+    r = _cli("optimize", str(BREACHED), "--achat-max", "beaucoup")
+    assert r.returncode == 2 and "plafond d'achat" in r.stderr and "Traceback" not in r.stderr
