@@ -9,7 +9,7 @@ in `constraints/data/states.yaml`: membership is read on the date of the check.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -56,6 +56,8 @@ class Version:
     rules: tuple[RuleSpec, ...]
     exclusions: dict
     path: str
+    engine: str = "r623"  # which checker reads it: the R. 623 kinds, or the R. 139 ones (constraints/r139)
+    extra: dict = field(default_factory=dict, compare=False, hash=False)  # the version's other data (natures…)
 
     def in_force(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
@@ -77,6 +79,8 @@ class Version:
 
 
 _META = {"id", "article", "title", "quote", "kind"}
+_VERSION_KEYS = {"version", "title", "valid_from", "valid_until", "set_by", "ended_by", "reference", "categories",
+                 "rules", "exclusions", "engine"}
 
 
 def _load_version(path: Path) -> Version:
@@ -90,7 +94,8 @@ def _load_version(path: Path) -> Version:
         id=doc["version"], title=doc["title"], valid_from=doc["valid_from"], valid_until=doc.get("valid_until"),
         set_by=doc["set_by"], ended_by=doc.get("ended_by"), reference=doc.get("reference", ""),
         categories={str(k): v for k, v in doc["categories"].items()}, rules=rules,
-        exclusions=doc.get("exclusions", {}), path=str(path))
+        exclusions=doc.get("exclusions", {}), path=str(path), engine=doc.get("engine", "r623"),
+        extra={k: v for k, v in doc.items() if k not in _VERSION_KEYS})
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,119 @@
+"""The base of the R. 139 kinds: results, findings with their look-through rows, bounds.
+
+A kind reads its rulebook entry (`spec.params`: limits, natures, views) and
+evaluates one régime (`Ctx`). Where data are missing, a kind computes two
+bounds of its figure — every uncertain item (a missing classification, a fund
+seen without its holdings) out, then in its worst place — and concludes only
+when both bounds agree: `ok` if the worst passes, `breach` if the best fails,
+else `unknown` naming what to fill (RR 20, SPEC-R139 §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from constraints.rules import BREACH, NA, OK, UNKNOWN_S, Finding, RuleResult, euros, fr_euros, fr_pct, worst
+
+from .model import FALSE, TRUE, UNKNOWN, Ctx
+
+__all__ = ["Kind", "Finding139", "RuleResult", "OK", "BREACH", "UNKNOWN_S", "NA", "worst", "fr_euros", "fr_pct",
+           "TRUE", "FALSE", "UNKNOWN", "KINDS", "register"]
+
+
+@dataclass
+class Finding139(Finding):
+    regime: str | None = None
+    via: object = None  # the fund (a holding), or the funds (a group)
+    lookthrough_rows: list = field(default_factory=list)  # [{sheet, row}]
+    first_observed: str | None = None
+    deadline: str | None = None
+    cure: str | None = None  # the article of the cure period
+    cure_status: str | None = None  # « en délai » | « délai dépassé »
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        if self.regime is not None:
+            d["regime"] = self.regime
+        if self.via:
+            d["via"] = self.via
+        if self.lookthrough_rows:
+            d["lookthrough_rows"] = list(self.lookthrough_rows)
+        for k in ("first_observed", "deadline", "cure", "cure_status"):
+            v = getattr(self, k)
+            if v is not None:
+                d[k] = v
+        return d
+
+
+KINDS: dict = {}
+
+
+def register(cls):
+    KINDS[cls.kind] = cls
+    return cls
+
+
+class Kind:
+    """One rule of the R. 139 rulebook (the interface of the other kinds: `evaluate` is `judge(state(ctx))`)."""
+
+    kind = ""
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.id = spec.id
+        self.p = spec.params
+        self.lim = Fraction(str(self.p["limit"])) if "limit" in self.p else None
+        self.lim_f = None if self.lim is None else float(self.lim)
+
+    def applies(self, ctx: Ctx) -> bool:
+        return ("simplifie" if ctx.simplified else "complet") in self.p.get("regime", ["simplifie", "complet"])
+
+    def evaluate(self, ctx: Ctx) -> RuleResult:
+        if not self.applies(ctx):
+            return RuleResult(self.spec, NA, [], limit=self.lim_f,
+                              note="règle de l'autre régime (R. 139-10)" if ctx.simplified else
+                              "règle du régime simplifié (R. 139-14, R. 139-15)")
+        return self.judge(self.state(ctx))
+
+    def state(self, ctx: Ctx):
+        return ctx
+
+    def judge(self, state) -> RuleResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def linear_form(self, ctx):
+        return None
+
+    def figures(self, state, result=None):
+        return result
+
+    # ---- findings
+
+    def finding(self, ctx: Ctx, status: str, subject: str, idx, message: str, **kw) -> Finding139:
+        w = ctx.where(idx) if idx is not None else {"rows": [], "via": [], "lookthrough_rows": []}
+        via = w["via"]
+        if len(via) == 1 and (idx is None or len(idx) <= 1 or kw.pop("one_fund", False)):
+            via = via[0]
+        kw.pop("one_fund", None)
+        return Finding139(self.id, status, subject, w["rows"], message, article=self.spec.article,
+                          regime=ctx.regime, via=via or None, lookthrough_rows=w["lookthrough_rows"], **kw)
+
+    def blind_finding(self, ctx: Ctx, positions, what: str) -> Finding139:
+        """Unknown: funds seen without their holdings, on which the verdict depends."""
+        names = [ctx.label(i) for i in positions]
+        total = int(ctx.value[list(positions)].sum()) if len(positions) else 0
+        msg = (f"à vérifier : transparence manquante ou trop ancienne pour {', '.join('« ' + x + ' »' for x in names)} "
+               f"({fr_euros(total)}) — {what} ; fournir l'inventaire (feuille « Transparence » ou fichier TPT, "
+               f"--transparence)")
+        f = self.finding(ctx, UNKNOWN_S, ", ".join(names), positions, msg, euros=total)
+        f.via = names[0] if len(names) == 1 else names
+        return f
+
+
+def share_of(v: int, base: int) -> float | None:
+    return None if base <= 0 else v / base
+
+
+def euros_of(c) -> float | None:
+    return euros(c)

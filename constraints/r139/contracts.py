@@ -1,0 +1,184 @@
+"""Conditions of each financial contract (R. 139-37 to R. 139-40 2°): kind `r139_contract_lines`.
+
+`check` says which: `hedge` (37 1°: linked to an investment held, or to be
+held, of at least the notional; no commodity), `market` (37 al. 3: concluded
+on an R. 139-19 I market; an OTC contract breaches, RR 12), `written_option`
+(38: the exact underlying held), `r139_37` (39: a contract failing 37, to be
+unwound within three months), `forward_covered` (40 2°: the cash or the
+underlying held throughout). The body's contracts and its dedicated funds'
+(view D), not those of UCITS or fonds mutualisés (RR 12).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, register, worst
+from .lines import view_mask
+from .model import Ctx
+
+_SAYS = {
+    "hedge": "contrat non adossé à un placement détenu ou à détenir d'un montant au moins égal au notionnel (R. 139-37 1°)",
+    "commodity": "contrat portant sur des marchandises (R. 139-37)",
+    "not_hedge": "contrat déclaré sans couverture d'un placement (R. 139-37 3°)",
+    "market": "contrat conclu hors des marchés de l'article R. 139-19 I (gré à gré) (R. 139-37 al. 3)",
+    "written_option": "option vendue sans détention du sous-jacent exact (R. 139-38)",
+    "forward_sale": "vente à terme sans détention du sous-jacent pendant toute l'opération (R. 139-40 2°)",
+    "forward_buy": "achat à terme sans les liquidités nécessaires au dénouement (R. 139-40 2°)",
+}
+
+
+def _held_amounts(ctx: Ctx, scope: np.ndarray):
+    """ISIN → Σ values held in the view; currency → Σ values held in it (contracts left out)."""
+    key = ("held", id(scope))
+    if key in ctx.memo:
+        return ctx.memo[key]
+    a = ctx.a
+    base = np.flatnonzero(scope & ~ctx.contract())
+    v = ctx.value[base].astype(float)
+    isin = a["isin"][base]
+    k = pd.notna(isin)
+    by_isin = pd.Series(v[k]).groupby(isin[k]).sum().to_dict() if k.any() else {}
+    by_cur = pd.Series(v).groupby(a["currency"][base]).sum().to_dict() if len(base) else {}
+    ctx.memo[key] = (by_isin, by_cur)
+    return by_isin, by_cur
+
+
+def _underlying_tri(ctx: Ctx, scope, p: int, *, exact: bool) -> tuple[int, list]:
+    """Is the contract's underlying held for at least its notional? (tri-state, columns to fill)."""
+    a = ctx.a
+    by_isin, by_cur = _held_amounts(ctx, scope)
+    u = a["underlying"][p]
+    notional = a["notional"][p]
+    need = abs(notional) if notional == notional else None
+    amount = None
+    if u is not None:
+        uu = str(u).strip()
+        if uu.upper() in by_isin or uu in by_isin:
+            amount = by_isin.get(uu.upper(), by_isin.get(uu))
+        elif a["underlying_kind"][p] == "change" and uu.upper() in by_cur:
+            amount = by_cur[uu.upper()]
+    if amount is not None:
+        if need is None:
+            return UNKNOWN, ["notional"]
+        return (TRUE if amount >= need else FALSE), []
+    held = a["underlying_held"][p]
+    if held == "oui":
+        return TRUE, []
+    if held in ("a_detenir", "à_détenir", "a détenir"):
+        return (FALSE if exact else TRUE), []
+    if held == "non":
+        return FALSE, []
+    return UNKNOWN, ["underlying", "underlying_held"]
+
+
+@register
+class ContractLines(Kind):
+    kind = "r139_contract_lines"
+
+    def _contracts(self, ctx: Ctx, scope) -> np.ndarray:
+        con = ctx.contract() & scope
+        if "contract_types" in self.p:
+            con &= ctx.isin("contract_type", tuple(self.p["contract_types"]))
+        if self.p["check"] == "market":
+            con &= ctx.nat(["contrat_financier"])  # an embedded contract is traded with its security
+        return np.flatnonzero(con)
+
+    def _one(self, ctx: Ctx, scope, p: int, check: str) -> tuple[int, list, list]:
+        """(tri-state, failures, columns to fill) of one contract for one check."""
+        a = ctx.a
+        if check == "hedge":
+            if a["underlying_kind"][p] in self.p.get("commodities", ["marchandise"]):
+                return FALSE, [_SAYS["commodity"]], []
+            if a["hedge"][p] == FALSE:
+                return FALSE, [_SAYS["not_hedge"]], []
+            t, cols = _underlying_tri(ctx, scope, p, exact=False)
+            return t, [_SAYS["hedge"]] if t == FALSE else [], cols
+        if check == "market":
+            li = a["listing"][p]
+            if li is None:
+                return UNKNOWN, [], ["listing"]
+            ok = li in ctx.doc["listing"]["admitted"]
+            return (TRUE if ok else FALSE), [] if ok else [_SAYS["market"]], []
+        if check == "written_option":
+            t, cols = _underlying_tri(ctx, scope, p, exact=True)
+            return t, [_SAYS["written_option"]] if t == FALSE else [], cols
+        if check == "r139_37":
+            out_t, out_f, out_c = TRUE, [], []
+            for sub in ("hedge", "market"):
+                if sub == "market" and ctx.nature[p] != "contrat_financier":
+                    continue
+                t, f, c = self._one(ctx, scope, p, sub)
+                out_t = min(out_t, t)
+                out_f += f
+                out_c += c
+            return out_t, out_f, out_c
+        if check == "forward_covered":
+            e = a["exposure"][p]
+            sign = e if e == e else a["notional"][p]
+            if sign != sign:
+                return UNKNOWN, [], ["exposure"]
+            if sign < 0:  # a sale: the underlying held
+                t, cols = _underlying_tri(ctx, scope, p, exact=False)
+                return t, [_SAYS["forward_sale"]] if t == FALSE else [], cols
+            return TRUE, [], []  # purchases: judged together on the cash held (below)
+        raise ValueError(check)
+
+    def judge(self, ctx: Ctx) -> RuleResult:
+        scope, blind = view_mask(ctx, self.p["view"])
+        check = self.p["check"]
+        cons = self._contracts(ctx, scope)
+        findings = []
+        for p in cons.tolist():
+            t, failed, cols = self._one(ctx, scope, p, check)
+            if t == TRUE:
+                continue
+            v = int(ctx.value[p])
+            if t == FALSE:
+                msg = "; ".join(dict.fromkeys(failed))
+                if check == "r139_37":
+                    msg += " — à dénouer dans un délai de trois mois, communiqué sans délai au conseil et aux ministres"
+                else:
+                    msg += f" — contrat à dénouer ({fr_euros(v)})"
+                findings.append(self.finding(ctx, BREACH, ctx.label(p), [p], msg, euros=v, amount=max(abs(v), 0),
+                                             action="sell"))
+            else:
+                names = [ctx.colname(c) for c in dict.fromkeys(cols)]
+                findings.append(self.finding(ctx, UNKNOWN_S, ctx.label(p), [p],
+                                             "à vérifier : renseigner " + ", ".join(f"« {c} »" for c in names),
+                                             euros=v, columns=names))
+        if check == "forward_covered":
+            findings += self._purchases(ctx, scope, cons)
+        if blind.any():
+            findings.append(self.blind_finding(ctx, np.flatnonzero(blind).tolist(),
+                                               "les contrats de l'organisme dédié ne peuvent être contrôlés"))
+        if not len(cons) and not blind.any():
+            return RuleResult(self.spec, NA, [])
+        findings.sort(key=lambda f: f.status != BREACH)
+        st = worst(f.status for f in findings) if findings else OK
+        return RuleResult(self.spec, st, findings)
+
+    def _purchases(self, ctx: Ctx, scope, cons) -> list:
+        """R. 139-40 2°: forward purchases need the cash to settle them, held throughout."""
+        a = ctx.a
+        buys = [p for p in cons.tolist()
+                if (a["exposure"][p] if a["exposure"][p] == a["exposure"][p] else a["notional"][p]) > 0]
+        if not buys:
+            return []
+        need = 0.0
+        unknown = []
+        for p in buys:
+            n_ = a["notional"][p]
+            e = a["exposure"][p]
+            x = abs(n_) if n_ == n_ else abs(e)
+            need += x
+        cash = int(ctx.value[scope & ctx.nat(self.p.get("liquidity", ["depot", "monetaire"]))].sum())
+        if cash >= need:
+            return []
+        v = int(sum(int(ctx.value[p]) for p in buys))
+        msg = (f"{_SAYS['forward_buy']} : {fr_euros(int(round(need)))} à régler pour {fr_euros(cash)} de dépôts et "
+               f"d'OPC monétaires")
+        del unknown
+        return [self.finding(ctx, BREACH, self.spec.title, buys, msg, euros=v, amount=int(round(need)) - cash,
+                             action="buy")]

@@ -1,0 +1,517 @@
+"""Entities and issuers (R. 139-45, R. 139-46).
+
+`r139_entity` (one kind, its `measure` chosen by the rulebook):
+
+- `entity`: per entity, the values it issued and the claims it owes or
+  guarantees (deposits with it too when `deposits`), against a cap (45 I 1°, 3°);
+- `basket`: the whole exposure of every entity above `base_limit`, in total,
+  against the cap (45 I 3° second sentence; RR 6: whole exposures, as
+  Directive 2009/65/EC art. 52(2));
+- `real_estate`: per real-estate asset (45 I 2°);
+- `sovereign`: per issuer or guarantor of R. 139-45 II, its securities (RR 7);
+- `groups`: the consolidation groups are consistent (45 III, RR 8).
+
+Entities: the `groupe` of a line (RR 8), else its issuer; an issuer under two
+groups merges them; states, central banks, CADES, ACOSS are never grouped;
+a fund's units are the fund's. Securities of R. 139-45 II leave I. Items
+guaranteed count for the issuer and the guarantor; a contract's positive value
+is a claim on its counterparty (RR 6). A line whose group is not given (and a
+line without issuer) is *uncertain*: the rules conclude only if they hold with
+all such lines joined to the largest entity, and with every fund seen without
+its holdings in the worst place.
+
+`r139_issuer_share`: R. 139-46, the share of an issuer's equity or debt held
+(RR 9).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, fr_pct, register, worst
+from .lines import view_mask
+from .model import FUNDS, SECURITIES, SA_FORMS, Ctx, cap_cents, frac
+from .ratios import _pct
+
+_CLAIMS = (*SECURITIES, "societe_immobiliere", "opci", "autre_fm", "autre", "certificat", *FUNDS)
+_REAL_ESTATE = ("droit_immobilier", "societe_immobiliere", "opci")
+
+
+class _Find:
+    """Union-find over entity keys."""
+
+    def __init__(self):
+        self.parent: dict = {}
+
+    def find(self, x):
+        p = self.parent.setdefault(x, x)
+        while p != self.parent[p]:
+            self.parent[p] = self.parent[self.parent[p]]
+            p = self.parent[p]
+        self.parent[x] = p
+        return p
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def exposures(ctx: Ctx) -> dict:
+    """The R. 139-45 I records of the look-through actif (computed once per régime)."""
+    if "exposures" in ctx.memo:
+        return ctx.memo["exposures"]
+    a = ctx.a
+    doc = ctx.doc
+    scope = ctx.T
+    sov = ctx.sovereign_tri("sovereign_45")
+    sec = ctx.nat(SECURITIES)
+    leave_i = sec & (sov == TRUE)  # R. 139-45 II securities leave I
+    never = set(doc["never_grouped"])
+    claims = scope & ctx.nat(_CLAIMS) & ~leave_i & ~ctx.contract()
+    deposits = scope & ctx.nat(["depot"])
+    contracts = scope & ctx.contract() & (ctx.value > 0)
+    pos, who, gkey, amount, dep, loose = [], [], [], [], [], []
+
+    def add(mask, names, groups, kinds, is_dep):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        nm = names[idx]
+        gr = groups[idx] if groups is not None else np.full(len(idx), None, dtype=object)
+        kd = kinds[idx] if kinds is not None else np.full(len(idx), None, dtype=object)
+        fund = ctx.nat(FUNDS)[idx]
+        lab = a["label"][idx]
+        # a fund's units are the fund's; a state, a central bank, CADES, ACOSS are never grouped (RR 8)
+        nm = np.where(fund & pd.isna(nm), lab, nm)
+        ng = fund | np.isin(kd.astype(str), list(never))
+        gr = np.where(ng, None, gr)
+        pos.append(idx)
+        who.append(np.where(fund, "F:", "I:").astype(object) + nm.astype(str))
+        gkey.append(np.where(ng, "never", np.where(pd.isna(gr), None, gr)))
+        amount.append(ctx.value[idx])
+        dep.append(np.full(len(idx), is_dep))
+        loose.append(pd.isna(nm))
+
+    add(claims, a["issuer"], a["group"], a["issuer_kind"], False)
+    add(deposits, a["issuer"], a["group"], a["issuer_kind"], True)
+    guaranteed = (claims | deposits) & ctx.known("guarantor") & (a["guarantor"] != a["issuer"])
+    add(guaranteed, a["guarantor"], None, a["guarantor_kind"], False)
+    add(contracts, a["counterparty"], None, None, False)
+    if pos:
+        P = np.concatenate(pos)
+        W = np.concatenate(who)
+        G = np.concatenate(gkey)
+        A = np.concatenate(amount).astype(np.int64)
+        DEP = np.concatenate(dep)
+        L = np.concatenate(loose)
+    else:
+        P = np.zeros(0, dtype=np.int64)
+        W = G = np.zeros(0, dtype=object)
+        A = np.zeros(0, dtype=np.int64)
+        DEP = L = np.zeros(0, dtype=bool)
+    # entities: issuers joined by their groups (an issuer under two groups merges them)
+    uf = _Find()
+    pairs = pd.DataFrame({"w": W, "g": G}).loc[~L].drop_duplicates()
+    groups_of: dict = {}
+    for w, g in zip(pairs["w"].tolist(), pairs["g"].tolist()):
+        uf.find(w)
+        if g is not None and g != "never":
+            uf.union(w, "G:" + str(g))
+            groups_of.setdefault(w, set()).add(str(g))
+    has_group: set = set()
+    for w in uf.parent:
+        if str(w).startswith("G:"):
+            has_group.add(uf.find(w))
+    never_w = set(pairs.loc[pairs["g"] == "never", "w"].tolist())
+    uniq_w, wcode = np.unique(W.astype(str), return_inverse=True) if len(W) else (np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64))
+    roots = [uf.find(w) for w in uniq_w.tolist()]
+    root_codes, ent = np.unique(np.array(roots, dtype=object).astype(str), return_inverse=True) if roots else (np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64))
+    E = ent[wcode] if len(W) else np.zeros(0, dtype=np.int64)
+    n_ent = len(root_codes)
+    grouped = np.zeros(n_ent, dtype=bool)
+    for k, r in enumerate(root_codes.tolist()):
+        grouped[k] = r in has_group
+    for k, w in enumerate(uniq_w.tolist()):
+        if w in never_w or w.startswith("F:"):
+            grouped[ent[k]] = True  # never grouped: certain
+    # loose records (no issuer / counterparty) are uncertain, each its own entity at best
+    E = np.where(L, -1, E)
+    names = []
+    for r in root_codes.tolist():
+        names.append(r[2:] if r[:2] in ("I:", "G:", "F:") else r)
+    out = {"pos": P, "ent": E, "amount": A, "deposit": DEP, "n": n_ent, "grouped": grouped, "names": names,
+           "multi": {w[2:]: sorted(g) for w, g in groups_of.items() if len(g) > 1}}
+    ctx.memo["exposures"] = out
+    return out
+
+
+def _sums(ex: dict, with_deposits: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(per-entity sums, amounts of the loose records, their record indexes)."""
+    keep = np.ones(len(ex["amount"]), dtype=bool) if with_deposits else ~ex["deposit"]
+    ent, amt = ex["ent"], ex["amount"]
+    sel = keep & (ent >= 0)
+    S = np.bincount(ent[sel], weights=amt[sel].astype(float), minlength=ex["n"])
+    S = np.rint(S).astype(np.int64)
+    loose_idx = np.flatnonzero(keep & (ent < 0))
+    return S, amt[loose_idx], loose_idx
+
+
+@register
+class Entity(Kind):
+    """R. 139-45: caps per entity, the 40 % basket, real-estate assets, the 50 % derogation, groups."""
+
+    kind = "r139_entity"
+
+    def judge(self, ctx: Ctx) -> RuleResult:
+        m = self.p["measure"]
+        if ctx.base <= 0 and m != "groups":
+            f = self.finding(ctx, UNKNOWN_S, "base", None, "actif de placement nul ou négatif : pourcentage indéterminé")
+            return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f)
+        return getattr(self, "_" + m)(ctx)
+
+    # ---- helpers
+
+    def _uncertain(self, ctx, ex, S, loose_amt, loose_idx):
+        """Mass of the uncertain records (ungrouped entities and loose records), their entities and positions."""
+        ungrouped = np.flatnonzero(~ex["grouped"] & (S != 0))
+        U = int(S[ungrouped].sum()) + int(loose_amt.sum())
+        pos = np.concatenate([ex["pos"][np.isin(ex["ent"], ungrouped)], ex["pos"][loose_idx]]).astype(np.int64)
+        return U, ungrouped, np.unique(pos)
+
+    def _unknown(self, ctx, S_hi_text, pos, blind, what):
+        findings = []
+        if len(pos):
+            cols = [ctx.colname("group"), ctx.colname("issuer")]
+            findings.append(self.finding(
+                ctx, UNKNOWN_S, self.spec.title, pos,
+                f"à vérifier : {S_hi_text} si les lignes sans « {cols[0]} » (ou sans émetteur) appartenaient au plus "
+                f"grand groupe ; renseigner « {cols[0]} » (LEI de la tête de groupe, ou l'émetteur s'il est seul, RR 8)",
+                columns=cols, limit=self.lim_f))
+        if len(blind):
+            findings.append(self.blind_finding(ctx, blind.tolist(), what))
+        return findings
+
+    def _entity_finding(self, ctx, ex, e, s, allowed, b):
+        recs = ex["ent"] == e
+        pos = np.unique(ex["pos"][recs])
+        name = ex["names"][e]
+        amount = int(s - allowed)
+        lim = self.lim_f
+        what = "dépôts compris" if self.p.get("deposits") else "dépôts exclus"
+        msg = (f"entité « {name} » : {_pct(s / b, lim)} de l'actif de placement ({fr_euros(int(s))}, {what}) pour un "
+               f"plafond de {fr_pct(lim)} : céder {fr_euros(amount)}")
+        return self.finding(ctx, BREACH, name, pos, msg, value=s / b, limit=lim, amount=amount, action="sell",
+                            euros=int(s))
+
+    # ---- measures
+
+    def _entity(self, ctx: Ctx) -> RuleResult:
+        ex = exposures(ctx)
+        _, blind = view_mask(ctx, "T")
+        blind_pos = np.flatnonzero(blind)
+        S, loose_amt, loose_idx = _sums(ex, self.p.get("deposits", False))
+        if not len(ex["amount"]) and not len(blind_pos):
+            return RuleResult(self.spec, NA, [], limit=self.lim_f)
+        b = ctx.base
+        allowed = cap_cents(b, self.lim)
+        lo_all = np.concatenate([S, loose_amt])
+        top = int(lo_all.max()) if len(lo_all) else 0
+        over = np.flatnonzero(S > allowed)
+        findings = [self._entity_finding(ctx, ex, int(e), int(S[e]), allowed, b) for e in over.tolist()]
+        for j, r in enumerate(loose_idx.tolist()):
+            if loose_amt[j] > allowed:
+                p = int(ex["pos"][r])
+                findings.append(self.finding(ctx, BREACH, ctx.label(p), [p],
+                                             f"ligne sans émetteur au-delà de {fr_pct(self.lim_f)} à elle seule",
+                                             value=loose_amt[j] / b, limit=self.lim_f,
+                                             amount=int(loose_amt[j] - allowed), action="sell", euros=int(loose_amt[j])))
+        if findings:
+            findings.sort(key=lambda f: -(f.value or 0))
+            return RuleResult(self.spec, BREACH, findings, top / b, self.lim_f, allowed - top, top)
+        U, ungrouped, upos = self._uncertain(ctx, ex, S, loose_amt, loose_idx)
+        grouped_S = S[ex["grouped"]] if len(S) else S
+        largest = int(grouped_S.max()) if len(grouped_S) else 0
+        B = int(ctx.value[blind_pos].sum())
+        hi = largest + U + B if (U or B) else top
+        if hi <= allowed:
+            return RuleResult(self.spec, OK, [], top / b, self.lim_f, allowed - hi, top)
+        findings = self._unknown(ctx, f"{_pct(hi / b)} pour une même entité", upos if U else np.zeros(0, np.int64),
+                                 blind_pos, f"avec tout le fonds sur la plus grande entité, {_pct((largest + B) / b)}")
+        return RuleResult(self.spec, UNKNOWN_S, findings, top / b, self.lim_f, None, top)
+
+    def _basket(self, ctx: Ctx) -> RuleResult:
+        ex = exposures(ctx)
+        _, blind = view_mask(ctx, "T")
+        blind_pos = np.flatnonzero(blind)
+        if not len(ex["amount"]) and not len(blind_pos):
+            return RuleResult(self.spec, NA, [], limit=self.lim_f)
+        b = ctx.base
+        five = cap_cents(b, Fraction(str(self.p["base_limit"])))
+        allowed = cap_cents(b, self.lim)
+        S, loose_amt, loose_idx = _sums(ex, True)
+        lo_all = np.concatenate([S, loose_amt])
+        in_basket = lo_all > five
+        lo = int(lo_all[in_basket].sum())
+        if lo > allowed:
+            # RR 6: entities nearest to 5 % brought back to 5 % first
+            order = np.sort(lo_all[in_basket])
+            amount, left = 0, lo
+            for s in order.tolist():
+                if left <= allowed:
+                    break
+                left -= s
+                amount += s - five
+            ents = np.flatnonzero(S > five)
+            pos = np.unique(ex["pos"][np.isin(ex["ent"], ents)])
+            names = [ex["names"][e] for e in ents.tolist()]
+            msg = (f"{len(order)} entité(s) au-delà de 5 % ({', '.join(names[:8])}{'…' if len(names) > 8 else ''}) "
+                   f"totalisent {_pct(lo / b, self.lim_f)} de l'actif de placement ({fr_euros(lo)}) pour un plafond "
+                   f"de {fr_pct(self.lim_f)} : ramener à 5 % les plus proches de 5 %, soit céder {fr_euros(amount)}")
+            f = self.finding(ctx, BREACH, self.spec.title, pos, msg, value=lo / b, limit=self.lim_f, amount=amount,
+                             action="sell", euros=lo)
+            return RuleResult(self.spec, BREACH, [f], lo / b, self.lim_f, allowed - lo, lo)
+        U, ungrouped, upos = self._uncertain(ctx, ex, S, loose_amt, loose_idx)
+        B = int(ctx.value[blind_pos].sum())
+        if not U and not B:
+            return RuleResult(self.spec, OK, [], lo / b, self.lim_f, allowed - lo, lo)
+        # worst case: the uncertain records joined to the largest grouped entity, then each blind fund's value
+        # pushing above 5 % every entity it could reach
+        S2 = S.copy()
+        S2[ungrouped] = 0
+        if U:
+            g = np.flatnonzero(ex["grouped"])
+            if len(g):
+                k = g[np.argmax(S2[g])]
+                S2[k] += U
+            else:
+                S2 = np.concatenate([S2, [U]])
+        hi = int(S2[S2 > five].sum())
+        if B:
+            hi += B + int(S2[(S2 <= five) & (S2 + B > five)].sum())
+        if hi <= allowed:
+            return RuleResult(self.spec, OK, [], lo / b, self.lim_f, allowed - hi, lo)
+        findings = self._unknown(ctx, f"{_pct(hi / b)} au-delà de 5 % au total", upos if U else np.zeros(0, np.int64),
+                                 blind_pos, "le fonds pourrait porter des entités au-delà de 5 %")
+        return RuleResult(self.spec, UNKNOWN_S, findings, lo / b, self.lim_f, None, lo)
+
+    def _real_estate(self, ctx: Ctx) -> RuleResult:
+        _, blind = view_mask(ctx, "T")
+        blind_pos = np.flatnonzero(blind)
+        idx = np.flatnonzero(ctx.T & ctx.nat(_REAL_ESTATE))
+        if not len(idx) and not len(blind_pos):
+            return RuleResult(self.spec, NA, [], limit=self.lim_f)
+        a = ctx.a
+        key = np.where(pd.notna(a["property"][idx]), "B:" + a["property"][idx].astype(str),
+                       np.where(pd.notna(a["issuer"][idx]), "I:" + a["issuer"][idx].astype(str),
+                                "L:" + idx.astype(str)))
+        codes, uniq = pd.factorize(key)
+        S = np.rint(np.bincount(codes, weights=ctx.value[idx].astype(float), minlength=len(uniq))).astype(np.int64)
+        b = ctx.base
+        allowed = cap_cents(b, self.lim)
+        top = int(S.max()) if len(S) else 0
+        findings = []
+        for k in np.flatnonzero(S > allowed).tolist():
+            pos = idx[codes == k]
+            name = uniq[k][2:] if not uniq[k].startswith("L:") else ctx.label(int(pos[0]))
+            amount = int(S[k] - allowed)
+            msg = (f"actif immobilier « {name} » : {_pct(S[k] / b, self.lim_f)} de l'actif de placement "
+                   f"({fr_euros(int(S[k]))}) pour un plafond de {fr_pct(self.lim_f)} : céder {fr_euros(amount)}")
+            findings.append(self.finding(ctx, BREACH, name, pos, msg, value=S[k] / b, limit=self.lim_f, amount=amount,
+                                         action="sell", euros=int(S[k])))
+        if findings:
+            return RuleResult(self.spec, BREACH, findings, top / b, self.lim_f, allowed - top, top)
+        B = int(ctx.value[blind_pos].sum())
+        if top + B <= allowed:
+            return RuleResult(self.spec, OK, [], top / b, self.lim_f, allowed - top - B, top)
+        return RuleResult(self.spec, UNKNOWN_S, [self.blind_finding(ctx, blind_pos.tolist(),
+                                                                    f"avec tout le fonds dans un même immeuble, {_pct((top + B) / b)}")],
+                          top / b, self.lim_f, None, top)
+
+    def _sovereign(self, ctx: Ctx) -> RuleResult:
+        _, blind = view_mask(ctx, "T")
+        blind_pos = np.flatnonzero(blind)
+        spec = ctx.doc["sovereign_45"]
+        sec = ctx.T & ctx.nat(SECURITIES)
+        by_issuer = sec & (ctx.kind_tri(spec, "issuer") == TRUE)
+        by_guarantor = sec & (ctx.kind_tri(spec, "guarantor") == TRUE)
+        a = ctx.a
+        recs_pos = np.concatenate([np.flatnonzero(by_issuer), np.flatnonzero(by_guarantor)])
+        names = np.concatenate([a["issuer"][by_issuer], a["guarantor"][by_guarantor]])
+        names = np.where(pd.isna(names), "(émetteur non nommé)", names).astype(str)
+        b = ctx.base
+        allowed = cap_cents(b, self.lim)
+        B = int(ctx.value[blind_pos].sum())
+        if not len(recs_pos):
+            if B <= allowed:
+                return RuleResult(self.spec, NA, [], limit=self.lim_f)
+            return RuleResult(self.spec, UNKNOWN_S, [self.blind_finding(ctx, blind_pos.tolist(), "titres souverains possibles")],
+                              limit=self.lim_f)
+        codes, uniq = pd.factorize(names)
+        S = np.rint(np.bincount(codes, weights=ctx.value[recs_pos].astype(float), minlength=len(uniq))).astype(np.int64)
+        top = int(S.max())
+        findings = []
+        for k in np.flatnonzero(S > allowed).tolist():
+            pos = np.unique(recs_pos[codes == k])
+            amount = int(S[k] - allowed)
+            msg = (f"« {uniq[k]} » : {_pct(S[k] / b, self.lim_f)} de l'actif de placement en titres émis ou garantis "
+                   f"({fr_euros(int(S[k]))}) pour un plafond de {fr_pct(self.lim_f)} : céder {fr_euros(amount)}")
+            findings.append(self.finding(ctx, BREACH, str(uniq[k]), pos, msg, value=S[k] / b, limit=self.lim_f,
+                                         amount=amount, action="sell", euros=int(S[k])))
+        if findings:
+            return RuleResult(self.spec, BREACH, findings, top / b, self.lim_f, allowed - top, top)
+        if top + B <= allowed:
+            return RuleResult(self.spec, OK, [], top / b, self.lim_f, allowed - top - B, top)
+        return RuleResult(self.spec, UNKNOWN_S, [self.blind_finding(ctx, blind_pos.tolist(),
+                                                                    f"avec tout le fonds sur le même émetteur, {_pct((top + B) / b)}")],
+                          top / b, self.lim_f, None, top)
+
+    def _groups(self, ctx: Ctx) -> RuleResult:
+        ex = exposures(ctx)
+        if not len(ex["amount"]):
+            return RuleResult(self.spec, NA, [])
+        findings = []
+        a = ctx.a
+        for issuer, groups in sorted(ex["multi"].items()):
+            pos = np.flatnonzero(ctx.T & (a["issuer"] == issuer))
+            findings.append(self.finding(
+                ctx, UNKNOWN_S, issuer, pos,
+                f"à vérifier : l'émetteur « {issuer} » figure sous plusieurs groupes ({', '.join(groups)}) : les "
+                f"groupes sont réunis en une seule entité pour l'article R. 139-45 ; corriger « "
+                f"{ctx.colname('group')} »", columns=[ctx.colname("group")]))
+        n_missing = int((~ex["grouped"]).sum())
+        note = (f"{n_missing} entité(s) sans « {ctx.colname('group')} » : comptées à part, et jointes au plus grand "
+                f"groupe pour conclure") if n_missing else ""
+        return RuleResult(self.spec, UNKNOWN_S if findings else OK, findings, note=note)
+
+
+# --------------------------------------------------------------------------- R. 139-46
+
+
+def _part_mask(ctx: Ctx, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """(items of the part, sure; items that may be of it) — capital or créance (RR 9)."""
+    eod = ctx.a["equity_or_debt"]
+    given = ctx.known("equity_or_debt")
+    if part == "capital":
+        default = ctx.nat(["action", "acces_capital"])
+        sci = ctx.nat(["societe_immobiliere"])
+        sa = ctx.isin("legal_form", SA_FORMS) | ctx.isin("listing", tuple(ctx.doc["listing"]["admitted"]))
+        maybe_sci = sci & ~sa & ~ctx.known("legal_form")
+        default = default | (sci & sa)
+        chosen = ctx.isin("equity_or_debt", ("capital", "les_deux"))
+    else:
+        default = ctx.nat(["tcn", "obligation", "titre_etat", "titre_participatif"])
+        maybe_sci = np.zeros(ctx.n, dtype=bool)
+        chosen = ctx.isin("equity_or_debt", ("creance", "les_deux"))
+    sure = np.where(given, chosen, default)
+    del eod
+    return sure, maybe_sci & ~given
+
+
+@register
+class IssuerShare(Kind):
+    """R. 139-46: at most a share of the equity (or of the debt securities) of one issuer (RR 9)."""
+
+    kind = "r139_issuer_share"
+
+    def judge(self, ctx: Ctx) -> RuleResult:
+        part = self.p["part"]
+        sure, maybe = _part_mask(ctx, part)
+        a = ctx.a
+        sov = ctx.sovereign_tri("sovereign_46")
+        through_fm = ctx.holding & (ctx.via_nature == "fonds_mutualise")
+        scope = ctx.T & (sure | maybe) & ~through_fm & (sov != TRUE)
+        _, blind = view_mask(ctx, "T")
+        blind_pos = np.flatnonzero(blind & (ctx.nature != "fonds_mutualise"))
+        idx = np.flatnonzero(scope)
+        if not len(idx) and not len(blind_pos):
+            return RuleResult(self.spec, NA, [], limit=self.lim_f)
+        lim = self.lim
+        findings = []
+        issuer = a["issuer"][idx]
+        loose = idx[pd.isna(issuer)]
+        for p in loose.tolist():
+            findings.append(self.finding(ctx, UNKNOWN_S, ctx.label(p), [p],
+                                         f"à vérifier : renseigner « {ctx.colname('issuer')} » (part détenue des titres "
+                                         f"d'un même émetteur)", columns=[ctx.colname("issuer")],
+                                         euros=int(ctx.value[p])))
+        idx = idx[pd.notna(issuer)]
+        # the issue: every ISIN of the issuer once, across lines and funds — valeur / quantite × quantite_emise
+        # (accrued interest left out), or the issuer's outstanding (encours_emetteur)
+        everything = np.flatnonzero((sure | maybe) & pd.notna(a["issuer"]) & (ctx.T | ctx.holding))
+        q = a["quantity"]
+        qe = a["quantity_issued"]
+        mv = a["market_value"]
+        worst_share = 0.0
+        if len(idx):
+            df = pd.DataFrame({"pos": idx, "issuer": a["issuer"][idx], "v": ctx.value[idx]})
+            held = df.groupby("issuer", sort=False)
+            den_rows = pd.DataFrame({"issuer": a["issuer"][everything],
+                                     "sec": np.where(pd.notna(a["isin"][everything]), a["isin"][everything],
+                                                     "L" + everything.astype(str)),
+                                     "q": q[everything], "qe": qe[everything], "mv": mv[everything],
+                                     "out": a["issuer_outstanding"][everything]})
+            ok_q = (den_rows["q"] > 0) & (den_rows["qe"] > 0)
+            den_rows["issue"] = np.where(ok_q, den_rows["mv"] / den_rows["q"].where(ok_q, 1) * den_rows["qe"], np.nan)
+            per_sec = den_rows.groupby(["issuer", "sec"], sort=False)["issue"].max()
+            issue = per_sec.groupby(level=0).sum(min_count=1)
+            gap = per_sec.isna().groupby(level=0).any()
+            outst = den_rows.groupby("issuer", sort=False)["out"].min()
+            for name, g in held:
+                num = int(g["v"].sum())
+                o = outst.get(name, np.nan)
+                if o == o and o > 0:
+                    den, missing = Fraction(int(round(o))), False  # cents
+                else:
+                    d = issue.get(name, np.nan)
+                    missing = bool(gap.get(name, True))
+                    if not (d == d) or d <= 0:
+                        pos = g["pos"].to_numpy()
+                        findings.append(self.finding(
+                            ctx, UNKNOWN_S, str(name), pos,
+                            f"à vérifier : renseigner « {ctx.colname('quantity')} » et « {ctx.colname('quantity_issued')} »"
+                            f" (ou « {ctx.colname('issuer_outstanding')} ») pour « {name} »",
+                            columns=[ctx.colname("quantity"), ctx.colname("quantity_issued"),
+                                     ctx.colname("issuer_outstanding")], euros=num))
+                        continue
+                    den = self._exact_issue(den_rows, name) if abs(num / d - float(lim)) < 1e-6 else Fraction(d)
+                share = Fraction(num) / den if den else None
+                if share is None:
+                    continue
+                worst_share = max(worst_share, float(share))
+                if share > lim:
+                    pos = g["pos"].to_numpy()
+                    if missing:
+                        findings.append(self.finding(
+                            ctx, UNKNOWN_S, str(name), pos,
+                            f"à vérifier : {_pct(float(share))} des titres connus de « {name} » ; renseigner « "
+                            f"{ctx.colname('quantity_issued')} » de tous ses titres", euros=num,
+                            columns=[ctx.colname("quantity_issued")]))
+                        continue
+                    keep = lim * den
+                    amount = int(num - (keep.numerator // keep.denominator))
+                    what = "du capital" if part == "capital" else "des titres de créance"
+                    findings.append(self.finding(
+                        ctx, BREACH, str(name), pos,
+                        f"« {name} » : {_pct(float(share), self.lim_f)} {what} détenus pour un plafond de "
+                        f"{fr_pct(self.lim_f)} : céder {fr_euros(amount)}", value=float(share), limit=self.lim_f,
+                        amount=amount, action="sell", euros=num))
+        if len(blind_pos) and not any(f.status == BREACH for f in findings):
+            findings.append(self.blind_finding(ctx, blind_pos.tolist(), "la part détenue des titres de ses émetteurs "
+                                                                          "ne peut être calculée"))
+        findings.sort(key=lambda f: (f.status != BREACH, -(f.value or 0)))
+        st = worst(f.status for f in findings) if findings else OK
+        return RuleResult(self.spec, st, findings, worst_share, self.lim_f)
+
+    @staticmethod
+    def _exact_issue(den_rows: pd.DataFrame, name) -> Fraction:
+        rows = den_rows[(den_rows["issuer"] == name) & den_rows["issue"].notna()]
+        best: dict = {}
+        for sec, q, qe, mv in zip(rows["sec"], rows["q"], rows["qe"], rows["mv"]):
+            x = Fraction(int(mv)) / frac(float(q)) * frac(float(qe))
+            if sec not in best or x > best[sec]:
+                best[sec] = x
+        return sum(best.values(), Fraction(0))

@@ -1,0 +1,203 @@
+"""Rules on fund units (R. 139-14 5° and 7°, R. 139-16 2° and 5°, R. 139-17, R. 139-42).
+
+- `r139_lookthrough`: each fund to be looked through has a usable inventory (RR 3, 4);
+- `r139_fund_share`: a fund's share of some holdings, declared (`eligible_share`,
+  `potential_excess`) or, failing that, computed from its inventory;
+- `r139_fund_holdings`: a dedicated fund holds only the categories allowed.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, fr_pct, register, worst
+from .lines import line_findings
+from .model import FUNDS, SECURITIES, Ctx, frac
+
+_STATE_FR = {"none": "aucun inventaire", "late": "inventaire trop ancien", "future": "inventaire postérieur à la date",
+             "undated": "inventaire sans date de valorisation"}
+
+
+def holdings_of(ctx: Ctx) -> dict:
+    """Fund line position → positions of its holdings (all of them, used or not)."""
+    if "holdings_of" not in ctx.memo:
+        h = np.flatnonzero(ctx.holding & (ctx.line_pos >= 0))
+        order = np.argsort(ctx.line_pos[h], kind="stable")
+        h = h[order]
+        keys = ctx.line_pos[h]
+        out = {}
+        if len(h):
+            cut = np.flatnonzero(np.diff(keys)) + 1
+            for part in np.split(h, cut):
+                out[int(ctx.line_pos[part[0]])] = part
+        ctx.memo["holdings_of"] = out
+    return ctx.memo["holdings_of"]
+
+
+@register
+class LookThrough(Kind):
+    """R. 139-17: every UCITS, fonds mutualisé and dedicated fund is seen through a recent inventory."""
+
+    kind = "r139_lookthrough"
+
+    def judge(self, ctx: Ctx) -> RuleResult:
+        states = ctx.inventory_state
+        if not states:
+            return RuleResult(self.spec, NA, [])
+        findings = []
+        age = ctx.doc["lookthrough"]["max_age_days"]
+        for pos, st in sorted(states.items()):
+            if st == "ok":
+                continue
+            v = int(ctx.value[pos])
+            msg = (f"à vérifier : {_STATE_FR[st]} pour le fonds « {ctx.label(pos)} » ({fr_euros(v)}) : les règles de "
+                   f"l'actif vu par transparence ne concluent que si leur verdict tient avec tout le fonds au pire "
+                   f"endroit ; fournir un inventaire daté de {age} jours au plus (feuille « Transparence » ou "
+                   f"--transparence FICHIER)")
+            f = self.finding(ctx, UNKNOWN_S, ctx.label(pos), [pos], msg, euros=v)
+            f.via = ctx.label(pos)
+            findings.append(f)
+        return RuleResult(self.spec, UNKNOWN_S if findings else OK, findings,
+                          figure=int(sum(int(ctx.value[p]) for p in states)))
+
+
+def _eligible_tri(ctx: Ctx, mode: str) -> np.ndarray:
+    """Holdings counting toward a fund's eligible share: securities of R. 139-18 1°–6° meeting R. 139-19 I
+    (`listing_i`) or any of its conditions (`any_listing`)."""
+    sec = ctx.nat(SECURITIES)
+    listed = ctx.listed_tri(assimilated=(mode == "any_listing"))
+    return np.where(sec, listed, FALSE).astype(np.int8)
+
+
+def _not_allowed_directly_tri(ctx: Ctx) -> np.ndarray:
+    """Holdings the body could not take directly (R. 139-27 potential excesses seen in the inventory)."""
+    bad = ctx.nat(["autre", "autre_fm", "certificat", "cession_temporaire", "emprunt", *FUNDS, "opci"])
+    sec = ctx.nat(SECURITIES)
+    listed = ctx.listed_tri()
+    tri = np.where(bad, TRUE, FALSE).astype(np.int8)
+    tri = np.where(sec, 2 - listed, tri).astype(np.int8)  # unlisted securities: TRUE; unknown listing: UNKNOWN
+    return tri
+
+
+@register
+class FundShare(Kind):
+    """A share of each fund's holdings against a floor or a cap, fund by fund (RR 14)."""
+
+    kind = "r139_fund_share"
+
+    def judge(self, ctx: Ctx) -> RuleResult:
+        funds = np.flatnonzero(ctx.U & ctx.nat(self.p["funds"]))
+        if not len(funds):
+            return RuleResult(self.spec, NA, [], limit=self.lim_f)
+        mode = self.p["eligible"]
+        declared_col = "potential_excess" if mode == "potential_excess" else "eligible_share"
+        declared = ctx.a[declared_col]
+        hold = holdings_of(ctx)
+        lim = self.lim
+        is_min = self.p["sense"] == "min"
+        findings = []
+        worst_share = None
+        tri_all = _not_allowed_directly_tri(ctx) if mode == "potential_excess" else _eligible_tri(ctx, mode)
+        for f in funds.tolist():
+            name = ctx.label(f)
+            d = declared[f]
+            if d == d:  # declared
+                share = frac(float(d))
+                ok = share >= lim if is_min else share <= lim
+                worst_share = float(share) if worst_share is None else (min if is_min else max)(worst_share, float(share))
+                if not ok:
+                    findings.append(self._breach(ctx, f, share, declared=True))
+                continue
+            idx = hold.get(f)
+            # an inventory, even too old to be used, can still show actual positions beyond the limit
+            if idx is None or (not ctx.has_inventory[f] and mode != "potential_excess"):
+                findings.append(self.finding(
+                    ctx, UNKNOWN_S, name, [f],
+                    f"à vérifier : renseigner « {ctx.colname(declared_col)} » pour le fonds « {name} » "
+                    f"(ou fournir son inventaire)", euros=int(ctx.value[f]), columns=[ctx.colname(declared_col)]))
+                continue
+            v = ctx.value[idx]
+            total = int(v.sum())
+            tri = tri_all[idx]
+            lo = int(v[tri == TRUE].sum())
+            hi = int(v[tri >= UNKNOWN].sum())
+            if total <= 0:
+                findings.append(self.finding(ctx, UNKNOWN_S, name, [f], f"inventaire du fonds « {name} » de valeur nulle"))
+                continue
+            if mode == "potential_excess":
+                # actual positions are at most the potential ones: beyond the limit already, a breach
+                if Fraction(lo, total) > lim:
+                    findings.append(self._breach(ctx, f, Fraction(lo, total), declared=False, idx=idx[tri == TRUE]))
+                else:
+                    findings.append(self.finding(
+                        ctx, UNKNOWN_S, name, [f],
+                        f"à vérifier : renseigner « {ctx.colname(declared_col)} » (dépassements potentiels autorisés "
+                        f"par la documentation du fonds « {name} »)", euros=int(ctx.value[f]),
+                        columns=[ctx.colname(declared_col)]))
+                continue
+            s_lo, s_hi = Fraction(lo, total), Fraction(hi, total)
+            worst_share = float(s_lo) if worst_share is None else min(worst_share, float(s_lo))
+            if s_hi < lim:
+                findings.append(self._breach(ctx, f, s_hi, declared=False, idx=idx[tri < TRUE]))
+            elif s_lo < lim:
+                cols = [ctx.colname("listing")]
+                findings.append(self.finding(ctx, UNKNOWN_S, name, np.concatenate([[f], idx[tri == UNKNOWN]]),
+                                             f"à vérifier : renseigner « {cols[0]} » des titres du fonds « {name} » "
+                                             f"({fr_pct(float(s_lo))} à {fr_pct(float(s_hi))} pour un plancher de "
+                                             f"{fr_pct(self.lim_f)})", columns=cols, one_fund=True))
+        findings.sort(key=lambda x: x.status != BREACH)
+        st = worst(x.status for x in findings) if findings else OK
+        return RuleResult(self.spec, st, findings, value=worst_share, limit=self.lim_f)
+
+    def _breach(self, ctx: Ctx, f: int, share: Fraction, *, declared: bool, idx=None):
+        name = ctx.label(f)
+        v = int(ctx.value[f])
+        floor = self.p["sense"] == "min"
+        src = "déclaré" if declared else "d'après l'inventaire"
+        msg = (f"fonds « {name} » : {fr_pct(float(share))} ({src}) pour un "
+               f"{'plancher' if floor else 'plafond'} de {fr_pct(self.lim_f)} — parts à céder ({fr_euros(v)})")
+        items = [f] if idx is None else np.concatenate([[f], idx])
+        out = self.finding(ctx, BREACH, name, items, msg, value=float(share), limit=self.lim_f, amount=max(v, 0),
+                           action="sell", euros=v, one_fund=True)
+        out.via = name
+        return out
+
+
+@register
+class FundHoldings(Kind):
+    """A dedicated fund holds only what its paragraph allows (R. 139-14 7°, R. 139-16 5°)."""
+
+    kind = "r139_fund_holdings"
+
+    def judge(self, ctx: Ctx) -> RuleResult:
+        funds = np.flatnonzero(ctx.U & ctx.nat(self.p["funds"]))
+        if not len(funds):
+            return RuleResult(self.spec, NA, [])
+        hold = holdings_of(ctx)
+        allowed = ctx.nat(self.p["allowed"])
+        scope = np.zeros(ctx.n, dtype=bool)
+        findings = []
+        for f in funds.tolist():
+            idx = hold.get(f)
+            if idx is None or not ctx.has_inventory[f]:
+                findings.append(self.blind_finding(ctx, [f], "sa composition ne peut être contrôlée"))
+                continue
+            scope[idx] = True
+            bad = idx[~allowed[idx]]
+            if len(bad):
+                v = int(ctx.value[f])
+                kinds = sorted({str(ctx.nature[i]) for i in bad})
+                msg = (f"organisme dédié « {ctx.label(f)} » : actifs hors des catégories admises "
+                       f"({', '.join(kinds)}, {fr_euros(int(ctx.value[bad].sum()))})")
+                out = self.finding(ctx, BREACH, ctx.label(f), np.concatenate([[f], bad]), msg,
+                                   amount=int(ctx.value[bad].sum()), action="sell", euros=v, one_fund=True)
+                out.via = ctx.label(f)
+                findings.append(out)
+        if self.p.get("conditions"):
+            more, _ = line_findings(self, ctx, self.p["conditions"], scope)
+            findings += more
+        findings.sort(key=lambda x: x.status != BREACH)
+        st = worst(x.status for x in findings) if findings else OK
+        return RuleResult(self.spec, st, findings)

@@ -1,0 +1,154 @@
+"""Conditions each item must meet (R. 139-14, 16, 18 to 24, 40): kind `r139_lines`.
+
+A condition of the rulebook: `when` (natures, or `all`), optional `forms`
+(legal forms it is limited to) and `direct_only` (lines as held, not a fund's
+holdings), `require` (below) and `says` (the French sentence of a failure).
+Requirements, each a tri-state per item (FALSE fails, UNKNOWN to fill):
+
+- `never`; `{column, is: true|false}`; `{column, in: GROUP}` (a group of states);
+- `{column, one_of: [...]}`, `{column, not_one_of: [...]}`; with `blank_ok` an
+  empty cell passes;
+- `{listed: true}`: R. 139-19 I, or a TCN assimilated by II or III;
+- `{sovereign: NAME}`: issued or guaranteed by an issuer of the rulebook's list NAME;
+- `{short: false}`: no negative value or quantity (a short sale);
+- `{any_of: [...]}`: the best of its parts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, register, worst
+from .model import Ctx, _isin
+
+
+def requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
+    """Tri-state of every item for one requirement, and the columns it reads."""
+    n = ctx.n
+    if req == "never":
+        return np.full(n, FALSE, dtype=np.int8), []
+    if "any_of" in req:
+        parts = [requirement(ctx, r) for r in req["any_of"]]
+        return np.maximum.reduce([p[0] for p in parts]), [c for p in parts for c in p[1]]
+    if "listed" in req:
+        return ctx.listed_tri(), ["listing"]
+    if "sovereign" in req:
+        return ctx.sovereign_tri(req["sovereign"]), ["issuer_kind", "country"]
+    if "short" in req:
+        q = ctx.a["quantity"]
+        with np.errstate(invalid="ignore"):
+            short = (ctx.value < 0) | (q < 0)
+        return np.where(short, FALSE, TRUE).astype(np.int8), []
+    col = req["column"]
+    blank_ok = req.get("blank_ok", False)
+    if "is" in req:
+        tri = ctx.a[col].astype(np.int8)
+        if req["is"] is False:
+            tri = (2 - tri).astype(np.int8)
+    elif "in" in req:
+        tri = ctx.country_tri(col, req["in"])
+    elif "one_of" in req:
+        inside = ctx.isin(col, tuple(req["one_of"]))
+        tri = np.where(ctx.known(col), np.where(inside, TRUE, FALSE), UNKNOWN).astype(np.int8)
+    elif "not_one_of" in req:
+        inside = ctx.isin(col, tuple(str(v).upper() if col == "legal_form" else v for v in req["not_one_of"]))
+        tri = np.where(ctx.known(col), np.where(inside, FALSE, TRUE), UNKNOWN).astype(np.int8)
+    else:
+        raise ValueError(f"unknown requirement {req!r}")
+    if blank_ok:
+        tri = np.where(tri == UNKNOWN, TRUE, tri).astype(np.int8)
+    return tri, [col]
+
+
+def applies_mask(ctx: Ctx, cond: dict) -> np.ndarray:
+    when = cond["when"]
+    m = np.ones(ctx.n, dtype=bool) if when == "all" else ctx.nat(when).copy()
+    if "forms" in cond:
+        m &= ctx.isin("legal_form", tuple(str(f).upper() for f in cond["forms"]))
+    if cond.get("direct_only"):
+        m &= ctx.direct
+    return m
+
+
+def view_mask(ctx: Ctx, view: str) -> tuple[np.ndarray, np.ndarray]:
+    """(items of the view, blind fund lines the view would need the holdings of)."""
+    none = np.zeros(ctx.n, dtype=bool)
+    if view == "P":
+        return ctx.P, none
+    if view == "U":
+        return ctx.U, none
+    if view == "D":
+        return ctx.D_items, ctx.D_blind
+    if view == "T":
+        return ctx.T, ctx.T_blind
+    raise ValueError(view)
+
+
+def line_findings(kind: Kind, ctx: Ctx, conds: list, scope: np.ndarray) -> tuple[list, np.ndarray]:
+    """Findings per item of `scope` that fails a condition or cannot be told; and the mask of applicable items."""
+    status = np.full(ctx.n, TRUE, dtype=np.int8)
+    applies_any = np.zeros(ctx.n, dtype=bool)
+    evaluated = []
+    for cond in conds:
+        app = applies_mask(ctx, cond) & scope
+        if not app.any():
+            continue
+        tri, cols = requirement(ctx, cond["require"])
+        applies_any |= app
+        status = np.where(app, np.minimum(status, tri), status)
+        evaluated.append((cond, app, tri, cols))
+    bad = np.flatnonzero(applies_any & (status < TRUE))
+    findings = []
+    for i in bad.tolist():
+        failed, cols = [], []
+        for cond, app, tri, cc in evaluated:
+            if not app[i]:
+                continue
+            if tri[i] == FALSE:
+                failed.append(cond["says"])
+            elif tri[i] == UNKNOWN:
+                cols += [c for c in cc if c not in cols]
+        v = int(ctx.value[i])
+        if status[i] == FALSE:
+            msg = "; ".join(dict.fromkeys(failed)) + f" — ligne à céder ({fr_euros(v)})"
+            findings.append(kind.finding(ctx, BREACH, ctx.label(i), [i], msg, amount=max(v, 0), action="sell",
+                                         euros=v))
+        else:
+            names = [ctx.colname(c) for c in cols]
+            msg = "à vérifier : renseigner " + ", ".join(f"« {c} »" for c in names)
+            findings.append(kind.finding(ctx, UNKNOWN_S, ctx.label(i), [i], msg, euros=v, columns=names))
+    return findings, applies_any
+
+
+@register
+class LineConditions(Kind):
+    """Conditions each item of a view must meet; an item that fails one is to be sold."""
+
+    kind = "r139_lines"
+
+    def judge(self, ctx: Ctx) -> RuleResult:
+        scope, blind = view_mask(ctx, self.p["view"])
+        findings, applies = line_findings(self, ctx, self.p["conditions"], scope)
+        if blind.any():
+            findings.append(self.blind_finding(ctx, np.flatnonzero(blind).tolist(),
+                                               "les actifs de l'organisme dédié ne peuvent être contrôlés"))
+        if self.p.get("covers") == "all":
+            applies = scope
+        if not applies.any() and not blind.any():
+            return RuleResult(self.spec, NA, [])
+        findings.sort(key=lambda f: f.status != BREACH)
+        st = worst(f.status for f in findings) if findings else OK
+        return RuleResult(self.spec, st, findings, figure=int(ctx.value[applies].sum()))
+
+
+@register
+class Orders(Kind):
+    """R. 139-48 al. 3: a rule on purchases, judged by the pre-investment check of orders only."""
+
+    kind = "r139_orders"
+
+    def judge(self, ctx: Ctx) -> RuleResult:
+        return RuleResult(self.spec, NA, [], note="règle des achats : contrôlée avec les ordres (--ordres)")
+
+
+__all__ = ["LineConditions", "Orders", "requirement", "view_mask", "line_findings", "_isin"]

@@ -1,0 +1,402 @@
+"""What the R. 139 rules read: the actif de placement of one régime, its look-through actif, their views.
+
+`R139Input` is the portfolio as the rules need it: the lines of the
+`Portefeuille` sheet and the holdings of the funds looked through (already
+rescaled to the fund line's value, R. 139-17 last paragraph), in one table of
+items with English column names (`FIELDS`). `Ctx` is one régime of it on a
+date (RR 1: each régime is its own actif de placement), with the views of the
+rulebook as masks over its items:
+
+- **P** the lines as held, in the actif de placement (`placement` pocket, less
+  the lines marked `prestations_3_mois`);
+- **U** the fund units among them;
+- **D** P with each dedicated fund replaced by its holdings (R. 139-17 al. 6,
+  R. 139-15 last paragraph);
+- **T** the look-through actif: P with UCITS, fonds mutualisés and dedicated
+  funds replaced by their holdings, money-market units kept (R. 139-17, RR 4);
+  in the régime simplifié there is no look-through actif and T is D.
+
+A fund that needs look-through and has none usable (none, or dated after the
+portfolio's date or more than `max_age_days` before it) is *blind*: its whole
+value is kept apart (`blind`), and every rule reading D or T concludes only if
+its verdict holds with that value in the worst place (SPEC-R139 §2).
+
+Values are integer cents, accrued interest included (RR 3); limits Fractions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from constraints.rulebook import states_on
+
+FALSE, UNKNOWN, TRUE = 0, 1, 2
+
+# Text columns (folded to lower case unless named in KEEP_CASE), tri-state columns, numbers, cents.
+TEXT = ("label", "nature", "currency", "isin", "issuer", "group", "listing", "issuer_kind", "country", "guarantor",
+        "guarantor_kind", "guarantor_country", "equity_or_debt", "regime", "pocket", "exclusion", "rate_type",
+        "contract_type", "underlying", "underlying_kind", "underlying_held", "exposure_currency", "counterparty",
+        "legal_form", "property", "via", "via_nature", "sheet")
+TRI = ("realisable_euro", "fund_compliant", "withdrawable", "in_body_name", "real_estate_only", "opci_r214_120",
+       "wholly_owned", "deeds_in_france", "limited_loss", "reliable_price", "information", "negotiable",
+       "embedded_derivative", "custody", "property_dealer", "hedge")
+NUMBER = ("quantity", "quantity_issued", "issuer_outstanding", "eligible_share", "potential_excess")
+CENTS = ("value", "market_value", "notional", "exposure")
+FIELDS = TEXT + TRI + NUMBER + CENTS + ("row", "line", "holding", "maturity")
+CASE_KEPT = {"label", "isin", "issuer", "group", "guarantor", "underlying", "counterparty", "property", "via",
+             "sheet", "currency", "exposure_currency", "country", "guarantor_country", "legal_form"}
+UPPER = {"currency", "exposure_currency", "country", "guarantor_country", "legal_form", "isin"}
+
+SECURITIES = ("action", "acces_capital", "tcn", "obligation", "titre_etat", "titre_participatif")  # R. 139-18 1°–6°
+FUNDS = ("opcvm", "monetaire", "fonds_mutualise", "organisme_dedie")
+SA_FORMS = ("SA", "SAS", "SASU", "SCA", "SE", "SIIC", "SPPICAV", "SICAV")  # sociétés par actions
+
+
+@dataclass
+class R139Input:
+    """The portfolio for the R. 139 rules.
+
+    `items`: one row per line of the `Portefeuille` sheet (`holding` False) and per
+    holding of a fund looked through (`holding` True, `line` the fund line's
+    index in the same table, `via` its label, `via_nature` its nature, `sheet`
+    and `row` where the holding is written). Columns: `FIELDS`.
+    `inventories`: fund line index → valuation date of its inventory (None when undated).
+    `observations`: the `Constats` sheet, [{regle, sujet, premier_constat, cause, row}].
+    """
+
+    items: pd.DataFrame
+    inventories: dict = field(default_factory=dict)
+    observations: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    source: str = ""
+    headers: dict = field(default_factory=dict)  # field -> header as the user wrote it
+
+    def column_name(self, name: str) -> str:
+        from .columns import header_of
+
+        return self.headers.get(name) or header_of(name)
+
+
+def normalise(items: pd.DataFrame) -> pd.DataFrame:
+    """The table with every field of `FIELDS`, texts folded, tri-states as int8, cents as int64."""
+    from reserves.portfolio.parsing import fold
+
+    n = len(items)
+    out = {}
+    for name in FIELDS:
+        col = items[name] if name in items.columns else None
+        if name in TEXT:
+            if col is None:
+                out[name] = np.full(n, None, dtype=object)
+                continue
+            codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+            clean = []
+            for u in uniq:
+                s = str(u).strip()
+                if not s:
+                    clean.append(None)
+                elif name in UPPER:
+                    clean.append(s.upper())
+                elif name in CASE_KEPT:
+                    clean.append(s)
+                else:
+                    clean.append(fold(s).replace(" ", "_").replace("-", "_"))
+            table = np.array(clean + [None], dtype=object)
+            out[name] = table[codes]
+        elif name in TRI:
+            out[name] = (np.full(n, UNKNOWN, dtype=np.int8) if col is None
+                         else col.fillna(UNKNOWN).to_numpy().astype(np.int8))
+        elif name in NUMBER:
+            out[name] = np.full(n, np.nan) if col is None else pd.to_numeric(col, errors="coerce").to_numpy(float)
+        elif name in CENTS:
+            if col is None:
+                out[name] = np.zeros(n, dtype=np.int64) if name in ("value", "market_value") else np.full(n, np.nan)
+            elif name in ("value", "market_value"):
+                out[name] = col.to_numpy().astype(np.int64)
+            else:
+                out[name] = pd.to_numeric(col, errors="coerce").to_numpy(float)
+        elif name == "holding":
+            out[name] = np.zeros(n, dtype=bool) if col is None else col.to_numpy().astype(bool)
+        elif name in ("row", "line"):
+            out[name] = np.arange(n) if col is None else col.to_numpy().astype(np.int64)
+        else:
+            out[name] = np.full(n, None, dtype=object) if col is None else col.to_numpy(dtype=object)
+    df = pd.DataFrame(out)
+    if "market_value" not in items.columns:
+        df["market_value"] = df["value"]
+    return df
+
+
+# --------------------------------------------------------------------------- a régime on a date
+
+
+class Ctx:
+    """One régime of a portfolio on a date, seen by the R. 139 rules."""
+
+    def __init__(self, inp: R139Input, items: pd.DataFrame, version, as_of: dt.date, *, simplified: bool,
+                 regime: str | None, max_age_days: int | None = None, simplified_since: dt.date | None = None):
+        self.inp = inp
+        self.version = version
+        self.doc = version.extra
+        self.as_of = as_of
+        self.simplified = simplified
+        self.regime = regime
+        self.simplified_since = simplified_since
+        self.memo: dict = {}
+        X = items.reset_index(drop=True)
+        self.X = X
+        self.n = len(X)
+        self.a = {c: X[c].to_numpy() for c in X.columns}
+        a = self.a
+        holding = a["holding"].astype(bool)
+        self.holding = holding
+        direct = ~holding
+        pocket = a["pocket"]
+        in_pocket = np.ones(self.n, dtype=bool) if pocket is None else _isin(pocket, self.doc["base"]["pockets"],
+                                                                               none=True)
+        excluded = _isin(a["exclusion"], self.doc["base"]["excluded"])
+        # a holding follows its fund line (pocket, exclusion)
+        pos_of = self.positions()
+        line_pos = pos_of[np.where(holding, a["line"], 0)] if self.n else np.zeros(0, dtype=np.int64)
+        fund_ok = np.where(holding, in_pocket[np.clip(line_pos, 0, None)] & ~excluded[np.clip(line_pos, 0, None)],
+                           True) if self.n else np.zeros(0, dtype=bool)
+        self.line_pos = line_pos  # for a holding: the position of its fund line; -1 when absent
+        self.P = direct & in_pocket & ~excluded
+        nature = a["nature"]
+        self.nature = nature
+        lt = self.doc["lookthrough"]
+        looked = _isin(nature, lt["looked_through"])
+        self.U = self.P & _isin(nature, FUNDS)
+        max_age = lt["max_age_days"] if max_age_days is None else max_age_days
+        # inventories usable on the date: dated, not after the date, not older than max_age days
+        self.inventory_state: dict = {}  # line position -> "ok" | "none" | "late" | "future" | "undated"
+        has_inv = np.zeros(self.n, dtype=bool)
+        for pos in np.flatnonzero(self.P & looked):
+            key = int(a["line"][pos])
+            if key not in inp.inventories:
+                state = "none"
+            else:
+                d = inp.inventories[key]
+                if d is None:
+                    state = "undated"
+                elif d > as_of:
+                    state = "future"
+                elif (as_of - d).days > max_age:
+                    state = "late"
+                else:
+                    state = "ok"
+            self.inventory_state[int(pos)] = state
+            has_inv[pos] = state == "ok"
+        self.has_inventory = has_inv
+        hold_ok = holding & fund_ok & (line_pos >= 0)
+        if self.n:
+            hold_ok &= has_inv[np.clip(line_pos, 0, None)]
+        via_nature = np.where(holding, nature[np.clip(line_pos, 0, None)] if self.n else None, None)
+        self.via_nature = via_nature
+        via_dedicated = hold_ok & (via_nature == "organisme_dedie")
+        dedicated = self.P & (nature == "organisme_dedie")
+        self.D = (self.P & ~(dedicated & has_inv)) | via_dedicated
+        # the lines of D whose holdings are unknown: dedicated funds without a usable inventory
+        self.D_blind = dedicated & ~has_inv
+        if simplified:
+            self.T = self.D & ~self.D_blind
+            self.T_blind = self.D_blind
+        else:
+            self.T = (self.P & ~(looked & has_inv) & ~looked) | (hold_ok & _isin(via_nature, lt["looked_through"]))
+            self.T_blind = self.P & looked & ~has_inv
+        self.D_items = self.D & ~self.D_blind
+        self.value = a["value"].astype(np.int64)
+        self.base = int(self.value[self.P].sum()) if self.n else 0
+        self.direct = direct
+
+    # ---- positions and texts
+
+    def positions(self) -> np.ndarray:
+        """Table: line key → position of that line in this context (-1 when not here)."""
+        a = self.a
+        keys = a["line"]
+        direct = ~a["holding"].astype(bool)
+        top = int(keys.max()) + 1 if self.n else 1
+        pos = np.full(top + 1, -1, dtype=np.int64)
+        d = np.flatnonzero(direct)
+        pos[keys[d]] = d
+        return pos
+
+    def text(self, name: str) -> np.ndarray:
+        return self.a[name]
+
+    def known(self, name: str) -> np.ndarray:
+        key = ("known", name)
+        if key not in self.memo:
+            self.memo[key] = pd.notna(self.a[name])
+        return self.memo[key]
+
+    def isin(self, name: str, values) -> np.ndarray:
+        key = ("isin", name, tuple(values))
+        if key not in self.memo:
+            self.memo[key] = _isin(self.a[name], values)
+        return self.memo[key]
+
+    def nat(self, natures) -> np.ndarray:
+        return self.isin("nature", tuple(natures))
+
+    # ---- groups of states
+
+    def states(self, group: str) -> frozenset:
+        spec = self.doc["state_groups"][group]
+        out = set(spec.get("plus", []))
+        for g in spec.get("groups", []):
+            out |= states_on(g, self.as_of)
+        return frozenset(out)
+
+    def country_tri(self, column: str, group: str) -> np.ndarray:
+        key = ("country", column, group)
+        if key not in self.memo:
+            inside = self.isin(column, tuple(sorted(self.states(group))))
+            self.memo[key] = np.where(self.known(column), np.where(inside, TRUE, FALSE), UNKNOWN).astype(np.int8)
+        return self.memo[key]
+
+    def kind_tri(self, spec: dict, who: str = "issuer") -> np.ndarray:
+        """TRUE where the issuer (or guarantor) is of a kind of `spec` (`kinds`, `kinds_in_states`), FALSE where it
+        is known not to be, UNKNOWN where its kind or its state is missing."""
+        key = ("kind", who, repr(spec))
+        if key in self.memo:
+            return self.memo[key]
+        kcol, ccol = (("issuer_kind", "country") if who == "issuer" else ("guarantor_kind", "guarantor_country"))
+        kind = self.a[kcol]
+        tri = np.where(self.known(kcol), FALSE, UNKNOWN).astype(np.int8)
+        tri[self.isin(kcol, tuple(spec.get("kinds", [])))] = TRUE
+        for k, group in spec.get("kinds_in_states", {}).items():
+            m = kind == k
+            if m.any():
+                tri[m] = self.country_tri(ccol, group)[m]
+        if who == "guarantor":  # no guarantor: nothing to grant
+            tri[~self.known("guarantor") & ~self.known("guarantor_kind")] = FALSE
+        self.memo[key] = tri
+        return tri
+
+    def sovereign_tri(self, name: str) -> np.ndarray:
+        """Issued or guaranteed by an issuer of `doc[name]` (R. 139-45 II, R. 139-46 II, R. 139-14 2°)."""
+        key = ("sovereign", name)
+        if key not in self.memo:
+            spec = self.doc[name]
+            self.memo[key] = np.maximum(self.kind_tri(spec, "issuer"), self.kind_tri(spec, "guarantor"))
+        return self.memo[key]
+
+    def listed_tri(self, assimilated: bool = True, eea_only: bool = False) -> np.ndarray:
+        """R. 139-19: admitted on a market of I (1°–3°, or 1°–2° with `eea_only`), or a TCN assimilated (II, III)."""
+        key = ("listed", assimilated, eea_only)
+        if key in self.memo:
+            return self.memo[key]
+        li = self.doc["listing"]
+        admitted = self.isin("listing", tuple(li["eea"] if eea_only else li["admitted"]))
+        tri = np.where(self.known("listing"), FALSE, UNKNOWN).astype(np.int8)
+        tri[admitted] = TRUE
+        if assimilated:
+            tcn = self.nat(["tcn"])
+            if tcn.any():
+                ii = self.assimilated_tri("assimilated_ii")
+                if not eea_only:
+                    ii = np.maximum(ii, self.assimilated_tri("assimilated_iii"))
+                tri = np.where(tcn, np.maximum(tri, ii), tri).astype(np.int8)
+        self.memo[key] = tri
+        return tri
+
+    def assimilated_tri(self, name: str) -> np.ndarray:
+        key = ("assim", name)
+        if key not in self.memo:
+            spec = self.doc["listing"][name]
+            t = np.maximum(self.kind_tri(spec, "issuer"), self.kind_tri(spec, "guarantor"))
+            # a missing kind leaves the question open only where the listing does not settle it
+            self.memo[key] = t
+        return self.memo[key]
+
+    def contract(self) -> np.ndarray:
+        """Items that are, or carry, a financial contract (R. 139-18 9°, R. 139-36)."""
+        if "contract" not in self.memo:
+            self.memo["contract"] = self.nat(["contrat_financier"]) | (self.a["embedded_derivative"] == TRUE)
+        return self.memo["contract"]
+
+    def equity_tri(self) -> np.ndarray:
+        """Titres de capital émis par des sociétés par actions (R. 139-41 3°, 4°; RR 10)."""
+        if "equity" in self.memo:
+            return self.memo["equity"]
+        tri = np.full(self.n, FALSE, dtype=np.int8)
+        tri[self.nat(["action", "acces_capital"])] = TRUE
+        eod = self.a["equity_or_debt"]
+        tri[self.isin("equity_or_debt", ("capital", "les_deux")) & self.nat(SECURITIES)] = TRUE
+        sci = self.nat(["societe_immobiliere"])
+        if sci.any():
+            listed = self.isin("listing", tuple(self.doc["listing"]["admitted"]))
+            sa = self.isin("legal_form", SA_FORMS)
+            form_known = self.known("legal_form")
+            t = np.where(listed | sa, TRUE, np.where(form_known, FALSE, UNKNOWN))
+            tri[sci] = t[sci]
+        del eod
+        self.memo["equity"] = tri
+        return tri
+
+    # ---- what a finding says of its items
+
+    def where(self, idx) -> dict:
+        """rows (Portefeuille rows: the line, or the fund line of a holding), via (the funds), lookthrough_rows."""
+        idx = np.asarray(idx, dtype=np.int64)
+        a = self.a
+        rows, via, lt = [], [], []
+        for i in idx.tolist():
+            if self.holding[i]:
+                fp = int(self.line_pos[i])
+                if fp >= 0:
+                    r = int(a["row"][fp])
+                    if r not in rows:
+                        rows.append(r)
+                name = a["via"][i] if a["via"][i] is not None else (a["label"][fp] if fp >= 0 else None)
+                if name is not None and name not in via:
+                    via.append(str(name))
+                lt.append({"sheet": a["sheet"][i] or "Transparence", "row": int(a["row"][i])})
+            else:
+                r = int(a["row"][i])
+                if r not in rows:
+                    rows.append(r)
+        return {"rows": sorted(rows), "via": via, "lookthrough_rows": lt}
+
+    def label(self, i: int) -> str:
+        return str(self.a["label"][i])
+
+    def colname(self, name: str) -> str:
+        return self.inp.column_name(name)
+
+
+def _isin(arr: np.ndarray, values, none: bool = False) -> np.ndarray:
+    """arr ∈ values for an object array of texts (None: `none`)."""
+    if len(arr) == 0:
+        return np.zeros(0, dtype=bool)
+    codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+    vals = set(values)
+    table = np.array([u in vals for u in uniq] + [none], dtype=bool)
+    return table[codes]
+
+
+def frac(x) -> Fraction:
+    """A decimal as written (a float read from a cell: its shortest repr)."""
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, float):
+        return Fraction(repr(x))
+    return Fraction(str(x))
+
+
+def cap_cents(base: int, lim: Fraction) -> int:
+    return (lim.numerator * int(base)) // lim.denominator
+
+
+def below_cents(base: int, lim: Fraction) -> int:
+    """The largest number of cents strictly below lim·base (« inférieure à »)."""
+    num = lim.numerator * int(base)
+    q, r = divmod(num, lim.denominator)
+    return q - 1 if r == 0 else q
