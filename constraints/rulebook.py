@@ -107,17 +107,24 @@ def versions() -> tuple[Version, ...]:
     return tuple(found)
 
 
-def latest() -> Version:
-    return versions()[-1]
+def latest(engine: str = "r623") -> Version:
+    """The latest version read by a checker (`r623`, the one the optimizer, the reports and the pre-trade check
+    read; `r139`, constraints/r139)."""
+    return [v for v in versions() if v.engine == engine][-1]
 
 
 def for_date(day: dt.date | None) -> Version:
-    """The version in force on `day`; without a date, the latest version the product has."""
+    """The version in force on `day`; without a date, the latest R. 623 version (`reserves check` asks for the
+    version in force today itself, SPEC-R139 §0)."""
     if day is None:
         return latest()
     for v in versions():
         if v.in_force(day):
             return v
+    for a, b in zip(versions(), versions()[1:]):  # a period between two versions whose text the product lacks
+        gap = b.extra.get("gap_before")
+        if gap and a.valid_until is not None and a.valid_until < day < b.valid_from:
+            raise NoVersionInForce(gap["message"])
     covered = "; ".join(f"{v.id} {v.period_fr()}" for v in versions())
     raise NoVersionInForce(
         f"aucune version du règlement n'est en vigueur au {day.strftime('%d/%m/%Y')} : "

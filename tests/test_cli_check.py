@@ -113,8 +113,8 @@ def test_french_date_format_is_accepted(breached):
 def test_date_without_a_version_in_force_is_a_clear_french_error(breached):
     p = run_cli("check", str(breached), "--date", "2019-01-01")
     assert p.returncode == 2 and p.stdout == ""
-    assert "aucune version du règlement n'est en vigueur au 01/01/2019" in p.stderr
-    assert "31/12/2017" in p.stderr and "Traceback" not in p.stderr
+    assert "période du décret n° 2017-887 (1er janvier 2018 – 7 juillet 2019) non couverte" in p.stderr
+    assert "Traceback" not in p.stderr
     p = run_cli("check", str(breached), "--json", "--date", "2019-01-01")
     assert p.returncode == 2 and one_json_object(p.stdout)["status"] == "error"
 

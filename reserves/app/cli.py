@@ -64,8 +64,16 @@ def cmd_check(args) -> int:
 
     try:
         version = rulebook.for_date(args.date)
+        day, source = args.date, "--date"
+        if args.date is None and _has_nature_column(args.file, args.sheet):  # SPEC-R139 §0: no date, today
+            day, source = dt.date.today(), "date du jour"
+            version = rulebook.for_date(day)
     except rulebook.NoVersionInForce as exc:
         return _print_problems(InputError.one(str(exc)), args.json)
+    if version.engine == "r139":  # R. 139-1 to R. 139-56: reserves/app/check139.py
+        from reserves.app.check139 import run
+
+        return run(args, version, day, source, _print_problems)
     try:
         pf = load(args.file, sheet_name=args.sheet)
     except InputError as err:
@@ -92,6 +100,18 @@ def cmd_check(args) -> int:
         if failed is not None:
             return failed
     return verdict.exit_code
+
+
+def _has_nature_column(path, sheet) -> bool:
+    """The file's header has R. 139's `nature` column (read once, the header only; False when unreadable)."""
+    from reserves.portfolio.errors import InputError
+    from reserves.portfolio.model139 import _header_columns
+    from reserves.portfolio.reader import read_table
+
+    try:
+        return "nature" in read_table(path, sheet_name=sheet, columns=_header_columns()).fields
+    except (InputError, OSError, ValueError):
+        return False
 
 
 def cmd_template(args) -> int:
@@ -140,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "à la place de « valeur » : positif achat, négatif vente)")
     c.add_argument("--alerte", "--warning", dest="warning", default="0.9", metavar="SEUIL",
                    help="avec --ordres : seuil d'alerte, part de la limite utilisée (0,9 par défaut)")
+    c.add_argument("--transparence", action="append", metavar="FICHIER",
+                   help="R. 139 : inventaire d'un fonds au format TPT (FinDatEx V5 à V7, xlsx ou csv) ; répétable")
+    c.add_argument("--regime-simplifie", dest="regime_simplifie", nargs="?", const=True, default=None,
+                   metavar="REGIMES", help="R. 139-10 : l'organisme (ou les régimes nommés, séparés par des virgules) "
+                                           "est soumis au régime simplifié")
+    c.add_argument("--regime-simplifie-depuis", dest="regime_simplifie_depuis", type=parse_date, metavar="DATE",
+                   help="R. 139-11 : date depuis laquelle le régime simplifié s'applique (délais de cession)")
+    c.add_argument("--anciennete-transparence", dest="anciennete_transparence", type=int, metavar="JOURS",
+                   help="R. 139-49 : âge maximal d'un inventaire vu par transparence (92 jours par défaut)")
     from reserves.app.audit.cli import add_check_options
 
     add_check_options(c)

@@ -1,0 +1,89 @@
+"""An R. 139 portfolio as the rules read it: `from_portfolio(pf)` and the `Constats` sheet (R. 139-48).
+
+The `Constats` sheet (SPEC-R139 §5) lists breaches already observed: `regle`
+(the rule id), `sujet` (the finding's subject; empty: every finding of that
+rule), `premier_constat` (the date first observed), `cause` (`valorisation`
+or `operation`), optionally `regime`. Bad cells are bad input: a French
+message naming the sheet, row, column and value (exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .model import R139Input
+
+CONSTATS_SHEET = "Constats"
+CAUSES = ("valorisation", "operation")
+
+
+def _columns():
+    from reserves.portfolio.columns import Column
+
+    return (
+        Column("rule", "regle", "rule", "text", True, "Identifiant de la règle (R139-41/immobilier-max20…)."),
+        Column("subject", "sujet", "subject", "text", False, "Sujet du constat (entité, immeuble, ligne) ; vide : tous."),
+        Column("first_observed", "premier_constat", "first_observed", "text", True, "Date du premier constat."),
+        Column("cause", "cause", "cause", "text", False, "valorisation ou operation (R. 139-48 al. 3)."),
+        Column("regime", "regime", "scheme", "text", False, "Régime concerné, s'il y en a plusieurs."),
+    )
+
+
+def read_constats(path) -> list:
+    """The rows of the `Constats` sheet of a workbook ([] when it has none)."""
+    from reserves.portfolio.errors import ProblemList
+    from reserves.portfolio.model139 import _find_sheet
+    from reserves.portfolio.parsing import fold, is_blank
+    from reserves.portfolio.reader import read_table
+
+    if path is None or str(path).lower().endswith(".csv") or not os.path.exists(path):
+        return []
+    sheet = _find_sheet(path, CONSTATS_SHEET)
+    if sheet is None:
+        return []
+    from reserves.portfolio.columns139 import parse_date
+
+    raw = read_table(path, sheet_name=sheet, columns=_columns())
+    problems = ProblemList()
+    out = []
+    col = raw.fields
+    for cells, rown in zip(raw.rows, raw.row_numbers):
+        def cell(f):
+            i = col.get(f)
+            return None if i is None or i >= len(cells) or is_blank(cells[i]) else cells[i]
+
+        rule, first = cell("rule"), cell("first_observed")
+        if rule is None and first is None:
+            continue
+        rec = {"regle": str(rule).strip() if rule is not None else None, "sujet": cell("subject"),
+               "cause": None, "regime": cell("regime"), "row": rown}
+        if rule is None:
+            problems.add("« regle » vide : l'identifiant de la règle est obligatoire", sheet=raw.sheet, row=rown,
+                         column=raw.where("rule"))
+        try:
+            rec["premier_constat"] = parse_date(first) if first is not None else None
+        except Exception:
+            problems.add(f"date invalide « {first} » : attendu JJ/MM/AAAA", sheet=raw.sheet, row=rown,
+                         column=raw.where("first_observed"), value=first)
+            rec["premier_constat"] = None
+        if first is None:
+            problems.add("« premier_constat » vide", sheet=raw.sheet, row=rown, column=raw.where("first_observed"))
+        c = cell("cause")
+        if c is not None:
+            k = fold(str(c)).replace("é", "e")
+            if k not in CAUSES:
+                problems.add(f"cause inconnue « {c} » : valorisation ou operation", sheet=raw.sheet, row=rown,
+                             column=raw.where("cause"), value=c)
+            rec["cause"] = k
+        out.append(rec)
+    problems.raise_if_any()
+    return out
+
+
+def from_portfolio(pf, path=None) -> R139Input:
+    """The rules' input from a `reserves.portfolio.model139.Portfolio139` (and its file, for `Constats`)."""
+    items = pf.items()
+    inp = R139Input(items=items, inventories=pf.inventory_dates(), observations=read_constats(path),
+                    warnings=list(pf.warnings), source=pf.source, headers=dict(pf.headers))
+    inp.column_name = pf.column_name  # the user's own headers
+    return inp

@@ -1,0 +1,107 @@
+"""`reserves check` on a portfolio under R. 139-1 to R. 139-56 (`R139-2019-07-08`).
+
+Reads the file with its `Transparence` sheet, the TPT files given
+(`--transparence`) and the `Constats` sheet, checks every rule on each régime
+apart, prints the verdict (JSON of SPEC §3 and SPEC-R139 §4 with `--json`),
+and returns the exit code (0 conforme, 1 manquement, 2 entrée invalide,
+3 à vérifier).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+SYMBOL = {"ok": ("✔", "green"), "breach": ("✘", "red"), "unknown": ("?", "yellow"), "not_applicable": ("–", "dim")}
+
+
+def parse_regimes(text: str | None):
+    """`--regime-simplifie` alone: the whole body (True); with names: those régimes."""
+    if text is None:
+        return False
+    if text is True or text == "":
+        return True
+    names = {t.strip() for t in str(text).split(",") if t.strip()}
+    return names or True
+
+
+def run(args, version, day: dt.date, source: str, print_problems) -> int:
+    from constraints.r139.checker import check
+    from constraints.r139.inputs import from_portfolio
+    from reserves.portfolio.errors import InputError
+    from reserves.portfolio.model139 import load
+
+    try:
+        pf = load(args.file, sheet_name=args.sheet, transparence=getattr(args, "transparence", None) or (),
+                  as_of=day, as_of_source=source)
+        inp = from_portfolio(pf, args.file)
+    except InputError as err:
+        return print_problems(err, args.json)
+    verdict = check(inp, version, as_of=day, simplified=parse_regimes(getattr(args, "regime_simplifie", None)),
+                    simplified_since=getattr(args, "regime_simplifie_depuis", None),
+                    max_age_days=getattr(args, "anciennete_transparence", None))
+    verdict.as_of_source = source
+    doc = verdict.to_dict()
+    doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
+    if args.json:
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+    else:
+        render(verdict, pf)
+    from reserves.app.audit import cli as audit_cli
+
+    if audit_cli.wanted(args):
+        failed = audit_cli.record(args, "check", pf, version.id, verdict.status, doc)
+        if failed is not None:
+            return failed
+    return verdict.exit_code
+
+
+def _pct(x) -> str:
+    return "" if x is None else f"{x * 100:.2f}".replace(".", ",") + " %"
+
+
+def render(verdict, pf, console=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from constraints.rules import fr_euros
+
+    console = console or Console(width=None if sys.stdout.isatty() else 140)
+    v = verdict.version
+    console.print(f"[bold]Contrôle des placements[/bold] — {pf.source} (feuille « {pf.sheet} », {verdict.n_lines} "
+                  f"lignes, {verdict.n_lookthrough} lignes vues par transparence)")
+    src = f" ({verdict.as_of_source})" if verdict.as_of_source else ""
+    console.print(f"Règlement appliqué : {v.id} — {v.set_by}, en vigueur {v.period_fr()} ; portefeuille au "
+                  f"{verdict.as_of.strftime('%d/%m/%Y')}{src}")
+    mode = {"complet": "régime complet", "simplifie": "régime simplifié (R. 139-10)", "mixte": "régimes mixtes"}
+    console.print(f"Actif de placement : {fr_euros(verdict.base)} — {mode[verdict.regime]}")
+    if len(verdict.regimes) > 1:
+        for r in verdict.regimes:
+            console.print(f"  régime « {r['regime']} » ({mode[r['mode']]}) : {fr_euros(r['base'])}")
+    for w in verdict.warnings:
+        console.print(f"[yellow]Avertissement :[/yellow] {w}")
+    table = Table(show_lines=False, header_style="bold")
+    for name, just in (("", "left"), ("Règle", "left"), ("Article", "left"), ("Valeur", "right"),
+                       ("Limite", "right"), ("Constats", "right")):
+        table.add_column(name, justify=just)
+    for r in verdict.results:
+        sym, style = SYMBOL[r.status]
+        n_b = sum(f.status == "breach" for f in r.findings)
+        n_u = sum(f.status == "unknown" for f in r.findings)
+        counts = ", ".join(x for x in (f"{n_b} ✘" if n_b else "", f"{n_u} ?" if n_u else "") if x)
+        table.add_row(f"[{style}]{sym}[/{style}]", f"{r.spec.title}\n[dim]{r.spec.id}[/dim]", r.spec.article,
+                      _pct(r.value), _pct(r.limit), counts)
+    console.print(table)
+    for f in verdict.findings:
+        sym, style = SYMBOL[f.status]
+        where = ""
+        if f.rows:
+            where = " — lignes " + ", ".join(map(str, f.rows[:12])) + ("…" if len(f.rows) > 12 else "")
+        if f.via:
+            via = f.via if isinstance(f.via, str) else ", ".join(f.via[:5])
+            where += f" — via {via}"
+        reg = f" [régime {f.regime}]" if f.regime else ""
+        console.print(f"[{style}]{sym}[/{style}] {f.rule}{reg} — {f.subject}{where}\n    {f.message}")
+    status_fr = {"ok": "conforme", "breach": "manquement(s)", "unknown": "à vérifier"}[verdict.status]
+    console.print(f"[bold]Verdict : {status_fr}[/bold]")
