@@ -119,7 +119,7 @@ def exposures(ctx: Ctx) -> dict:
     groups_of: dict = {}
     for w, g in zip(pairs["w"].tolist(), pairs["g"].tolist()):
         uf.find(w)
-        if g is not None and g != "never":
+        if isinstance(g, str) and g != "never":
             uf.union(w, "G:" + str(g))
             groups_of.setdefault(w, set()).add(str(g))
     has_group: set = set()
@@ -140,9 +140,14 @@ def exposures(ctx: Ctx) -> dict:
             grouped[ent[k]] = True  # never grouped: certain
     # loose records (no issuer / counterparty) are uncertain, each its own entity at best
     E = np.where(L, -1, E)
+    members: dict = {}
+    for k, w in enumerate(uniq_w.tolist()):
+        members.setdefault(int(ent[k]), []).append(w[2:])
     names = []
-    for r in root_codes.tolist():
-        names.append(r[2:] if r[:2] in ("I:", "G:", "F:") else r)
+    for k, r in enumerate(root_codes.tolist()):
+        name = r[2:] if r[:2] in ("I:", "G:", "F:") else r
+        others = [m for m in members.get(k, []) if m != name]
+        names.append(f"{name} ({', '.join(others)})" if r.startswith("G:") and others else name)
     out = {"pos": P, "ent": E, "amount": A, "deposit": DEP, "n": n_ent, "grouped": grouped, "names": names,
            "multi": {w[2:]: sorted(g) for w, g in groups_of.items() if len(g) > 1}}
     ctx.memo["exposures"] = out
