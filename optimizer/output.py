@@ -12,6 +12,61 @@ STATUS_FR = {"Optimal": "optimal", "Infeasible": "infaisable", "Time limit reach
              "Unbounded": "non borné", "Primal infeasible or unbounded": "infaisable"}
 
 
+POCKET_FR = {"reserves": "réserves", "gestion": "gestion"}
+RESULT_FR = {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier", "not_applicable": "sans objet",
+             "warning": "alerte"}
+PROPOSAL_FR = {"optimal": "proposition conforme", "infeasible": "aucun portefeuille conforme possible"}
+SENSE_FR = {"min": "plancher", "max": "plafond"}
+
+
+def _objective_fr(objective):
+    from .rebalancing import OBJECTIVE_FR
+
+    return OBJECTIVE_FR.get(objective, objective)
+
+
+def settings_rows(st: dict) -> list:
+    """The user's settings of a proposal, in French, as (label, value) rows (workbook, web page)."""
+    def pct(x):
+        return fr_pct(float(x))
+
+    rows = []
+    m = st.get("margins")
+    if isinstance(m, dict):
+        rows.append(("Marges de sécurité", ", ".join(f"{k} : {pct(v)}" for k, v in m.items())))
+    elif m:
+        rows.append(("Marge de sécurité", pct(m)))
+    cash = st.get("cash") or {}
+    for k, v in cash.items():
+        if v:
+            rows.append((f"Trésorerie de la poche {POCKET_FR.get(k, k)}", _eur(v)))
+    if st.get("locked_rows"):
+        rows.append(("Lignes bloquées", ", ".join(map(str, st["locked_rows"]))))
+    rows.append(("Univers", "oui" if st.get("universe") else "non (lignes détenues seulement)"))
+    if st.get("lots") is not None:
+        rows.append(("Quotités", str(st["lots"])))
+    if st.get("min_trade") is not None:
+        rows.append(("Montant minimal d'opération", str(st["min_trade"])))
+    if "buy_cap" in st:
+        rows.append(("Plafond d'achat par émetteur", "aucun" if st["buy_cap"] is None else pct(st["buy_cap"])))
+    if st.get("restrict_buys") is not None:
+        rows.append(("Achats d'immeubles, de prêts, de lignes non cotées",
+                     "autorisés" if not st["restrict_buys"] else
+                     ("catégories autorisées : " + ", ".join(st["buy_categories"]) if st.get("buy_categories")
+                      else "exclus")
+                     + (" ; lignes autorisées : " + ", ".join(map(str, st["buy_rows"])) if st.get("buy_rows") else "")))
+    if "spread" in st:
+        rows.append(("Répartition des achats", "au plus près des avoirs actuels" if st["spread"] else "non"))
+    if st.get("matured_rows"):
+        rows.append(("Lignes échues (jamais achetées)", ", ".join(map(str, st["matured_rows"]))))
+    return rows
+
+
+def _widths(ws, widths: dict) -> None:
+    for col, w in widths.items():
+        ws.column_dimensions[col].width = w
+
+
 def _pct(x):
     return "" if x is None else fr_pct(x)
 
@@ -28,7 +83,7 @@ def progress_factory(console=None, label: str = "Résolution par HiGHS"):
     """A context manager factory for long solves: a spinner with the elapsed time, on standard error."""
     from rich.console import Console
 
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, highlight=False)
 
     @contextlib.contextmanager
     def progress():
@@ -59,9 +114,9 @@ def _limits_table(before, after):
     for x in before["limits"]:
         y = after_by.get(x["rule"], {})
         lim = ("≥ " if x["sense"] == "min" else "≤ ") + _pct(x["limit"]) if x["limit"] is not None else ""
-        t.add_row(x["rule"], x["article"], lim, _pct(x["margin"]) if x["margin"] else "", _pct(x["value"]),
-                  _pct(y.get("value")), {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier",
-                                         "not_applicable": "sans objet"}.get(y.get("status"), ""))
+        t.add_row(f"{x.get('title') or x['rule']}\n[dim]{x['rule']}[/dim]", x["article"], lim,
+                  _pct(x["margin"]) if x["margin"] else "", _pct(x["value"]), _pct(y.get("value")),
+                  RESULT_FR.get(y.get("status"), ""))
     return t
 
 
@@ -87,7 +142,7 @@ def render_proposal(p, console=None) -> None:
 
     from .rebalancing import OBJECTIVE_FR
 
-    console = console or Console(width=None if sys.stdout.isatty() else 140)
+    console = console or Console(width=None if sys.stdout.isatty() else 140, highlight=False)
     s = p.solver
     console.print(f"[bold]Proposition de réallocation[/bold] — {p.portfolio_before.source} — objectif : "
                   f"{OBJECTIVE_FR[p.objective]}")
@@ -108,12 +163,12 @@ def render_proposal(p, console=None) -> None:
                       "(marges comprises).")
     else:
         t = Table(title="Opérations proposées", header_style="bold")
-        for h in ("Ligne", "Libellé", "Cat.", "Sens", "Montant", "Avant", "Après"):
+        for h in ("Ligne", "Libellé", "Cat.", "Poche", "Sens", "Montant", "Avant", "Après"):
             t.add_column(h, justify="right" if h in ("Montant", "Avant", "Après", "Ligne") else "left")
         for x in p.trades[:300]:
             where = f"{x['row']}" if x["source"] == "portefeuille" else f"U{x['row']}"
-            t.add_row(where, x["libelle"][:60], x["categorie"], x["sens"], _eur(x["montant"]), _eur(x["avant"]),
-                      _eur(x["après"]))
+            t.add_row(where, x["libelle"][:60], x["categorie"], POCKET_FR.get(x["poche"], x["poche"]), x["sens"],
+                      _eur(x["montant"]), _eur(x["avant"]), _eur(x["après"]))
         console.print(t)
         if len(p.trades) > 300:
             console.print(f"… et {len(p.trades) - 300} autres opérations (voir le fichier Excel ou --json).")
@@ -159,34 +214,47 @@ def write_proposal_xlsx(p, path) -> None:
 
     if p.status == "optimal":
         add_portfolio_sheet(wb, p.portfolio_after)
-        sheet("Opérations", ["ligne", "source", "libelle", "categorie", "poche", "sens", "montant", "avant", "apres"],
-              ([x["row"], x["source"], x["libelle"], x["categorie"], x["poche"], x["sens"], x["montant"], x["avant"],
-                x["après"]] for x in p.trades), money=(7, 8, 9))
+        ws = sheet("Opérations", ["Ligne", "Source", "Libellé", "Catégorie", "Poche", "Sens", "Montant", "Avant",
+                                  "Après"],
+                   ([x["row"], x["source"], x["libelle"], x["categorie"], POCKET_FR.get(x["poche"], x["poche"]),
+                     x["sens"], x["montant"], x["avant"], x["après"]] for x in p.trades), money=(7, 8, 9))
+        _widths(ws, {"C": 60, "G": 18, "H": 18, "I": 18})
     else:
-        sheet("Conflits", ["regle", "article", "euros", "explication"],
-              ([e["rule"], e["article"], e["euros"], e["message"]] for e in p.explanation), money=(3,))
+        ws = sheet("Conflits", ["Règle", "Titre", "Article", "Euros", "Explication"],
+                   ([e["rule"], e.get("title"), e["article"], e["euros"], e["message"]] for e in p.explanation),
+                   money=(4,))
+        _widths(ws, {"A": 34, "B": 40, "D": 18, "E": 120})
     b = {c["categorie"]: c for c in p.allocation_before["categories"]}
     a = {c["categorie"]: c for c in (p.allocation_after or {}).get("categories", [])}
     keys = sorted(set(b) | set(a), key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
-    ws = sheet("Allocation", ["categorie", "avant", "part_avant", "apres", "part_apres"],
-               ([k, b.get(k, {}).get("euros"), b.get(k, {}).get("part"), a.get(k, {}).get("euros"),
-                 a.get(k, {}).get("part")] for k in keys), money=(2, 4))
+    ws = sheet("Allocation", ["Catégorie", "Avant", "Part avant", "Après", "Part après"],
+               ([k + ("°" if k.isdigit() else ""), b.get(k, {}).get("euros"), b.get(k, {}).get("part"),
+                 a.get(k, {}).get("euros"), a.get(k, {}).get("part")] for k in keys), money=(2, 4))
+    _widths(ws, {"B": 20, "C": 12, "D": 20, "E": 12})
     for col in (3, 5):
         for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
             cell.number_format = "0.00%"
     after_by = {x["rule"]: x for x in (p.allocation_after or {}).get("limits", [])}
-    ws = sheet("Limites", ["regle", "article", "sens", "limite", "marge", "avant", "apres", "statut_apres"],
-               ([x["rule"], x["article"], x["sense"], x["limit"], x["margin"], x["value"],
-                 after_by.get(x["rule"], {}).get("value"), after_by.get(x["rule"], {}).get("status")]
+    ws = sheet("Limites", ["Règle", "Titre", "Article", "Sens", "Limite", "Marge", "Avant", "Après", "Statut après"],
+               ([x["rule"], x.get("title"), x["article"], SENSE_FR.get(x["sense"], x["sense"]), x["limit"],
+                 x["margin"], x["value"], after_by.get(x["rule"], {}).get("value"),
+                 RESULT_FR.get(after_by.get(x["rule"], {}).get("status"), "")]
                 for x in p.allocation_before["limits"]))
-    for col in (4, 5, 6, 7):
+    _widths(ws, {"A": 34, "B": 55, "C": 14, "D": 10, "I": 14})
+    for col in (5, 6, 7, 8):
         for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
             cell.number_format = "0.00%"
     s = p.solver
-    info = [("statut", p.status), ("objectif", p.objective), ("solveur", s["name"]), ("statut_solveur", s["status"]),
-            ("secondes_resolution", s["seconds"]), ("secondes_construction", s["build_seconds"]),
-            ("contraintes", s["rows"]), ("variables", s["columns"]), ("presolve", s["presolve"]),
-            ("version_reglement", p.settings.get("version")), ("date_appartenance_etats", p.settings.get("as_of"))]
-    info += [("note", n) for n in p.notes]
-    sheet("Résolution", ["cle", "valeur"], info)
+    st = p.settings
+    info = [("Statut", PROPOSAL_FR.get(p.status, p.status)), ("Objectif", _objective_fr(p.objective)),
+            ("Solveur", s["name"]), ("Statut du solveur", STATUS_FR.get(s["status"], s["status"])),
+            ("Programme", "PLNE (quotités ou montants minimaux)" if s.get("mip") else "PL"),
+            ("Résolution HiGHS (s)", s["seconds"]), ("Construction du modèle (s)", s["build_seconds"]),
+            ("Contraintes", s["rows"]), ("Variables", s["columns"]),
+            ("Presolve", {"on": "oui", "off": "non"}.get(s["presolve"], s["presolve"])),
+            ("Version du règlement", st.get("version")), ("Date du portefeuille", st.get("as_of"))]
+    info += settings_rows(st)
+    info += [("Note", n) for n in p.notes]
+    ws = sheet("Résolution", ["Élément", "Valeur"], info)
+    _widths(ws, {"A": 30, "B": 120})
     save_workbook(wb, path)

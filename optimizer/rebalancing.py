@@ -974,9 +974,11 @@ def _notes(before, after, margins) -> list:
     if after is not None:
         unk = sorted({f.rule for f in after.findings if f.status == UNKNOWN_S})
         if unk:
+            titles = {r.spec.id: r.spec.title for r in after.results}
             notes.append("Des règles restent « à vérifier » faute de données dans le fichier (elles l'étaient déjà "
-                         "avant les opérations) : " + ", ".join(unk) + ". La proposition ne les tranche pas : "
-                         "compléter les colonnes indiquées par « reserves check ».")
+                         "avant les opérations) : " + ", ".join(f"{titles.get(u, u)} ({u})" for u in unk)
+                         + ". La proposition ne les tranche pas : compléter les colonnes que le contrôle du "
+                         "portefeuille désigne.")
     if margins:
         notes.append("Marges de sécurité appliquées sous chaque plafond et au-dessus de chaque plancher, "
                       "pour qu'un mouvement de marché ne crée pas aussitôt un dépassement passif.")

@@ -242,3 +242,45 @@ def test_cli_lots_infeasible_names_the_lots():
 def test_cli_bad_purchase_cap_is_exit_2():
     r = _cli("optimize", str(BREACHED), "--achat-max", "beaucoup")
     assert r.returncode == 2 and "plafond d'achat" in r.stderr and "Traceback" not in r.stderr
+
+
+# --------------------------------------------------------------------------- the proposal workbook
+
+
+ENGLISH = {"turnover", "infeasible", "breach", "not_applicable", "ok", "unknown", "cost", "target",
+           "reserves", "min", "max", "on", "off"}
+
+
+def _sheet_words(ws):
+    headers = [c.value for c in ws[1]]
+    values = {str(c.value).strip() for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
+    return headers, values
+
+
+def test_proposal_workbook_speaks_french(tmp_path, default_proposal, breached):
+    from openpyxl import load_workbook
+
+    from optimizer import write_proposal_xlsx
+
+    out = tmp_path / "proposition.xlsx"
+    write_proposal_xlsx(default_proposal, out)
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Portefeuille", "Opérations", "Allocation", "Limites", "Résolution"]
+    h, vals = _sheet_words(wb["Opérations"])
+    assert h == ["Ligne", "Source", "Libellé", "Catégorie", "Poche", "Sens", "Montant", "Avant", "Après"]
+    assert "réserves" in vals and not vals & ENGLISH
+    h, vals = _sheet_words(wb["Limites"])
+    assert h[:4] == ["Règle", "Titre", "Article", "Sens"] and "Statut après" in h
+    assert "20 % au plus en immobilier (9° et 10°)" in vals and not vals & ENGLISH
+    h, vals = _sheet_words(wb["Résolution"])
+    assert h == ["Élément", "Valeur"]
+    assert "rotation minimale" in vals and "proposition conforme" in vals and not vals & ENGLISH
+    bad = rebalance(breached, lots=100_000)
+    out2 = tmp_path / "conflit.xlsx"
+    write_proposal_xlsx(bad, out2)
+    wb = load_workbook(out2)
+    h, vals = _sheet_words(wb["Conflits"])
+    assert h == ["Règle", "Titre", "Article", "Euros", "Explication"]
+    assert wb["Conflits"].max_row >= 2  # never an empty list of causes
+    _, vals = _sheet_words(wb["Résolution"])
+    assert "aucun portefeuille conforme possible" in vals and not vals & ENGLISH
