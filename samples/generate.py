@@ -9,6 +9,8 @@ writes, into FOLDER (this script's folder by default):
   category 1° to 13° and a hedging forward, every rule satisfied;
 - `portefeuille_manquements.xlsx` (+ `.ods`): the same caisse with several
   breaches and two lines whose data are missing;
+- the R. 139 samples of `generate_r139.py` (a body of about 20 billion euros at 31/12/2025, compliant and
+  with breaches, and a TPT file);
 - `ordres_exemple.csv`: three orders on the compliant caisse for
   `reserves check portefeuille_conforme.xlsx --ordres ordres_exemple.csv`
   (a purchase and a sale that change nothing, and a new building of
@@ -646,6 +648,12 @@ def generate(folder: str | os.PathLike = HERE) -> list[Path]:
     p = folder / "ordres_exemple.csv"
     write_orders_csv(p)
     written.append(p)
+    import importlib.util  # the R. 139 samples (articles R. 139-1 to R. 139-56), a script of their own
+
+    spec = importlib.util.spec_from_file_location("samples_generate_r139", HERE / "generate_r139.py")
+    r139 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(r139)
+    written.extend(r139.generate(folder))
     return written
 
 

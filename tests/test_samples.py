@@ -61,6 +61,9 @@ EXPECTED_SUBJECTS = {
 }
 
 
+R139_SAMPLES = ["portefeuille_r139_conforme.xlsx", "portefeuille_r139_manquements.xlsx", "tpt_fonds_credit_euro.xlsx"]
+
+
 @pytest.fixture(scope="module")
 def generator():
     spec = importlib.util.spec_from_file_location("samples_generate", SAMPLES / "generate.py")
@@ -156,7 +159,7 @@ def _cells(path: Path) -> dict:
 def test_generator_is_deterministic_and_matches_the_committed_files(generator, tmp_path):
     written = generator.generate(tmp_path)
     names = sorted(p.name for p in written)
-    assert names == sorted(COMPLIANT + BREACHED + [ORDERS])
+    assert names == sorted(COMPLIANT + BREACHED + [ORDERS] + R139_SAMPLES)
     for name in names:
         fresh, committed = tmp_path / name, SAMPLES / name
         if name.endswith(".csv"):
