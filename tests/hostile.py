@@ -173,3 +173,51 @@ def ods_cell_value(data: bytes, nth_row: int, nth_cell: int, cell: bytes) -> byt
         body = body[:m.start()] + cell + body[m.end():]
         return xml[:start] + body + xml[end:]
     return _rewrite(data, ODS_CONTENT, edit)
+
+
+# --------------------------------------------------------------------------- a base with every kind of cell
+
+
+BASE_HEADERS = ["libelle", "categorie", "valeur", "devise", "emetteur", "coupon_couru", "quantite", "quantite_emise",
+                "ltv", "duree_jours", "rang_hypotheque", "date_achat", "commentaire"]
+
+
+def base_xlsx() -> bytes:
+    """A small valid portfolio whose cells are of every kind: text, money, quantity, percent, days, date."""
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Portefeuille"
+    ws.append(BASE_HEADERS)
+    ws.append(["OAT 2026", "1", 900_000.0, "EUR", "République française", 1_250.5, 900_000, 30_000_000_000, None, None,
+               None, dt.date(2015, 3, 2), "lest"])
+    ws.append(["Prêt hypothécaire", "12", 50_000.0, "EUR", "SCI Les Tilleuls", 0, 1, 1, 0.6, 3650, 1,
+               dt.date(2016, 6, 30), "prêt"])
+    ws.append(["Dépôt", "13", 50_000.0, "EUR", "Banque Postale", 0, 1, 1, None, 90, None, dt.date(2016, 12, 1), None])
+    for r in range(2, 5):
+        ws.cell(r, 3).number_format = '#,##0.00 "€"'
+        ws.cell(r, 6).number_format = '#,##0.00 "€"'
+        ws.cell(r, 9).number_format = "0.00%"
+        ws.cell(r, 12).number_format = "dd/mm/yyyy"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+BASE_KINDS = {"valeur": "C3", "coupon_couru": "F3", "quantite": "G3", "quantite_emise": "H3", "ltv (pourcentage)": "I3",
+              "duree_jours": "J3", "rang_hypotheque": "K3", "date": "L3", "colonne libre (date)": "L4"}
+NON_FINITE = [b"-1e400", b"1e400", b"inf", b"-inf", b"nan", b"-1e308", b"1e308"]
+
+
+def xlsx_number(data: bytes, ref: str, text: bytes) -> bytes:
+    """The number of cell `ref` replaced by `text` as written in the XML (its style, date or percent, kept)."""
+
+    def edit(xml):
+        pat = re.compile(rb'(<c r="' + ref.encode() + rb'"[^>]*?)(?:\st="[^"]*")?([^>]*>)(?:<v>[^<]*</v>|<is>.*?</is>)',
+                         re.S)
+        assert pat.search(xml), ref
+        return pat.sub(lambda m: m.group(1) + m.group(2) + b"<v>" + text + b"</v>", xml, count=1)
+    return _rewrite(data, XLSX_SHEET, edit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -206,25 +207,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run one command. Whatever happens inside, the exit code keeps its meaning: 0, 1 and 3 are verdicts
+    and nothing else returns them; bad input is 2 and any other failure 4, each with a French message and
+    never a traceback."""
     started = time.perf_counter()
     parser = build_parser()
     args = parser.parse_args(argv)
     args.started = started  # the whole command's time, for the commands that report it
     try:
-        return args.func(args)
+        code = args.func(args)
     except KeyboardInterrupt:
         sys.stderr.write("Interrompu.\n")
         return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # never a traceback for the user
+    except BrokenPipeError:  # the reader of the output went away: the verdict was not delivered
+        with contextlib.suppress(Exception):
+            sys.stderr.write("Sortie interrompue : le programme qui lisait la sortie s'est arrêté.\n")
+        return EXIT_INTERNAL
+    except SystemExit:
+        raise
+    except BaseException as exc:  # never a traceback for the user (a Rust panic is a BaseException too)
         from reserves.portfolio.errors import InputError
 
         if isinstance(exc, InputError):
             return _print_problems(exc, getattr(args, "json", False))
-        sys.stderr.write(f"Erreur interne inattendue ({type(exc).__name__}) : {exc}\n"
+        if isinstance(exc, MemoryError):
+            sys.stderr.write("Erreur : mémoire insuffisante pour traiter ce fichier.\n")
+            return EXIT_INTERNAL
+        sys.stderr.write(f"Erreur interne inattendue ({type(exc).__name__}) : {str(exc)[:500]}\n"
                          "Merci de la signaler avec le fichier en cause.\n")
         return EXIT_INTERNAL
+    if not isinstance(code, int) or isinstance(code, bool):
+        sys.stderr.write("Erreur interne inattendue : la commande n'a pas rendu de code de sortie.\n")
+        return EXIT_INTERNAL
+    return code
 
 
 def entry() -> None:

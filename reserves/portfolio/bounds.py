@@ -113,10 +113,84 @@ def verify_members(zf: zipfile.ZipFile, name: str, skip: set[str] = frozenset())
             pass
 
 
-def scan_xlsx_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Extent:
+# a number the reader cannot take: not finite (inf, nan, 1e400), or a date more than 290 million years away
+# (calamine panics on those); found by what their text holds, then looked at one by one
+_X_ODD_NUMBER = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*(?:[eEiInN][^<]*|[0-9]{11}[^<]*))</(?:[A-Za-z_][\w.-]*:)?v>")
+_X_TYPE = re.compile(rb'\st\s*=\s*["\']([a-zA-Z]+)["\']')
+_X_STYLE = re.compile(rb'\ss\s*=\s*["\']([0-9]{1,9})["\']')
+MAX_DATE_SERIAL = 1e11  # days from 1900; calamine overflows near 1.07e11
+# Excel's built-in number formats that show dates or times
+_DATE_FORMAT_IDS = set(range(14, 23)) | set(range(27, 37)) | {45, 46, 47} | set(range(50, 59))
+_DATE_CODE = re.compile(r"[ymdhsYMDHS]")
+
+
+def date_styles(zf: zipfile.ZipFile) -> set[int]:
+    """The cell style indexes (`s` of a cell) whose number format shows a date or a time."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(zf.read("xl/styles.xml"))
+    except Exception:
+        return set()
+    codes = {}
+    for el in root.iter():
+        if el.tag.rpartition("}")[2] == "numFmt":
+            try:
+                code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", el.get("formatCode") or "")
+                codes[int(el.get("numFmtId"))] = code
+            except (TypeError, ValueError):
+                pass
+    out = set()
+    for el in root.iter():
+        if el.tag.rpartition("}")[2] == "cellXfs":
+            for i, xf in enumerate(x for x in el if x.tag.rpartition("}")[2] == "xf"):
+                try:
+                    fid = int(xf.get("numFmtId") or 0)
+                except ValueError:
+                    continue
+                if fid in _DATE_FORMAT_IDS or (fid in codes and _DATE_CODE.search(codes[fid])
+                                               and codes[fid].lower() != "general"):
+                    out.add(i)
+            break
+    return out
+
+
+def _odd_numbers(text: bytes, before: bytes, dates: set[int], sheet: str) -> None:
+    """Refuse a numeric cell of `text` whose number is not finite, or a date cell whose number is absurd."""
+    for m in _X_ODD_NUMBER.finditer(text):
+        raw = m.group(1).strip()
+        try:
+            v = float(raw)
+        except ValueError:
+            continue  # not a number: text of a formula, an error code (#N/A)
+        context = before + text[max(0, m.start() - 4096):m.start()]
+        tags = _X_CELL.findall(context)
+        attrs = tags[-1] if tags else b""
+        t = _X_TYPE.search(attrs)
+        if t is not None and t.group(1) not in (b"n", b"d"):
+            continue  # a string, a boolean, an error: its <v> is not a number
+        ref = _X_REF.search(attrs)
+        where = {"sheet": sheet}
+        if ref is not None:
+            where.update(row=int(ref.group(2)), column=ref.group(1).decode().upper())
+        if v != v or v in (float("inf"), float("-inf")):
+            raise InputError.one("nombre non fini (infini ou « NaN ») : écrivez un nombre, ou videz la case",
+                                 value=raw.decode("ascii", "replace"), **where)
+        st = _X_STYLE.search(attrs)
+        if abs(v) >= MAX_DATE_SERIAL and (st is None and 0 in dates or st is not None and int(st.group(1)) in dates):
+            raise InputError.one("date impossible : le nombre de la case, au format date, la placerait à des millions "
+                                 "d'années ; écrivez une date (JJ/MM/AAAA) ou videz la case",
+                                 value=raw.decode("ascii", "replace"), **where)
+
+
+def scan_xlsx_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, dates: set[int] = frozenset(),
+                    sheet: str = "") -> Extent:
     ext = Extent()
     implicit = False  # a cell without its own reference: fall back to counting positions
+    before = b""
     for text in _stream(zf, info, name):
+        _odd_numbers(text, before, dates, sheet)
+        before = text[-4096:]
         for attrs in _X_CELL.findall(text):
             if attrs.endswith(b"/"):
                 continue  # <c r="A1" s="3"/>: an empty, styled cell
@@ -134,7 +208,7 @@ def scan_xlsx_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Ex
     if implicit:
         # Cells without a reference take the next position: recount row by row (rare: every known writer
         # names its cells), with the <row> tags.
-        return _scan_xlsx_implicit(zf, info, name)
+        return _scan_xlsx_implicit(zf, info, name)  # (its numbers were looked at above)
     return ext
 
 
@@ -293,11 +367,12 @@ def check_workbook(path: str, name: str, fmt: str, pick) -> Extent:
                 names = xlsx_sheet_names(zf)
                 sheet = (pick(names) if names else None) or (names[0] if names else "")
                 member = _xlsx_sheet_member(zf, sheet)
+                dates = date_styles(zf)
                 ext = Extent()
                 for info in zf.infolist():  # the chosen sheet; if it cannot be told, every sheet
                     if info.filename == member or (member is None and info.filename.startswith("xl/worksheets/")
                                                    and info.filename.endswith(".xml")):
-                        e = scan_xlsx_sheet(zf, info, name)
+                        e = scan_xlsx_sheet(zf, info, name, dates, sheet)
                         if e.grid >= ext.grid:
                             ext = e
     except InputError:

@@ -314,4 +314,20 @@ def _locate(data: list[list], name: str, sheet: str, fmt: str, columns=None) -> 
         if any(not _is_blank(c) for c in row):
             rows.append(row)
             numbers.append(r + 2 + i)
+    _refuse_non_finite(rows, numbers, header, sheet)
     return RawTable(name, sheet, r + 1, fields, headers, extra, rows, numbers, fmt)
+
+
+def _refuse_non_finite(rows: list[list], numbers: list[int], header: list, sheet: str) -> None:
+    """A number that is not finite (an .ods `office:value="inf"`, a NaN) in any cell is bad input, not an empty cell."""
+    from reserves.portfolio.errors import ProblemList
+
+    problems = ProblemList()
+    for row, number in zip(rows, numbers):
+        for j, v in enumerate(row):
+            if v.__class__ is float and v - v != 0.0:  # inf - inf and nan - nan are nan
+                title = header[j] if j < len(header) and not _is_blank(header[j]) else None
+                problems.add("nombre non fini (infini ou « NaN ») : écrivez un nombre, ou videz la case", sheet=sheet,
+                             row=number, column=f"{column_letter(j)} ({str(title).strip()})" if title else column_letter(j),
+                             value=str(v))
+    problems.raise_if_any()
