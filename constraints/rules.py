@@ -52,8 +52,10 @@ def euros(cents: int | None) -> float | None:
 
 
 def fr_euros(cents: int) -> str:
+    """1 234 567,89 € with narrow no-break spaces (U+202F) between the thousands and before « € »: an amount
+    never wraps, and « € » never starts a line on its own."""
     s = f"{abs(int(cents)) / 100:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return ("-" if cents < 0 else "") + s + " €"
+    return ("-" if cents < 0 else "") + s + "\u202f€"
 
 
 def fr_pct(x: float) -> str:

@@ -10,13 +10,14 @@ annex.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
 
 from . import svg
-from .model import ReportData, cat_label
-from .text import (ACTION_FR, SENSE_FR, STATUS_FR, VERDICT_FR, date_fr, datetime_fr, euros, limit_text, pct,
+from .model import FindingGroup, ReportData, cat_label, text_of
+from .text import (ACTION_FR, SENSE_FR, STATUS_FR, VERDICT_FR, date_fr, datetime_fr, euros, fr_int, limit_text, pct,
                    rows_text, value_text)
 
 CSS = """
@@ -46,10 +47,14 @@ th { background: #1f3864; color: #fff; font-weight: bold; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 td.n, th.n { text-align: right; white-space: nowrap; }
+th.n { white-space: normal; }
+table.groups td:nth-child(2) { min-width: 13em; } table.groups td:nth-child(3) { min-width: 8em; }
 tr.s-breach td { background: #f8cbad; } tr.s-unknown td { background: #ffe699; }
 .quote { font-style: italic; color: #444; font-size: 8pt; }
 .note { color: #444; font-size: 8.8pt; }
-.chart { max-width: 100%; height: auto; display: block; margin: 6px 0; }
+.chart { max-width: 100%; height: auto; display: block; margin: 6px 0; break-inside: avoid; }
+.nw { white-space: nowrap; }
+.rid-note { color: #555; font-size: 7.6pt; }
 p.legend { font-size: 8.5pt; margin: 0 0 8px 0; }
 .key { margin-right: 14px; white-space: nowrap; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
@@ -66,8 +71,19 @@ footer { margin-top: 20px; font-size: 8pt; color: #666; }
 NUM = ' class="n"'
 
 
+# An article reference (« R. 623-3 I 3° », « art. R. 139-12 », a rule id's « R623-10-1 ») is never cut by a line
+# break: it is kept whole in a no-wrap span.
+_REFERENCE = re.compile(r"(?:\bart\. )?\bR\.? ?\d{3}(?:-\d+)+(?: [IVX]{1,4}\b(?: à [IVX]{1,4}\b)?)?(?: \d{1,2}°)?"
+                        r"(?: [a-z]\))?")
+
+
+def _plain(x) -> str:
+    return escape(text_of(x), quote=True)
+
+
 def _e(x) -> str:
-    return escape("" if x is None else str(x), quote=True)
+    """Escaped text for the page's content, article references kept unbroken."""
+    return _REFERENCE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', _plain(x))
 
 
 class _Doc:
@@ -77,9 +93,9 @@ class _Doc:
     def add(self, *html: str):
         self.parts.extend(html)
 
-    def table(self, headers, rows, *, numeric=(), status: list | None = None, caption: str = ""):
+    def table(self, headers, rows, *, numeric=(), status: list | None = None, caption: str = "", cls: str = ""):
         """headers: texts; rows: lists of already escaped cell html; numeric: column indices aligned right."""
-        out = ["<table>"]
+        out = [f'<table class="{cls}">' if cls else "<table>"]
         if caption:
             out.append(f"<caption class=\"note\">{_e(caption)}</caption>")
         out.append("<thead><tr>")
@@ -108,7 +124,7 @@ def render_html(data: ReportData) -> str:
     title = f"{d.title} — {d.pf.source}"
     doc.add("<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_e(title)}</title>", f'<meta name="generator" content="reserves">',
+            f"<title>{_plain(title)}</title>", f'<meta name="generator" content="reserves">',
             f"<style>{CSS}</style>", "</head>", "<body>")
 
     # Title page.
@@ -117,7 +133,7 @@ def render_html(data: ReportData) -> str:
             '<p class="sub">Rapport à la commission financière et au conseil d\'administration '
             "(R. 623-10-4) ; éléments du rapport annuel aux ministres (R. 623-10-2)</p>",
             '<dl class="facts">',
-            f"<dt>Portefeuille</dt><dd>{_e(d.pf.source)} (feuille « {_e(d.pf.sheet)} », {v.n_lines} lignes)</dd>",
+            f"<dt>Portefeuille</dt><dd>{_e(d.pf.source)} (feuille « {_e(d.pf.sheet)} », {fr_int(v.n_lines)} lignes)</dd>",
             f"<dt>Portefeuille au</dt><dd>{_e(date_fr(v.as_of))}</dd>",
             f"<dt>Version du règlement</dt><dd>{_e(ver.id)} — {_e(ver.title)}</dd>",
             f"<dt>Texte</dt><dd>{_e(ver.set_by)}, en vigueur {_e(ver.period_fr())}</dd>",
@@ -129,7 +145,7 @@ def render_html(data: ReportData) -> str:
     counts = d.counts()
     doc.add('<section class="summary" id="synthese">', "<h2>Synthèse</h2>",
             f'<p class="verdict v-{v.status}">{_e(VERDICT_FR[v.status])}</p>',
-            f"<p>Contrôle de {v.n_lines} lignes au {_e(date_fr(v.as_of))} selon la version {_e(ver.id)} : "
+            f"<p>Contrôle de {fr_int(v.n_lines)} lignes au {_e(date_fr(v.as_of))} selon la version {_e(ver.id)} : "
             f"{counts[BREACH]} règle(s) non conforme(s), {counts[UNKNOWN_S]} à vérifier, {counts[OK]} conforme(s), "
             f"{counts[NA]} sans objet.</p>")
     doc.add('<div class="figures">')
@@ -137,18 +153,19 @@ def render_html(data: ReportData) -> str:
         shown = euros(value) if kind == "euros" else str(value)
         doc.add(f'<div class="figure">{_e(label)}<span class="num">{_e(shown)}</span></div>')
     doc.add("</div>")
-    breaches = [f for f in d.findings if f.status == BREACH]
-    if breaches:
-        doc.add("<h3>Manquements</h3>", '<ul class="tight">')
-        for f in breaches[:8]:
-            doc.add(f"<li><strong>{_e(f.rule)}</strong> ({_e(f.article)}) — {_e(f.subject)} : {_e(f.message)}</li>")
-        if len(breaches) > 8:
-            doc.add(f"<li>… et {len(breaches) - 8} autre(s) manquement(s) (partie « Constats »).</li>")
+    groups = d.finding_groups(BREACH, max_each=SUMMARY_LINES_PER_RULE)
+    if groups:
+        n = d.n_findings(BREACH)
+        doc.add(f"<h3>Manquements ({n})</h3>", '<ul class="tight breaches">')
+        for g in groups:
+            doc.add(f"<li><strong>{_e(g.title)}</strong> ({_e(g.article)}) — {_group_text(g)}</li>")
         doc.add("</ul>")
-    unknowns = [f for f in d.findings if f.status == UNKNOWN_S]
+    unknowns = d.finding_groups(UNKNOWN_S, max_each=0)
     if unknowns:
-        doc.add(f"<p>{len(unknowns)} point(s) à vérifier : données à compléter dans le fichier "
-                "(partie « Constats »).</p>")
+        rules = "; ".join(f"{_e(g.title)} ({fr_int(len(g.rows))} ligne(s))" for g in unknowns[:4])
+        more = f" ; et {len(unknowns) - 4} autre(s) règle(s)" if len(unknowns) > 4 else ""
+        doc.add(f"<p>{d.n_findings(UNKNOWN_S)} point(s) à vérifier, données à compléter dans le fichier : "
+                f"{rules}{more} (partie « Constats »).</p>")
     doc.add(_limits_chart(d))
     if d.proposal is not None:
         pv = d.proposal.verdict_after
@@ -174,10 +191,33 @@ def render_html(data: ReportData) -> str:
     if d.stress is not None:
         _part_stress(doc, d)
     _part_readings(doc, d)
-    _part_lines(doc, d)
+    if d.annex:
+        _part_lines(doc, d)
     doc.add(f"<footer>{_e(d.title)} — {_e(d.pf.source)} — règlement {_e(ver.id)} — généré le "
             f"{_e(datetime_fr(d.generated_at))}</footer>", "</body>", "</html>")
     return "\n".join(doc.parts) + "\n"
+
+
+SUMMARY_LINES_PER_RULE = 3  # beyond, the line findings of one rule are summed up in one item of the summary
+FINDINGS_PER_RULE = 25  # beyond, in the findings part without the annex, likewise
+
+
+def _group_text(g: FindingGroup) -> str:
+    """What an item of the summary says after the rule: the finding itself, or the lines of a rule summed up."""
+    f = g.single
+    if f is not None:
+        return _e(f.message) if f.subject == g.title else f"{_e(f.subject)} : {_e(f.message)}"
+    n = len(g.rows)
+    if g.status == UNKNOWN_S:
+        cols = ", ".join(f"« {c} »" for c in g.columns)
+        return f"{n} lignes à compléter ({_e(rows_text(g.rows))}) : renseigner {_e(cols)}"
+    todo = ""
+    if g.action and g.amount is not None:
+        todo = f" ; {_e(ACTION_FR.get(g.action, ''))} {_e(euros(g.amount))} au total"
+    first = g.findings[0]
+    reason = first.message.split(" — ligne à ")[0]
+    return (f"{fr_int(n)} lignes en manquement ({_e(rows_text(g.rows))}){todo} ; ligne {int(first.rows[0])} : "
+            f"{_e(reason)}")
 
 
 def _limits_chart(d: ReportData) -> str:
@@ -224,7 +264,7 @@ def _part_allocation(doc, d):
               numeric=(3, 4, 5, 6), status=[r.status for r in d.limits],
               caption="Marge : montant qui peut encore entrer sous un plafond, ou excédent au-dessus d'un plancher ; "
                       "négative si la limite est franchie.")
-    doc.add(_limits_chart(d), "</section>")
+    doc.add("</section>")
 
 
 def _part_rules(doc, d):
@@ -251,18 +291,34 @@ def _part_findings(doc, d):
     if not d.findings:
         doc.add("<p>Aucun constat : toutes les règles sont conformes ou sans objet.</p></section>")
         return
-    breaches = [f for f in d.findings if f.status == BREACH]
-    unknowns = [f for f in d.findings if f.status == UNKNOWN_S]
+    per_rule = None if d.annex else FINDINGS_PER_RULE
+    breaches = d.finding_groups(BREACH, max_each=per_rule)
+    unknowns = d.finding_groups(UNKNOWN_S, max_each=per_rule)
+    if any(g.single is None for g in breaches + unknowns):
+        doc.add(f'<p class="note">Au-delà de {FINDINGS_PER_RULE} lignes pour une même règle, les constats ligne à '
+                "ligne sont regroupés ici ; ils sont tous dans le classeur Excel (feuille « Constats ») et dans "
+                "le rapport produit avec --annexe.</p>")
+
+    def rule_cell(g):
+        return f"<strong>{_e(g.title)}</strong><br>{_e(g.article)}<br><span class=\"rid-note\">{_e(g.rule)}</span>"
+
+    def subject(g):
+        return _e(g.single.subject) if g.single is not None else f"{len(g.rows)} lignes"
+
+    def message(g):
+        return _e(g.single.message) if g.single is not None else _group_text(g)
+
     if breaches:
         doc.add("<h3>Manquements</h3>")
-        rows = [[_e(f.rule) + f"<br>{_e(f.article)}", _e(f.subject), _e(rows_text(f.rows)), _e(euros(f.euros)),
-                 _e(f"{ACTION_FR.get(f.action, '')} {euros(f.amount)}".strip()), _e(f.message)] for f in breaches]
+        rows = [[rule_cell(g), subject(g), _e(rows_text(g.rows)), _e(euros(g.euros)),
+                 _e(f"{ACTION_FR.get(g.action, '')} {euros(g.amount)}".strip() if g.action else ""), message(g)]
+                for g in breaches]
         doc.table(["Règle", "Objet", "Lignes", "Montant concerné", "À faire", "Constat"], rows, numeric=(3,),
                   status=[BREACH] * len(rows))
     if unknowns:
         doc.add("<h3>À vérifier : données à compléter</h3>")
-        rows = [[_e(f.rule) + f"<br>{_e(f.article)}", _e(f.subject), _e(rows_text(f.rows)),
-                 _e(", ".join(f"« {c} »" for c in f.columns)), _e(f.message)] for f in unknowns]
+        rows = [[rule_cell(g), subject(g), _e(rows_text(g.rows)), _e(", ".join(f"« {c} »" for c in g.columns)),
+                 message(g)] for g in unknowns]
         doc.table(["Règle", "Objet", "Lignes", "Colonnes à renseigner", "Constat"], rows,
                   status=[UNKNOWN_S] * len(rows))
     doc.add("</section>")
@@ -282,7 +338,7 @@ def _groups_table(doc, groups, holding: bool, name: str):
         row.append(_status_cell(g.status))
         rows.append(row)
     doc.table(headers, rows, numeric=(0, 3, 4, 5, 6) + ((7, 8) if holding else ()),
-              status=[g.status for g in groups])
+              status=[g.status for g in groups], cls="groups")
 
 
 def _part_concentration(doc, d):

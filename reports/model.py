@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S, Context, build, category_codes
@@ -45,6 +46,15 @@ def cats_label(codes) -> str:
     if len(codes) == 1:
         return cat_label(codes[0])
     return ", ".join(cat_label(c) for c in codes[:-1]) + " et " + cat_label(codes[-1])
+
+
+def text_of(x) -> str:
+    """A cell's text: empty for a missing value (None, NaN, pandas' NA), never « nan »."""
+    if x is None or x is pd.NA or x is pd.NaT:
+        return ""
+    if isinstance(x, float) and x != x:
+        return ""
+    return str(x)
 
 
 def share(cents: int, base: int) -> float | None:
@@ -153,6 +163,48 @@ class LineRow:
 
 
 @dataclass
+class FindingGroup:
+    """Findings of one rule shown as one item: one finding, or the line findings of a rule beyond a few."""
+    rule: str
+    title: str  # the rule's French title
+    article: str
+    status: str
+    findings: list
+
+    @property
+    def single(self):
+        return self.findings[0] if len(self.findings) == 1 else None
+
+    @property
+    def rows(self) -> list[int]:
+        return sorted({int(r) for f in self.findings for r in f.rows})
+
+    def _sum(self, attr) -> int | None:
+        vals = [getattr(f, attr) for f in self.findings if getattr(f, attr) is not None]
+        return sum(int(v) for v in vals) if vals else None
+
+    @property
+    def euros(self) -> int | None:
+        return self._sum("euros")
+
+    @property
+    def amount(self) -> int | None:
+        return self._sum("amount")
+
+    @property
+    def action(self) -> str | None:
+        actions = {f.action for f in self.findings if f.action}
+        return actions.pop() if len(actions) == 1 else None
+
+    @property
+    def columns(self) -> list[str]:
+        out = []
+        for f in self.findings:
+            out += [c for c in f.columns if c not in out]
+        return out
+
+
+@dataclass
 class ReportData:
     pf: object
     verdict: object
@@ -173,6 +225,7 @@ class ReportData:
     proposal: object = None  # reports.proposal.ProposalData
     stress: object = None  # reports.stress.StressResult
     extra_columns: list = field(default_factory=list)
+    annex: bool = True  # the line-by-line annex in the HTML and PDF (always in the workbook)
 
     @property
     def version(self):
@@ -185,6 +238,28 @@ class ReportData:
     def counts(self) -> dict:
         return {s: sum(r.status == s for r in self.verdict.results) for s in (OK, BREACH, UNKNOWN_S, NA)}
 
+    def rule_title(self, rule_id: str) -> str:
+        for r in self.verdict.results:
+            if r.spec.id == rule_id:
+                return r.spec.title
+        return rule_id
+
+    def finding_groups(self, status: str, max_each: int | None = None) -> list[FindingGroup]:
+        """The findings of `status`, in the verdict's order; the findings of a rule are gathered into one item
+        when there are more than `max_each` of them (None: never)."""
+        by_rule: dict[str, list] = {}
+        for f in self.findings:
+            if f.status == status:
+                by_rule.setdefault(f.rule, []).append(f)
+        out = []
+        for rule, fs in by_rule.items():
+            title = self.rule_title(rule)
+            if max_each is not None and len(fs) > max_each:
+                out.append(FindingGroup(rule, title, fs[0].article, status, fs))
+            else:
+                out += [FindingGroup(rule, title, f.article, status, [f]) for f in fs]
+        return out
+
     def n_findings(self, status: str) -> int:
         return sum(f.status == status for f in self.findings)
 
@@ -196,7 +271,9 @@ class ReportData:
         figs = [("Base des limites R. 623-10-1", "euros", v.base),
                 ("Règles non conformes / à vérifier", "text",
                  f"{self.counts()[BREACH]} / {self.counts()[UNKNOWN_S]}")]
-        if worst_margin is not None:
+        if worst_margin is not None and worst_margin.headroom < 0:
+            figs.append((f"Dépassement : {worst_margin.title}", "euros", -worst_margin.headroom))
+        elif worst_margin is not None:
             figs.append((f"Marge la plus faible : {worst_margin.title}", "euros", worst_margin.headroom))
         return figs
 
@@ -291,16 +368,19 @@ def build_report(pf, verdict, *, generated_at: dt.datetime | None = None, propos
         for r in f.rows:
             per_row.setdefault(int(r), []).append(f)
     lines = []
-    for rec in L.itertuples(index=False):
-        fs = per_row.get(int(rec.row), [])
+    cat_labels = {int(c): cat_label(c) for c in np.unique(L["category"].to_numpy())}
+    cols = [L[c].tolist() for c in ("row", "label", "category", "pocket", "value", "market_value",
+                                     "accrued_interest", "currency", "issuer", "isin", "excluded")]
+    for row, label, cat, pocket, value, mv, acc, cur, iss, isin, excl in zip(*cols):
+        fs = per_row.get(int(row), ())
         st = BREACH if any(f.status == BREACH for f in fs) else UNKNOWN_S if fs else OK
         ids = []
         for f in fs:
             if f.rule not in ids:
                 ids.append(f.rule)
-        lines.append(LineRow(int(rec.row), str(rec.label), cat_label(rec.category), POCKET_FR.get(rec.pocket, rec.pocket),
-                             int(rec.value), int(rec.market_value), int(rec.accrued_interest), str(rec.currency),
-                             rec.issuer or "", rec.isin or "", bool(rec.excluded), st, ", ".join(ids)))
+        lines.append(LineRow(int(row), text_of(label), cat_labels[int(cat)], POCKET_FR.get(pocket, text_of(pocket)),
+                             int(value), int(mv), int(acc), text_of(cur), text_of(iss), text_of(isin), bool(excl), st,
+                             ", ".join(ids)))
 
     extra_columns = list(pf.extra.columns) if getattr(pf, "extra", None) is not None else []
     return ReportData(pf=pf, verdict=verdict, generated_at=generation_time(generated_at), title=title,
@@ -381,22 +461,27 @@ def _key(text: str) -> str:
 def _holding_ratios(ctx, rule) -> dict:
     """Per issuer key: Σ quantity / Σ quantity issued (one denominator per security), READING 7; None if incomplete."""
     L = ctx.L
-    scope = ctx.reserves & np.isin(ctx.cat, category_codes(rule.spec.params["categories"]))
+    scope = np.flatnonzero(ctx.reserves & np.isin(ctx.cat, category_codes(rule.spec.params["categories"])))
     out: dict = {}
     acc: dict = {}
-    for i in np.flatnonzero(scope):
-        iss = L["issuer"].iat[i]
-        if not iss:
+    issuers = L["issuer"].to_numpy(dtype=object)[scope]
+    quantity = L["quantity"].to_numpy(dtype=float)[scope]
+    issued = L["quantity_issued"].to_numpy(dtype=float)[scope]
+    security = L["security_code"].to_numpy()[scope]
+    keys: dict = {}
+    for iss, q, qi, s in zip(issuers.tolist(), quantity.tolist(), issued.tolist(), security.tolist()):
+        if not text_of(iss):
             continue
-        k = _key(iss)
-        q, qi = L["quantity"].iat[i], L["quantity_issued"].iat[i]
+        k = keys.get(iss)
+        if k is None:
+            k = keys[iss] = _key(iss)
         a = acc.setdefault(k, {"q": 0.0, "sec": {}, "missing": False})
-        if np.isnan(q) or np.isnan(qi):
+        if q != q or qi != qi:
             a["missing"] = True
             continue
-        a["q"] += float(q)
-        s = int(L["security_code"].iat[i])
-        a["sec"][s] = max(a["sec"].get(s, 0.0), float(qi))
+        a["q"] += q
+        s = int(s)
+        a["sec"][s] = max(a["sec"].get(s, 0.0), qi)
     for k, a in acc.items():
         den = sum(a["sec"].values())
         out[k] = None if a["missing"] or den <= 0 else a["q"] / den

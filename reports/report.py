@@ -3,7 +3,8 @@
 R. 623-10-4 (the yearly report on the investment policy and the allocation
 by category) and R. 623-10-2 (the yearly report to the ministers) are
 prepared from it. The format follows the output file's extension: `.xlsx`,
-`.html` (self-contained) or `.pdf` (the HTML printed by Chromium).
+`.html` (self-contained) or `.pdf` (the HTML printed by Chromium). The PDF
+leaves out the line-by-line annex unless asked for (`--annexe`).
 """
 
 from __future__ import annotations
@@ -48,14 +49,19 @@ def write(data: ReportData, path) -> str:
     return fmt
 
 
-def make_report(pf, verdict, path, *, proposal=None, scenario=None, date=None, generated_at=None) -> ReportData:
-    """Build and write the report of `pf` checked as `verdict`; `scenario`: stress shocks (None: no stress view)."""
+def make_report(pf, verdict, path, *, proposal=None, scenario=None, date=None, generated_at=None,
+                annex: bool = False) -> ReportData:
+    """Build and write the report of `pf` checked as `verdict`; `scenario`: stress shocks (None: no stress view).
+
+    The line-by-line annex is always in the workbook and the HTML; in the PDF only with `annex` (the board reads
+    the summary, the limits, the concentrations and the breaches: 10 000 lines would be 170 pages more)."""
     stress = None
     if scenario:
         from .stress import run
 
         stress = run(pf, verdict, scenario, date=date)
     data = build_report(pf, verdict, generated_at=generated_at, proposal=proposal, stress=stress)
+    data.annex = bool(annex) or format_of(path) != "pdf"
     write(data, path)
     return data
 

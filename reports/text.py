@@ -18,6 +18,11 @@ def euros(cents) -> str:
     return "" if cents is None else fr_euros(int(cents))
 
 
+def fr_int(n) -> str:
+    """10 000: a count with a narrow no-break space between the thousands."""
+    return f"{int(n):,}".replace(",", "\u202f")
+
+
 def pct(x) -> str:
     return "" if x is None else fr_pct(float(x))
 
