@@ -221,10 +221,10 @@ def test_same_input_same_bytes(made):
     d = made["dir"]
     assert (d / "rapport.xlsx").read_bytes() == (d / "rapport2.xlsx").read_bytes()
     assert (d / "rapport.html").read_bytes() == (d / "rapport2.html").read_bytes()
-    with zipfile.ZipFile(d / "rapport.xlsx") as z:  # no clock inside: dates are the generation timestamp
+    with zipfile.ZipFile(d / "rapport.xlsx") as z:  # no clock inside: the generation timestamp, a fixed zip date
         core = z.read("docProps/core.xml").decode()
         assert core.count("2026-01-01T00:00:00Z") == 2
-        assert {i.date_time for i in z.infolist()} == {(2026, 1, 1, 0, 0, 0)}
+        assert len({i.date_time for i in z.infolist()}) == 1 and z.infolist()[0].date_time[0] == 1980
 
 
 def test_only_the_timestamp_differs_between_runs(made, tmp_path, monkeypatch):

@@ -32,7 +32,7 @@ def pdf(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", "1767225600")
     try:
-        code = main(["report", str(src), "-o", str(out)])
+        code = main(["report", str(src), "-o", str(out), "--annexe"])
     finally:
         mp.undo()
     pages = []

@@ -10,8 +10,11 @@ EPILOG = """Exemples :
   reserves report portefeuille.xlsx -o rapport.pdf --proposition proposition.xlsx
   reserves report portefeuille.xlsx -o rapport.html --choc actions=-30 --choc immobilier=-15 --choc taux=+100
   reserves report portefeuille.xlsx -o rapport.pdf --audit --utilisateur "M. Martin"
+  reserves report portefeuille.xlsx -o rapport.pdf --annexe
 
-Le format suit l'extension du fichier de sortie. Sans --choc, le scénario de choc est
+Le format suit l'extension du fichier de sortie. Le PDF tient la synthèse, les limites, les
+concentrations et les constats ; le détail ligne à ligne est dans le classeur (et le HTML),
+et dans le PDF avec --annexe. Sans --choc, le scénario de choc est
 actions -30 %, immobilier -15 %, taux +100 pb. Avec --audit (ou $RESERVES_AUDIT_URL défini),
 le rapport est inscrit au journal d'audit : portefeuille lu (nom et SHA-256), version du
 règlement, verdict et constats, nom et SHA-256 du rapport écrit. Codes de sortie : ceux de
@@ -35,6 +38,8 @@ def add_report_command(sub, parse_date) -> None:
                    help="choc de marché : actions=-30, immobilier=-15, taux=+100 (points de base), devises=-10 ; "
                         "répétable")
     r.add_argument("--sans-choc", action="store_true", help="ne pas inclure la vue de choc de marché")
+    r.add_argument("--annexe", action="store_true",
+                   help="ajouter au PDF l'annexe du détail ligne à ligne (toujours dans le classeur et le HTML)")
     from reserves.app.audit.cli import add_audit_options  # standard library only
 
     add_audit_options(r, "le rapport")
@@ -73,7 +78,8 @@ def cmd_report(args) -> int:
             from reports.proposal import load_proposal
 
             proposal = load_proposal(args.proposition, pf, date=args.date, as_of=verdict.as_of)
-        make_report(pf, verdict, args.output, proposal=proposal, scenario=scenario, date=args.date)
+        make_report(pf, verdict, args.output, proposal=proposal, scenario=scenario, date=args.date,
+                    annex=args.annexe)
     except rulebook.NoVersionInForce as exc:
         return _print_problems(InputError.one(str(exc)), False)
     except InputError as err:
