@@ -77,13 +77,17 @@ _REFERENCE = re.compile(r"(?:\bart\. )?\bR\.? ?\d{3}(?:-\d+)+(?: [IVX]{1,4}\b(?:
                         r"(?: [a-z]\))?")
 
 
+_EURO = re.compile(r"(?<=\d)[ \xa0]€")  # « 200 000,00 € » in a quoted text: « € » kept with its amount
+
+
 def _plain(x) -> str:
     return escape(text_of(x), quote=True)
 
 
 def _e(x) -> str:
     """Escaped text for the page's content, article references kept unbroken."""
-    return _REFERENCE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', _plain(x))
+    text = _REFERENCE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', _plain(x))
+    return _EURO.sub("\u202f€", text) if "€" in text else text
 
 
 class _Doc:
@@ -344,19 +348,19 @@ def _groups_table(doc, groups, holding: bool, name: str):
 def _part_concentration(doc, d):
     doc.add('<section class="part" id="concentration">', "<h2>5. Concentration</h2>")
     doc.add(f"<h3>Les {len(d.issuers)} premiers émetteurs (plafond par personne morale et plafond de détention)</h3>")
-    if d.issuers:
-        _groups_table(doc, d.issuers, True, "Émetteur")
+    if d.issuers:  # the chart first, under its heading; the table after, over pages if it must
         items = [(g.subject, g.share or 0, None, g.status) for g in d.issuers]
         doc.add(svg.bars(items, title="Concentration par émetteur (% de la base)", shared_limit=d.issuer_limit,
                          limit_label="plafond"))
+        _groups_table(doc, d.issuers, True, "Émetteur")
     else:
         doc.add("<p>Aucune ligne soumise au plafond par émetteur.</p>")
     doc.add(f"<h3>Les {len(d.buildings)} premiers immeubles et sociétés immobilières</h3>")
     if d.buildings:
-        _groups_table(doc, d.buildings, False, "Immeuble ou société")
         items = [(g.subject, g.share or 0, None, g.status) for g in d.buildings]
         doc.add(svg.bars(items, title="Concentration par immeuble (% de la base)", shared_limit=d.building_limit,
                          limit_label="plafond"))
+        _groups_table(doc, d.buildings, False, "Immeuble ou société")
     else:
         doc.add("<p>Aucun immeuble ni société immobilière.</p>")
     doc.add("</section>")

@@ -100,7 +100,7 @@ def test_selling_more_than_is_held_is_bad_input():
         run(pf, {"isin": ISIN_TOTAL, "montant": "-40 000,01"})
     p = err.value.problems[0]
     assert p.row == 2 and "montant" in p.column and "supérieure à la valeur détenue" in p.message
-    assert "40\u202f000,00 €" in p.message
+    assert "40\u202f000,00\u202f€" in p.message
 
 
 def test_selling_a_line_not_held_is_bad_input():

@@ -80,7 +80,7 @@ def test_a_cent_over_the_cap_does_not_print_as_the_cap():
     limit_text = f"{float(limit(REAL_ESTATE)) * 100:.2f}".replace(".", ",") + " %"
     assert f.message.startswith(f"{capped / B * 100:.6f} %".replace(".", ","))  # 20,000001 %, not 20,00 %
     assert f"plafond de {limit_text}" in f.message
-    assert "céder 0,01 €" in f.message
+    assert "céder 0,01\u202f€" in f.message
 
 
 def test_real_estate_cap_is_exact_when_a_float_sum_drifts():

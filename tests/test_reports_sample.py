@@ -110,3 +110,27 @@ def sample_frame(n: int = 120, *, seed: int = 7, clean: bool = False) -> pd.Data
         i2 = df.index[df["categorie"] == "2"][1]
         df.loc[i2, "marche_reconnu"] = None
     return df
+
+
+def breached_frame(n: int = 10_000, *, seed: int = 7) -> pd.DataFrame:
+    """A large portfolio (`sample_frame(n)`) with the breaches a board must see and data to complete.
+
+    One issuer and one building over 5 % of the base, the real estate (9° and 10°) over 20 %, 30 short-term
+    securities of more than a year (a line condition broken 30 times), 100 mortgage loans without « ltv »
+    (to check), and the ISIN and issuer left empty on the buildings.
+    """
+    df = sample_frame(n, seed=seed)
+    value = df["valeur"].astype(float)
+    cat = df["categorie"].astype(str)
+    total = float(value.sum())
+    realty = df.index[cat.isin(["9", "10"])]
+    df.loc[realty, "valeur"] = [f"{v * 6:.2f}" for v in value[realty]]
+    total += 5 * float(value[realty].sum())
+    df.loc[df.index[cat == "7"][0], "valeur"] = f"{total * 0.07:.2f}"
+    df.loc[df.index[cat == "9"][0], "valeur"] = f"{total * 0.06:.2f}"
+    short = df.index[cat == "3"][:30]
+    df.loc[short, "duree_jours"] = 400
+    loans = df.index[cat == "12"][:100]
+    df.loc[loans, "ltv"] = None
+    df.loc[df.index[cat == "9"], ["isin", "emetteur"]] = None
+    return df
