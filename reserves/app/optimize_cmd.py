@@ -141,6 +141,39 @@ def _buy_cap(text):
     return _points(text, "plafond d'achat (--achat-max)")
 
 
+def rebalance_settings(*, objectif="rotation", marge=None, marge_regle=None, cout=None, cout_defaut=None,
+                       cible=None, tresorerie="0", tresorerie_gestion="0", bloquer_ligne=None, bloquer_categorie=None,
+                       montant_minimal=None, quotite=None, achat_max="2", acheter_categorie=None,
+                       acheter_ligne=None) -> dict:
+    """The settings of `reserves optimize`, as written on its command line (French texts), turned into the
+    arguments of `optimizer.rebalance`. The web optimizer reads its form with the same function."""
+    from reserves.portfolio.errors import InputError
+
+    if objectif not in OBJECTIVES_FR:
+        raise InputError.one(f"objectif inconnu « {objectif} » : attendu rotation, cout ou cible")
+    margins = _points(marge, "marge") if marge not in (None, "") else None
+    if marge_regle:
+        margins = {"*": margins or 0, **_pairs(marge_regle, "marge par règle", True)}
+    costs = None
+    if cout or cout_defaut:
+        costs = {"categories": _pairs(cout, "coût", False)}
+        if cout_defaut:
+            costs["default"] = _number(cout_defaut, "coût par défaut")
+    target = _pairs(cible, "cible", True) if cible else None
+    objective = OBJECTIVES_FR[objectif]
+    if objective == "cost" and costs is None:
+        raise InputError.one("objectif « cout » : donner les coûts par catégorie (--cout 9=150 --cout-defaut 10)")
+    if objective == "target" and not target:
+        raise InputError.one("objectif « cible » : donner l'allocation cible (--cible 1=30 --cible 2=20 …)")
+    cash = {"reserves": _number(tresorerie or "0", "trésorerie"),
+            "gestion": _number(tresorerie_gestion or "0", "trésorerie gestion")}
+    return {"objective": objective, "margins": margins, "costs_bps": costs, "target": target, "cash": cash,
+            "locks": {"rows": list(bloquer_ligne or []), "categories": list(bloquer_categorie or [])},
+            "min_trade": _number(montant_minimal, "montant minimal") if montant_minimal else None,
+            "lots": _lots(quotite), "buy_cap": _buy_cap(achat_max),
+            "buy_categories": list(acheter_categorie or []) or None, "buy_rows": list(acheter_ligne or []) or None}
+
+
 def cmd_optimize(args) -> int:
     import time
 
@@ -160,32 +193,17 @@ def cmd_optimize(args) -> int:
         universe = None
         if args.univers is not None:
             universe = load(args.univers or args.file, sheet_name="Univers")
-        margins = _points(args.marge, "marge")
-        if args.marge_regle:
-            margins = {"*": margins or 0, **_pairs(args.marge_regle, "marge par règle", True)}
-        costs = None
-        if args.cout or args.cout_defaut:
-            costs = {"categories": _pairs(args.cout, "coût", False)}
-            if args.cout_defaut:
-                costs["default"] = _number(args.cout_defaut, "coût par défaut")
-        target = _pairs(args.cible, "cible", True) if args.cible else None
-        objective = OBJECTIVES_FR[args.objectif]
-        if objective == "cost" and costs is None:
-            raise InputError.one("objectif « cout » : donner les coûts par catégorie (--cout 9=150 --cout-defaut 10)")
-        if objective == "target" and not target:
-            raise InputError.one("objectif « cible » : donner l'allocation cible (--cible 1=30 --cible 2=20 …)")
-        cash = {"reserves": _number(args.tresorerie, "trésorerie"),
-                "gestion": _number(args.tresorerie_gestion, "trésorerie gestion")}
-        locks = {"rows": args.lock_rows or [], "categories": args.lock_cats or []}
+        settings = rebalance_settings(
+            objectif=args.objectif, marge=args.marge, marge_regle=args.marge_regle, cout=args.cout,
+            cout_defaut=args.cout_defaut, cible=args.cible, tresorerie=args.tresorerie,
+            tresorerie_gestion=args.tresorerie_gestion, bloquer_ligne=args.lock_rows, bloquer_categorie=args.lock_cats,
+            montant_minimal=args.montant_minimal, quotite=args.quotite, achat_max=args.achat_max,
+            acheter_categorie=args.buy_cats, acheter_ligne=args.buy_rows)
         from optimizer.lp import DEFAULT_PRESOLVE
         from optimizer.output import progress_factory, render_proposal, write_proposal_xlsx
         from optimizer.rebalancing import rebalance
 
-        p = rebalance(pf, objective=objective, locks=locks, universe=universe, cash=cash, margins=margins,
-                      costs_bps=costs, target=target,
-                      min_trade=_number(args.montant_minimal, "montant minimal") if args.montant_minimal else None,
-                      lots=_lots(args.quotite), date=args.date,
-                      buy_cap=_buy_cap(args.achat_max), buy_categories=args.buy_cats, buy_rows=args.buy_rows,
+        p = rebalance(pf, universe=universe, date=args.date, **settings,
                       presolve=args.presolve or DEFAULT_PRESOLVE, time_limit=args.limite_temps,
                       progress=None if args.json else progress_factory())
     except rulebook.NoVersionInForce as exc:

@@ -433,32 +433,45 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
     def optimize_form(request: Request, analysis_id: int, session: Session = Depends(page_session)):
         a = analysis_or_404(analysis_id)
         return render(request, "optimize.html", analysis=a, objectives=services.objectives(),
-                      proposals=store.proposals_of(a.id))
+                      proposals=store.proposals_of(a.id), form=services.OPTIMIZER_FORM_DEFAULTS)
 
     @app.post("/analyses/{analysis_id}/optimisation", include_in_schema=False)
     async def optimize(request: Request, analysis_id: int, session: Session = Depends(page_session)):
-        async with request.form(max_files=0, max_fields=6) as form:
+        async with request.form(max_files=1, max_fields=len(services.OPTIMIZER_FORM_DEFAULTS) + 4) as form:
             require_csrf(session, form)
-            objective = _field_text(form, "objectif", 40) or ""
-        a = analysis_or_404(analysis_id)
-        if objective not in services.objectives():
-            return render(request, "optimize.html", 422, analysis=a, objectives=services.objectives(),
-                          proposals=store.proposals_of(a.id), error=f"objectif inconnu « {objective} »")
-        proposal_id = await run_in_threadpool(run_optimizer, session.user.name, a, objective)
+            fields = {k: _field_text(form, k, 2000) or "" for k in services.OPTIMIZER_FORM_DEFAULTS}
+            a = analysis_or_404(analysis_id)
+            try:
+                universe_file = None
+                upload = _form_file(form, "univers")
+                if upload is not None:
+                    universe_file = await run_in_threadpool(
+                        uploads.store, upload.file, upload.filename, settings.files_dir, settings.max_upload_bytes,
+                        what="l'univers")
+                kwargs = services.optimizer_settings(fields)
+                proposal_id = await run_in_threadpool(run_optimizer, session.user.name, a, kwargs, universe_file)
+            except (InputError, uploads.UploadRefused) as err:
+                return render(request, "optimize.html", getattr(err, "status", 422), analysis=a,
+                              objectives=services.objectives(), proposals=store.proposals_of(a.id),
+                              form={**services.OPTIMIZER_FORM_DEFAULTS, **fields},
+                              error=[str(p) for p in err.problems])
         return RedirectResponse(f"{request.scope.get('root_path', '')}/propositions/{proposal_id}", status_code=303)
 
-    def run_optimizer(user: str, a, objective: str) -> int:
+    def run_optimizer(user: str, a, kwargs: dict, universe_file=None) -> int:
         pf, verdict, _ = recheck(a)
-        proposal = services.rebalance(pf, objective, a.check_date)
+        universe = services.load_universe(universe_file) if universe_file is not None else None
+        proposal = services.rebalance(pf, kwargs, a.check_date, universe=universe)
         doc = proposal.to_dict()
+        if universe_file is not None:
+            doc["settings"]["universe_file"] = {"name": universe_file.name, "sha256": universe_file.sha256}
         xlsx = None
         if proposal.status == "optimal":
             xlsx = os.path.basename(services.write_proposal(proposal, settings.outputs_dir))
         status, payload, trades = entries.proposal_content(doc, channel="web", analysis=a.id)
         entry = record("proposal", user, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
                        status=status, payload=payload, orders=trades)
-        return store.add_proposal(analysis_id=a.id, user_name=user, objective=objective, status=proposal.status,
-                                  result=doc, xlsx=xlsx, audit_id=_entry_id(entry))
+        return store.add_proposal(analysis_id=a.id, user_name=user, objective=kwargs["objective"],
+                                  status=proposal.status, result=doc, xlsx=xlsx, audit_id=_entry_id(entry))
 
     @app.get("/propositions/{proposal_id}", include_in_schema=False)
     def proposal_page(request: Request, proposal_id: int, session: Session = Depends(page_session)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 import threading
 
@@ -112,19 +113,67 @@ def write_report(pf, verdict, fmt: str, folder: str, *, date=None) -> str:
 
 
 def objectives() -> dict:
-    """Objective id → French label, as the optimizer names them (`target` needs a target: not offered)."""
-    import sys
+    """The objectives of `reserves optimize --objectif`, as the command line names them, with their French label."""
+    return {"rotation": "rotation minimale (répartie comme les avoirs actuels)", "cout": "coût de transaction minimal",
+            "cible": "écart minimal à une allocation cible"}
 
+
+# The optimizer's form: one field per setting of `reserves optimize`, with the command line's defaults.
+OPTIMIZER_FORM_DEFAULTS = {"objectif": "rotation", "couts": "", "cout_defaut": "", "cibles": "", "marge": "",
+                           "marges_regles": "", "tresorerie": "", "tresorerie_gestion": "", "bloquer_lignes": "",
+                           "bloquer_categories": "", "achat_max": "2", "acheter_categories": "",
+                           "acheter_lignes": "", "quotites": "", "montant_minimal": ""}
+_LIST = re.compile(r"[\s;,]+")
+_PAIRS = re.compile(r"[\s;]+")
+
+
+def _rows(text: str, what: str) -> list[int]:
+    out = []
+    for item in _LIST.split(text or ""):
+        if not item:
+            continue
+        if not item.isdigit():
+            raise InputError.one(f"{what} : numéro de ligne du tableur attendu, lu « {item[:40]} »")
+        out.append(int(item))
+    return out
+
+
+def optimizer_settings(fields: dict) -> dict:
+    """The form's texts read by the command line's own parser (`reserves.app.optimize_cmd.rebalance_settings`)."""
+    from reserves.app.optimize_cmd import rebalance_settings
+
+    def pairs(name):
+        return [x for x in _PAIRS.split(fields.get(name) or "") if x]
+
+    def items(name):
+        return [x for x in _LIST.split(fields.get(name) or "") if x]
+
+    objective = fields.get("objectif") or "rotation"
+    objective = {"turnover": "rotation", "cost": "cout", "target": "cible"}.get(objective, objective)
+    return rebalance_settings(
+        objectif=objective, marge=fields.get("marge") or None,
+        marge_regle=pairs("marges_regles"), cout=pairs("couts"), cout_defaut=fields.get("cout_defaut") or None,
+        cible=pairs("cibles"), tresorerie=fields.get("tresorerie") or "0",
+        tresorerie_gestion=fields.get("tresorerie_gestion") or "0",
+        bloquer_ligne=_rows(fields.get("bloquer_lignes"), "lignes bloquées"),
+        bloquer_categorie=items("bloquer_categories"), montant_minimal=fields.get("montant_minimal") or None,
+        quotite=pairs("quotites"), achat_max=fields.get("achat_max") or "2",
+        acheter_categorie=items("acheter_categories"),
+        acheter_ligne=_rows(fields.get("acheter_lignes"), "lignes achetables"))
+
+
+def load_universe(stored: uploads.StoredFile):
+    """The universe: its sheet « Univers », else its first sheet (or « Portefeuille »)."""
+    try:
+        return load_portfolio(stored, "Univers")
+    except InputError:
+        return load_portfolio(stored, None)
+
+
+def rebalance(pf, kwargs: dict, date=None, universe=None):
     import optimizer
 
-    labels = getattr(sys.modules[optimizer.rebalance.__module__], "OBJECTIVE_FR")
-    return {k: v for k, v in labels.items() if k != "target"}
-
-
-def rebalance(pf, objective: str, date=None):
-    import optimizer
-
-    return optimizer.rebalance(pf, objective=objective, date=date)
+    return optimizer.rebalance(pf, date=date, universe=universe, **kwargs)
 
 
 def write_proposal(proposal, folder: str) -> str:

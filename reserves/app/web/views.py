@@ -33,6 +33,20 @@ def install_filters(env) -> None:
     env.filters["kind_fr"] = lambda k: KIND_FR.get(k, k or "")
     env.filters["cap"] = lambda t: (t or "")[:1].upper() + (t or "")[1:]
     env.filters["date_fr"] = lambda d: "" if d is None else d.strftime("%d/%m/%Y")
+    env.filters["objective_fr"] = lambda o: OBJECTIVE_LABEL.get(o, o or "")
+    env.filters["int_fr"] = int_fr
+
+
+def int_fr(n) -> str:
+    """An integer with the French thousands separator (a narrow no-break space): 10 000."""
+    if n is None:
+        return ""
+    return f"{int(n):,}".replace(",", "\u202f")
+
+
+OBJECTIVE_LABEL = {"turnover": "rotation minimale", "cost": "coût de transaction minimal",
+                   "target": "écart minimal à l'allocation cible", "rotation": "rotation minimale",
+                   "cout": "coût de transaction minimal", "cible": "écart minimal à l'allocation cible"}
 
 
 def _when(t) -> str:
@@ -125,7 +139,55 @@ TRADE_HEADERS = {"row": "Ligne", "source": "Origine", "libelle": "Libellé", "is
 MONEY_KEYS = {"montant", "avant", "après", "apres"}
 
 
+def _categories_rows(before: dict, after: dict | None) -> list:
+    b = {c["categorie"]: c for c in (before or {}).get("categories", [])}
+    a = {c["categorie"]: c for c in (after or {}).get("categories", [])}
+    keys = sorted(set(b) | set(a), key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+    out = []
+    for k in keys:
+        x, y = b.get(k, {}), a.get(k, {})
+        out.append({"category": k + ("°" if k.isdigit() else ""),
+                    "before": "" if x.get("euros") is None else fr_euros(round(x["euros"] * 100)),
+                    "share_before": "" if x.get("part") is None else fr_pct(x["part"]),
+                    "after": "" if y.get("euros") is None else fr_euros(round(y["euros"] * 100)),
+                    "share_after": "" if y.get("part") is None else fr_pct(y["part"])})
+    return out
+
+
+def _limits_rows(before: dict, after: dict | None) -> list:
+    from optimizer.output import RESULT_FR
+
+    after_by = {x["rule"]: x for x in (after or {}).get("limits", [])}
+    out = []
+    for x in (before or {}).get("limits", []):
+        y = after_by.get(x["rule"], {})
+        lim = "" if x.get("limit") is None else ("≥ " if x["sense"] == "min" else "≤ ") + fr_pct(x["limit"])
+        out.append({"rule": x["rule"], "title": x.get("title") or x["rule"], "article": x.get("article") or "",
+                    "limit": lim, "margin": fr_pct(x["margin"]) if x.get("margin") else "",
+                    "before": "" if x.get("value") is None else fr_pct(x["value"]),
+                    "status_before": x.get("status"), "status_before_fr": RESULT_FR.get(x.get("status"), ""),
+                    "after": "" if y.get("value") is None else fr_pct(y["value"]),
+                    "status": y.get("status"), "status_fr": RESULT_FR.get(y.get("status"), "")})
+    return out
+
+
+def _settings_rows(doc: dict) -> list:
+    from optimizer.output import settings_rows
+
+    st = dict(doc.get("settings") or {})
+    rows = [("Objectif", doc.get("objective_fr") or OBJECTIVE_LABEL.get(doc.get("objective"), ""))]
+    rows += settings_rows(st)
+    uf = st.get("universe_file")
+    if uf:
+        rows = [(k, f"{uf['name']} (SHA-256 {uf['sha256'][:16]}…)" if k == "Univers" else v) for k, v in rows]
+    if st.get("version"):
+        rows.append(("Version du règlement", st["version"]))
+    return rows
+
+
 def proposal_view(doc: dict) -> dict:
+    from optimizer.output import POCKET_FR
+
     after = doc.get("verdict_after") or {}
     trades = doc.get("trades") or []
     keys = list(trades[0].keys()) if trades else []
@@ -136,13 +198,18 @@ def proposal_view(doc: dict) -> dict:
             v = t.get(k)
             if k in MONEY_KEYS and isinstance(v, (int, float)):
                 cells.append((fr_euros(round(v * 100)), True))
+            elif k == "poche":
+                cells.append((POCKET_FR.get(v, v or ""), False))
             else:
                 cells.append(("" if v is None else str(v), isinstance(v, (int, float))))
         rows.append(cells)
     return {"status": doc.get("status"), "objective": doc.get("objective_fr") or doc.get("objective"),
             "headers": [TRADE_HEADERS.get(k, k) for k in keys], "rows": rows, "trades": trades, "turnover": doc.get("turnover"),
             "after_status": after.get("status"), "explanation": doc.get("explanation") or [],
-            "notes": doc.get("notes") or [], "solver": doc.get("solver") or {}}
+            "notes": doc.get("notes") or [], "solver": doc.get("solver") or {},
+            "settings": _settings_rows(doc),
+            "categories": _categories_rows(doc.get("allocation_before"), doc.get("allocation_after")),
+            "limits": _limits_rows(doc.get("allocation_before"), doc.get("allocation_after"))}
 
 
 def entry_view(entry) -> dict:
