@@ -63,11 +63,13 @@ class Verdict:
 _BUILT: dict = {}
 
 
-def _rules(version: rulebook.Version) -> list:
-    """The rule objects of a version of the rulebook, built once (they keep nothing of a portfolio)."""
-    hit = _BUILT.get(id(version))
+def _rules(version: rulebook.Version, day: dt.date | None = None) -> list:
+    """The rule objects of a version of the rulebook with the parameters in force on `day`, built once (they keep
+    nothing of a portfolio)."""
+    key = (id(version), version.edition(day))
+    hit = _BUILT.get(key)
     if hit is None or hit[0] is not version:
-        hit = _BUILT[id(version)] = (version, build(version))
+        hit = _BUILT[key] = (version, build(version, day))
     return hit[1]
 
 
@@ -80,7 +82,7 @@ def check(pf, *, date: dt.date | None = None, as_of: dt.date | None = None) -> V
     version = rulebook.for_date(date)
     as_of = as_of or date or dt.date.today()
     ctx = Context(pf, version, as_of)
-    results = [rule.evaluate(ctx) for rule in _rules(version)]
+    results = [rule.evaluate(ctx) for rule in _rules(version, date)]
     return Verdict(version, as_of, results, total=ctx.total("reserves"), base=ctx.total("reserves_less_excluded"),
                    gestion_total=ctx.total("gestion"), excluded_total=ctx.total("excluded"),
                    n_lines=ctx.n, warnings=list(getattr(pf, "warnings", [])))

@@ -9,7 +9,7 @@ in `constraints/data/states.yaml`: membership is read on the date of the check.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -38,9 +38,41 @@ class RuleSpec:
     quote: str
     kind: str
     params: dict
+    set_by: str = ""  # the text that set the version (the reference of a parameter that is not dated)
 
-    def limit(self) -> Fraction:
-        return Fraction(str(self.params["limit"]))
+    def limit(self, day: dt.date | None = None) -> Fraction:
+        """The limit in force on `day` (without a day: the latest value of the version)."""
+        return Fraction(str(self.parameter("limit", day)[0]))
+
+    def parameter(self, name: str, day: dt.date | None = None) -> tuple:
+        """(value, reference, date it took effect) of a parameter on `day`: a dated parameter gives the value
+        set last on or before that day and the text that set it; a plain one, its value and the version's decree
+        (date None)."""
+        v = self.params[name]
+        if not isinstance(v, dict):
+            return v, self.set_by, None
+        days = sorted(d for d in v if day is None or d <= day)
+        if not days:
+            first = min(v)
+            raise KeyError(f"{self.id} : « {name} » n'est pas encore fixé au {day:%d/%m/%Y} (fixé à partir du "
+                           f"{first:%d/%m/%Y})")
+        item = v[days[-1]]
+        return str(item["value"]), str(item["reference"]), days[-1]
+
+    def at(self, day: dt.date | None) -> "RuleSpec":
+        """The rule with each dated parameter replaced by its value on `day`."""
+        dated = {k: self.parameter(k, day)[0] for k, v in self.params.items() if isinstance(v, dict) and
+                 all(isinstance(d, dt.date) for d in v)}
+        return replace(self, params={**self.params, **dated}) if dated else self
+
+    def with_margin(self, margin) -> "RuleSpec":
+        """The rule with its limit tightened by a safety margin (a cap lowered, a floor raised)."""
+        m = Fraction(margin)
+        if not m or "limit" not in self.params:
+            return self
+        lim = self.limit()
+        new = lim + m if self.params.get("sense") == "min" else lim - m
+        return replace(self, params={**self.params, "limit": f"{new.numerator}/{new.denominator}"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +94,13 @@ class Version:
     def in_force(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
+    def edition(self, day: dt.date | None) -> dt.date | None:
+        """The last date on or before `day` on which a dated parameter of the version took effect: two days of the
+        same edition have the same parameters."""
+        days = [d for spec in self.rules for v in spec.params.values() if isinstance(v, dict)
+                for d in v if isinstance(d, dt.date) and (day is None or d <= day)]
+        return max(days, default=None)
+
     def rule(self, rule_id: str) -> RuleSpec:
         for r in self.rules:
             if r.id == rule_id:
@@ -78,24 +117,39 @@ class Version:
         return f"du {self.valid_from.strftime('%d/%m/%Y')} au {end}"
 
 
-_META = {"id", "article", "title", "quote", "kind"}
 _VERSION_KEYS = {"version", "title", "valid_from", "valid_until", "set_by", "ended_by", "reference", "categories",
                  "rules", "exclusions", "engine"}
 
 
-def _load_version(path: Path) -> Version:
+def load_version(path: Path) -> Version:
+    """Read and validate one version file (`schema.RulebookError`, in French, naming the file, the rule and the
+    key, when it does not follow the schema)."""
+    from .schema import validate_rule, validate_version
+
     with open(path, encoding="utf-8") as fh:
         doc = yaml.load(fh, Loader=_Loader)
-    rules = tuple(
-        RuleSpec(r["id"], r["article"], r["title"], " ".join(str(r["quote"]).split()), r["kind"],
-                 {k: v for k, v in r.items() if k not in _META})
-        for r in doc["rules"])
+    name = f"constraints/versions/{Path(path).name}" if Path(path).parent == VERSIONS_DIR else str(path)
+    head = validate_version(doc, name)
+    rules = []
+    seen = set()
+    for k, r in enumerate(doc["rules"]):
+        common, own = validate_rule(r, name, k, head.engine)
+        if r["id"] in seen:
+            from .schema import RulebookError
+
+            raise RulebookError(f"règlement {name}, règle {r['id']} : identifiant en double (clé « id »)")
+        seen.add(r["id"])
+        rules.append(RuleSpec(r["id"], r["article"], r["title"], " ".join(str(r["quote"]).split()), r["kind"], own,
+                              head.set_by))
     return Version(
-        id=doc["version"], title=doc["title"], valid_from=doc["valid_from"], valid_until=doc.get("valid_until"),
-        set_by=doc["set_by"], ended_by=doc.get("ended_by"), reference=doc.get("reference", ""),
-        categories={str(k): v for k, v in doc["categories"].items()}, rules=rules,
-        exclusions=doc.get("exclusions", {}), path=str(path), engine=doc.get("engine", "r623"),
+        id=head.version, title=head.title, valid_from=head.valid_from, valid_until=head.valid_until,
+        set_by=head.set_by, ended_by=head.ended_by, reference=head.reference,
+        categories={str(k): v for k, v in head.categories.items()}, rules=tuple(rules),
+        exclusions=doc.get("exclusions") or {}, path=str(path), engine=head.engine,
         extra={k: v for k, v in doc.items() if k not in _VERSION_KEYS})
+
+
+_load_version = load_version
 
 
 @lru_cache(maxsize=None)

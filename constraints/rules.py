@@ -29,26 +29,14 @@ import pandas as pd
 from reserves.portfolio.parsing import (CAT_IFT, CAT_OTHER, CATEGORY_CODES, FALSE, NO_CODE, NO_TEXT, TRUE, UNKNOWN, text_code,
                               text_codes)
 
+from .kind import (BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Finding, LinearBlock, LineChange, RuleKind, RuleResult,
+                   euros, register, worst)
 from .rulebook import RuleSpec, Version, states_on
-
-OK, BREACH, UNKNOWN_S, NA = "ok", "breach", "unknown", "not_applicable"
-_RANK = {NA: 0, OK: 1, UNKNOWN_S: 2, BREACH: 3}
-
-
-def worst(statuses) -> str:
-    out = NA
-    for s in statuses:
-        if _RANK[s] > _RANK[out]:
-            out = s
-    return out
+from .schema import Categories, ColumnName, Condition, Limit, Literal, Strict
 
 
 def category_codes(items) -> np.ndarray:
     return np.array([CATEGORY_CODES[str(c)] for c in items], dtype=np.int8)
-
-
-def euros(cents: int | None) -> float | None:
-    return None if cents is None else int(cents) / 100
 
 
 def fr_euros(cents: int) -> str:
@@ -70,82 +58,6 @@ def fr_pct_beside(x: float, lim: float) -> str:
         if x == lim or text != f"{lim * 100:.{digits}f}":
             return text.replace(".", ",") + " %"
     return fr_pct(x)
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass
-class Finding:
-    rule: str
-    status: str  # breach | unknown
-    subject: str
-    rows: list
-    message: str
-    value: object = None  # a share of the base, or the offending cell's value
-    limit: object = None
-    amount: int | None = None  # cents to sell (cap, ineligible line) or to buy (floor)
-    action: str | None = None  # sell | buy
-    euros: int | None = None  # the group's or the line's value, cents
-    columns: list = field(default_factory=list)  # columns to fill (unknown)
-    article: str = ""
-
-    def to_dict(self) -> dict:
-        d = {"rule": self.rule, "status": self.status, "article": self.article, "subject": self.subject,
-             "value": self.value, "limit": self.limit, "rows": [int(r) for r in self.rows],
-             "euros": euros(self.euros), "message": self.message}
-        if self.amount is not None:
-            d["action"] = self.action
-            d["amount"] = euros(self.amount)
-            d["to_sell" if self.action == "sell" else "to_buy"] = euros(self.amount)
-        if self.columns:
-            d["columns"] = list(self.columns)
-        return d
-
-
-@dataclass
-class RuleResult:
-    spec: RuleSpec
-    status: str
-    findings: list
-    value: float | None = None  # the rule's figure: a share, or the largest group share
-    limit: float | None = None
-    headroom: int | None = None  # cents that may still go to the capped set (or above the floor)
-    figure: int | None = None  # euros behind `value`, cents
-    note: str = ""
-
-    def to_dict(self, version: Version) -> dict:
-        d = {"id": self.spec.id, "status": self.status, "article": self.spec.article, "title": self.spec.title,
-             "version": version.id, "value": self.value, "limit": self.limit,
-             "euros": euros(self.figure), "headroom": euros(self.headroom),
-             "breaches": sum(f.status == BREACH for f in self.findings),
-             "unknowns": sum(f.status == UNKNOWN_S for f in self.findings)}
-        if self.note:
-            d["note"] = self.note
-        return d
-
-
-@dataclass
-class LinearBlock:
-    """Rows `k` of: Σ_j A[k, j]·x_j  (sense)  share · Σ_j base_j·x_j + const_k, with x the line values in euros.
-
-    Homogeneous in the total whenever `const` is zero, so that a new total
-    (cash in or out) leaves the form unchanged.
-    """
-
-    rule: str
-    sense: str  # "<=" or ">="
-    rows: np.ndarray
-    cols: np.ndarray
-    coefs: np.ndarray
-    share: Fraction
-    base: np.ndarray | None  # bool mask of the lines in the base, or None
-    const: np.ndarray
-    subjects: list
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.subjects)
 
 
 # --------------------------------------------------------------------------- context
@@ -493,6 +405,13 @@ class Context:
     def states(self, group: str) -> frozenset:
         return states_on(group, self.as_of)
 
+    def book(self) -> Book:
+        """The line table the rules' states share (`constraints.kind.Book`), made once per context."""
+        b = self.memo.get("book")
+        if b is None:
+            b = self.memo["book"] = Book(self)
+        return b
+
     def colname(self, field_name: str) -> str:
         return self.pf.column_name(field_name)
 
@@ -553,27 +472,8 @@ def floor_cents(base: int, lim: Fraction) -> int:
 # --------------------------------------------------------------------------- rules
 
 
-class Rule:
-    kind = ""
-
-    def __init__(self, spec: RuleSpec):
-        self.spec = spec
-        self.id = spec.id
-        self.p = spec.params
-        self.lim = spec.limit() if "limit" in spec.params else None
-        self.lim_f = None if self.lim is None else float(self.lim)
-
-    def evaluate(self, ctx: Context) -> RuleResult:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def linear_form(self, ctx: Context) -> LinearBlock | None:
-        return None
-
-    def line_status(self, ctx: Context) -> tuple[np.ndarray, np.ndarray] | None:
-        return None
-
-    def finding(self, status, subject, rows, message, **kw) -> Finding:
-        return Finding(self.id, status, subject, list(rows), message, article=self.spec.article, **kw)
+class Rule(RuleKind):
+    """The base of the R. 623 kinds below (see `constraints.kind` for what a kind serves)."""
 
 
 # ---- line conditions -------------------------------------------------------
@@ -732,10 +632,17 @@ def _test(ctx: Context, req, idx: np.ndarray | None = None) -> tuple[np.ndarray,
     raise ValueError(f"unknown requirement {req!r}")
 
 
+class LineConditionsParams(Strict):
+    pockets: list[Literal["reserves", "gestion"]] = ["reserves", "gestion"]
+    covers: Literal["all"] | None = None  # every line of the pockets is spoken of, not only those that fail
+    conditions: list[Condition]
+
+
 class LineConditions(Rule):
     """Conditions that each line of some categories must meet (the article's own list)."""
 
     kind = "line_conditions"
+    Params = LineConditionsParams
 
     def __init__(self, spec: RuleSpec):
         super().__init__(spec)
@@ -852,10 +759,27 @@ class LineConditions(Rule):
 # ---- share of the base -----------------------------------------------------
 
 
+class NumeratorClause(Strict):
+    """Lines that count: every key given must hold (a clause with none counts every line of the base)."""
+
+    categories: Categories | None = None
+    currency: str | None = None
+    flag: ColumnName | None = None
+    euro: bool | None = None
+
+
+class ShareParams(Strict):
+    sense: Literal["min", "max"]
+    limit: Limit
+    base: Literal["reserves", "reserves_less_excluded"]
+    numerator: list[NumeratorClause]
+
+
 class Share(Rule):
     """A floor (`min`) or cap (`max`) on the share of some lines in the base."""
 
     kind = "share"
+    Params = ShareParams
 
     def __init__(self, spec: RuleSpec):
         super().__init__(spec)
@@ -895,29 +819,55 @@ class Share(Rule):
             return ctx.sum_where(self.numerator(ctx))
         return ctx.tally(None if isinstance(self._by_category, str) else self._by_category, self.p["base"])[1]
 
-    def evaluate(self, ctx: Context) -> RuleResult:
+    # ---- state, update, judge (the checker's evaluate is judge(state(ctx)))
+
+    def state(self, ctx: Context) -> "ShareState":
+        return ShareState(ctx, self.numerator_sum(ctx))
+
+    def _counts(self, st: "ShareState", i: int) -> bool:
+        """Line i of the book is in the numerator (computed once per portfolio, and once per new line)."""
+        if i < st.book.n0:
+            if st.mask is None:
+                st.mask = self.numerator(st.ctx)
+            return bool(st.mask[i])
+        return st.added.get(i, False)
+
+    def update(self, st: "ShareState", ch: LineChange) -> None:
+        if ch.new is not None:
+            st.added[ch.line] = bool(self.numerator(ch.new)[0])
+        if self._counts(st, ch.line):
+            st.v += ch.delta
+
+    def rows(self, st: "ShareState") -> list:
+        """Rows of the numerator's lines, alive, in the order of the book."""
+        if st.mask is None:
+            st.mask = self.numerator(st.ctx)
+        book = st.book
+        out = book.rows[book.live(np.flatnonzero(st.mask))].tolist()
+        return out + [int(book.rows[i]) for i, _ in book.added() if st.added.get(i)]
+
+    def judge(self, st: "ShareState") -> RuleResult:
         base_name = self.p["base"]
         lim = self.lim
-        if ctx.tally(None, base_name)[0] == 0:
+        book = st.book
+        if book.count[base_name] == 0:
             return RuleResult(self.spec, NA, [], limit=self.lim_f, note="aucune ligne dans la poche de réserves")
-        v = self.numerator_sum(ctx)
-        b = ctx.total(base_name)
+        v = st.v
+        b = book.total[base_name]
         if b <= 0:
             f = self.finding(UNKNOWN_S, "base", [], "base de calcul nulle ou négative : pourcentage indéterminé")
             return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f, figure=v)
         share = v / b
         if self.p["sense"] == "max":
             allowed = cap_cents(b, lim)
-            ok = v <= allowed
             headroom = allowed - v
-            if ok:
+            if v <= allowed:
                 return RuleResult(self.spec, OK, [], share, self.lim_f, headroom, v)
             amount = v - allowed
             msg = (f"{fr_pct_beside(share, self.lim_f)} de la base ({fr_euros(v)}) pour un plafond de "
                    f"{fr_pct(self.lim_f)} : céder {fr_euros(amount)} et les replacer hors de ce poste")
-            rows = ctx.rows[self.numerator(ctx)].tolist()
-            f = self.finding(BREACH, self.spec.title, rows, msg, value=share, limit=self.lim_f, amount=amount,
-                             action="sell", euros=v)
+            f = self.finding(BREACH, self.spec.title, self.rows(st), msg, value=share, limit=self.lim_f,
+                             amount=amount, action="sell", euros=v)
             return RuleResult(self.spec, BREACH, [f], share, self.lim_f, headroom, v)
         need = floor_cents(b, lim)
         headroom = v - need
@@ -926,8 +876,7 @@ class Share(Rule):
         amount = need - v
         msg = (f"{fr_pct_beside(share, self.lim_f)} de la base ({fr_euros(v)}) pour un plancher de {fr_pct(self.lim_f)} : "
                f"acheter {fr_euros(amount)} d'actifs éligibles en cédant d'autres actifs")
-        rows = ctx.rows[self.numerator(ctx)].tolist()
-        f = self.finding(BREACH, self.spec.title, rows, msg, value=share, limit=self.lim_f, amount=amount,
+        f = self.finding(BREACH, self.spec.title, self.rows(st), msg, value=share, limit=self.lim_f, amount=amount,
                          action="buy", euros=v)
         return RuleResult(self.spec, BREACH, [f], share, self.lim_f, headroom, v)
 
@@ -935,7 +884,20 @@ class Share(Rule):
         cols = np.flatnonzero(self.numerator(ctx))
         return LinearBlock(self.id, "<=" if self.p["sense"] == "max" else ">=", np.zeros(len(cols), dtype=np.int64),
                            cols, np.ones(len(cols)), self.spec.limit(), ctx.base_masks[self.p["base"]].copy(),
-                           np.zeros(1), [self.spec.title])
+                           np.zeros(1), [self.spec.title], limit=self.lim)
+
+
+class ShareState:
+    """A share rule's state: the sum of its numerator, and which new lines are in it."""
+
+    __slots__ = ("ctx", "book", "v", "mask", "added")
+
+    def __init__(self, ctx: Context, v: int):
+        self.ctx = ctx
+        self.book = ctx.book()
+        self.v = v
+        self.mask = None  # the numerator's lines of the portfolio, when first asked
+        self.added: dict = {}  # new line -> in the numerator
 
 
 # ---- caps per group --------------------------------------------------------
@@ -1109,7 +1071,8 @@ class _GroupCap(Rule):
         idx, codes, n_groups, subjects, counted, _ = self.groups(ctx)
         keep = counted != FALSE  # worst case: lines of unknown status count
         return LinearBlock(self.id, "<=", codes[keep].astype(np.int64), idx[keep], np.ones(int(keep.sum())),
-                           self.spec.limit(), ctx.base_masks[self.p["base"]].copy(), np.zeros(n_groups), subjects)
+                           self.spec.limit(), ctx.base_masks[self.p["base"]].copy(), np.zeros(n_groups), subjects,
+                           limit=self.lim)
 
 
 def _first_text(texts: np.ndarray, codes: np.ndarray, n_groups: int) -> list:
@@ -1120,10 +1083,19 @@ def _first_text(texts: np.ndarray, codes: np.ndarray, n_groups: int) -> list:
     return [str(texts[i]) for i in first]
 
 
+class IssuerCapParams(Strict):
+    limit: Limit
+    base: Literal["reserves", "reserves_less_excluded"]
+    categories: Categories
+    fund_categories: Categories
+    no_legal_personality: list[str]
+
+
 class IssuerCap(_GroupCap):
     """R. 623-10-1: at most 5 % of the assets per legal person (READING 5)."""
 
     kind = "issuer_cap"
+    Params = IssuerCapParams
 
     def _scope(self, ctx: Context):
         key = ("issuer_scope", self.id)
@@ -1228,10 +1200,17 @@ class IssuerCap(_GroupCap):
         return block
 
 
+class BuildingCapParams(Strict):
+    limit: Limit
+    base: Literal["reserves", "reserves_less_excluded"]
+    categories: Categories
+
+
 class BuildingCap(_GroupCap):
     """R. 623-10-1: at most 5 % per building or real-estate company (READING 6)."""
 
     kind = "building_cap"
+    Params = BuildingCapParams
 
     def grouping(self, ctx: Context):
         L = ctx.L
@@ -1253,6 +1232,11 @@ class BuildingCap(_GroupCap):
         return np.where(pd.notna(prop), prop, np.where(pd.notna(iss), iss, lab))
 
 
+class HoldingCapParams(Strict):
+    limit: Limit
+    categories: Categories
+
+
 class HoldingCap(Rule):
     """R. 623-10-1: at most 10 % of the securities issued by one issuer (READING 7).
 
@@ -1262,6 +1246,7 @@ class HoldingCap(Rule):
     """
 
     kind = "holding_cap"
+    Params = HoldingCapParams
 
     def _scope(self, ctx: Context):
         return ctx.reserves & ctx.cat_mask(self.p["categories"])
@@ -1386,14 +1371,17 @@ class HoldingCap(Rule):
         I = np.bincount(df.index.get_level_values(0).to_numpy(), weights=df.to_numpy(), minlength=n_groups)
         subjects = _first_text(ctx.L["issuer"].to_numpy()[idx], codes, n_groups) if n_groups else []
         return LinearBlock(self.id, "<=", codes.astype(np.int64), idx, q / v, Fraction(0), None,
-                           self.lim_f * I, subjects)
+                           self.lim_f * I, subjects, limit=self.lim)
 
 
-KINDS = {cls.kind: cls for cls in (LineConditions, Share, IssuerCap, BuildingCap, HoldingCap)}
+for _cls in (LineConditions, Share, IssuerCap, BuildingCap, HoldingCap):
+    register(_cls)
 
 
-def build(version: Version) -> list[Rule]:
-    return [KINDS[spec.kind](spec) for spec in version.rules]
+def build(version: Version, day: dt.date | None = None) -> list[RuleKind]:
+    """The rule objects of a version, one per entry, of the kind it names, with the parameters in force on `day`
+    (without a day: the latest of the version)."""
+    return [KINDS[spec.kind](spec.at(day)) for spec in version.rules]
 
 
 __all__ = ["Rule", "Context", "RuleResult", "Finding", "LinearBlock", "build", "worst",

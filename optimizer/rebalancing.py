@@ -294,17 +294,12 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
     rows_F, rows_tau, rhs_lo, rhs_hi, rule_rows = [], [], [], [], []
     r0 = 0
     for rule, block in forms:
-        lim = rule.spec.limit()
         m = _margin_for(margins, rule.id)
         k = block.n_rows
         F = sp.csr_matrix((block.coefs.astype(float), (block.rows, block.cols)), shape=(k, n))
-        if block.share != 0:
-            share = block.share - m if block.sense == "<=" else block.share + m
-            const = block.const.astype(float)
-        else:  # constant right-hand side (holding cap): the margin scales it
-            share = Fraction(0)
-            const = block.const.astype(float) * float((lim - m) / lim if block.sense == "<=" else (lim + m) / lim)
-        share_f = float(share)
+        tight = block.tighten(m)  # the rule's own rows with the safety margin
+        const = np.asarray(tight.const, dtype=float)
+        share_f = float(tight.share)
         B0 = float(v[block.base].sum()) if block.base is not None else 0.0
         rhs = share_f * B0 + const - F @ v
         FT = F[:, T]
@@ -328,14 +323,8 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
         if block.base is not None and share_f != 0:
             tau_coef[:, tau_of(block.base)] = -share_f
         rows_tau.append(sp.csr_matrix(tau_coef))
-        if block.share == 0:
-            maxcoef = np.zeros(k)
-            np.maximum.at(maxcoef, block.rows, np.abs(block.coefs.astype(float)))
-            euro_scale = np.where(maxcoef > 0, 1.0 / np.where(maxcoef > 0, maxcoef, 1.0), 1.0)
-        else:
-            euro_scale = np.ones(k)
         rule_rows.append(RuleRows(rule.id, rule.spec.article, rule.spec.title, r0, k, list(block.subjects),
-                                  block.sense, euro_scale, m))
+                                  block.sense, block.euro_scale(), m))
         r0 += k
     n_rule = r0
 
@@ -675,16 +664,7 @@ def _scale_quantities(lines: pd.DataFrame, ref_cents: np.ndarray, new_cents: np.
 
 
 def _with_margins(version, margins):
-    specs = []
-    for spec in version.rules:
-        m = _margin_for(margins, spec.id)
-        if m and "limit" in spec.params:
-            lim = spec.limit()
-            new = lim + m if spec.params.get("sense") == "min" else lim - m
-            specs.append(replace(spec, params={**spec.params, "limit": f"{new.numerator}/{new.denominator}"}))
-        else:
-            specs.append(spec)
-    return replace(version, rules=tuple(specs))
+    return replace(version, rules=tuple(spec.with_margin(_margin_for(margins, spec.id)) for spec in version.rules))
 
 
 def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cash=0, margins=None,

@@ -29,13 +29,18 @@ def test_which_limit_was_in_force_on_2009_12_31_and_which_text_set_it_from_the_d
             found.append(doc)
     (doc,) = found
     rule = {r["id"]: r for r in doc["rules"]}[REAL_ESTATE]
-    assert Fraction(str(rule["limit"])) == Fraction(1, 5)
+    # the limit is keyed by the date it took effect, with the text that set it (OpenFisca's habit)
+    took_effect = max(d for d in rule["limit"] if d <= day)
+    in_force = rule["limit"][took_effect]
+    assert Fraction(str(in_force["value"])) == Fraction(1, 5)
+    assert in_force["reference"].startswith("Décret n° 2002-1314") and "R. 623-10-1" in in_force["reference"]
     assert "20 % au plus" in rule["quote"] and rule["article"] == "R. 623-10-1"
     assert doc["set_by"].startswith("Décret n° 2002-1314")
     # and the product answers the same
     v = rulebook.for_date(day)
     assert v.id == doc["version"] and v.set_by == doc["set_by"]
-    assert v.rule(REAL_ESTATE).limit() == Fraction(str(rule["limit"]))
+    assert v.rule(REAL_ESTATE).limit(day) == Fraction(str(in_force["value"]))
+    assert v.rule(REAL_ESTATE).parameter("limit", day) == (in_force["value"], in_force["reference"], took_effect)
 
 
 def test_every_spec_rule_is_in_the_version_in_spec_order():
@@ -47,7 +52,10 @@ def test_every_spec_rule_is_in_the_version_in_spec_order():
             assert r.article.startswith("R. 623-") and r.title and len(r.quote) > 20
             assert r.kind in KINDS
             if "limit" in r.params:
-                assert isinstance(r.params["limit"], str), "limits are decimal strings, compared exactly"
+                for took_effect, item in r.params["limit"].items():  # dated, as OpenFisca's parameters
+                    assert isinstance(took_effect, dt.date) and v.valid_from <= took_effect
+                    assert isinstance(item["value"], str), "limits are decimal strings, compared exactly"
+                    assert item["reference"].startswith("Décret")
                 assert 0 < r.limit() < 1
         assert len(build(v)) == len(v.rules)
         assert set(v.categories) == {str(i) for i in range(1, 14)} | {"IFT", "AUTRE"}
@@ -101,7 +109,7 @@ def test_no_legal_limit_is_written_in_the_rule_code():
     numbers = set()
     for r in v.rules:
         if "limit" in r.params:
-            numbers.add(r.params["limit"])
+            numbers.add(r.parameter("limit")[0])
         for cond in r.params.get("conditions", []):
             req = cond["require"]
             for part in req.get("any_of", [req]) if isinstance(req, dict) else []:

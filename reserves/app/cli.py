@@ -133,14 +133,20 @@ def cmd_rules(args) -> int:
     if args.json:
         doc = version.describe()
         doc["rules"] = [{"id": r.id, "article": r.article, "title": r.title, "quote": r.quote, **{
-            k: v for k, v in r.params.items() if k in ("limit", "categories", "sense", "base")}} for r in version.rules]
+            k: v for k, v in r.params.items() if k in ("categories", "sense", "base")}, **(
+            dict(zip(("limit", "limit_reference", "limit_since"), r.parameter("limit", args.date)))
+            if "limit" in r.params else {})} for r in version.rules]
         print(json.dumps(doc, ensure_ascii=False, default=str, indent=2))
         return 0
     print(f"{version.id} — {version.title}")
     print(f"{version.set_by}, en vigueur {version.period_fr()}" + (f" ; remplacé par le {version.ended_by}" if version.ended_by else ""))
     for r in version.rules:
-        lim = f" — limite {float(r.params['limit']) * 100:g} %".replace(".", ",") if "limit" in r.params else ""
-        print(f"\n{r.id} ({r.article}){lim}\n  {r.title}\n  « {r.quote} »")
+        lim = ref = ""
+        if "limit" in r.params:
+            value, reference, _ = r.parameter("limit", args.date)
+            lim = f" — limite {float(r.limit(args.date)) * 100:g} %".replace(".", ",")
+            ref = f"\n  limite fixée par : {reference}"
+        print(f"\n{r.id} ({r.article}){lim}\n  {r.title}\n  « {r.quote} »{ref}")
     return 0
 
 

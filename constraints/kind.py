@@ -1,0 +1,445 @@
+"""Rule kinds: one small object per rule of the rulebook, holding every use of its logic.
+
+A rulebook entry names its `kind:` (`share`, `line_conditions`, `issuer_cap`…);
+the kind is a subclass of `RuleKind`, registered under that name with
+`@register`, and it is the only place where what the rule counts, how it groups
+the lines and how it judges them is written. Four consumers use it and none of
+them writes the rule again:
+
+- **the checker** calls `evaluate(ctx)`, which is, by definition,
+  `judge(state(ctx))`: the checker and the pre-trade engine cannot disagree;
+- **the pre-trade engine** calls `state(ctx)` once on the loaded portfolio,
+  then, for each line an order changes, `update(state, change)` with a
+  `LineChange` (undone by `update(state, change.inverse())`), and
+  `judge(state)` for the verdict after. `ctx.book()` is the line table every
+  state of one portfolio shares (values, alive lines, rows, the totals of each
+  base): the engine applies a change to the book once, then to each rule's
+  state;
+- **the optimizer** calls `linear_form(ctx)`: a `LinearBlock` of rows
+  Σ A·x (≤ or ≥) share·Σ base·x + const over the line values x, as
+  cvxportfolio's constraint objects are; `block.tighten(margin)` gives the
+  rows with a safety margin, `block.soft()` the same rows with one slack per
+  row (priced in euros: `block.euro_scale()`), for the elastic model that
+  explains an infeasible problem;
+- **the reports** call `figures(state, result)`: the value, the limit, the
+  headroom and the top groups of the rule (`Figures`), never recomputed.
+
+A kind declares its rulebook keys in `Params`, a pydantic model (unknown keys
+are refused): the rulebook validates every entry when a version is loaded, and
+a wrong key is refused with the file, the rule and the key named.
+
+Grouping keys (issuer, building, security) are built once, by
+`reserves.portfolio.keys.grouping_codes`, for the reader, the orders, the
+optimizer and the rules alike.
+
+To add a kind (R. 139's, for instance): subclass `RuleKind` in its own module
+of `constraints/`, give it `kind = "…"`, its `Params`, `state`, `update`,
+`judge` (and `linear_form`, `figures` where it has them), decorate it with
+`@register`, and import the module in `constraints/kinds.py`. Limits are
+compared exactly: values are integer cents, limits fractions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .rulebook import RuleSpec, Version
+
+OK, BREACH, UNKNOWN_S, NA = "ok", "breach", "unknown", "not_applicable"
+_RANK = {NA: 0, OK: 1, UNKNOWN_S: 2, BREACH: 3}
+
+
+def worst(statuses) -> str:
+    """The worst of some statuses (breach > unknown > ok > not_applicable)."""
+    out = NA
+    for s in statuses:
+        if _RANK[s] > _RANK[out]:
+            out = s
+    return out
+
+
+def euros(cents: int | None) -> float | None:
+    return None if cents is None else int(cents) / 100
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class Finding:
+    rule: str
+    status: str  # breach | unknown
+    subject: str
+    rows: list
+    message: str
+    value: object = None  # a share of the base, or the offending cell's value
+    limit: object = None
+    amount: int | None = None  # cents to sell (cap, ineligible line) or to buy (floor)
+    action: str | None = None  # sell | buy
+    euros: int | None = None  # the group's or the line's value, cents
+    columns: list = field(default_factory=list)  # columns to fill (unknown)
+    article: str = ""
+
+    def to_dict(self) -> dict:
+        d = {"rule": self.rule, "status": self.status, "article": self.article, "subject": self.subject,
+             "value": self.value, "limit": self.limit, "rows": [int(r) for r in self.rows],
+             "euros": euros(self.euros), "message": self.message}
+        if self.amount is not None:
+            d["action"] = self.action
+            d["amount"] = euros(self.amount)
+            d["to_sell" if self.action == "sell" else "to_buy"] = euros(self.amount)
+        if self.columns:
+            d["columns"] = list(self.columns)
+        return d
+
+
+@dataclass
+class RuleResult:
+    spec: "RuleSpec"
+    status: str
+    findings: list
+    value: float | None = None  # the rule's figure: a share, or the largest group share
+    limit: float | None = None
+    headroom: int | None = None  # cents that may still go to the capped set (or above the floor)
+    figure: int | None = None  # euros behind `value`, cents
+    note: str = ""
+
+    def to_dict(self, version: "Version") -> dict:
+        d = {"id": self.spec.id, "status": self.status, "article": self.spec.article, "title": self.spec.title,
+             "version": version.id, "value": self.value, "limit": self.limit,
+             "euros": euros(self.figure), "headroom": euros(self.headroom),
+             "breaches": sum(f.status == BREACH for f in self.findings),
+             "unknowns": sum(f.status == UNKNOWN_S for f in self.findings)}
+        if self.note:
+            d["note"] = self.note
+        return d
+
+
+@dataclass
+class GroupFigure:
+    """One group of a cap per group as a report shows it."""
+
+    subject: str
+    rows: list
+    euros: int  # cents (worst case: lines of unknown status included)
+    share: float | None
+    headroom: int  # cents left under the cap (negative beyond it)
+    status: str
+
+
+@dataclass
+class Figures:
+    """What a report shows of a rule: its value against its limit, the room left, its largest groups."""
+
+    rule: str
+    sense: str  # max | min | none (a rule without a limit: line conditions)
+    value: float | None  # a share of the base (the largest group's, for a cap per group)
+    limit: float | None
+    headroom: int | None  # cents: room left under a cap or above a floor (negative when broken)
+    euros: int | None  # cents behind `value`
+    base: int | None  # cents of the base the shares divide
+    groups: list = field(default_factory=list)  # [GroupFigure], largest first
+
+
+# --------------------------------------------------------------------------- linear forms
+
+
+@dataclass
+class LinearBlock:
+    """Rows `k` of: Σ_j A[k, j]·x_j  (sense)  share · Σ_j base_j·x_j + const_k, with x the line values in euros.
+
+    Homogeneous in the total whenever `const` is zero, so that a new total
+    (cash in or out) leaves the form unchanged. A block with `share` 0 has a
+    constant right-hand side (the holding cap: quantities, not euros). `limit`
+    is the rule's limit; `margin` the safety margin already applied
+    (`tighten`); `slack` says the rows are soft, one slack each (`soft`).
+    """
+
+    rule: str
+    sense: str  # "<=" or ">="
+    rows: np.ndarray
+    cols: np.ndarray
+    coefs: np.ndarray
+    share: Fraction
+    base: np.ndarray | None  # bool mask of the lines in the base, or None
+    const: np.ndarray
+    subjects: list
+    limit: Fraction | None = None
+    margin: Fraction = Fraction(0)
+    slack: bool = False
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.subjects)
+
+    def tighten(self, margin) -> "LinearBlock":
+        """The same rows with a safety margin (a share: 0.01 keeps a 20 % cap at 19 %, a 34 % floor at 35 %).
+
+        A share row moves its share by the margin; a row with a constant
+        right-hand side (quantities) scales it by (limit ∓ margin) / limit.
+        """
+        m = Fraction(margin)
+        if m == 0:
+            return self
+        sign = -1 if self.sense == "<=" else 1
+        if self.share != 0:
+            return replace(self, share=self.share + sign * m, margin=self.margin + m)
+        lim = self.limit
+        if lim is None or lim == 0:
+            raise ValueError(f"{self.rule}: a margin on rows with a constant right-hand side needs the limit")
+        factor = float((lim + sign * m) / lim)
+        return replace(self, const=np.asarray(self.const, dtype=float) * factor, margin=self.margin + m)
+
+    def euro_scale(self) -> np.ndarray:
+        """Euros per unit of each row: 1 for rows in euros; for rows in quantities, the euros of the unit of the
+        largest coefficient (so that slacks of all rows are priced alike)."""
+        k = self.n_rows
+        if self.share != 0 or self.base is not None or len(self.coefs) == 0:
+            return np.ones(k)
+        maxcoef = np.zeros(k)
+        np.maximum.at(maxcoef, np.asarray(self.rows, dtype=np.int64), np.abs(np.asarray(self.coefs, dtype=float)))
+        return np.where(maxcoef > 0, 1.0 / np.where(maxcoef > 0, maxcoef, 1.0), 1.0)
+
+    def soft(self) -> "LinearBlock":
+        """The same rows, each with one non-negative slack (priced by `euro_scale`) that may relax it."""
+        return replace(self, slack=True)
+
+    def value_at(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(left-hand side, right-hand side) of each row at the line values `x` (euros)."""
+        import scipy.sparse as sp
+
+        n = len(x)
+        F = sp.csr_matrix((np.asarray(self.coefs, dtype=float), (self.rows, self.cols)), shape=(self.n_rows, n))
+        lhs = F @ x
+        b = float(x[self.base].sum()) if self.base is not None else 0.0
+        rhs = float(self.share) * b + np.asarray(self.const, dtype=float)
+        return lhs, rhs
+
+
+# --------------------------------------------------------------------------- the line table of the states
+
+
+# Pocket classes of a line: 0 reserves in the base, 1 reserves left out of the base (excluded cash), 2 gestion
+# (3, like the checker's tally, is never used for a line). The totals a base name sums.
+BASE_CLASSES = {"reserves": (0, 1), "reserves_less_excluded": (0,), "excluded": (1,), "gestion": (2, 3),
+                "all": (0, 1, 2, 3)}
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """What an order does to one line of a state: its value and quantity before and after, alive or not.
+
+    `new` is the one-line `Context` of a line the order adds (its index is then
+    `book.n` before the change): the kinds read its facts there. `inverse()`
+    undoes the change (a new line stays in the book, dead, until the book is
+    cut back with `Book.truncate`).
+    """
+
+    line: int
+    value_before: int
+    value_after: int
+    alive_before: bool
+    alive_after: bool
+    quantity_before: object = None  # exact (int or Fraction), None when unknown
+    quantity_after: object = None
+    new: object = None  # the line's one-line Context, for a line added
+    row: int | None = None  # the new line's row
+
+    @property
+    def delta(self) -> int:
+        """Change of the line's contribution to any sum of values, cents."""
+        return self.value_after * self.alive_after - self.value_before * self.alive_before
+
+    def inverse(self) -> "LineChange":
+        return LineChange(self.line, self.value_after, self.value_before, self.alive_after, self.alive_before,
+                          self.quantity_after, self.quantity_before, None, self.row)
+
+
+class Book:
+    """The lines every state of one portfolio reads: value, alive, row, pocket class; the count and total of each
+    base. On a checker's context these are the context's own arrays (nothing is copied); `apply` copies them on
+    its first change and grows them for new lines."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.n = ctx.n
+        self.n0 = ctx.n
+        self.value = ctx.value  # read-only until the first change
+        self.rows = ctx.rows
+        self.alive: np.ndarray | None = None  # None: every line alive
+        self._pclass = None
+        self.count = {k: ctx.tally(None, k)[0] for k in BASE_CLASSES}
+        self.total = {k: ctx.total(k) for k in BASE_CLASSES}
+        self.new: dict = {}  # line -> one-line Context of the lines added
+        self._writable = False
+
+    @property
+    def pclass(self) -> np.ndarray:
+        if self._pclass is None:
+            ctx = self.ctx
+            pc = np.where(ctx.gestion, 2, np.where(ctx.excluded, 1, 0)).astype(np.int8)
+            self._pclass = pc
+        return self._pclass
+
+    def _own(self) -> None:
+        if self._writable:
+            return
+        cap = max(16, self.n + 16)
+        for name, dtype, fill in (("value", np.int64, 0), ("rows", np.int64, 0)):
+            arr = np.full(cap, fill, dtype=dtype)
+            arr[:self.n] = getattr(self, name)
+            setattr(self, name, arr)
+        alive = np.zeros(cap, dtype=bool)
+        alive[:self.n] = True
+        self.alive = alive
+        pc = np.zeros(cap, dtype=np.int8)
+        pc[:self.n] = self.pclass
+        self._pclass = pc
+        self._writable = True
+
+    def _grow(self) -> None:
+        if self.n < len(self.value):
+            return
+        for name in ("value", "rows", "alive", "_pclass"):
+            arr = getattr(self, name)
+            grown = np.zeros(len(arr) * 2, dtype=arr.dtype)
+            grown[:len(arr)] = arr
+            setattr(self, name, grown)
+
+    def apply(self, ch: LineChange) -> None:
+        """Record a change in the line table and the totals (before the states see it)."""
+        self._own()
+        i = ch.line
+        if ch.new is not None:
+            if i != self.n:
+                raise ValueError("a new line is appended at the end of the book")
+            self._grow()
+            nctx = ch.new
+            self.value[i] = 0
+            self.alive[i] = False
+            self.rows[i] = ch.row if ch.row is not None else int(nctx.rows[0])
+            self._pclass[i] = 2 if nctx.gestion[0] else 1 if nctx.excluded[0] else 0
+            self.new[i] = nctx
+            self.n += 1
+        pc = int(self._pclass[i])
+        d = ch.delta
+        dn = int(ch.alive_after) - int(ch.alive_before)
+        for name, classes in BASE_CLASSES.items():
+            if pc in classes:
+                self.total[name] += d
+                self.count[name] += dn
+        self.value[i] = ch.value_after
+        self.alive[i] = ch.alive_after
+
+    def truncate(self, n: int) -> None:
+        """Forget the lines added from index `n` on (they must be dead: undone)."""
+        for i in range(n, self.n):
+            self.new.pop(i, None)
+        self.n = max(self.n0, min(self.n, n))
+
+    def live(self, idx: np.ndarray) -> np.ndarray:
+        """The lines of `idx` still alive."""
+        if self.alive is None:
+            return idx
+        return idx[self.alive[idx]]
+
+    def added(self) -> list:
+        """(line, one-line Context) of the new lines alive, in order."""
+        return [(i, c) for i, c in sorted(self.new.items()) if i < self.n and self.alive[i]]
+
+
+# --------------------------------------------------------------------------- the base of every kind
+
+
+class RuleKind:
+    """A kind of rule: the base of every kind (see the module's documentation).
+
+    Subclasses set `kind` (the rulebook's name) and `Params` (a pydantic model of
+    the entry's keys), and implement `state`, `update` and `judge`; `evaluate`
+    is `judge(state(ctx))`. `linear_form` and `figures` have defaults for kinds
+    without linear rows or groups.
+    """
+
+    kind: ClassVar[str] = ""
+    Params: ClassVar[type[BaseModel] | None] = None
+
+    def __init__(self, spec: "RuleSpec"):
+        self.spec = spec
+        self.id = spec.id
+        self.p = spec.params
+        self.lim = spec.limit() if "limit" in spec.params else None
+        self.lim_f = None if self.lim is None else float(self.lim)
+
+    # ---- the checker
+
+    def evaluate(self, ctx) -> RuleResult:
+        """The rule on a portfolio: `judge(state(ctx))`."""
+        return self.judge(self.state(ctx))
+
+    # ---- the pre-trade engine
+
+    def state(self, ctx):
+        """What the verdict depends on, computed on a portfolio (aggregates, not lines where possible)."""
+        raise NotImplementedError(f"{type(self).__name__}.state")
+
+    def update(self, state, change: LineChange) -> None:
+        """Change the state for one line's change (the book already holds it)."""
+        raise NotImplementedError(f"{type(self).__name__}.update")
+
+    def judge(self, state) -> RuleResult:
+        """The rule's result from its state."""
+        raise NotImplementedError(f"{type(self).__name__}.judge")
+
+    # ---- the optimizer
+
+    def linear_form(self, ctx) -> LinearBlock | None:
+        """The rule as linear rows over the line values (None: no rows, e.g. line conditions)."""
+        return None
+
+    def line_status(self, ctx):
+        """(lines the rule speaks of, tri-state per line) for rules about each line; None otherwise."""
+        return None
+
+    # ---- the reports
+
+    def figures(self, state, result: RuleResult | None = None, top: int = 20) -> Figures:
+        """Value, limit, headroom of the rule (and its largest groups, for a cap per group)."""
+        result = result if result is not None else self.judge(state)
+        sense = self.p.get("sense", "max") if self.lim is not None else "none"
+        base = state.book.total.get(self.p.get("base", ""), None) if hasattr(state, "book") else None
+        return Figures(self.id, sense, result.value, result.limit, result.headroom, result.figure, base)
+
+    # ---- shared
+
+    def finding(self, status, subject, rows, message, **kw) -> Finding:
+        return Finding(self.id, status, subject, list(rows), message, article=self.spec.article, **kw)
+
+
+class Params(BaseModel):
+    """The keys every rulebook entry has besides its kind's own (validated by the rulebook)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+KINDS: dict[str, type[RuleKind]] = {}
+
+
+def register(cls: type[RuleKind]) -> type[RuleKind]:
+    """Make a kind known to the rulebook under `cls.kind`."""
+    if not cls.kind:
+        raise ValueError(f"{cls.__name__}: a kind needs its rulebook name")
+    if cls.kind in KINDS and KINDS[cls.kind] is not cls:
+        raise ValueError(f"two kinds named {cls.kind!r}")
+    KINDS[cls.kind] = cls
+    return cls
+
+
+__all__ = ["RuleKind", "Params", "register", "KINDS", "LineChange", "Book", "Figures", "GroupFigure",
+           "LinearBlock", "RuleResult", "Finding", "worst", "euros", "OK", "BREACH", "UNKNOWN_S", "NA",
+           "BASE_CLASSES"]
