@@ -69,7 +69,7 @@ def _categories(v: Any):
 
 
 def _column(v: Any) -> str:
-    from reserves.columns import BY_FIELD
+    from reserves.portfolio.columns import BY_FIELD
 
     if not isinstance(v, str) or v not in BY_FIELD:
         raise ValueError(f"colonne inconnue « {v} »")

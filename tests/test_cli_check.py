@@ -184,7 +184,9 @@ def test_rules_command_answers_which_limit_was_in_force():  # READING: "which li
     doc = json.loads(out)
     rule = {r["id"]: r for r in doc["rules"]}["R623-10-1/immobilier-max20"]
     in_force = rulebook.for_date(dt.date(2009, 12, 31))
-    assert rule["limit"] == in_force.rule("R623-10-1/immobilier-max20").params["limit"]
+    value, reference, since = in_force.rule("R623-10-1/immobilier-max20").parameter("limit", dt.date(2009, 12, 31))
+    assert rule["limit"] == value == "0.20" and rule["limit_reference"] == reference
+    assert reference.startswith("Décret") and rule["limit_since"] == since.isoformat()
     assert doc["set_by"] == in_force.set_by and doc["set_by"].startswith("Décret")
     code, out, err = run_main(["rules", "--date", "2009-12-31"])
     pct = f"{float(in_force.rule('R623-10-1/immobilier-max20').limit()) * 100:g} %"

@@ -1,0 +1,56 @@
+"""Grouping keys of the lines: who the issuer is, which building, which security — built here only.
+
+The reader, the orders, the optimizer (a portfolio put together with its
+universe), the pre-trade engine and the rules all group lines by these keys,
+and all of them get them from this module: `grouping_codes` for a table of
+lines (integer codes, in order of first appearance, -1 where there is no key),
+`group_key` for one text, `security_key` for one line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from reserves.portfolio import parsing as P
+
+
+def group_key(text) -> str | None:
+    """The key issuers and buildings are grouped by (case, accents and punctuation ignored); None when empty."""
+    return P.key_of(text) if isinstance(text, str) and text else None
+
+
+def security_key(isin, issuer, label) -> str:
+    """One security: its ISIN, else its issuer's key and its label."""
+    if isinstance(isin, str):
+        return isin
+    return f"{group_key(issuer) or ''}\x00{label}"
+
+
+def key_codes(texts) -> np.ndarray:
+    """Codes of the keys of some texts (the key once per distinct spelling), in order of first appearance, -1
+    without a key."""
+    spell, spellings = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=True)
+    ukeys = np.array([group_key(t) for t in spellings] + [None], dtype=object)
+    codes, _ = pd.factorize(ukeys[spell], use_na_sentinel=True)  # spell == -1 picks the trailing None
+    return codes.astype(np.int64)
+
+
+def grouping_codes(issuer, prop, isin, label) -> dict:
+    """`issuer_code`, `property_code` and `security_code` of the lines whose columns are given (arrays)."""
+    issuer = np.asarray(issuer, dtype=object)
+    sec = np.array([security_key(i, e, lab) for i, e, lab in zip(np.asarray(isin, dtype=object), issuer,
+                                                                    np.asarray(label, dtype=object))], dtype=object)
+    return {"issuer_code": key_codes(issuer), "property_code": key_codes(prop),
+            "security_code": pd.factorize(sec)[0].astype(np.int64)}
+
+
+def recode(lines: pd.DataFrame) -> pd.DataFrame:
+    """Rewrite the grouping codes of a table of lines in place (after lines were added or put together)."""
+    for name, codes in grouping_codes(lines["issuer"].to_numpy(), lines["property"].to_numpy(),
+                                      lines["isin"].to_numpy(), lines["label"].to_numpy()).items():
+        lines[name] = codes
+    return lines
+
+
+__all__ = ["group_key", "security_key", "key_codes", "grouping_codes", "recode"]
