@@ -138,18 +138,9 @@ def _per_line(spec, rows: np.ndarray, cat: np.ndarray, held: np.ndarray, what: s
 
 def _recode(lines: pd.DataFrame) -> pd.DataFrame:
     """Issuer, building and security codes over the held lines and the universe together."""
-    def codes_of(texts):
-        keys = np.array([P.key_of(t) if isinstance(t, str) and t else None for t in texts], dtype=object)
-        return pd.factorize(keys, use_na_sentinel=True)[0].astype(np.int64)
+    from reserves.portfolio.keys import recode
 
-    lines = lines.copy()
-    lines["issuer_code"] = codes_of(lines["issuer"].to_numpy())
-    lines["property_code"] = codes_of(lines["property"].to_numpy())
-    isin, issuer, label = (lines[c].to_numpy() for c in ("isin", "issuer", "label"))
-    keys = np.array([i if isinstance(i, str) else f"{P.key_of(e) if isinstance(e, str) else ''}\x00{lb}"
-                     for i, e, lb in zip(isin, issuer, label)], dtype=object)
-    lines["security_code"] = pd.factorize(keys)[0].astype(np.int64)
-    return lines
+    return recode(lines.copy())
 
 
 def combine(pf, universe):

@@ -35,6 +35,7 @@ import pandas as pd
 from reserves.portfolio import parsing as P
 from reserves.portfolio.columns import BY_FIELD, column_letter
 from reserves.portfolio.errors import ProblemList
+from reserves.portfolio.keys import grouping_codes
 from reserves.portfolio.reader import RawTable, formula_cells, read_table
 
 BOOL_FIELDS = ("realisable_euro", "fund_euro_1_4", "fund_1_3", "recognised_market", "custody", "ucits",
@@ -249,18 +250,9 @@ def from_raw(raw: RawTable) -> Portfolio:
     eur = currency == "EUR"
     euro = eur | (flags["realisable_euro"] == P.TRUE)
 
-    def codes_of(texts):
-        # the grouping key once per distinct spelling, then codes in order of first appearance
-        spell, spellings = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=True)
-        ukeys = np.array([P.key_of(t) if isinstance(t, str) and t else None for t in spellings] + [None], dtype=object)
-        codes, _ = pd.factorize(ukeys[spell], use_na_sentinel=True)  # spell == -1 picks the trailing None
-        return codes.astype(np.int64)
-
-    issuer_code = codes_of(issuer)
-    property_code = codes_of(prop)
-    sec_keys = np.array([i if isinstance(i, str) else f"{P.key_of(e) if isinstance(e, str) else ''}\x00{l}"
-                         for i, e, l in zip(isin, issuer, label)], dtype=object)
-    security_code = pd.factorize(sec_keys)[0].astype(np.int64)
+    grouping = grouping_codes(issuer, prop, isin, label)
+    issuer_code, property_code, security_code = (grouping[k] for k in ("issuer_code", "property_code",
+                                                                      "security_code"))
 
     data = {
         "row": rownums,

@@ -47,6 +47,7 @@ from constraints.rules import (
 
 from reserves.portfolio import parsing as P
 from reserves.portfolio.errors import InputError, Problem
+from reserves.portfolio.keys import group_key
 
 EFFECT_CREATES, EFFECT_WORSENS, EFFECT_UNKNOWN, EFFECT_NEUTRAL = "cree", "aggrave", "inconnu", "neutre"
 EFFECT_RANK = {EFFECT_NEUTRAL: 0, EFFECT_UNKNOWN: 1, EFFECT_WORSENS: 2, EFFECT_CREATES: 3}
@@ -322,7 +323,7 @@ class Engine:
         def keyof(x):
             k = memo.get(x)
             if k is None:
-                k = memo[x] = P.key_of(x)
+                k = memo[x] = group_key(x)
             return k
         ikey = [keyof(x) if isinstance(x, str) and x else None for x in issuers]
         props = L["property"].to_numpy()

@@ -283,20 +283,9 @@ def _from_raw(raw) -> Orders:
 
 def rebuild_codes(lines) -> None:
     """Issuer, building and security codes over the whole table (as the portfolio reader computes them)."""
-    import numpy as np
-    import pandas as pd
+    from reserves.portfolio.keys import recode
 
-    def codes_of(texts):
-        keys = np.array([P.key_of(t) if isinstance(t, str) and t else None for t in texts], dtype=object)
-        return pd.factorize(keys, use_na_sentinel=True)[0].astype(np.int64)
-
-    issuer = lines["issuer"].to_numpy()
-    lines["issuer_code"] = codes_of(issuer)
-    lines["property_code"] = codes_of(lines["property"].to_numpy())
-    sec_keys = np.array([i if isinstance(i, str) else f"{P.key_of(e) if isinstance(e, str) else ''}\x00{lab}"
-                         for i, e, lab in zip(lines["isin"].to_numpy(), issuer, lines["label"].to_numpy())],
-                        dtype=object)
-    lines["security_code"] = pd.factorize(sec_keys)[0].astype(np.int64)
+    recode(lines)
 
 
 # --------------------------------------------------------------------------- the verdict
