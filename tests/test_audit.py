@@ -14,9 +14,10 @@ DATE = "2016-12-31"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
+def url(request, tmp_path, monkeypatch):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    monkeypatch.setenv("RESERVES_AUDIT_KEY_FILE", str(tmp_path / "serveur.cle"))  # key and anchor beside the test
     return request.getfixturevalue("pg_url")
 
 
@@ -47,7 +48,7 @@ def test_records_are_numbered_chained_and_read_back(url):
         recs = fill(log)
         assert [r.id for r in recs] == [1, 2, 3]
         assert recs[0].prev_hash == GENESIS and recs[1].prev_hash == recs[0].hash
-        assert recs[2].hash == record_hash(recs[1].hash, recs[2].hashed_fields())
+        assert recs[2].hash == record_hash(log.seal.key, recs[1].hash, recs[2].hashed_fields())
         listed = log.list(limit=2)
         assert [r.id for r in listed] == [3, 2]
         shown = log.show(2)
@@ -82,15 +83,17 @@ def test_a_record_changed_behind_the_api_breaks_the_chain(url):
         assert (ok, bad) == (False, 2) and "n° 2" in message and "altéré" in message
 
 
-def test_a_payload_rewritten_with_a_recomputed_hash_breaks_the_next_link(url):
+def test_a_payload_rewritten_with_the_right_key_breaks_the_next_link(url):
+    """Even a holder of the key who rewrites one record leaves the next link broken."""
     with AuditLog(url) as log:
         recs = fill(log, 3)
         fields = dict(recs[1].hashed_fields(), payload={"status": "ok"})
-        forged = record_hash(recs[1].prev_hash, fields)
+        forged = record_hash(log.seal.key, recs[1].prev_hash, fields)
         tamper(log, f"UPDATE reserves_audit SET payload = '{canonical({'status': 'ok'})}', hash = '{forged}' "
                     "WHERE id = 2")
-        ok, bad, message = log.verify()
-        assert (ok, bad) == (False, 3) and "précédente" in message
+        v = log.check()
+        assert not v.ok and [(p.id, p.kind) for p in v.problems] == [(2, "retour"), (3, "lien")]
+        assert "précédente" in v.message and "ancre" in v.message
 
 
 def test_a_deleted_record_breaks_the_chain(url):
@@ -98,7 +101,7 @@ def test_a_deleted_record_breaks_the_chain(url):
         fill(log, 3)
         tamper(log, "DELETE FROM reserves_audit WHERE id = 2")
         ok, bad, message = log.verify()
-        assert (ok, bad) == (False, 3) and "n° 2 manque" in message
+        assert (ok, bad) == (False, 2) and "n° 2 manquant" in message
 
 
 def test_an_unreachable_database_is_a_french_error(tmp_path):

@@ -34,6 +34,7 @@ def web(tmp_path):
                         max_upload_bytes=256 * 1024)
     app = create_app(settings)
     app.state.users.add("comptable", PASSWORD)
+    app.state.users.add("controle", PASSWORD, role="controleur")
     app.state.token = app.state.users.add("robot", None, token=True)
     app.state.tmp = tmp_path
     return app
@@ -78,7 +79,17 @@ def api(web, client_or_none=None, *, file=CONFORME, orders=None, token=None, dat
 
 
 def audit_count(web) -> int:
-    return len(AuditLog(web.state.settings.db_url).list(limit=0))
+    """Records of work done (checks, reports, proposals), refused requests left aside."""
+    return len([r for r in AuditLog(web.state.settings.db_url).list(limit=0) if r.kind != "request"])
+
+
+def refusals(web) -> list:
+    return [r for r in AuditLog(web.state.settings.db_url).list(limit=0) if r.kind == "request"]
+
+
+def download(client, path, csrf=None):
+    """A download: a POST carrying the session's CSRF token."""
+    return client.post(path, data={"csrf": client.csrf if csrf is None else csrf}, follow_redirects=False)
 
 
 def stored_files(web) -> list[str]:
@@ -88,9 +99,10 @@ def stored_files(web) -> list[str]:
 
 # --------------------------------------------------------------------------- no anonymous access
 
-PAGES = ["/", "/controle", "/analyses/1", "/analyses/1/verdict.json", "/analyses/1/rapport.xlsx",
-         "/analyses/1/rapport.pdf", "/analyses/1/optimisation", "/propositions/1", "/propositions/1/proposition.xlsx",
-         "/journal", "/journal/1", "/journal/verification", "/api/docs"]
+PAGES = ["/", "/controle", "/analyses/1", "/analyses/1/optimisation", "/propositions/1", "/journal", "/journal/1",
+         "/journal/verification", "/api/docs"]
+DOWNLOADS = ["/analyses/1/verdict.json", "/analyses/1/rapport.xlsx", "/analyses/1/rapport.pdf",
+             "/propositions/1/proposition.xlsx"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -98,6 +110,12 @@ def test_anonymous_visitor_is_sent_to_sign_in(web, path):
     r = TestClient(web).get(path, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"].startswith("/connexion?suite=")
+
+
+@pytest.mark.parametrize("path", DOWNLOADS)
+def test_anonymous_download_is_sent_to_sign_in(web, path):
+    r = TestClient(web).post(path, data={"csrf": "x"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/connexion?suite=")
 
 
 def test_anonymous_posts_are_refused_and_nothing_is_stored(web):
@@ -195,6 +213,9 @@ def test_forged_csrf_token_is_refused(client, web):
     r = upload(client, CONFORME, csrf="")
     assert r.status_code == 403
     assert audit_count(web) == before and stored_files(web) == []
+    refused = refusals(web)  # the refused forms are in the audit trail, in the user's name
+    assert [(e.user, e.status, e.payload["http_status"], e.payload["path"]) for e in refused] == [
+        ("comptable", "refused", 403, "/controle")] * 2
     assert client.post("/deconnexion", data={}).status_code == 403
     assert client.get("/controle", follow_redirects=False).status_code == 200  # still signed in
 
@@ -347,13 +368,13 @@ def test_upload_shows_the_verdict_breaches_first(client, web):
 
 def test_downloads_are_real_files_and_are_audited(client, web):
     loc = upload(client, CONFORME).headers["location"]
-    r = client.get(loc + "/rapport.xlsx")
+    r = download(client, loc + "/rapport.xlsx")
     assert r.status_code == 200 and r.headers["content-type"] == XLSX
     assert "attachment" in r.headers["content-disposition"]
     workbook = r.content
     wb = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)
     assert len(wb.sheetnames) >= 2
-    r = client.get(loc + "/verdict.json")
+    r = download(client, loc + "/verdict.json")
     assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["exit_code"] == 0
     entries = AuditLog(web.state.settings.db_url).list(limit=3)
     assert [e.kind for e in entries] == ["report", "report", "check"]
@@ -365,17 +386,35 @@ def test_downloads_are_real_files_and_are_audited(client, web):
     assert xlsx_entry.payload["output"]["sha256"] == hashlib.sha256(workbook).hexdigest()
     assert xlsx_entry.status == "ok" and xlsx_entry.payload["verdict"]["status"] == "ok"
     assert xlsx_entry.sha256 == hashlib.sha256(CONFORME.read_bytes()).hexdigest() and xlsx_entry.version
-    assert client.get(loc + "/rapport.doc").status_code == 404
+    assert download(client, loc + "/rapport.doc").status_code == 404
     assert os.listdir(web.state.settings.outputs_dir) == []  # generated reports are not kept
+
+
+def test_a_get_has_no_side_effect_and_a_download_needs_the_csrf_token(client, web):
+    """A cross-site link (GET) or form (no token) cannot make an audit record in a user's name."""
+    loc = upload(client, CONFORME).headers["location"]
+    before = audit_count(web)
+    for what in ("/rapport.xlsx", "/rapport.pdf", "/verdict.json"):
+        assert client.get(loc + what).status_code == 405
+        assert download(client, loc + what, csrf="faux").status_code == 403
+    for path in ("/", "/controle", loc, loc + "/optimisation", "/journal", "/journal/1", "/api/docs"):
+        assert client.get(path).status_code == 200
+    assert audit_count(web) == before
+    page = client.get(loc).text
+    assert f'<form method="post" action="{loc}/rapport.pdf"' in page and f'value="{client.csrf}"' in page
 
 
 def test_audit_trail_pages_and_chain_verification(client, web):
     upload(client, CONFORME)
     page = client.get("/journal").text
     assert "contrôle" in page and "portefeuille_conforme.xlsx" in page and "comptable" in page
+    assert "Vérifier la chaîne" not in page and client.get("/journal/verification").status_code == 403
     assert client.get("/journal/1").status_code == 200
-    assert "Chaîne intacte" in client.get("/journal/verification").text
     assert client.get("/journal/999").status_code == 404
+    auditor = TestClient(web)
+    sign_in(auditor, "controle")
+    assert "Vérifier la chaîne" in auditor.get("/journal").text
+    assert "Chaîne intacte" in auditor.get("/journal/verification").text
 
 
 def test_optimizer_run_proposes_trades_and_a_workbook(client, web):
@@ -388,14 +427,14 @@ def test_optimizer_run_proposes_trades_and_a_workbook(client, web):
     entry = AuditLog(web.state.settings.db_url).list(limit=1)[0]
     assert entry.kind == "proposal" and entry.user == "comptable" and entry.payload["objective"] == "turnover"
     assert entry.payload["channel"] == "web" and entry.version
-    x = client.get(r.headers["location"] + "/proposition.xlsx")
+    x = download(client, r.headers["location"] + "/proposition.xlsx")
     if entry.status == "optimal":
         assert "Ordres proposés" in page and "vente" in page
         assert entry.orders and {t["sens"] for t in entry.orders} <= {"achat", "vente"}  # the proposed trades
         assert entry.payload["verdict_after"] in ("ok", "unknown")
-        download = AuditLog(web.state.settings.db_url).list(limit=1)[0]
-        assert download.kind == "report" and download.payload["document"] == "proposition"
-        assert download.payload["output"]["sha256"] == hashlib.sha256(x.content).hexdigest()
+        fetched = AuditLog(web.state.settings.db_url).list(limit=1)[0]
+        assert fetched.kind == "report" and fetched.payload["document"] == "proposition"
+        assert fetched.payload["output"]["sha256"] == hashlib.sha256(x.content).hexdigest()
         assert x.status_code == 200 and x.content[:2] == b"PK"
         openpyxl.load_workbook(io.BytesIO(x.content), read_only=True)
     else:  # no compliant portfolio: the page says which rules conflict, and there is nothing to download
@@ -531,12 +570,18 @@ def test_user_command_adds_lists_and_removes(tmp_path, capsys, monkeypatch):
     assert main(["user", "add", "dan", "--mot-de-passe", "-", "--base", db]) == 0
     assert main(["user", "list", "--base", db]) == 0
     listing = capsys.readouterr().out
-    assert "claire\tmot de passe, jeton" in listing and "dan\tmot de passe" in listing
+    assert "claire\tmot de passe, jeton\tutilisateur" in listing and "dan\tmot de passe\tutilisateur" in listing
+    assert main(["user", "add", "vera", "--mot-de-passe", "assez-long-mdp", "--role", "contrôleur", "--base", db]) == 0
+    assert "rôle controleur" in capsys.readouterr().out
+    assert main(["user", "role", "dan", "admin", "--base", db]) == 0
+    assert main(["user", "role", "dan", "chef", "--base", db]) == 2
+    assert "rôle inconnu « chef »" in capsys.readouterr().err
     from reserves.app.users import UserStore
 
     store = UserStore("sqlite:///" + db)
     assert store.by_token(token).name == "claire"
     assert store.authenticate("dan", "lu-sur-entree-standard").name == "dan"
+    assert store.get("dan").role == "admin" and store.get("dan").sees_all and not store.get("claire").sees_all
     assert main(["user", "token", "claire", "--base", db]) == 0
     assert store.by_token(token) is None
     assert main(["user", "remove", "claire", "--base", db]) == 0

@@ -8,6 +8,11 @@ only (a slow hash adds nothing to a secret of that entropy, and a digest can be
 looked up). A sign-in session is a random identifier kept in an HttpOnly
 cookie; the store keeps its SHA-256, its CSRF token and its expiry, so that
 signing out really ends it.
+
+Each account has a role: `utilisateur` sees only their own work (analyses,
+verdicts, reports, proposals and audit records); `controleur` and `admin` see
+everyone's, and the whole audit trail with its verification
+(`reserves.web.access` applies the rule to every route).
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ import sqlalchemy as sa
 SESSION_HOURS = 12
 MIN_PASSWORD = 10
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+ROLES = {"utilisateur": "voit son propre travail", "controleur": "voit le travail de tous et le journal d'audit entier",
+         "admin": "voit le travail de tous et le journal d'audit entier"}
+DEFAULT_ROLE = "utilisateur"
+AUDITOR_ROLES = frozenset({"controleur", "admin"})
 
 metadata = sa.MetaData()
 
@@ -36,6 +45,7 @@ users_table = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=True, unique=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("role", sa.String(20), nullable=False, server_default=DEFAULT_ROLE),
 )
 
 sessions_table = sa.Table(
@@ -60,6 +70,12 @@ class User:
     has_token: bool
     created_at: dt.datetime
     active: bool
+    role: str = DEFAULT_ROLE
+
+    @property
+    def sees_all(self) -> bool:
+        """A `controleur` or an `admin` sees everyone's work and the whole audit trail."""
+        return self.role in AUDITOR_ROLES
 
 
 @dataclass(frozen=True)
@@ -111,13 +127,16 @@ class UserStore:
         self.url = url or database_url()
         self.engine = engine or make_engine(self.url)
         metadata.create_all(self.engine)
+        _add_role_column(self.engine)
         self._hasher = PasswordHasher()
         self._dummy_hash: str | None = None
 
     # ------------------------------------------------------------------ accounts
-    def add(self, name: str, password: str | None = None, *, token: bool = False) -> str | None:
+    def add(self, name: str, password: str | None = None, *, token: bool = False,
+            role: str = DEFAULT_ROLE) -> str | None:
         """Create an account; returns the API token when one is asked for (shown once)."""
         name = (name or "").strip()
+        role = _check_role(role)
         if not NAME_RE.match(name):
             raise UserError(f"nom d'utilisateur invalide « {name} » : 1 à 64 caractères parmi lettres, chiffres, "
                             "« . », « _ », « @ » et « - », en commençant par une lettre ou un chiffre")
@@ -130,8 +149,15 @@ class UserStore:
                 raise UserError(f"l'utilisateur « {name} » existe déjà")
             conn.execute(users_table.insert().values(
                 name=name, password_hash=pw_hash, token_hash=_digest(tok) if tok else None,
-                created_at=_now(), active=True))
+                created_at=_now(), active=True, role=role))
         return tok
+
+    def set_role(self, name: str, role: str) -> None:
+        role = _check_role(role)
+        with self.engine.begin() as conn:
+            n = conn.execute(users_table.update().where(users_table.c.name == name).values(role=role)).rowcount
+            if not n:
+                raise UserError(f"utilisateur inconnu « {name} »")
 
     def set_password(self, name: str, password: str) -> None:
         pw_hash = self._hash_password(password)
@@ -249,4 +275,21 @@ class UserStore:
 
     @staticmethod
     def _user(r) -> User:
-        return User(r.id, r.name, bool(r.password_hash), bool(r.token_hash), r.created_at, bool(r.active))
+        return User(r.id, r.name, bool(r.password_hash), bool(r.token_hash), r.created_at, bool(r.active),
+                    r.role if r.role in ROLES else DEFAULT_ROLE)
+
+
+def _check_role(role: str | None) -> str:
+    role = (role or DEFAULT_ROLE).strip().lower().replace("ô", "o")
+    if role not in ROLES:
+        raise UserError(f"rôle inconnu « {role} » : attendu " + ", ".join(ROLES))
+    return role
+
+
+def _add_role_column(engine: sa.Engine) -> None:
+    """Accounts created before roles existed: add the column (everyone starts as `utilisateur`)."""
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("web_users")}
+    if "role" not in columns:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"ALTER TABLE web_users ADD COLUMN role VARCHAR(20) NOT NULL "
+                                 f"DEFAULT '{DEFAULT_ROLE}'"))

@@ -41,7 +41,7 @@ def running_server(folder, *, max_mb: float | None = None, startup_s: float = 60
     db_url = "sqlite:///" + os.path.join(str(folder), "base.sqlite3")
     storage = os.path.join(str(folder), "stockage")
     users = UserStore(db_url)
-    users.add("comptable", PASSWORD)
+    users.add("comptable", PASSWORD, role="controleur")  # sees the whole audit trail and its verification
     token = users.add("robot", None, token=True)
     users.engine.dispose()
     port = free_port()

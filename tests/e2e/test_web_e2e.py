@@ -69,7 +69,7 @@ def test_accountant_signs_in_uploads_reads_the_verdict_and_downloads_the_reports
     page.screenshot(path=str(tmp_path / "verdict.png"), full_page=True)
 
     with page.expect_download() as dl:
-        page.get_by_role("link", name="Rapport Excel (.xlsx)").click()
+        page.get_by_role("button", name="Rapport Excel (.xlsx)").click()
     xlsx = tmp_path / "rapport.xlsx"
     dl.value.save_as(xlsx)
     assert dl.value.suggested_filename == "rapport_portefeuille_manquements.xlsx"
@@ -77,7 +77,7 @@ def test_accountant_signs_in_uploads_reads_the_verdict_and_downloads_the_reports
     assert len(wb.sheetnames) >= 2
 
     with page.expect_download(timeout=120_000) as dl:
-        page.get_by_role("link", name="Rapport PDF").click()
+        page.get_by_role("button", name="Rapport PDF").click()
     pdf = tmp_path / "rapport.pdf"
     dl.value.save_as(pdf)
     assert pdf.read_bytes()[:5] == b"%PDF-"

@@ -75,10 +75,26 @@ def add_audit_command(sub, parser_class) -> None:
     sh.add_argument("--base", metavar="URL", help=HELP_BASE)
     sh.set_defaults(func=cmd_show)
 
-    vf = asub.add_parser("verify", help="vérifier que la chaîne d'empreintes est intacte (code 0 intacte, 1 rompue)")
+    vf = asub.add_parser("verify", help="vérifier les sceaux, la chaîne et l'ancre du journal (code 0 intact, "
+                                        "1 altéré, tronqué ou restauré, 2 vérification impossible)")
+    vf.add_argument("--recu", "--receipt", dest="receipts", action="append", default=[], metavar="FICHIER",
+                    help="reçu de « reserves audit anchor » gardé ailleurs, à comparer aussi (répétable)")
     vf.add_argument("--json", action="store_true")
     vf.add_argument("--base", metavar="URL", help=HELP_BASE)
     vf.set_defaults(func=cmd_verify)
+
+    it = asub.add_parser("init", help="créer la clé (hors de la base) et l'ancre d'un nouveau journal ; sur "
+                                      "PostgreSQL, limiter le rôle de l'application à la lecture et à l'ajout")
+    it.add_argument("--role-application", dest="app_role", metavar="ROLE",
+                    help="PostgreSQL : rôle avec lequel l'application se connecte (lecture et ajout seulement) ; "
+                         "la commande se lance avec le rôle propriétaire")
+    it.add_argument("--base", metavar="URL", help=HELP_BASE)
+    it.set_defaults(func=cmd_init)
+
+    an = asub.add_parser("anchor", help="vérifier le journal puis afficher un reçu scellé de sa tête, à garder "
+                                        "ailleurs (reserves audit verify --recu)")
+    an.add_argument("--base", metavar="URL", help=HELP_BASE)
+    an.set_defaults(func=cmd_anchor)
 
 
 _KIND_ALIASES = {"controle": "check", "contrôle": "check", "ordres": "orders", "rapport": "report",
@@ -199,16 +215,65 @@ def cmd_show(args) -> int:
     return 0
 
 
+def _receipts(paths) -> list:
+    """The receipts named on the command line: one JSON object per non-empty line."""
+    out = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                lines = [ln for ln in fh.read(1 << 20).splitlines() if ln.strip()]
+        except OSError as exc:
+            raise AuditError(f"reçu illisible « {path} » : {exc.strerror or exc}") from None
+        for ln in lines:
+            try:
+                out.append(json.loads(ln))
+            except json.JSONDecodeError:
+                raise AuditError(f"reçu illisible « {path} » : une ligne n'est pas du JSON") from None
+    return out
+
+
 def cmd_verify(args) -> int:
     try:
+        receipts = _receipts(args.receipts)
         with _open(args) as log:
-            ok, bad, message = log.verify()
+            v = log.check(receipts)
+            warning = log.owner_warning()
     except AuditError as exc:
         return _fail(exc)
+    if warning:
+        sys.stderr.write(f"Attention : {warning}\n")
     if args.json:
-        sys.stdout.write(json.dumps({"intact": ok, "first_bad_id": bad, "message": message}, ensure_ascii=False) + "\n")
-    elif ok:
-        print(f"Journal d'audit : {message}")
+        sys.stdout.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
+    elif v.ok:
+        print(f"Journal d'audit : {v.message}")
     else:
-        sys.stderr.write(f"Journal d'audit NON INTÈGRE : {message}\n")
-    return 0 if ok else 1
+        sys.stderr.write("Journal d'audit NON INTÈGRE :\n")
+        for p in v.problems:
+            sys.stderr.write(f"  - {p.message}\n")
+        if v.more:
+            sys.stderr.write(f"  … et {v.more} autre(s) problème(s)\n")
+    return 0 if v.ok else 1
+
+
+def cmd_init(args) -> int:
+    try:
+        with _open(args) as log:
+            done = log.init(args.app_role)
+    except AuditError as exc:
+        return _fail(exc)
+    for line in done:
+        print(f"Journal d'audit : {line}")
+    return 0
+
+
+def cmd_anchor(args) -> int:
+    try:
+        with _open(args) as log:
+            receipt = log.anchor_receipt()
+    except AuditError as exc:
+        return _fail(exc)
+    sys.stdout.write(json.dumps(receipt, ensure_ascii=False) + "\n")
+    sys.stderr.write(f"Reçu du journal d'audit : n° {receipt['enregistrements']}, empreinte "
+                     f"{receipt['empreinte'][:16]}… ; gardez cette ligne ailleurs (courriel, autre machine) et "
+                     "comparez-la plus tard : reserves audit verify --recu FICHIER\n")
+    return 0

@@ -25,9 +25,10 @@ import hashlib
 # constraints.rules: ok, breach, unknown, not_applicable).
 STATUS_FR = {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier", "not_applicable": "sans objet",
              "error": "données invalides", "optimal": "proposition trouvée", "infeasible": "aucune solution",
-             "accepte": "ordres acceptés", "refuse": "ordres refusés", "a_verifier": "ordres à vérifier"}
+             "accepte": "ordres acceptés", "refuse": "ordres refusés", "a_verifier": "ordres à vérifier",
+             "refused": "requête refusée"}
 KIND_FR = {"check": "contrôle", "orders": "contrôle avant investissement", "report": "rapport",
-           "proposal": "proposition de réallocation"}
+           "proposal": "proposition de réallocation", "request": "requête refusée ou en erreur"}
 CHANNEL_FR = {"cli": "ligne de commande", "web": "page web", "api": "API"}
 
 

@@ -15,10 +15,7 @@ import hmac
 import json
 import os
 import secrets
-import threading
-import time
 import urllib.parse
-from collections import defaultdict, deque
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,27 +29,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reserves.app.audit import entries
+from reserves.app.audit import AuditError, entries
 from reserves.portfolio.errors import InputError, Problem
-from reserves.app.users import Session, User, UserStore
+from reserves.app.users import Session, UserStore
 from . import services, uploads, views
+from .access import ApiAuthRequired, SignInRequired, Viewer, any_viewer, api_viewer, auditor, page_viewer
 from .guard import Guard
 from .settings import Settings
 from .store import Store
+from .throttle import Busy, LoginThrottle
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 API_VERSION = "1"
-LOGIN_WINDOW_S = 15 * 60
-LOGIN_MAX_FAILURES = 5
+REFUSALS_PER_ADDRESS = 30  # records of refused requests one address may add to the audit trail per hour
 FORM_LIMITS = {"max_files": 2, "max_fields": 12}
-
-
-class SignInRequired(Exception):
-    pass
-
-
-class ApiAuthRequired(Exception):
-    pass
 
 
 class CsrfFailed(Exception):
@@ -107,8 +97,9 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
     signer = URLSafeTimedSerializer(settings.secret_key, salt="reserves-connexion")
     templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
     views.install_filters(templates.env)
-    failures: dict[str, deque] = defaultdict(deque)
-    failures_lock = threading.Lock()
+    throttle = LoginThrottle(users.engine, window_s=settings.login_window_s, per_name=settings.login_per_name,
+                             per_address=settings.login_per_address, throttle_s=settings.login_throttle_s,
+                             concurrent=settings.login_concurrent)
 
     prefix = "__Host-" if settings.secure_cookies else ""
     session_cookie = prefix + "reserves_session"
@@ -121,8 +112,10 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
                      "indépendants (Code de la sécurité sociale, art. R. 623-3 à R. 623-10-4)."),
         openapi_url=None, docs_url=None, redoc_url=None, root_path=settings.root_path)
     app.state.settings, app.state.users, app.state.store, app.state.audit = settings, users, store, audit
+    app.state.session_cookie, app.state.throttle = session_cookie, throttle
     app.add_middleware(Guard, max_body=settings.max_upload_bytes + 256 * 1024, shown_limit=settings.max_upload_bytes,
-                       hsts=settings.secure_cookies)
+                       hsts=settings.secure_cookies, on_refused=lambda scope, status, exc=None: record_refusal(
+                           scope, status, exc))
     app.mount("/static", StaticFiles(directory=os.path.join(HERE, "static")), name="static")
 
     # ------------------------------------------------------------------ utilities
@@ -135,28 +128,9 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         resp.set_cookie(key, value, max_age=max_age, path="/", httponly=True, samesite="lax",
                         secure=settings.secure_cookies)
 
-    def page_session(request: Request) -> Session:
-        s = users.session(request.cookies.get(session_cookie))
-        if s is None:
-            raise SignInRequired()
-        request.state.session = s
-        return s
-
-    def api_user(request: Request) -> User:
-        auth = request.headers.get("authorization", "")
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            user = users.by_token(token.strip())
-            if user is not None:
-                return user
-        raise ApiAuthRequired()
-
-    def any_user(request: Request) -> User:
-        s = users.session(request.cookies.get(session_cookie))
-        if s is not None:
-            request.state.session = s
-            return s.user
-        return api_user(request)
+    def delete_cookie(resp: Response, key: str) -> None:
+        """With the attributes it was set with: a browser ignores a `__Host-` cookie's deletion without `Secure`."""
+        resp.delete_cookie(key, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies)
 
     def require_csrf(session: Session, form) -> None:
         token = _field_text(form, "csrf", 100) or ""
@@ -179,11 +153,45 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
                 a.orders_size or 0)
         return pf_file, orders_file
 
-    def analysis_or_404(analysis_id: int):
-        a = store.analysis(analysis_id)
-        if a is None:
-            raise StarletteHTTPException(404)
-        return a
+    def analysis_or_404(analysis_id: int, viewer: Viewer):
+        return viewer.require(store.analysis(analysis_id))
+
+    def proposal_or_404(proposal_id: int, viewer: Viewer):
+        """A proposal is its author's and its analysis owner's."""
+        p = store.proposal(proposal_id)
+        a = store.analysis(p.analysis_id) if p is not None else None
+        viewer.require(p, p.user_name if p else None, a.user_name if a else None)
+        return p, a
+
+    def record_refusal(scope, status: int, exc: BaseException | None = None) -> None:
+        """A request refused by the guard (413) or ended by an internal error (500), or a forged form (403): in the
+        audit trail, at most REFUSALS_PER_ADDRESS an hour from one address."""
+        address = (scope.get("client") or ("?",))[0]
+        try:
+            if not throttle.allow("refus", address, REFUSALS_PER_ADDRESS):
+                return
+            cookies, bearer = {}, None
+            for k, v in scope.get("headers", []):
+                if k == b"cookie":
+                    for part in v.decode("latin-1").split(";"):
+                        name, _, value = part.strip().partition("=")
+                        cookies[name] = value
+                elif k == b"authorization":
+                    scheme, _, token = v.decode("latin-1").partition(" ")
+                    bearer = token.strip() if scheme.lower() == "bearer" else None
+            s = users.session(cookies.get(session_cookie))
+            who = s.user if s else (users.by_token(bearer) if bearer else None)
+            path = scope.get("path", "")
+            payload = {"channel": "api" if path.startswith("/api/") else "web", "http_status": status,
+                       "method": scope.get("method"), "path": path[:300], "address": address}
+            if exc is not None:
+                payload["error"] = type(exc).__name__
+            record("request", who.name if who else f"anonyme ({address})", status="refused" if status < 500
+                   else "error", payload=payload)
+        except Exception:  # the audit base itself may be what failed: the answer is sent all the same
+            import logging
+
+            logging.getLogger("reserves.web").exception("refus non inscrit au journal d'audit")
 
     def recheck(a):
         """The verdict of a stored analysis, computed again from the stored file (same file, same date)."""
@@ -210,6 +218,7 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
             if orders_upload is not None:
                 orders_file = uploads.store(orders_upload.file, orders_upload.filename, settings.files_dir,
                                             settings.max_upload_bytes, what="le fichier d'ordres")
+            check_quota(user, pf_file, orders_file)
             pf = services.load_portfolio(pf_file, sheet)
             audit_orders = None
             if orders_file is None:
@@ -230,6 +239,7 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         except (InputError, uploads.UploadRefused) as err:
             status = getattr(err, "status", 422)
             problems = list(err.problems)
+            purge(pf_file, orders_file)
             record("check", user, file_name=pf_file.name if pf_file else (uploads.display_name(pf_upload.filename)
                                                                           if pf_upload else None),
                    sha256=pf_file.sha256 if pf_file else None, version=None, status="error",
@@ -252,6 +262,27 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         doc["analysis_id"] = analysis_id
         return analysis_id, doc
 
+    def purge(*files) -> None:
+        """A refused upload is not kept: its file goes, unless an analysis already holds the same content."""
+        for f in files:
+            if f is not None and not store.file_in_use(f.sha256):
+                try:
+                    os.unlink(f.path)
+                except FileNotFoundError:
+                    pass
+
+    def check_quota(user: str, *files) -> None:
+        """The files kept for one user's analyses stay under `max_storage_per_user` (413 beyond)."""
+        new = {f.sha256: f.size for f in files if f is not None and not store.user_holds(user, f.sha256)}
+        if not new:
+            return
+        used = store.user_storage(user)
+        if used + sum(new.values()) > settings.max_storage_per_user:
+            raise uploads.UploadRefused.one(413, (
+                f"espace de stockage épuisé pour « {user} » : {uploads._size_fr(used)} déjà occupés sur "
+                f"{uploads._size_fr(settings.max_storage_per_user)} ; envoi refusé (demandez à un administrateur "
+                "de faire de la place)"))
+
     # ------------------------------------------------------------------ error handlers
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc):
@@ -267,9 +298,21 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc):
+        await run_in_threadpool(record_refusal, request.scope, 403)
         return render(request, "error.html", 403, title="Formulaire refusé",
                       message="Le jeton de sécurité du formulaire est absent ou invalide (protection CSRF). "
                               "Rechargez la page et recommencez.")
+
+    @app.exception_handler(AuditError)
+    async def _audit_down(request: Request, exc: AuditError):
+        import logging
+
+        logging.getLogger("reserves.web").error("journal d'audit : %s", exc)
+        message = ("Service indisponible : le journal d'audit ne peut pas être écrit, l'opération n'a pas été "
+                   f"faite ({exc}).")
+        if request.url.path.startswith("/api/"):
+            return _json_error(503, [Problem(message)])
+        return render(request, "error.html", 503, title="Service indisponible", message=message)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
@@ -313,67 +356,65 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
             expected = None
         if not expected or not hmac.compare_digest(str(expected).encode(), token.encode()):
             raise CsrfFailed()
-        key = name.lower()
-        now = time.monotonic()
-        with failures_lock:
-            q = failures[key]
-            while q and now - q[0] > LOGIN_WINDOW_S:
-                q.popleft()
-            blocked = len(q) >= LOGIN_MAX_FAILURES
-        if blocked:
-            return login_page(request, 429, "Trop de tentatives pour ce nom : réessayez dans quelques minutes.", suite)
-        user = await run_in_threadpool(users.authenticate, name, password[:1024])
+        address = request.client.host if request.client else "?"
+        wait = await run_in_threadpool(throttle.refused, name, address)
+        if wait:
+            await run_in_threadpool(record_refusal, request.scope, 429)
+            return login_page(request, 429, wait, suite)
+        try:
+            user = await throttle.hashing(users.authenticate, name, password[:1024])
+        except Busy:
+            return login_page(request, 503, "Serveur occupé : trop de connexions en cours, réessayez dans un instant.",
+                              suite)
         if user is None:
-            with failures_lock:
-                failures[key].append(now)
+            await run_in_threadpool(throttle.failed, name, address)
             return login_page(request, 401, "Nom d'utilisateur ou mot de passe incorrect.", suite)
-        with failures_lock:
-            failures.pop(key, None)
+        await run_in_threadpool(throttle.succeeded, name)
         sid, _ = users.open_session(user, settings.session_hours)
         resp = RedirectResponse(_safe_next(suite, request), status_code=303)
         set_cookie(resp, session_cookie, sid, int(settings.session_hours * 3600))
-        resp.delete_cookie(login_cookie, path="/")
+        delete_cookie(resp, login_cookie)
         return resp
 
     @app.post("/deconnexion", include_in_schema=False)
-    async def sign_out(request: Request, session: Session = Depends(page_session)):
+    async def sign_out(request: Request, viewer: Viewer = Depends(page_viewer)):
         async with request.form(max_files=0, max_fields=4) as form:
-            require_csrf(session, form)
+            require_csrf(viewer.session, form)
         users.close_session(request.cookies.get(session_cookie))
         resp = RedirectResponse(request.scope.get("root_path", "") + "/connexion", status_code=303)
-        resp.delete_cookie(session_cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="lax")
+        delete_cookie(resp, session_cookie)
         return resp
 
     # ------------------------------------------------------------------ upload and verdict
-    def upload_page(request: Request, status: int = 200, **context):
-        return render(request, "upload.html", status, recent=store.recent(20),
+    def upload_page(request: Request, viewer: Viewer, status: int = 200, **context):
+        return render(request, "upload.html", status, recent=store.recent(20, user=viewer.owner_filter),
                       max_upload=uploads._size_fr(settings.max_upload_bytes), **context)
 
     @app.get("/", include_in_schema=False)
-    def home(request: Request, session: Session = Depends(page_session)):
-        return upload_page(request)
+    def home(request: Request, viewer: Viewer = Depends(page_viewer)):
+        return upload_page(request, viewer)
 
     @app.get("/controle", include_in_schema=False)
-    def upload_form(request: Request, session: Session = Depends(page_session)):
-        return upload_page(request)
+    def upload_form(request: Request, viewer: Viewer = Depends(page_viewer)):
+        return upload_page(request, viewer)
 
     @app.post("/controle", include_in_schema=False)
-    async def upload(request: Request, session: Session = Depends(page_session)):
+    async def upload(request: Request, viewer: Viewer = Depends(page_viewer)):
         async with request.form(**FORM_LIMITS) as form:
-            require_csrf(session, form)
+            require_csrf(viewer.session, form)
             date_text, sheet = _field_text(form, "date", 40), _field_text(form, "feuille")
             try:
                 analysis_id, _ = await run_in_threadpool(
-                    run_check, session.user.name, _form_file(form, "fichier"), _form_file(form, "ordres"),
+                    run_check, viewer.name, _form_file(form, "fichier"), _form_file(form, "ordres"),
                     date_text, sheet, "web")
             except PageError as err:
-                return upload_page(request, err.status, problems=err.problems, dropped=err.dropped,
+                return upload_page(request, viewer, err.status, problems=err.problems, dropped=err.dropped,
                                    date=date_text or "", feuille=sheet or "")
         return RedirectResponse(f"{request.scope.get('root_path', '')}/analyses/{analysis_id}", status_code=303)
 
     @app.get("/analyses/{analysis_id}", include_in_schema=False)
-    def analysis_page(request: Request, analysis_id: int, session: Session = Depends(page_session)):
-        a = analysis_or_404(analysis_id)
+    def analysis_page(request: Request, analysis_id: int, viewer: Viewer = Depends(page_viewer)):
+        a = analysis_or_404(analysis_id, viewer)
         try:
             pf, verdict, orders_verdict = recheck(a)
         except InputError as err:
@@ -384,9 +425,19 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
                       orders=views.orders_view(orders_verdict) if orders_verdict is not None else None,
                       proposals=store.proposals_of(a.id))
 
-    @app.get("/analyses/{analysis_id}/verdict.json", include_in_schema=False)
-    def analysis_json(request: Request, analysis_id: int, session: Session = Depends(page_session)):
-        a = analysis_or_404(analysis_id)
+    async def download_form(request: Request, viewer: Viewer) -> None:
+        """A download is a POST with the session's CSRF token: it writes an audit record, so that no cross-site
+        link may make one in a user's name (a GET has no side effect)."""
+        async with request.form(max_files=0, max_fields=4) as form:
+            require_csrf(viewer.session, form)
+
+    @app.post("/analyses/{analysis_id}/verdict.json", include_in_schema=False)
+    async def analysis_json(request: Request, analysis_id: int, viewer: Viewer = Depends(page_viewer)):
+        await download_form(request, viewer)
+        return await run_in_threadpool(verdict_json, analysis_id, viewer)
+
+    def verdict_json(analysis_id: int, viewer: Viewer):
+        a = analysis_or_404(analysis_id, viewer)
         pf, verdict, orders_verdict = recheck(a)
         pf_file, orders_file = stored_of(a)
         if orders_verdict is None:
@@ -401,16 +452,20 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         status, payload = entries.report_content(
             verdict.to_dict(), fmt="json", output_name=views.download_name(a.file_name, "verdict", "json"),
             output_sha256=hashlib.sha256(body).hexdigest(), channel="web", analysis=a.id)
-        record("report", session.user.name, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
+        record("report", viewer.name, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
                status=status, payload=payload)
         return Response(body, media_type="application/json", headers={
             "Content-Disposition": views.attachment(a.file_name, "verdict", "json")})
 
-    @app.get("/analyses/{analysis_id}/rapport.{fmt}", include_in_schema=False)
-    def analysis_report(request: Request, analysis_id: int, fmt: str, session: Session = Depends(page_session)):
+    @app.post("/analyses/{analysis_id}/rapport.{fmt}", include_in_schema=False)
+    async def analysis_report(request: Request, analysis_id: int, fmt: str, viewer: Viewer = Depends(page_viewer)):
         if fmt not in ("xlsx", "pdf"):
             raise StarletteHTTPException(404)
-        a = analysis_or_404(analysis_id)
+        await download_form(request, viewer)
+        return await run_in_threadpool(report_file, request, analysis_id, fmt, viewer)
+
+    def report_file(request: Request, analysis_id: int, fmt: str, viewer: Viewer):
+        a = analysis_or_404(analysis_id, viewer)
         pf, verdict, _ = recheck(a)
         try:
             path = services.write_report(pf, verdict, fmt, settings.outputs_dir, date=a.check_date)
@@ -420,8 +475,12 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         status, payload = entries.report_content(
             verdict.to_dict(), fmt=fmt, output_name=views.download_name(a.file_name, "rapport", fmt),
             output_sha256=entries.sha256_of(path), channel="web", analysis=a.id)
-        record("report", session.user.name, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
-               status=status, payload=payload)
+        try:
+            record("report", viewer.name, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
+                   status=status, payload=payload)
+        except BaseException:
+            _unlink(path)
+            raise
         media = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "pdf": "application/pdf"}[fmt]
         return FileResponse(path, media_type=media, headers={
@@ -430,27 +489,28 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
 
     # ------------------------------------------------------------------ optimizer
     @app.get("/analyses/{analysis_id}/optimisation", include_in_schema=False)
-    def optimize_form(request: Request, analysis_id: int, session: Session = Depends(page_session)):
-        a = analysis_or_404(analysis_id)
+    def optimize_form(request: Request, analysis_id: int, viewer: Viewer = Depends(page_viewer)):
+        a = analysis_or_404(analysis_id, viewer)
         return render(request, "optimize.html", analysis=a, objectives=services.objectives(),
                       proposals=store.proposals_of(a.id), form=services.OPTIMIZER_FORM_DEFAULTS)
 
     @app.post("/analyses/{analysis_id}/optimisation", include_in_schema=False)
-    async def optimize(request: Request, analysis_id: int, session: Session = Depends(page_session)):
+    async def optimize(request: Request, analysis_id: int, viewer: Viewer = Depends(page_viewer)):
         async with request.form(max_files=1, max_fields=len(services.OPTIMIZER_FORM_DEFAULTS) + 4) as form:
-            require_csrf(session, form)
+            require_csrf(viewer.session, form)
             fields = {k: _field_text(form, k, 2000) or "" for k in services.OPTIMIZER_FORM_DEFAULTS}
-            a = analysis_or_404(analysis_id)
+            a = analysis_or_404(analysis_id, viewer)
+            universe_file = None
             try:
-                universe_file = None
                 upload = _form_file(form, "univers")
                 if upload is not None:
                     universe_file = await run_in_threadpool(
                         uploads.store, upload.file, upload.filename, settings.files_dir, settings.max_upload_bytes,
                         what="l'univers")
                 kwargs = services.optimizer_settings(fields)
-                proposal_id = await run_in_threadpool(run_optimizer, session.user.name, a, kwargs, universe_file)
+                proposal_id = await run_in_threadpool(run_optimizer, viewer.name, a, kwargs, universe_file)
             except (InputError, uploads.UploadRefused) as err:
+                purge(universe_file)
                 return render(request, "optimize.html", getattr(err, "status", 422), analysis=a,
                               objectives=services.objectives(), proposals=store.proposals_of(a.id),
                               form={**services.OPTIMIZER_FORM_DEFAULTS, **fields},
@@ -468,55 +528,57 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         if proposal.status == "optimal":
             xlsx = os.path.basename(services.write_proposal(proposal, settings.outputs_dir))
         status, payload, trades = entries.proposal_content(doc, channel="web", analysis=a.id)
-        entry = record("proposal", user, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
-                       status=status, payload=payload, orders=trades)
+        try:
+            entry = record("proposal", user, file_name=a.file_name, sha256=a.sha256, version=verdict.version.id,
+                           status=status, payload=payload, orders=trades)
+        except BaseException:
+            if xlsx:
+                _unlink(os.path.join(settings.outputs_dir, xlsx))
+            raise
         return store.add_proposal(analysis_id=a.id, user_name=user, objective=kwargs["objective"],
                                   status=proposal.status, result=doc, xlsx=xlsx, audit_id=_entry_id(entry))
 
     @app.get("/propositions/{proposal_id}", include_in_schema=False)
-    def proposal_page(request: Request, proposal_id: int, session: Session = Depends(page_session)):
-        p = store.proposal(proposal_id)
-        if p is None:
-            raise StarletteHTTPException(404)
-        return render(request, "proposal.html", p=p, analysis=store.analysis(p.analysis_id),
-                      view=views.proposal_view(p.result))
+    def proposal_page(request: Request, proposal_id: int, viewer: Viewer = Depends(page_viewer)):
+        p, a = proposal_or_404(proposal_id, viewer)
+        return render(request, "proposal.html", p=p, analysis=a, view=views.proposal_view(p.result))
 
-    @app.get("/propositions/{proposal_id}/proposition.xlsx", include_in_schema=False)
-    def proposal_xlsx(request: Request, proposal_id: int, session: Session = Depends(page_session)):
-        p = store.proposal(proposal_id)
-        if p is None or not p.xlsx:
+    @app.post("/propositions/{proposal_id}/proposition.xlsx", include_in_schema=False)
+    async def proposal_xlsx(request: Request, proposal_id: int, viewer: Viewer = Depends(page_viewer)):
+        await download_form(request, viewer)
+        return await run_in_threadpool(proposal_file, proposal_id, viewer)
+
+    def proposal_file(proposal_id: int, viewer: Viewer):
+        p, a = proposal_or_404(proposal_id, viewer)
+        if not p.xlsx:
             raise StarletteHTTPException(404)
         path = os.path.join(settings.outputs_dir, os.path.basename(p.xlsx))
         if not os.path.isfile(path):
             raise StarletteHTTPException(404)
-        a = store.analysis(p.analysis_id)
         after = p.result.get("verdict_after") if isinstance(p.result, dict) else None
         status, payload = entries.report_content(
             None, fmt="xlsx", output_name=views.download_name(a.file_name, "proposition", "xlsx"),
             output_sha256=entries.sha256_of(path), status=p.status, channel="web", document="proposition",
             proposal=p.id, verdict_after=after.get("status") if after else None)
-        record("report", session.user.name, file_name=a.file_name, sha256=a.sha256,
+        record("report", viewer.name, file_name=a.file_name, sha256=a.sha256,
                version=((after or {}).get("version") or {}).get("id"), status=status, payload=payload)
         return FileResponse(path, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             headers={"Content-Disposition": views.attachment(a.file_name, "proposition", "xlsx")})
 
     # ------------------------------------------------------------------ audit trail
     @app.get("/journal", include_in_schema=False)
-    def audit_list(request: Request, session: Session = Depends(page_session)):
-        return render(request, "audit_list.html", entries=[views.entry_view(e) for e in audit.list(limit=200)])
+    def audit_list(request: Request, viewer: Viewer = Depends(page_viewer)):
+        return render(request, "audit_list.html", auditor=viewer.sees_all,
+                      entries=[views.entry_view(e) for e in audit.list(limit=200, user=viewer.owner_filter)])
 
     @app.get("/journal/verification", include_in_schema=False)
-    def audit_verify(request: Request, session: Session = Depends(page_session)):
+    def audit_verify(request: Request, viewer: Viewer = Depends(auditor)):
         return render(request, "audit_verify.html", result=views.verify_view(audit.verify()))
 
     @app.get("/journal/{entry_id}", include_in_schema=False)
-    def audit_entry(request: Request, entry_id: int, session: Session = Depends(page_session)):
-        try:
-            entry = audit.show(entry_id)
-        except (KeyError, LookupError, ValueError):
-            entry = None
-        if entry is None:
-            raise StarletteHTTPException(404)
+    def audit_entry(request: Request, entry_id: int, viewer: Viewer = Depends(page_viewer)):
+        entry = audit.show(entry_id)
+        viewer.require(entry, getattr(entry, "user", None))
         return render(request, "audit_entry.html", entry=views.entry_view(entry))
 
     # ------------------------------------------------------------------ API
@@ -539,22 +601,22 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
                            "description": "facultatif : les ordres envisagés (colonne « montant » signée)"},
                 "date": {"type": "string", "description": "facultatif : date du contrôle, AAAA-MM-JJ ou JJ/MM/AAAA"},
                 "sheet": {"type": "string", "description": "facultatif : feuille à lire"}}}}}}})
-    async def api_check(request: Request, user: User = Depends(api_user)):
+    async def api_check(request: Request, viewer: Viewer = Depends(api_viewer)):
         async with request.form(**FORM_LIMITS) as form:
             try:
                 _, doc = await run_in_threadpool(
-                    run_check, user.name, _form_file(form, "file"), _form_file(form, "orders"),
+                    run_check, viewer.name, _form_file(form, "file"), _form_file(form, "orders"),
                     _field_text(form, "date", 40), _field_text(form, "sheet"), "api")
             except PageError as err:
                 return _json_error(err.status, err.problems, err.dropped)
         return JSONResponse(doc)
 
     @app.get("/openapi.json", include_in_schema=False)
-    def openapi(request: Request, user: User = Depends(any_user)):
+    def openapi(request: Request, viewer: Viewer = Depends(any_viewer)):
         return JSONResponse(app.openapi())
 
     @app.get("/api/docs", include_in_schema=False)
-    def api_docs(request: Request, session: Session = Depends(page_session)):
+    def api_docs(request: Request, viewer: Viewer = Depends(page_viewer)):
         return render(request, "api_docs.html", schema=app.openapi())
 
     def custom_openapi():

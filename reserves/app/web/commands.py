@@ -18,6 +18,8 @@ def add_commands(sub, parser_class) -> None:
                    help="dossier des fichiers reçus (rangés par empreinte SHA-256) et des résultats")
     s.add_argument("--taille-max", dest="max_mb", type=float, default=20, metavar="MIO",
                    help="taille maximale d'un envoi, en Mio (20 par défaut)")
+    s.add_argument("--quota", dest="quota_mb", type=float, default=500, metavar="MIO",
+                   help="place maximale des fichiers gardés pour un même utilisateur, en Mio (500 par défaut)")
     s.add_argument("--https", action="store_true",
                    help="servi derrière un mandataire HTTPS : cookies « Secure » et en-tête HSTS")
     s.add_argument("--certificat", dest="certfile", metavar="FICHIER", help="certificat TLS (PEM) : sert en HTTPS")
@@ -35,8 +37,14 @@ def add_commands(sub, parser_class) -> None:
                    help="mot de passe (« - » : lu sur l'entrée standard) ; demandé s'il est omis dans un terminal")
     a.add_argument("--jeton", "--token", dest="token", action="store_true",
                    help="créer aussi un jeton d'API (affiché une seule fois) pour « Authorization: Bearer »")
+    _role_option(a)
     _db_option(a)
     a.set_defaults(func=cmd_user_add)
+    ro = us.add_parser("role", help="changer le rôle d'un compte (utilisateur, controleur, admin)")
+    ro.add_argument("name", metavar="NOM")
+    ro.add_argument("role", metavar="ROLE", help=_ROLE_HELP)
+    _db_option(ro)
+    ro.set_defaults(func=cmd_user_role)
     ls = us.add_parser("list", help="lister les comptes")
     _db_option(ls)
     ls.set_defaults(func=cmd_user_list)
@@ -53,6 +61,14 @@ def add_commands(sub, parser_class) -> None:
     tk.add_argument("name", metavar="NOM")
     _db_option(tk)
     tk.set_defaults(func=cmd_user_token)
+
+
+_ROLE_HELP = ("utilisateur (par défaut) : voit son propre travail ; controleur ou admin : voit le travail de tous et "
+              "le journal d'audit entier")
+
+
+def _role_option(p) -> None:
+    p.add_argument("--role", default="utilisateur", metavar="ROLE", help=_ROLE_HELP)
 
 
 def _db_option(p) -> None:
@@ -103,8 +119,8 @@ def cmd_user_add(args) -> int:
     def run():
         password = _read_password(args, required=False)
         store = _store(args)
-        token = store.add(args.name, password, token=args.token)
-        print(f"Compte « {args.name.strip()} » créé.")
+        token = store.add(args.name, password, token=args.token, role=args.role)
+        print(f"Compte « {args.name.strip()} » créé (rôle {store.get(args.name.strip()).role}).")
         if token:
             print("Jeton d'API (conservez-le : il ne sera plus affiché) :")
             print(token)
@@ -120,7 +136,17 @@ def cmd_user_list(args) -> int:
             print("Aucun compte.")
         for u in users:
             ways = ", ".join(x for x in ("mot de passe" if u.has_password else "", "jeton" if u.has_token else "") if x)
-            print(f"{u.name}\t{ways}\tcréé le {u.created_at:%d/%m/%Y %H:%M} UTC")
+            print(f"{u.name}\t{ways}\t{u.role}\tcréé le {u.created_at:%d/%m/%Y %H:%M} UTC")
+        return 0
+
+    return _run(run)
+
+
+def cmd_user_role(args) -> int:
+    def run():
+        store = _store(args)
+        store.set_role(args.name, args.role)
+        print(f"Rôle de « {args.name} » : {store.get(args.name).role}.")
         return 0
 
     return _run(run)
@@ -168,13 +194,23 @@ def cmd_serve(args) -> int:
     if not 1 <= args.port <= 65535:
         sys.stderr.write(f"Erreur : port invalide {args.port}\n")
         return 2
-    if args.max_mb <= 0:
-        sys.stderr.write("Erreur : --taille-max doit être positive\n")
+    if args.max_mb <= 0 or args.quota_mb <= 0:
+        sys.stderr.write("Erreur : --taille-max et --quota doivent être positifs\n")
         return 2
     https = bool(args.https or args.certfile)
     settings = Settings(storage=args.storage, db_url=database_url(args.db), max_upload_bytes=int(args.max_mb * 1048576),
-                        secure_cookies=https, root_path=args.root_path.rstrip("/"))
-    app = create_app(settings)
+                        secure_cookies=https, root_path=args.root_path.rstrip("/"),
+                        max_storage_per_user=int(args.quota_mb * 1048576))
+    from reserves.app.audit import AuditError
+
+    try:
+        app = create_app(settings)
+    except AuditError as exc:
+        sys.stderr.write(f"Erreur : {exc}\n")
+        return 2
+    warning = app.state.audit.log.owner_warning()
+    if warning:
+        sys.stderr.write(f"Attention : {warning}.\n")
     if not app.state.users.list():
         sys.stderr.write("Attention : aucun compte ; créez-en un avec « reserves user add NOM » "
                          "avec la même --base).\n")

@@ -83,8 +83,8 @@ class Audit:
         with _audit_lock:
             return self.log.record(kind, user, file_name, sha256, version, status, payload, orders=orders)
 
-    def list(self, limit: int = 100):
-        return self.log.list(limit=limit)
+    def list(self, limit: int = 100, user: str | None = None):
+        return self.log.list(limit=limit, user=user)
 
     def show(self, entry_id: int):
         return self.log.show(entry_id)

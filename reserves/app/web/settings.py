@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from reserves.app.users import database_url
 
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
+DEFAULT_USER_STORAGE = 500 * 1024 * 1024
 
 
 @dataclass
@@ -20,6 +21,12 @@ class Settings:
     session_hours: float = 12.0
     secret_key: str | None = field(default=None, repr=False)  # signs the sign-in form's CSRF cookie; kept in the storage folder
     root_path: str = ""
+    max_storage_per_user: int = DEFAULT_USER_STORAGE  # files kept for one user's analyses, in bytes
+    login_window_s: float = 15 * 60  # sign-in failures are counted over this window
+    login_per_name: int = 5  # failures on one name before it takes one attempt per `login_throttle_s`
+    login_per_address: int = 20  # failures from one address before it is refused for the window
+    login_throttle_s: float = 10
+    login_concurrent: int = 2  # password hashes computed at once
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:

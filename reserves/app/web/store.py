@@ -102,10 +102,38 @@ class Store:
             r = conn.execute(sa.select(analyses).where(analyses.c.id == analysis_id)).first()
         return Analysis(**r._mapping) if r else None
 
-    def recent(self, limit: int = 20) -> list[Analysis]:
+    def recent(self, limit: int = 20, user: str | None = None) -> list[Analysis]:
+        """The latest analyses, of one user only when `user` is given."""
+        q = sa.select(analyses).order_by(analyses.c.id.desc()).limit(limit)
+        if user is not None:
+            q = q.where(analyses.c.user_name == user)
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(analyses).order_by(analyses.c.id.desc()).limit(limit)).all()
+            rows = conn.execute(q).all()
         return [Analysis(**r._mapping) for r in rows]
+
+    def file_in_use(self, sha256: str) -> bool:
+        """Whether an analysis holds this file (as its portfolio or its orders)."""
+        q = sa.select(analyses.c.id).where(sa.or_(analyses.c.sha256 == sha256, analyses.c.orders_sha256 == sha256))
+        with self.engine.connect() as conn:
+            return conn.execute(q.limit(1)).first() is not None
+
+    def user_holds(self, user: str, sha256: str) -> bool:
+        q = sa.select(analyses.c.id).where(analyses.c.user_name == user, sa.or_(
+            analyses.c.sha256 == sha256, analyses.c.orders_sha256 == sha256))
+        with self.engine.connect() as conn:
+            return conn.execute(q.limit(1)).first() is not None
+
+    def user_storage(self, user: str) -> int:
+        """Bytes of the distinct files held by one user's analyses."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(analyses.c.sha256, analyses.c.size, analyses.c.orders_sha256,
+                                          analyses.c.orders_size).where(analyses.c.user_name == user)).all()
+        sizes = {}
+        for r in rows:
+            sizes[r.sha256] = r.size
+            if r.orders_sha256:
+                sizes[r.orders_sha256] = r.orders_size or 0
+        return sum(sizes.values())
 
     def count_analyses(self) -> int:
         with self.engine.connect() as conn:

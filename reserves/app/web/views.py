@@ -12,9 +12,9 @@ from reserves.app.audit.entries import KIND_FR, STATUS_FR
 
 SYMBOL = {OK: "✔", BREACH: "✘", UNKNOWN_S: "?", NA: "–"}
 CSS = {OK: "ok", BREACH: "breach", UNKNOWN_S: "unknown", NA: "na", "error": "breach", "optimal": "ok",
-       "infeasible": "breach", "accepte": "ok", "refuse": "breach", "a_verifier": "unknown"}
+       "infeasible": "breach", "accepte": "ok", "refuse": "breach", "a_verifier": "unknown", "refused": "breach"}
 STATUS_OF = {"error": BREACH, "optimal": OK, "infeasible": BREACH, "accepte": OK, "refuse": BREACH,
-             "a_verifier": UNKNOWN_S}
+             "a_verifier": UNKNOWN_S, "refused": BREACH}
 HTTP_FR = {400: "Requête invalide.", 401: "Authentification requise.", 403: "Accès refusé.",
            404: "Page introuvable.", 405: "Méthode non autorisée pour cette adresse.",
            413: "Envoi trop volumineux.", 415: "Type de fichier refusé.", 422: "Données invalides.",
