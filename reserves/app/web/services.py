@@ -114,7 +114,7 @@ def write_report(pf, verdict, fmt: str, folder: str, *, date=None) -> str:
 
 def objectives() -> dict:
     """The objectives of `reserves optimize --objectif`, as the command line names them, with their French label."""
-    return {"rotation": "rotation minimale (répartie comme les avoirs actuels)", "cout": "coût de transaction minimal",
+    return {"rotation": "rotation minimale", "cout": "coût de transaction minimal",
             "cible": "écart minimal à une allocation cible"}
 
 
