@@ -205,11 +205,11 @@ def read_tpt(path: str | os.PathLike) -> list[Inventory]:
 def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: str, sheet: str) -> list[Inventory]:
     problems = ProblemList()
     header = rows[r]
-    body, numbers = [], []
-    for i, row in enumerate(rows[r + 1:]):
-        if any(not P.is_blank(c) for c in row):
-            body.append(row)
-            numbers.append(r + 2 + i)
+    after = rows[r + 1:]
+    # the rows that hold something (a row whose first cell is filled is; the others are looked at one by one)
+    keep = [i for i, row in enumerate(after) if row and not P.is_blank(row[0]) or any(not P.is_blank(c) for c in row)]
+    body = after if len(keep) == len(after) else [after[i] for i in keep]
+    numbers = [r + 2 + i for i in keep]
     required = [("1", "1_Portfolio identifying data"), ("6", "6_Valuation date"), ("12", "12_CIC code of the instrument")]
     missing = [label for f, label in required if f not in fields]
     if "24" not in fields and "25" not in fields:
@@ -222,7 +222,10 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
         raise InputError.one("aucune position sous l'en-tête du fichier TPT", sheet=sheet, row=r + 1)
     width = max(len(header), max(map(len, body)))
     table = np.empty((n, width), dtype=object)
-    table[:, :] = [list(row) + [None] * (width - len(row)) for row in body]
+    if min(map(len, body)) == width:
+        table[:, :] = body  # one C-level copy
+    else:
+        table[:, :] = [list(row) + [None] * (width - len(row)) for row in body]
     rownums = np.asarray(numbers, dtype=np.int64)
 
     def col(f):
@@ -250,11 +253,11 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
 
     # The instrument's CIC: nature, listing, issuer kind, contract type.
     cic_raw = col("12")
-    cic = np.array([None if P.is_blank(c) else str(c).strip().upper() for c in cic_raw], dtype=object)
+    cic = per_unique(cic_raw, lambda c: None if P.is_blank(c) else str(c).strip().upper())
     for i in np.flatnonzero(cic == None)[:20]:  # noqa: E711
         problems.add("case vide : le code CIC dit la nature du placement", sheet=sheet, row=int(rownums[i]),
                      column=where("12"))
-    bad = np.array([c is not None and not _CIC.match(c) for c in cic], dtype=bool)
+    bad = per_unique(cic, lambda c: c is not None and not _CIC.match(c), dtype=bool)
     for i in np.flatnonzero(bad)[:20]:
         problems.add("code CIC invalide : 4 caractères attendus (pays ou XL/XT, catégorie, sous-catégorie)",
                      sheet=sheet, row=int(rownums[i]), column=where("12"), value=cic_raw[i])
@@ -290,7 +293,7 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
 
     # Identity.
     label = col("17").copy()
-    empty = np.array([P.is_blank(v) for v in label], dtype=bool)
+    empty = blank(label)
     if "14" in fields:
         label[empty] = col("14")[empty]
     cells.cells["label"] = label
@@ -301,7 +304,7 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
     cells.where["isin"] = where("14") if "14" in fields else None
     debt = np.asarray(pd.Series(nature).isin(DEBT_NATURES), dtype=bool)
     q19 = col("19")
-    has19 = np.array([not P.is_blank(v) for v in q19], dtype=bool)
+    has19 = ~blank(q19)
     quantity = np.where(debt & has19, q19, qty18)
     quantity = np.where(is_contract, None, quantity)
     cells.cells["quantity"] = quantity
@@ -312,12 +315,12 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
             cells.where[ours] = where(f)
     if "47" in fields:
         lei_type = col("48")
-        is_lei = np.array([not P.is_blank(t) and P.fold(str(t)).strip() in ("1", "1.0", "lei") for t in lei_type],
-                          dtype=bool)
+        is_lei = per_unique(lei_type, lambda t: not P.is_blank(t) and P.fold(str(t)).strip() in ("1", "1.0", "lei"),
+                            dtype=bool)
         cells.cells["lei"] = np.where(is_lei, col("47"), None)
         cells.where["lei"] = where("47")
     group = col("50").copy()
-    g_empty = np.array([P.is_blank(v) for v in group], dtype=bool)
+    g_empty = blank(group)
     group[g_empty] = col("49")[g_empty]
     cells.cells["group"] = group
     cells.where["group"] = where("50") if "50" in fields else (where("49") if "49" in fields else None)
@@ -325,7 +328,7 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
     cells.cells["issuer_kind"] = kind_cells
     cells.where["issuer_kind"] = where("12")
     if "57" in fields:
-        yes = np.array([not P.is_blank(v) and P.fold(str(v)).strip() in _YES for v in col("57")], dtype=bool)
+        yes = per_unique(col("57"), lambda v: not P.is_blank(v) and P.fold(str(v)).strip() in _YES, dtype=bool)
         country = col("52")
         cells.cells["guarantor"] = np.where(yes, np.array([f"État {c}" if not P.is_blank(c) else "État d'émission"
                                                            for c in country], dtype=object), None)
@@ -362,7 +365,7 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
         cells.where["exposure"] = where("28")
     if "71" in fields or "21" in fields:
         c71 = col("71")
-        has71 = np.array([not P.is_blank(v) for v in c71], dtype=bool)
+        has71 = ~blank(c71)
         cells.cells["exposure_currency"] = np.where(is_contract & has71, c71, np.where(is_contract, col("21"), None))
         cells.where["exposure_currency"] = where("71") if "71" in fields else where("21")
     if "68" in fields:
@@ -370,7 +373,7 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
         cells.where["underlying"] = where("68")
     cells.cells["underlying_kind"] = np.where(is_contract, from_cic("underlying_kind"), None)
     cells.where["underlying_kind"] = where("12")
-    cp = np.where(np.array([not P.is_blank(v) for v in col("47")], dtype=bool), col("47"), col("46"))
+    cp = np.where(~blank(col("47")), col("47"), col("46"))
     cells.cells["counterparty"] = np.where(is_contract, cp, None)
     cells.where["counterparty"] = where("47") if "47" in fields else (where("46") if "46" in fields else None)
 
@@ -386,7 +389,7 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
         if c is None or c.field in ("fund", "valuation_date"):
             continue
         given = table[:, c_idx]
-        filled = np.array([not P.is_blank(v) for v in given], dtype=bool)
+        filled = ~blank(given)
         w = f"{column_letter(c_idx)} ({str(cell).strip()})"
         if c.field in cells.parsed:
             del cells.parsed[c.field]
@@ -409,15 +412,15 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
     from .columns139 import parse_date
 
     fund = col("1")
-    for i in np.flatnonzero(np.array([P.is_blank(v) for v in fund], dtype=bool))[:20]:
+    for i in np.flatnonzero(blank(fund))[:20]:
         problems.add("case vide : le champ 1 identifie le fonds", sheet=sheet, row=int(rownums[i]), column=where("1"))
     dates, dblank = parse("6", parse_date)
-    for i in np.flatnonzero(dblank & np.array([P.is_blank(v) for v in col("6")], dtype=bool))[:20]:
+    for i in np.flatnonzero(dblank & blank(col("6")))[:20]:
         problems.add("case vide : date de valorisation (champ 6) obligatoire", sheet=sheet, row=int(rownums[i]),
                      column=where("6"))
     navs, _ = parse("5", P.parse_money) if "5" in fields else (np.full(n, None, dtype=object), None)
     problems.raise_if_any()
-    keys = np.array([_fund_key(v) for v in fund], dtype=object)
+    keys = per_unique(fund, _fund_key)
     out = []
     for key in dict.fromkeys(keys.tolist()):
         sel = np.flatnonzero(keys == key)
@@ -441,6 +444,20 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
     return out
 
 
+def per_unique(values, fn, dtype=object) -> np.ndarray:
+    """`fn` of every cell, computed once per distinct cell (None and NaN included, as None)."""
+    arr = np.asarray(values, dtype=object)
+    if not len(arr):
+        return np.zeros(0, dtype=dtype)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    table = np.array([fn(u) for u in uniques] + [fn(None)], dtype=dtype)
+    return table[codes]
+
+
+def blank(values) -> np.ndarray:
+    return per_unique(values, P.is_blank, dtype=bool)
+
+
 def _fund_key(v) -> str:
     s = P.parse_text(v) if not P.is_blank(v) else ""
     return s.replace(" ", "").upper()
@@ -451,18 +468,28 @@ def _signed_decimal(v):
 
 
 def _isin_cells(ident, id_type):
-    out = np.full(len(ident), None, dtype=object)
-    for i, (code, t) in enumerate(zip(ident, id_type)):
-        if P.is_blank(code):
-            continue
-        t = None if P.is_blank(t) else P.fold(str(t)).strip()
-        if t in ("1", "1.0", "isin"):
-            out[i] = code  # said to be an ISIN: validated, a bad one is exit 2
-        elif t is None:
-            try:
-                out[i] = P.parse_isin(code)
-            except P.BadCell:
-                pass  # another kind of code
+    """Field 14 where field 15 says ISIN (code 1: validated later, a bad one is exit 2), or, 15 empty, where it
+    is a valid ISIN; None for other kinds of codes."""
+    def kind(t):
+        if P.is_blank(t):
+            return 0
+        return 1 if P.fold(str(t)).strip() in ("1", "1.0", "isin") else 2
+
+    def valid(code):
+        try:
+            P.parse_isin(code)
+            return True
+        except P.BadCell:
+            return False
+
+    ident = np.asarray(ident, dtype=object)
+    k = per_unique(id_type, kind, dtype=np.int8)
+    has = ~blank(ident)
+    out = np.where(has & (k == 1), ident, None)
+    maybe = np.flatnonzero(has & (k == 0))
+    if len(maybe):
+        ok = per_unique(ident[maybe], valid, dtype=bool)
+        out[maybe[ok]] = ident[maybe[ok]]
     return out
 
 
