@@ -100,23 +100,23 @@ def rules_of(version) -> list:
 
 def _regimes(X, simplified) -> list:
     """[(régime name or None, its items, simplified?)]: each régime apart, a fund's holdings with its line."""
-    reg = X["regime"].to_numpy()
-    holding = X["holding"].to_numpy().astype(bool)
-    if not (~holding & (X["regime"].notna().to_numpy())).any():
-        names = [NO_REGIME]
+    holding = X["holding"]
+    codes, names_u = X.codes["regime"]
+    direct_codes = codes[~holding]
+    if not (direct_codes >= 0).any():
+        groups = [(NO_REGIME, None)]
     else:
-        names = sorted({str(r) for r in reg[~holding] if r is not None})
-        if (~holding & X["regime"].isna().to_numpy()).any():
-            names.append("(non renseigné)")
+        # a holding takes its fund line's régime; a line without one is a régime of its own
+        line_code = np.full(int(X["line"].max()) + 2 if len(X) else 1, -1, dtype=np.int64)
+        line_code[X["line"][~holding]] = direct_codes
+        item_code = line_code[X["line"]]
+        groups = [(str(names_u[c]), c) for c in sorted(set(direct_codes[direct_codes >= 0].tolist()),
+                                                        key=lambda c: str(names_u[c]))]
+        if (direct_codes < 0).any():
+            groups.append(("(non renseigné)", -1))
     out = []
-    line_reg = {}
-    keys = X["line"].to_numpy()
-    for k, r, h in zip(keys.tolist(), reg.tolist(), holding.tolist()):
-        if not h:
-            line_reg[k] = r if r is not None else ("(non renseigné)" if names != [NO_REGIME] else None)
-    item_reg = np.array([line_reg.get(k) for k in keys.tolist()], dtype=object) if names != [NO_REGIME] else None
-    for name in names:
-        items = X if item_reg is None else X[item_reg == name]
+    for name, c in groups:
+        items = X if c is None else X.take(np.flatnonzero(item_code == c))
         if simplified is True:
             simp = True
         elif not simplified:
@@ -155,7 +155,7 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
         regimes.append({"regime": name, "mode": "simplifie" if simp else "complet", "base": ctx.base,
                         "total": total})
     results = [_merge(spec, per_rule[spec.id], len(regimes) > 1) for spec in version.rules]
-    n_lines = int((~X["holding"].to_numpy().astype(bool)).sum())
+    n_lines = int((~X["holding"]).sum())
     return Verdict139(version, as_of, results, total=sum(r["total"] for r in regimes),
                       base=sum(r["base"] for r in regimes), regimes=regimes, n_lines=n_lines,
                       n_lookthrough=len(X) - n_lines, warnings=list(inp.warnings))

@@ -75,32 +75,48 @@ def exposures(ctx: Ctx) -> dict:
     deposits = scope & ctx.nat(["depot"])
     contracts = scope & ctx.contract() & (ctx.value > 0)
     pos, who, gkey, amount, dep, loose = [], [], [], [], [], []
+    # one code space for the names of issuers, guarantors, counterparties (and funds: their issuer or label)
+    fund_all = ctx.nat(FUNDS)
+    cols = ("issuer", "guarantor", "counterparty") + (("label",) if (fund_all & scope).any() else ())
+    fac = {c: ctx.factorized(c) for c in cols}
+    universe, _ = pd.factorize(np.concatenate([np.asarray(fac[c][1], dtype=object) for c in cols])) \
+        if any(len(fac[c][1]) for c in cols) else (np.zeros(0, dtype=np.int64), None)
+    uni_names = np.concatenate([np.asarray(fac[c][1], dtype=object) for c in cols])
+    n_uni = int(universe.max()) + 1 if len(universe) else 0
+    first_name = np.empty(n_uni, dtype=object)
+    first_name[universe[::-1]] = uni_names[::-1]
+    offs = np.cumsum([0] + [len(fac[c][1]) for c in cols])
+    to_uni = {c: np.append(universe[offs[k]:offs[k + 1]], -1).astype(np.int64) for k, c in enumerate(cols)}
+    uni_of = {c: to_uni[c][fac[c][0]] for c in cols}  # per item, the universe code of each column (-1 empty)
+    gcodes, gnames = ctx.factorized("group")
+    never_kind = {c: ctx.isin(c, tuple(never)) for c in ("issuer_kind", "guarantor_kind")}
 
-    def add(mask, names, groups, kinds, is_dep):
+    def add(mask, col, group: bool, kind_col, is_dep):
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
-        nm = names[idx]
-        gr = groups[idx] if groups is not None else np.full(len(idx), None, dtype=object)
-        kd = kinds[idx] if kinds is not None else np.full(len(idx), None, dtype=object)
-        fund = ctx.nat(FUNDS)[idx]
-        lab = a["label"][idx]
-        # a fund's units are the fund's; a state, a central bank, CADES, ACOSS are never grouped (RR 8)
-        nm = np.where(fund & pd.isna(nm), lab, nm)
-        ng = fund | np.isin(kd.astype(str), list(never))
-        gr = np.where(ng, None, gr)
+        nm = uni_of[col][idx]
+        fund = fund_all[idx]
+        # a fund's units are the fund's (its issuer, else its label); states, central banks, CADES, ACOSS and
+        # funds are never grouped (RR 8)
+        if "label" in uni_of:
+            nm = np.where(fund & (nm < 0), uni_of["label"][idx], nm)
+        ng = fund.copy()
+        if kind_col is not None:
+            ng |= never_kind[kind_col][idx]
+        gr = gcodes[idx] if group else np.full(len(idx), -1, dtype=np.int64)
         pos.append(idx)
-        who.append(np.where(fund, "F:", "I:").astype(object) + nm.astype(str))
-        gkey.append(np.where(ng, "never", np.where(pd.isna(gr), None, gr)))
+        who.append(np.where(fund, n_uni + nm, nm))
+        gkey.append(np.where(ng, -2, gr))
         amount.append(ctx.value[idx])
         dep.append(np.full(len(idx), is_dep))
-        loose.append(pd.isna(nm))
+        loose.append(nm < 0)
 
-    add(claims, a["issuer"], a["group"], a["issuer_kind"], False)
-    add(deposits, a["issuer"], a["group"], a["issuer_kind"], True)
-    guaranteed = (claims | deposits) & ctx.known("guarantor") & (a["guarantor"] != a["issuer"])
-    add(guaranteed, a["guarantor"], None, a["guarantor_kind"], False)
-    add(contracts, a["counterparty"], None, None, False)
+    add(claims, "issuer", True, "issuer_kind", False)
+    add(deposits, "issuer", True, "issuer_kind", True)
+    guaranteed = (claims | deposits) & (uni_of["guarantor"] >= 0) & (uni_of["guarantor"] != uni_of["issuer"])
+    add(guaranteed, "guarantor", False, "guarantor_kind", False)
+    add(contracts, "counterparty", False, None, False)
     if pos:
         P = np.concatenate(pos)
         W = np.concatenate(who)
@@ -110,46 +126,62 @@ def exposures(ctx: Ctx) -> dict:
         L = np.concatenate(loose)
     else:
         P = np.zeros(0, dtype=np.int64)
-        W = G = np.zeros(0, dtype=object)
+        W = G = np.zeros(0, dtype=np.int64)
         A = np.zeros(0, dtype=np.int64)
         DEP = L = np.zeros(0, dtype=bool)
+
+    def w_name(w) -> str:
+        w = int(w)
+        return str(first_name[w - n_uni] if w >= n_uni else first_name[w])
+
     # entities: issuers joined by their groups (an issuer under two groups merges them)
-    uf = _Find()
-    pairs = pd.DataFrame({"w": W, "g": G}).loc[~L].drop_duplicates()
-    groups_of: dict = {}
-    for w, g in zip(pairs["w"].tolist(), pairs["g"].tolist()):
-        uf.find(w)
-        if isinstance(g, str) and g != "never":
-            uf.union(w, "G:" + str(g))
-            groups_of.setdefault(w, set()).add(str(g))
-    has_group: set = set()
-    for w in uf.parent:
-        if str(w).startswith("G:"):
-            has_group.add(uf.find(w))
-    never_w = set(pairs.loc[pairs["g"] == "never", "w"].tolist())
-    uniq_w, wcode = np.unique(W.astype(str), return_inverse=True) if len(W) else (np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64))
-    roots = [uf.find(w) for w in uniq_w.tolist()]
-    root_codes, ent = np.unique(np.array(roots, dtype=object).astype(str), return_inverse=True) if roots else (np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64))
-    E = ent[wcode] if len(W) else np.zeros(0, dtype=np.int64)
-    n_ent = len(root_codes)
+    wcode, uniq_w = pd.factorize(W) if len(W) else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    nw = len(uniq_w)
+    valid = ~L
+    pairs = pd.DataFrame({"w": wcode[valid], "g": G[valid]}).drop_duplicates()
+    pw, pg = pairs["w"].to_numpy(), pairs["g"].to_numpy()
+    never_w = np.zeros(nw, dtype=bool)
+    never_w[pw[pg == -2]] = True
+    rw, rg = pw[pg >= 0], pg[pg >= 0]
+    gcode, uniq_g = pd.factorize(rg) if len(rg) else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    ng = len(uniq_g)
+    root = np.arange(ng)
+    n_groups_of = np.bincount(rw, minlength=nw) if len(rw) else np.zeros(nw, dtype=np.int64)
+    multi = {}
+    if (n_groups_of > 1).any():
+        uf = _Find()
+        for w in np.flatnonzero(n_groups_of > 1).tolist():
+            gs = sorted(set(gcode[rw == w].tolist()))
+            multi[w_name(uniq_w[w])] = sorted(str(gnames[uniq_g[g]]) for g in gs)
+            for g in gs[1:]:
+                uf.union(gs[0], g)
+        root = np.array([uf.find(g) for g in range(ng)], dtype=np.int64)
+    w_group = np.full(nw, -1, dtype=np.int64)
+    if len(rw):
+        w_group[rw] = root[gcode]
+    key = np.where(w_group >= 0, w_group, ng + np.arange(nw))
+    ekey, ent_w = np.unique(key, return_inverse=True) if nw else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    n_ent = len(ekey)
+    fund_w = uniq_w >= n_uni
     grouped = np.zeros(n_ent, dtype=bool)
-    for k, r in enumerate(root_codes.tolist()):
-        grouped[k] = r in has_group
-    for k, w in enumerate(uniq_w.tolist()):
-        if w in never_w or w.startswith("F:"):
-            grouped[ent[k]] = True  # never grouped: certain
+    certain = (w_group >= 0) | never_w | fund_w
+    if nw:
+        grouped[ent_w[certain]] = True
+    E = ent_w[wcode] if len(W) else np.zeros(0, dtype=np.int64)
     # loose records (no issuer / counterparty) are uncertain, each its own entity at best
     E = np.where(L, -1, E)
-    members: dict = {}
-    for k, w in enumerate(uniq_w.tolist()):
-        members.setdefault(int(ent[k]), []).append(w[2:])
-    names = []
-    for k, r in enumerate(root_codes.tolist()):
-        name = r[2:] if r[:2] in ("I:", "G:", "F:") else r
-        others = [m for m in members.get(k, []) if m != name]
-        names.append(f"{name} ({', '.join(others)})" if r.startswith("G:") and others else name)
-    out = {"pos": P, "ent": E, "amount": A, "deposit": DEP, "n": n_ent, "grouped": grouped, "names": names,
-           "multi": {w[2:]: sorted(g) for w, g in groups_of.items() if len(g) > 1}}
+
+    def name_of(e: int) -> str:
+        k = int(ekey[e])
+        members = [w_name(w) for w in uniq_w[ent_w == e]]
+        if k < ng:
+            name = str(gnames[uniq_g[k]])
+            others = [m for m in members if m != name]
+            return f"{name} ({', '.join(others)})" if others else name
+        return members[0]
+
+    out = {"pos": P, "ent": E, "amount": A, "deposit": DEP, "n": n_ent, "grouped": grouped, "name_of": name_of,
+           "multi": multi}
     ctx.memo["exposures"] = out
     return out
 
@@ -203,7 +235,7 @@ class Entity(Kind):
     def _entity_finding(self, ctx, ex, e, s, allowed, b):
         recs = ex["ent"] == e
         pos = np.unique(ex["pos"][recs])
-        name = ex["names"][e]
+        name = ex["name_of"](e)
         amount = int(s - allowed)
         lim = self.lim_f
         what = "dépôts compris" if self.p.get("deposits") else "dépôts exclus"
@@ -272,7 +304,7 @@ class Entity(Kind):
                 amount += s - five
             ents = np.flatnonzero(S > five)
             pos = np.unique(ex["pos"][np.isin(ex["ent"], ents)])
-            names = [ex["names"][e] for e in ents.tolist()]
+            names = [ex["name_of"](e) for e in ents.tolist()]
             msg = (f"{len(order)} entité(s) au-delà de 5 % ({', '.join(names[:8])}{'…' if len(names) > 8 else ''}) "
                    f"totalisent {_pct(lo / b, self.lim_f)} de l'actif de placement ({fr_euros(lo)}) pour un plafond "
                    f"de {fr_pct(self.lim_f)} : ramener à 5 % les plus proches de 5 %, soit céder {fr_euros(amount)}")
@@ -452,58 +484,74 @@ class IssuerShare(Kind):
         mv = a["market_value"]
         worst_share = 0.0
         if len(idx):
-            df = pd.DataFrame({"pos": idx, "issuer": a["issuer"][idx], "v": ctx.value[idx]})
-            held = df.groupby("issuer", sort=False)
-            den_rows = pd.DataFrame({"issuer": a["issuer"][everything],
-                                     "sec": np.where(pd.notna(a["isin"][everything]), a["isin"][everything],
-                                                     "L" + everything.astype(str)),
-                                     "q": q[everything], "qe": qe[everything], "mv": mv[everything],
-                                     "out": a["issuer_outstanding"][everything]})
-            ok_q = (den_rows["q"] > 0) & (den_rows["qe"] > 0)
-            den_rows["issue"] = np.where(ok_q, den_rows["mv"] / den_rows["q"].where(ok_q, 1) * den_rows["qe"], np.nan)
-            per_sec = den_rows.groupby(["issuer", "sec"], sort=False)["issue"].max()
-            issue = per_sec.groupby(level=0).sum(min_count=1)
-            gap = per_sec.isna().groupby(level=0).any()
-            outst = den_rows.groupby("issuer", sort=False)["out"].min()
-            for name, g in held:
-                num = int(g["v"].sum())
-                o = outst.get(name, np.nan)
-                if o == o and o > 0:
-                    den, missing = Fraction(int(round(o))), False  # cents
-                else:
-                    d = issue.get(name, np.nan)
-                    missing = bool(gap.get(name, True))
-                    if not (d == d) or d <= 0:
-                        pos = g["pos"].to_numpy()
-                        findings.append(self.finding(
-                            ctx, UNKNOWN_S, str(name), pos,
-                            f"à vérifier : renseigner « {ctx.colname('quantity')} » et « {ctx.colname('quantity_issued')} »"
-                            f" (ou « {ctx.colname('issuer_outstanding')} ») pour « {name} »",
-                            columns=[ctx.colname("quantity"), ctx.colname("quantity_issued"),
-                                     ctx.colname("issuer_outstanding")], euros=num))
-                        continue
-                    den = self._exact_issue(den_rows, name) if abs(num / d - float(lim)) < 1e-6 else Fraction(d)
-                share = Fraction(num) / den if den else None
-                if share is None:
-                    continue
-                worst_share = max(worst_share, float(share))
-                if share > lim:
-                    pos = g["pos"].to_numpy()
-                    if missing:
-                        findings.append(self.finding(
-                            ctx, UNKNOWN_S, str(name), pos,
-                            f"à vérifier : {_pct(float(share))} des titres connus de « {name} » ; renseigner « "
-                            f"{ctx.colname('quantity_issued')} » de tous ses titres", euros=num,
-                            columns=[ctx.colname("quantity_issued")]))
-                        continue
-                    keep = lim * den
-                    amount = int(num - (keep.numerator // keep.denominator))
-                    what = "du capital" if part == "capital" else "des titres de créance"
+            # per issuer: Σ held (cents), the issue (cents, or NaN), whether an ISIN of it lacks its issue size
+            all_codes, all_names = ctx.factorized("issuer")
+            icode, held_codes = pd.factorize(all_codes[idx])
+            names = np.asarray(all_names, dtype=object)[held_codes]
+            ni = len(names)
+            num = np.bincount(icode, weights=ctx.value[idx].astype(float), minlength=ni)
+            ev = everything
+            table = np.full(len(all_names) + 1, -1, dtype=np.int64)
+            table[held_codes] = np.arange(ni)
+            emap = table[all_codes[ev]]
+            keep = emap >= 0
+            ev, emap = ev[keep], emap[keep]
+            qq, qqe, mmv = q[ev], qe[ev], mv[ev].astype(float)
+            ok_q = (qq > 0) & (qqe > 0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                issue_of = np.where(ok_q, mmv / np.where(ok_q, qq, 1) * qqe, np.nan)
+            isin_codes = ctx.factorized("isin")[0][ev]
+            sec = np.where(isin_codes >= 0, isin_codes, -1 - ev)  # a line without ISIN is a security of its own
+            per = pd.DataFrame({"i": emap, "s": sec, "x": issue_of}).groupby(["i", "s"], sort=False)["x"].max()
+            ii = per.index.get_level_values(0).to_numpy()
+            xs = per.to_numpy()
+            den = np.bincount(ii, weights=np.nan_to_num(xs), minlength=ni)
+            gap = np.bincount(ii, weights=np.isnan(xs).astype(float), minlength=ni) > 0
+            out = pd.Series(a["issuer_outstanding"][ev]).groupby(emap).min().reindex(range(ni)).to_numpy(float)
+            has_out = out > 0
+            den = np.where(has_out, out, den)
+            gap = np.where(has_out, False, gap)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = np.where(den > 0, num / np.where(den > 0, den, 1), np.inf)
+            known = den > 0
+            if known.any():
+                worst_share = float(ratio[known].max())
+            lim_f = float(lim)
+            flagged = np.flatnonzero(~known | (ratio > lim_f * (1 - 1e-9)))
+            for k in flagged.tolist():
+                name = names[k]
+                pos = idx[icode == k]
+                n_k = int(ctx.value[pos].sum())
+                if not known[k]:
                     findings.append(self.finding(
-                        ctx, BREACH, str(name), pos,
-                        f"« {name} » : {_pct(float(share), self.lim_f)} {what} détenus pour un plafond de "
-                        f"{fr_pct(self.lim_f)} : céder {fr_euros(amount)}", value=float(share), limit=self.lim_f,
-                        amount=amount, action="sell", euros=num))
+                        ctx, UNKNOWN_S, str(name), pos,
+                        f"à vérifier : renseigner « {ctx.colname('quantity')} » et « {ctx.colname('quantity_issued')} »"
+                        f" (ou « {ctx.colname('issuer_outstanding')} ») pour « {name} »",
+                        columns=[ctx.colname("quantity"), ctx.colname("quantity_issued"),
+                                 ctx.colname("issuer_outstanding")], euros=n_k))
+                    continue
+                if has_out[k]:
+                    d = Fraction(int(round(out[k])))
+                else:
+                    d = self._exact_issue(a, ev[emap == k], q, qe, mv)
+                share = Fraction(n_k) / d
+                if share <= lim:
+                    continue
+                if gap[k]:
+                    findings.append(self.finding(
+                        ctx, UNKNOWN_S, str(name), pos,
+                        f"à vérifier : {_pct(float(share))} des titres connus de « {name} » ; renseigner « "
+                        f"{ctx.colname('quantity_issued')} » de tous ses titres", euros=n_k,
+                        columns=[ctx.colname("quantity_issued")]))
+                    continue
+                allowed = lim * d
+                amount = int(n_k - (allowed.numerator // allowed.denominator))
+                what = "du capital" if part == "capital" else "des titres de créance"
+                findings.append(self.finding(
+                    ctx, BREACH, str(name), pos,
+                    f"« {name} » : {_pct(float(share), self.lim_f)} {what} détenus pour un plafond de "
+                    f"{fr_pct(self.lim_f)} : céder {fr_euros(amount)}", value=float(share), limit=self.lim_f,
+                    amount=amount, action="sell", euros=n_k))
         if len(blind_pos) and not any(f.status == BREACH for f in findings):
             findings.append(self.blind_finding(ctx, blind_pos.tolist(), "la part détenue des titres de ses émetteurs "
                                                                           "ne peut être calculée"))
@@ -512,11 +560,14 @@ class IssuerShare(Kind):
         return RuleResult(self.spec, st, findings, worst_share, self.lim_f)
 
     @staticmethod
-    def _exact_issue(den_rows: pd.DataFrame, name) -> Fraction:
-        rows = den_rows[(den_rows["issuer"] == name) & den_rows["issue"].notna()]
+    def _exact_issue(a, ev, q, qe, mv) -> Fraction:
+        """Σ over the issuer's ISINs (each once, the largest figure) of valeur / quantite × quantite_emise, exactly."""
         best: dict = {}
-        for sec, q, qe, mv in zip(rows["sec"], rows["q"], rows["qe"], rows["mv"]):
-            x = Fraction(int(mv)) / frac(float(q)) * frac(float(qe))
+        for p in ev.tolist():
+            if not (q[p] > 0 and qe[p] > 0):
+                continue
+            sec = a["isin"][p] if a["isin"][p] is not None and a["isin"][p] == a["isin"][p] else f"L{p}"
+            x = Fraction(int(mv[p])) / frac(float(q[p])) * frac(float(qe[p]))
             if sec not in best or x > best[sec]:
                 best[sec] = x
         return sum(best.values(), Fraction(0))

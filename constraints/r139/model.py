@@ -48,6 +48,7 @@ TRI = ("realisable_euro", "fund_compliant", "withdrawable", "in_body_name", "rea
 NUMBER = ("quantity", "quantity_issued", "issuer_outstanding", "eligible_share", "potential_excess")
 CENTS = ("value", "market_value", "notional", "exposure")
 FIELDS = TEXT + TRI + NUMBER + CENTS + ("row", "line", "holding", "maturity")
+RAW_TEXT = {"label", "via", "sheet"}
 CASE_KEPT = {"label", "isin", "issuer", "group", "guarantor", "underlying", "counterparty", "property", "via",
              "sheet", "currency", "exposure_currency", "country", "guarantor_country", "legal_form"}
 UPPER = {"currency", "exposure_currency", "country", "guarantor_country", "legal_form", "isin"}
@@ -82,32 +83,71 @@ class R139Input:
         return self.headers.get(name) or header_of(name)
 
 
-def normalise(items: pd.DataFrame) -> pd.DataFrame:
-    """The table with every field of `FIELDS`, texts folded, tri-states as int8, cents as int64."""
+class Table(dict):
+    """The items as arrays (field → numpy array), with the codes of each text column (field → (codes, uniques),
+    -1 for an empty cell) kept from their cleaning, so that no rule factorizes a column again."""
+
+    codes: dict
+
+    def __len__(self) -> int:
+        return len(self["value"])
+
+    def take(self, idx: np.ndarray) -> "Table":
+        t = Table({k: v[idx] for k, v in self.items()})
+        t.codes = {k: (c[idx], u) for k, (c, u) in self.codes.items()}
+        return t
+
+
+def _clean(name: str, u) -> str | None:
     from reserves.portfolio.parsing import fold
 
+    if u is None or (isinstance(u, float) and u != u):
+        return None
+    s = str(u).strip()
+    if not s:
+        return None
+    if name in UPPER:
+        return s.upper()
+    if name in CASE_KEPT:
+        return s
+    return fold(s).replace(" ", "_").replace("-", "_")
+
+
+def normalise(items: pd.DataFrame) -> Table:
+    """The items with every field of `FIELDS`: texts cleaned (folded to lower case but for names and codes),
+    tri-states as int8, cents as int64, numbers as floats (NaN when empty)."""
     n = len(items)
-    out = {}
+    out = Table()
+    out.codes = {}
     for name in FIELDS:
         col = items[name] if name in items.columns else None
+        if name in RAW_TEXT:  # read for messages only: kept as written, coded only if a rule asks
+            out[name] = np.full(n, None, dtype=object) if col is None else col.to_numpy(dtype=object)
+            continue
         if name in TEXT:
             if col is None:
                 out[name] = np.full(n, None, dtype=object)
+                out.codes[name] = (np.full(n, -1, dtype=np.int64), np.zeros(0, dtype=object))
                 continue
-            codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
-            clean = []
-            for u in uniq:
-                s = str(u).strip()
-                if not s:
-                    clean.append(None)
-                elif name in UPPER:
-                    clean.append(s.upper())
-                elif name in CASE_KEPT:
-                    clean.append(s)
-                else:
-                    clean.append(fold(s).replace(" ", "_").replace("-", "_"))
-            table = np.array(clean + [None], dtype=object)
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                codes, uniq = col.cat.codes.to_numpy().astype(np.int64), list(col.cat.categories)
+            else:
+                codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+            if name in CASE_KEPT:  # names and codes: stripped (upper case for codes), no folding
+                ser = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype(str).str.strip()
+                if name in UPPER:
+                    ser = ser.str.upper()
+                clean = ser.where(ser != "", None).to_numpy(dtype=object)
+            else:
+                clean = np.array([_clean(name, u) for u in uniq], dtype=object)
+            if len(set(clean.tolist())) == len(clean) and not pd.isna(clean).any():
+                u2 = clean  # nothing merged by the cleaning
+            else:
+                c2, u2 = pd.factorize(clean, use_na_sentinel=True)
+                codes = np.append(c2, -1).astype(np.int64)[codes]
+            table = np.append(np.asarray(u2, dtype=object), None)
             out[name] = table[codes]
+            out.codes[name] = (codes, np.asarray(u2, dtype=object))
         elif name in TRI:
             out[name] = (np.full(n, UNKNOWN, dtype=np.int8) if col is None
                          else col.fillna(UNKNOWN).to_numpy().astype(np.int8))
@@ -126,10 +166,9 @@ def normalise(items: pd.DataFrame) -> pd.DataFrame:
             out[name] = np.arange(n) if col is None else col.to_numpy().astype(np.int64)
         else:
             out[name] = np.full(n, None, dtype=object) if col is None else col.to_numpy(dtype=object)
-    df = pd.DataFrame(out)
     if "market_value" not in items.columns:
-        df["market_value"] = df["value"]
-    return df
+        out["market_value"] = out["value"]
+    return out
 
 
 # --------------------------------------------------------------------------- a régime on a date
@@ -148,18 +187,15 @@ class Ctx:
         self.regime = regime
         self.simplified_since = simplified_since
         self.memo: dict = {}
-        X = items.reset_index(drop=True)
-        self.X = X
-        self.n = len(X)
-        self.a = {c: X[c].to_numpy() for c in X.columns}
-        a = self.a
+        self.a = a = items
+        self.n = len(items)
+        for name, cu in items.codes.items():
+            self.memo[("codes", name)] = cu
         holding = a["holding"].astype(bool)
         self.holding = holding
         direct = ~holding
-        pocket = a["pocket"]
-        in_pocket = np.ones(self.n, dtype=bool) if pocket is None else _isin(pocket, self.doc["base"]["pockets"],
-                                                                               none=True)
-        excluded = _isin(a["exclusion"], self.doc["base"]["excluded"])
+        in_pocket = self.isin("pocket", tuple(self.doc["base"]["pockets"])) | ~self.known("pocket")
+        excluded = self.isin("exclusion", tuple(self.doc["base"]["excluded"]))
         # a holding follows its fund line (pocket, exclusion)
         pos_of = self.positions()
         line_pos = pos_of[np.where(holding, a["line"], 0)] if self.n else np.zeros(0, dtype=np.int64)
@@ -170,8 +206,8 @@ class Ctx:
         nature = a["nature"]
         self.nature = nature
         lt = self.doc["lookthrough"]
-        looked = _isin(nature, lt["looked_through"])
-        self.U = self.P & _isin(nature, FUNDS)
+        looked = self.isin("nature", tuple(lt["looked_through"]))
+        self.U = self.P & self.isin("nature", FUNDS)
         max_age = lt["max_age_days"] if max_age_days is None else max_age_days
         # inventories usable on the date: dated, not after the date, not older than max_age days
         self.inventory_state: dict = {}  # line position -> "ok" | "none" | "late" | "future" | "undated"
@@ -207,7 +243,7 @@ class Ctx:
             self.T = self.D & ~self.D_blind
             self.T_blind = self.D_blind
         else:
-            self.T = (self.P & ~(looked & has_inv) & ~looked) | (hold_ok & _isin(via_nature, lt["looked_through"]))
+            self.T = (self.P & ~looked) | (hold_ok & _isin(via_nature, lt["looked_through"]))
             self.T_blind = self.P & looked & ~has_inv
         self.D_items = self.D & ~self.D_blind
         self.value = a["value"].astype(np.int64)
@@ -233,13 +269,23 @@ class Ctx:
     def known(self, name: str) -> np.ndarray:
         key = ("known", name)
         if key not in self.memo:
-            self.memo[key] = pd.notna(self.a[name])
+            self.memo[key] = self.factorized(name)[0] >= 0 if self.a[name].dtype == object else pd.notna(self.a[name])
+        return self.memo[key]
+
+    def factorized(self, name: str):
+        """(codes, uniques) of a text column (-1: empty), kept from the cleaning of the table."""
+        key = ("codes", name)
+        if key not in self.memo:
+            self.memo[key] = pd.factorize(self.a[name], use_na_sentinel=True)
         return self.memo[key]
 
     def isin(self, name: str, values) -> np.ndarray:
         key = ("isin", name, tuple(values))
         if key not in self.memo:
-            self.memo[key] = _isin(self.a[name], values)
+            codes, uniq = self.factorized(name)
+            vals = set(values)
+            table = np.array([u in vals for u in uniq] + [False], dtype=bool)
+            self.memo[key] = table[codes]
         return self.memo[key]
 
     def nat(self, natures) -> np.ndarray:
@@ -355,10 +401,11 @@ class Ctx:
                     r = int(a["row"][fp])
                     if r not in rows:
                         rows.append(r)
-                name = a["via"][i] if a["via"][i] is not None else (a["label"][fp] if fp >= 0 else None)
+                name = a["via"][i] if pd.notna(a["via"][i]) else (a["label"][fp] if fp >= 0 else None)
                 if name is not None and name not in via:
                     via.append(str(name))
-                lt.append({"sheet": a["sheet"][i] or "Transparence", "row": int(a["row"][i])})
+                sheet = a["sheet"][i]
+                lt.append({"sheet": sheet if isinstance(sheet, str) and sheet else "Transparence", "row": int(a["row"][i])})
             else:
                 r = int(a["row"][i])
                 if r not in rows:

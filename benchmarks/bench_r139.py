@@ -1,0 +1,138 @@
+"""How fast the R. 139 check is, as a ratio against a numpy pass over the same values, in the same run.
+
+    python benchmarks/bench_r139.py [--quick]
+
+`constraints.r139.checker.check` on portfolios whose look-through actif has
+100 000 and 1 000 000 lines (50 and 500 funds of 2 000 holdings: UCITS,
+fonds mutualisés and dedicated funds, plus 200 lines held directly; an issuer
+for about five holdings, each in a consolidation group, every column filled),
+built in memory as the reader gives them (`Portfolio139.items()`), against a
+plain numpy pass over the same values: `np.bincount` of the values by issuer,
+by group, by nature and by currency, and the total. Goal: at most 3×.
+
+Times are the best of several repetitions; only the ratio means something
+from one machine to another. This is not a test: it never fails on a slow
+machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from constraints import rulebook  # noqa: E402
+from constraints.r139.checker import check  # noqa: E402
+from constraints.r139.model import R139Input  # noqa: E402
+
+DATE = dt.date(2025, 12, 31)
+NATURES = np.array(["action", "obligation", "tcn", "titre_etat", "depot"], dtype=object)
+P_NATURE = np.array([.35, .40, .10, .10, .05])
+FUNDS = np.array(["opcvm"] + ["fonds_mutualise", "organisme_dedie"] * 5, dtype=object)  # UCITS ≤ 15 %
+
+
+def synthetic(n_funds: int, per_fund: int = 2000, n_direct: int = 200, seed: int = 7) -> R139Input:
+    rng = np.random.default_rng(seed)
+    n_h = n_funds * per_fund
+    n_lines = n_direct + n_funds
+    base = 20_000_000_000_00  # 20 bn €, cents
+    # lines: State bonds held directly (France, Germany, Italy, Spain), then the fund lines
+    direct_v = np.full(n_direct, base // 2 // n_direct, dtype=np.int64)
+    fund_v = np.full(n_funds, (base - direct_v.sum()) // n_funds, dtype=np.int64)
+    states = np.array(["République française", "Allemagne", "Italie", "Espagne"], dtype=object)
+    countries = np.array(["FR", "DE", "IT", "ES"], dtype=object)
+    k = np.arange(n_direct) % 4
+    lines = pd.DataFrame({
+        "row": np.arange(n_lines) + 3, "line": np.arange(n_lines), "holding": False,
+        "label": np.concatenate([np.array([f"Titre d'État {i}" for i in range(n_direct)], dtype=object),
+                                 np.array([f"Fonds {i}" for i in range(n_funds)], dtype=object)]),
+        "nature": np.concatenate([np.full(n_direct, "titre_etat", dtype=object), FUNDS[np.arange(n_funds) % len(FUNDS)]]),
+        "value": np.concatenate([direct_v, fund_v]), "currency": "EUR",
+        "issuer": np.concatenate([states[k], np.array([f"Fonds {i}" for i in range(n_funds)], dtype=object)]),
+        "country": np.concatenate([countries[k], np.full(n_funds, "FR", dtype=object)]),
+        "issuer_kind": np.concatenate([np.full(n_direct, "etat", dtype=object), np.full(n_funds, "autre", dtype=object)]),
+        "listing": "eee", "custody": 2, "fund_compliant": 2, "eligible_share": 0.95, "potential_excess": 0.05,
+        "quantity": 1.0, "quantity_issued": 1e12, "sheet": "Portefeuille",
+    })
+    # holdings: values summing to each fund line's value exactly (already rescaled, as the reader gives them)
+    raw = rng.lognormal(0, 1, size=n_h)
+    fund_of = np.repeat(np.arange(n_funds), per_fund)
+    share = raw / np.bincount(fund_of, weights=raw)[fund_of]
+    hv = np.floor(share * fund_v[fund_of]).astype(np.int64)
+    rest = fund_v - np.bincount(fund_of, weights=hv).astype(np.int64)
+    first = np.arange(n_funds) * per_fund
+    hv[first] += rest
+    n_issuers = max(n_h // 5, 1)
+    issuer = rng.integers(0, n_issuers, size=n_h)
+    nature = NATURES[rng.choice(len(NATURES), size=n_h, p=P_NATURE)]
+    names = np.array([f"Émetteur {i}" for i in range(n_issuers)], dtype=object)
+    groups = np.array([f"Groupe {i // 3}" for i in range(n_issuers)], dtype=object)
+    holdings = pd.DataFrame({
+        "row": (np.arange(n_h) % per_fund) + 2, "line": n_direct + fund_of, "holding": True,
+        "label": names[issuer], "nature": nature, "value": hv, "currency": "EUR", "issuer": names[issuer],
+        "group": groups[issuer], "country": "FR", "issuer_kind": np.where(nature == "depot", "etablissement_credit",
+                                                                          "autre"),
+        "listing": "eee", "custody": 2, "withdrawable": 2, "rate_type": "fixe", "in_body_name": 2,
+        "quantity": 1.0, "quantity_issued": 1e12, "sheet": "Transparence",
+        "via": np.array([f"Fonds {i}" for i in range(n_funds)], dtype=object)[fund_of],
+        "via_nature": FUNDS[fund_of % len(FUNDS)],
+    })
+    items = pd.concat([lines, holdings], ignore_index=True)
+    inventories = {n_direct + i: DATE - dt.timedelta(days=15) for i in range(n_funds)}
+    return R139Input(items=items, inventories=inventories, source="synthétique")
+
+
+def numpy_pass(inp: R139Input):
+    """The reference: one pass of bincounts over the same values (codes made once, outside the timing)."""
+    X = inp._codes
+    v = X["value"]
+    return (np.bincount(X["issuer"], weights=v), np.bincount(X["group"], weights=v),
+            np.bincount(X["nature"], weights=v, minlength=32), np.bincount(X["currency"], weights=v), v.sum())
+
+
+def best_of(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="100 000 lines only, fewer repetitions")
+    args = ap.parse_args(argv)
+    version = rulebook.for_date(DATE)
+    sizes = [50] if args.quick else [50, 500]
+    print("| lignes vues par transparence | contrôle R. 139 | numpy une passe | rapport |")
+    print("|---:|---:|---:|---:|")
+    for n_funds in sizes:
+        inp = synthetic(n_funds)
+        it = inp.items
+        inp._codes = {"value": it["value"].to_numpy(dtype=np.float64),
+                      **{c: pd.factorize(it[c])[0] + 1 for c in ("issuer", "group", "nature", "currency")}}
+        v = check(inp, version, as_of=DATE)
+        assert v.status in ("ok", "unknown", "breach")
+        rep = 2 if n_funds >= 500 or args.quick else 3
+        t_check = best_of(lambda: check(inp, version, as_of=DATE), rep)
+        t_np = best_of(lambda: numpy_pass(inp), 5)
+        n = int(it["holding"].sum())
+        print(f"| {n:,} | {t_check * 1000:,.0f} ms | {t_np * 1000:,.1f} ms | {t_check / t_np:,.1f}× |"
+              .replace(",", "\u202f"))
+        print(f"  verdict : {v.status} ; " + ", ".join(f"{r.spec.id} {r.status}" for r in v.results
+                                                       if r.status not in ("ok", "not_applicable")), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
