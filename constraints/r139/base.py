@@ -13,12 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from typing import Literal
+
+from constraints.kind import RuleKind
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S, Finding, RuleResult, euros, fr_euros, fr_pct, worst
+from constraints.schema import Strict
 
 from .model import FALSE, TRUE, UNKNOWN, Ctx
 
 __all__ = ["Kind", "Finding139", "RuleResult", "OK", "BREACH", "UNKNOWN_S", "NA", "worst", "fr_euros", "fr_pct",
-           "TRUE", "FALSE", "UNKNOWN", "KINDS", "register"]
+           "TRUE", "FALSE", "UNKNOWN", "KINDS", "register", "Common", "Condition", "Nature", "Strict"]
 
 
 @dataclass
@@ -54,33 +58,57 @@ def register(cls):
     return cls
 
 
-class Kind:
-    """One rule of the R. 139 rulebook (the interface of the other kinds: `evaluate` is `judge(state(ctx))`)."""
+Nature = Literal["action", "acces_capital", "tcn", "obligation", "titre_etat", "titre_participatif", "depot",
+                 "droit_immobilier", "societe_immobiliere", "opci", "contrat_financier", "autre_fm", "opcvm",
+                 "monetaire", "fonds_mutualise", "organisme_dedie", "cession_temporaire", "emprunt", "certificat",
+                 "autre"]
+
+
+class Condition(Strict):
+    """One condition of a line rule: the natures it is about, its requirement, the sentence of a failure."""
+
+    when: Literal["all"] | list[Nature]
+    require: Literal["never"] | dict
+    says: str
+    forms: list[str] | None = None
+    direct_only: bool = False
+
+
+class Common(Strict):
+    """The keys every R. 139 entry has besides the common ones: its régimes, its view, the readings it uses."""
+
+    regime: list[Literal["simplifie", "complet"]]
+    view: Literal["P", "D", "U", "T"]
+    readings: list[int] = []
+
+
+class Kind(RuleKind):
+    """One rule of the R. 139 rulebook, a `constraints.kind.RuleKind`: `evaluate` is `judge(state(ctx))`; the state
+    of a régime is its `Ctx` (what the verdict depends on, computed once for every rule), and `judge` gives
+    `not_applicable` for a rule of the other régime, else `verdict(ctx)`."""
 
     kind = ""
-
-    def __init__(self, spec):
-        self.spec = spec
-        self.id = spec.id
-        self.p = spec.params
-        self.lim = Fraction(str(self.p["limit"])) if "limit" in self.p else None
-        self.lim_f = None if self.lim is None else float(self.lim)
+    Params = Common
 
     def applies(self, ctx: Ctx) -> bool:
         return ("simplifie" if ctx.simplified else "complet") in self.p.get("regime", ["simplifie", "complet"])
 
-    def evaluate(self, ctx: Ctx) -> RuleResult:
+    def state(self, ctx: Ctx):
+        return ctx
+
+    def judge(self, state) -> RuleResult:
+        ctx = state
         if not self.applies(ctx):
             return RuleResult(self.spec, NA, [], limit=self.lim_f,
                               note="règle de l'autre régime (R. 139-10)" if ctx.simplified else
                               "règle du régime simplifié (R. 139-14, R. 139-15)")
-        return self.judge(self.state(ctx))
+        return self.verdict(ctx)
 
-    def state(self, ctx: Ctx):
-        return ctx
-
-    def judge(self, state) -> RuleResult:  # pragma: no cover - abstract
+    def verdict(self, ctx: Ctx) -> RuleResult:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def update(self, state, change) -> None:  # the pre-trade check of R. 139 orders is not built yet
+        raise NotImplementedError("R. 139 : contrôle des ordres non disponible")
 
     def linear_form(self, ctx):
         return None

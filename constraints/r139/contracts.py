@@ -14,6 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .base import Common, Nature
+from typing import Literal
+
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, register, worst
 from .lines import view_mask
 from .model import Ctx
@@ -73,9 +76,17 @@ def _underlying_tri(ctx: Ctx, scope, p: int, *, exact: bool) -> tuple[int, list]
     return UNKNOWN, ["underlying", "underlying_held"]
 
 
+class ContractLinesParams(Common):
+    check: Literal["hedge", "market", "written_option", "r139_37", "forward_covered"]
+    commodities: list[str] = ["marchandise"]
+    contract_types: list[Literal["future", "terme", "option_achetee", "option_vendue", "swap", "autre"]] | None = None
+    liquidity: list[Nature] = ["depot", "monetaire"]
+
+
 @register
 class ContractLines(Kind):
     kind = "r139_contract_lines"
+    Params = ContractLinesParams
 
     def _contracts(self, ctx: Ctx, scope) -> np.ndarray:
         con = ctx.contract() & scope
@@ -125,7 +136,7 @@ class ContractLines(Kind):
             return TRUE, [], []  # purchases: judged together on the cash held (below)
         raise ValueError(check)
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         scope, blind = view_mask(ctx, self.p["view"])
         check = self.p["check"]
         cons = self._contracts(ctx, scope)

@@ -18,6 +18,8 @@ import datetime as dt
 
 from reserves.portfolio.parsing import fold
 
+from .base import Common
+
 from .base import BREACH, OK, UNKNOWN_S, Kind, RuleResult, register, worst
 from .model import Ctx
 
@@ -110,11 +112,16 @@ def _debt_above_value(ctx: Ctx, f) -> bool:
     return False
 
 
+class CureParams(Common):
+    pass
+
+
 @register
 class Cure(Kind):
     """No breach past its cure period; a breach without a first observation is unknown."""
 
     kind = "r139_cure"
+    Params = CureParams
 
     def judge_with(self, ctx: Ctx, findings: list) -> RuleResult:
         out = []
@@ -137,5 +144,5 @@ class Cure(Kind):
         out.sort(key=lambda x: x.status != BREACH)
         return RuleResult(self.spec, worst(x.status for x in out) if out else OK, out)
 
-    def judge(self, ctx: Ctx) -> RuleResult:  # pragma: no cover - the checker calls judge_with
+    def verdict(self, ctx: Ctx) -> RuleResult:  # pragma: no cover - the checker calls judge_with
         return self.judge_with(ctx, [])

@@ -31,6 +31,10 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from .base import Common
+from typing import Literal
+from constraints.schema import ShareText
+
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, fr_pct, register, worst
 from .lines import view_mask
 from .model import FUNDS, SECURITIES, SA_FORMS, Ctx, cap_cents, frac
@@ -197,13 +201,21 @@ def _sums(ex: dict, with_deposits: bool) -> tuple[np.ndarray, np.ndarray, np.nda
     return S, amt[loose_idx], loose_idx
 
 
+class EntityParams(Common):
+    measure: Literal["entity", "basket", "real_estate", "sovereign", "groups"]
+    deposits: bool = False
+    limit: ShareText | None = None
+    base_limit: ShareText | None = None
+
+
 @register
 class Entity(Kind):
     """R. 139-45: caps per entity, the 40 % basket, real-estate assets, the 50 % derogation, groups."""
 
     kind = "r139_entity"
+    Params = EntityParams
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         m = self.p["measure"]
         if ctx.base <= 0 and m != "groups":
             f = self.finding(ctx, UNKNOWN_S, "base", None, "actif de placement nul ou négatif : pourcentage indéterminé")
@@ -448,13 +460,19 @@ def _part_mask(ctx: Ctx, part: str) -> tuple[np.ndarray, np.ndarray]:
     return sure, maybe_sci & ~given
 
 
+class IssuerShareParams(Common):
+    part: Literal["capital", "creance"]
+    limit: ShareText
+
+
 @register
 class IssuerShare(Kind):
     """R. 139-46: at most a share of the equity (or of the debt securities) of one issuer (RR 9)."""
 
     kind = "r139_issuer_share"
+    Params = IssuerShareParams
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         part = self.p["part"]
         sure, maybe = _part_mask(ctx, part)
         a = ctx.a

@@ -12,6 +12,10 @@ from fractions import Fraction
 
 import numpy as np
 
+from .base import Common, Condition, Nature
+from typing import Literal
+from constraints.schema import ShareText
+
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, fr_pct, register, worst
 from .lines import line_findings
 from .model import FUNDS, SECURITIES, Ctx, frac
@@ -36,13 +40,18 @@ def holdings_of(ctx: Ctx) -> dict:
     return ctx.memo["holdings_of"]
 
 
+class LookThroughParams(Common):
+    pass
+
+
 @register
 class LookThrough(Kind):
     """R. 139-17: every UCITS, fonds mutualisé and dedicated fund is seen through a recent inventory."""
 
     kind = "r139_lookthrough"
+    Params = LookThroughParams
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         states = ctx.inventory_state
         if not states:
             return RuleResult(self.spec, NA, [])
@@ -81,13 +90,21 @@ def _not_allowed_directly_tri(ctx: Ctx) -> np.ndarray:
     return tri
 
 
+class FundShareParams(Common):
+    funds: list[Nature]
+    sense: Literal["min", "max"]
+    limit: ShareText
+    eligible: Literal["listing_i", "any_listing", "potential_excess"]
+
+
 @register
 class FundShare(Kind):
     """A share of each fund's holdings against a floor or a cap, fund by fund (RR 14)."""
 
     kind = "r139_fund_share"
+    Params = FundShareParams
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         funds = np.flatnonzero(ctx.U & ctx.nat(self.p["funds"]))
         if not len(funds):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
@@ -165,13 +182,20 @@ class FundShare(Kind):
         return out
 
 
+class FundHoldingsParams(Common):
+    funds: list[Nature]
+    allowed: list[Nature]
+    conditions: list[Condition] = []
+
+
 @register
 class FundHoldings(Kind):
     """A dedicated fund holds only what its paragraph allows (R. 139-14 7°, R. 139-16 5°)."""
 
     kind = "r139_fund_holdings"
+    Params = FundHoldingsParams
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         funds = np.flatnonzero(ctx.U & ctx.nat(self.p["funds"]))
         if not len(funds):
             return RuleResult(self.spec, NA, [])

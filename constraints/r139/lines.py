@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import Common, Condition, Nature
+from typing import Literal
+
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, register, worst
 from .model import Ctx, _isin
 
@@ -120,13 +123,19 @@ def line_findings(kind: Kind, ctx: Ctx, conds: list, scope: np.ndarray) -> tuple
     return findings, applies_any
 
 
+class LineConditionsParams(Common):
+    conditions: list[Condition]
+    covers: Literal["all"] | None = None
+
+
 @register
 class LineConditions(Kind):
     """Conditions each item of a view must meet; an item that fails one is to be sold."""
 
     kind = "r139_lines"
+    Params = LineConditionsParams
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         scope, blind = view_mask(ctx, self.p["view"])
         findings, applies = line_findings(self, ctx, self.p["conditions"], scope)
         if blind.any():
@@ -141,13 +150,18 @@ class LineConditions(Kind):
         return RuleResult(self.spec, st, findings, figure=int(ctx.value[applies].sum()))
 
 
+class OrdersParams(Common):
+    natures: list[Nature]
+
+
 @register
 class Orders(Kind):
     """R. 139-48 al. 3: a rule on purchases, judged by the pre-investment check of orders only."""
 
     kind = "r139_orders"
+    Params = OrdersParams
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         return RuleResult(self.spec, NA, [], note="règle des achats : contrôlée avec les ordres (--ordres)")
 
 

@@ -15,6 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .base import Common, Nature, Strict
+from typing import Literal
+from constraints.schema import ShareText
+
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, fr_pct, register
 from .lines import view_mask
 from .model import FUNDS, SECURITIES, Ctx, below_cents, cap_cents
@@ -125,13 +129,33 @@ def contract_terms(ctx: Ctx, scope: np.ndarray, clauses: list):
     return lo, hi, c[tri >= UNKNOWN]
 
 
+class Clause(Strict):
+    """One clause of a numerator (its keys and-ed)."""
+
+    natures: list[Nature] | None = None
+    non_euro: bool = False
+    equity: bool = False
+    via: list[Literal["direct", "opcvm", "fonds_mutualise", "organisme_dedie"]] | None = None
+    oecd_only: bool = False
+    tenth: bool = False
+    issuer_kinds: list[str] | None = None
+
+
+class ShareParams(Common):
+    sense: Literal["max"]
+    limit: ShareText
+    numerator: list[Clause]
+    contracts: bool = False
+
+
 @register
 class Share(Kind):
     """A cap on the share of some items of a view in the actif de placement."""
 
     kind = "r139_share"
+    Params = ShareParams
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         scope, blind = view_mask(ctx, self.p["view"])
         clauses = self.p["numerator"]
         if not scope.any() and not blind.any():
@@ -206,13 +230,18 @@ class Share(Kind):
         return sorted(cols) or ["nature"]
 
 
+class ContractsParams(Common):
+    limit: ShareText
+
+
 @register
 class Contracts(Kind):
     """R. 139-43: Σ over counterparties of |net exposure| within the limit; no netting without a counterparty."""
 
     kind = "r139_contracts"
+    Params = ContractsParams
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         scope, blind = view_mask(ctx, self.p["view"])
         c = np.flatnonzero(scope & ctx.contract())
         if not len(c) and not blind.any():
@@ -262,13 +291,19 @@ class Contracts(Kind):
         return RuleResult(self.spec, UNKNOWN_S, findings, share, self.lim_f, None, lo)
 
 
+class CurrencyParams(Common):
+    limit: ShareText
+    strict: bool = True
+
+
 @register
 class Currency(Kind):
     """R. 139-44: every item realisable in euros, or an exchange exposure strictly under the limit."""
 
     kind = "r139_currency"
+    Params = CurrencyParams
 
-    def judge(self, ctx: Ctx) -> RuleResult:
+    def verdict(self, ctx: Ctx) -> RuleResult:
         scope, blind = view_mask(ctx, self.p["view"])
         if not scope.any() and not blind.any():
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
