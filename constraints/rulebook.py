@@ -113,8 +113,9 @@ class Version:
                 "set_by": self.set_by, "ended_by": self.ended_by}
 
     def period_fr(self) -> str:
-        end = self.valid_until.strftime("%d/%m/%Y") if self.valid_until else "ce jour"
-        return f"du {self.valid_from.strftime('%d/%m/%Y')} au {end}"
+        if self.valid_until is None:
+            return f"depuis le {self.valid_from.strftime('%d/%m/%Y')}"
+        return f"du {self.valid_from.strftime('%d/%m/%Y')} au {self.valid_until.strftime('%d/%m/%Y')}"
 
 
 _VERSION_KEYS = {"version", "title", "valid_from", "valid_until", "set_by", "ended_by", "reference", "categories",
