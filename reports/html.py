@@ -73,7 +73,7 @@ NUM = ' class="n"'
 
 # An article reference (« R. 623-3 I 3° », « art. R. 139-12 », a rule id's « R623-10-1 ») is never cut by a line
 # break: it is kept whole in a no-wrap span.
-_REFERENCE = re.compile(r"(?:\bart\. )?\bR\.? ?\d{3}(?:-\d+)+(?: [IVX]{1,4}\b(?: à [IVX]{1,4}\b)?)?(?: \d{1,2}°)?"
+_REFERENCE = re.compile(r"(?:\bart\. )?\bR\.? ?\d{3}(?:-\d+)+(?: [IVX]{1,4}\b)?(?: \d{1,2}°)?"
                         r"(?: [a-z]\))?")
 
 
@@ -274,7 +274,8 @@ def _part_allocation(doc, d):
 def _part_rules(doc, d):
     doc.add('<section class="part" id="regles">', "<h2>3. Verdict par règle</h2>",
             '<p class="note">Les manquements d\'abord, puis les points à vérifier, les règles conformes et celles '
-            "sans objet. Chaque règle cite le texte qu'elle applique.</p>")
+            "sans objet. Chaque règle cite le texte qu'elle applique ; « Constats » compte les manquements / les points à "
+            "vérifier.</p>")
     rows = []
     for r in d.results:
         nb = sum(f.status == BREACH for f in r.findings)
@@ -282,11 +283,11 @@ def _part_rules(doc, d):
         rows.append([_status_cell(r.status),
                      f"<strong>{_e(r.spec.title)}</strong><br>{_e(r.spec.id)}<br>"
                      f'<span class="quote">« {_e(r.spec.quote)} »</span>',
-                     _e(r.spec.article), _e(value_text(r)), _e(limit_text(r)),
+                     _e(r.spec.article), _e(value_text(r)) + (f"<br>{_e(limit_text(r))}" if limit_text(r) else ""),
                      _e(euros(r.figure)), _e(euros(r.headroom) if r.spec.kind != "line_conditions" else ""),
                      f"{nb} / {nu}"])
-    doc.table(["Statut", "Règle et texte appliqué", "Article", "Valeur", "Limite", "Montant", "Marge",
-               "Manquements / à vérifier"], rows, numeric=(3, 4, 5, 6), status=[r.status for r in d.results])
+    doc.table(["Statut", "Règle et texte appliqué", "Article", "Valeur / limite", "Montant", "Marge", "Constats"], rows,
+              numeric=(3, 4, 5), status=[r.status for r in d.results])
     doc.add("</section>")
 
 
