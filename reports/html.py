@@ -214,13 +214,13 @@ def _group_text(g: FindingGroup) -> str:
     n = len(g.rows)
     if g.status == UNKNOWN_S:
         cols = ", ".join(f"« {c} »" for c in g.columns)
-        return f"{n} lignes à compléter ({_e(rows_text(g.rows))}) : renseigner {_e(cols)}"
+        return f"{n} lignes à compléter ({_e(rows_text(g.rows, 8))}) : renseigner {_e(cols)}"
     todo = ""
     if g.action and g.amount is not None:
         todo = f" ; {_e(ACTION_FR.get(g.action, ''))} {_e(euros(g.amount))} au total"
     first = g.findings[0]
     reason = first.message.split(" — ligne à ")[0]
-    return (f"{fr_int(n)} lignes en manquement ({_e(rows_text(g.rows))}){todo} ; ligne {int(first.rows[0])} : "
+    return (f"{fr_int(n)} lignes en manquement ({_e(rows_text(g.rows, 8))}){todo} ; ligne {int(first.rows[0])} : "
             f"{_e(reason)}")
 
 
@@ -315,14 +315,14 @@ def _part_findings(doc, d):
 
     if breaches:
         doc.add("<h3>Manquements</h3>")
-        rows = [[rule_cell(g), subject(g), _e(rows_text(g.rows)), _e(euros(g.euros)),
+        rows = [[rule_cell(g), subject(g), _e(rows_text(g.rows, 8)), _e(euros(g.euros)),
                  _e(f"{ACTION_FR.get(g.action, '')} {euros(g.amount)}".strip() if g.action else ""), message(g)]
                 for g in breaches]
         doc.table(["Règle", "Objet", "Lignes", "Montant concerné", "À faire", "Constat"], rows, numeric=(3,),
                   status=[BREACH] * len(rows))
     if unknowns:
         doc.add("<h3>À vérifier : données à compléter</h3>")
-        rows = [[rule_cell(g), subject(g), _e(rows_text(g.rows)), _e(", ".join(f"« {c} »" for c in g.columns)),
+        rows = [[rule_cell(g), subject(g), _e(rows_text(g.rows, 8)), _e(", ".join(f"« {c} »" for c in g.columns)),
                  message(g)] for g in unknowns]
         doc.table(["Règle", "Objet", "Lignes", "Colonnes à renseigner", "Constat"], rows,
                   status=[UNKNOWN_S] * len(rows))
@@ -336,7 +336,7 @@ def _groups_table(doc, groups, holding: bool, name: str):
     headers.append("Statut")
     rows = []
     for i, g in enumerate(groups, start=1):
-        row = [str(i), _e(g.subject), _e(rows_text(g.rows)), _e(euros(g.value)), _e(pct(g.share)), _e(pct(g.limit)),
+        row = [str(i), _e(g.subject), _e(rows_text(g.rows, 6)), _e(euros(g.value)), _e(pct(g.share)), _e(pct(g.limit)),
                _e(euros(g.headroom))]
         if holding:
             row += [_e(pct(g.holding) if g.holding is not None else "—"), _e(pct(g.holding_limit))]
