@@ -104,7 +104,7 @@ def test_manager_sets_the_optimizer_like_the_command_line(server, browser, tmp_p
     assert "réserves" in orders
 
     with page.expect_download() as dl:
-        page.get_by_role("link", name="Télécharger proposition.xlsx").click()
+        page.get_by_role("button", name="Télécharger proposition.xlsx").click()
     out = tmp_path / "proposition.xlsx"
     dl.value.save_as(out)
     wb = openpyxl.load_workbook(out, read_only=True)
