@@ -185,6 +185,9 @@ def bond(b: Book, weight, base, regime, issuer, group, country, outstanding, *, 
                echeance=dt.date(year, b.rng.randint(1, 12), 15), **more)
 
 
+GROUP_OF = {issuer: group for issuer, group, _, _ in BANKS + CORPORATES}  # one consolidation group per issuer
+
+
 def share(b: Book, weight, base, regime, issuer, country, price, issued, *, currency="EUR", listing="eee",
           headers=HEADERS, **more):
     value = cents(base * Decimal(str(weight)) / 100)
@@ -195,7 +198,8 @@ def share(b: Book, weight, base, regime, issuer, country, price, issued, *, curr
     value = cents(qty * price / fx)
     return row(headers, libelle=f"Actions {issuer}", nature="action", valeur=value, devise=currency,
                isin=b.isin(_isin_prefix(country)), emetteur=issuer, quantite=qty, quantite_emise=issued, pays=country,
-               cotation=listing, type_emetteur="autre", groupe=issuer, conservation="oui", forme_juridique="SA",
+               cotation=listing, type_emetteur="autre", groupe=GROUP_OF.get(issuer, issuer), conservation="oui",
+               forme_juridique="SA",
                regime=regime, **more)
 
 
@@ -271,7 +275,7 @@ def body(breaches: bool) -> tuple[list[dict], dict]:
             add(bond(b, 0.5, B, C, issuer, group, country, out))
         add(sovereign(b, 3.0, B, C, 99, "Japon", "FR", "FR00", **{}) | {
             "libelle": "JGB 0,9 % 2035", "emetteur": "Japon", "pays": "JP", "devise": "JPY", "cotation": "ocde",
-            "groupe": "Japon", "isin": b.isin("JP1")})
+            "groupe": "Japon", "isin": b.isin("JP1"), "encours_emetteur": Decimal("7_500_000_000_000")})
 
     # Shares: the euro area and the EEA, and a few listed only in New York (R. 139-19 I 3°).
     for issuer, country, price, issued in EQUITIES:
@@ -364,8 +368,8 @@ def actions_euro(b: Book) -> list[dict]:
         value = cents(nav * Decimal(str(w)) * scale)
         qty = (value / Decimal(str(price))).quantize(Decimal(1))
         out.append(_lt(libelle=f"Actions {issuer}", nature="action", valeur=value, devise="EUR",
-                       isin=b.isin(_isin_prefix(country)), emetteur=issuer, groupe=issuer, pays=country,
-                       cotation="eee", type_emetteur="autre", quantite=qty, quantite_emise=issued))
+                       isin=b.isin(_isin_prefix(country)), emetteur=issuer, groupe=GROUP_OF.get(issuer, issuer),
+                       pays=country, cotation="eee", type_emetteur="autre", quantite=qty, quantite_emise=issued))
     out.append(_lt(libelle="Liquidités", nature="depot", valeur=cents(nav * Decimal("0.03")), devise="EUR",
                    emetteur="CACEIS Bank", groupe="Crédit Agricole", pays="FR", type_emetteur="etablissement_credit",
                    remboursable="oui", remuneration="monetaire", au_nom_organisme="oui"))
@@ -390,7 +394,8 @@ def actions_monde(b: Book) -> list[dict]:
         price = b.price(200, 700)
         value = cents(nav * Decimal("0.03"))
         out.append(_lt(libelle=f"Actions {issuer}", nature="action", valeur=value, devise="EUR",
-                       isin=b.isin(_isin_prefix(country)), emetteur=issuer, groupe=issuer, pays=country, cotation="eee",
+                       isin=b.isin(_isin_prefix(country)), emetteur=issuer, groupe=GROUP_OF.get(issuer, issuer),
+                       pays=country, cotation="eee",
                        type_emetteur="autre", quantite=(value / price).quantize(Decimal(1)),
                        quantite_emise=Decimal(500_000_000)))
     out.append(_lt(libelle="Liquidités USD", nature="depot", valeur=cents(nav * Decimal("0.03")), devise="USD",

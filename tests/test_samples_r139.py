@@ -61,3 +61,31 @@ def test_without_the_tpt_file_the_ucits_is_not_seen_through():
     pf = load(COMPLIANT)
     credit = pf.lines[pf.lines["label"] == "Fonds Crédit Euro IC"]
     assert len(credit) == 1 and not credit["looked_through"].iat[0] and credit["inventory"].iat[0] == -1
+
+
+def _check(path, *extra):
+    from helpers import run_main
+
+    code, out, err = run_main(["check", str(path), "--transparence", str(TPT), "--date", "2025-12-31", "--json",
+                               *extra])
+    import json
+
+    return code, json.loads(out)
+
+
+def test_compliant_sample_is_compliant_with_the_r139_rulebook():
+    code, doc = _check(COMPLIANT)
+    assert doc["version"]["id"] == "R139-2019-07-08"
+    bad = [(r["id"], r["status"]) for r in doc["rules"] if r["status"] not in ("ok", "not_applicable")]
+    assert code == 0 and doc["status"] == "ok", bad
+
+
+def test_breached_sample_breaches_the_limits_it_was_built_to_breach():
+    code, doc = _check(BREACHED)
+    assert code == 1 and doc["status"] == "breach"
+    breached = {r["id"] for r in doc["rules"] if r["status"] == "breach"}
+    assert {"R139-41/immobilier-max20", "R139-41/actions-max25", "R139-41/ocde-max15", "R139-44/change-max15",
+            "R139-45/entite-max5", "R139-45/cumul-max40", "R139-45/immeuble-max10"} <= breached
+    subjects = {f["subject"] for f in doc["findings"] if f["rule"] == "R139-45/entite-max5"}
+    assert any("Airbus" in s for s in subjects) and any("SCI Tour Horizon" in s for s in subjects)
+    assert all(f.get("regime") == "complementaire" for f in doc["findings"] if f["status"] == "breach")
