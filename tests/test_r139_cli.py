@@ -138,3 +138,20 @@ def test_dates_choose_the_version(tmp_path):
     assert code == 2 and "2017-887" in err
     code, out, err = run_main(["check", str(p), "--json"])  # no --date: today, R. 139
     assert json.loads(out)["version"]["id"] == "R139-2019-07-08"
+
+
+def test_the_audit_journal_dates_a_breach_found_by_an_earlier_check_of_the_same_portfolio(tmp_path):
+    url = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    lines = [oat(470_000), oat(470_000, "Bund", "Allemagne", "DE"), bond(60_000)]
+    p = book(tmp_path / "caisse.xlsx", lines)
+    code, doc, _ = check(p, "--base", url)  # checked first at 31/12/2025 …
+    (f,) = [f for f in doc["findings"] if f["rule"] == "R139-45/entite-max5"]
+    assert "first_observed" not in f and rules(doc)["R139-48/delai-regularisation"] == "unknown"
+    code, out, err = run_main(["check", str(p), "--json", "--date", "2026-03-31", "--base", url])
+    doc = json.loads(out)  # … then at 31/03/2026: first observed on 31/12/2025, deadline 30/06/2026
+    (f,) = [f for f in doc["findings"] if f["rule"] == "R139-45/entite-max5"]
+    assert f["first_observed"] == "2025-12-31" and f["deadline"] == "2026-06-30" and f["cure_status"] == "en délai"
+    code, out, err = run_main(["check", str(p), "--json", "--date", "2026-07-01", "--base", url])
+    doc = json.loads(out)
+    (f,) = [f for f in doc["findings"] if f["rule"] == "R139-45/entite-max5"]
+    assert f["cure_status"] == "délai dépassé" and rules(doc)["R139-48/delai-regularisation"] == "breach"

@@ -38,6 +38,13 @@ def run(args, version, day: dt.date, source: str, print_problems) -> int:
         inp = from_portfolio(pf, args.file)
     except InputError as err:
         return print_problems(err, args.json)
+    from reserves.app.audit import cli as audit_cli
+
+    if audit_cli.wanted(args):
+        found = earlier_observations(args, pf.source, day)
+        if isinstance(found, int):
+            return found
+        inp.observations = list(inp.observations) + found
     verdict = check(inp, version, as_of=day, simplified=parse_regimes(getattr(args, "regime_simplifie", None)),
                     simplified_since=getattr(args, "regime_simplifie_depuis", None),
                     max_age_days=getattr(args, "anciennete_transparence", None))
@@ -48,13 +55,46 @@ def run(args, version, day: dt.date, source: str, print_problems) -> int:
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
     else:
         render(verdict, pf)
-    from reserves.app.audit import cli as audit_cli
-
     if audit_cli.wanted(args):
         failed = audit_cli.record(args, "check", pf, version.id, verdict.status, doc)
         if failed is not None:
             return failed
     return verdict.exit_code
+
+
+def earlier_observations(args, file_name: str, day: dt.date):
+    """R. 139-48: the breaches found by earlier checks of the same portfolio (same file name) in the audit journal,
+    as `Constats` rows dated by the portfolio date of the check that first found them; an exit code (2) when the
+    journal cannot be read."""
+    import sys as _sys
+
+    from reserves.app.audit import AuditError, AuditLog
+
+    try:
+        with AuditLog(getattr(args, "base", None)) as log:
+            records = log.list(0, kind="check")
+    except AuditError as exc:
+        _sys.stderr.write(f"Erreur : {exc}\n")
+        return 2
+    first: dict = {}
+    for rec in records:
+        if rec.file_name != file_name or not str(rec.version or "").startswith("R139"):
+            continue
+        payload = rec.payload or {}
+        try:
+            seen = dt.date.fromisoformat(str(payload.get("as_of") or rec.created_at)[:10])
+        except ValueError:
+            continue
+        if seen >= day:
+            continue
+        for f in payload.get("findings", []):
+            if f.get("status") != "breach" or str(f.get("rule", "")).startswith("R139-48/"):
+                continue
+            key = (f.get("rule"), f.get("subject"), f.get("regime"))
+            if key not in first or seen < first[key]:
+                first[key] = seen
+    return [{"regle": r, "sujet": s_, "regime": g, "premier_constat": d, "cause": None, "row": None}
+            for (r, s_, g), d in first.items()]
 
 
 def _pct(x) -> str:
