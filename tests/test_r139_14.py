@@ -45,3 +45,10 @@ def test_only_the_regimes_named_are_simplified():
     assert v.regime == "mixte"
     by = {f.regime for f in v.result("R139-14/eligibilite").findings}
     assert by == {"base"}
+
+
+def test_regime_names_are_matched_without_accents_or_case():
+    lines = [ln("action", 100_000, regime="complementaire"),
+             *[dict(x, regime="complementaire") for x in states(900_000)]]
+    v = verdict(*lines, simplified={"Complémentaire"})
+    assert v.regime == "simplifie" and status(v, "R139-14/eligibilite") == "breach"

@@ -83,3 +83,12 @@ def test_potential_excesses_over_15_percent_breach_42():
     v = verdict(ln("opcvm", 10_000, label="F", depassement_potentiel=None), *states(990_000),
                 funds={"F": [held("titre_etat", 1)]})
     assert status(v, "R139-42/depassements-potentiels") == "unknown"
+
+
+def test_a_declared_share_that_the_funds_inventory_contradicts_is_a_breach():
+    v = verdict(ln("opcvm", 10_000, label="F", part_titres_eligibles="95 %"), *states(990_000),
+                funds={"F": [held("titre_etat", 80), held("autre", 20)]})
+    assert status(v, "R139-16/opcvm-90") == "breach"
+    v = verdict(ln("opcvm", 10_000, label="F", depassement_potentiel="5 %"), *states(990_000),
+                funds={"F": [held("titre_etat", 80), held("autre", 20)]})
+    assert status(v, "R139-42/depassements-potentiels") == "breach"

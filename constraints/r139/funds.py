@@ -126,6 +126,22 @@ class FundShare(Kind):
                 worst_share = float(share) if worst_share is None else (min if is_min else max)(worst_share, float(share))
                 if not ok:
                     findings.append(self._breach(ctx, f, share, declared=True))
+                    continue
+                # a declaration the fund's own usable inventory contradicts is not taken at its word
+                idx = hold.get(f)
+                if idx is not None and len(idx) and ctx.has_inventory[f]:
+                    v = ctx.value[idx]
+                    total = int(v.sum())
+                    tri = tri_all[idx]
+                    if total > 0:
+                        if mode == "potential_excess":
+                            actual = Fraction(int(v[tri == TRUE].sum()), total)
+                            if actual > lim:
+                                findings.append(self._breach(ctx, f, actual, declared=False, idx=idx[tri == TRUE]))
+                        else:
+                            s_hi = Fraction(int(v[tri >= UNKNOWN].sum()), total)
+                            if s_hi < lim:
+                                findings.append(self._breach(ctx, f, s_hi, declared=False, idx=idx[tri < TRUE]))
                 continue
             idx = hold.get(f)
             # an inventory, even too old to be used, can still show actual positions beyond the limit
