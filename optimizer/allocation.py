@@ -226,7 +226,7 @@ class Allocation:
         from rich.console import Console
         from rich.table import Table
 
-        console = console or Console()
+        console = console or Console(highlight=False)
         console.print("[bold]Allocation par catégorie[/bold] (rapport R. 623-10-4) — rendement attendu maximal")
         if self.status != "optimal":
             console.print("[bold red]Aucune allocation ne tient toutes les contraintes[/bold red] : " + "; ".join(self.notes))

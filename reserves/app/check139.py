@@ -107,7 +107,7 @@ def render(verdict, pf, console=None) -> None:
 
     from constraints.rules import fr_euros
 
-    console = console or Console(width=None if sys.stdout.isatty() else 140)
+    console = console or Console(width=None if sys.stdout.isatty() else 140, highlight=False)
     v = verdict.version
     console.print(f"[bold]Contrôle des placements[/bold] — {pf.source} (feuille « {pf.sheet} », {verdict.n_lines} "
                   f"lignes, {verdict.n_lookthrough} lignes vues par transparence)")

@@ -93,7 +93,7 @@ def cmd_check(args) -> int:
     else:
         from reports.terminal import render
 
-        render(verdict, pf)
+        render(verdict, pf, all_findings=getattr(args, "tout", False))
     from reserves.app.audit import cli as audit_cli  # standard library only; SQLAlchemy loads if a record is asked for
 
     if audit_cli.wanted(args):
@@ -160,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="contrôler un portefeuille (xlsx, ods, csv)")
     c.add_argument("file", metavar="FICHIER", help="portefeuille (xlsx, ods, csv)")
     c.add_argument("--json", action="store_true", help="verdict JSON sur la sortie standard")
+    c.add_argument("--tout", action="store_true",
+                   help="afficher tous les constats ligne à ligne (par défaut, au-delà d'un écran : un résumé par règle)")
     c.add_argument("--date", type=parse_date, help="date du contrôle : choisit la version du règlement en vigueur")
     c.add_argument("--feuille", "--sheet", dest="sheet", metavar="FEUILLE", help="feuille à lire (par défaut « Portefeuille », sinon la première)")
     c.add_argument("--ordres", "--orders", dest="orders", metavar="ORDRES",

@@ -433,7 +433,7 @@ def render_orders(ov, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console(width=None if sys.stdout.isatty() else 140)
+    console = console or Console(width=None if sys.stdout.isatty() else 140, highlight=False)
     t = Table(title="Ordres (chacun sur le portefeuille après les ordres qui le précèdent)")
     for k in TERMINAL_COLUMNS:
         t.add_column(OUTCOME_HEADERS[k])
