@@ -82,3 +82,18 @@ def test_cli_check_tout_option():
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 1, r.stderr
     assert "Limites du portefeuille" in r.stdout and r.stdout.rstrip().splitlines()[-1].startswith("Verdict :")
+
+
+def test_french_command_names_beside_the_english_ones():
+    from reserves.app.cli import FRENCH_NAMES, build_parser
+
+    sub = build_parser()._subparsers._group_actions[0]
+    for english, french in FRENCH_NAMES.items():
+        assert sub.choices[french] is sub.choices[english]
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for english, french in FRENCH_NAMES.items():  # the README names each pair
+        assert f"`{english}` (`{french}`)" in readme, (english, french)
+    r = subprocess.run([sys.executable, "-m", "reserves.app.cli", "controler",
+                        str(ROOT / "samples" / "portefeuille_conforme.xlsx"), "--json"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0 and '"status": "ok"' in r.stdout

@@ -211,7 +211,27 @@ def build_parser() -> argparse.ArgumentParser:
     from reserves.app.web.commands import add_commands as add_web_commands  # serve, user (FastAPI loads only when run)
 
     add_web_commands(sub, FrenchParser)
+    _add_french_names(sub)
     return p
+
+
+# Every command has its French name beside its English one (`reserves controler` is `reserves check`).
+FRENCH_NAMES = {"check": "controler", "template": "modele", "rules": "regles", "report": "rapport",
+                "optimize": "optimiser", "allocate": "allouer", "audit": "journal", "serve": "servir",
+                "user": "utilisateur"}
+
+
+def _add_french_names(sub) -> None:
+    """The French names as argparse aliases of the English ones (same parser, shown in the help as argparse
+    shows its own aliases), added here so that each command module keeps its English name alone."""
+    for name, french in FRENCH_NAMES.items():
+        parser = sub._name_parser_map.get(name)
+        if parser is None or french in sub._name_parser_map:
+            continue
+        sub._name_parser_map[french] = parser
+        for choice in sub._choices_actions:
+            if choice.dest == name:
+                choice.metavar = f"{name} ({french})"
 
 
 def main(argv=None) -> int:
