@@ -259,3 +259,25 @@ def test_host_cookies_are_deleted_with_secure(tmp_path):
     r = c.post("/deconnexion", data={"csrf": csrf}, follow_redirects=False)
     ended = [h for h in r.headers.get_list("set-cookie") if h.startswith("__Host-reserves_session=")]
     assert ended and all("Secure" in h and "Path=/" in h and "Max-Age=0" in h for h in ended)
+
+
+def test_a_burst_sent_at_once_meets_the_per_name_limit(tmp_path):
+    """Attempts still being hashed count: twelve sent together cost at most the limit's hashes."""
+    app = make(tmp_path, login_per_name=3, login_per_address=1000, login_throttle_s=30)
+    clients = [at(app, f"10.0.5.{k}") for k in range(12)]
+    pages = [_csrf(c.get("/connexion").text) for c in clients]
+    barrier = threading.Barrier(len(clients))
+    codes: list[int] = []
+
+    def attempt(k):
+        barrier.wait(10)
+        codes.append(clients[k].post("/connexion", data={"nom": "comptable", "mot_de_passe": "faux-mot-de-passe",
+                                                         "csrf": pages[k], "suite": "/"},
+                                     follow_redirects=False).status_code)
+
+    threads = [threading.Thread(target=attempt, args=(k,)) for k in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(codes) == [401] * 3 + [429] * 9

@@ -64,7 +64,8 @@ def add_audit_command(sub, parser_class) -> None:
                     help="nombre d'enregistrements (20 par défaut ; 0 : tous)")
     ls.add_argument("--type", dest="kind", type=_kind, metavar="TYPE",
                     help="seulement ce type : check ou controle, orders ou ordres (contrôle avant investissement), "
-                         "report ou rapport, proposal ou proposition (proposition de réallocation)")
+                         "report ou rapport, proposal ou proposition (proposition de réallocation), request ou "
+                         "requete (requête refusée ou en erreur de la page web)")
     ls.add_argument("--json", action="store_true")
     ls.add_argument("--base", metavar="URL", help=HELP_BASE)
     ls.set_defaults(func=cmd_list)
@@ -98,7 +99,7 @@ def add_audit_command(sub, parser_class) -> None:
 
 
 _KIND_ALIASES = {"controle": "check", "contrôle": "check", "ordres": "orders", "rapport": "report",
-                 "proposition": "proposal"}
+                 "proposition": "proposal", "requete": "request", "requête": "request"}
 
 
 def _kind(text: str) -> str:
@@ -107,7 +108,7 @@ def _kind(text: str) -> str:
     kind = _KIND_ALIASES.get(text.strip().lower(), text.strip().lower())
     if kind not in KINDS:
         raise argparse.ArgumentTypeError(f"type inconnu « {text} » : attendu check (controle), orders (ordres), "
-                                         "report (rapport) ou proposal (proposition)")
+                                         "report (rapport), proposal (proposition) ou request (requete)")
     return kind
 
 

@@ -357,19 +357,23 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         if not expected or not hmac.compare_digest(str(expected).encode(), token.encode()):
             raise CsrfFailed()
         address = request.client.host if request.client else "?"
-        wait = await run_in_threadpool(throttle.refused, name, address)
+        wait = await run_in_threadpool(throttle.admit, name, address)
         if wait:
             await run_in_threadpool(record_refusal, request.scope, 429)
             return login_page(request, 429, wait, suite)
         try:
             user = await throttle.hashing(users.authenticate, name, password[:1024])
+            if user is None:
+                await run_in_threadpool(throttle.failed, name, address)
+            else:
+                await run_in_threadpool(throttle.succeeded, name)
         except Busy:
             return login_page(request, 503, "Serveur occupé : trop de connexions en cours, réessayez dans un instant.",
                               suite)
+        finally:
+            throttle.release(name, address)
         if user is None:
-            await run_in_threadpool(throttle.failed, name, address)
             return login_page(request, 401, "Nom d'utilisateur ou mot de passe incorrect.", suite)
-        await run_in_threadpool(throttle.succeeded, name)
         sid, _ = users.open_session(user, settings.session_hours)
         resp = RedirectResponse(_safe_next(suite, request), status_code=303)
         set_cookie(resp, session_cookie, sid, int(settings.session_hours * 3600))

@@ -15,6 +15,7 @@ the audit trail (`allow`), so that no visitor can flood it.
 
 from __future__ import annotations
 
+import collections
 import math
 import threading
 import time
@@ -47,24 +48,45 @@ class LoginThrottle:
         self._sem = threading.BoundedSemaphore(concurrent)
         self._lock = threading.Lock()
         self._waiting = 0
+        self._admit = threading.Lock()
+        self._pending: collections.Counter = collections.Counter()  # attempts admitted, not yet answered
 
     # ------------------------------------------------------------------ the limits
+    def admit(self, name: str, address: str) -> str | None:
+        """A French message if this attempt must wait (nothing is counted then); else None, and the attempt counts
+        as pending until `release` (so that a burst sent at once meets the limits too)."""
+        with self._admit:
+            message = self.refused(name, address)
+            if message is None:
+                self._pending["name", _key(name.lower())] += 1
+                self._pending["address", _key(address)] += 1
+            return message
+
+    def release(self, name: str, address: str) -> None:
+        with self._admit:
+            for k in (("name", _key(name.lower())), ("address", _key(address))):
+                self._pending[k] -= 1
+                if self._pending[k] <= 0:
+                    del self._pending[k]
+
     def refused(self, name: str, address: str) -> str | None:
-        """A French message if this attempt must wait (nothing is counted then), else None."""
+        """A French message if this attempt must wait, else None."""
         now = time.time()
         since = now - self.window_s
         with self.engine.connect() as conn:
             at = conn.execute(sa.select(attempts.c.at).where(
                 attempts.c.kind == "address", attempts.c.key == _key(address), attempts.c.at > since)
                 .order_by(attempts.c.at)).scalars().all()
-            if len(at) >= self.per_address:
-                wait = at[len(at) - self.per_address] + self.window_s - now
+            pending = self._pending["address", _key(address)]
+            if len(at) + pending >= self.per_address:
+                wait = (at[max(0, len(at) - self.per_address)] if at else now) + self.window_s - now
                 return ("Trop de tentatives de connexion depuis cette adresse : réessayez dans "
                         f"{_minutes(wait)}.")
             n, last = conn.execute(sa.select(sa.func.count(), sa.func.max(attempts.c.at)).where(
                 attempts.c.kind == "name", attempts.c.key == _key(name.lower()), attempts.c.at > since)).one()
-        if n >= self.per_name and now - last < self.throttle_s:
-            wait = max(1, math.ceil(last + self.throttle_s - now))
+        pending = self._pending["name", _key(name.lower())]
+        if n + pending >= self.per_name and (pending or now - last < self.throttle_s):
+            wait = max(1, math.ceil((now if pending else last) + self.throttle_s - now))
             return f"Trop de tentatives pour ce nom : réessayez dans {wait} s."
         return None
 
