@@ -198,7 +198,8 @@ def test_a_full_audit_base_gives_json_under_api_and_a_french_page(tmp_path, smal
     r = api(app)
     assert r.status_code == 503 and r.headers["content-type"] == "application/json"
     message = r.json()["errors"][0]["message"]
-    assert "journal d'audit ne peut pas être écrit" in message and "l'opération n'a pas été faite" in message
+    assert "journal d'audit inaccessible" in message and "l'opération n'a pas été faite" in message
+    assert "disque plein" in message or "non ancré" in message
     page = upload(c, CONFORME, csrf=csrf)
     assert page.status_code == 503 and "Service indisponible" in page.text and "Traceback" not in page.text
     (small_disk / "plein").unlink()

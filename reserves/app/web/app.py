@@ -308,8 +308,7 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         import logging
 
         logging.getLogger("reserves.web").error("journal d'audit : %s", exc)
-        message = ("Service indisponible : le journal d'audit ne peut pas être écrit, l'opération n'a pas été "
-                   f"faite ({exc}).")
+        message = f"Service indisponible : journal d'audit inaccessible ({exc}) ; l'opération n'a pas été faite."
         if request.url.path.startswith("/api/"):
             return _json_error(503, [Problem(message)])
         return render(request, "error.html", 503, title="Service indisponible", message=message)
