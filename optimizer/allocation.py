@@ -244,10 +244,11 @@ class Allocation:
             line += f"   CVaR {fr_pct(self.params.alpha)} de la perte : {fr_pct(self.cvar)}"
         console.print(line)
         lt = Table(title="Limites par catégorie", header_style="bold")
-        for h in ("Règle", "Limite", "Marge", "Proposée"):
-            lt.add_column(h)
+        for h in ("Règle", "Article", "Limite", "Marge", "Proposée"):
+            lt.add_column(h, justify="left" if h in ("Règle", "Article") else "right")
         for x in self.limits:
-            lt.add_row(x["rule"], ("≥ " if x["sense"] == "min" else "≤ ") + fr_pct(x["limit"]),
+            lt.add_row(f"{x.get('title') or x['rule']}\n[dim]{x['rule']}[/dim]", x.get("article") or "",
+                       ("≥ " if x["sense"] == "min" else "≤ ") + fr_pct(x["limit"]),
                        fr_pct(x["margin"]) if x["margin"] else "", fr_pct(x["value"]))
         console.print(lt)
         if self.frontier:
@@ -424,17 +425,22 @@ def write_allocation_xlsx(a: Allocation, path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "Allocation"
-    ws.append(["categorie", "rendement_attendu", "actuelle", "proposee"])
+    ws.append(["Catégorie", "Rendement attendu", "Actuelle", "Proposée"])
     for k in a.categories:
-        ws.append([P.CATEGORY_NAMES[k], a.params.returns[k], (a.current or {}).get(k), (a.weights or {}).get(k)])
-    ws2 = wb.create_sheet("Frontiere")
-    ws2.append(["cvar", "rendement"] + [P.CATEGORY_NAMES[k] for k in a.categories])
+        ws.append([P.CATEGORY_NAMES[k] + ("°" if k <= 13 else ""), a.params.returns[k], (a.current or {}).get(k),
+                   (a.weights or {}).get(k)])
+    ws2 = wb.create_sheet("Frontière")
+    ws2.append(["CVaR", "Rendement"] + [P.CATEGORY_NAMES[k] + ("°" if k <= 13 else "") for k in a.categories])
     for p in a.frontier:
         ws2.append([p["cvar"], p["return"]] + [p["weights"][P.CATEGORY_NAMES[k]] for k in a.categories])
     ws3 = wb.create_sheet("Limites")
-    ws3.append(["regle", "article", "sens", "limite", "marge", "proposee"])
+    ws3.append(["Règle", "Titre", "Article", "Sens", "Limite", "Marge", "Proposée"])
     for x in a.limits:
-        ws3.append([x["rule"], x["article"], x["sense"], x["limit"], x["margin"], x.get("value")])
+        ws3.append([x["rule"], x.get("title"), x["article"], {"min": "plancher", "max": "plafond"}.get(x["sense"],
+                    x["sense"]), x["limit"], x["margin"], x.get("value")])
+    ws.column_dimensions["A"].width = 12
+    ws3.column_dimensions["A"].width = 34
+    ws3.column_dimensions["B"].width = 50
     for w in (ws, ws2, ws3):
         for c in w[1]:
             c.font = Font(bold=True)

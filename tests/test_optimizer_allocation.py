@@ -143,3 +143,24 @@ def test_cli_allocate(tmp_path):
     r = subprocess.run([sys.executable, "-m", "reserves.app.cli", "allocate", str(bad)], capture_output=True, text=True,
                        cwd=ROOT, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "catégorie" in r.stderr
+
+
+def test_allocation_workbook_and_terminal_speak_french(tmp_path):
+    from openpyxl import load_workbook
+    from rich.console import Console
+
+    from optimizer.allocation import allocate, read_params, write_allocation_xlsx
+
+    res = allocate(params=read_params(ROOT / "samples" / "parametres_allocation.yaml"))
+    out = tmp_path / "allocation.xlsx"
+    write_allocation_xlsx(res, out)
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Allocation", "Frontière", "Limites"]
+    assert [c.value for c in wb["Allocation"][1]] == ["Catégorie", "Rendement attendu", "Actuelle", "Proposée"]
+    assert [c.value for c in wb["Limites"][1]][:4] == ["Règle", "Titre", "Article", "Sens"]
+    senses = {r[3] for r in wb["Limites"].iter_rows(min_row=2, values_only=True)}
+    assert senses <= {"plancher", "plafond"}
+    console = Console(record=True, width=160)
+    res.render(console)
+    text = console.export_text()
+    assert "20 % au plus en immobilier (9° et 10°)" in text

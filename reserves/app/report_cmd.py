@@ -33,7 +33,7 @@ def add_report_command(sub, parse_date) -> None:
     r.add_argument("--proposition", metavar="FICHIER",
                    help="proposition de réallocation (portefeuille après ordres, feuille « Portefeuille »)")
     r.add_argument("--date", type=parse_date, help="date du contrôle : choisit la version du règlement en vigueur")
-    r.add_argument("--feuille", "--sheet", dest="sheet", help="feuille à lire (par défaut « Portefeuille »)")
+    r.add_argument("--feuille", "--sheet", dest="sheet", metavar="FEUILLE", help="feuille à lire (par défaut « Portefeuille »)")
     r.add_argument("--choc", action="append", metavar="FAMILLE=VALEUR",
                    help="choc de marché : actions=-30, immobilier=-15, taux=+100 (points de base), devises=-10 ; "
                         "répétable")
