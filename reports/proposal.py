@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from reserves.portfolio.parsing import key_of
 
-from .model import CategoryRow, cat_label, share
+from .model import CategoryRow, cat_label, share, text_of
 
 
 @dataclass
@@ -69,7 +69,7 @@ def match_trades(before, after) -> list[Trade]:
         if j is not None:
             used.add(j)
         if va != vb:
-            trades.append(Trade(str(B["label"].iat[i]), B["isin"].iat[i] or "", cat_label(B["category"].iat[i]),
+            trades.append(Trade(str(B["label"].iat[i]), text_of(B["isin"].iat[i]), cat_label(B["category"].iat[i]),
                                 "achat" if va > vb else "vente", abs(va - vb), vb, va, int(B["row"].iat[i]),
                                 int(A["row"].iat[j]) if j is not None else None))
     for j, k in enumerate(ka):
@@ -78,7 +78,7 @@ def match_trades(before, after) -> list[Trade]:
         va = int(A["value"].iat[j])
         if va == 0:
             continue
-        trades.append(Trade(str(A["label"].iat[j]), A["isin"].iat[j] or "", cat_label(A["category"].iat[j]),
+        trades.append(Trade(str(A["label"].iat[j]), text_of(A["isin"].iat[j]), cat_label(A["category"].iat[j]),
                             "achat" if va > 0 else "vente", abs(va), 0, va, None, int(A["row"].iat[j])))
     return trades
 

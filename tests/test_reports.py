@@ -356,6 +356,10 @@ def test_report_with_a_proposal(tmp_path, monkeypatch):
     assert main(["report", src, "--proposition", prop, "-o", str(html_out)]) == 1
     html = html_out.read_text("utf-8")
     assert "Proposition de réallocation" in html and "OAT nouvelle" in html and "Allocation avant / après" in html
+    assert not re.search(r"\bnan\b", _text(html), re.I)  # a line without ISIN prints an empty cell
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and re.search(r"\bnan\b", v, re.I) for v in row), ws.title
 
 
 # --------------------------------------------------------------------------- stress
