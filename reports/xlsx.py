@@ -68,7 +68,7 @@ def _col_pixels(width: float) -> int:
 
 def _lines_needed(text: str, width: float) -> int:
     """How many lines `text` takes wrapped in a column `width` characters wide (a little more than it may)."""
-    per_line = max(4, int(width * 1.1) - 3)  # text is narrower than digits; a wrapped word wastes the line's end
+    per_line = max(4, int(width * 1.15) - 2)  # text is narrower than digits; a wrapped word wastes the line's end
     return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
 
 
@@ -275,7 +275,7 @@ def _summary(b: _Book):
                  ("Verdict après la proposition", VERDICT_FR[pv.status], None),
                  ("Ordres", len(d.proposal.trades), INTEGER),
                  ("Achats", _e(d.proposal.bought), MONEY), ("Ventes", _e(d.proposal.sold), MONEY)]
-    widths = (52, 90)
+    widths = (46, 70)
     ws.set_column(0, 0, widths[0])
     ws.set_column(1, 1, widths[1])
     h = HEADER_ROW - 1
@@ -417,7 +417,7 @@ def _groups(b: _Book, key: str, title: str, groups, holding: bool):
     if rows:
         ch = _share_and_limit_chart(b, key, len(rows), 1, 4, 5, "Concentration (% de la base ; trait : plafond)",
                                     limit_as_marks=False)
-        b.chart_under(ws, ch, under, cols, width=1000)
+        b.chart_under(ws, ch, under, cols, width=1000, height=440)  # room for the names under the bars
 
 
 def _currencies(b: _Book):
