@@ -116,6 +116,7 @@ def verify_members(zf: zipfile.ZipFile, name: str, skip: set[str] = frozenset())
 # a number the reader cannot take: not finite (inf, nan, 1e400), or a date more than 290 million years away
 # (calamine panics on those); found by what their text holds, then looked at one by one
 _X_ODD_NUMBER = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*(?:[eEiInN][^<]*|[0-9]{11}[^<]*))</(?:[A-Za-z_][\w.-]*:)?v>")
+_X_ODD_NUMBER_PLAIN = re.compile(rb"<v>([^<]*(?:[eEiInN][^<]*|[0-9]{11}[^<]*))</v>")
 _X_TYPE = re.compile(rb'\st\s*=\s*["\']([a-zA-Z]+)["\']')
 _X_STYLE = re.compile(rb'\ss\s*=\s*["\']([0-9]{1,9})["\']')
 MAX_DATE_SERIAL = 1e11  # days from 1900; calamine overflows near 1.07e11
@@ -157,12 +158,16 @@ def date_styles(zf: zipfile.ZipFile) -> set[int]:
 
 def _odd_numbers(text: bytes, before: bytes, dates: set[int], sheet: str) -> None:
     """Refuse a numeric cell of `text` whose number is not finite, or a date cell whose number is absurd."""
-    for m in _X_ODD_NUMBER.finditer(text):
+    # without a namespace prefix on <v>, the same search anchored on its literal tag (several times faster)
+    pattern = _X_ODD_NUMBER_PLAIN if b":v>" not in text else _X_ODD_NUMBER
+    for m in pattern.finditer(text):
         raw = m.group(1).strip()
         try:
             v = float(raw)
         except ValueError:
             continue  # not a number: text of a formula, an error code (#N/A)
+        if v == v and abs(v) < MAX_DATE_SERIAL:
+            continue  # finite, and no date so far away: nothing to refuse, whatever the cell's type and style
         context = before + text[max(0, m.start() - 4096):m.start()]
         tags = _X_CELL.findall(context)
         attrs = tags[-1] if tags else b""

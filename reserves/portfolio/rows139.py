@@ -86,7 +86,7 @@ def parse_cells(cells: Cells, columns, problems: ProblemList, *, holdings: bool 
             parsed[c.field] = (np.full(n, None, dtype=object), np.ones(n, dtype=bool))
             continue
         values, blank = P.parse_column(cells.cells[c.field], PARSERS[c.kind], reporter(c.field))
-        blank = blank | np.array([v is None for v in values], dtype=bool) if n else blank
+        blank = blank | np.equal(values, None) if n else blank  # a bad cell parses to None (reported)
         parsed[c.field] = (values, blank)
         if c.required and blank.any():
             bad = np.flatnonzero(blank & _really_blank(cells.cells[c.field]))
