@@ -200,8 +200,9 @@ def test_a_full_audit_base_gives_json_under_api_and_a_french_page(tmp_path, smal
     message = r.json()["errors"][0]["message"]
     assert "journal d'audit inaccessible" in message and "l'opération n'a pas été faite" in message
     assert "disque plein" in message or "non ancré" in message
-    page = upload(c, CONFORME, csrf=csrf)
+    page = upload(c, MANQUEMENTS, csrf=csrf)
     assert page.status_code == 503 and "Service indisponible" in page.text and "Traceback" not in page.text
+    assert len(stored_files(app)) == 1  # the first, recorded check's file only: the unrecorded one was not kept
     (small_disk / "plein").unlink()
     assert api(app).status_code == 200  # the server stood, and goes on once there is room
     log = AuditLog(app.state.settings.db_url)

@@ -59,7 +59,7 @@ def add_audit_command(sub, parser_class) -> None:
     asub = a.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=parser_class)
     asub.required = True
 
-    ls = asub.add_parser("list", help="derniers enregistrements, du plus récent au plus ancien")
+    ls = asub.add_parser("list", aliases=["liste"], help="derniers enregistrements, du plus récent au plus ancien")
     ls.add_argument("--limite", "--limit", dest="limit", type=int, default=20, metavar="N",
                     help="nombre d'enregistrements (20 par défaut ; 0 : tous)")
     ls.add_argument("--type", dest="kind", type=_kind, metavar="TYPE",
@@ -70,13 +70,13 @@ def add_audit_command(sub, parser_class) -> None:
     ls.add_argument("--base", metavar="URL", help=HELP_BASE)
     ls.set_defaults(func=cmd_list)
 
-    sh = asub.add_parser("show", help="un enregistrement en entier")
+    sh = asub.add_parser("show", aliases=["voir"], help="un enregistrement en entier")
     sh.add_argument("id", type=int, metavar="NUMERO")
     sh.add_argument("--json", action="store_true")
     sh.add_argument("--base", metavar="URL", help=HELP_BASE)
     sh.set_defaults(func=cmd_show)
 
-    vf = asub.add_parser("verify", help="vérifier les sceaux, la chaîne et l'ancre du journal (code 0 intact, "
+    vf = asub.add_parser("verify", aliases=["verifier"], help="vérifier les sceaux, la chaîne et l'ancre du journal (code 0 intact, "
                                         "1 altéré, tronqué ou restauré, 2 vérification impossible)")
     vf.add_argument("--recu", "--receipt", dest="receipts", action="append", default=[], metavar="FICHIER",
                     help="reçu de « reserves audit anchor » gardé ailleurs, à comparer aussi (répétable)")
@@ -84,7 +84,7 @@ def add_audit_command(sub, parser_class) -> None:
     vf.add_argument("--base", metavar="URL", help=HELP_BASE)
     vf.set_defaults(func=cmd_verify)
 
-    it = asub.add_parser("init", help="créer la clé (hors de la base) et l'ancre d'un nouveau journal ; sur "
+    it = asub.add_parser("init", aliases=["initialiser"], help="créer la clé (hors de la base) et l'ancre d'un nouveau journal ; sur "
                                       "PostgreSQL, limiter le rôle de l'application à la lecture et à l'ajout")
     it.add_argument("--role-application", dest="app_role", metavar="ROLE",
                     help="PostgreSQL : rôle avec lequel l'application se connecte (lecture et ajout seulement) ; "
@@ -92,7 +92,7 @@ def add_audit_command(sub, parser_class) -> None:
     it.add_argument("--base", metavar="URL", help=HELP_BASE)
     it.set_defaults(func=cmd_init)
 
-    an = asub.add_parser("anchor", help="vérifier le journal puis afficher un reçu scellé de sa tête, à garder "
+    an = asub.add_parser("anchor", aliases=["ancrer"], help="vérifier le journal puis afficher un reçu scellé de sa tête, à garder "
                                         "ailleurs (reserves audit verify --recu)")
     an.add_argument("--base", metavar="URL", help=HELP_BASE)
     an.set_defaults(func=cmd_anchor)

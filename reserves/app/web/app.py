@@ -246,18 +246,25 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
                    payload={"channel": channel, "http_status": status,
                             "errors": [p.to_dict() for p in problems]})
             raise PageError(status, problems, getattr(err, "dropped", 0)) from None
-        entry = record(kind, user, file_name=pf_file.name, sha256=pf_file.sha256, version=version.id, status=status,
-                       payload={"channel": channel, "date": date.isoformat() if date else None,
-                                "sheet": pf.sheet, "verdict": doc}, orders=audit_orders)
-        audit_id = _entry_id(entry)
-        analysis_id = store.add_analysis(
-            user_name=user, sha256=pf_file.sha256, fmt=pf_file.fmt, file_name=pf_file.name, size=pf_file.size,
-            sheet=sheet, check_date=date,
-            orders_sha256=orders_file.sha256 if orders_file else None,
-            orders_fmt=orders_file.fmt if orders_file else None,
-            orders_name=orders_file.name if orders_file else None,
-            orders_size=orders_file.size if orders_file else None,
-            status=status, audit_id=audit_id)
+        except BaseException:  # an internal error: nothing kept either
+            purge(pf_file, orders_file)
+            raise
+        try:
+            entry = record(kind, user, file_name=pf_file.name, sha256=pf_file.sha256, version=version.id,
+                           status=status, payload={"channel": channel, "date": date.isoformat() if date else None,
+                                                   "sheet": pf.sheet, "verdict": doc}, orders=audit_orders)
+            audit_id = _entry_id(entry)
+            analysis_id = store.add_analysis(
+                user_name=user, sha256=pf_file.sha256, fmt=pf_file.fmt, file_name=pf_file.name, size=pf_file.size,
+                sheet=sheet, check_date=date,
+                orders_sha256=orders_file.sha256 if orders_file else None,
+                orders_fmt=orders_file.fmt if orders_file else None,
+                orders_name=orders_file.name if orders_file else None,
+                orders_size=orders_file.size if orders_file else None,
+                status=status, audit_id=audit_id)
+        except BaseException:  # not recorded (audit trail full…): the file is not kept
+            purge(pf_file, orders_file)
+            raise
         doc["audit_id"] = audit_id
         doc["analysis_id"] = analysis_id
         return analysis_id, doc
