@@ -431,18 +431,23 @@ def dedicated(b: Book) -> list[dict]:
 
 
 def private_equity(b: Book) -> list[dict]:
-    """A fonds mutualisé of unlisted shares (R. 139-28 to R. 139-35): 950 million euros."""
+    """A fonds mutualisé of small and mid caps (R. 139-28 to R. 139-35): 950 million euros, listed shares for the
+    most part, a tenth in unlisted companies (within its 15 % of potential excesses, R. 139-42)."""
     nav = Decimal("950_000_000")
     out = []
-    names = ["Ateliers Numériques SAS", "BioSanté Innovations SAS", "Énergies du Littoral SAS", "LogiFroid SAS",
-             "Mécanique de Précision du Jura SAS", "Vignobles Associés SAS", "Santé Connectée SA",
-             "Hydrogène Vallée SAS", "Textiles Techniques SAS", "Cybersécurité Conseil SAS", "Agrinov SA",
-             "Matériaux Bas Carbone SAS"]
-    for name in names:
-        value = cents(nav * Decimal(str(b.rng.uniform(5, 8))) / 100)
+    listed = ["Ateliers Numériques SA", "BioSanté Innovations SA", "Énergies du Littoral SA", "LogiFroid SA",
+              "Mécanique de Précision du Jura SA", "Vignobles Associés SA", "Santé Connectée SA",
+              "Hydrogène Vallée SA", "Textiles Techniques SA", "Cybersécurité Conseil SA"]
+    for name in listed:
+        value = cents(nav * Decimal("0.08"))
         out.append(_lt(libelle=f"Actions {name}", nature="action", valeur=value, devise="EUR", emetteur=name,
-                       groupe=name, pays="FR", cotation="aucune", type_emetteur="autre", forme_juridique="SAS",
-                       quantite=Decimal(b.rng.randint(100_000, 900_000)),
+                       groupe=name, pays="FR", cotation="eee", type_emetteur="autre", forme_juridique="SA",
+                       isin=b.isin("FR00"), quantite=Decimal(b.rng.randint(100_000, 900_000)),
+                       quantite_emise=Decimal(b.rng.randint(20_000_000, 90_000_000))))
+    for name in ("Agrinov SAS", "Matériaux Bas Carbone SAS"):
+        out.append(_lt(libelle=f"Actions {name} (non cotées)", nature="action", valeur=cents(nav * Decimal("0.05")),
+                       devise="EUR", emetteur=name, groupe=name, pays="FR", cotation="aucune", type_emetteur="autre",
+                       forme_juridique="SAS", quantite=Decimal(b.rng.randint(100_000, 900_000)),
                        quantite_emise=Decimal(b.rng.randint(2_000_000, 9_000_000))))
     total = sum(h["valeur"] for h in out)
     out.append(_lt(libelle="Liquidités", nature="depot", valeur=cents(nav - total), devise="EUR",
@@ -453,18 +458,22 @@ def private_equity(b: Book) -> list[dict]:
 
 
 def loans_fund(b: Book) -> list[dict]:
-    """A fonds mutualisé of loans to mid-sized companies: 600 million euros."""
+    """A fonds mutualisé financing mid-sized companies: 600 million euros of listed bonds, and a few loans (within its
+    15 % of potential excesses, R. 139-42)."""
     nav = Decimal("600_000_000")
     out = []
-    for k in range(15):
+    for issuer, group, country, outstanding in CORPORATES[:14]:
+        out.append(bond(b, Decimal("6.25"), nav, None, issuer, group, country, outstanding, headers=LT_HEADERS))
+    for k in range(3):
         name = f"Entreprise de taille intermédiaire n° {k + 1}"
-        out.append(_lt(libelle=f"Prêt {name}", nature="autre", valeur=cents(nav * Decimal("0.064")), devise="EUR",
+        out.append(_lt(libelle=f"Prêt {name}", nature="autre", valeur=cents(nav * Decimal("0.03")), devise="EUR",
                        emetteur=name, groupe=name, pays="FR", type_emetteur="autre",
-                       coupon_couru=cents(nav * Decimal("0.0008"))))
-    out.append(_lt(libelle="Liquidités", nature="depot", valeur=cents(nav * Decimal("0.03")), devise="EUR",
+                       coupon_couru=cents(nav * Decimal("0.0004"))))
+    total = sum(h["valeur"] + (h["coupon_couru"] or 0) for h in out)
+    out.append(_lt(libelle="Liquidités", nature="depot", valeur=cents(nav - total), devise="EUR",
                    emetteur="BNP Paribas", groupe="BNP Paribas", pays="FR", type_emetteur="etablissement_credit",
                    remboursable="oui", remuneration="monetaire", au_nom_organisme="oui"))
-    return out
+    return [{k: v for k, v in h.items() if k in LT_HEADERS} for h in out]
 
 
 def money_market(b: Book) -> list[dict]:
