@@ -280,3 +280,27 @@ def test_the_key_file_must_be_private(journal):
 def test_init_refuses_to_run_twice(journal):
     code, _, err = run_main(["audit", "init", "--base", journal.owner_url])
     assert code == 2 and "déjà initialisé" in err
+
+
+def test_the_web_page_runs_with_the_application_role(journal, tmp_path):
+    """The web page connects with the application's role: it creates its own tables, records, and cannot touch the
+    journal's triggers."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from reserves.app.web import create_app
+    from reserves.app.web.settings import Settings
+    from test_web import CONFORME, PASSWORD, _csrf, sign_in, upload
+
+    app = create_app(Settings(storage=str(tmp_path / "stockage"), db_url=journal.url))
+    app.state.users.add("comptable", PASSWORD)
+    c = TestClient(app)
+    assert sign_in(c).status_code == 303
+    assert upload(c, CONFORME, csrf=_csrf(c.get("/controle").text)).status_code == 303
+    assert app.state.audit.log.owner_warning() is None
+    code, out, err = journal.verify()
+    assert code == 0 and f"{N + 1} enregistrement(s)" in out, err
+    if journal.dialect == "postgresql":
+        owner = AuditLog(journal.owner_url)
+        assert "possède le journal" in owner.owner_warning()
+        owner.close()

@@ -311,7 +311,9 @@ class AuditLog:
                 schema = conn.execute(text("SELECT current_schema()")).scalar_one()
                 q = '"' + app_role + '"'
                 conn.execute(text(f'REVOKE ALL ON reserves_audit, reserves_audit_alembic_version FROM PUBLIC, {q}'))
-                conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO {q}'))
+                # USAGE to reach the journal, CREATE for the web page's own tables (accounts, analyses): creating
+                # tables beside the journal gives no right on it
+                conn.execute(text(f'GRANT USAGE, CREATE ON SCHEMA "{schema}" TO {q}'))
                 conn.execute(text(f"GRANT SELECT, INSERT ON reserves_audit TO {q}"))
                 conn.execute(text(f"GRANT SELECT ON reserves_audit_alembic_version TO {q}"))
         except AuditError:
@@ -319,7 +321,8 @@ class AuditLog:
         except Exception as exc:
             raise AuditError(f"droits impossibles à donner au rôle « {app_role} » : {_short(exc)}") from None
         return (f"rôle « {app_role} » : lecture et ajout seulement sur le journal (le rôle « {me} » en reste "
-                "propriétaire, seul à pouvoir toucher aux déclencheurs)")
+                f"propriétaire, seul à pouvoir toucher aux déclencheurs) ; création de ses propres tables dans le "
+                f"schéma « {schema} »")
 
     def owner_warning(self) -> str | None:
         """On PostgreSQL, a warning when the connected role owns the journal (it could disable the triggers)."""
