@@ -589,7 +589,14 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
     def audit_entry(request: Request, entry_id: int, viewer: Viewer = Depends(page_viewer)):
         entry = audit.show(entry_id)
         viewer.require(entry, getattr(entry, "user", None))
-        return render(request, "audit_entry.html", entry=views.entry_view(entry))
+        return render(request, "audit_entry.html", v=views.audit_entry_view(entry))
+
+    @app.get("/journal/{entry_id}/brut.json", include_in_schema=False)
+    def audit_entry_json(request: Request, entry_id: int, viewer: Viewer = Depends(page_viewer)):
+        entry = audit.show(entry_id)
+        viewer.require(entry, getattr(entry, "user", None))
+        body = json.dumps(views.entry_view(entry), ensure_ascii=False, indent=2, default=str).encode()
+        return Response(body, media_type="application/json; charset=utf-8")
 
     # ------------------------------------------------------------------ API
     @app.post(

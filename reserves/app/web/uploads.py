@@ -25,6 +25,7 @@ from reserves.portfolio.errors import InputError, Problem
 CHUNK = 1 << 16
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_TEXT_EXTENSIONS = {".csv"}  # a text upload is read as CSV only when its name says so (or has no extension)
 
 
 class UploadRefused(Exception):
@@ -118,6 +119,10 @@ def _sniff(path: str, shown: str) -> str:
     if _BINARY.search(head):
         raise UploadRefused.one(415, f"« {shown} » n'est pas un classeur (.xlsx, .ods) ni un fichier CSV : "
                                      "type de fichier refusé")
+    ext = os.path.splitext(shown)[1].lower()
+    if ext and ext not in _TEXT_EXTENSIONS:  # a text file that says it is something else (.txt, .pdf, .json…)
+        raise UploadRefused.one(415, f"« {shown} » : fichier {ext} refusé ; seuls les classeurs (.xlsx, .ods) et "
+                                     "les fichiers CSV (.csv) sont acceptés")
     return "csv"
 
 

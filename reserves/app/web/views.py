@@ -35,6 +35,15 @@ def install_filters(env) -> None:
     env.filters["date_fr"] = lambda d: "" if d is None else d.strftime("%d/%m/%Y")
     env.filters["objective_fr"] = lambda o: OBJECTIVE_LABEL.get(o, o or "")
     env.filters["int_fr"] = int_fr
+    env.filters["code_md"] = code_md
+
+
+def code_md(text) -> "Markup":
+    """A description written for Markdown readers (OpenAPI): HTML-escaped, `code` spans as <code>."""
+    from markupsafe import Markup, escape
+
+    escaped = str(escape(text or ""))
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
 
 
 def int_fr(n) -> str:
@@ -94,7 +103,7 @@ def verdict_view(verdict, pf) -> dict:
                       "columns": ", ".join(f.columns or [])})
     return {
         "status": verdict.status, "status_fr": STATUS_FR[verdict.status], "exit_code": verdict.exit_code,
-        "version": verdict.version, "as_of": verdict.as_of, "n_lines": verdict.n_lines,
+        "version": verdict.version, "as_of": verdict.as_of, "n_lines": int_fr(verdict.n_lines),
         "total": fr_euros(verdict.total), "base": fr_euros(verdict.base),
         "excluded": fr_euros(verdict.excluded_total), "gestion": fr_euros(verdict.gestion_total),
         "warnings": list(verdict.warnings), "rules": rules, "findings": shown,
@@ -210,6 +219,70 @@ def proposal_view(doc: dict) -> dict:
             "settings": _settings_rows(doc),
             "categories": _categories_rows(doc.get("allocation_before"), doc.get("allocation_after")),
             "limits": _limits_rows(doc.get("allocation_before"), doc.get("allocation_after"))}
+
+
+def audit_entry_view(entry) -> dict:
+    """An audit record as a verdict page: who, when, the file and its hash, the version, the verdict, the rules,
+    the findings and the orders, in French (the raw record stays one link away)."""
+    from reserves.app.audit.entries import CHANNEL_FR, findings_of, kind_fr, result_fr
+
+    e = entry_view(entry)
+    payload = e.get("payload") if isinstance(e.get("payload"), dict) else {}
+    verdict = payload if isinstance(payload.get("rules"), list) else payload.get("verdict") or {}
+    proposal = payload.get("proposal") if isinstance(payload.get("proposal"), dict) else {}
+    if not verdict and isinstance(proposal.get("verdict_after"), dict):
+        verdict = proposal["verdict_after"]
+    status = e.get("status")
+    rules = []
+    for r in verdict.get("rules") or []:
+        if not isinstance(r, dict):
+            continue
+        rules.append({"id": r.get("id"), "title": r.get("title") or r.get("id"), "article": r.get("article") or "",
+                      "status": r.get("status"), "status_fr": STATUS_FR.get(r.get("status"), r.get("status") or ""),
+                      "value": fr_pct(r["value"]) if isinstance(r.get("value"), (int, float)) and r.get("limit")
+                      is not None and r["limit"] <= 1 else "",
+                      "limit": fr_pct(r["limit"]) if isinstance(r.get("limit"), (int, float)) and r["limit"] <= 1
+                      else ""})
+    titles = {r["id"]: r["title"] for r in rules}
+    findings = []
+    for f in findings_of(payload)[:MAX_FINDINGS_SHOWN]:
+        if not isinstance(f, dict):
+            continue
+        findings.append({"rule": f.get("rule"), "title": titles.get(f.get("rule"), f.get("rule")),
+                         "article": f.get("article") or "", "status": f.get("status"),
+                         "status_fr": STATUS_FR.get(f.get("status"), f.get("status") or ""),
+                         "subject": f.get("subject") or "", "rows": rows_text(f.get("rows") or []),
+                         "message": f.get("message") or ""})
+    orders = []
+    for t in e.get("orders") or []:
+        if isinstance(t, dict):
+            orders.append({"row": t.get("row", ""), "label": t.get("libelle") or t.get("label") or "",
+                           "side": t.get("sens") or t.get("action") or "",
+                           "amount": fr_euros(round(t["montant"] * 100)) if isinstance(t.get("montant"), (int, float))
+                           else ""})
+    output = payload.get("output") if isinstance(payload.get("output"), dict) else None
+    facts = [("Opération", kind_fr(e.get("kind"))), ("Par", e.get("user") or ""), ("Le", _when(e.get("created_at"))),
+             ("Canal", CHANNEL_FR.get(payload.get("channel"), payload.get("channel") or "")),
+             ("Fichier", e.get("file_name") or ""), ("Empreinte SHA-256 du fichier", e.get("sha256") or ""),
+             ("Version du règlement", e.get("version") or "")]
+    if verdict.get("as_of"):
+        facts.append(("Date du contrôle", verdict["as_of"]))
+    if payload.get("objective_fr"):
+        facts.append(("Objectif", payload["objective_fr"]))
+    if output and output.get("name"):
+        facts.append(("Document produit", f"{output['name']} (SHA-256 {output.get('sha256') or '—'})"))
+    if isinstance(payload.get("http_status"), int):
+        facts.append(("Réponse HTTP", str(payload["http_status"])))
+    facts = [(k, v) for k, v in facts if v]
+    return {"id": e.get("id"), "kind": e.get("kind"), "status": status,
+            "status_css": CSS.get(status, "na"), "symbol": SYMBOL.get(STATUS_OF.get(status, status), ""),
+            "result": result_fr(e.get("kind"), status, payload), "facts": facts, "rules": rules,
+            "findings": findings, "more_findings": max(0, len(findings_of(payload)) - MAX_FINDINGS_SHOWN),
+            "orders": orders, "errors": [x.get("message") if isinstance(x, dict) else str(x)
+                                         for x in payload.get("errors") or []],
+            "explanation": [x.get("message") if isinstance(x, dict) else str(x)
+                            for x in proposal.get("explanation") or []],
+            "prev_hash": e.get("prev_hash"), "hash": e.get("hash")}
 
 
 def entry_view(entry) -> dict:
