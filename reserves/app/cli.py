@@ -48,10 +48,16 @@ def parse_date(text: str) -> dt.date:
 def _print_problems(err, as_json: bool) -> int:
     for p in err.problems:
         sys.stderr.write(f"Erreur : {p}\n")
-    if err.dropped:
+    if getattr(err, "truncated", False):
+        from reserves.portfolio.errors import STOPPED
+
+        sys.stderr.write(STOPPED + "\n")
+    elif err.dropped:
         sys.stderr.write(f"… et {err.dropped} autre(s) problème(s).\n")
     if as_json:
         out = {"status": "error", "errors": [p.to_dict() for p in err.problems], "more_errors": err.dropped}
+        if getattr(err, "truncated", False):
+            out["truncated"] = True
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     return 2
 

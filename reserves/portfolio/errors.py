@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MAX_PROBLEMS = 200
+MAX_PROBLEMS = 100  # the first hundred problems are listed, the others counted
+STOPPED = (f"… et d'autres problèmes : la lecture s'est arrêtée après les {MAX_PROBLEMS} premiers ; corrigez-les puis "
+           "recommencez.")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class InputError(Exception):
 
     problems: list[Problem] = field(default_factory=list)
     dropped: int = 0  # problems beyond MAX_PROBLEMS, counted but not listed
+    truncated: bool = False  # reading stopped once the list was full: there may be more than `dropped`
 
     def __post_init__(self) -> None:
         super().__init__(self.summary())
@@ -55,7 +58,9 @@ class InputError(Exception):
 
     def summary(self) -> str:
         lines = [str(p) for p in self.problems]
-        if self.dropped:
+        if self.truncated:
+            lines.append(STOPPED)
+        elif self.dropped:
             lines.append(f"… et {self.dropped} autre(s) problème(s) du même fichier.")
         return "\n".join(lines)
 
@@ -69,6 +74,7 @@ class ProblemList:
     def __init__(self) -> None:
         self.items: list[Problem] = []
         self.dropped = 0
+        self.truncated = False
 
     def add(self, message: str, **where) -> None:
         if len(self.items) < MAX_PROBLEMS:
@@ -79,6 +85,14 @@ class ProblemList:
     def __bool__(self) -> bool:
         return bool(self.items)
 
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= MAX_PROBLEMS
+
+    def stop(self) -> None:
+        """Reading stops here: the problems found so far are all that will be said."""
+        self.truncated = True
+
     def raise_if_any(self) -> None:
         if self.items:
-            raise InputError(list(self.items), self.dropped)
+            raise InputError(list(self.items), self.dropped, self.truncated)

@@ -139,7 +139,12 @@ def from_raw(raw: RawTable) -> Portfolio:
         if idx is None:
             empty = (np.full(n, None, dtype=object), np.ones(n, dtype=bool))
             return empty + (np.full(n, P.NO_TEXT, dtype=np.int64),) if coded else empty
-        return P.parse_column(values, parser, report(field_name), coded=coded)
+        parsed = P.parse_column(values, parser, report(field_name), coded=coded, stop_after=P.BAD_VALUES_NAMED,
+                                on_stop=problems.stop)
+        if problems.full:  # the first hundred problems are enough: stop reading (a huge bad file ends in seconds)
+            problems.stop()
+            problems.raise_if_any()
+        return parsed
 
     # Rows that are totals (a label starting with "Total" and no category) are left out, said aloud.
     label_raw = _cells(raw, raw.fields["label"])

@@ -438,13 +438,40 @@ def key_of(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", fold(text)).strip()
 
 
-def parse_column(values: list, parser, on_error, *, coded: bool = False) -> tuple:
+BAD_VALUES_NAMED = 100  # distinct bad values whose cells are named one by one; the others are only counted
+
+
+def _report_bad(codes: np.ndarray, bad: list, on_error) -> None:
+    """Call `on_error` for each bad distinct value with the positions holding it, in one pass over the column
+    (not one per bad value: a column of a million different bad cells is read in seconds, not minutes). Past
+    the first BAD_VALUES_NAMED values, the positions are left unfilled (a count): the problem list is full by
+    then (each named value adds at least one problem), so that they are only counted."""
+    named = bad[:BAD_VALUES_NAMED]
+    wanted = np.array([k for k, _, _ in named], dtype=codes.dtype)
+    idx = np.flatnonzero(np.isin(codes, wanted))
+    order = np.argsort(codes[idx], kind="stable")
+    idx = idx[order]
+    keys = codes[idx]
+    starts = np.searchsorted(keys, wanted, side="left")
+    ends = np.searchsorted(keys, wanted, side="right")
+    for (k, raw, reason), a, b in zip(named, starts, ends):
+        on_error(idx[a:b], raw, reason)
+    if len(bad) > BAD_VALUES_NAMED:
+        counts = np.bincount(codes[codes >= 0], minlength=max(k for k, _, _ in bad) + 1)
+        for k, raw, reason in bad[BAD_VALUES_NAMED:]:
+            on_error(np.zeros(int(counts[k]), dtype=np.int64), raw, reason)
+
+
+def parse_column(values: list, parser, on_error, *, coded: bool = False, stop_after: int | None = None,
+                 on_stop=None) -> tuple:
     """Parse a column once per distinct value.
 
     Returns (parsed object array, blank mask), and with `coded` the `text_code`
     of each parsed cell too (int64, NO_TEXT where blank or bad).
     `on_error(indices, raw, reason)` is called once per distinct bad value with
-    the positions that hold it.
+    the positions that hold it. With `stop_after`, parsing stops at that many distinct bad values and
+    `on_stop()` is called: the column is bad input, the values left unparsed read as None (for a caller
+    that refuses the file whenever a value is bad).
     """
     n = len(values)
     arr = np.empty(n, dtype=object)
@@ -472,13 +499,17 @@ def parse_column(values: list, parser, on_error, *, coded: bool = False) -> tupl
             parsed_u[k] = parser(raw)
         except BadCell as exc:
             bad.append((k, raw, str(exc)))
+            if stop_after is not None and len(bad) >= stop_after:
+                if on_stop is not None:
+                    on_stop()
+                break
     out = np.empty(n, dtype=object)
     blank = codes < 0
     valid = ~blank
     out[valid] = parsed_u[codes[valid]]
     blank[valid] = blank_u[codes[valid]]
-    for k, raw, reason in bad:
-        on_error(np.flatnonzero(codes == k), raw, reason)
+    if bad:
+        _report_bad(codes, bad, on_error)
     if coded:
         table = np.array([NO_TEXT if blank_u[k] else text_code(parsed_u[k]) for k in range(len(uniques))] + [NO_TEXT],
                          dtype=np.int64)

@@ -240,10 +240,16 @@ def _read_csv(path: str, name: str, columns=None) -> RawTable:
         raise InputError.one(
             f"« {name} » n'est ni un classeur ni un fichier CSV lisible : aucun séparateur (; ou ,) trouvé")
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        # blank lines are kept as one shared empty row (their numbers count), not as lists of empty cells:
+        # a million of them cost a million pointers
+        rows = [row if "".join(row).strip() else _NO_CELLS
+                for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)]
     except csv.Error as exc:
         raise InputError.one(f"« {name} » : fichier CSV illisible ({exc})") from None
     return _locate(rows, name, "CSV", "csv", columns)
+
+
+_NO_CELLS: list = []
 
 
 def _is_blank(value: object) -> bool:
@@ -310,11 +316,20 @@ def _locate(data: list[list], name: str, sheet: str, fmt: str, columns=None) -> 
             extra[title] = c
     body = data[r + 1:]
     rows, numbers = [], []
-    for i, row in enumerate(body):
-        if any(not _is_blank(c) for c in row):
-            rows.append(row)
-            numbers.append(r + 2 + i)
-    _refuse_non_finite(rows, numbers, header, sheet)
+    if fmt == "csv":  # text cells only: a row is blank when its joined text is
+        width = max((c + 1 for c, cell in enumerate(header) if not _is_blank(cell)), default=0)
+        for i, row in enumerate(body):
+            if row and "".join(row).strip():
+                # cells right of the last header have no column: trailing separators are trimmed
+                rows.append(row if len(row) <= width else row[:width])
+                numbers.append(r + 2 + i)
+    else:
+        for i, row in enumerate(body):
+            if any(not _is_blank(c) for c in row):
+                rows.append(row)
+                numbers.append(r + 2 + i)
+    if fmt != "csv":  # a CSV holds text only; a workbook's numbers come from the file's own XML
+        _refuse_non_finite(rows, numbers, header, sheet)
     return RawTable(name, sheet, r + 1, fields, headers, extra, rows, numbers, fmt)
 
 
@@ -324,6 +339,9 @@ def _refuse_non_finite(rows: list[list], numbers: list[int], header: list, sheet
 
     problems = ProblemList()
     for row, number in zip(rows, numbers):
+        floats = [v for v in row if v.__class__ is float]
+        if not floats or sum(floats) - sum(floats) == 0.0:  # a sum of finite numbers, even overflowed, is not nan
+            continue
         for j, v in enumerate(row):
             if v.__class__ is float and v - v != 0.0:  # inf - inf and nan - nan are nan
                 title = header[j] if j < len(header) and not _is_blank(header[j]) else None

@@ -16,10 +16,10 @@ _audit_lock = threading.Lock()
 
 
 def load_portfolio(stored: uploads.StoredFile, sheet: str | None = None):
-    from reserves.portfolio.model import load
+    from . import sandbox  # read in a worker process under memory and time limits
 
     try:
-        pf = load(stored.path, sheet_name=sheet or None)
+        pf = sandbox.read("portfolio", stored.path, sheet or None, name=stored.name)
     except InputError as err:
         raise uploads.rename_problems(err, stored) from None
     pf.source = stored.name
@@ -27,10 +27,10 @@ def load_portfolio(stored: uploads.StoredFile, sheet: str | None = None):
 
 
 def load_orders(stored: uploads.StoredFile):
-    from reserves.pretrade.orders import load_orders as _load
+    from . import sandbox  # read in a worker process under memory and time limits
 
     try:
-        orders = _load(stored.path)
+        orders = sandbox.read("orders", stored.path, name=stored.name)
     except InputError as err:
         raise uploads.rename_problems(err, stored) from None
     if hasattr(orders, "source"):
