@@ -91,40 +91,45 @@ def xlsx_cell_value(data: bytes, ref: str, inner: bytes, attrs: bytes = b"") -> 
     return _rewrite(data, XLSX_SHEET, edit)
 
 
-def lying_zip_header(data: bytes, member: str) -> bytes:
-    """Rewrite the archive so that `member`'s headers (local and central) declare a size 1 000 times smaller
-    than the data really holds (the bomb check trusts declared sizes; the data does not match them)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == member:
-                body = body + b" " * (40 * 1024 * 1024)  # 40 MiB of blanks inside the XML's last element
-                body = body.replace(b"</worksheet>", b"") + b"</worksheet>" if member == XLSX_SHEET else body
-            dst.writestr(info.filename, body)
-    raw = bytearray(out.getvalue())
-    # patch the uncompressed size in the local header and in the central directory entry
-    zf = zipfile.ZipFile(io.BytesIO(bytes(raw)))
-    info = zf.getinfo(member)
-    real = info.file_size
-    fake = max(real // 1000, 1)
-    local = info.header_offset
-    assert raw[local:local + 4] == b"PK\x03\x04"
-    struct.pack_into("<I", raw, local + 22, fake)
-    cd = raw.rfind(b"PK\x01\x02" + raw[raw.find(b"PK\x01\x02") + 4:raw.find(b"PK\x01\x02") + 4][:0])
-    pos = 0
-    while True:
-        pos = raw.find(b"PK\x01\x02", pos)
-        if pos < 0:
-            break
+def lying_zip_header(data: bytes, member: str, padding: int = 40 * 1024 * 1024) -> bytes:
+    """The archive with `member` made `padding` bytes longer (blanks before its end, valid XML) while its local
+    and central headers declare a size a thousand times smaller: the bomb check trusts declared sizes."""
+
+    def pad(body):
+        cut = body.rstrip().rfind(b"</")
+        return body[:cut] + b" " * padding + body[cut:]
+    raw = bytearray(_rewrite(data, member, pad))
+    info = zipfile.ZipFile(io.BytesIO(bytes(raw))).getinfo(member)
+    fake = max(info.file_size // 1000, 1)
+    assert raw[info.header_offset:info.header_offset + 4] == b"PK\x03\x04"
+    struct.pack_into("<I", raw, info.header_offset + 22, fake)  # local header: uncompressed size
+    pos = raw.find(b"PK\x01\x02")
+    while pos >= 0:  # central directory entries
         name_len = struct.unpack_from("<H", raw, pos + 28)[0]
-        name = bytes(raw[pos + 46:pos + 46 + name_len]).decode()
-        if name == member:
+        if bytes(raw[pos + 46:pos + 46 + name_len]).decode() == member:
             struct.pack_into("<I", raw, pos + 24, fake)
-        pos += 4
-    del cd
+        pos = raw.find(b"PK\x01\x02", pos + 4)
     return bytes(raw)
+
+
+def xlsx_blank_string_rows(data: bytes, n: int = 1_000_000, width: int = 35) -> bytes:
+    """`n` rows after the table whose cells hold an empty text (a program that writes "" for a blank)."""
+
+    def edit(xml):
+        start = _last_row(xml) + 1
+        cells = b"".join(b'<c r="%s%%d" t="inlineStr"><is><t></t></is></c>' % _letters(j).encode() for j in range(width))
+        rows = b"".join(b'<row r="%d">' % r + cells.replace(b"%d", b"%d" % r) + b"</row>" for r in range(start, start + n))
+        return _sheet_append(xml, rows)
+    return _rewrite(data, XLSX_SHEET, edit)
+
+
+def _letters(j: int) -> str:
+    out = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 # --------------------------------------------------------------------------- ods

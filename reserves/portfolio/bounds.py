@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from reserves.portfolio.columns import column_letter
 from reserves.portfolio.errors import InputError
 
-MAX_GRID = 10_000_000  # cells of the grid the reader lays out (about 400 Mio): ~280 000 lines of 35 columns
+MAX_GRID = 5_000_000  # cells of the grid the reader lays out (about 200 Mio): ~140 000 lines of 35 columns
 SPARSE_FLOOR = 2_000_000  # a grid this small is read whatever its emptiness
 SPARSE_RATIO = 64  # beyond the floor, a grid at most this many times the cells that hold a value
 CHUNK = 8 * 1024 * 1024
@@ -39,6 +39,13 @@ SKIP_SUFFIXES = (".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bmp", ".tif"
 
 # xlsx: <c ...> opening tags (any namespace prefix), self-closing ones are empty cells
 _X_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(\s[^>]*)?>")
+_NS = rb"(?:[A-Za-z_][\w.-]*:)?"
+# the same, with what starts the cell: an empty inline text, or a short <v> (a shared-string index)
+_X_CELL_HEAD = re.compile(rb"<" + _NS + rb"c(\s[^>]*)?>(?:(<" + _NS + rb"is>\s*<" + _NS + rb"t(?:\s[^>]*)?(?:/>|>\s*</"
+                          + _NS + rb"t>)\s*</" + _NS + rb"is>)|<" + _NS + rb"v>([0-9]{1,9})</" + _NS + rb"v>)?")
+# shared strings: each item's start, with its content when it is an empty text
+_X_SHARED = re.compile(rb"<" + _NS + rb"si\b(?:\s[^>]*)?(?:(/)>|>(\s*<" + _NS + rb"t(?:\s[^>]*)?(?:/>|>\s*</" + _NS
+                       + rb"t>)\s*</" + _NS + rb"si>)?)")
 _X_REF = re.compile(rb'\sr\s*=\s*["\']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})["\']')
 # ods: the tags of rows, cells and tables, in document order
 _O_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*)>")
@@ -188,87 +195,95 @@ def _odd_numbers(text: bytes, before: bytes, dates: set[int], sheet: str) -> Non
                                  value=raw.decode("ascii", "replace"), **where)
 
 
-def _scan_canonical(text: bytes):
-    """The cells of a chunk in one numpy pass, when every cell tag in it is written `<c r="B12"…>` (the reference
-    first, upper-case letters, no `$`: what Excel, LibreOffice and openpyxl write); None otherwise, for the
-    careful path. Returns (cells holding something, last row, column of the first such cell on it, last column),
-    as that path counts them: self-closing `<c …/>` are empty."""
-    import numpy as np
+def empty_shared_strings(zf: zipfile.ZipFile, name: str) -> set[int]:
+    """The indexes of the shared strings that are empty texts (a cell pointing to one holds nothing)."""
+    try:
+        info = zf.getinfo("xl/sharedStrings.xml")
+    except KeyError:
+        return set()
+    out = set()
+    i = 0
+    for text in _stream(zf, info, name):
+        for closed, empty in _X_SHARED.findall(text):
+            if closed or empty:
+                out.add(i)
+            i += 1
+    return out
 
-    if b":c" in text:  # perhaps a namespace prefix on cell tags
-        return None
-    buf = np.frombuffer(text, dtype=np.uint8)
-    if len(buf) < 3:
-        return (0, 0, 0, 0) if b"<c" not in text else None
-    lt = np.flatnonzero(buf[:-2] == 0x3C)
-    lt = lt[buf[lt + 1] == 0x63]
-    nxt = buf[lt + 2]
-    tags = lt[(nxt == 0x20) | (nxt == 0x3E) | (nxt == 0x2F) | (nxt == 0x09) | (nxt == 0x0A) | (nxt == 0x0D)]
-    if not len(tags):
-        return (0, 0, 0, 0)
-    n = len(buf)
-    head = buf[np.minimum(tags[:, None] + np.arange(2, 6), n - 1)]
-    if not (head == np.frombuffer(b' r="', dtype=np.uint8)).all():
-        return None
-    width = 14  # up to 4 letters, 9 digits and the closing quote
-    win = buf[np.minimum(tags[:, None] + 6 + np.arange(width), n - 1)]
-    j = np.arange(width)
-    letter = (win >= 65) & (win <= 90)
-    nlet = np.argmax(~letter, axis=1)
-    digit = (win >= 48) & (win <= 57)
-    stop = np.argmax((j[None, :] >= nlet[:, None]) & ~digit, axis=1)
-    ndig = stop - nlet
-    ok = letter[:, 0] & (nlet <= 4) & (ndig >= 1) & (ndig <= 9) & (win[np.arange(len(win)), stop] == 0x22)
-    if not ok.all():
-        return None
-    col = np.zeros(len(win), dtype=np.int64)
-    for i in range(4):
-        col = np.where(i < nlet, col * 26 + (win[:, i].astype(np.int64) - 64), col)
-    row = np.zeros(len(win), dtype=np.int64)
-    for i in range(1, width - 1):
-        row = np.where((i >= nlet) & (i < stop), row * 10 + (win[:, i].astype(np.int64) - 48), row)
-    gt = np.flatnonzero(buf == 0x3E)
-    end = np.searchsorted(gt, tags)
-    if (end >= len(gt)).any():
-        return None
-    filled = buf[gt[end] - 1] != 0x2F
-    row, col = row[filled], col[filled]
-    if not len(row):
-        return (0, 0, 0, 0)
-    top = int(row.max())
-    return int(len(row)), top, int(col[int(np.argmax(row == top))]), int(col.max())
+
+# the common case at C speed: cells whose first attribute is their reference
+_X_CELL_FAST = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"([^>/]*)>(?:(<is><t(?:\s[^>/]*)?(?:/>|></t>)</is>)|'
+                          rb"<v>([0-9]{1,9})</v>)?")
+_X_CELL_FAST_EMPTY = re.compile(rb'<c r="[A-Z]{1,4}[0-9]{1,9}"[^>/]*/>')
+
+
+def _add_fast(ext: Extent, found: list, blank_shared: set[int]) -> None:
+    from operator import itemgetter
+
+    cells = found
+    if not cells:
+        return
+    blank = list(map(itemgetter(3), cells))
+    filled = len(cells) - (len(blank) - blank.count(b""))
+    if blank_shared:
+        filled -= sum(1 for c in cells if c[4] and int(c[4]) in blank_shared and not c[3]
+                      and (_X_TYPE.search(c[2]) or _NO_TYPE).group(1) == b"s")
+    ext.cells += filled
+    rows = list(map(int, map(itemgetter(1), cells)))
+    top = max(rows)
+    if top > ext.rows:
+        ext.rows = top
+        ext.far_col = _col_number(cells[rows.index(top)][0])
+    ext.cols = max(ext.cols, max(map(_col_number, set(map(itemgetter(0), cells)))))
+
+
+class _NoType:
+    @staticmethod
+    def group(_):
+        return b"n"
+
+
+_NO_TYPE = _NoType()
 
 
 def scan_xlsx_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, dates: set[int] = frozenset(),
-                    sheet: str = "") -> Extent:
+                    sheet: str = "", blank_shared: set[int] = frozenset()) -> Extent:
+    """The extent of a worksheet: `cells` counts the cells holding something, the grid (rows × cols) every cell
+    the reader keeps, those holding an empty text included."""
     ext = Extent()
     implicit = False  # a cell without its own reference: fall back to counting positions
     before = b""
     for text in _stream(zf, info, name):
         _odd_numbers(text, before, dates, sheet)
         before = text[-4096:]
-        fast = _scan_canonical(text)
-        if fast is not None:
-            cells, top, far, cols = fast
-            ext.cells += cells
-            if top > ext.rows:
-                ext.rows, ext.far_col = top, far
-            ext.cols = max(ext.cols, cols)
+        fast = _X_CELL_FAST.findall(text)
+        tags = text.count(b"<c ") + text.count(b"<c>") + text.count(b":c ") + text.count(b":c>")
+        if len(fast) == tags or len(fast) + len(_X_CELL_FAST_EMPTY.findall(text)) >= tags:
+            _add_fast(ext, fast, blank_shared)  # every cell names itself first (all known writers do)
+            if ext.grid > MAX_GRID:
+                break  # refused whatever follows: no need to read the rest
             continue
-        for attrs in _X_CELL.findall(text):
+        for attrs, empty_inline, index in _X_CELL_HEAD.findall(text):
             if attrs.endswith(b"/"):
                 continue  # <c r="A1" s="3"/>: an empty, styled cell
             ref = _X_REF.search(attrs)
             if ref is None:
                 implicit = True
                 continue
-            ext.cells += 1
+            filled = not empty_inline
+            if filled and index and blank_shared and int(index) in blank_shared:
+                t = _X_TYPE.search(attrs)
+                filled = t is None or t.group(1) != b"s"  # an index into the shared strings, to an empty one
+            if filled:
+                ext.cells += 1
             r = int(ref.group(2))
             c = _col_number(ref.group(1))
             if r > ext.rows:
                 ext.rows, ext.far_col = r, c
             if c > ext.cols:
                 ext.cols = c
+        if ext.grid > MAX_GRID:
+            break
     if implicit:
         # Cells without a reference take the next position: recount row by row (rare: every known writer
         # names its cells), with the <row> tags.
@@ -432,11 +447,12 @@ def check_workbook(path: str, name: str, fmt: str, pick) -> Extent:
                 sheet = (pick(names) if names else None) or (names[0] if names else "")
                 member = _xlsx_sheet_member(zf, sheet)
                 dates = date_styles(zf)
+                blank_shared = empty_shared_strings(zf, name)
                 ext = Extent()
                 for info in zf.infolist():  # the chosen sheet; if it cannot be told, every sheet
                     if info.filename == member or (member is None and info.filename.startswith("xl/worksheets/")
                                                    and info.filename.endswith(".xml")):
-                        e = scan_xlsx_sheet(zf, info, name, dates, sheet)
+                        e = scan_xlsx_sheet(zf, info, name, dates, sheet, blank_shared)
                         if e.grid >= ext.grid:
                             ext = e
     except InputError:
