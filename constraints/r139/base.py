@@ -121,7 +121,7 @@ class Kind(RuleKind):
     def finding(self, ctx: Ctx, status: str, subject: str, idx, message: str, **kw) -> Finding139:
         w = ctx.where(idx) if idx is not None else {"rows": [], "via": [], "lookthrough_rows": []}
         via = w["via"]
-        if len(via) == 1 and (idx is None or len(idx) <= 1 or kw.pop("one_fund", False)):
+        if len(via) == 1:  # one fund: its name; several: their names
             via = via[0]
         kw.pop("one_fund", None)
         return Finding139(self.id, status, subject, w["rows"], message, article=self.spec.article,

@@ -136,6 +136,7 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
     per_rule: dict = {r.id: [] for r in version.rules}
     regimes = []
     rules = rules_of(version)
+    contracts_seen = 0
     for name, items, simp in _regimes(X, simplified):
         ctx = Ctx(inp, items, version, as_of, simplified=simp, regime=name, max_age_days=max_age_days,
                   simplified_since=simplified_since)
@@ -144,6 +145,7 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
             if isinstance(rule, Cure):
                 continue
             results[rule.id] = rule.evaluate(ctx)
+        contracts_seen += int((ctx.T & ctx.contract()).sum())
         found = [f for r in results.values() for f in r.findings]
         annotate(ctx, found)
         for rule in rules:
@@ -155,10 +157,15 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
         regimes.append({"regime": name, "mode": "simplifie" if simp else "complet", "base": ctx.base,
                         "total": total})
     results = [_merge(spec, per_rule[spec.id], len(regimes) > 1) for spec in version.rules]
+    warnings = list(inp.warnings)
+    if contracts_seen:
+        warnings.append("R. 139-52 : l'actif vu par transparence comprend des contrats financiers "
+                        f"({contracts_seen}) : projections mensuelles de la composition du portefeuille à établir "
+                        "(échéances d'un mois, trois mois, six mois, un an, puis annuelles)")
     n_lines = int((~X["holding"]).sum())
     return Verdict139(version, as_of, results, total=sum(r["total"] for r in regimes),
                       base=sum(r["base"] for r in regimes), regimes=regimes, n_lines=n_lines,
-                      n_lookthrough=len(X) - n_lines, warnings=list(inp.warnings))
+                      n_lookthrough=len(X) - n_lines, warnings=warnings)
 
 
 def _merge(spec, parts: list, several: bool) -> RuleResult:
