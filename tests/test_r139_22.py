@@ -40,3 +40,10 @@ def test_custody_and_repos():
     assert status(verdict(ln("cession_temporaire", 10_000), *states(990_000)), "R139-40/pensions-emprunts") == "breach"
     assert status(verdict(ln("certificat", 10_000), *states(990_000)), "R139-40/certificats") == "breach"
     assert status(verdict(ln("action", -10_000), *states(1_010_000)), "R139-40/ventes-decouvert") == "breach"
+
+
+def test_a_dedicated_funds_overdraft_is_a_borrowing():
+    v = verdict(ln("organisme_dedie", 10_000, label="D"), *states(990_000),
+                funds={"D": [held("titre_etat", 11_000), held("depot", -1_000)]})
+    assert status(v, "R139-40/pensions-emprunts") == "breach"
+    assert status(v, "R139-40/ventes-decouvert") == "ok"

@@ -54,3 +54,14 @@ def test_in_the_simplified_regime_10_percent_gross_applies_too():
     v = verdict(*[ln("tcn", "25000,01", devise="USD", emetteur=f"Banque {k}", groupe=f"B{k}") for k in range(4)],
                 *states("899999,96"), simplified=True)
     assert status(v, "R139-15/devises-max10") == "breach"
+
+
+def test_a_currency_contract_without_its_exposure_or_its_currency_is_not_taken_as_euro():
+    fwd = ln("contrat_financier", 0, label="Change à terme", type_contrat="terme", type_sous_jacent="change",
+             exposition=None, notionnel=None, devise_exposition=None, cotation="eee")
+    v = verdict(fwd, *states(1_000_000))
+    assert status(v, "R139-44/change-max15") == "unknown"
+    fwd = dict(fwd, devise_exposition="USD", notionnel=200_000)
+    assert status(verdict(fwd, *states(1_000_000)), "R139-44/change-max15") == "unknown"
+    fwd = dict(fwd, notionnel=100_000)
+    assert status(verdict(fwd, *states(1_000_000)), "R139-44/change-max15") == "ok"  # at most 10 %

@@ -316,7 +316,10 @@ class Currency(Kind):
         c = np.flatnonzero(scope & con)
         e = a["exposure"][c]
         ecur = np.where(pd.notna(a["exposure_currency"][c]), a["exposure_currency"][c], a["currency"][c])
-        noeur_contract = (ecur != "EUR") & ~(np.nan_to_num(e) == 0)
+        # a contract whose exposure is not given may be exposed in its currency; an exchange contract without the
+        # currency of its exposure may be exposed in any
+        fx_unknown = (ctx.a["underlying_kind"][c] == "change") & ~ctx.known("exposure_currency")[c]
+        noeur_contract = ((ecur != "EUR") & ~(e == 0)) | fx_unknown
         blind_v = int(ctx.value[blind].sum())
         if not not_eur.any() and not noeur_contract.any() and not blind.any():
             return RuleResult(self.spec, OK, [], 0.0, self.lim_f, below_cents(b, self.lim) if b > 0 else None, 0,
@@ -334,7 +337,7 @@ class Currency(Kind):
         known_e = ~np.isnan(e)
         if (ce & known_e).any():
             parts.append(pd.Series(e[ce & known_e], index=ecur[ce & known_e]))
-        for j in np.flatnonzero(ce & ~known_e).tolist():
+        for j in np.flatnonzero((ce & ~known_e) | fx_unknown).tolist():
             n_ = a["notional"][c[j]]
             if np.isnan(n_):
                 unbounded.append(c[j])
@@ -360,10 +363,12 @@ class Currency(Kind):
                               note="dérogation de l'alinéa 2 : exposition de change " + _pct(hi / b))
         findings = []
         if unbounded or extra_hi:
-            pos = c[ce & ~known_e]
+            pos = c[(ce & ~known_e) | fx_unknown]
             findings.append(self.finding(ctx, UNKNOWN_S, self.spec.title, pos,
-                                         "à vérifier : renseigner « exposition » des contrats en devise",
-                                         columns=[ctx.colname("exposure")], value=share, limit=self.lim_f))
+                                         "à vérifier : renseigner « exposition » et « devise_exposition » des "
+                                         "contrats en devise ou de change",
+                                         columns=[ctx.colname("exposure"), ctx.colname("exposure_currency")],
+                                         value=share, limit=self.lim_f))
         if blind.any():
             findings.append(self.blind_finding(ctx, np.flatnonzero(blind).tolist(),
                                                f"avec tout le fonds en devise, exposition de change de "
