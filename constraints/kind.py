@@ -85,6 +85,7 @@ class Finding:
     euros: int | None = None  # the group's or the line's value, cents
     columns: list = field(default_factory=list)  # columns to fill (unknown)
     article: str = ""
+    line: int | None = None  # the row of the line, when the finding's subject is one line (not a group)
 
     def to_dict(self) -> dict:
         d = {"rule": self.rule, "status": self.status, "article": self.article, "subject": self.subject,
@@ -250,6 +251,7 @@ class LineChange:
     quantity_after: object = None
     new: object = None  # the line's one-line Context, for a line added
     row: int | None = None  # the new line's row
+    dropped: bool = False  # the undoing of a line added: the states forget it
 
     @property
     def delta(self) -> int:
@@ -258,7 +260,7 @@ class LineChange:
 
     def inverse(self) -> "LineChange":
         return LineChange(self.line, self.value_after, self.value_before, self.alive_after, self.alive_before,
-                          self.quantity_after, self.quantity_before, None, self.row)
+                          self.quantity_after, self.quantity_before, None, self.row, dropped=self.new is not None)
 
 
 class Book:
@@ -388,13 +390,23 @@ class RuleKind:
         """What the verdict depends on, computed on a portfolio (aggregates, not lines where possible)."""
         raise NotImplementedError(f"{type(self).__name__}.state")
 
-    def update(self, state, change: LineChange) -> None:
-        """Change the state for one line's change (the book already holds it)."""
+    def update(self, state, change: LineChange) -> bool:
+        """Change the state for one line's change (the book already holds it); False when the rule's result
+        cannot have changed (the line is outside everything the rule counts)."""
         raise NotImplementedError(f"{type(self).__name__}.update")
 
     def judge(self, state) -> RuleResult:
         """The rule's result from its state."""
         raise NotImplementedError(f"{type(self).__name__}.judge")
+
+    def watch(self, state, result: RuleResult, level) -> dict:
+        """Subjects within the limit but beyond the warning level `level` (a share): {key: (subject, share)},
+        keyed as the engine keys findings (a line's row, else the subject)."""
+        return {}
+
+    def subjects_of(self, state, lines) -> set:
+        """Keys of the subjects these lines (of the book) are in."""
+        return set()
 
     # ---- the optimizer
 

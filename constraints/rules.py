@@ -29,8 +29,10 @@ import pandas as pd
 from reserves.portfolio.parsing import (CAT_IFT, CAT_OTHER, CATEGORY_CODES, FALSE, NO_CODE, NO_TEXT, TRUE, UNKNOWN, text_code,
                               text_codes)
 
-from .kind import (BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Finding, LinearBlock, LineChange, RuleKind, RuleResult,
-                   euros, register, worst)
+from reserves.portfolio.keys import group_key, security_key
+
+from .kind import (BASE_CLASSES, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
+                   LineChange, RuleKind, RuleResult, euros, register, worst)
 from .rulebook import RuleSpec, Version, states_on
 from .schema import Categories, ColumnName, Condition, Limit, Literal, Strict
 
@@ -686,12 +688,14 @@ class LineConditions(Rule):
             status = np.where(applies, np.minimum(status, tri), status)
         return applies_any, status
 
-    def evaluate(self, ctx: Context) -> RuleResult:
+    # ---- state, update, judge (the checker's evaluate is judge(state(ctx)))
+
+    def state(self, ctx: Context) -> "LineState":
         classes = self._classes
         # the lines the rule speaks of, counted and summed by category and pocket
         n_applies, figure = ctx.tally(self._scope_cats, classes) if classes else (0, 0)
         if n_applies == 0:
-            return RuleResult(self.spec, NA, [])
+            return LineState(ctx, 0, 0, np.zeros(0, dtype=np.intp))
         # lines that fail a condition, or cannot be told: each requirement is tested once on every line, for
         # all the rules that ask it (a comparison over a column costs about what picking some lines would)
         pocket = ctx.pocket_mask(self._pockets())
@@ -706,14 +710,66 @@ class LineConditions(Rule):
             if pocket is not None:
                 m = m & pocket
             bad = m if bad is None else (bad | m)
-        findings = self._findings(ctx, np.flatnonzero(bad)) if bad is not None else []
-        st = worst(f.status for f in findings) if findings else OK
-        return RuleResult(self.spec, st, findings, figure=figure)
+        return LineState(ctx, n_applies, figure, np.flatnonzero(bad) if bad is not None else np.zeros(0, np.intp))
 
-    def _findings(self, ctx: Context, idx: np.ndarray) -> list:
-        """One finding per line of `idx` (lines that fail a condition or cannot be told), in their order."""
+    def _speaks_of(self, ctx: Context) -> np.ndarray:
+        """Lines the rule speaks of: of its categories (all with `covers: all`) and pockets."""
+        m = np.ones(ctx.n, dtype=bool) if self._scope_cats is None else ctx.cat_mask(self._scope_cats)
+        pocket = ctx.pocket_mask(self._pockets()) if self._classes else np.zeros(ctx.n, dtype=bool)
+        return m if pocket is None else m & pocket
+
+    def update(self, st: "LineState", ch: LineChange) -> bool:
+        i = ch.line
+        if ch.new is not None:
+            nctx = ch.new
+            st.added[i] = (bool(self._speaks_of(nctx)[0]), len(self.state(nctx).bad) > 0)
+        if i < st.book.n0:
+            if st.speaks is None:
+                st.speaks = self._speaks_of(st.ctx)
+            speaks = bool(st.speaks[i])
+        else:
+            speaks = st.added.get(i, (False, False))[0]
+        if ch.dropped:
+            st.added.pop(i, None)
+        if not speaks:
+            return False
+        st.n_applies += int(ch.alive_after) - int(ch.alive_before)
+        st.figure += ch.delta
+        st.cache.pop(i, None)
+        return True
+
+    def subjects_of(self, st: "LineState", lines) -> set:
+        return {("l", int(st.book.rows[i])) for i in lines}
+
+    def judge(self, st: "LineState") -> RuleResult:
+        if st.n_applies == 0:
+            return RuleResult(self.spec, NA, [])
+        book, ctx = st.book, st.ctx
+        idx = book.live(st.bad)
+        if book.alive is None:  # the checker's own portfolio: every line as it stands
+            findings = self._findings(ctx, idx)
+        else:  # the engine's: findings of the lines whose value has not changed are kept
+            todo = np.array([i for i in idx.tolist() if i not in st.cache], dtype=np.intp)
+            for i, f in zip(todo.tolist(), self._findings(ctx, todo, values=book.value[todo])):
+                st.cache[i] = f
+            findings = [st.cache[i] for i in idx.tolist()]
+            for i, nctx in book.added():
+                speaks, bad = st.added.get(i, (False, False))
+                if bad:
+                    findings += self._findings(nctx, np.zeros(1, dtype=np.intp), values=book.value[i:i + 1],
+                                               rows=book.rows[i:i + 1], names=ctx)
+        st_ = worst(f.status for f in findings) if findings else OK
+        return RuleResult(self.spec, st_, findings, figure=st.figure)
+
+    def _findings(self, ctx: Context, idx: np.ndarray, values=None, rows=None, names=None) -> list:
+        """One finding per line of `idx` (lines that fail a condition or cannot be told), in their order; `values`
+        and `rows` of those lines when they are not the context's (the engine's), `names` the context whose
+        column headers the messages give."""
         if len(idx) == 0:
             return []
+        values = ctx.value[idx] if values is None else values
+        rows = ctx.rows[idx] if rows is None else rows
+        names = names or ctx
         pocket = ctx.pocket_mask(self._pockets())
         at_pocket = np.ones(len(idx), dtype=bool) if pocket is None else pocket[idx]
         cat = ctx.cat[idx]
@@ -743,17 +799,32 @@ class LineConditions(Rule):
                     if "parts" in extra:  # either-or: only the alternatives still open are to fill
                         cols = [c for p in extra["parts"] if p[0][j] == UNKNOWN for c in p[1]]
                     unknown_cols += [c for c in cols if c not in unknown_cols]
-            value_cents = int(ctx.value[i])
+            value_cents = int(values[j])
             if status[j] == FALSE:
                 msg = "; ".join(failed) + f" — ligne à céder ({fr_euros(value_cents)})"
-                findings.append(self.finding(BREACH, str(labels[i]), [ctx.rows[i]], msg, value=value, limit=limit,
-                                             amount=max(value_cents, 0), action="sell", euros=value_cents))
+                findings.append(self.finding(BREACH, str(labels[i]), [rows[j]], msg, value=value, limit=limit,
+                                             amount=max(value_cents, 0), action="sell", euros=value_cents,
+                                             line=int(rows[j])))
             else:
-                names = [ctx.colname(c) for c in unknown_cols]
-                msg = "à vérifier : renseigner " + ", ".join(f"« {c} »" for c in names)
-                findings.append(self.finding(UNKNOWN_S, str(labels[i]), [ctx.rows[i]], msg, euros=value_cents,
-                                             columns=names))
+                cols = [names.colname(c) for c in unknown_cols]
+                msg = "à vérifier : renseigner " + ", ".join(f"« {c} »" for c in cols)
+                findings.append(self.finding(UNKNOWN_S, str(labels[i]), [rows[j]], msg, euros=value_cents,
+                                             columns=cols, line=int(rows[j])))
         return findings
+
+
+class LineState:
+    """A line-conditions rule's state: the lines it speaks of (count, sum), the lines that fail or cannot be told."""
+
+    __slots__ = ("ctx", "book", "n_applies", "figure", "bad", "speaks", "added", "cache")
+
+    def __init__(self, ctx: Context, n_applies: int, figure: int, bad: np.ndarray):
+        self.ctx = ctx
+        self.book = ctx.book()
+        self.n_applies, self.figure, self.bad = n_applies, figure, bad
+        self.speaks = None  # the lines the rule speaks of, when first asked
+        self.added: dict = {}  # new line -> (spoken of, fails or cannot be told)
+        self.cache: dict = {}  # line -> its finding (engine)
 
 
 # ---- share of the base -----------------------------------------------------
@@ -832,11 +903,22 @@ class Share(Rule):
             return bool(st.mask[i])
         return st.added.get(i, False)
 
-    def update(self, st: "ShareState", ch: LineChange) -> None:
+    def update(self, st: "ShareState", ch: LineChange) -> bool:
         if ch.new is not None:
             st.added[ch.line] = bool(self.numerator(ch.new)[0])
-        if self._counts(st, ch.line):
+        counts = self._counts(st, ch.line)
+        if ch.dropped:
+            st.added.pop(ch.line, None)
+        if counts:
             st.v += ch.delta
+        return counts or int(st.book.pclass[ch.line]) in BASE_CLASSES[self.p["base"]]
+
+    def watch(self, st: "ShareState", result: RuleResult, level) -> dict:
+        if result.status != OK or result.value is None:
+            return {}
+        share = Fraction(st.v, st.book.total[self.p["base"]])
+        inside = share < level if self.p["sense"] == "min" else share > level
+        return {self.spec.title: (self.spec.title, share)} if inside else {}
 
     def rows(self, st: "ShareState") -> list:
         """Rows of the numerator's lines, alive, in the order of the book."""
@@ -1008,58 +1090,200 @@ class _GroupCap(Rule):
         subjects = _first_text(self.names(ctx, idx), codes, n_groups) if len(idx) else []
         return idx, codes, n_groups, subjects, counted, loose
 
-    def evaluate(self, ctx: Context) -> RuleResult:
-        lim = self.lim
-        base_name = self.p["base"]
+    # ---- state, update, judge (the checker's evaluate is judge(state(ctx)))
+
+    def state(self, ctx: Context) -> "GroupState":
         idx, codes, n_groups, counted, loose = self.grouping(ctx)
-        if len(idx) == 0 and len(loose) == 0:
-            return RuleResult(self.spec, NA, [], limit=self.lim_f)
-        b = ctx.total(base_name)
-        if b <= 0:
-            f = self.finding(UNKNOWN_S, "base", [], "base de calcul nulle ou négative : pourcentage indéterminé")
-            return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f)
+        st = GroupState(ctx)
+        st.n_in = len(idx) + len(loose)
+        if st.n_in == 0:
+            return st
         vals = ctx.value[idx]
         sure = counted == TRUE
         worst_ = _sums_by_code(ctx, codes, vals, n_groups)
         best = worst_ if sure.all() else _sums_by_code(ctx, codes[sure], vals[sure], n_groups)
+        code_of = np.zeros(ctx.n, dtype=np.intp)
+        code_of[idx] = codes
+        member = np.zeros(ctx.n, dtype=bool)
+        member[idx] = True
+        cnt = np.full(ctx.n, TRUE, dtype=np.int8)
+        cnt[idx] = counted
+        st.set_groups(code_of, member, cnt, n_groups, best, worst_, np.asarray(loose, dtype=np.intp),
+                      int(best.max()) if len(best) else 0)
+        return st
+
+    def new_member(self, st: "GroupState", nctx: Context):
+        """(group key, counted, loose, subject) of a new line, or None when the rule does not count it."""
+        raise NotImplementedError
+
+    def group_keys(self, st: "GroupState") -> dict:
+        """Group key -> group of the portfolio's groups (for the new lines)."""
+        raise NotImplementedError
+
+    def _info(self, st: "GroupState", i: int):
+        """(group or -1, counted, loose) of line i, or None when the rule does not count it."""
+        if i >= st.book.n0:
+            return st.added.get(i)
+        if st.member is None:
+            return None
+        if st.member[i]:
+            return int(st.code_of[i]), int(st.counted[i]), False
+        if st.loose_set is None:
+            st.loose_set = set(st.loose.tolist())
+        if i in st.loose_set:
+            return -1, int(st.counted[i]), True
+        return None
+
+    def update(self, st: "GroupState", ch: LineChange) -> bool:
+        i = ch.line
+        if ch.new is not None:
+            found = self.new_member(st, ch.new)
+            if found is None:
+                st.added.pop(i, None)
+            else:
+                key, counted, loose, subject = found
+                g = -1
+                if not loose:
+                    if st.keys is None:
+                        st.keys = self.group_keys(st)
+                    g = st.keys.get(key, -1)
+                    if g < 0:
+                        g = st.keys[key] = st.new_group()
+                    else:
+                        st.ensure(g)
+                st.added[i] = (g, counted, loose)
+                st.subjects[i] = subject
+        info = self._info(st, i)
+        if ch.dropped:
+            st.added.pop(i, None)
+            st.subjects.pop(i, None)
+        in_base = int(st.book.pclass[i]) in BASE_CLASSES[self.p["base"]]
+        if info is None:
+            return in_base
+        g, counted, loose = info
+        st.n_in += int(ch.alive_after) - int(ch.alive_before)
+        if not loose:
+            st.own()
+            d = ch.delta
+            if st.worst.dtype != object and (abs(d) >= 1 << 59 or abs(st.book.total["reserves"]) >= 1 << 61):
+                st.widen()
+            st.worst[g] += d
+            if counted == TRUE:
+                st.best[g] += d
+            st.size[g] += int(ch.alive_after) - int(ch.alive_before)
+            st.top = None
+        return True
+
+    def watch(self, st: "GroupState", result: RuleResult, level) -> dict:
+        if result.status == NA or st.n_groups == 0:
+            return {}
+        b = st.book.total[self.p["base"]]
+        if b <= 0:
+            return {}
+        ng = st.n_groups
+        best, worst_ = st.best[:ng], st.worst[:ng]
+        lvl, allowed = cap_cents(b, level), cap_cents(b, self.lim)
+        cand = np.flatnonzero(best > lvl)
+        if len(cand):
+            cand = cand[~over_cap(worst_[cand], b, self.lim) & (st.size_now()[cand] > 0)]
+        out = {}
+        for g, lines in st.members(cand.tolist()):
+            subject = self.subject_of(st, int(lines[0]))
+            out[subject] = (subject, Fraction(int(best[g]), b))
+        return out
+
+    def subjects_of(self, st: "GroupState", lines) -> set:
+        out, groups = set(), set()
+        for i in lines:
+            info = self._info(st, i)
+            if info is None:
+                continue
+            if info[2]:
+                out.add(("l", int(st.book.rows[i])))
+            else:
+                groups.add(info[0])
+        for g, members in st.members(sorted(groups)):
+            out.add(self.subject_of(st, int(members[0])))
+        return out
+
+    def subject_of(self, st: "GroupState", i: int) -> str:
+        if i >= st.book.n0:
+            return st.subjects[i]
+        return str(self.names(st.ctx, np.array([i]))[0])
+
+    def judge(self, st: "GroupState") -> RuleResult:
+        lim = self.lim
+        if st.n_in == 0:
+            return RuleResult(self.spec, NA, [], limit=self.lim_f)
+        book = st.book
+        b = book.total[self.p["base"]]
+        if b <= 0:
+            f = self.finding(UNKNOWN_S, "base", [], "base de calcul nulle ou négative : pourcentage indéterminé")
+            return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f)
+        ng = st.n_groups
+        best, worst_ = st.best[:ng], st.worst[:ng]
         flagged = np.flatnonzero(over_cap(worst_, b, lim))
         groups = []
         if len(flagged):
-            order = np.argsort(codes, kind="stable")
-            bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
-            for g in flagged:
-                members = order[bounds[g]:bounds[g + 1]]
-                groups.append((g, idx[members], sure[members], str(self.names(ctx, idx[members[:1]])[0])))
-        top = int(best.max()) if len(best) else 0
-        return self._judge(ctx, lim, b, best, worst_, groups, loose, top)
+            for g, lines in st.members(flagged):
+                sure = np.array([st.counted_of(i) == TRUE for i in lines.tolist()], dtype=bool)
+                rows = book.rows[lines]
+                groups.append((g, sorted(rows[sure].tolist()), sorted(rows[~sure].tolist()),
+                               self.subject_of(st, int(lines[0]))))
+        if st.top is None:
+            present = st.size[:ng] > 0
+            st.top = int(best[present].max()) if present.any() else 0
+        loose = [i for i in book.live(st.loose).tolist()] + [i for i, _ in book.added()
+                                                                 if st.added.get(i, (0, 0, False))[2]]
+        return self._judge(st, lim, b, best, worst_, groups, loose, st.top)
 
-    def _judge(self, ctx: Context, lim: Fraction, b: int, best, worst_, groups: list, loose, top: int) -> RuleResult:
-        """The result from the groups above the cap at worst: [(g, member lines, surely counted, subject)]."""
+    def _judge(self, st: "GroupState", lim: Fraction, b: int, best, worst_, groups: list, loose, top: int) -> RuleResult:
+        """The result from the groups above the cap at worst: [(g, rows surely counted, rows that may count,
+        subject)]."""
         allowed = cap_cents(b, lim)
         if not groups and len(loose) == 0:
             return RuleResult(self.spec, OK, [], top / b, self.lim_f, allowed - top, top)
         over_best = over_cap(np.asarray([best[g] for g, *_ in groups], dtype=best.dtype), b, lim)
         findings = []
-        for (g, lines, sure, subject), ob in zip(groups, over_best):
+        for (g, sure_rows, unsure_rows, subject), ob in zip(groups, over_best):
             if ob:
                 share = int(best[g]) / b
                 amount = int(best[g]) - allowed
                 msg = (f"{fr_pct_beside(share, self.lim_f)} de la base ({fr_euros(int(best[g]))}) pour un plafond de "
                        f"{fr_pct(self.lim_f)} : céder {fr_euros(amount)}")
-                findings.append(self.finding(BREACH, subject, sorted(ctx.rows[lines[sure]].tolist()), msg,
-                                             value=share, limit=self.lim_f, amount=amount, action="sell",
-                                             euros=int(best[g])))
+                findings.append(self.finding(BREACH, subject, sure_rows, msg, value=share, limit=self.lim_f,
+                                             amount=amount, action="sell", euros=int(best[g])))
             else:
                 share = int(worst_[g]) / b
-                cols = self.unknown_columns(ctx)
+                cols = self.unknown_columns(st.ctx)
                 msg = (f"jusqu'à {fr_pct(share)} de la base si les lignes indiquées comptent : à vérifier, "
                        "renseigner " + ", ".join(f"« {c} »" for c in cols))
-                findings.append(self.finding(UNKNOWN_S, subject, sorted(ctx.rows[lines[~sure]].tolist()), msg,
-                                             value=share, limit=self.lim_f, euros=int(worst_[g]), columns=cols))
-        findings += self.loose_findings(ctx, loose, b, lim)
+                findings.append(self.finding(UNKNOWN_S, subject, unsure_rows, msg, value=share, limit=self.lim_f,
+                                             euros=int(worst_[g]), columns=cols))
+        findings += self.loose_findings(st, loose, b, lim)
         findings.sort(key=lambda f: (f.status != BREACH, -(f.euros or 0)))
-        st = worst(f.status for f in findings) if findings else OK
-        return RuleResult(self.spec, st, findings, top / b, self.lim_f, allowed - top, top)
+        st_ = worst(f.status for f in findings) if findings else OK
+        return RuleResult(self.spec, st_, findings, top / b, self.lim_f, allowed - top, top)
+
+    def figures(self, state, result: RuleResult | None = None, top: int = 20) -> Figures:
+        """The rule's figures and its largest groups (worst case: lines of unknown status included)."""
+        result = result if result is not None else self.judge(state)
+        b = state.book.total[self.p["base"]]
+        out = Figures(self.id, "max", result.value, result.limit, result.headroom, result.figure, b)
+        if state.n_groups == 0 or b <= 0:
+            return out
+        ng = state.n_groups
+        alive = np.flatnonzero(state.size_now()[:ng] > 0)
+        order = alive[np.argsort(-state.worst[:ng][alive].astype(float), kind="stable")][:top]
+        allowed = cap_cents(b, self.lim)
+        status_of = {f.subject: f.status for f in result.findings if f.status == BREACH}
+        status_of.update({f.subject: f.status for f in result.findings if f.subject not in status_of})
+        for g, lines in sorted(state.members(order), key=lambda t: -int(state.worst[t[0]])):
+            v = int(state.worst[g])
+            subject = self.subject_of(state, int(lines[0]))
+            out.groups.append(GroupFigure(subject, sorted(state.book.rows[lines].tolist()), v, v / b, allowed - v,
+                                          status_of.get(subject, BREACH if v > allowed else OK)))
+        return out
 
     def unknown_columns(self, ctx: Context) -> list:
         return []
@@ -1073,6 +1297,104 @@ class _GroupCap(Rule):
         return LinearBlock(self.id, "<=", codes[keep].astype(np.int64), idx[keep], np.ones(int(keep.sum())),
                            self.spec.limit(), ctx.base_masks[self.p["base"]].copy(), np.zeros(n_groups), subjects,
                            limit=self.lim)
+
+
+class GroupState:
+    """A cap per group's state: each line's group and counted tri-state, the sums of each group (lines that surely
+    count, and every line that may), the loose lines (no issuer: each its own group); grown by new lines."""
+
+    __slots__ = ("ctx", "book", "n_in", "code_of", "member", "counted", "n_groups", "best", "worst", "loose", "top",
+                 "keys", "added", "subjects", "loose_set", "size", "_owned")
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.book = ctx.book()
+        self.n_in = 0  # lines alive the rule counts (members and loose lines)
+        self.code_of = self.member = self.counted = None
+        self.n_groups = 0
+        self.best = self.worst = np.zeros(0, dtype=np.int64)
+        self.loose = np.zeros(0, dtype=np.intp)
+        self.top = 0
+        self.keys = None  # group key -> group, for new lines (built when first asked)
+        self.added: dict = {}  # new line -> (group or -1, counted, loose)
+        self.subjects: dict = {}  # new line -> its group's name as written on it
+        self.loose_set = None
+        self.size = None  # alive members per group (engine)
+        self._owned = False
+
+    def set_groups(self, code_of, member, counted, n_groups, best, worst_, loose, top) -> None:
+        self.code_of, self.member, self.counted = code_of, member, counted
+        self.n_groups, self.best, self.worst, self.loose, self.top = n_groups, best, worst_, loose, top
+
+    def size_now(self) -> np.ndarray:
+        if self.size is None:
+            n = self.n_groups
+            self.size = (np.bincount(self.code_of[self.member], minlength=n).astype(np.int64) if self.member is not None
+                         else np.zeros(n, dtype=np.int64))
+        return self.size
+
+    def own(self) -> None:
+        """Writable sums with room for new groups (copied once, on the engine's first change)."""
+        if self._owned:
+            return
+        self.size_now()
+        cap = self.n_groups + 16
+        for name in ("best", "worst", "size"):
+            arr = getattr(self, name)
+            grown = np.zeros(cap, dtype=arr.dtype)
+            grown[:len(arr)] = arr
+            setattr(self, name, grown)
+        self._owned = True
+
+    def new_group(self) -> int:
+        g = self.n_groups
+        self.ensure(g)
+        return g
+
+    def ensure(self, g: int) -> None:
+        """Room for group g (a group of the portfolio with no line here yet, or a new one)."""
+        self.own()
+        if g >= len(self.best):
+            for name in ("best", "worst", "size"):
+                arr = getattr(self, name)
+                grown = np.zeros(max(len(arr) * 2, g + 16), dtype=arr.dtype)
+                grown[:len(arr)] = arr
+                setattr(self, name, grown)
+        self.n_groups = max(self.n_groups, g + 1)
+
+    def widen(self) -> None:
+        """Group sums near int64's reach: Python integers from now on."""
+        self.best = self.best.astype(object)
+        self.worst = self.worst.astype(object)
+
+    def counted_of(self, i: int) -> int:
+        return int(self.counted[i]) if i < self.book.n0 else self.added[i][1]
+
+    def members(self, groups) -> list:
+        """[(g, lines of g alive, in the book's order)] for the groups `groups`, in the order of their first line."""
+        book = self.book
+        if self.member is None:
+            base = []
+        else:
+            member = self.member if book.alive is None else self.member & book.alive[:book.n0]
+            base = _group_members(self.code_of, member, [g for g in groups if g < len(self.code_of) + self.n_groups],
+                                  max(self.n_groups, 1))
+        if not self.added:
+            return base
+        wanted = set(int(g) for g in groups)
+        extra: dict = {}
+        for i, _ in book.added():
+            info = self.added.get(i)
+            if info is not None and not info[2] and info[0] in wanted:
+                extra.setdefault(info[0], []).append(i)
+        if not extra:
+            return base
+        out = []
+        for g, lines in base:
+            more = extra.pop(g, None)
+            out.append((g, lines if more is None else np.concatenate([lines, np.asarray(more, dtype=lines.dtype)])))
+        out += [(g, np.asarray(v, dtype=np.intp)) for g, v in sorted(extra.items(), key=lambda t: t[1][0])]
+        return out
 
 
 def _first_text(texts: np.ndarray, codes: np.ndarray, n_groups: int) -> list:
@@ -1124,21 +1446,18 @@ class IssuerCap(_GroupCap):
     def names(self, ctx: Context, lines: np.ndarray) -> np.ndarray:
         return ctx.column("issuer")[lines]
 
-    def evaluate(self, ctx: Context) -> RuleResult:
+    def state(self, ctx: Context) -> GroupState:
         """Sums per issuer straight from the issuer codes, over every line at once (no grouping of the lines)."""
+        st = GroupState(ctx)
         codes, n_groups = _dense_codes(ctx, "issuer_code")
-        lim = self.lim
         in_scope, counted = self._scope(ctx)
         sel = in_scope & (counted != FALSE)
         if not sel.any():
-            return RuleResult(self.spec, NA, [], limit=self.lim_f)
-        b = ctx.total(self.p["base"])
-        if b <= 0:
-            f = self.finding(UNKNOWN_S, "base", [], "base de calcul nulle ou négative : pourcentage indéterminé")
-            return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f)
+            return st
         has = _has_issuer(ctx)
         member = sel if has is None else sel & has
         loose = np.zeros(0, dtype=np.intp) if has is None else np.flatnonzero(sel & ~has)
+        st.n_in = int(member.sum()) + len(loose)
         maybe = member & (counted == UNKNOWN)
         worst_ = _group_totals(ctx, codes, member, n_groups)
         best = _group_totals(ctx, codes, member & ~maybe, n_groups) if maybe.any() else worst_
@@ -1149,40 +1468,57 @@ class IssuerCap(_GroupCap):
             present = np.zeros(n_groups, dtype=bool)
             present[codes[member]] = True
             top = int(best[present].max()) if present.any() else 0
-        flagged = np.flatnonzero(over_cap(worst_, b, lim))
-        groups = []
-        if len(flagged):
-            issuers = ctx.column("issuer")
-            groups = [(g, lines, counted[lines] == TRUE, str(issuers[lines[0]]))
-                      for g, lines in _group_members(codes, member, flagged, n_groups)]
-        return self._judge(ctx, lim, b, best, worst_, groups, loose, top)
+        st.set_groups(codes, member, counted, n_groups, best, worst_, loose, top)
+        return st
+
+    def new_member(self, st: GroupState, nctx: Context):
+        in_scope, counted = self._scope(nctx)
+        if not in_scope[0] or counted[0] == FALSE:
+            return None
+        issuer = nctx.column("issuer")[0]
+        key = group_key(issuer)
+        if key is None:
+            return None, int(counted[0]), True, str(nctx.column("label")[0])
+        return key, int(counted[0]), False, str(issuer)
+
+    def group_keys(self, st: GroupState) -> dict:
+        codes, n_groups = _dense_codes(st.ctx, "issuer_code")
+        has = st.ctx.column("issuer_code") >= 0
+        first = np.full(n_groups, -1, dtype=np.int64)
+        pos = np.flatnonzero(has)[::-1]
+        first[codes[pos]] = pos
+        issuers = st.ctx.column("issuer")
+        return {group_key(issuers[i]): g for g, i in enumerate(first.tolist()) if i >= 0}
 
     def unknown_columns(self, ctx: Context) -> list:
         return [ctx.colname("legal_form")]
 
-    def loose_findings(self, ctx, loose, b, lim) -> list:
+    def loose_findings(self, st: GroupState, loose, b, lim) -> list:
         """Lines of a capped category with no issuer (READING 5): unknown, or a breach on their own."""
         out = []
         if len(loose) == 0:
             return out
+        ctx, book = st.ctx, st.book
         allowed = cap_cents(b, lim)
-        _, counted = self._scope(ctx)
         labels = ctx.L["label"].to_numpy()
-        over = over_cap(ctx.value[loose], b, lim)
-        for i, o in zip(loose, over):
-            v = int(ctx.value[i])
-            if o and counted[i] == TRUE:
+        loose = np.asarray(loose, dtype=np.intp)
+        over = over_cap(book.value[loose], b, lim)
+        issuer = ctx.colname("issuer")
+        for i, o in zip(loose.tolist(), over):
+            v = int(book.value[i])
+            label = str(labels[i]) if i < book.n0 else st.subjects[i]
+            if o and st.counted_of(i) == TRUE:
                 out.append(self.finding(
-                    BREACH, str(labels[i]), [ctx.rows[i]],
+                    BREACH, label, [book.rows[i]],
                     f"ligne sans émetteur qui dépasse à elle seule {fr_pct(self.lim_f)} de la base : céder "
-                    f"{fr_euros(v - allowed)} (et renseigner « {ctx.colname('issuer')} »)",
+                    f"{fr_euros(v - allowed)} (et renseigner « {issuer} »)",
                     value=v / b, limit=self.lim_f, amount=v - allowed, action="sell", euros=v,
-                    columns=[ctx.colname("issuer")]))
+                    columns=[issuer], line=int(book.rows[i])))
             else:
                 out.append(self.finding(
-                    UNKNOWN_S, str(labels[i]), [ctx.rows[i]],
-                    f"à vérifier : renseigner « {ctx.colname('issuer')} » pour le plafond de 5 % par personne morale",
-                    value=v / b, limit=self.lim_f, euros=v, columns=[ctx.colname("issuer")]))
+                    UNKNOWN_S, label, [book.rows[i]],
+                    f"à vérifier : renseigner « {issuer} » pour le plafond de 5 % par personne morale",
+                    value=v / b, limit=self.lim_f, euros=v, columns=[issuer], line=int(book.rows[i])))
         return out
 
     def linear_form(self, ctx: Context) -> LinearBlock:
@@ -1225,6 +1561,30 @@ class BuildingCap(_GroupCap):
         codes, uniq = pd.factorize(key)
         return idx, codes.astype(np.int64), len(uniq), np.full(len(idx), TRUE, dtype=np.int8), []
 
+    def new_member(self, st: GroupState, nctx: Context):
+        if not (nctx.base_masks[self.p["base"]] & nctx.cat_mask(self.p["categories"]))[0]:
+            return None
+        return self._key(nctx, 0, None), TRUE, False, str(self.names(nctx, np.array([0]))[0])
+
+    @staticmethod
+    def _key(ctx: Context, i: int, g) -> tuple:
+        """A line's building: its building's key, else its issuer's, else the line alone."""
+        prop, iss = ctx.column("property")[i], ctx.column("issuer")[i]
+        if group_key(prop) is not None:
+            return ("p", group_key(prop))
+        if group_key(iss) is not None:
+            return ("i", group_key(iss))
+        return ("l", i if g is None else ("g", g))
+
+    def group_keys(self, st: GroupState) -> dict:
+        if st.member is None:
+            return {}
+        idx = np.flatnonzero(st.member)
+        codes = st.code_of[idx]
+        first = np.full(st.n_groups, -1, dtype=np.int64)
+        first[codes[::-1]] = idx[::-1]
+        return {self._key(st.ctx, int(i), g): g for g, i in enumerate(first.tolist()) if i >= 0}
+
     def names(self, ctx: Context, lines: np.ndarray) -> np.ndarray:
         prop = ctx.column("property")[lines]
         iss = ctx.column("issuer")[lines]
@@ -1259,23 +1619,20 @@ class HoldingCap(Rule):
         icode = L["issuer_code"].to_numpy()[idx]
         return idx, q, qi, icode
 
-    def evaluate(self, ctx: Context) -> RuleResult:
+    # ---- state, update, judge (the checker's evaluate is judge(state(ctx)))
+
+    def state(self, ctx: Context) -> "HoldingState":
         """Sums per issuer straight from the issuer codes, over every line at once (no grouping of the lines)."""
-        lim = self.lim
+        st = HoldingState(ctx)
         scope = self._scope(ctx)
-        if not scope.any():
-            return RuleResult(self.spec, NA, [], limit=self.lim_f)
-        L = ctx.L
+        st.n_in = int(np.count_nonzero(scope))
+        if not st.n_in:
+            return st
         codes, n_groups = _dense_codes(ctx, "issuer_code")
         has = _has_issuer(ctx)
         q = ctx.column("quantity", float)
         qi = ctx.column("quantity_issued", float)
-        findings = []
-        for i in (np.flatnonzero(scope & ~has) if has is not None else ()):
-            labels = ctx.column("label")
-            findings.append(self.finding(UNKNOWN_S, str(labels[i]), [ctx.rows[i]],
-                                         f"à vérifier : renseigner « {ctx.colname('issuer')} » pour le plafond de 10 % de détention",
-                                         columns=[ctx.colname("issuer")], euros=int(ctx.value[i])))
+        st.noissuer = np.flatnonzero(scope & ~has) if has is not None else np.zeros(0, dtype=np.intp)
         member = scope if has is None else scope & has
         # Σ per issuer over every line at once, the other lines weighing 0; a line without both quantities
         # counts for 0 and leaves its issuer undecided
@@ -1284,7 +1641,7 @@ class HoldingCap(Rule):
             wq, wqi = q * member, qi * member
             every = np.isfinite(wq.sum()) and np.isfinite(wqi.sum())
         if every:  # no quantity missing (NaN) or infinite, on any line
-            missing, full = None, member
+            full = member
         else:
             missing = np.isnan(q) | np.isnan(qi)
             full = member & ~missing
@@ -1305,28 +1662,157 @@ class HoldingCap(Rule):
         else:
             present = np.zeros(n_groups, dtype=bool)
             present[codes[member]] = True
-        ratio = np.divide(Q, I, out=np.full(n_groups, np.inf), where=positive)
+        st.codes, st.member, st.n_groups = codes, member, n_groups
+        st.Q, st.I, st.gmissing, st.present = Q, I, gmissing, present
+        return st
+
+    def _line(self, st: "HoldingState", i: int):
+        """(issuer group or -1 without issuer, exact quantity, exact quantity issued, security) of a line the rule
+        counts, None otherwise."""
+        if i >= st.book.n0:
+            return st.added.get(i)
+        ctx = st.ctx
+        if st.scope is None:
+            st.scope = self._scope(ctx)
+            st.cols = tuple(ctx.column(c) for c in ("quantity_exact", "quantity_issued_exact", "isin", "issuer",
+                                                    "label"))
+        f = st.facts.get(i)
+        if f is None:
+            if not st.scope[i]:
+                f = None
+            elif st.member is None or not st.member[i]:
+                f = (-1, None, None, None)
+            else:
+                qx, qix, isin, issuer, label = st.cols
+                f = (int(st.codes[i]), None if qx[i] is None else _whole(qx[i]),
+                     None if qix[i] is None else _whole(qix[i]), security_key(isin[i], issuer[i], label[i]))
+            st.facts[i] = f
+        if f is None or f[0] < 0 or i not in st.q_now:
+            return f
+        q = st.q_now[i]
+        return f[0], None if q is None else _whole(q), f[2], f[3]
+
+    def update(self, st: "HoldingState", ch: LineChange) -> bool:
+        i = ch.line
+        if ch.new is not None:
+            nctx = ch.new
+            if not self._scope(nctx)[0]:
+                st.added.pop(i, None)
+            else:
+                L = nctx.L
+                issuer = L["issuer"].iat[0]
+                key = group_key(issuer)
+                if key is None:
+                    st.added[i] = (-1, None, None, None)
+                else:
+                    g = st.group_of(key)
+                    qi = L["quantity_issued_exact"].iat[0]
+                    st.added[i] = (g, ch.quantity_after, None if qi is None else Fraction(qi),
+                                   security_key(L["isin"].iat[0], issuer, L["label"].iat[0]))
+                    st.subjects[g] = st.subjects.get(g) or str(issuer)
+        elif i < st.book.n0 and ch.quantity_after is not ch.quantity_before:
+            st.q_now[i] = ch.quantity_after
+        elif i in st.added and st.added[i][0] >= 0:
+            g, _, qi, sec = st.added[i]
+            st.added[i] = (g, ch.quantity_after, qi, sec)
+        info = self._line(st, i)
+        if ch.dropped:
+            st.added.pop(i, None)
+        if info is None:
+            return False
+        st.n_in += int(ch.alive_after) - int(ch.alive_before)
+        if info[0] >= 0:
+            st.refresh(info[0], self)
+        return True
+
+    def watch(self, st: "HoldingState", result: RuleResult, level) -> dict:
+        if result.status == NA or st.n_groups == 0:
+            return {}
+        ratio, cratio, _ = st.scan()
+        cand = np.flatnonzero(cratio > float(level) * (1 - 1e-9))
+        out = {}
+        for g in cand.tolist():
+            members = self.members(st, g)
+            if not members:
+                continue
+            if g not in st.exact:
+                st.refresh(g, self)
+            q, i_ = st.exact[g]
+            share = Fraction(q, i_) if isinstance(q, int) and isinstance(i_, int) else Fraction(q) / Fraction(i_)
+            if level < share <= self.lim:
+                subject = st.subject(g, members[0], self)
+                out[subject] = (subject, share)
+        return out
+
+    def subjects_of(self, st: "HoldingState", lines) -> set:
+        out = set()
+        for i in lines:
+            info = self._line(st, i)
+            if info is None:
+                continue
+            if info[0] < 0:
+                out.add(("l", int(st.book.rows[i])))
+            else:
+                members = self.members(st, info[0])
+                if members:
+                    out.add(st.subject(info[0], members[0], self))
+        return out
+
+    def members(self, st: "HoldingState", g: int) -> list:
+        """The lines alive of issuer group g, in the book's order."""
+        book = st.book
+        if st.order is None and st.member is not None:
+            idx = np.flatnonzero(st.member)
+            order = np.argsort(st.codes[idx], kind="stable")
+            st.order = (idx[order], np.searchsorted(st.codes[idx][order], np.arange(st.n_groups + 1)))
+        out = []
+        if st.order is not None and g < len(st.order[1]) - 1:
+            lines, bounds = st.order
+            out = [i for i in lines[bounds[g]:bounds[g + 1]].tolist() if book.alive is None or book.alive[i]]
+        out += [i for i, _ in book.added() if st.added.get(i, (-1,))[0] == g]
+        return out
+
+    def judge(self, st: "HoldingState") -> RuleResult:
+        lim = self.lim
+        if st.n_in == 0:
+            return RuleResult(self.spec, NA, [], limit=self.lim_f)
+        ctx, book = st.ctx, st.book
+        findings = []
+        labels = ctx.column("label")
+        lonely = book.live(st.noissuer).tolist() + [i for i, _ in book.added() if st.added.get(i, (0,))[0] == -1]
+        for i in lonely:
+            label = str(labels[i]) if i < book.n0 else str(book.new[i].column("label")[0])
+            findings.append(self.finding(UNKNOWN_S, label, [book.rows[i]],
+                                         f"à vérifier : renseigner « {ctx.colname('issuer')} » pour le plafond de 10 % de détention",
+                                         columns=[ctx.colname("issuer")], euros=int(book.value[i]),
+                                         line=int(book.rows[i])))
+        ng = st.n_groups
+        Q, I, gmissing = st.Q[:ng], st.I[:ng], st.gmissing[:ng]
+        ratio, cratio, sflag = st.scan()
         lim_f = self.lim_f
-        over = ratio > lim_f
-        near = np.abs(ratio - lim_f) <= 1e-9  # exact decision at the boundary (groups with every quantity)
-        for g, members in _group_members(codes, member, np.flatnonzero(near & ~gmissing), n_groups):
-            over[g] = self._exact_over(L, members, lim)
-        flag = present & (gmissing | ~positive | over)  # issuers with no line here have I = 0
-        concluded = positive & ~gmissing
-        worst_ratio = max(0.0, float(ratio[concluded].max())) if concluded.any() else 0.0
+        over = np.zeros(ng, dtype=bool)
+        # issuers with every quantity above the cap; at the boundary, the decision is exact
+        for g in np.flatnonzero(cratio > lim_f - 1e-9).tolist():
+            over[g] = st.exact_over(g, self) if abs(ratio[g] - lim_f) <= 1e-9 else ratio[g] > lim_f
+        flag = sflag | over  # issuers with a quantity missing or nothing issued, or above the cap
+        worst_ratio = max(0.0, float(cratio.max())) if ng else 0.0
         if not flag.any():
             return RuleResult(self.spec, worst(f.status for f in findings) if findings else OK,
                               sorted(findings, key=lambda f: (f.status != BREACH, -(f.value or 0))), worst_ratio, lim_f)
         col_q, col_qi = ctx.colname("quantity"), ctx.colname("quantity_issued")
-        issuers = ctx.column("issuer")
-        for g, members in _group_members(codes, member, np.flatnonzero(flag), n_groups):
-            subject = str(issuers[members[0]])
-            rows = sorted(ctx.rows[members].tolist())
+        flagged = [(g, self.members(st, g)) for g in np.flatnonzero(flag).tolist()]
+        flagged.sort(key=lambda t: t[1][0] if t[1] else 1 << 62)
+        for g, members in flagged:
+            if not members:
+                continue
+            subject = st.subject(g, members[0], self)
+            rows = sorted(int(book.rows[i]) for i in members)
+            gv = exact_sum(book.value[np.asarray(members, dtype=np.intp)])
             if gmissing[g]:  # (then some quantity is missing)
-                miss_rows = sorted(ctx.rows[members[missing[members]]].tolist())
+                miss_rows = sorted(int(book.rows[i]) for i in members if st.missing(i, self))
                 findings.append(self.finding(UNKNOWN_S, subject, miss_rows,
                                              f"à vérifier : renseigner « {col_q} » et « {col_qi} »",
-                                             columns=[col_q, col_qi], euros=exact_sum(ctx.value[members])))
+                                             columns=[col_q, col_qi], euros=gv))
                 continue
             if I[g] <= 0:
                 findings.append(self.finding(UNKNOWN_S, subject, rows,
@@ -1334,7 +1820,6 @@ class HoldingCap(Rule):
                 continue
             if over[g]:
                 excess_q = Q[g] - lim_f * I[g]
-                gv = exact_sum(ctx.value[members])
                 amount = int(np.ceil(gv * excess_q / Q[g])) if Q[g] > 0 else gv
                 titles = f"{excess_q:,.0f}".replace(",", "\u202f")  # only the count: fr_pct/fr_euros use commas
                 msg = (f"{fr_pct_beside(float(ratio[g]), lim_f)} des titres émis détenus pour un plafond de {fr_pct(lim_f)} : "
@@ -1342,8 +1827,8 @@ class HoldingCap(Rule):
                 findings.append(self.finding(BREACH, subject, rows, msg, value=float(ratio[g]), limit=lim_f,
                                              amount=amount, action="sell", euros=gv))
         findings.sort(key=lambda f: (f.status != BREACH, -(f.value or 0)))
-        st = worst(f.status for f in findings) if findings else OK
-        return RuleResult(self.spec, st, findings, worst_ratio, lim_f)
+        st_ = worst(f.status for f in findings) if findings else OK
+        return RuleResult(self.spec, st_, findings, worst_ratio, lim_f)
 
     @staticmethod
     def _exact_over(L, members, lim: Fraction) -> bool:
@@ -1372,6 +1857,134 @@ class HoldingCap(Rule):
         subjects = _first_text(ctx.L["issuer"].to_numpy()[idx], codes, n_groups) if n_groups else []
         return LinearBlock(self.id, "<=", codes.astype(np.int64), idx, q / v, Fraction(0), None,
                            self.lim_f * I, subjects, limit=self.lim)
+
+
+def _whole(x):
+    """An exact quantity as an int when whole (fast sums), else a Fraction."""
+    if isinstance(x, int):
+        return x
+    n, d = x.as_integer_ratio()
+    return n if d == 1 else Fraction(n, d)
+
+
+class HoldingState:
+    """The holding cap's state: per issuer, Σ quantity held and Σ per security of the quantity issued (lines with
+    both quantities), whether some line lacks one, whether the issuer has lines; exact sums for the issuers an
+    order touched."""
+
+    __slots__ = ("ctx", "book", "n_in", "codes", "member", "n_groups", "Q", "I", "gmissing", "present", "noissuer",
+                 "q_now", "added", "subjects", "order", "keys", "exact", "_owned", "scope", "cols", "_scan", "facts")
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.book = ctx.book()
+        self.n_in = 0
+        self.codes = self.member = None
+        self.n_groups = 0
+        self.Q = self.I = np.zeros(0)
+        self.gmissing = self.present = np.zeros(0, dtype=bool)
+        self.noissuer = np.zeros(0, dtype=np.intp)
+        self.q_now: dict = {}  # line -> exact quantity after the orders
+        self.added: dict = {}  # new line -> (issuer group or -1, quantity, quantity issued, security)
+        self.subjects: dict = {}  # new issuer group -> its name as written
+        self.order = None
+        self.keys = None
+        self.exact: dict = {}  # group -> (Σ held, Σ issued) exact, for the groups recomputed
+        self._owned = False
+        self.scope = self.cols = None  # the lines in scope and the columns read, when first asked
+        self._scan = None
+        self.facts: dict = {}  # line -> (group, quantity, quantity issued, security) as the portfolio gives them
+
+    def own(self, extra: int = 0) -> None:
+        if not self._owned or self.n_groups + extra > len(self.Q):
+            cap = max(len(self.Q), self.n_groups) * 2 + 16
+            for name, dtype in (("Q", float), ("I", float), ("gmissing", bool), ("present", bool)):
+                arr = getattr(self, name)
+                grown = np.zeros(cap, dtype=dtype)
+                grown[:len(arr)] = arr
+                setattr(self, name, grown)
+            self._owned = True
+
+    def group_of(self, key: str) -> int:
+        """The issuer group of a key (a new group for an issuer the portfolio does not have)."""
+        if self.keys is None:
+            ctx = self.ctx
+            self.keys = {}
+            if ctx.n:
+                codes, n_groups = _dense_codes(ctx, "issuer_code")
+                has = ctx.column("issuer_code") >= 0
+                first = np.full(max(n_groups, 1), -1, dtype=np.int64)
+                pos = np.flatnonzero(has)[::-1]
+                first[codes[pos]] = pos
+                issuers = ctx.column("issuer")
+                self.keys = {group_key(issuers[i]): g for g, i in enumerate(first.tolist()) if i >= 0}
+                self.n_groups = max(self.n_groups, n_groups)
+        g = self.keys.get(key)
+        if g is None:
+            self.own(1)
+            g = self.keys[key] = self.n_groups
+            self.n_groups += 1
+        return g
+
+    def missing(self, i: int, rule: "HoldingCap") -> bool:
+        info = rule._line(self, i)
+        return info is not None and (info[1] is None or info[2] is None)
+
+    def subject(self, g: int, first: int, rule: "HoldingCap") -> str:
+        if first < self.book.n0:
+            return str(self.ctx.column("issuer")[first])
+        return self.subjects.get(g, "")
+
+    def refresh(self, g: int, rule: "HoldingCap") -> None:
+        """Σ held and Σ issued of issuer group g again, exactly, from its lines alive."""
+        self.own()
+        members = rule.members(self, g)
+        Q = 0
+        per_sec: dict = {}
+        missing = False
+        for i in members:
+            _, q, qi, sec = rule._line(self, i)
+            if q is None or qi is None:
+                missing = True
+                continue
+            Q += q
+            per_sec[sec] = max(per_sec.get(sec, 0), qi)
+        I = sum(per_sec.values(), 0)
+        self.exact[g] = (Q, I)
+        self.Q[g], self.I[g] = float(Q), float(I)
+        self.gmissing[g] = missing
+        self.present[g] = bool(members)
+        self._rescan(g)
+
+    def scan(self):
+        """(ratio held / issued per issuer — 0 when nothing is issued —, that ratio for the issuers it concludes —
+        every quantity known — and -1 for the others, issuers to flag whatever the ratio: a quantity missing or
+        nothing issued), kept up to date by `refresh`."""
+        if self._scan is None or len(self._scan[0]) != self.n_groups:
+            ng = self.n_groups
+            Q, I, gmissing, present = self.Q[:ng], self.I[:ng], self.gmissing[:ng], self.present[:ng]
+            positive = I > 0
+            ratio = np.divide(Q, I, out=np.zeros(ng), where=positive)
+            concluded = positive & ~gmissing & present
+            self._scan = (ratio, np.where(concluded, ratio, -1.0), present & (gmissing | ~positive))
+        return self._scan
+
+    def _rescan(self, g: int) -> None:
+        if self._scan is None or len(self._scan[0]) != self.n_groups:
+            self._scan = None
+            return
+        ratio, cratio, sflag = self._scan
+        positive = self.I[g] > 0
+        ratio[g] = self.Q[g] / self.I[g] if positive else 0.0
+        cratio[g] = ratio[g] if positive and not self.gmissing[g] and self.present[g] else -1.0
+        sflag[g] = self.present[g] and (self.gmissing[g] or not positive)
+
+    def exact_over(self, g: int, rule: "HoldingCap") -> bool:
+        if g in self.exact:
+            Q, I = self.exact[g]
+            return Q > rule.lim * I
+        members = rule.members(self, g)
+        return rule._exact_over(self.ctx.L, np.asarray(members, dtype=np.intp), rule.lim)
 
 
 for _cls in (LineConditions, Share, IssuerCap, BuildingCap, HoldingCap):

@@ -15,7 +15,7 @@ from reserves.pretrade.engine import Engine
 from reserves.pretrade.orders import orders_from_records
 
 DATE = dt.date(2016, 12, 31)
-CATS = ["1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12", "13", "IFT", "AUTRE"]
+CATS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "IFT", "AUTRE"]
 ISSUERS = ["TotalEnergies SE", "totalenergies se", "Air Liquide SA", "Orange SA", "SICAV Monétaire", None]
 
 

@@ -89,7 +89,7 @@ class Order:
         return InputError([Problem(message, sheet=self.sheet, row=self.row, column=self.where(column), value=value)])
 
     def new_line(self, engine) -> tuple[dict, "pd.DataFrame"]:
-        """The order as a new portfolio line: (the engine's facts, the one-line table)."""
+        """The order as a new portfolio line: (its one-line `Context` for the rules, the one-line table)."""
         key = (engine.version.id, engine.as_of)
         if key not in self._cache:
             from constraints.rules import Context
@@ -110,8 +110,7 @@ class Order:
                                        column=f)
             one = replace(raw, rows=[cells], row_numbers=[raw.row_numbers[self.index]], warnings=[])
             newpf = from_raw(one)
-            ctx = Context(newpf, engine.version, engine.as_of)
-            self._cache[key] = (engine._facts(ctx), newpf.lines)
+            self._cache[key] = (Context(newpf, engine.version, engine.as_of), newpf.lines)
         return self._cache[key]
 
 
