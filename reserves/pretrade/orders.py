@@ -359,6 +359,20 @@ def check_orders(pf, orders, *, date=None, as_of=None, warning: float = DEFAULT_
                          orders.sha256, list(orders.warnings))
 
 
+def check_orders_on(engine, orders) -> OrdersVerdict:
+    """`check_orders` on a portfolio already loaded in a pre-trade engine, which is left as it was: the verdict
+    after the orders is the rules' own on the engine's states (no portfolio is rebuilt, nothing is read again)."""
+    orders = as_orders(orders)
+    status_before = engine.status
+    overall = engine.try_orders(orders)
+    with engine.scratch():
+        each = [engine.apply(o) for o in orders.items]  # each order on the portfolio after the ones before it
+        verdict = engine.verdict()
+    verdict.warnings = list(getattr(engine.pf, "warnings", [])) + list(orders.warnings)
+    return OrdersVerdict(verdict, each, overall, status_before, float(engine.warning), None, orders.source,
+                         orders.sha256, list(orders.warnings))
+
+
 def apply_orders(pf, orders, *, date=None, as_of=None):
     """The portfolio after the orders (lines sold entirely are left out, new lines come last)."""
     from reserves.pretrade.engine import Engine
@@ -369,7 +383,7 @@ def apply_orders(pf, orders, *, date=None, as_of=None):
 
 
 __all__ = ["Order", "Orders", "OrdersVerdict", "load_orders", "orders_from_frame", "orders_from_records",
-           "check_orders", "apply_orders", "as_order", "as_orders", "ORDER_COLUMNS", "EFFECT_CREATES",
+           "check_orders", "check_orders_on", "apply_orders", "as_order", "as_orders", "ORDER_COLUMNS", "EFFECT_CREATES",
            "EFFECT_WORSENS", "EFFECT_UNKNOWN", "EFFECT_NEUTRAL", "DEFAULT_WARNING"]
 
 
