@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from reserves.app.audit import AuditError, entries
 from reserves.portfolio.errors import InputError, Problem
 from reserves.app.users import Session, UserStore
-from . import services, uploads, views
+from . import pretrade, services, uploads, views
 from .access import ApiAuthRequired, SignInRequired, Viewer, any_viewer, api_viewer, auditor, page_viewer
 from .guard import Guard
 from .settings import Settings
@@ -627,6 +627,17 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
             except PageError as err:
                 return _json_error(err.status, err.problems, err.dropped)
         return JSONResponse(doc)
+
+    # ------------------------------------------------------------------ the pre-trade service (pretrade.py)
+    def store_portfolio(user: str, upload: UploadFile):
+        stored = uploads.store(upload.file, upload.filename, settings.files_dir, settings.max_upload_bytes,
+                               what="le portefeuille")
+        check_quota(user, stored)
+        return stored
+
+    pretrade.install(app, store_file=store_portfolio, load_portfolio=services.load_portfolio, record=record,
+                     parse_date=parse_date, form_file=_form_file, field_text=_field_text, form_limits=FORM_LIMITS,
+                     refused=uploads.UploadRefused)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(request: Request, viewer: Viewer = Depends(any_viewer)):

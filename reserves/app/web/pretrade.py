@@ -125,9 +125,15 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
 
         if upload is None:
             raise InputError([Problem("aucun fichier de portefeuille envoyé (champ « file »)")])
+        from constraints import rulebook
+
         date = parse_date(date_text)
+        try:
+            rulebook.for_date(date)
+        except rulebook.NoVersionInForce as exc:
+            raise InputError([Problem(str(exc))]) from None
         warning = parse_warning(warning_text) if warning_text else DEFAULT_WARNING
-        stored = store_file(upload)
+        stored = store_file(user.name, upload)
         pf = load_portfolio(stored, sheet)
         engine = Engine(pf, date, warning=warning)
         now = time.time()
@@ -159,11 +165,19 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
             except InputError as err:
                 return _json_error(422, list(err.problems), getattr(err, "dropped", 0))
         doc = loaded.describe()
-        record("load", viewer.name, file_name=loaded.file["name"], sha256=loaded.file["sha256"],
+        record("check", viewer.name, file_name=loaded.file["name"], sha256=loaded.file["sha256"],
                version=loaded.engine.version.id, status=loaded.engine.status,
                payload={"channel": "api", "service": "portefeuille chargé", "id": loaded.id,
                         "date": loaded.date.isoformat() if loaded.date else None, "lines": doc["lines"]})
         return JSONResponse(doc, status_code=201)
+
+    def run(loaded: Loaded, body):
+        from reserves.pretrade.orders import check_orders_on, orders_from_records
+
+        orders = orders_from_records(_records(body))
+        with loaded.lock:
+            ov = check_orders_on(loaded.engine, orders)
+            return orders, ov, ov.to_dict()
 
     @app.get("/api/portefeuilles/{pid}", tags=["API"], summary="Un portefeuille chargé")
     def describe(pid: str, viewer: Viewer = Depends(api_viewer)):
@@ -182,16 +196,19 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
                      "pour une ligne nouvelle). Même réponse que `reserves check FICHIER --ordres ORDRES --json` : "
                      "le verdict après les ordres, `orders_check`, `orders` et `exit_code` (0 accepté, 1 refusé, "
                      "3 à vérifier). Le portefeuille chargé n'est pas modifié. 404 : portefeuille inconnu ou "
-                     "expiré ; 422 : ordres invalides."))
-    def check(pid: str, body: dict | list, viewer: Viewer = Depends(api_viewer)):
-        from reserves.pretrade.orders import check_orders_on, orders_from_records
-
+                     "expiré ; 422 : ordres invalides."),
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["ordres"], "properties": {"ordres": {
+                "type": "array", "items": {"type": "object"},
+                "description": "les ordres : colonnes d'un fichier d'ordres (libelle, isin, montant…)"}}}}}}})
+    async def check(pid: str, request: Request, viewer: Viewer = Depends(api_viewer)):
         loaded = loads.get(viewer, pid)
         try:
-            orders = orders_from_records(_records(body))
-            with loaded.lock:
-                ov = check_orders_on(loaded.engine, orders)
-                doc = ov.to_dict()
+            body = await request.json()
+        except ValueError:
+            return _json_error(422, [Problem("corps de la requête : JSON attendu ({\"ordres\": [...]})")])
+        try:
+            orders, ov, doc = await run_in_threadpool(run, loaded, body)
         except InputError as err:
             return _json_error(422, list(err.problems), getattr(err, "dropped", 0))
         doc["file"] = dict(loaded.file)
