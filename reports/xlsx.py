@@ -347,8 +347,8 @@ def _share_and_limit_chart(b: _Book, sheet: str, n: int, cat_col: int, share_col
 
 def _limits(b: _Book):
     d = b.data
-    cols = [("Identifiant", 32, None, False), ("Limite de l'article", 40, None, True), ("Article", 14, None, False),
-            ("Périmètre", 36, None, True), ("Sens", 10, None, False), ("Montant (€)", 20, MONEY, False),
+    cols = [("Identifiant", 26, None, True), ("Limite de l'article", 36, None, True), ("Article", 14, None, False),
+            ("Périmètre", 30, None, True), ("Sens", 10, None, False), ("Montant (€)", 20, MONEY, False),
             ("Part", 11, PERCENT, False), ("Limite", 11, PERCENT, False), ("Marge (€)", 20, MONEY, False),
             ("Statut", 14, None, False)]
     rows = [[r.rule_id, r.title, r.article, r.scope, SENSE_FR[r.sense], _e(r.value), r.share, r.limit,
@@ -365,10 +365,10 @@ def _limits(b: _Book):
 
 def _rules(b: _Book):
     d = b.data
-    cols = [("Statut", 14, None, False), ("Identifiant", 34, None, False), ("Règle", 40, None, True),
-            ("Article", 15, None, False), ("Valeur", 11, PERCENT, False), ("Limite", 11, PERCENT, False),
-            ("Montant (€)", 20, MONEY, False), ("Marge (€)", 20, MONEY, False), ("Manquements", 13, INTEGER, False),
-            ("À vérifier", 11, INTEGER, False), ("Texte appliqué", 80, None, True)]
+    cols = [("Statut", 13, None, False), ("Identifiant", 26, None, True), ("Règle", 32, None, True),
+            ("Article", 14, None, False), ("Valeur", 10, PERCENT, False), ("Limite", 10, PERCENT, False),
+            ("Montant (€)", 18, MONEY, False), ("Marge (€)", 18, MONEY, False), ("Manquements", 13, INTEGER, False),
+            ("À vérifier", 10, INTEGER, False), ("Texte appliqué", 64, None, True)]
     rows = []
     for r in d.results:
         lc = r.spec.kind == "line_conditions"
