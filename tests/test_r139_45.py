@@ -4,6 +4,7 @@ derogation for sovereign paper, consolidation groups (RR 6, 7, 8)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from r139 import ballast, findings, held, ln, status, verdict
 
@@ -148,6 +149,23 @@ def test_the_entity_total_goes_through_look_through_and_rescaling():
     (f,) = findings(v, "R139-45/entite-max5")
     assert f.euros == 6_000_000 and f.via == "OPCVM Europe"
     assert f.lookthrough_rows == [{"sheet": "Transparence", "row": 2}]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(min_value=1, max_value=99))
+def test_splitting_a_holding_across_two_funds_changes_no_entity_total_for_any_split(pct):
+    """60 000 € of TotalEnergies seen through one fund, or through two funds holding pct % and the rest."""
+    one = verdict(ln("opcvm", 100_000, label="F1"), *states(900_000),
+                  funds={"F1": [held("obligation", 60_000, emetteur="TotalEnergies", groupe="TOTAL"),
+                                held("titre_etat", 40_000)]})
+    a, b = 1_000 * pct, 1_000 * (100 - pct)
+    two = verdict(ln("opcvm", a, label="F1"), ln("opcvm", b, label="F2"), *states(900_000),
+                  funds={"F1": [held("obligation", 60 * pct, emetteur="TotalEnergies", groupe="TOTAL"),
+                                held("titre_etat", 40 * pct)],
+                         "F2": [held("obligation", 60 * (100 - pct), emetteur="TotalEnergies", groupe="TOTAL"),
+                                held("titre_etat", 40 * (100 - pct))]})
+    assert [f.euros for f in findings(one, "R139-45/entite-max5")] == \
+        [f.euros for f in findings(two, "R139-45/entite-max5")] == [6_000_000]
 
 
 def test_splitting_a_holding_across_two_funds_changes_no_entity_total():

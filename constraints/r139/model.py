@@ -288,6 +288,14 @@ class Ctx:
             self.memo[key] = table[codes]
         return self.memo[key]
 
+    def isin_via(self, natures) -> np.ndarray:
+        """Holdings whose fund is of one of `natures` (from the fund line's nature codes)."""
+        codes, uniq = self.factorized("nature")
+        vals = set(natures)
+        table = np.array([u in vals for u in uniq] + [False], dtype=bool)
+        fund_codes = codes[np.clip(self.line_pos, 0, None)] if self.n else codes
+        return self.holding & (self.line_pos >= 0) & table[fund_codes]
+
     def nat(self, natures) -> np.ndarray:
         return self.isin("nature", tuple(natures))
 

@@ -43,6 +43,18 @@ def via_kind(ctx: Ctx) -> np.ndarray:
     return ctx.memo["via_kind"]
 
 
+def through(ctx: Ctx, vias) -> np.ndarray:
+    """Items held directly (`direct`) or through a fund of one of the natures `vias`."""
+    key = ("through", tuple(vias))
+    if key not in ctx.memo:
+        m = ctx.direct.copy() if "direct" in vias else np.zeros(ctx.n, dtype=bool)
+        funds = tuple(v for v in vias if v != "direct")
+        if funds:
+            m |= ctx.holding & ctx.isin_via(funds)
+        ctx.memo[key] = m
+    return ctx.memo[key]
+
+
 def clause_tri(ctx: Ctx, clause: dict) -> np.ndarray:
     """Tri-state of each item for one clause of a numerator (TRUE in, UNKNOWN maybe, FALSE out)."""
     key = ("clause", repr(sorted(clause.items(), key=str)))
@@ -57,7 +69,7 @@ def clause_tri(ctx: Ctx, clause: dict) -> np.ndarray:
     if clause.get("equity"):
         tri = np.minimum(tri, ctx.equity_tri())
     if "via" in clause:
-        tri = np.minimum(tri, np.where(np.isin(via_kind(ctx).astype(str), clause["via"]), TRUE, FALSE))
+        tri = np.minimum(tri, np.where(through(ctx, clause["via"]), TRUE, FALSE))
     if clause.get("oecd_only"):
         lst = ctx.a["listing"]
         li = ctx.doc["listing"]
