@@ -322,11 +322,10 @@ class Ctx:
         if key in self.memo:
             return self.memo[key]
         kcol, ccol = (("issuer_kind", "country") if who == "issuer" else ("guarantor_kind", "guarantor_country"))
-        kind = self.a[kcol]
         tri = np.where(self.known(kcol), FALSE, UNKNOWN).astype(np.int8)
         tri[self.isin(kcol, tuple(spec.get("kinds", [])))] = TRUE
         for k, group in spec.get("kinds_in_states", {}).items():
-            m = kind == k
+            m = self.isin(kcol, (k,))
             if m.any():
                 tri[m] = self.country_tri(ccol, group)[m]
         if who == "guarantor":  # no guarantor: nothing to grant
