@@ -136,8 +136,16 @@ def test_dates_choose_the_version(tmp_path):
     p = book(tmp_path / "p.xlsx", [oat(1_000_000)])
     code, out, err = run_main(["check", str(p), "--json", "--date", "2018-06-30"])
     assert code == 2 and "2017-887" in err
-    code, out, err = run_main(["check", str(p), "--json"])  # no --date: today, R. 139
-    assert json.loads(out)["version"]["id"] == "R139-2019-07-08"
+    code, out, err = run_main(["check", str(p), "--json"])  # no --date: the date the file states
+    doc = json.loads(out)
+    assert doc["version"]["id"] == "R139-2019-07-08" and doc["as_of"] == "2025-12-31"
+    assert doc["as_of_source"] == "date du fichier"
+    wb = openpyxl.load_workbook(p)
+    wb["Portefeuille"].delete_rows(1)  # no date in the file: today, R. 139
+    wb.save(tmp_path / "sans_date.xlsx")
+    code, out, err = run_main(["check", str(tmp_path / "sans_date.xlsx"), "--json"])
+    doc = json.loads(out)
+    assert doc["version"]["id"] == "R139-2019-07-08" and doc["as_of"] == dt.date.today().isoformat()
 
 
 def test_the_audit_journal_dates_a_breach_found_by_an_earlier_check_of_the_same_portfolio(tmp_path):

@@ -16,6 +16,63 @@ import sys
 SYMBOL = {"ok": ("✔", "green"), "breach": ("✘", "red"), "unknown": ("?", "yellow"), "not_applicable": ("–", "dim")}
 
 
+_DATE_CELL = None
+
+
+def stated_date(path, sheet: str | None = None):
+    """The date a file states (SPEC §4): a cell « Date d'arrêté : 31/12/2025 » (or `date_arrete` beside a date) in
+    the rows above the header, or on a sheet `Paramètres`; None when there is none or the file cannot be read."""
+    import re
+
+    from reserves.portfolio.parsing import fold
+
+    global _DATE_CELL
+    if _DATE_CELL is None:
+        _DATE_CELL = re.compile(r"date\s*(d[' ]?arrete|_arrete)\s*[:=]?\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+    def scan(rows):
+        for row in rows:
+            cells = [c for c in row if c not in (None, "")]
+            for k, c in enumerate(cells):
+                text = fold(str(c))
+                m = _DATE_CELL.search(text)
+                if m:
+                    try:
+                        return dt.date(int(m.group(4)), int(m.group(3)), int(m.group(2)))
+                    except ValueError:
+                        return None
+                if text.replace(" ", "_") in ("date_arrete", "date_d'arrete", "date_darrete") and k + 1 < len(cells):
+                    nxt = cells[k + 1]
+                    if isinstance(nxt, dt.datetime):
+                        return nxt.date()
+                    if isinstance(nxt, dt.date):
+                        return nxt
+                    m = re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})$", str(nxt).strip())
+                    if m:
+                        return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            if any(fold(str(c)).strip() in ("libelle", "name") for c in cells):
+                return None  # the header: the title rows are over
+        return None
+
+    try:
+        if str(path).lower().endswith(".csv"):
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                return scan([line.replace(",", ";").split(";") for line in fh.read(20000).splitlines()[:30]])
+        import python_calamine as pc
+
+        wb = pc.CalamineWorkbook.from_path(str(path))
+        names = wb.sheet_names
+        order = [n for n in names if fold(n) == fold(sheet or "Portefeuille")] or names[:1]
+        for n in order + [n for n in names if fold(n) == "parametres"]:
+            rows = wb.get_sheet_by_name(n).to_python(nrows=30)
+            d = scan(rows)
+            if d is not None:
+                return d
+    except Exception:
+        return None
+    return None
+
+
 def parse_regimes(text: str | None):
     """`--regime-simplifie` alone: the whole body (True); with names: those régimes."""
     if text is None:

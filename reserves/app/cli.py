@@ -72,8 +72,11 @@ def cmd_check(args) -> int:
     try:
         version = rulebook.for_date(args.date)
         day, source = args.date, "--date"
-        if args.date is None and _has_nature_column(args.file, args.sheet):  # SPEC-R139 §0: no date, today
-            day, source = dt.date.today(), "date du jour"
+        if args.date is None and _has_nature_column(args.file, args.sheet):  # SPEC §4: the file's date, else today
+            from reserves.app.check139 import stated_date
+
+            stated = stated_date(args.file, args.sheet)
+            day, source = (stated, "date du fichier") if stated else (dt.date.today(), "date du jour")
             version = rulebook.for_date(day)
     except rulebook.NoVersionInForce as exc:
         return _print_problems(InputError.one(str(exc)), args.json)
