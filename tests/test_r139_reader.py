@@ -410,3 +410,39 @@ def test_titres_sheet_two_rows_for_one_isin_is_exit_2(tmp_path):
     with pytest.raises(InputError) as exc:
         load(path)
     assert exc.value.problems[0].sheet == "Titres" and exc.value.problems[0].row == 3
+
+
+# --- properties of the rescaling (R. 139-17, last paragraph) ------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-10 ** 9, 10 ** 12), min_size=1, max_size=40), st.integers(0, 10 ** 16),
+       st.integers(1, 10 ** 4))
+def test_rescaled_values_sum_to_the_line_and_ignore_the_inventory_scale(values, total, factor):
+    import numpy as np
+
+    if sum(values) <= max(map(abs, values)):  # holdings that nearly cancel out are refused before (see below)
+        values = values + [max(map(abs, values)) - sum(values) + 1]
+    v = np.array(values, dtype=np.int64)
+    q, k = apportion(v, total)
+    assert int(sum(q.tolist())) == total  # exactly the line's value
+    assert all(abs(Fraction(int(x)) - Fraction(int(y)) * k) < 1 for x, y in zip(q, v))  # each within a cent
+    q2, k2 = apportion(v * factor, total)
+    assert k2 * factor == k and q2.tolist() == q.tolist()  # the same cents whatever the inventory's scale
+
+
+def test_holdings_that_nearly_cancel_out_are_exit_2(tmp_path):
+    holdings = [[FUND_ISIN, D, "Swap", "contrat_financier", "-1 000 000 000 000", "EUR", None, None],
+                [FUND_ISIN, D, "Obligation", "obligation", "1 000 000 000 000,01", "EUR", None, None]]
+    with pytest.raises(InputError, match="se compensent presque"):
+        load(book(tmp_path / "p.xlsx", base_lines(), holdings))
+
+
+def test_tpt_without_the_quotation_currency_is_exit_2(tmp_path):
+    i = TPT_HEAD.index("21_Quotation currency (A)")
+    head = TPT_HEAD[:i] + TPT_HEAD[i + 1:]
+    rows = [r[:i] + r[i + 1:] for r in tpt_rows()]
+    with pytest.raises(InputError, match="21_Quotation currency"):
+        load(book(tmp_path / "p.xlsx", base_lines()), transparence=[write_tpt(tmp_path / "t.xlsx", rows, head)])

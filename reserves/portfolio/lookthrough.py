@@ -25,6 +25,7 @@ from . import parsing as P
 from .columns139 import FUND_NATURES, LOOKED_THROUGH
 from .errors import InputError, Problem
 
+MAX_CENTS = 10 ** 17  # a rescaled holding beyond 10^15 euros: the inventory's lines nearly cancel out
 DEFAULT_MAX_AGE_DAYS = 92  # R. 139-49: « un inventaire trimestriel de l'actif vu par transparence » (RR 3)
 
 # Holding columns multiplied by k with the values (R. 139-17: « les quantités … sont corrigées proportionnellement »).
@@ -206,6 +207,17 @@ def build(lines: pd.DataFrame, inventories: list[Inventory]) -> tuple[pd.DataFra
             problems.append(Problem(
                 f"la somme des valeurs de l'inventaire du fonds est {raw_total / 100:,.2f} : elle doit être "
                 f"positive pour répartir la valeur de la ligne (R. 139-17) ({_describe(inv)})".replace(",", " "),
+                value=inv.fund, **(dict(zip(("sheet", "row", "column"), where)) if where else {})))
+            continue
+        biggest = int(np.abs(h["value"].to_numpy()).max()) if len(h) else 0
+        too_big = [i for i in found if nature[i] in LOOKED_THROUGH
+                   and biggest * abs(int(lines["value"].iat[i])) > MAX_CENTS * raw_total]
+        if too_big:
+            where = inv.extra.get("fund_cell")
+            problems.append(Problem(
+                "les lignes de l'inventaire se compensent presque (somme de "
+                f"{raw_total / 100:,.2f} pour une ligne de {biggest / 100:,.2f}) : ramenées à la valeur de la ligne du "
+                f"fonds, elles dépasseraient 10^15 € ; vérifiez l'inventaire ({_describe(inv)})".replace(",", " "),
                 value=inv.fund, **(dict(zip(("sheet", "row", "column"), where)) if where else {})))
             continue
         for i in found:

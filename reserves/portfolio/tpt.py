@@ -210,8 +210,11 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
     keep = [i for i, row in enumerate(after) if row and not P.is_blank(row[0]) or any(not P.is_blank(c) for c in row)]
     body = after if len(keep) == len(after) else [after[i] for i in keep]
     numbers = [r + 2 + i for i in keep]
-    required = [("1", "1_Portfolio identifying data"), ("6", "6_Valuation date"), ("12", "12_CIC code of the instrument")]
+    required = [("1", "1_Portfolio identifying data"), ("6", "6_Valuation date"), ("12", "12_CIC code of the instrument"),
+                ("21", "21_Quotation currency (A)")]
     missing = [label for f, label in required if f not in fields]
+    if "17" not in fields and "14" not in fields:
+        missing.append("17_Instrument name (ou 14_Identification code of the financial instrument)")
     if "24" not in fields and "25" not in fields:
         missing.append("25_Clean market valuation in portfolio currency (B) (ou 24_Market valuation…)")
     if missing:
