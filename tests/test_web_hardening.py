@@ -155,6 +155,7 @@ def test_a_request_ending_in_500_is_answered_in_french_json_under_api_and_record
     r = api(app)
     assert r.status_code == 500 and r.headers["content-type"] == "application/json"
     assert r.json()["status"] == "error" and "erreur interne" in r.json()["errors"][0]["message"].lower()
+    assert r.json()["exit_code"] == 4  # as the command line's internal errors: never a verdict's code, nor bad input
     assert r.headers["x-content-type-options"] == "nosniff"
     page = c.get("/")
     assert page.status_code == 500 and "Erreur interne" in page.text and "Traceback" not in page.text
@@ -196,7 +197,7 @@ def test_a_full_audit_base_gives_json_under_api_and_a_french_page(tmp_path, smal
     assert api(app).status_code == 200
     _fill(small_disk)
     r = api(app)
-    assert r.status_code == 503 and r.headers["content-type"] == "application/json"
+    assert r.status_code == 503 and r.headers["content-type"] == "application/json" and r.json()["exit_code"] == 4
     message = r.json()["errors"][0]["message"]
     assert "journal d'audit inaccessible" in message and "l'opération n'a pas été faite" in message
     assert "disque plein" in message or "non ancré" in message

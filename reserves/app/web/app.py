@@ -58,7 +58,8 @@ class PageError(Exception):
 
 
 def _json_error(status: int, problems: list[Problem], dropped: int = 0, headers=None) -> JSONResponse:
-    body = {"status": "error", "exit_code": 2, "errors": [p.to_dict() for p in problems], "more_errors": dropped}
+    body = {"status": "error", "exit_code": 4 if status >= 500 else 2,  # 4: an internal failure, as on the command line
+            "errors": [p.to_dict() for p in problems], "more_errors": dropped}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -117,7 +117,7 @@ class Guard:
 
     async def _answer(self, scope, send, status: int, title: str, text: str):
         if scope.get("path", "").startswith("/api/"):
-            body = json.dumps({"status": "error", "exit_code": 2, "errors": [
+            body = json.dumps({"status": "error", "exit_code": 4 if status >= 500 else 2, "errors": [
                 {"message": text[:1].upper() + text[1:], "sheet": None, "row": None, "column": None, "value": None}],
                 "more_errors": 0}, ensure_ascii=False).encode()
             ctype = b"application/json"
