@@ -245,16 +245,18 @@ class ReportData:
         return rule_id
 
     def finding_groups(self, status: str, max_each: int | None = None) -> list[FindingGroup]:
-        """The findings of `status`, in the verdict's order; the findings of a rule are gathered into one item
-        when there are more than `max_each` of them (None: never)."""
+        """The findings of `status`, in the verdict's order; the line findings of a rule are gathered into one
+        item when there are more than `max_each` of them (None: never). The findings of a portfolio-wide limit
+        (an issuer, a building, a category over its cap) are never gathered: each is shown."""
         by_rule: dict[str, list] = {}
         for f in self.findings:
             if f.status == status:
                 by_rule.setdefault(f.rule, []).append(f)
+        line_rules = {r.spec.id for r in self.verdict.results if r.spec.kind == "line_conditions"}
         out = []
         for rule, fs in by_rule.items():
             title = self.rule_title(rule)
-            if max_each is not None and len(fs) > max_each:
+            if max_each is not None and len(fs) > max_each and (rule in line_rules or status == UNKNOWN_S):
                 out.append(FindingGroup(rule, title, fs[0].article, status, fs))
             else:
                 out += [FindingGroup(rule, title, f.article, status, [f]) for f in fs]
