@@ -163,3 +163,18 @@ def test_the_audit_journal_dates_a_breach_found_by_an_earlier_check_of_the_same_
     doc = json.loads(out)
     (f,) = [f for f in doc["findings"] if f["rule"] == "R139-45/entite-max5"]
     assert f["cure_status"] == "délai dépassé" and rules(doc)["R139-48/delai-regularisation"] == "breach"
+
+
+def test_an_r139_csv_in_windows_1252_is_told_by_its_header_and_dated_by_its_title_row(tmp_path):
+    from helpers import write_csv
+
+    p = write_csv(tmp_path / "p.csv", [["Date d'arrêté : 31/12/2025"],
+                                        ["libelle", "nature", "valeur", "devise", "emetteur", "cotation", "pays",
+                                         "type_emetteur", "conservation"],
+                                        ["OAT", "titre_etat", "500000", "EUR", "République française", "eee", "FR",
+                                         "etat", "oui"],
+                                        ["Bund", "titre_etat", "500000", "EUR", "Allemagne", "eee", "DE", "etat",
+                                         "oui"]])
+    code, out, err = run_main(["check", str(p), "--json"])
+    doc = json.loads(out)
+    assert doc["version"]["id"] == "R139-2019-07-08" and doc["as_of"] == "2025-12-31"

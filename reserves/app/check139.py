@@ -56,8 +56,7 @@ def stated_date(path, sheet: str | None = None):
 
     try:
         if str(path).lower().endswith(".csv"):
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                return scan([line.replace(",", ";").split(";") for line in fh.read(20000).splitlines()[:30]])
+            return scan(_first_rows(path, sheet))
         import python_calamine as pc
 
         wb = pc.CalamineWorkbook.from_path(str(path))
@@ -71,6 +70,45 @@ def stated_date(path, sheet: str | None = None):
     except Exception:
         return None
     return None
+
+
+def _first_rows(path, sheet: str | None, n: int = 30) -> list:
+    """The first rows of the portfolio sheet (the first sheet if none is named « Portefeuille »), or of a CSV."""
+    from reserves.portfolio.parsing import fold
+
+    if str(path).lower().endswith(".csv"):
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError as e:
+            if e.start >= len(head) - 3:  # the cut fell inside a character
+                text = head[:e.start].decode("utf-8", errors="replace")
+            else:  # a French Excel's CSV
+                text = head.decode("cp1252", errors="replace")
+        sep = ";" if text.count(";") >= text.count(",") else ","
+        return [line.split(sep) for line in text.splitlines()[:n]]
+    import python_calamine as pc
+
+    wb = pc.CalamineWorkbook.from_path(str(path))
+    names = wb.sheet_names
+    chosen = [x for x in names if fold(x) == fold(sheet or "Portefeuille")] or names[:1]
+    return wb.get_sheet_by_name(chosen[0]).to_python(nrows=n) if chosen else []
+
+
+def has_nature_header(path, sheet: str | None = None) -> bool:
+    """The header of the file has R. 139's `nature` column (or its alias `asset_type`): a look at its first rows."""
+    from reserves.portfolio.parsing import fold
+
+    try:
+        rows = _first_rows(path, sheet)
+    except Exception:
+        return False
+    for row in rows:
+        keys = {fold(str(c)).replace(" ", "").replace("_", "").replace("-", "") for c in row if c not in (None, "")}
+        if "nature" in keys or "assettype" in keys:
+            return True
+    return False
 
 
 def parse_regimes(text: str | None):

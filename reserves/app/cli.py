@@ -113,15 +113,10 @@ def cmd_check(args) -> int:
 
 
 def _has_nature_column(path, sheet) -> bool:
-    """The file's header has R. 139's `nature` column (read once, the header only; False when unreadable)."""
-    from reserves.portfolio.errors import InputError
-    from reserves.portfolio.model139 import _header_columns
-    from reserves.portfolio.reader import read_table
+    """The file's header has R. 139's `nature` column (a look at its first rows; False when unreadable)."""
+    from reserves.app.check139 import has_nature_header
 
-    try:
-        return "nature" in read_table(path, sheet_name=sheet, columns=_header_columns()).fields
-    except (InputError, OSError, ValueError):
-        return False
+    return has_nature_header(path, sheet)
 
 
 def cmd_template(args) -> int:
