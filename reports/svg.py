@@ -46,7 +46,7 @@ def bars(items, *, title: str, limit_label: str = "limite", width: int = 760, la
     draws a second, thinner bar under the first (after / stressed value).
     """
     row_h = 26 if any(len(it) > 4 for it in items) else 20
-    top, bottom = 26, 28
+    top, bottom = (42 if shared_limit is not None else 26), 28  # the shared limit's label gets a line of its own
     height = top + bottom + row_h * max(len(items), 1)
     values = [abs(it[1] or 0) for it in items] + [it[2] or 0 for it in items]
     values += [abs(it[4] or 0) for it in items if len(it) > 4]
