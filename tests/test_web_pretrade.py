@@ -70,6 +70,7 @@ def test_orders_on_a_loaded_portfolio_answer_as_the_command_line(web):
     assert again["orders"] == doc["orders"] and again["rules"] == doc["rules"]
     assert c.get(f"/api/portefeuilles/{loaded['id']}", headers=auth(web.state.token)).json()["status"] == "ok"
     # and each check is in the audit trail
+    web.state.pretrade_audit.flush()
     log = AuditLog(url=str(web.state.tmp / "base.sqlite3"))
     kinds = [e.kind for e in log.list(50)]
     assert kinds.count("orders") == 2 and "check" in kinds
