@@ -29,6 +29,7 @@ import pandas as pd
 from reserves.portfolio.parsing import (CAT_IFT, CAT_OTHER, CATEGORY_CODES, FALSE, NO_CODE, NO_TEXT, TRUE, UNKNOWN, text_code,
                               text_codes)
 
+from reserves.portfolio.fmt import fr_euros, fr_pct, fr_pct_beside  # noqa: F401  (re-exported)
 from reserves.portfolio.keys import group_key, security_key
 
 from .kind import (BASE_CLASSES, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
@@ -39,27 +40,6 @@ from .schema import Categories, ColumnName, Condition, Limit, Literal, Strict
 
 def category_codes(items) -> np.ndarray:
     return np.array([CATEGORY_CODES[str(c)] for c in items], dtype=np.int8)
-
-
-def fr_euros(cents: int) -> str:
-    """1 234 567,89 € with narrow no-break spaces (U+202F) between the thousands and before « € »: an amount
-    never wraps, and « € » never starts a line on its own."""
-    s = f"{abs(int(cents)) / 100:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return ("-" if cents < 0 else "") + s + "\u202f€"
-
-
-def fr_pct(x: float) -> str:
-    return f"{x * 100:.2f}".replace(".", ",") + " %"
-
-
-def fr_pct_beside(x: float, lim: float) -> str:
-    """`fr_pct(x)`, with more decimals when two would print a share beyond the limit as the limit itself
-    (a cent over 20 % of a million reads 20,000001 %, not 20,00 %)."""
-    for digits in range(2, 10):
-        text = f"{x * 100:.{digits}f}"
-        if x == lim or text != f"{lim * 100:.{digits}f}":
-            return text.replace(".", ",") + " %"
-    return fr_pct(x)
 
 
 # --------------------------------------------------------------------------- context

@@ -1038,8 +1038,11 @@ def explain_infeasible(kw: dict, hard: Model, *, locked, L, presolve) -> list:
         hsol = solve_direct(replace(hard.lp, integer=None), presolve="on", keep=True)
         small = hard.lp.A.shape[0] <= 20000
         rows = iis_rows(hsol.highs) if small and hsol.status == "infeasible" and hsol.highs is not None else None
-    except Exception:  # pragma: no cover - the elastic model already explains
+    except (RuntimeError, ValueError, TypeError) as exc:  # pragma: no cover - said, not swallowed
         rows = None
+        out.append({"rule": "iis", "article": None, "title": "sous-système irréductible (HiGHS)", "euros": None,
+                    "subjects": [], "message": "HiGHS n'a pas pu isoler un ensemble minimal de contraintes "
+                                               f"incompatibles ({type(exc).__name__} : {exc})"})
     if rows:
         names = []
         for r in rows:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S, fr_euros, fr_pct
 
 SYMBOL = {OK: ("✔", "green"), BREACH: ("✘", "bold red"), UNKNOWN_S: ("?", "yellow"), NA: ("–", "dim")}
-STATUS_FR = {OK: "conforme", BREACH: "non conforme", UNKNOWN_S: "à vérifier", NA: "sans objet"}
+from reserves.portfolio.fmt import STATUS_FR  # noqa: E402  (the one wording of the statuses)
 SCREENFUL = 40  # line findings shown one by one up to this many; beyond, a summary by rule
 
 

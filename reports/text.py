@@ -6,7 +6,7 @@ import datetime as dt
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S, fr_euros, fr_pct
 
-STATUS_FR = {OK: "conforme", BREACH: "non conforme", UNKNOWN_S: "à vérifier", NA: "sans objet"}
+from reserves.portfolio.fmt import STATUS_FR  # noqa: E402  (the one wording of the statuses)
 VERDICT_FR = {OK: "CONFORME", BREACH: "NON CONFORME", UNKNOWN_S: "À VÉRIFIER"}
 SENSE_FR = {"max": "plafond", "min": "plancher"}
 ACTION_FR = {"sell": "céder", "buy": "acheter"}

@@ -33,7 +33,8 @@ import pandas as pd
 from constraints import rulebook
 from constraints.checker import Verdict
 from constraints.kind import BREACH, NA, OK, UNKNOWN_S, LineChange, worst
-from constraints.rules import Context, build, fr_euros, fr_pct
+from constraints.rules import Context, build
+from reserves.portfolio.fmt import fr_euros, fr_pct
 from reserves.portfolio import parsing as P
 from reserves.portfolio.errors import InputError, Problem
 
@@ -173,7 +174,7 @@ class Engine:
         self.version = rulebook.for_date(date)
         self.date = date
         self.as_of = as_of or date or dt.date.today()
-        self.warning = _warning_fraction(warning)
+        self.warning = warning_level(warning)
         self.rules = build(self.version, date)
         self.lim = {r.id: r.lim for r in self.rules if r.lim is not None}
         # warning levels: a cap's use is share / limit; a floor's, the part of the margin above it used up
@@ -668,15 +669,24 @@ def _dec(x) -> Decimal:
     return Decimal(x.numerator) / Decimal(x.denominator)
 
 
-def _warning_fraction(w) -> Fraction:
-    try:
-        f = Fraction(str(w))
-    except (ValueError, ZeroDivisionError):
-        raise InputError([Problem(f"seuil d'alerte invalide : « {w} » (attendu un nombre entre 0 et 1, par exemple 0,9)")]) from None
+def warning_level(w) -> Fraction:
+    """The warning level, exactly: a share (0.9, `0,9`) or a percentage (`90 %`, `90`); a French `InputError`
+    otherwise. The one parser of the level, for the command line, the API and the engine."""
+    if isinstance(w, Fraction):
+        f = w
+    else:
+        s = str(w).strip().replace(",", ".").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        pct = s.endswith("%")
+        try:
+            f = Fraction(Decimal(s.rstrip("%")))
+        except (ArithmeticError, ValueError):
+            raise InputError([Problem(f"seuil d'alerte invalide : « {w} » (attendu 0,9 ou 90 %)")]) from None
+        if pct or f > 1:
+            f /= 100
     if not 0 < f <= 1:
-        raise InputError([Problem(f"seuil d'alerte invalide : « {w} » (attendu un nombre entre 0 et 1, par exemple 0,9)")])
+        raise InputError([Problem(f"seuil d'alerte invalide : « {w} » (attendu entre 0 et 1, ou 0 à 100 %)")])
     return f
 
 
 __all__ = ["Engine", "OrderOutcome", "Change", "Alert", "EFFECT_CREATES", "EFFECT_WORSENS", "EFFECT_UNKNOWN",
-           "EFFECT_NEUTRAL", "DEFAULT_WARNING", "worst_effect"]
+           "EFFECT_NEUTRAL", "DEFAULT_WARNING", "worst_effect", "warning_level"]

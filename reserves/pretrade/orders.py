@@ -391,25 +391,17 @@ __all__ = ["Order", "Orders", "OrdersVerdict", "load_orders", "orders_from_frame
 
 
 def parse_warning(text) -> float:
-    """`0.9`, `0,9`, `90 %` or `90` → 0.9; a French `InputError` otherwise."""
-    s = str(text).strip().replace(",", ".").replace("\u202f", "").replace(" ", "")
-    pct = s.endswith("%")
-    try:
-        x = float(s.rstrip("%"))
-    except ValueError:
-        raise InputError([Problem(f"seuil d'alerte invalide : « {text} » (attendu 0,9 ou 90 %)")]) from None
-    if pct or x > 1:
-        x /= 100
-    if not 0 < x <= 1:
-        raise InputError([Problem(f"seuil d'alerte invalide : « {text} » (attendu entre 0 et 1, ou 0 à 100 %)")])
-    return x
+    """`0.9`, `0,9`, `90 %` or `90` → 0.9; a French `InputError` otherwise (`engine.warning_level`)."""
+    from reserves.pretrade.engine import warning_level
+
+    return float(warning_level(text))
 
 
 EFFECT_FR = {EFFECT_CREATES: "crée un dépassement", EFFECT_WORSENS: "aggrave un dépassement",
              EFFECT_UNKNOWN: "à vérifier (données manquantes)", EFFECT_NEUTRAL: "neutre"}
 MATCH_FR = {"isin": "ISIN", "libelle": "libellé", "nouvelle": "ligne nouvelle", "ensemble": "ensemble"}
 _STATUS_FR = {"accepte": "ACCEPTÉ", "refuse": "REFUSÉ", "a_verifier": "À VÉRIFIER"}
-_VERDICT_FR = {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier"}
+from reserves.portfolio.fmt import STATUS_FR as _VERDICT_FR  # noqa: E402  (the one wording of the statuses)
 
 # The table of orders, in the terminal and on the web page: French header of each key of
 # `OrderOutcome.to_dict()`, and the keys the terminal shows.
