@@ -11,14 +11,16 @@ proceeds of the sales into one line. The default proposal therefore
 - never buys a line past its maturity (`echeance` before the portfolio's date);
 - caps the net purchases of each issuer (of each line, when it has no issuer) at a share of its
   pocket's value before the trades (`DEFAULT_BUY_CAP`, `--achat-max`);
-- among the proposals of least turnover (or least cost, or closest to the target), takes the one
-  closest to the current mix: a second linear programme, with the first objective held at its optimum,
-  minimises the largest relative purchase tₚ (bᵢ ≤ tₚ·vᵢ for every line the pocket may buy, a new
-  line counting as an average line of its pocket), then Σ |bᵢ − wᵢ·Bₚ|, where Bₚ is what the pocket
-  buys and wᵢ the share of line i in the current eligible holdings of the pocket. The first term
-  spreads the proceeds like water filling: every line grows by the same factor, and what a capped
-  line cannot take is spread evenly over the others, instead of landing on one line as a sum of
-  absolute deviations alone would do.
+- among the proposals of least turnover (or least cost, or closest to the target), takes one closest to
+  the current mix: the purchases of the optimal solution are spread over the lines each pocket may buy in
+  proportion to their current value (`spread_purchases`, water filling: every line grows by the same
+  factor, a new line counting as an average line of its pocket), within groups of equal first objective,
+  every row of the programme checked; a line a row holds back keeps the solution's purchase and the rest
+  is spread again. With lots (whole numbers), a second programme (`mix_programme`) minimises the largest
+  relative purchase tₚ (bᵢ ≤ tₚ·vᵢ), then Σ |bᵢ − wᵢ·Bₚ|, with the first objective held at its optimum.
+  A linear programme alone would sit on a vertex; a second linear programme over every line costs, on
+  10 000 lines, a hundred times the first (thousands of degenerate pivots), the water filling a few
+  sparse products.
 
 These are separate from the rulebook's constraints on purpose: they are preferences, stated by the
 user's options, and a conflict they cause is named as such in the explanation.
@@ -41,6 +43,7 @@ RESTRICTED_CATEGORIES = {6: "fonds de capital-investissement non cotés (6°)", 
                          12: "prêts hypothécaires (12°)"}
 LISTED_CATEGORIES = (1, 2, 3, 4, 7)  # securities whose `marche_reconnu` = non makes them unlisted
 MIX_TOLERANCE = 1e-12  # the first objective may move by this share in the second programme (solver tolerance)
+MIX_MIP_MAX_LINES = 2000  # the second programme, mixed-integer, beyond this would cost more than the first
 BUY_CAP_RULE = "achat-max"
 BUY_CAP_TITLE = "plafond d'achat par émetteur et par ligne (--achat-max)"
 
@@ -296,14 +299,107 @@ def mix_programme(lp, model, z_star: float, weights: np.ndarray, can_buy: np.nda
               0.0, blocks)
 
 
-def solve_with_mix(lp, model, *, spread: bool, weights, can_buy, pockets, v0_cents, solve):
-    """Solve `lp`; when `spread`, solve the second programme and keep its purchases. `solve(lp)` is the
-    solver call; the solution has the first objective's value, both programmes' times summed."""
+def _water_fill(w: np.ndarray, u: np.ndarray, total: float) -> np.ndarray:
+    """bᵢ = min(t·wᵢ, uᵢ) with Σ bᵢ = total (t found on the sorted breakpoints uᵢ/wᵢ); w > 0."""
+    if total <= 0 or len(w) == 0:
+        return np.zeros(len(w))
+    cap = float(np.minimum(u, np.inf).sum())
+    if total >= cap:
+        return np.minimum(u, total)  # every line at its bound (the solution had it so)
+    ratio = u / w
+    order = np.argsort(ratio, kind="stable")
+    r, ws, us = ratio[order], w[order], u[order]
+    filled = np.concatenate([[0.0], np.cumsum(us)])  # lines before k at their bound
+    rest = np.concatenate([np.cumsum(ws[::-1])[::-1], [0.0]])  # weights of lines k..
+    for k in range(len(r)):
+        t = (total - filled[k]) / rest[k]
+        if t <= r[k]:
+            return np.minimum(t * w, u)
+    return np.minimum(u, total)
+
+
+def spread_purchases(lp, model, x: np.ndarray, *, can_buy, pockets, v0_cents, group_of=None,
+                     max_rounds: int = 200) -> np.ndarray | None:
+    """The purchases of an optimal solution `x` spread over the lines each pocket may buy, in proportion to
+    their current value (water filling), the sales and the first objective unchanged.
+
+    Purchases move only within a group of equal cost (`group_of`: per line, e.g. the category for the target
+    objective, the cost rate for the cost objective), so the first objective keeps its optimum. Every row
+    of the programme is checked; a line of a row the spread would break keeps its purchase of `x`, and the
+    rest is spread again, until every row holds (at worst, `x` itself)."""
+    T = model.T
+    nT = len(T)
+    scale = model.scale_b
+    b_star = x[:nT] * scale
+    ub = np.where(np.isfinite(lp.col_ub[:nT]), lp.col_ub[:nT] * scale, np.inf)
+    buyT = can_buy[T] & (lp.col_ub[:nT] > 0)
+    if not buyT.any():
+        return None
+    v = np.maximum(v0_cents[T], 0) / 100.0
+    key = np.array([str(p) for p in pockets[T]], dtype=object)
+    if group_of is not None:
+        key = np.array([f"{k}\x00{g}" for k, g in zip(key, group_of[T])], dtype=object)
+    groups = {}
+    for j in np.flatnonzero(buyT):
+        groups.setdefault(key[j], []).append(j)
+    weight = np.zeros(nT)
+    for g, idx in groups.items():
+        idx = np.asarray(idx)
+        held = v[idx] > 0
+        weight[idx] = np.where(held, v[idx], v[idx][held].mean() if held.any() else 1.0)
+    frozen = ~buyT.copy()
+    A = lp.A.tocsr()
+    Ab = A[:, :nT].tocsc()
+    base_act = A @ x - Ab @ x[:nT]  # the rows without the purchases
+    tol = 1e-9 * np.maximum(1.0, np.maximum(np.abs(np.where(np.isfinite(lp.row_lb), lp.row_lb, 0)),
+                                            np.abs(np.where(np.isfinite(lp.row_ub), lp.row_ub, 0)))) + 1e-6
+    Abr = Ab.tocsr()
+    for _ in range(max_rounds):
+        b = np.where(frozen, b_star, 0.0)
+        for g, idx in groups.items():
+            idx = np.asarray(idx)
+            free = idx[~frozen[idx]]
+            if len(free) == 0:
+                continue
+            total = float(b_star[idx].sum() - b_star[idx[frozen[idx]]].sum())
+            b[free] = _water_fill(weight[free], ub[free], max(total, 0.0))
+        xb = b / scale
+        act = base_act + Ab @ xb
+        bad = np.flatnonzero((act < lp.row_lb - tol) | (act > lp.row_ub + tol))
+        if len(bad) == 0:
+            out = x.copy()
+            out[:nT] = xb
+            return out
+        moved = np.abs(b - b_star) > 1e-9 * np.maximum(1.0, b_star)
+        newly = np.zeros(nT, dtype=bool)
+        for r in bad:
+            cols = Abr.indices[Abr.indptr[r]:Abr.indptr[r + 1]]
+            newly[cols] = True
+        newly &= ~frozen & moved
+        if not newly.any():
+            return None
+        frozen |= newly
+    return None
+
+
+def solve_with_mix(lp, model, *, spread: bool, weights, can_buy, pockets, v0_cents, solve, group_of=None):
+    """Solve `lp`; when `spread`, spread its purchases over the current holdings: by water filling with every
+    row checked (`spread_purchases`) for a linear programme, by the second programme (`mix_programme`) for a
+    small mixed-integer one (lots are whole numbers). The solution keeps the first objective's value."""
     from dataclasses import replace
 
     first = solve(lp)
     if not spread or first.status != "optimal":
         return first, None
+    if not lp.is_mip:
+        x = spread_purchases(lp, model, first.x, can_buy=can_buy, pockets=pockets, v0_cents=v0_cents,
+                             group_of=group_of)
+        if x is None:
+            return first, "la répartition des achats n'a pas abouti : proposition du premier programme"
+        return replace(first, x=x), None
+    if len(model.T) > MIX_MIP_MAX_LINES:
+        return first, (f"avec des quotités, la répartition des achats n'est calculée que jusqu'à "
+                       f"{MIX_MIP_MAX_LINES} lignes négociables : proposition du premier programme")
     second_lp = mix_programme(lp, model, first.objective, weights, can_buy, pockets, v0_cents)
     if second_lp is None:
         return first, None

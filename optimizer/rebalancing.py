@@ -777,7 +777,7 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
             break
         sol, spread_note = solve_with_mix(
             model.lp, model, spread=spread, weights=mix_weights(v0, can_buy, pockets), can_buy=can_buy,
-            pockets=pockets, v0_cents=v0,
+            pockets=pockets, v0_cents=v0, group_of=_spread_groups(objective, cat, cost_rate),
             solve=lambda lp: solve_pyomo(lp, presolve=presolve, time_limit=time_limit, progress=progress))
         if sol.status != "optimal":
             break
@@ -851,6 +851,16 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     notes = _notes(verdict_before, verdict_after, margins) + _preference_notes(settings, spread_note)
     return Proposal("optimal", objective, trades, pf, after, verdict_before, verdict_after, alloc_before,
                     allocation(verdict_after, after, margins), [], solver, notes, settings)
+
+
+def _spread_groups(objective, cat, cost_rate):
+    """Purchases are spread within groups of equal first objective: the pocket for least turnover, lines of
+    one cost rate for least cost, one category for the target allocation."""
+    if objective == "cost":
+        return np.round(cost_rate * 1e8).astype(np.int64)
+    if objective == "target":
+        return cat
+    return None
 
 
 def _plain(spec):

@@ -19,6 +19,7 @@ from optimizer import rebalance
 from optimizer.preferences import DEFAULT_BUY_CAP
 from reserves.portfolio import load
 from test_optimizer_helpers import base_lines, line, portfolio
+from test_optimizer_random import portfolios as random_portfolios
 
 ROOT = Path(__file__).resolve().parents[1]
 BREACHED = ROOT / "samples" / "portefeuille_manquements.xlsx"
@@ -284,3 +285,24 @@ def test_proposal_workbook_speaks_french(tmp_path, default_proposal, breached):
     assert wb["Conflits"].max_row >= 2  # never an empty list of causes
     _, vals = _sheet_words(wb["Résolution"])
     assert "aucun portefeuille conforme possible" in vals and not vals & ENGLISH
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data(), st.sampled_from(["turnover", "cost", "target"]))
+def test_the_spread_keeps_the_first_objective_and_every_limit(data, objective):
+    """Spreading the purchases never costs turnover (or cost, or distance to the target), and the checker
+    accepts the spread proposal (rebalance raises otherwise)."""
+    pf = portfolio(data.draw(random_portfolios()))
+    kw = {}
+    if objective == "cost":
+        kw["costs_bps"] = {str(c): data.draw(st.integers(1, 200)) for c in (1, 2, 3, 5, 6, 7, 9, 10, 11, 13)}
+    if objective == "target":
+        kw["target"] = {"1": 0.5, "2": 0.2, "7": 0.2, "13": 0.1}
+    spread = rebalance(pf, objective=objective, **kw)
+    vertex = rebalance(pf, objective=objective, spread=False, **kw)
+    assert spread.status == vertex.status
+    if spread.status == "optimal":
+        a, b = spread.solver["objective_value"], vertex.solver["objective_value"]
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
+        turnover = sum(t["montant"] for t in spread.trades)
+        assert turnover <= sum(t["montant"] for t in vertex.trades) + 0.02 * len(pf) + 0.01
