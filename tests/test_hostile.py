@@ -56,11 +56,13 @@ REFUSED = {
     "entete_zip_menteur.ods": lambda: H.lying_zip_header(_o(), H.ODS_CONTENT),
     "date_hors_limites.xlsx": lambda: H.xlsx_number(H.base_xlsx(), "L3", b"-1e308"),
 }
-for _kind, _ref in H.BASE_KINDS.items():  # a number that is not finite in every kind of cell
-    for _text in (b"-1e400", b"1e400", b"inf", b"nan"):
-        _label = _kind.split(" ")[0]
-        REFUSED[f"non_fini_{_label}_{_ref}_{_text.decode()}.xlsx"] = (
-            lambda ref=_ref, text=_text: H.xlsx_number(H.base_xlsx(), ref, text))
+NON_FINITE = {}  # a number that is not finite in every kind of cell, each of its spellings
+for _k, (_kind, _ref) in enumerate(H.BASE_KINDS.items()):
+    for _j, _text in enumerate((b"-1e400", b"1e400", b"inf", b"nan")):
+        _name = f"non_fini_{_kind.split(' ')[0]}_{_ref}_{_text.decode()}.xlsx"
+        NON_FINITE[_name] = lambda ref=_ref, text=_text: H.xlsx_number(H.base_xlsx(), ref, text)
+        if _j == _k % 4:  # through the real command and the server: one spelling per kind of cell
+            REFUSED[_name] = NON_FINITE[_name]
 for _type, _value in (("float", b"-1e400"), ("percentage", b"nan"), ("currency", b"inf")):
     REFUSED[f"non_fini_{_type}.ods"] = (lambda t=_type, v=_value: H.ods_cell_value(
         _o(), 4, 2, b'<table:table-cell office:value-type="%s" office:value="%s" office:currency="EUR"><text:p>x'
@@ -78,7 +80,7 @@ READ = {  # shapes that only look hostile: read, their empty area left out
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("hostiles")
     out = {}
-    for name, build in {**REFUSED, **READ}.items():
+    for name, build in {**REFUSED, **READ}.items():  # (NON_FINITE's others are built by their own test)
         path = d / name
         path.write_bytes(build())
         out[name] = path
@@ -125,6 +127,19 @@ def test_a_hostile_file_is_refused_by_the_command_in_bounded_time_and_memory(fil
     assert r["cpu"] <= MAX_CPU_S, f"{name}: {r['cpu']:.1f} s de calcul"
     assert r["rss"] <= MAX_RSS, f"{name}: {r['rss'] / 2**20:.0f} Mio"
     assert path.read_bytes() == before  # the user's file is never modified
+
+
+def test_every_spelling_of_a_number_that_is_not_finite_in_every_kind_of_cell(tmp_path):
+    from helpers import run_main
+
+    for name, build in NON_FINITE.items():
+        path = tmp_path / name
+        path.write_bytes(build())
+        code, out, err = run_main(["check", str(path), "--json"])
+        assert code == 2, f"{name}: exit {code}\n{err[-1000:]}"
+        message = json.loads(out)["errors"][0]["message"]
+        assert "non fini" in message or "date impossible" in message, message
+        assert "ligne" in message and "colonne" in message, message
 
 
 @pytest.mark.parametrize("name", sorted(READ))

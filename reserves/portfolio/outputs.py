@@ -81,6 +81,19 @@ def output_error(path, exc: OSError) -> OutputError:
                            "à moitié écrit")
 
 
+def _os_error_in(exc: BaseException) -> OSError | None:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError):
+            return exc
+        inner = next((a for a in getattr(exc, "args", ()) if isinstance(a, OSError)), None)
+        if inner is not None:
+            return inner
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path in the folder of `path`; once the block succeeds, rename it to `path`.
@@ -109,6 +122,13 @@ def atomic_path(path):
         os.replace(tmp, path)
     except OSError as exc:
         raise output_error(path, exc) from None
+    except InputError:
+        raise
+    except Exception as exc:  # a writer's own error around a disk error (xlsxwriter's FileCreateError)
+        cause = _os_error_in(exc)
+        if cause is None:
+            raise
+        raise output_error(path, cause) from None
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
