@@ -57,13 +57,13 @@ def stated_date(path, sheet: str | None = None):
     try:
         if str(path).lower().endswith(".csv"):
             return scan(_first_rows(path, sheet))
-        import python_calamine as pc
+        from reserves.portfolio.reader import open_workbook  # the reader's checks first (far cells, panics)
 
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        wb = open_workbook(path)
         names = wb.sheet_names
         order = [n for n in names if fold(n) == fold(sheet or "Portefeuille")] or names[:1]
         for n in order + [n for n in names if fold(n) == "parametres"]:
-            rows = wb.get_sheet_by_name(n).to_python(nrows=30)
+            rows = wb.rows(n, nrows=30)
             d = scan(rows)
             if d is not None:
                 return d
@@ -88,12 +88,12 @@ def _first_rows(path, sheet: str | None, n: int = 30) -> list:
                 text = head.decode("cp1252", errors="replace")
         sep = ";" if text.count(";") >= text.count(",") else ","
         return [line.split(sep) for line in text.splitlines()[:n]]
-    import python_calamine as pc
+    from reserves.portfolio.reader import open_workbook  # the reader's checks first (far cells, panics)
 
-    wb = pc.CalamineWorkbook.from_path(str(path))
+    wb = open_workbook(path)
     names = wb.sheet_names
     chosen = [x for x in names if fold(x) == fold(sheet or "Portefeuille")] or names[:1]
-    return wb.get_sheet_by_name(chosen[0]).to_python(nrows=n) if chosen else []
+    return wb.rows(chosen[0], nrows=n) if chosen else []
 
 
 def has_nature_header(path, sheet: str | None = None) -> bool:

@@ -183,6 +183,55 @@ def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, colum
     return raw
 
 
+class CheckedWorkbook:
+    """A workbook opened after the reader's checks (format, archive, bounds), for a look at a few rows of a sheet
+    outside `read_table`: each sheet is measured before calamine lays it out, and a panic is bad input."""
+
+    def __init__(self, path: str, name: str, fmt: str):
+        import python_calamine as pc
+
+        self.path, self.name, self.fmt = path, name, fmt
+        self.wb = _calamine(name, lambda: pc.CalamineWorkbook.from_path(path))
+        self.sheet_names = list(self.wb.sheet_names)
+
+    def rows(self, sheet: str, nrows: int | None = None) -> list[list]:
+        from reserves.portfolio.bounds import check_workbook
+
+        check_workbook(self.path, self.name, self.fmt, lambda _names: sheet)
+        return _calamine(self.name, lambda: self.wb.get_sheet_by_name(sheet).to_python(nrows=nrows))
+
+
+def open_workbook(path) -> CheckedWorkbook:
+    """The workbook at `path` (xlsx or ods), refused (InputError) as `read_table` would refuse it."""
+    path = os.fspath(path)
+    name = os.path.basename(path)
+    if not os.path.isfile(path):
+        raise InputError.one(f"fichier introuvable : {name}")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    kind = sniff_format(path, head)
+    if kind == "ole":
+        _refuse_ole(path, name)
+    if kind != "zip":
+        raise InputError.one(f"« {name} » n'est pas un classeur .xlsx ou .ods")
+    return CheckedWorkbook(path, name, _check_zip(path, name))
+
+
+def _calamine(name: str, call):
+    """Run a calamine call; its errors, and its panics (a BaseException), are bad input."""
+    try:
+        return call()
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError.one(f"« {name} » n'est pas un classeur lisible ({type(exc).__name__})") from None
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        raise InputError.one(f"« {name} » n'est pas un classeur lisible : une cellule contient une valeur que le lecteur "
+                             "ne sait pas interpréter") from None
+
+
 def formula_cells(raw: RawTable, cells) -> dict:
     """Of the given cells (Excel row, column index) that read as empty, those holding a formula (cell -> formula) whose
     result was never saved (a workbook written by a program, not recalculated). Only on the error
