@@ -1724,6 +1724,17 @@ class HoldingCap(Rule):
                 out[subject] = (subject, share)
         return out
 
+    def ratios(self, st: "HoldingState") -> dict:
+        """Per issuer key (`group_key`), the share of its securities held (READING 7), None where a quantity is
+        missing or nothing is issued: what the reports show beside each issuer."""
+        if st.n_in == 0 or st.n_groups == 0:
+            return {}
+        st.group_of("")  # builds the keys of the portfolio's issuers
+        ratio, cratio, _ = st.scan()
+        present = st.present[:st.n_groups]
+        return {k: (float(ratio[g]) if cratio[g] >= 0 else None) for k, g in st.keys.items()
+                if k and g < st.n_groups and present[g]}
+
     def subjects_of(self, st: "HoldingState", lines) -> set:
         out = set()
         for i in lines:

@@ -447,7 +447,7 @@ def _issuers(ctx, rules, by_id, base):
     hold_lim = None
     if hold is not None:
         hold_lim = float(hold.spec.limit())
-        ratios = _holding_ratios(ctx, hold)
+        ratios = hold.ratios(hold.state(ctx))  # the rule's own figures (READING 7), not computed again here
         for r in rows:
             r.holding = ratios.get(_key(r.subject))
             r.holding_limit = hold_lim
@@ -455,39 +455,9 @@ def _issuers(ctx, rules, by_id, base):
 
 
 def _key(text: str) -> str:
-    from reserves.portfolio.parsing import key_of
+    from reserves.portfolio.keys import group_key
 
-    return key_of(text)
-
-
-def _holding_ratios(ctx, rule) -> dict:
-    """Per issuer key: Σ quantity / Σ quantity issued (one denominator per security), READING 7; None if incomplete."""
-    L = ctx.L
-    scope = np.flatnonzero(ctx.reserves & np.isin(ctx.cat, category_codes(rule.spec.params["categories"])))
-    out: dict = {}
-    acc: dict = {}
-    issuers = L["issuer"].to_numpy(dtype=object)[scope]
-    quantity = L["quantity"].to_numpy(dtype=float)[scope]
-    issued = L["quantity_issued"].to_numpy(dtype=float)[scope]
-    security = L["security_code"].to_numpy()[scope]
-    keys: dict = {}
-    for iss, q, qi, s in zip(issuers.tolist(), quantity.tolist(), issued.tolist(), security.tolist()):
-        if not text_of(iss):
-            continue
-        k = keys.get(iss)
-        if k is None:
-            k = keys[iss] = _key(iss)
-        a = acc.setdefault(k, {"q": 0.0, "sec": {}, "missing": False})
-        if q != q or qi != qi:
-            a["missing"] = True
-            continue
-        a["q"] += q
-        s = int(s)
-        a["sec"][s] = max(a["sec"].get(s, 0.0), qi)
-    for k, a in acc.items():
-        den = sum(a["sec"].values())
-        out[k] = None if a["missing"] or den <= 0 else a["q"] / den
-    return out
+    return group_key(text)
 
 
 def _buildings(ctx, rules, by_id, base):
