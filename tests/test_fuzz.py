@@ -2,7 +2,10 @@
 
 More than a thousand files per run: truncated and corrupted archives, random bytes, cells of the
 wrong type, huge and negative numbers, formulas without cached values, merged cells, empty rows in
-the middle, duplicated headers, odd encodings and separators. Each one must end with a verdict
+the middle, duplicated headers, odd encodings and separators; and the hostile shapes of `hostile.py`: far-away
+cells, inflated dimensions, empty and blank-text rows, repeated ods rows and columns, zip headers that lie
+about a member's size, numbers that are not finite in every kind of cell, formula texts in the text
+columns. Each one must end with a verdict
 (exit 0, 1 or 3) or with exit 2 and a French message: never a traceback, never exit 4 (internal
 error), never a hang, and never a modified input file.
 
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+import hostile as H
 from helpers import ballast, line, run_cli, run_main, sha256, table, write_csv, write_ods, write_xlsx
 
 SEED = int(os.environ.get("RESERVES_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
@@ -296,8 +300,116 @@ def _edge_portfolio(rnd, corpus, path):
     return path
 
 
+# --------------------------------------------------------------------------- hostile shapes (tests/hostile.py)
+
+
+def _ref(rnd) -> str:
+    col = rnd.choice([rnd.randint(1, 60), rnd.randint(1, 16384), 16384])
+    row = rnd.choice([rnd.randint(1, 300), rnd.randint(1, 1_048_576), 1_048_576])
+    return H._letters(col - 1) + str(row)
+
+
+def _hostile_xlsx(rnd, corpus, path):
+    """Far cells (filled or only styled), an inflated dimension, empty or blank-text rows, lying zip headers."""
+    data = corpus["xlsx"]
+    how = rnd.choice(["far", "far_text", "far_empty", "dimension", "empty_rows", "rows_then_line", "blank_texts",
+                      "lying_sheet", "lying_styles"])
+    if how == "far":
+        data = H.xlsx_far_cell(data, _ref(rnd), rnd.choice([b"<v>1</v>", b"<v>-1e400</v>", b"<v>0</v>"]))
+    elif how == "far_text":
+        data = H.xlsx_far_cell(data, _ref(rnd), b"<is><t>loin</t></is>", b' t="inlineStr"')
+    elif how == "far_empty":
+        data = H.xlsx_far_empty_cell(data, _ref(rnd))
+    elif how == "dimension":
+        data = H.xlsx_huge_dimension(data)
+    elif how == "empty_rows":
+        data = H.xlsx_empty_rows(data, rnd.randint(1, 20_000))
+    elif how == "rows_then_line":
+        data = H.xlsx_empty_rows(data, rnd.randint(1, 200_000), then_a_line=True)
+    elif how == "blank_texts":
+        data = H.xlsx_blank_string_rows(data, rnd.randint(1, 3_000), width=rnd.randint(1, 40))
+    else:
+        member = H.XLSX_SHEET if how == "lying_sheet" else "xl/styles.xml"
+        data = H.lying_zip_header(data, member, padding=rnd.randint(1, 2 * 1024 * 1024))
+    path = path.with_suffix(".xlsx")
+    path.write_bytes(data)
+    return path
+
+
+def _hostile_ods(rnd, corpus, path):
+    """Repeated rows and columns (filled or empty, trailing or followed by a line), far cells, lying headers."""
+    data = corpus["ods"]
+    how = rnd.choice(["rows", "empty_rows", "empty_rows_then_line", "columns", "far", "lying"])
+    if how == "rows":
+        data = H.ods_repeated_rows(data, rnd.choice([rnd.randint(1, 100), rnd.randint(1, 2_000_000)]))
+    elif how == "empty_rows":
+        data = H.ods_repeated_rows(data, rnd.randint(1, 1_048_576), content=False)
+    elif how == "empty_rows_then_line":
+        data = H.ods_repeated_rows(data, rnd.randint(1, 1_048_576), content=False, then_a_line=True)
+    elif how == "columns":
+        data = H.ods_repeated_columns(data, rnd.randint(1, 20_000), rnd.randint(1, 5_000))
+    elif how == "far":
+        data = H.ods_far_cell(data, rnd.randint(0, 1_048_000), rnd.randint(0, 16_000))
+    else:
+        data = H.lying_zip_header(data, H.ODS_CONTENT, padding=rnd.randint(1, 2 * 1024 * 1024))
+    path = path.with_suffix(".ods")
+    path.write_bytes(data)
+    return path
+
+
+NON_FINITE_TEXTS = [b"-1e400", b"1e400", b"inf", b"-inf", b"nan", b"NaN", b"Infinity", b"1E+999", b"-1e308", b"1e308",
+                    b"-1.07e11", b"1e11"]
+
+
+def _non_finite(rnd, corpus, path):
+    """A number that is not finite (or a date far beyond any calendar) in any kind of cell: value, quantity,
+    percent, days, date; in an .xlsx's XML or as an .ods value of any type."""
+    if rnd.random() < 0.7:
+        data = H.base_xlsx()
+        for _ in range(rnd.randint(1, 3)):
+            data = H.xlsx_number(data, rnd.choice(list(H.BASE_KINDS.values())), rnd.choice(NON_FINITE_TEXTS))
+        path = path.with_suffix(".xlsx")
+    else:
+        kind = rnd.choice(["float", "percentage", "currency"])
+        value = rnd.choice(NON_FINITE_TEXTS)
+        cell = (b'<table:table-cell office:value-type="%s" office:value="%s" office:currency="EUR"><text:p>x</text:p>'
+                b'</table:table-cell>' % (kind.encode(), value))
+        data = H.ods_cell_value(corpus["ods"], rnd.randint(1, 10), rnd.randint(0, 3), cell)
+        path = path.with_suffix(".ods")
+    path.write_bytes(data)
+    return path
+
+
+FORMULA_TEXTS = ['=HYPERLINK("http://exemple.invalid","x")', "=cmd|' /C calc'!A0", "+1+1", "-1+1", "@SUM(A1)", "=1/0"]
+
+
+def _formula_texts(rnd, corpus, path):
+    """Texts that a spreadsheet would take for formulas, in the text columns, written as text."""
+    import openpyxl
+
+    rows = [list(r) for r in corpus["rows"]]
+    text_cols = [j for j, h in enumerate(rows[0]) if h in ("libelle", "emetteur", "immeuble", "commentaire", "isin")]
+    for r in rows[1:]:
+        for j in text_cols:
+            if j < len(r) and rnd.random() < 0.5:
+                r[j] = rnd.choice(FORMULA_TEXTS) + ("" if rnd.random() < 0.5 else f" {rnd.randint(0, 9)}")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Portefeuille"
+    for r in rows:
+        ws.append(r)
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"  # text, as a careful writer leaves it
+    path = path.with_suffix(".xlsx")
+    wb.save(path)
+    return path
+
+
 GENERATORS = [(_bytes_flip, 2), (_truncate, 2), (_splice, 1), (_random_bytes, 1), (_zip_members, 2),
-              (_xlsx_structure, 4), (_ods_structure, 1), (_csv_structure, 2), (_edge_portfolio, 5)]
+              (_xlsx_structure, 4), (_ods_structure, 1), (_csv_structure, 2), (_edge_portfolio, 5),
+              (_hostile_xlsx, 2), (_hostile_ods, 1), (_non_finite, 2), (_formula_texts, 1)]
 
 
 # --------------------------------------------------------------------------- the guard
@@ -387,7 +499,7 @@ def test_malformed_files_end_with_a_verdict_or_a_clean_refusal(corpus, tmp_path,
 def test_a_handful_through_the_real_command(corpus, tmp_path):
     rnd = random.Random(SEED)
     gens = [_bytes_flip, _truncate, _zip_members, _xlsx_structure, _csv_structure, _random_bytes, _ods_structure,
-            _edge_portfolio]
+            _edge_portfolio, _hostile_xlsx, _hostile_ods, _non_finite, _formula_texts]
     for k, gen in enumerate(gens):
         path = gen(rnd, corpus, tmp_path / f"cas{k}")
         before = sha256(path)
