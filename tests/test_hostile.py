@@ -187,19 +187,29 @@ def test_every_hostile_upload_is_refused_and_the_server_answers_the_next_request
 
 
 def test_an_unforeseen_case_costs_one_request_not_the_service(tmp_path, monkeypatch):
-    """With a memory limit too small for any file, the reading worker dies: the upload is refused in French and
-    the server goes on answering."""
-    monkeypatch.setenv("RESERVES_LECTURE_MEMOIRE_MO", "40")
+    """With a processor-time limit too small for a large file, the reading worker is killed: the upload is
+    refused in French, and the server goes on answering (the same file under the normal limit is read)."""
+    lines = (SAMPLES / "portefeuille_conforme.csv").read_bytes().split(b"\r\n")
+    body = [ln for ln in lines[2:] if ln.strip(b";")]
+    big = b"\r\n".join(lines[:2] + body * (12 * 1024 * 1024 // sum(len(b) + 2 for b in body))) + b"\r\n"
+    monkeypatch.setenv("RESERVES_LECTURE_CPU_S", "1")
     sample = SAMPLES / "portefeuille_conforme.xlsx"
-    with running_server(tmp_path) as srv, httpx.Client(base_url=srv.url, timeout=GUARD_S) as c:
+    with running_server(tmp_path / "a") as srv, httpx.Client(base_url=srv.url, timeout=GUARD_S) as c:
         headers = {"Authorization": f"Bearer {srv.token}"}
         for _ in range(2):
-            r = c.post("/api/check", headers=headers, files={"file": (sample.name, sample.read_bytes())})
+            r = c.post("/api/check", headers=headers, files={"file": ("gros.csv", big)})
             assert r.status_code == 422, r.text[:500]
             message = r.json()["errors"][0]["message"]
-            assert "limites du serveur" in message and "portefeuille_conforme.xlsx" in message, message
+            assert "limites du serveur" in message and "gros.csv" in message, message
             assert srv.proc.poll() is None
-        assert c.get("/connexion").status_code == 200
+        ok = c.post("/api/check", headers=headers, files={"file": (sample.name, sample.read_bytes())})
+        assert ok.status_code == 200, ok.text[:300]
+    monkeypatch.setenv("RESERVES_LECTURE_MEMOIRE_MO", "40")  # too little even to start: refused, not a crash
+    with running_server(tmp_path / "b") as srv, httpx.Client(base_url=srv.url, timeout=GUARD_S) as c:
+        r = c.post("/api/check", headers={"Authorization": f"Bearer {srv.token}"},
+                   files={"file": (sample.name, sample.read_bytes())})
+        assert r.status_code == 422 and "limites du serveur" in r.json()["errors"][0]["message"], r.text[:500]
+        assert srv.proc.poll() is None and c.get("/connexion").status_code == 200
 
 
 def test_the_worker_reads_a_file_and_passes_on_its_problems(tmp_path):

@@ -437,6 +437,8 @@ def check_workbook(path: str, name: str, fmt: str, pick) -> Extent:
                 verify_members(zf, name, skip={"content.xml"})
                 tables = scan_ods_tables(zf, info, name)
                 by_name = {html.unescape(t.decode("utf-8", "replace")): e for t, e in tables.items()}
+                for tname, e in by_name.items():  # calamine lays out every table of an .ods when it opens it
+                    _refuse(e, name, tname)
                 chosen = pick(list(by_name)) if by_name else None
                 ext = by_name.get(chosen, Extent()) if chosen is not None else (
                     next(iter(by_name.values())) if by_name else Extent())

@@ -191,6 +191,10 @@ class CheckedWorkbook:
         import python_calamine as pc
 
         self.path, self.name, self.fmt = path, name, fmt
+        if fmt == "ods":  # calamine reads every table of an .ods as it opens it: measure them all first
+            from reserves.portfolio.bounds import check_workbook
+
+            check_workbook(path, name, fmt, lambda names: names[0] if names else None)
         self.wb = _calamine(name, lambda: pc.CalamineWorkbook.from_path(path))
         self.sheet_names = list(self.wb.sheet_names)
 

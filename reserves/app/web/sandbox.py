@@ -81,13 +81,27 @@ def _worker(conn, kind: str, path: str, sheet: str | None, memory: int, cpu: int
     except MemoryError:
         result = ("memory",)
     except BaseException as exc:  # noqa: BLE001 - a panic of a native library included
-        result = ("internal", type(exc).__name__, str(exc)[:300])
+        result = ("memory",) if _out_of_memory(exc) else ("internal", type(exc).__name__, str(exc)[:300])
     try:
         conn.send(result)
     except MemoryError:
         conn.send(("memory",))
     finally:
         conn.close()
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """An error that a failed allocation caused (a module that could not load, a mapping refused…)."""
+    for _ in range(10):
+        if exc is None:
+            return False
+        if isinstance(exc, MemoryError):
+            return True
+        text = str(exc).lower()
+        if "memory" in text or "allocat" in text or "cannot map" in text or "failed to map" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _refused(name: str, why: str) -> ReadingRefused:
