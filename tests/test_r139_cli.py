@@ -178,3 +178,13 @@ def test_an_r139_csv_in_windows_1252_is_told_by_its_header_and_dated_by_its_titl
     code, out, err = run_main(["check", str(p), "--json"])
     doc = json.loads(out)
     assert doc["version"]["id"] == "R139-2019-07-08" and doc["as_of"] == "2025-12-31"
+
+
+def test_a_bad_constats_sheet_is_bad_input_naming_sheet_row_column_and_value(tmp_path):
+    lines = [oat(470_000), oat(470_000, "Bund", "Allemagne", "DE"), bond(60_000)]
+    p = book(tmp_path / "p.xlsx", lines, constats=[["R139-45/entite-max5", None, "le 3 mars", None],
+                                                   ["R139-45/entite-max5", None, dt.date(2025, 3, 1), "hasard"]])
+    code, out, err = run_main(["check", str(p), "--json", "--date", "2025-12-31"])
+    assert code == 2 and json.loads(out)["status"] == "error" and "Traceback" not in err
+    assert "Feuille « Constats », ligne 2, colonne C (premier_constat)" in err and "le 3 mars" in err
+    assert "ligne 3" in err and "hasard" in err
