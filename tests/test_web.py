@@ -534,9 +534,12 @@ def test_openapi_schema_documents_the_api_behind_auth(web, client):
     assert {"file", "orders", "date", "sheet"} <= set(props)
     assert {"200", "401", "413", "415", "422"} <= set(op["responses"])
     assert schema["components"]["securitySchemes"]["jeton"]["scheme"] == "bearer"
-    assert list(schema["paths"]) == ["/api/check"]  # pages are not part of the API
+    # pages are not part of the API: only the check and the pre-trade service are
+    assert sorted(schema["paths"]) == ["/api/check", "/api/portefeuilles", "/api/portefeuilles/{pid}",
+                                       "/api/portefeuilles/{pid}/ordres"]
     page = client.get("/api/docs")
     assert page.status_code == 200 and "POST /api/check" in page.text
+    assert "POST /api/portefeuilles/{pid}/ordres" in page.text and "DELETE /api/portefeuilles/{pid}" in page.text
 
 
 # --------------------------------------------------------------------------- the user store and its command
