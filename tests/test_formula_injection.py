@@ -155,3 +155,21 @@ def test_a_text_that_looks_like_a_formula_is_read_as_text_not_refused(tmp_path):
 
     path = write_xlsx(tmp_path / "p.xlsx", _hostile_rows())
     assert set(HOSTILE_TEXTS) <= set(load(path).lines["label"])
+
+
+def test_the_web_downloads(hostile, tmp_path):
+    """The report and the proposal the web pages serve are written by the same writers, through the web's own
+    services: no formula either."""
+    from constraints.checker import check
+    from reserves.app.web import services
+    from reserves.portfolio.model import load
+
+    import datetime as dt
+
+    pf = load(hostile)
+    verdict = check(pf, date=dt.date(2016, 12, 31))
+    report = services.write_report(pf, verdict, "xlsx", str(tmp_path / "resultats"), date=dt.date(2016, 12, 31))
+    assert formulas(report) == [] and any(t.startswith("=HYPERLINK") for t in texts(report))
+    proposal = services.rebalance(pf, {}, date=dt.date(2016, 12, 31))
+    path = services.write_proposal(proposal, str(tmp_path / "resultats"))
+    assert formulas(path) == [] and set(HOSTILE_TEXTS) <= texts(path)
