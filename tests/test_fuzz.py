@@ -325,7 +325,7 @@ def _hostile_xlsx(rnd, corpus, path):
     elif how == "empty_rows":
         data = H.xlsx_empty_rows(data, rnd.randint(1, 20_000))
     elif how == "rows_then_line":
-        data = H.xlsx_empty_rows(data, rnd.randint(1, 200_000), then_a_line=True)
+        data = H.xlsx_empty_rows(data, rnd.randint(1, 60_000), then_a_line=True)
     elif how == "blank_texts":
         data = H.xlsx_blank_string_rows(data, rnd.randint(1, 3_000), width=rnd.randint(1, 40))
     else:
