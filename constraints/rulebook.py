@@ -26,8 +26,16 @@ except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
 
-class NoVersionInForce(Exception):
-    """No version of the rulebook covers the requested date."""
+from reserves.portfolio.errors import InputError, Problem
+
+TEXTS_FILE = HERE / "data" / "texts.yaml"
+
+
+class NoVersionInForce(InputError):
+    """No version of the rulebook covers the requested date: bad input (exit 2), with the reason."""
+
+    def __init__(self, message: str):
+        super().__init__([Problem(message)])
 
 
 @dataclass(frozen=True)
@@ -168,11 +176,21 @@ def latest(engine: str = "r623") -> Version:
     return [v for v in versions() if v.engine == engine][-1]
 
 
+@lru_cache(maxsize=None)
+def _texts() -> list:
+    with open(TEXTS_FILE, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_Loader)
+
+
 def for_date(day: dt.date | None) -> Version:
-    """The version in force on `day`; without a date, the latest R. 623 version (`reserves check` asks for the
-    version in force today itself, SPEC-R139 §0)."""
+    """The version of the rules in force on `day`: the one place that chooses it (SPEC §4). A date that no version
+    file covers is bad input, with what the product knows of that period (the gap of 2018-2019, before 2002):
+    never another version's rules silently. Without a date, the latest R. 623 version (`reserves check` and
+    `checker.check` ask for the portfolio's date themselves, `date_of`)."""
     if day is None:
         return latest()
+    if isinstance(day, dt.datetime):
+        day = day.date()
     for v in versions():
         if v.in_force(day):
             return v
@@ -180,10 +198,26 @@ def for_date(day: dt.date | None) -> Version:
         gap = b.extra.get("gap_before")
         if gap and a.valid_until is not None and a.valid_until < day < b.valid_from:
             raise NoVersionInForce(gap["message"])
+    shown = day.strftime("%d/%m/%Y")
+    for t in _texts():
+        if t["from"] <= day <= t["until"]:
+            raise NoVersionInForce(" ".join(str(t["message"]).split()).replace("{date}", shown))
     covered = "; ".join(f"{v.id} {v.period_fr()}" for v in versions())
-    raise NoVersionInForce(
-        f"aucune version du règlement n'est en vigueur au {day.strftime('%d/%m/%Y')} : "
-        f"le produit connaît {covered}")
+    raise NoVersionInForce(f"aucune version du règlement n'est en vigueur au {shown} : le produit connaît {covered}")
+
+
+# Where the date of a check comes from (SPEC §4): the JSON's `as_of_source`.
+SOURCE_OPTION, SOURCE_FILE, SOURCE_TODAY = "--date", "date du fichier", "date du jour"
+
+
+def date_of(pf, date: dt.date | None = None) -> tuple[dt.date, str, str]:
+    """(the portfolio's date, its source, where it was read): `--date`, else the date the file states, else today."""
+    if date is not None:
+        return date, SOURCE_OPTION, "option --date"
+    stated = getattr(pf, "as_of", None)
+    if stated is not None:
+        return stated, SOURCE_FILE, getattr(pf, "as_of_where", "") or "fichier"
+    return dt.date.today(), SOURCE_TODAY, "aucune date dans le fichier ni --date : date du jour"
 
 
 @lru_cache(maxsize=None)

@@ -34,7 +34,7 @@ from reserves.portfolio.keys import group_key, security_key
 
 from .kind import (BASE_CLASSES, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
                    LineChange, RuleKind, RuleResult, euros, register, worst)
-from .rulebook import RuleSpec, Version, states_on
+from .rulebook import RuleSpec, Version, state_groups, states_on
 from .schema import Categories, ColumnName, Condition, Limit, Literal, Strict
 
 
@@ -384,8 +384,15 @@ class Context:
             return int(np.dot(self.value, mask))
         return exact_sum(self.value[mask])
 
-    def states(self, group: str) -> frozenset:
-        return states_on(group, self.as_of)
+    def states(self, group) -> frozenset:
+        """The members of a group of states on the date of the check (`EEE`, `OCDE`); a list of groups and codes
+        (`[EEE, INT]`) gives their union."""
+        if isinstance(group, str):
+            return states_on(group, self.as_of)
+        out = set()
+        for g in group:
+            out |= self.states(g) if g in state_groups() else {g}
+        return frozenset(out)
 
     def book(self) -> Book:
         """The line table the rules' states share (`constraints.kind.Book`), made once per context."""
@@ -505,7 +512,7 @@ def _compiled(req, rkey: str) -> tuple:
         elif "at_least" in req:
             c = ("at_least", req["column"], float(Decimal(str(req["at_least"]))))
         elif "in" in req:
-            c = ("in", req["column"], req["in"])
+            c = ("in", req["column"], req["in"] if isinstance(req["in"], str) else tuple(req["in"]))
         elif "not_in" in req:
             c = ("not_in", req["column"], frozenset(str(v).upper() for v in req["not_in"]))
         else:
@@ -596,7 +603,7 @@ def _test(ctx: Context, req, idx: np.ndarray | None = None) -> tuple[np.ndarray,
         tri = np.where(known, np.where(good, TRUE, FALSE), UNKNOWN).astype(np.int8)
         return tri, [col], {"numeric": (x, lim)}
     if "in" in req:
-        key = ("in", col, req["in"])
+        key = ("in", col, req["in"] if isinstance(req["in"], str) else tuple(req["in"]))
         tri = ctx.memo.get(key) if idx is None else None
         if tri is None:  # several rules ask the same question of the same column
             inside = ctx.member_of(col, ctx.states(req["in"]), idx)
@@ -824,6 +831,7 @@ class ShareParams(Strict):
     limit: Limit
     base: Literal["reserves", "reserves_less_excluded"]
     numerator: list[NumeratorClause]
+    qualify: list[str] | None = None  # READING 14: rules whose conditions a line must meet to count
 
 
 class Share(Rule):
@@ -843,6 +851,35 @@ class Share(Rule):
                 self._by_category = Cats([k for c in clauses for k in cats_of(c["categories"]).codes])
 
     def numerator(self, ctx: Context) -> np.ndarray:
+        """Lines that count toward the share (with `qualify`, only those that surely meet their category's
+        definition)."""
+        mask = self._clauses(ctx)
+        q = self.qualified(ctx)
+        return mask if q is None else mask & (q == TRUE)
+
+    def maybe(self, ctx: Context) -> np.ndarray | None:
+        """Lines of the numerator's clauses whose category's conditions are unknown: they count or not (READING
+        14); None when the rule has no `qualify`."""
+        q = self.qualified(ctx)
+        return None if q is None else self._clauses(ctx) & (q == UNKNOWN)
+
+    def qualified(self, ctx: Context) -> np.ndarray | None:
+        """Per line, the tri-state of the conditions of the rules named in `qualify` (TRUE where none applies)."""
+        ids = self.p.get("qualify")
+        if not ids:
+            return None
+        key = ("qualified", tuple(ids))
+        st = ctx.memo.get(key)
+        if st is None:
+            st = np.full(ctx.n, TRUE, dtype=np.int8)
+            for rid in ids:
+                applies, tri = _line_rule(ctx.version, rid).line_status(ctx)
+                st = np.where(applies, np.minimum(st, tri), st).astype(np.int8)
+            st.flags.writeable = False
+            ctx.memo[key] = st
+        return st
+
+    def _clauses(self, ctx: Context) -> np.ndarray:
         mask = None
         for clause in self.p["numerator"]:
             m = None
@@ -866,14 +903,16 @@ class Share(Rule):
 
     def numerator_sum(self, ctx: Context) -> int:
         """Σ of the values of the numerator's lines, cents (by category when the clauses name only categories)."""
-        if self._by_category is None:
+        if self._by_category is None or self.p.get("qualify"):
             return ctx.sum_where(self.numerator(ctx))
         return ctx.tally(None if isinstance(self._by_category, str) else self._by_category, self.p["base"])[1]
 
     # ---- state, update, judge (the checker's evaluate is judge(state(ctx)))
 
     def state(self, ctx: Context) -> "ShareState":
-        return ShareState(ctx, self.numerator_sum(ctx))
+        maybe = self.maybe(ctx)
+        m = ctx.sum_where(maybe) if maybe is not None and maybe.any() else 0
+        return ShareState(ctx, self.numerator_sum(ctx), m, maybe)
 
     def _counts(self, st: "ShareState", i: int) -> bool:
         """Line i of the book is in the numerator (computed once per portfolio, and once per new line)."""
@@ -886,12 +925,24 @@ class Share(Rule):
     def update(self, st: "ShareState", ch: LineChange) -> bool:
         if ch.new is not None:
             st.added[ch.line] = bool(self.numerator(ch.new)[0])
+            if st.maybe is not None:
+                mb = self.maybe(ch.new)
+                st.madded[ch.line] = bool(mb[0]) if mb is not None else False
         counts = self._counts(st, ch.line)
+        maybe = not counts and st.maybe is not None and bool(
+            st.maybe[ch.line] if ch.line < st.book.n0 else st.madded.get(ch.line))
         if ch.dropped:
             st.added.pop(ch.line, None)
         if counts:
             st.v += ch.delta
-        return counts or int(st.book.pclass[ch.line]) in BASE_CLASSES[self.p["base"]]
+        elif maybe:
+            st.m += ch.delta
+        return counts or maybe or int(st.book.pclass[ch.line]) in BASE_CLASSES[self.p["base"]]
+
+    def maybe_rows(self, st: "ShareState") -> list:
+        book = st.book
+        out = book.rows[book.live(np.flatnonzero(st.maybe))].tolist()
+        return out + [int(book.rows[i]) for i, _ in book.added() if st.madded.get(i)]
 
     def watch(self, st: "ShareState", result: RuleResult, level) -> dict:
         if result.status != OK or result.value is None:
@@ -935,6 +986,15 @@ class Share(Rule):
         headroom = v - need
         if v >= need:
             return RuleResult(self.spec, OK, [], share, self.lim_f, headroom, v)
+        m = st.m
+        if st.maybe is not None and m and v + m >= need:  # READING 14: lines of unknown conditions decide it
+            msg = (f"{fr_pct_beside(share, self.lim_f)} de la base ({fr_euros(v)}) en lignes qui remplissent "
+                   f"les conditions de leur catégorie, {fr_pct((v + m) / b)} avec les lignes dont une condition "
+                   f"est à vérifier ({fr_euros(m)}) : le plancher de {fr_pct(self.lim_f)} dépend d'elles "
+                   "(voir leurs constats, lecture L14)")
+            f = self.finding(UNKNOWN_S, self.spec.title, self.maybe_rows(st), msg, value=share,
+                             limit=self.lim_f, euros=m)
+            return RuleResult(self.spec, UNKNOWN_S, [f], share, self.lim_f, headroom, v)
         amount = need - v
         msg = (f"{fr_pct_beside(share, self.lim_f)} de la base ({fr_euros(v)}) pour un plancher de {fr_pct(self.lim_f)} : "
                f"acheter {fr_euros(amount)} d'actifs éligibles en cédant d'autres actifs")
@@ -952,14 +1012,31 @@ class Share(Rule):
 class ShareState:
     """A share rule's state: the sum of its numerator, and which new lines are in it."""
 
-    __slots__ = ("ctx", "book", "v", "mask", "added")
+    __slots__ = ("ctx", "book", "v", "mask", "added", "m", "maybe", "madded")
 
-    def __init__(self, ctx: Context, v: int):
+    def __init__(self, ctx: Context, v: int, m: int = 0, maybe=None):
         self.ctx = ctx
         self.book = ctx.book()
         self.v = v
         self.mask = None  # the numerator's lines of the portfolio, when first asked
         self.added: dict = {}  # new line -> in the numerator
+        self.m = m  # READING 14: Σ of the lines that count only if their category's conditions are met
+        self.maybe = maybe  # those lines of the portfolio (None: the rule has no `qualify`)
+        self.madded: dict = {}  # new line -> one of them
+
+
+
+
+_LINE_RULES: dict = {}
+
+
+def _line_rule(version: Version, rule_id: str) -> "LineConditions":
+    """The line-conditions rule `rule_id` of a version, built once."""
+    key = (id(version), rule_id)
+    hit = _LINE_RULES.get(key)
+    if hit is None or hit[0] is not version:
+        hit = _LINE_RULES[key] = (version, LineConditions(version.rule(rule_id)))
+    return hit[1]
 
 
 # ---- caps per group --------------------------------------------------------
@@ -1393,6 +1470,14 @@ class IssuerCapParams(Strict):
     no_legal_personality: list[str]
 
 
+def _person_key(ctx: Context, i: int):
+    """The legal person of line i (READING 5: `reserves.portfolio.identity`), None without an issuer."""
+    if "issuer_key" in ctx.L.columns:
+        k = ctx.column("issuer_key")[i]
+        return k if isinstance(k, str) else None
+    return group_key(ctx.column("issuer")[i])
+
+
 class IssuerCap(_GroupCap):
     """R. 623-10-1: at most 5 % of the assets per legal person (READING 5)."""
 
@@ -1451,12 +1536,59 @@ class IssuerCap(_GroupCap):
         st.set_groups(codes, member, counted, n_groups, best, worst_, loose, top)
         return st
 
+    def judge(self, st: "GroupState") -> RuleResult:
+        res = super().judge(st)
+        if res.status == NA or st.book.total[self.p["base"]] <= 0:
+            return res
+        ctx = st.ctx
+        in_scope, counted = self._scope(ctx)
+        member = in_scope & (counted != FALSE) & (ctx.column("issuer_code") >= 0)
+        found = self.alike_findings(ctx, member, st.book.total[self.p["base"]], self.lim)
+        if found:
+            res.findings = sorted(res.findings + found, key=lambda f: (f.status != BREACH, -(f.euros or 0)))
+            res.status = worst(f.status for f in res.findings)
+        return res
+
+    def alike_findings(self, ctx: Context, member: np.ndarray, b: int, lim: Fraction) -> list:
+        """READING 5: persons whose names look alike without being shown one (no common LEI, not both with
+        one) are counted apart; where counting them together would break the cap, the cap is unknown for them."""
+        if "issuer_alike" not in ctx.L.columns:
+            return []
+        alike = ctx.column("issuer_alike")
+        sel = member & (alike >= 0)
+        if not sel.any():
+            return []
+        idx = np.flatnonzero(sel)
+        codes, uniq = pd.factorize(alike[idx])
+        totals = group_sums(codes.astype(np.intp), ctx.value[idx], len(uniq))
+        out = []
+        issuers, keys = ctx.column("issuer"), ctx.column("issuer_key")
+        for g in np.flatnonzero(over_cap(totals, b, lim)):
+            lines = idx[codes == g]
+            names: dict = {}
+            for i in lines:
+                names.setdefault(keys[i], str(issuers[i]))
+            if len(names) < 2:  # only one of the look-alike persons has lines here
+                continue
+            total = int(totals[g])
+            shown = " / ".join(names.values())
+            quoted = ", ".join(f"« {n} »" for n in names.values())
+            cols = [ctx.colname("lei"), ctx.colname("issuer")]
+            out.append(self.finding(
+                UNKNOWN_S, shown, sorted(ctx.rows[lines].tolist()),
+                f"à vérifier : même personne morale ? {quoted} se ressemblent sans être identifiés comme une même "
+                f"personne ni comme des personnes distinctes ; ensemble {fr_pct_beside(total / b, self.lim_f)} de la "
+                f"base ({fr_euros(total)}) pour un plafond de {fr_pct(self.lim_f)} : renseigner « {cols[0]} » "
+                f"(LEI de chaque émetteur) ou corriger « {cols[1]} » (lecture L5)",
+                value=total / b, limit=self.lim_f, euros=total, columns=cols))
+        return out
+
     def new_member(self, st: GroupState, nctx: Context):
         in_scope, counted = self._scope(nctx)
         if not in_scope[0] or counted[0] == FALSE:
             return None
         issuer = nctx.column("issuer")[0]
-        key = group_key(issuer)
+        key = _person_key(nctx, 0)
         if key is None:
             return None, int(counted[0]), True, str(nctx.column("label")[0])
         return key, int(counted[0]), False, str(issuer)
@@ -1467,8 +1599,7 @@ class IssuerCap(_GroupCap):
         first = np.full(n_groups, -1, dtype=np.int64)
         pos = np.flatnonzero(has)[::-1]
         first[codes[pos]] = pos
-        issuers = st.ctx.column("issuer")
-        return {group_key(issuers[i]): g for g, i in enumerate(first.tolist()) if i >= 0}
+        return {_person_key(st.ctx, i): g for g, i in enumerate(first.tolist()) if i >= 0}
 
     def unknown_columns(self, ctx: Context) -> list:
         return [ctx.colname("legal_form")]
@@ -1513,6 +1644,19 @@ class IssuerCap(_GroupCap):
             block.coefs = np.concatenate([block.coefs, np.ones(len(loose))])
             block.const = np.zeros(k0 + len(loose))
             block.subjects = list(block.subjects) + ctx.labels(loose)
+        if "issuer_alike" in ctx.L.columns:  # READING 5: look-alike persons together within the cap too
+            alike = ctx.column("issuer_alike")
+            sel = np.flatnonzero(in_scope & (icode >= 0) & (counted != FALSE) & (alike >= 0))
+            if len(sel):
+                codes, uniq = pd.factorize(alike[sel])
+                issuers = ctx.column("issuer")
+                k0 = block.n_rows
+                block.rows = np.concatenate([block.rows, k0 + codes.astype(np.int64)])
+                block.cols = np.concatenate([block.cols, sel])
+                block.coefs = np.concatenate([block.coefs, np.ones(len(sel))])
+                block.const = np.zeros(k0 + len(uniq))
+                block.subjects = list(block.subjects) + [
+                    " / ".join(dict.fromkeys(str(issuers[i]) for i in sel[codes == g])) for g in range(len(uniq))]
         return block
 
 
@@ -1575,6 +1719,15 @@ class BuildingCap(_GroupCap):
 class HoldingCapParams(Strict):
     limit: Limit
     categories: Categories
+    pockets: list[Literal["reserves", "gestion"]] = ["reserves"]  # READING 7: « un même organisme »: both
+    classes: dict[str, Categories] | None = None  # READING 7: shares and debt apart
+
+
+def _issue_key(isin, quantity_issued) -> str:
+    """One issue within an issuer's class (READING 7): its ISIN, else its quantity issued."""
+    if isinstance(isin, str) and isin:
+        return isin
+    return f"\x00{Fraction(quantity_issued) if quantity_issued is not None else None}"
 
 
 class HoldingCap(Rule):
@@ -1589,7 +1742,83 @@ class HoldingCap(Rule):
     Params = HoldingCapParams
 
     def _scope(self, ctx: Context):
-        return ctx.reserves & ctx.cat_mask(self.p["categories"])
+        pockets = ctx.pocket_mask(self.p.get("pockets", ["reserves"]))
+        cats = ctx.cat_mask(self.p["categories"])
+        return cats if pockets is None else pockets & cats
+
+    def _hcodes(self, ctx: Context):
+        """(a group code per line — issuer and class of securities, READING 7 —, 0 for lines without, the number
+        of groups, lines with an issuer)."""
+        key = ("holding_codes", self.id)
+        if key not in ctx.memo:
+            icode = ctx.column("issuer_code")
+            cls = self.line_class(ctx)
+            has = (icode >= 0) & (cls >= 0)
+            codes = np.zeros(ctx.n, dtype=np.intp)
+            k, uniq = pd.factorize(icode[has].astype(np.int64) * 8 + cls[has])
+            codes[has] = k
+            ctx.memo[key] = (codes, len(uniq), icode >= 0)
+        return ctx.memo[key]
+
+    def line_class(self, ctx: Context) -> np.ndarray:
+        """Per line, the index of its class in the rulebook's `classes` (equity, debt…), -1 outside them."""
+        key = ("holding_class", self.id)
+        c = ctx.memo.get(key)
+        if c is None:
+            c = np.full(ctx.n, -1, dtype=np.int8)
+            for k, (_name, cats) in enumerate(self.classes()):
+                c[ctx.cat_mask(cats)] = k
+            c.flags.writeable = False
+            ctx.memo[key] = c
+        return c
+
+    def classes(self) -> list:
+        cl = self.p.get("classes")
+        if not cl:
+            return [("titres", self.p["categories"])]
+        return list(cl.items())
+
+    def class_name(self, k: int) -> str:
+        return self.classes()[k][0]
+
+    def issue_keys(self, ctx: Context, idx: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """A key per line of `idx` for its issue: its ISIN, or else its group and quantity issued."""
+        isin = ctx.column("isin")[idx]
+        qi = ctx.column("quantity_issued", float)[idx]
+        return np.array([i if isinstance(i, str) and i else f"\x00{g}\x00{q!r}" for i, g, q in zip(isin, group, qi)],
+                        dtype=object)
+
+    def _gframe(self, ctx: Context):
+        """(member lines — in scope, with an issuer —, their group code, number of groups, subject and class per
+        group, lines in scope without an issuer)."""
+        key = ("holding_frame", self.id)
+        if key in ctx.memo:
+            return ctx.memo[key]
+        scope = self._scope(ctx)
+        icode = ctx.column("issuer_code")
+        cls = self.line_class(ctx)
+        member = scope & (icode >= 0) & (cls >= 0)
+        idx = np.flatnonzero(member)
+        raw = icode[idx].astype(np.int64) * 8 + cls[idx]
+        codes, uniq = pd.factorize(raw)
+        codes = codes.astype(np.int64)
+        n_groups = len(uniq)
+        out = (idx, codes, n_groups, [int(u) % 8 for u in uniq], np.flatnonzero(scope & (icode < 0)))
+        ctx.memo[key] = out
+        return out
+
+    def _issued(self, ctx: Context, idx, codes, n_groups, qi):
+        """Σ per group of the quantity issued of each issue, counted once (the largest reported for it)."""
+        if len(idx) == 0:
+            return np.zeros(n_groups)
+        isin = ctx.column("isin")
+        if _distinct(ctx, "security_code") and not pd.isna(isin[idx]).any():  # one line per ISIN: one issue each
+            return np.bincount(codes, weights=qi, minlength=n_groups)
+        keys = self.issue_keys(ctx, idx, codes)
+        df = pd.DataFrame({"g": codes, "s": keys, "qi": qi})
+        df = df.groupby(["g", "s"], sort=False)["qi"].max()
+        return np.bincount(df.index.get_level_values(0).to_numpy(), weights=df.to_numpy(), minlength=n_groups)
+
 
     def _frame(self, ctx: Context):
         L = ctx.L
@@ -1608,12 +1837,12 @@ class HoldingCap(Rule):
         st.n_in = int(np.count_nonzero(scope))
         if not st.n_in:
             return st
-        codes, n_groups = _dense_codes(ctx, "issuer_code")
-        has = _has_issuer(ctx)
+        codes, n_groups, has = self._hcodes(ctx)
         q = ctx.column("quantity", float)
         qi = ctx.column("quantity_issued", float)
-        st.noissuer = np.flatnonzero(scope & ~has) if has is not None else np.zeros(0, dtype=np.intp)
-        member = scope if has is None else scope & has
+        st.noissuer = np.flatnonzero(scope & ~has)
+        member = scope & has
+        st.keyinfo = (self, ctx)
         # Σ per issuer over every line at once, the other lines weighing 0; a line without both quantities
         # counts for 0 and leaves its issuer undecided
         gmissing = np.zeros(n_groups, dtype=bool)
@@ -1629,11 +1858,11 @@ class HoldingCap(Rule):
             gmissing[codes[member & missing]] = True
         Q = np.bincount(codes, weights=wq, minlength=n_groups)
         # one denominator per security: the largest quantity issued reported for it
-        if _distinct(ctx, "security_code"):  # one line per security: each line's own quantity issued
+        sub = np.flatnonzero(member)
+        if _distinct(ctx, "security_code") and not pd.isna(ctx.column("isin")[sub]).any():  # one line per ISIN
             I = np.bincount(codes, weights=wqi, minlength=n_groups)
-        else:
-            sub = np.flatnonzero(member)
-            df = pd.DataFrame({"g": codes[sub], "s": ctx.column("security_code")[sub], "qi": wqi[sub]})
+        else:  # one denominator per issue (READING 7: by ISIN, else issuer, class and quantity issued)
+            df = pd.DataFrame({"g": codes[sub], "s": self.issue_keys(ctx, sub, codes[sub]), "qi": wqi[sub]})
             df = df.groupby(["g", "s"], sort=False)["qi"].max()
             I = np.bincount(df.index.get_level_values(0).to_numpy(), weights=df.to_numpy(), minlength=n_groups)
         positive = I > 0
@@ -1665,7 +1894,7 @@ class HoldingCap(Rule):
             else:
                 qx, qix, isin, issuer, label = st.cols
                 f = (int(st.codes[i]), None if qx[i] is None else _whole(qx[i]),
-                     None if qix[i] is None else _whole(qix[i]), security_key(isin[i], issuer[i], label[i]))
+                     None if qix[i] is None else _whole(qix[i]), _issue_key(isin[i], qix[i]))
             st.facts[i] = f
         if f is None or f[0] < 0 or i not in st.q_now:
             return f
@@ -1681,14 +1910,15 @@ class HoldingCap(Rule):
             else:
                 L = nctx.L
                 issuer = L["issuer"].iat[0]
-                key = group_key(issuer)
+                pk = _person_key(nctx, 0)
+                key = None if pk is None else (pk, int(self.line_class(nctx)[0]))
                 if key is None:
                     st.added[i] = (-1, None, None, None)
                 else:
                     g = st.group_of(key)
                     qi = L["quantity_issued_exact"].iat[0]
                     st.added[i] = (g, ch.quantity_after, None if qi is None else Fraction(qi),
-                                   security_key(L["isin"].iat[0], issuer, L["label"].iat[0]))
+                                   _issue_key(L["isin"].iat[0], qi))
                     st.subjects[g] = st.subjects.get(g) or str(issuer)
         elif i < st.book.n0 and ch.quantity_after is not ch.quantity_before:
             st.q_now[i] = ch.quantity_after
@@ -1814,7 +2044,8 @@ class HoldingCap(Rule):
                 amount = int(np.ceil(gv * excess_q / Q[g])) if Q[g] > 0 else gv
                 titles = f"{excess_q:,.0f}".replace(",", "\u202f")  # only the count: fr_pct/fr_euros use commas
                 msg = (f"{fr_pct_beside(float(ratio[g]), lim_f)} des titres émis détenus pour un plafond de {fr_pct(lim_f)} : "
-                       f"céder {titles} titres (nominal), soit environ {fr_euros(amount)}")
+                       f"céder {titles} titres (nominal), soit environ {fr_euros(amount)} (lecture L7 : actions et "
+                       "dette comptées à part)")
                 findings.append(self.finding(BREACH, subject, rows, msg, value=float(ratio[g]), limit=lim_f,
                                              amount=amount, action="sell", euros=gv))
         findings.sort(key=lambda f: (f.status != BREACH, -(f.value or 0)))
@@ -1834,19 +2065,18 @@ class HoldingCap(Rule):
         return Fraction(Q) > lim * Fraction(I)
 
     def linear_form(self, ctx: Context) -> LinearBlock | None:
-        """Per issuer: Σ_j (quantity_j / value_j)·x_j ≤ limit · Σ issued (a constant right-hand side)."""
-        lim = self.spec.limit()
-        idx, q, qi, icode = self._frame(ctx)
+        """Per issuer and class: Σ_j (quantity_j / value_j)·x_j ≤ limit · Σ issued (a constant right-hand side)."""
+        idx, codes, n_groups, gclass, _ = self._gframe(ctx)
+        q = ctx.column("quantity", float)[idx]
+        qi = ctx.column("quantity_issued", float)[idx]
         v = ctx.value[idx] / 100.0
-        ok = (icode >= 0) & ~np.isnan(q) & ~np.isnan(qi) & (v > 0)
-        idx, q, qi, icode, v = idx[ok], q[ok], qi[ok], icode[ok], v[ok]
-        codes, uniq = pd.factorize(icode)
-        n_groups = len(uniq)
-        sec = ctx.L["security_code"].to_numpy()[idx]
-        df = pd.DataFrame({"g": codes, "s": sec, "qi": qi}).groupby(["g", "s"], sort=False)["qi"].max()
-        I = np.bincount(df.index.get_level_values(0).to_numpy(), weights=df.to_numpy(), minlength=n_groups)
-        subjects = _first_text(ctx.L["issuer"].to_numpy()[idx], codes, n_groups) if n_groups else []
-        return LinearBlock(self.id, "<=", codes.astype(np.int64), idx, q / v, Fraction(0), None,
+        ok = ~np.isnan(q) & ~np.isnan(qi) & (v > 0)
+        idx, q, qi, codes, v = idx[ok], q[ok], qi[ok], codes[ok], v[ok]
+        codes2, uniq = pd.factorize(codes)
+        n2 = len(uniq)
+        I = self._issued(ctx, idx, codes2.astype(np.int64), n2, qi)
+        subjects = _first_text(ctx.column("issuer")[idx], codes2.astype(np.int64), n2) if n2 else []
+        return LinearBlock(self.id, "<=", codes2.astype(np.int64), idx, q / v, Fraction(0), None,
                            self.lim_f * I, subjects, limit=self.lim)
 
 
@@ -1864,7 +2094,8 @@ class HoldingState:
     order touched."""
 
     __slots__ = ("ctx", "book", "n_in", "codes", "member", "n_groups", "Q", "I", "gmissing", "present", "noissuer",
-                 "q_now", "added", "subjects", "order", "keys", "exact", "_owned", "scope", "cols", "_scan", "facts")
+                 "q_now", "added", "subjects", "order", "keys", "exact", "_owned", "scope", "cols", "_scan", "facts",
+                 "keyinfo")
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -1885,6 +2116,7 @@ class HoldingState:
         self.scope = self.cols = None  # the lines in scope and the columns read, when first asked
         self._scan = None
         self.facts: dict = {}  # line -> (group, quantity, quantity issued, security) as the portfolio gives them
+        self.keyinfo = None  # (the rule, the context): the key of each group, (legal person, class)
 
     def own(self, extra: int = 0) -> None:
         if not self._owned or self.n_groups + extra > len(self.Q):
@@ -1901,14 +2133,15 @@ class HoldingState:
         if self.keys is None:
             ctx = self.ctx
             self.keys = {}
-            if ctx.n:
-                codes, n_groups = _dense_codes(ctx, "issuer_code")
-                has = ctx.column("issuer_code") >= 0
+            if ctx.n and self.keyinfo is not None:
+                rule, _ = self.keyinfo
+                codes, n_groups, has = rule._hcodes(ctx)
+                cls = rule.line_class(ctx)
+                sel = has & (cls >= 0)
                 first = np.full(max(n_groups, 1), -1, dtype=np.int64)
-                pos = np.flatnonzero(has)[::-1]
+                pos = np.flatnonzero(sel)[::-1]
                 first[codes[pos]] = pos
-                issuers = ctx.column("issuer")
-                self.keys = {group_key(issuers[i]): g for g, i in enumerate(first.tolist()) if i >= 0}
+                self.keys = {(_person_key(ctx, i), int(cls[i])): g for g, i in enumerate(first.tolist()) if i >= 0}
                 self.n_groups = max(self.n_groups, n_groups)
         g = self.keys.get(key)
         if g is None:

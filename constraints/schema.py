@@ -130,13 +130,18 @@ class AtLeastReq(_Req):
 
 
 class InReq(_Req):
-    in_: str = Field(alias="in")
+    in_: str | list[str] = Field(alias="in")  # a group of states, or a list of groups and codes (`[EEE, INT]`)
 
     @field_validator("in_")
     @classmethod
     def _group(cls, v):
         from .rulebook import state_groups
 
+        if isinstance(v, list):
+            bad = [x for x in v if not (x in state_groups() or (isinstance(x, str) and x.isupper() and 2 <= len(x) <= 3))]
+            if bad or not v:
+                raise ValueError(f"groupe d'États ou code pays inconnu « {bad[0] if bad else ''} »")
+            return v
         if v not in state_groups():
             raise ValueError(f"groupe d'États inconnu « {v} » (connus : {', '.join(state_groups())})")
         return v

@@ -684,8 +684,10 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
         raise InputError.one(f"objectif inconnu « {objective} » : attendu {', '.join(OBJECTIVES)}")
     if objective == "target" and not target:
         raise InputError.one("objectif « cible » : donner l'allocation cible par catégorie")
-    version = rulebook.for_date(date)
-    as_of = as_of or date or dt.date.today()
+    from constraints.checker import version_of
+
+    day, version = version_of(pf, date)  # SPEC §4: the date given, else the file's, else today
+    as_of = as_of or date or dt.date.today()  # maturities are judged on the day of the proposal
     t_start = time.perf_counter()
     if isinstance(margins, dict):
         ids = {r.id for r in version.rules}

@@ -41,12 +41,20 @@ def _finding(console, f) -> None:
     console.print(f"    {f.message}")
 
 
+def _date_source(verdict) -> str:
+    """Where the portfolio's date came from (SPEC §4): the file (and where in it), --date, or today."""
+    src = getattr(verdict, "as_of_source", "")
+    where = getattr(verdict, "as_of_where", "")
+    return f"{src} : {where}" if src == "date du fichier" and where else src
+
+
 def _identity(verdict, pf) -> list[str]:
     v = verdict.version
     day = verdict.as_of.strftime("%d/%m/%Y") if getattr(verdict, "as_of", None) else ""
     return [f"[bold]Contrôle des placements[/bold] — {pf.source} (feuille « {pf.sheet} », "
             f"{_int_fr(verdict.n_lines)} lignes)",
-            f"Règlement appliqué : {v.id} — {v.set_by}, en vigueur {v.period_fr()} — date du contrôle : {day}",
+            f"Portefeuille au {day} (date : {_date_source(verdict)})",
+            f"Règlement appliqué : {v.id} — {v.set_by}, en vigueur {v.period_fr()}",
             f"Réserves : {fr_euros(verdict.total)}   Base R. 623-10-1 : {fr_euros(verdict.base)}   "
             f"Hors base (disponibilités exclues) : {fr_euros(verdict.excluded_total)}   "
             f"Poche gestion : {fr_euros(verdict.gestion_total)}"]

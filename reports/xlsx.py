@@ -250,7 +250,9 @@ def _summary(b: _Book):
         ("Portefeuille", d.pf.source, None),
         ("Feuille", d.pf.sheet, None),
         ("Empreinte SHA-256 du fichier", d.pf.sha256 or "", None),
-        ("Date du contrôle", v.as_of, "DD/MM/YYYY"),
+        ("Date du portefeuille", v.as_of, "DD/MM/YYYY"),
+        ("Source de la date", (f"date du fichier : {v.as_of_where}" if getattr(v, "as_of_source", "") == "date du fichier"
+                               else getattr(v, "as_of_source", "")), None),
         ("Généré le", d.generated_at, "DD/MM/YYYY HH:MM:SS"),
         ("Version du règlement", f"{v.version.id} — {v.version.title}", None),
         ("Texte", f"{v.version.set_by}, en vigueur {v.version.period_fr()}", None),

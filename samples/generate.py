@@ -457,6 +457,11 @@ def _title(breaches: bool) -> list[str]:
             + (" — version de travail à régulariser" if breaches else "")]
 
 
+def _date_row() -> str:
+    """The portfolio's date as the reader finds it (SPEC §4): the rules in force on that day apply."""
+    return f"Date d'arrêté : {AS_OF.strftime('%d/%m/%Y')}"
+
+
 def write_xlsx(path: Path, lines: list[dict], breaches: bool) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -469,6 +474,7 @@ def write_xlsx(path: Path, lines: list[dict], breaches: bool) -> None:
     titles = _title(breaches)
     ws.cell(row=1, column=1, value=titles[0]).font = Font(bold=True, size=14)
     ws.cell(row=2, column=1, value=titles[1]).font = Font(italic=True)
+    ws.cell(row=3, column=1, value=_date_row()).font = Font(bold=True)
     header_row = TITLE_ROWS + 1
     heads = HEADERS + EXTRA
     fill = PatternFill("solid", fgColor="DDEBF7")
@@ -488,7 +494,7 @@ def write_xlsx(path: Path, lines: list[dict], breaches: bool) -> None:
                 c.number_format = formats[h]
     ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
     for j, h in enumerate(heads, start=1):
-        width = max(len(h), *(len(str(line[h])) for line in lines if line[h] is not None)) if lines else len(h)
+        width = max([len(h)] + [len(str(line[h])) for line in lines if line[h] is not None])
         ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = min(max(width + 2, 8), 60)
     notes = wb.create_sheet("Notes")
     for i, text in enumerate(_notes(breaches), start=1):
@@ -530,7 +536,7 @@ def write_ods(path: Path, lines: list[dict], breaches: bool) -> None:
     heads = HEADERS + EXTRA
     t = Table(name="Portefeuille")
     t.addElement(TableColumn(numbercolumnsrepeated=len(heads)))
-    for text in _title(breaches) + [None] * (TITLE_ROWS - 2):
+    for text in _title(breaches) + [_date_row()] + [None] * (TITLE_ROWS - 3):
         tr = TableRow()
         tr.addElement(text_cell(text) if text else TableCell())
         t.addElement(tr)
@@ -571,6 +577,7 @@ def write_csv(path: Path, lines: list[dict], breaches: bool) -> None:
     out = io.StringIO(newline="")
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
     w.writerow([_title(breaches)[0]] + [""] * (len(heads) - 1))
+    w.writerow([_date_row()] + [""] * (len(heads) - 1))
     w.writerow(heads)
     for line in lines:
         row = []

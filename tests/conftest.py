@@ -28,3 +28,48 @@ def pg_url(pg_server, request):
 
     name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50] + f"_{id(request) % 100000}"
     return pg_server.new_database(name)
+
+
+R623_TEST_DATE = __import__("datetime").date(2016, 12, 31)
+_DATING = {"on": True}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _r623_portfolios_are_dated():
+    """The portfolios these tests build are R. 623 portfolios of 31/12/2016 (SPEC §4): one read without a stated
+    date gets that date, as its file would state it, unless the test is marked `undated` (the date tests)."""
+    from reserves.portfolio import model, reader
+
+    real_from_raw, real_stated = model.from_raw, reader.read_stated_date
+
+    def from_raw(raw, *a, **kw):
+        pf = real_from_raw(raw, *a, **kw)
+        if _DATING["on"] and pf.as_of is None:
+            pf.as_of, pf.as_of_where = R623_TEST_DATE, "date des portefeuilles de test"
+        return pf
+
+    def read_stated_date(*a, **kw):
+        got = real_stated(*a, **kw)
+        if got is None and _DATING["on"]:
+            return R623_TEST_DATE, "date des portefeuilles de test"
+        return got
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(model, "from_raw", from_raw)
+    mp.setattr(reader, "read_stated_date", read_stated_date)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def _undated(request):
+    if request.node.get_closest_marker("undated") or "r139" in request.node.nodeid:  # R. 139 tests: their own dates
+        _DATING["on"] = False
+        yield
+        _DATING["on"] = True
+    else:
+        yield
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "undated: portfolios read in this test keep the date their file states, or none")

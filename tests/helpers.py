@@ -59,11 +59,12 @@ DEFAULTS: dict[str, dict] = {
     "4": {"emetteur": "Crédit Agricole SA", "pays": "FR", "marche_reconnu": "oui", "conservation": "oui",
           "montant_emission": 50_000_000, "nb_valorisateurs": 2, "cotation_jours": 7, "clause_liquidite": "oui",
           "garantie_prix_emission": "oui", **_QTY},
-    "5": {"emetteur": "SICAV Trésorerie Euro", "forme_juridique": "SICAV", "opcvm_conforme": "oui",
+    "5": {"emetteur": "SICAV Trésorerie Euro", "forme_juridique": "SICAV", "pays": "FR", "opcvm_conforme": "oui",
           "fonds_euro_1_4": "oui", "fonds_1_3": "oui", "conservation": "oui"},
-    "6": {"emetteur": "SICAV Capital Risque", "forme_juridique": "SICAV", "conservation": "oui", **_QTY},
+    "6": {"emetteur": "SICAV Capital Risque", "forme_juridique": "SICAV", "pays": "FR", "conservation": "oui", **_QTY},
     "7": {"emetteur": "Air Liquide SA", "pays": "FR", "marche_reconnu": "oui", "conservation": "oui", **_QTY},
-    "8": {"emetteur": "FCP Actions Europe", "forme_juridique": "FCP", "opcvm_conforme": "oui", "conservation": "oui"},
+    "8": {"emetteur": "FCP Actions Europe", "forme_juridique": "FCP", "pays": "FR", "opcvm_conforme": "oui",
+          "conservation": "oui"},
     "9": {"immeuble": "IMM-75008-01", "pays": "FR"},
     "10": {"emetteur": "SCI Bureaux Lyon", "immeuble": "SCI-LYON", "forme_juridique": "SCI", "pays": "FR",
            "marchand_de_biens": "non", "conservation": "oui"},
@@ -159,8 +160,21 @@ def run_main(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def run_cli(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
+DATED_COMMANDS = ("check", "report", "optimize")
+
+
+def dated_args(args, dated: bool = True) -> list:
+    """The portfolios of these tests are of 31/12/2016 (SPEC §4): `--date 2016-12-31` for the commands that read
+    one, unless the test gives its own date or asks for none (`dated=False`: the file's date, or today)."""
+    args = list(args)
+    if dated and args and args[0] in DATED_COMMANDS and "--date" not in args and "--help" not in args:
+        args += ["--date", "2016-12-31"]
+    return args
+
+
+def run_cli(*args: str, timeout: float = 60, env: dict | None = None, dated: bool = True) -> subprocess.CompletedProcess:
     """The real command, in a child process (`python -m reserves.app.cli`)."""
+    args = dated_args(args, dated)
     e = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS")}
     e["PYTHONPATH"] = str(ROOT) + os.pathsep + e.get("PYTHONPATH", "")
     e.setdefault("LANG", "C.UTF-8")

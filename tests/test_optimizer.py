@@ -332,7 +332,7 @@ def test_check_stays_free_of_the_optimizer_imports():
 def test_writer_round_trips_flags_and_quantities(tmp_path):
     from reserves.portfolio.writer import write_portfolio
 
-    pf = portfolio(base_lines() + [line("Action fractionnée", 7, 1234.56, quantity="12,3456", issued=1000,
+    pf = portfolio(base_lines() + [line("Obligation fractionnée", 2, 1234.56, quantity="12,3456", issued=1000,
                                         coupon_couru=1.23, poche="gestion", isin="FR0000120271")])
     path = tmp_path / "p.xlsx"
     write_portfolio(pf, path)

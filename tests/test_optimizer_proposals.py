@@ -266,7 +266,7 @@ def test_proposal_workbook_speaks_french(tmp_path, default_proposal, breached):
     out = tmp_path / "proposition.xlsx"
     write_proposal_xlsx(default_proposal, out)
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Portefeuille", "Opérations", "Allocation", "Limites", "Résolution"]
+    assert wb.sheetnames == ["Portefeuille", "Paramètres", "Opérations", "Allocation", "Limites", "Résolution"]
     h, vals = _sheet_words(wb["Opérations"])
     assert h == ["Ligne", "Source", "Libellé", "Catégorie", "Poche", "Sens", "Montant", "Avant", "Après"]
     assert "réserves" in vals and not vals & ENGLISH

@@ -9,6 +9,7 @@ import pytest
 
 from helpers import B, ballast, frame, limit, line, portfolio, run_main
 from reserves.portfolio.errors import InputError
+from constraints.rules import BREACH
 from reserves.pretrade.orders import check_orders, load_orders, orders_from_records
 
 DATE = "2016-12-31"
@@ -303,3 +304,39 @@ def test_the_users_files_are_not_modified(tmp_path):
     code, _, err = run_main(["check", str(pf), "--ordres", str(orders), "--date", DATE])
     assert code == 0, err
     assert (pf.read_bytes(), orders.read_bytes()) == before
+
+
+# --------------------------------------------------------------------------- the portfolio after the orders
+
+
+def test_a_partial_sale_splits_between_value_and_accrued_interest_pro_rata(tmp_path):
+    """Selling 90 % of a bond worth 10 000 € with 2 000 € of accrued interest sells 90 % of each: the portfolio
+    after the orders keeps 800 € of market value and 200 € of coupon, never a negative market value."""
+    from reserves.portfolio.model import load
+    from reserves.portfolio.writer import write_portfolio
+
+    pf = portfolio(*compliant_lines(), line(2, "8 000,00", label="Obligation courue", emetteur="Orange SA",
+                                             coupon_couru="2 000,00"))
+    ov = run(pf, {"libelle": "Obligation courue", "montant": "-9 000,00"})
+    after = ov.portfolio_after.lines
+    row = after[after["label"] == "Obligation courue"].iloc[0]
+    assert (int(row["value"]), int(row["market_value"]), int(row["accrued_interest"])) == (100_000, 80_000, 20_000)
+    path = tmp_path / "apres.xlsx"
+    write_portfolio(ov.portfolio_after, path)
+    again = load(path).lines  # the portfolio after the orders is valid input
+    assert int(again.loc[again["label"] == "Obligation courue", "value"].iloc[0]) == 100_000
+
+
+def test_one_security_on_two_lines_without_isin_counts_its_issue_once_after_a_sale():
+    """READING 7: lines of one issuer and class with one quantity issued are one issue, counted once."""
+    lines = compliant_lines() + [
+        line(7, "6 000,00", label="Actions Renault (compte A)", emetteur="Renault SA", quantite=60,
+             quantite_emise=1000, isin=None),
+        line(7, "6 000,00", label="Actions Renault (compte B)", emetteur="Renault SA", quantite=60,
+             quantite_emise=1000, isin=None)]
+    pf = portfolio(*lines)
+    ov = run(pf, {"libelle": "Actions Renault (compte B)", "montant": "-1 000,00"})  # 50 left, pro rata
+    res = ov.verdict_after.result("R623-10-1/detention-max10")
+    assert res.status == BREACH and res.value == pytest.approx(110 / 1000)  # not 110 / 2000
+    ov = run(pf, {"libelle": "Actions Renault (compte B)", "montant": "-6 000,00"})
+    assert ov.verdict_after.result("R623-10-1/detention-max10").status == "ok"  # 60 / 1000

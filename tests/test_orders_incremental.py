@@ -75,8 +75,10 @@ def holdings(draw):
             cols["exclusion"] = "echeance_trimestrielle"
         if draw(st.integers(0, 6)) == 0:
             cols["devise"] = "USD"
-        if draw(st.booleans()):
+        if cat in ("1", "2", "3", "4", "11", "12", "13") and draw(st.booleans()):  # READING 1: claims only
             cols["coupon_couru"] = draw(st.integers(0, 5_000))
+        if cat in ("1", "5", "8") and draw(st.integers(0, 5)) == 0:  # READING 14: the category's definition
+            cols["pays"] = draw(st.sampled_from([None, "US", "INT"]))
         lines.append(line(cat, euros, label=f"Ligne {k}", **cols))
     # a State bond of varying size: with it, shares near every limit, and rules that pass, are drawn
     lines.append(line(1, draw(st.sampled_from([0, 1_000_000, 3_000_000, 8_000_000])), label="OAT lest"))

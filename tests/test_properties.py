@@ -207,3 +207,49 @@ def test_line_order_changes_no_verdict(lines, rnd):
     assert (after.total, after.base) == (before.total, before.base)
     key = lambda f: (f.rule, f.status, f.amount)  # noqa: E731
     assert sorted(map(key, after.findings), key=str) == sorted(map(key, before.findings), key=str)
+
+
+# --------------------------------------------------------------------------- one legal person, however written
+
+PERSONS = {"Société Générale": "O2RNE8IBXP4R0TD8PU41", "Air Liquide": "969500MHIJSVB68OTX46",
+           "TotalEnergies": "529900S21EQ1BO4ESM68", "Crédit Agricole": "969500TJ5KRTCJQWXH05"}
+
+
+def _folding_variants(name: str) -> list:
+    """Spellings of one name that READING 5 folds together: case, accents, punctuation, spaces, legal forms."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return [name, name.upper(), name.lower(), plain, plain.upper(), f"{name} SA", f"{name} S.A.", f"{name} SE",
+            f"{name} S.A.S.", f"{plain} société anonyme", name.replace(" ", ""), name.replace(" ", "-"),
+            f"  {name}  ", f"{name}, SA", f"{name.upper()} S.A"]
+
+
+@st.composite
+def person_lines(draw):
+    lines = [line(1, eur(draw(st.integers(10**8, 10**9))), label="OAT lest")]
+    for k in range(draw(st.integers(1, 10))):
+        cat = draw(st.sampled_from(["2", "3", "7", "10", "11", "13"]))
+        name = draw(st.sampled_from(list(PERSONS)))
+        lines.append(line(cat, eur(draw(st.integers(1, 10**8))), label=f"ligne {k}", emetteur=name,
+                          quantite=draw(st.sampled_from([1, 50, 200])), quantite_emise=1000, isin=None))
+    return lines
+
+
+@PROFILE
+@given(person_lines(), st.data())
+def test_renaming_an_issuer_or_adding_its_lei_never_changes_a_verdict(lines, data):
+    before = check(portfolio(*lines), date=DAY)
+    renamed = []
+    for ln in lines:
+        ln = dict(ln)
+        name = ln.get("emetteur")
+        if name in PERSONS:
+            ln["emetteur"] = data.draw(st.sampled_from(_folding_variants(name)))
+            if data.draw(st.booleans()):
+                ln["lei"] = PERSONS[name]
+        renamed.append(ln)
+    after = check(portfolio(*renamed), date=DAY)
+    assert statuses(after) == statuses(before)
+    for a, b in zip(before.findings, after.findings):
+        assert (a.rule, a.status, a.rows, a.amount) == (b.rule, b.status, b.rows, b.amount)

@@ -179,10 +179,12 @@ def test_excluded_cash_is_out_of_the_floor_base():
     assert status(v, FLOOR) == OK
 
 
-def test_excluded_euro_bonds_do_not_count_toward_the_floor():
+def test_excluded_deposit_is_out_of_the_floor_base():
+    """READING 3: the excluded cash is out of the denominator: the floor is reached on the rest alone."""
     need = share_of(FLOOR)
-    v = verdict(ballast(eur(need - 1)), ballast("0,01", exclusion="compensation_L134-1"), filler(B - need))
-    # the excluded cent is out of both numerator and denominator: 33,999 99… % < 34 %
+    v = verdict(ballast(eur(need)), line(13, "50 000,00", exclusion="compensation_L134-1"), filler(B - need))
+    assert v.base == B and status(v, FLOOR) == OK
+    v = verdict(ballast(eur(need - 1)), line(13, "50 000,00", exclusion="compensation_L134-1"), filler(B - need + 1))
     assert status(v, FLOOR) == BREACH
 
 
@@ -380,16 +382,25 @@ def test_holding_cap_at_under_and_over_its_limit(held, expected):
     assert status(v, HOLDING) == expected
 
 
-def test_holding_cap_sums_quantities_over_the_issuers_securities():
-    """READING 7: Σ quantite / Σ quantite_emise per issuer."""
-    v = verdict(_held(2, 150, 1000, isin=None, label="Obligation 2030"),
-                _held(7, 0, 1000, label="Actions"), ballast("980 000,00"))
-    assert status(v, HOLDING) == OK  # 150 / 2000
+def test_holding_cap_sums_quantities_over_the_issuers_securities_of_one_class():
+    """READING 7: Σ quantite / Σ quantite_emise per issuer and class, debt apart from shares."""
+    v = verdict(_held(2, 60, 1000, isin=None, label="Obligation 2030"),
+                _held(2, 50, 1000, isin=None, label="Obligation 2032", quantite_emise=1001),
+                _held(7, 51, 1000, label="Actions"), ballast("970 000,00"))
+    assert status(v, HOLDING) == OK  # debt 110 / 2001, shares 51 / 1000
     v = verdict(_held(2, 150, 1000, label="Obligation 2030"), _held(7, 51, 1000, label="Actions"),
                 ballast("980 000,00"))
     (f,) = findings(v, HOLDING)
-    assert f.status == BREACH and f.subject == "Renault SA" and len(f.rows) == 2
-    assert f.value == pytest.approx(201 / 2000)
+    assert f.status == BREACH and f.subject == "Renault SA" and len(f.rows) == 1
+    assert f.value == pytest.approx(150 / 1000)
+
+
+def test_shares_are_not_diluted_by_a_large_bond_issue():
+    """The review's case: half of the shares held, and a bond issue of a billion of nominal in the file."""
+    v = verdict(_held(7, 500, 1000, label="Actions"), _held(2, 1000, 1_000_000_000, label="Obligation"),
+                ballast("980 000,00"))
+    (f,) = findings(v, HOLDING)
+    assert f.status == BREACH and f.value == pytest.approx(0.5) and f.rows == [v.result(HOLDING).findings[0].rows[0]]
 
 
 def test_one_security_on_two_lines_counts_its_issue_once():

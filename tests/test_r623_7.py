@@ -33,7 +33,8 @@ def test_company_seated_outside_the_eea_is_excluded():
 
 @pytest.mark.parametrize("column", ["marchand_de_biens", "forme_juridique", "pays"])
 def test_missing_answer_is_unknown_naming_the_column(column):
-    v = verdict(line(10, "1 000,00", **{column: None}), ballast("999 000,00"))
+    # a name that carries no legal form: the form is not read from it
+    v = verdict(line(10, "1 000,00", emetteur="Bureaux Lyon Part-Dieu", **{column: None}), ballast("999 000,00"))
     (f,) = findings(v, RULE)
     assert f.status == UNKNOWN_S and f.columns == [column]
 

@@ -131,7 +131,7 @@ def test_french_headers_with_accents_capitals_and_units(tmp_path):
 def test_english_aliases(tmp_path):
     head = ["name", "category", "market_value", "currency", "issuer", "accrued_interest", "pocket",
             "realisable_in_euro", "quantity_issued", "forest_assets"]
-    rows = [head, ["US Treasury", "7", "1,000.50", "USD", "Apple", "0.5", "reserves", "yes", 10, "no"]]
+    rows = [head, ["US Treasury", "2", "1,000.50", "USD", "Apple", "0.5", "reserves", "yes", 10, "no"]]
     pf = load(write_csv(tmp_path / "p.csv", rows, sep=",", encoding="utf-8"))
     L = pf.lines
     assert L["value"].tolist() == [100_100] and L["currency"].tolist() == ["USD"]

@@ -281,7 +281,7 @@ def test_html_says_what_the_board_needs(made):
 def test_readings_are_printed_from_the_single_source(made):
     readings = all_readings()
     ids = [r["id"] for r in readings]
-    assert [i for i in ids if i.startswith("L")] == [f"L{k}" for k in range(1, 14)]
+    assert [i for i in ids if i.startswith("L")] == [f"L{k}" for k in range(1, 15)]
     known = {r.id for r in latest().rules}
     for r in readings:
         assert r["rules"] == "all" or set(r["rules"]) <= known, r["id"]

@@ -70,7 +70,8 @@ def sample_frame(n: int = 120, *, seed: int = 7, clean: bool = False) -> pd.Data
                 add(**common, emetteur=f"SICAV obligataire {i}", forme_juridique="SICAV" if i % 2 else "FCP",
                     opcvm_conforme="oui", fonds_euro_1_4="oui", fonds_1_3="oui", duree=4)
             elif cat == 6:
-                add(**common, emetteur=f"FCPR Innovation {i}", forme_juridique="FCPR", quantite=value // 10000,
+                add(**{**common, "pays": "FR"}, emetteur=f"FCPR Innovation {i}", forme_juridique="FCPR",  # READING 14
+                    quantite=value // 10000,
                     quantite_emise=5_000_000)
             elif cat == 7:
                 usd = i % 5 == 0

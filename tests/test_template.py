@@ -43,7 +43,7 @@ def _formats(ws) -> dict[str, str]:
 
 def test_sheets_and_header_row(template):
     wb = openpyxl.load_workbook(template)
-    assert wb.sheetnames == [README_SHEET, PORTFOLIO_SHEET]
+    assert wb.sheetnames == [README_SHEET, PORTFOLIO_SHEET, "Paramètres"]  # SPEC §4: the date d'arrêté in B1
     ws = wb[PORTFOLIO_SHEET]
     assert [c.value for c in ws[1]] == [c.header for c in COLUMNS]
     assert ws.freeze_panes == "A2"
@@ -152,4 +152,4 @@ def test_template_command_writes_the_file(tmp_path, capsys):
     out = tmp_path / "modele.xlsx"
     assert main(["template", "-o", str(out)]) == 0
     assert "modele.xlsx" in capsys.readouterr().out
-    assert openpyxl.load_workbook(out).sheetnames == [README_SHEET, PORTFOLIO_SHEET]
+    assert openpyxl.load_workbook(out).sheetnames == [README_SHEET, PORTFOLIO_SHEET, "Paramètres"]

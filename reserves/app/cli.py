@@ -62,6 +62,12 @@ def _print_problems(err, as_json: bool) -> int:
     return 2
 
 
+def add_free_columns_option(p) -> None:
+    p.add_argument("--colonne-libre", "--free-column", dest="free_columns", action="append", default=[],
+                   metavar="NOM", help="colonne de l'utilisateur dont l'en-tête ressemble à une colonne connue "
+                                       "(« emeteur », « exlusion »…) : la garder telle quelle (répétable)")
+
+
 def cmd_check(args) -> int:
     from constraints import rulebook
     from constraints.checker import check
@@ -69,23 +75,23 @@ def cmd_check(args) -> int:
     from reserves.portfolio.errors import InputError
     from reserves.portfolio.model import load
 
-    try:
-        version = rulebook.for_date(args.date)
-        day, source = args.date, "--date"
-        if args.date is None and _has_nature_column(args.file, args.sheet):  # SPEC §4: the file's date, else today
-            from reserves.app.check139 import stated_date
+    try:  # SPEC §4: --date, else the date the file states, else today; then the version in force that day
+        if args.date is not None:
+            day, source = args.date, rulebook.SOURCE_OPTION
+        else:
+            from reserves.portfolio.reader import read_stated_date
 
-            stated = stated_date(args.file, args.sheet)
-            day, source = (stated, "date du fichier") if stated else (dt.date.today(), "date du jour")
-            version = rulebook.for_date(day)
-    except rulebook.NoVersionInForce as exc:
-        return _print_problems(InputError.one(str(exc)), args.json)
+            stated = read_stated_date(args.file, args.sheet)
+            day, source = (stated[0], rulebook.SOURCE_FILE) if stated else (dt.date.today(), rulebook.SOURCE_TODAY)
+        version = rulebook.for_date(day)
+    except InputError as err:  # NoVersionInForce too
+        return _print_problems(err, args.json)
     if version.engine == "r139":  # R. 139-1 to R. 139-56: reserves/app/check139.py
         from reserves.app.check139 import run
 
         return run(args, version, day, source, _print_problems)
     try:
-        pf = load(args.file, sheet_name=args.sheet)
+        pf = load(args.file, sheet_name=args.sheet, free_columns=args.free_columns)
     except InputError as err:
         return _print_problems(err, args.json)
     if getattr(args, "orders", None):  # pre-investment check: reserves/app/orders_cmd.py
@@ -93,7 +99,6 @@ def cmd_check(args) -> int:
 
         return cli_check_orders(args, pf)
     verdict = check(pf, date=args.date)
-    assert verdict.version is version
     doc = None
     if args.json:
         doc = verdict.to_dict()
@@ -133,7 +138,7 @@ def cmd_template(args) -> int:
 def cmd_rules(args) -> int:
     from constraints import rulebook
 
-    version = rulebook.for_date(args.date)
+    version = rulebook.for_date(args.date) if args.date else rulebook.latest()
     if args.json:
         doc = version.describe()
         doc["rules"] = [{"id": r.id, "article": r.article, "title": r.title, "quote": r.quote, **{
@@ -168,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="afficher tous les constats ligne à ligne (par défaut, au-delà d'un écran : un résumé par règle)")
     c.add_argument("--date", type=parse_date, help="date du contrôle : choisit la version du règlement en vigueur")
     c.add_argument("--feuille", "--sheet", dest="sheet", metavar="FEUILLE", help="feuille à lire (par défaut « Portefeuille », sinon la première)")
+    add_free_columns_option(c)
     c.add_argument("--ordres", "--orders", dest="orders", metavar="ORDRES",
                    help="contrôle avant investissement : fichier d'ordres (colonnes du portefeuille, « montant » signé "
                         "à la place de « valeur » : positif achat, négatif vente)")

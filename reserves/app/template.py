@@ -93,6 +93,9 @@ def _list_formula(values) -> str:
     return f'"{text}"'
 
 
+PARAMETERS_SHEET = "Paramètres"
+
+
 def build_workbook(version=None):
     """The template as an openpyxl workbook (not saved)."""
     from openpyxl import Workbook
@@ -173,6 +176,8 @@ def build_workbook(version=None):
         "Une colonne facultative absente ou vide ne vaut jamais conformité : la règle qui en a besoin répond « à vérifier ».",
         "Des lignes de titre peuvent précéder l'en-tête ; d'autres colonnes peuvent être ajoutées, elles sont conservées.",
         "Les colonnes de couleur orange sont obligatoires, les bleues facultatives. Le fichier n'est jamais modifié par le contrôle.",
+        "Date d'arrêté du portefeuille : en B1 de la feuille « Paramètres » (ou une cellule « Date d'arrêté : "
+        "JJ/MM/AAAA » au-dessus de l'en-tête) ; le contrôle applique les règles en vigueur à cette date.",
         "Poches : « reserves » pour les réserves des risques gérés (R. 623-3 et R. 623-10-1) ; « gestion » pour les "
         "fonds de gestion administrative, d'action sociale, les disponibilités et le report à nouveau (R. 623-10).",
         "Valeur d'une ligne : valeur de marché + coupon couru (R. 623-3 IV). La base des limites de l'article "
@@ -210,6 +215,16 @@ def build_workbook(version=None):
             readme.merge_cells(start_row=i, start_column=1, end_row=i, end_column=5)
             readme.cell(row=i, column=1).alignment = Alignment(wrap_text=True, vertical="top")
             readme.row_dimensions[i].height = 15 * (1 + len(str(values[0])) // 160)
+    # ---- Paramètres: the portfolio's date (SPEC §4), read by `reserves check`
+    params = wb.create_sheet(PARAMETERS_SHEET)
+    params.cell(row=1, column=1, value="date_arrete").font = bold
+    date_cell = params.cell(row=1, column=2)
+    date_cell.number_format = "DD/MM/YYYY"
+    date_cell.fill = required_fill
+    params.cell(row=2, column=1, value="Écrire en B1 la date d'arrêté du portefeuille (JJ/MM/AAAA) : les règles en "
+                                       "vigueur à cette date s'appliquent ; sans date, celles du jour du contrôle.")
+    params.column_dimensions["A"].width = 16
+    params.column_dimensions["B"].width = 14
     wb.active = 0
     return wb
 

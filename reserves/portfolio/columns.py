@@ -33,8 +33,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("isin", "isin", "isin", "isin", False, "Code ISIN ; format et clé de contrôle vérifiés."),
     Column("issuer", "emetteur", "issuer", "text", False,
            "Émetteur (personne morale) ; un LEI est bienvenu. Sert aux plafonds de 5 % par émetteur et de 10 % de détention."),
+    Column("lei", "lei", "lei", "lei", False,
+           "LEI de l'émetteur (ISO 17442, 20 caractères, clé de contrôle vérifiée) : les lignes d'un même LEI sont "
+           "une même personne morale."),
     Column("accrued_interest", "coupon_couru", "accrued_interest", "money", False,
-           "Coupon couru en euros, ajouté à la valeur de la ligne (R. 623-3 IV)."),
+           "Coupon couru en euros, ajouté à la valeur de la ligne (R. 623-3 IV) ; créances seulement (1° à 4°, 11° à 13°)."),
     Column("pocket", "poche", "pocket", "pocket", False,
            "reserves (par défaut) ou gestion (gestion administrative, action sociale, disponibilités, report à nouveau : R. 623-10)."),
     Column("realisable_euro", "realisable_euro", "realisable_in_euro", "bool", False,
@@ -52,7 +55,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("property", "immeuble", "property", "text", False,
            "Identifiant de l'immeuble (9°) ou de la société immobilière (10°)."),
     Column("country", "pays", "country", "country", False,
-           "Code pays ISO 3166 alpha-2 du siège de l'émetteur, de l'immeuble ou de l'établissement de crédit."),
+           "Code pays ISO 3166 alpha-2 du siège de l'émetteur, de l'immeuble ou de l'établissement de crédit ; "
+           "INT pour un organisme international à caractère public."),
     Column("recognised_market", "marche_reconnu", "recognised_market", "bool", False,
            "oui/non : négocié sur un marché réglementé d'un État de l'OCDE."),
     Column("custody", "conservation", "custody", "bool", False,
@@ -77,7 +81,7 @@ COLUMNS: tuple[Column, ...] = (
            "Toute ligne : oui si elle détient des biens forestiers, directement ou indirectement."),
     Column("hedge", "couverture", "hedge", "bool", False, "IFT seulement : oui/non, l'instrument réduit un risque d'investissement."),
     Column("exclusion", "exclusion", "exclusion", "exclusion", False,
-           "echeance_trimestrielle ou compensation_L134-1 : disponibilités hors R. 623-10-1."),
+           "echeance_trimestrielle ou compensation_L134-1 : dépôts (13°) hors R. 623-10-1."),
 )
 
 BY_FIELD: dict[str, Column] = {c.field: c for c in COLUMNS}
@@ -107,3 +111,30 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def near_limit(key: str) -> int:
+    """How many edits (Damerau-Levenshtein: a letter added, dropped, changed or two swapped) a header may be
+    from a known column's key and still be taken for a misspelling of it: 2 from 8 letters, 1 from 4, none below."""
+    return 2 if len(key) >= 8 else 1 if len(key) >= 4 else 0
+
+
+def resembles(text: object, keys: dict | None = None) -> str | None:
+    """The field of the known column a header that is not one looks like a misspelling of (`biens_forestier`,
+    `exlusion`, `emeteur`), or None. The test: `normalize_header` of both, then rapidfuzz's Damerau-Levenshtein
+    distance within `near_limit` of the known key."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    keys = HEADER_KEYS if keys is None else keys
+    k = normalize_header(text)
+    if not k or k in keys:
+        return None
+    best = None
+    for known, field_name in keys.items():
+        lim = near_limit(known)
+        if lim == 0 or abs(len(known) - len(k)) > lim:
+            continue
+        d = DamerauLevenshtein.distance(k, known, score_cutoff=lim)
+        if d <= lim and (best is None or d < best[0]):
+            best = (d, field_name)
+    return None if best is None else best[1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from reserves.portfolio import identity
 from reserves.portfolio import parsing as P
 
 
@@ -36,19 +37,44 @@ def key_codes(texts) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def grouping_codes(issuer, prop, isin, label) -> dict:
-    """`issuer_code`, `property_code` and `security_code` of the lines whose columns are given (arrays)."""
+def grouping_codes(issuer, prop, isin, label, lei=None) -> dict:
+    """`issuer_key` (one legal person, READING 5: `identity.person_keys`), `issuer_code`, `issuer_alike` (persons
+    whose names look alike), `property_code` and `security_code` of the lines whose columns are given (arrays)."""
     issuer = np.asarray(issuer, dtype=object)
-    sec = np.array([security_key(i, e, lab) for i, e, lab in zip(np.asarray(isin, dtype=object), issuer,
-                                                                    np.asarray(label, dtype=object))], dtype=object)
-    return {"issuer_code": key_codes(issuer), "property_code": key_codes(prop),
+    persons = identity.person_keys(issuer, lei)
+    sec = np.array([isin_ if isinstance(isin_, str) else f"{e if isinstance(e, str) else ''}\x00{lab}"
+                    for isin_, e, lab in zip(np.asarray(isin, dtype=object), persons,
+                                             np.asarray(label, dtype=object))], dtype=object)
+    return {"issuer_key": persons, "issuer_code": pd.factorize(persons, use_na_sentinel=True)[0].astype(np.int64),
+            "issuer_alike": alike_codes(issuer, persons), "property_code": key_codes(prop),
             "security_code": pd.factorize(sec)[0].astype(np.int64)}
+
+
+def alike_codes(issuer, keys) -> np.ndarray:
+    """Per line, the group of persons whose names look alike without being shown one (READING 5), -1 if none."""
+    out = np.full(len(keys), -1, dtype=np.int64)
+    codes, uniq = pd.factorize(np.asarray(keys, dtype=object), use_na_sentinel=True)
+    if len(uniq) < 2:
+        return out
+    first = np.full(len(uniq), -1, dtype=np.int64)
+    pos = np.flatnonzero(codes >= 0)
+    first[codes[pos[::-1]]] = pos[::-1]
+    words = [identity.name_words(issuer[i]) if isinstance(issuer[i], str) else "" for i in first]
+    leis = [str(u).startswith("lei:") for u in uniq]
+    groups = identity.alike_groups(words, leis)
+    if not groups:
+        return out
+    table = np.full(len(uniq) + 1, -1, dtype=np.int64)
+    for g, members in enumerate(groups):
+        table[members] = g
+    return table[codes]  # -1 (no issuer) picks the trailing -1
 
 
 def recode(lines: pd.DataFrame) -> pd.DataFrame:
     """Rewrite the grouping codes of a table of lines in place (after lines were added or put together)."""
+    lei = lines["lei"].to_numpy() if "lei" in lines.columns else None
     for name, codes in grouping_codes(lines["issuer"].to_numpy(), lines["property"].to_numpy(),
-                                      lines["isin"].to_numpy(), lines["label"].to_numpy()).items():
+                                      lines["isin"].to_numpy(), lines["label"].to_numpy(), lei).items():
         lines[name] = codes
     return lines
 

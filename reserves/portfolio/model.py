@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from reserves.portfolio import identity
 from reserves.portfolio import parsing as P
 from reserves.portfolio.columns import BY_FIELD, column_letter
 from reserves.portfolio.errors import ProblemList
@@ -46,6 +47,22 @@ NUMBER_FIELDS = ("issue_size", "valuers", "quote_interval_days", "term_days", "n
 _TOTAL_ROW = re.compile(r"^(sous[\s-]?)?tota(l|ux)\b", re.I)
 
 
+def prorata_accrued(old_value, old_accrued, new_value) -> np.ndarray:
+    """The accrued interest of lines whose value goes from `old_value` to `new_value` (cents): the same share of
+    the value as before, to the nearest cent (exact integers); unchanged where the old value is zero."""
+    old_value = np.asarray(old_value, dtype=object)
+    old_accrued = np.asarray(old_accrued, dtype=object)
+    new_value = np.asarray(new_value, dtype=object)
+    out = np.array(old_accrued, dtype=np.int64)
+    for i in np.flatnonzero((old_accrued != 0) & (old_value != 0) & (new_value != old_value)):
+        v0, a0, v1 = int(old_value[i]), int(old_accrued[i]), int(new_value[i])
+        num, den = a0 * v1, v0
+        if den < 0:
+            num, den = -num, -den
+        out[i] = (2 * num + den) // (2 * den)  # nearest cent
+    return out
+
+
 @dataclass
 class Portfolio:
     lines: pd.DataFrame
@@ -58,15 +75,20 @@ class Portfolio:
     headers: dict = field(default_factory=dict)  # field -> header as written
     extra: pd.DataFrame | None = None  # other columns, kept for reports
     warnings: list = field(default_factory=list)
+    as_of: object = None  # the date the file states (SPEC §4), a datetime.date, or None
+    as_of_where: str = ""  # where the file states it
 
     def __len__(self) -> int:
         return len(self.lines)
 
     def with_values(self, value_cents: np.ndarray) -> "Portfolio":
-        """The same holdings at other values (accrued interest kept, market value adjusted)."""
+        """The same holdings at other values, each split between market value and accrued interest in the
+        proportions of the line (a partial sale sells both pro rata: no negative market value left)."""
         lines = self.lines.copy()
         value = np.asarray(value_cents, dtype=np.int64)
-        lines["market_value"] = value - lines["accrued_interest"].to_numpy()
+        accrued = prorata_accrued(lines["value"].to_numpy(), lines["accrued_interest"].to_numpy(), value)
+        lines["accrued_interest"] = accrued
+        lines["market_value"] = value - accrued
         lines["value"] = value
         return replace(self, lines=lines)
 
@@ -75,8 +97,9 @@ class Portfolio:
         return self.headers.get(field_name, BY_FIELD[field_name].header)
 
 
-def load(path: str | os.PathLike, *, sheet_name: str | None = None) -> Portfolio:
-    raw = read_table(path, sheet_name=sheet_name)
+def load(path: str | os.PathLike, *, sheet_name: str | None = None, free_columns=()) -> Portfolio:
+    """`free_columns`: headers that look like a known column's but are the user's own (`--colonne-libre`)."""
+    raw = read_table(path, sheet_name=sheet_name, free_columns=free_columns)
     pf = from_raw(raw)
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -202,15 +225,20 @@ def from_raw(raw: RawTable) -> Portfolio:
     accrued = np.zeros(n, dtype=np.int64)
     has = ~acc_blank & np.array([a is not None for a in accrued_o])
     accrued[has] = np.asarray(accrued_o[has].tolist(), dtype=np.int64)
+    _check_accrued(raw, problems, cat, ok, mv, accrued, rownums)
 
     pocket_o, pocket_blank = col("pocket", P.parse_pocket)
     pocket = np.where(pocket_blank | (pocket_o == None), "reserves", pocket_o).astype(object)  # noqa: E711
     excl_o, excl_blank = col("exclusion", P.parse_exclusion)
     exclusion = np.where(excl_blank, None, excl_o)
+    _check_exclusion(raw, problems, cat, ok, exclusion, rownums)
 
     isin, _ = col("isin", P.parse_isin)
     issuer, _ = col("issuer", P.parse_text)
+    lei, _ = col("lei", P.parse_lei)
+    _check_issuer_lei(raw, problems, issuer, rownums)
     legal_form, _, legal_form_code = col("legal_form", P.parse_legal_form, coded=True)
+    legal_form, legal_form_code = _legal_form_from_names(legal_form, legal_form_code, issuer)
     prop, _ = col("property", P.parse_text)
     country, _, country_code = col("country", P.parse_country, coded=True)
 
@@ -255,9 +283,9 @@ def from_raw(raw: RawTable) -> Portfolio:
     eur = currency == "EUR"
     euro = eur | (flags["realisable_euro"] == P.TRUE)
 
-    grouping = grouping_codes(issuer, prop, isin, label)
-    issuer_code, property_code, security_code = (grouping[k] for k in ("issuer_code", "property_code",
-                                                                      "security_code"))
+    grouping = grouping_codes(issuer, prop, isin, label, lei)
+    issuer_code, issuer_key, issuer_alike, property_code, security_code = (
+        grouping[k] for k in ("issuer_code", "issuer_key", "issuer_alike", "property_code", "security_code"))
 
     data = {
         "row": rownums,
@@ -277,6 +305,9 @@ def from_raw(raw: RawTable) -> Portfolio:
         "isin": isin,
         "issuer": issuer,
         "issuer_code": issuer_code,
+        "issuer_key": issuer_key,
+        "issuer_alike": issuer_alike,
+        "lei": lei,
         "legal_form": legal_form,
         "legal_form_code": legal_form_code,
         "property": prop,
@@ -296,7 +327,77 @@ def from_raw(raw: RawTable) -> Portfolio:
                               for h, c in raw.extra.items()})
     present = frozenset(raw.fields)
     return Portfolio(lines=lines, present=present, source=raw.source, sheet=raw.sheet, fmt=raw.fmt,
-                     header_row=raw.header_row, headers=dict(raw.headers), extra=extra, warnings=warnings)
+                     header_row=raw.header_row, headers=dict(raw.headers), extra=extra, warnings=warnings,
+                     as_of=getattr(raw, "as_of", None), as_of_where=getattr(raw, "as_of_where", ""))
+
+
+CLAIM_CATEGORIES = (1, 2, 3, 4, 11, 12, 13)  # READING 1: accrued interest exists only on claims
+DEPOSIT_CATEGORY = 13  # READING 3: only disponibilités (deposits) may be left out of R. 623-10-1
+
+
+def _check_accrued(raw, problems, cat, known_cat, mv, accrued, rownums) -> None:
+    """READING 1: accrued interest only on claims (1° to 4°, 11° to 13°), and a line's value with it not below zero
+    outside IFT."""
+    if "accrued_interest" not in raw.fields:
+        return
+    where = raw.where("accrued_interest")
+    cells = _cells(raw, raw.fields["accrued_interest"])
+    claim = np.isin(cat, CLAIM_CATEGORIES)
+    for i in np.flatnonzero((accrued != 0) & known_cat & ~claim)[:50]:
+        problems.add(f"coupon couru sur une ligne qui n'est pas une créance (catégorie {P.CATEGORY_NAMES[int(cat[i])]}) : "
+                     "seuls les 1° à 4° et 11° à 13° portent des intérêts courus (R. 623-3 IV)",
+                     sheet=raw.sheet, row=int(rownums[i]), column=where, value=cells[i])
+    for i in np.flatnonzero((mv + accrued < 0) & (mv >= 0) & known_cat & claim)[:50]:
+        problems.add("coupon couru négatif qui rend la valeur de la ligne négative : seul un instrument financier à "
+                     "terme (IFT) peut valoir moins que zéro", sheet=raw.sheet, row=int(rownums[i]), column=where,
+                     value=cells[i])
+
+
+def _check_exclusion(raw, problems, cat, known_cat, exclusion, rownums) -> None:
+    """READING 3: the mark `exclusion` only on a deposit (13°): never a way out of the limits for another line."""
+    if "exclusion" not in raw.fields:
+        return
+    marked = np.array([e is not None for e in exclusion], dtype=bool)
+    cells = _cells(raw, raw.fields["exclusion"])
+    for i in np.flatnonzero(marked & known_cat & (cat != DEPOSIT_CATEGORY))[:50]:
+        problems.add(f"marque d'exclusion sur une ligne qui n'est pas un dépôt (catégorie "
+                     f"{P.CATEGORY_NAMES[int(cat[i])]}) : seules les disponibilités (13°) nécessaires à une échéance "
+                     "trimestrielle ou à la compensation L. 134-1 sortent de l'article R. 623-10-1",
+                     sheet=raw.sheet, row=int(rownums[i]), column=raw.where("exclusion"), value=cells[i])
+
+
+def _check_issuer_lei(raw, problems, issuer, rownums) -> None:
+    """An LEI written in `emetteur` whose check digits are wrong is bad input, not another legal person."""
+    if "issuer" not in raw.fields:
+        return
+    seen: dict = {}
+    for i, name in enumerate(issuer):
+        if not isinstance(name, str) or len(name) < 20:
+            continue
+        bad = seen.get(name)
+        if bad is None:
+            bad = seen[name] = identity.lei_in(name)[1] or ""
+        if bad:
+            problems.add(f"LEI invalide dans l'émetteur : « {bad} » a une clé de contrôle fausse (ISO 17442)",
+                         sheet=raw.sheet, row=int(rownums[i]), column=raw.where("issuer"), value=name)
+
+
+def _legal_form_from_names(legal_form, codes, issuer):
+    """Where `forme_juridique` is empty, the legal form the issuer's name carries (« SNC Les Lilas »,
+    « Fonds commun de placement Europe »)."""
+    missing = np.flatnonzero(codes == P.NO_TEXT)
+    if len(missing) == 0:
+        return legal_form, codes
+    legal_form = legal_form.copy()
+    codes = codes.copy()
+    for i in missing:
+        name = issuer[i]
+        if isinstance(name, str) and name:
+            form = identity.legal_form_in_name(name)
+            if form:
+                legal_form[i] = form
+                codes[i] = P.text_code(form)
+    return legal_form, codes
 
 
 def from_frame(df: pd.DataFrame, *, source: str = "données", sheet: str = "Portefeuille") -> Portfolio:

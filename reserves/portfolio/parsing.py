@@ -316,11 +316,16 @@ parse_isin.vector = _isin_vector
 _COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
 
 
+INTERNATIONAL = "INT"  # an international public body (SPEC §1)
+
+
 def parse_country(v: object) -> str:
     import pycountry
 
     s = str(v).strip()
     up = _COUNTRY_ALIASES.get(s.upper(), s.upper())
+    if up == INTERNATIONAL or fold(s) in ("international", "organisme international"):
+        return INTERNATIONAL
     if len(up) == 2 and pycountry.countries.get(alpha_2=up) is not None:
         return up
     if len(up) == 3 and pycountry.countries.get(alpha_3=up) is not None:
@@ -398,7 +403,24 @@ parse_text.vector = _text_vector
 
 
 def parse_legal_form(v: object) -> str:
-    return re.sub(r"[\s.]+", "", fold(parse_text(v))).upper()
+    """A legal form however written (« Fonds commun de placement », « S.N.C. »): its abbreviation (FCP, SNC);
+    another text as written, without spaces and dots, in capitals."""
+    from reserves.portfolio.identity import legal_form_code
+
+    text = parse_text(v)
+    return legal_form_code(text) or re.sub(r"[\s.]+", "", fold(text)).upper()
+
+
+def parse_lei(v: object) -> str:
+    """An LEI (ISO 17442): 20 characters, two check digits (python-stdnum)."""
+    from reserves.portfolio.identity import lei_valid
+
+    s = re.sub(r"[\s\-.]+", "", str(v)).upper()
+    if not re.fullmatch(r"[0-9A-Z]{18}[0-9]{2}", s):
+        raise BadCell("LEI invalide : 20 caractères attendus (18 lettres ou chiffres, puis 2 chiffres de contrôle)")
+    if not lei_valid(s):
+        raise BadCell("LEI invalide : clé de contrôle fausse (ISO 17442)")
+    return s
 
 
 # Integer codes for short texts (countries, currencies, legal forms), so that the checker compares integers.

@@ -16,8 +16,9 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
-from reserves.portfolio.columns import HEADER_KEYS, REQUIRED, BY_FIELD, column_letter, normalize_header
-from reserves.portfolio.errors import InputError
+from reserves.portfolio.columns import HEADER_KEYS, REQUIRED, BY_FIELD, column_letter, normalize_header, resembles
+from reserves.portfolio.dates import PARAMETERS_SHEET, combine, find_date
+from reserves.portfolio.errors import InputError, Problem
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
@@ -43,6 +44,8 @@ class RawTable:
     fmt: str  # xlsx, ods, csv
     warnings: list[str] = field(default_factory=list)
     path: str | None = None  # the workbook read (xlsx), to look again at cells that read as empty
+    as_of: object = None  # the portfolio's date the file states (SPEC §4), a datetime.date
+    as_of_where: str = ""  # where it was read
 
     def where(self, field_name: str) -> str:
         idx = self.fields[field_name]
@@ -61,9 +64,11 @@ def sniff_format(path: str, head: bytes) -> str:
     return "text"
 
 
-def read_table(path: str | os.PathLike, *, sheet_name: str | None = None, columns=None) -> RawTable:
+def read_table(path: str | os.PathLike, *, sheet_name: str | None = None, columns=None,
+               free_columns=()) -> RawTable:
     """`columns`: the table's columns (`reserves.portfolio.columns.Column`), the portfolio's by default; an orders
-    file passes its own (the signed `montant` in place of `valeur`)."""
+    file passes its own (the signed `montant` in place of `valeur`). `free_columns`: headers the user declares
+    their own although they look like a known column's (`--colonne-libre`)."""
     path = os.fspath(path)
     name = os.path.basename(path)
     if not os.path.exists(path):
@@ -85,10 +90,10 @@ def read_table(path: str | os.PathLike, *, sheet_name: str | None = None, column
         _refuse_ole(path, name)
     if kind == "zip":
         fmt = _check_zip(path, name)
-        return _read_workbook(path, name, fmt, sheet_name, columns)
+        return _read_workbook(path, name, fmt, sheet_name, columns, free_columns)
     if ext in (".xlsx", ".xlsm", ".ods", ".xls"):
         raise InputError.one(f"« {name} » n'est pas un classeur {ext[1:]} valide (contenu illisible)")
-    return _read_csv(path, name, columns)
+    return _read_csv(path, name, columns, free_columns)
 
 
 def _refuse_ole(path: str, name: str) -> None:
@@ -156,7 +161,7 @@ def choose_sheet(names: list[str], sheet_name: str | None, name: str) -> str:
     return names[0]
 
 
-def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, columns=None) -> RawTable:
+def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, columns=None, free_columns=()) -> RawTable:
     import python_calamine as pc
 
     from reserves.portfolio.bounds import check_workbook
@@ -178,8 +183,9 @@ def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, colum
             raise
         raise InputError.one(f"« {name} » n'est pas un classeur lisible : une cellule contient une valeur que le lecteur "
                              "ne sait pas interpréter (nombre infini ou hors limites, date impossible)") from None
-    raw = _locate(data, name, chosen, fmt, columns)
+    raw = _locate(data, name, chosen, fmt, columns, free_columns)
     raw.path = path
+    _stated_date_of_workbook(raw, wb, chosen)
     return raw
 
 
@@ -279,7 +285,7 @@ def _decode(raw: bytes, name: str) -> str:
         return raw.decode("latin-1")
 
 
-def _read_csv(path: str, name: str, columns=None) -> RawTable:
+def _read_csv(path: str, name: str, columns=None, free_columns=()) -> RawTable:
     with open(path, "rb") as fh:
         raw = fh.read()
     text = _decode(raw, name)
@@ -299,7 +305,7 @@ def _read_csv(path: str, name: str, columns=None) -> RawTable:
                 for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)]
     except csv.Error as exc:
         raise InputError.one(f"« {name} » : fichier CSV illisible ({exc})") from None
-    return _locate(rows, name, "CSV", "csv", columns)
+    return _locate(rows, name, "CSV", "csv", columns, free_columns)
 
 
 _NO_CELLS: list = []
@@ -309,7 +315,7 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _locate(data: list[list], name: str, sheet: str, fmt: str, columns=None) -> RawTable:
+def _locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free_columns=()) -> RawTable:
     """Find the header row (the first one holding every required column) and cut the table.
 
     `columns` (default: the portfolio's) gives the headers to recognise and the required ones.
@@ -367,6 +373,8 @@ def _locate(data: list[list], name: str, sheet: str, fmt: str, columns=None) -> 
             if title in extra:
                 title = f"{title} ({column_letter(c)})"
             extra[title] = c
+    if columns is None:
+        _refuse_near_misses(extra, header_keys, by_field, free_columns, sheet, r + 1)
     body = data[r + 1:]
     rows, numbers = [], []
     if fmt == "csv":  # text cells only: a row is blank when its joined text is
@@ -383,7 +391,11 @@ def _locate(data: list[list], name: str, sheet: str, fmt: str, columns=None) -> 
                 numbers.append(r + 2 + i)
     if fmt != "csv":  # a CSV holds text only; a workbook's numbers come from the file's own XML
         _refuse_non_finite(rows, numbers, header, sheet)
-    return RawTable(name, sheet, r + 1, fields, headers, extra, rows, numbers, fmt)
+    raw = RawTable(name, sheet, r + 1, fields, headers, extra, rows, numbers, fmt)
+    stated = find_date(data[:r], sheet)
+    if stated is not None:
+        raw.as_of, raw.as_of_where = stated
+    return raw
 
 
 def _refuse_non_finite(rows: list[list], numbers: list[int], header: list, sheet: str) -> None:
@@ -402,3 +414,43 @@ def _refuse_non_finite(rows: list[list], numbers: list[int], header: list, sheet
                              row=number, column=f"{column_letter(j)} ({str(title).strip()})" if title else column_letter(j),
                              value=str(v))
     problems.raise_if_any()
+
+
+def _refuse_near_misses(extra: dict, header_keys: dict, by_field: dict, free_columns, sheet: str, row: int) -> None:
+    """SPEC §1: a header close to a known column (`emeteur`, `exlusion`) is bad input naming that column, unless
+    the user declares it their own (`--colonne-libre`)."""
+    free = {normalize_header(f) for f in free_columns or ()}
+    problems = []
+    for title, c in extra.items():
+        if normalize_header(title) in free:
+            continue
+        field_name = resembles(title, header_keys)
+        if field_name is not None:
+            known = by_field[field_name].header
+            problems.append(Problem(
+                f"en-tête « {title} » inconnu mais proche de la colonne « {known} » : corriger l'en-tête en "
+                f"« {known} », ou, s'il s'agit d'une colonne à vous, la déclarer avec --colonne-libre \"{title}\"",
+                sheet=sheet, row=row, column=column_letter(c), value=title))
+    if problems:
+        raise InputError(problems)
+
+
+def _stated_date_of_workbook(raw: RawTable, wb, chosen: str) -> None:
+    """The date on a sheet `Paramètres` (SPEC §4), beside the one of the title rows (they must agree)."""
+    for n in wb.sheet_names:
+        if n != chosen and _fold(n) == PARAMETERS_SHEET:
+            try:
+                rows = wb.get_sheet_by_name(n).to_python(skip_empty_area=False)[:HEADER_SEARCH_ROWS]
+            except Exception:  # an unreadable side sheet: said when it is the one asked for, never here
+                return
+            both = combine((raw.as_of, raw.as_of_where) if raw.as_of else None, find_date(rows, n))
+            if both is not None:
+                raw.as_of, raw.as_of_where = both
+            return
+
+
+def read_stated_date(path, sheet_name: str | None = None) -> tuple | None:
+    """(date, where) that a portfolio file states (SPEC §4), read with every guard of `read_table`; None if none."""
+    label = BY_FIELD["label"]
+    raw = read_table(path, sheet_name=sheet_name, columns=(label,))
+    return (raw.as_of, raw.as_of_where) if raw.as_of is not None else None

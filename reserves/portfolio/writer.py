@@ -22,7 +22,7 @@ MONEY_FORMAT = '#,##0.00 "€";-#,##0.00 "€"'
 BOOL_FIELDS = ("realisable_euro", "fund_euro_1_4", "fund_1_3", "recognised_market", "custody", "ucits",
                "liquidity_clause", "issue_price_guarantee", "eea_credit_institution", "property_dealer",
                "forest_assets", "hedge")
-TEXT_FIELDS = ("label", "currency", "isin", "issuer", "legal_form", "property", "country", "pocket", "exclusion")
+TEXT_FIELDS = ("label", "currency", "isin", "issuer", "lei", "legal_form", "property", "country", "pocket", "exclusion")
 
 
 def _fields(pf) -> list:
@@ -101,7 +101,26 @@ def add_portfolio_sheet(wb, pf, title: str = PORTFOLIO_SHEET, index: int | None 
     ws.freeze_panes = "A2"
     for j, h in enumerate(headers, start=1):
         ws.column_dimensions[ws.cell(1, j).column_letter].width = max(10, min(45, len(str(h)) + 4)) if j > 1 else 45
+    add_date_sheet(wb, pf)
     return ws
+
+
+def add_date_sheet(wb, pf) -> None:
+    """The portfolio's date on a sheet `Paramètres` (SPEC §4), so that the workbook read again is dated alike."""
+    day = getattr(pf, "as_of", None)
+    if day is None or any(_folded(n) == "parametres" for n in wb.sheetnames):
+        return
+    ps = wb.create_sheet("Paramètres")
+    ps.cell(row=1, column=1, value="date_arrete")
+    cell = ps.cell(row=1, column=2, value=day)
+    cell.number_format = "DD/MM/YYYY"
+    ps.column_dimensions["B"].width = 14
+
+
+def _folded(name: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().strip().lower()
 
 
 def write_portfolio(pf, path) -> None:

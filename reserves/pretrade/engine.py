@@ -171,11 +171,13 @@ class Engine:
     def __init__(self, pf, date: dt.date | None = None, *, as_of: dt.date | None = None,
                  warning: float = DEFAULT_WARNING):
         self.pf = pf
-        self.version = rulebook.for_date(date)
+        from constraints.checker import version_of
+
+        day, self.version = version_of(pf, date)  # SPEC §4: the date given, else the file's, else today
         self.date = date
-        self.as_of = as_of or date or dt.date.today()
+        self.as_of = as_of or day
         self.warning = warning_level(warning)
-        self.rules = build(self.version, date)
+        self.rules = build(self.version, day)
         self.lim = {r.id: r.lim for r in self.rules if r.lim is not None}
         # warning levels: a cap's use is share / limit; a floor's, the part of the margin above it used up
         self.level = {r.id: (1 - self.warning * (1 - r.lim) if r.p.get("sense") == "min" else r.lim * self.warning)
@@ -596,9 +598,14 @@ class Engine:
         lines = L.copy()
         value = np.array(self.book.value[:n0], dtype=np.int64)
         changed = np.flatnonzero(value != L["value"].to_numpy())
-        if len(changed):
+        if len(changed):  # value and accrued interest bought or sold pro rata (no negative market value left)
+            from reserves.portfolio.model import prorata_accrued
+
+            acc = prorata_accrued(L["value"].to_numpy()[changed], L["accrued_interest"].to_numpy()[changed],
+                                  value[changed])
             lines.loc[lines.index[changed], "value"] = value[changed]
-            lines.loc[lines.index[changed], "market_value"] = value[changed] - L["accrued_interest"].to_numpy()[changed]
+            lines.loc[lines.index[changed], "accrued_interest"] = acc
+            lines.loc[lines.index[changed], "market_value"] = value[changed] - acc
         qx = L["quantity_exact"].to_numpy()
         new_q = [self.q[i] for i in range(n0)]
         qchanged = [i for i in range(n0) if (qx[i] is None) != (new_q[i] is None) or
