@@ -175,7 +175,7 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
         return loaded
 
     @app.post(
-        "/api/portefeuilles", tags=["API"], status_code=201, include_in_schema=False,
+        "/api/portefeuilles", tags=["API"], status_code=201,
         summary="Déposer un portefeuille et le garder chargé pour le contrôle avant investissement",
         description=("Lit le portefeuille (mêmes formats que `POST /api/check`) et le garde en mémoire : les ordres "
                      "envoyés ensuite à `/api/portefeuilles/{id}/ordres` sont contrôlés sans relire le fichier. "
@@ -211,17 +211,17 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
             ov = check_orders_on(loaded.engine, orders)
             return orders, ov, ov.to_dict()
 
-    @app.get("/api/portefeuilles/{pid}", tags=["API"], include_in_schema=False, summary="Un portefeuille chargé")
+    @app.get("/api/portefeuilles/{pid}", tags=["API"], summary="Un portefeuille chargé")
     def describe(pid: str, viewer: Viewer = Depends(api_viewer)):
         return JSONResponse(loads.get(viewer, pid).describe())
 
-    @app.delete("/api/portefeuilles/{pid}", tags=["API"], include_in_schema=False, summary="Oublier un portefeuille chargé", status_code=204)
+    @app.delete("/api/portefeuilles/{pid}", tags=["API"], summary="Oublier un portefeuille chargé", status_code=204)
     def forget(pid: str, viewer: Viewer = Depends(api_viewer)):
         loads.remove(viewer, pid)
         return JSONResponse(None, status_code=204)
 
     @app.post(
-        "/api/portefeuilles/{pid}/ordres", tags=["API"], include_in_schema=False,
+        "/api/portefeuilles/{pid}/ordres", tags=["API"],
         summary="Contrôler des ordres sur un portefeuille chargé",
         description=("Corps JSON `{\"ordres\": [{\"isin\": \"FR…\", \"montant\": 250000}, …]}` (colonnes d'un "
                      "fichier d'ordres : `libelle`, `isin`, `montant` signé, `quantite`, `categorie`, `devise`… "
