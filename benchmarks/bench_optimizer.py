@@ -35,6 +35,10 @@ from optimizer import lp as LPmod  # noqa: E402
 from optimizer import rebalancing as R  # noqa: E402
 from reserves.portfolio.model import from_frame  # noqa: E402
 
+import datetime as _dt  # noqa: E402
+
+R623_DAY = _dt.date(2016, 12, 31)  # R. 623 portfolios are dated within its period
+
 CATS = np.array([1, 2, 3, 5, 6, 7, 9, 10, 11, 13])
 WEIGHTS = np.array([0.28, 0.20, 0.05, 0.08, 0.02, 0.12, 0.14, 0.08, 0.02, 0.01])
 
@@ -172,7 +176,7 @@ def run_cvxpy(lp, presolve):
 
 
 def measure(n, *, with_linopy=True, with_cvxpy=True, repeat=1):
-    warm = from_frame(generate(50))
+    warm = from_frame(generate(50), as_of=R623_DAY)
     lpw, _ = model_for(warm)
     LPmod.solve_pyomo(lpw)  # imports and first-call costs out of the figures
     LPmod.solve_direct(lpw)
@@ -183,7 +187,7 @@ def measure(n, *, with_linopy=True, with_cvxpy=True, repeat=1):
             run_cvxpy(lpw, LPmod.DEFAULT_PRESOLVE)
     df = generate(n)
     t0 = time.perf_counter()
-    pf = from_frame(df, source=f"généré {n}")
+    pf = from_frame(df, source=f"généré {n}", as_of=R623_DAY)
     t_read = time.perf_counter() - t0
     lp, t_gen = model_for(pf)
     out = {"n": n, "rows": lp.A.shape[0], "cols": lp.A.shape[1], "nnz": lp.A.nnz, "read": t_read, "generate": t_gen}
@@ -236,12 +240,12 @@ def _peak_mib() -> float:
 
 def memory(n) -> None:
     """Run in a fresh process: generate, read, model, solve through Pyomo; print the peak RSS in Mio."""
-    pf = from_frame(generate(n))
+    pf = from_frame(generate(n), as_of=R623_DAY)
     before = _peak_mib()
     lp, _ = model_for(pf)
     LPmod.solve_pyomo(lp)
     peak = _peak_mib()
-    pf2 = from_frame(generate(n))
+    pf2 = from_frame(generate(n), as_of=R623_DAY)
     R.rebalance(pf2)
     print(f"{before:.0f} {peak:.0f} {_peak_mib():.0f}")
 

@@ -41,11 +41,15 @@ from reserves.pretrade.engine import Engine  # noqa: E402
 from reserves.pretrade.orders import apply_orders, orders_from_records  # noqa: E402
 from reserves.portfolio.model import from_frame  # noqa: E402
 
+import datetime as _dt  # noqa: E402
+
+R623_DAY = _dt.date(2016, 12, 31)  # R. 623 portfolios are dated within its period
+
 GOAL = 50.0
 
 
 def sample_portfolio(n: int = 10_000):
-    return from_frame(synthetic_frame(n))
+    return from_frame(synthetic_frame(n), as_of=R623_DAY)
 
 
 def sample_orders(pf) -> dict:

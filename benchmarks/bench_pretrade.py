@@ -34,6 +34,10 @@ for p in (str(ROOT), str(Path(__file__).resolve().parent)):
 from bench_check import synthetic_frame  # noqa: E402
 from bench_http import start_server  # noqa: E402
 
+import datetime as _dt  # noqa: E402
+
+R623_DAY = _dt.date(2016, 12, 31)  # R. 623 portfolios are dated within its period
+
 GOAL_P95_MS = 5.0
 
 
@@ -55,7 +59,7 @@ def main(argv=None) -> int:
     from reserves.pretrade.orders import check_orders_on, orders_from_records
 
     frame = synthetic_frame(args.lignes)
-    pf = from_frame(frame)
+    pf = from_frame(frame, as_of=R623_DAY)
     L = pf.lines
     res = L[~L["gestion"] & (L["category"] == 2)]
     held = res.iloc[len(res) // 2]
@@ -80,7 +84,8 @@ def main(argv=None) -> int:
         try:
             with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
                 t = time.perf_counter()
-                r = c.post("/api/portefeuilles", files={"file": (csv.name, csv.read_bytes())})
+                r = c.post("/api/portefeuilles", files={"file": (csv.name, csv.read_bytes())},
+                           data={"date": R623_DAY.isoformat()})
                 t_load = time.perf_counter() - t
                 r.raise_for_status()
                 pid = r.json()["id"]
@@ -98,7 +103,7 @@ def main(argv=None) -> int:
                 files = {"file": (csv.name, csv.read_bytes()), "orders": (orders_csv.name, orders_csv.read_bytes())}
                 for _ in range(max(5, args.repetitions // 30)):
                     t = time.perf_counter()
-                    c.post("/api/check", files=files).raise_for_status()
+                    c.post("/api/check", files=files, data={"date": R623_DAY.isoformat()}).raise_for_status()
                     reread.append(time.perf_counter() - t)
         finally:
             proc.terminate()

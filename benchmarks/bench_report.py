@@ -29,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import pandas as pd
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +89,9 @@ def main() -> None:
             from test_reports_sample import breached_frame
 
             src = os.path.join(tmp, "portefeuille.xlsx")
-            breached_frame(args.lines).to_excel(src, sheet_name="Portefeuille", index=False, engine="xlsxwriter")
+            with pd.ExcelWriter(src, engine="xlsxwriter") as xw:  # dated within R. 623's period (SPEC §4)
+                breached_frame(args.lines).to_excel(xw, sheet_name="Portefeuille", index=False, startrow=1)
+                xw.sheets["Portefeuille"].write_string(0, 0, "Date d'arrêté : 31/12/2016")
         pf = load(src)
         print(f"Portefeuille : {Path(src).name}, {len(pf.lines)} lignes, {len(check(pf).findings)} constats")
         ref, ref_cpu = best_cpu(lambda: check(load(src)), args.repeat)

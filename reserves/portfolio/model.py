@@ -400,13 +400,18 @@ def _legal_form_from_names(legal_form, codes, issuer):
     return legal_form, codes
 
 
-def from_frame(df: pd.DataFrame, *, source: str = "données", sheet: str = "Portefeuille") -> Portfolio:
-    """A portfolio from a table whose columns carry the file's headers (French or English)."""
+def from_frame(df: pd.DataFrame, *, source: str = "données", sheet: str = "Portefeuille",
+               as_of=None) -> Portfolio:
+    """A portfolio from a table whose columns carry the file's headers (French or English); `as_of`: the date
+    the table is stated at (SPEC §4), as a file's « Date d'arrêté » would state it."""
     headers = [str(c) for c in df.columns]
     rows = [headers] + df.astype(object).where(df.notna(), None).values.tolist()
     from reserves.portfolio.reader import _locate
 
-    return from_raw(_locate(rows, source, sheet, "frame"))
+    pf = from_raw(_locate(rows, source, sheet, "frame"))
+    if as_of is not None:
+        pf.as_of, pf.as_of_where = as_of, "date donnée avec le tableau"
+    return pf
 
 
 __all__ = ["Portfolio", "load", "from_raw", "from_frame", "column_letter"]
