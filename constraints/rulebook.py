@@ -94,10 +94,32 @@ class Version:
     reference: str
     categories: dict
     rules: tuple[RuleSpec, ...]
-    exclusions: dict
+    exclusions: dict  # {quote, values}: the marks of the latest `base_exclusions` reading (R. 623-10-1)
     path: str
     engine: str = "r623"  # which checker reads it: the R. 623 kinds, or the R. 139 ones (constraints/r139)
     extra: dict = field(default_factory=dict, compare=False, hash=False)  # the version's other data (natures…)
+    readings: object = field(default=None, compare=False, hash=False)  # `schema.Readings` of an R. 623 version
+
+    def reading(self, name: str, day: dt.date | None = None) -> tuple:
+        """(values, reference, date it took effect) of a reading of the lines in force on `day` (without a day:
+        the latest), as `RuleSpec.parameter` answers for a limit."""
+        dated = getattr(self.readings, name).values
+        days = sorted(d for d in dated if day is None or d <= day)
+        if not days:
+            raise KeyError(f"{self.id} : la lecture « {name} » n'est pas encore fixée au {day:%d/%m/%Y}")
+        item = dated[days[-1]]
+        return item, item.reference, days[-1]
+
+    def line_readings(self, day: dt.date | None = None):
+        """The readings the lines are marked with on `day`, as the loader takes them (`LineReadings`)."""
+        if day is not None:  # two days of one edition of the readings read the same
+            days = [d for name in type(self.readings).model_fields for d in getattr(self.readings, name).values
+                    if d <= day]
+            day = max(days, default=day)
+        cache = self.__dict__.setdefault("_line_readings", {})
+        if day not in cache:
+            cache[day] = _line_readings(self, day)
+        return cache[day]
 
     def in_force(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
@@ -127,18 +149,19 @@ class Version:
 
 
 _VERSION_KEYS = {"version", "title", "valid_from", "valid_until", "set_by", "ended_by", "reference", "categories",
-                 "rules", "exclusions", "engine"}
+                 "rules", "readings", "engine"}
 
 
 def load_version(path: Path) -> Version:
     """Read and validate one version file (`schema.RulebookError`, in French, naming the file, the rule and the
     key, when it does not follow the schema)."""
-    from .schema import validate_rule, validate_version
+    from .schema import validate_readings, validate_rule, validate_version
 
     with open(path, encoding="utf-8") as fh:
         doc = yaml.load(fh, Loader=_Loader)
     name = f"constraints/versions/{Path(path).name}" if Path(path).parent == VERSIONS_DIR else str(path)
     head = validate_version(doc, name)
+    readings = validate_readings(doc.get("readings"), name) if head.engine == "r623" else None
     rules = []
     seen = set()
     for k, r in enumerate(doc["rules"]):
@@ -154,11 +177,54 @@ def load_version(path: Path) -> Version:
         id=head.version, title=head.title, valid_from=head.valid_from, valid_until=head.valid_until,
         set_by=head.set_by, ended_by=head.ended_by, reference=head.reference,
         categories={str(k): v for k, v in head.categories.items()}, rules=tuple(rules),
-        exclusions=doc.get("exclusions") or {}, path=str(path), engine=head.engine,
-        extra={k: v for k, v in doc.items() if k not in _VERSION_KEYS})
+        exclusions=_exclusions(readings), path=str(path), engine=head.engine,
+        extra={k: v for k, v in doc.items() if k not in _VERSION_KEYS}, readings=readings)
+
+
+def _exclusions(readings) -> dict:
+    """{quote, values} of the latest `base_exclusions` reading (the marks a template lists), {} without readings."""
+    if readings is None:
+        return {}
+    r = readings.base_exclusions
+    return {"quote": " ".join(r.quote.split()), "values": list(r.values[max(r.values)].marks)}
 
 
 _load_version = load_version
+
+
+def _line_readings(version: Version, day: dt.date | None):
+    from reserves.portfolio.parsing import CATEGORY_CODES
+    from reserves.portfolio.readings import LineReadings
+
+    def cats(items):
+        items = list(CATEGORY_CODES) if items == "all" else items
+        return frozenset(CATEGORY_CODES[str(c)] for c in items)
+
+    euro = version.reading("euro_assets", day)[0]
+    excl = version.reading("base_exclusions", day)[0]
+    accrued = version.reading("accrued_interest", day)[0]
+    return LineReadings(euro_currencies=frozenset(euro.currencies), euro_flag=euro.or_flag,
+                        exclusion_marks=tuple(excl.marks), exclusion_categories=cats(excl.categories),
+                        exclusion_pockets=frozenset(excl.pockets), claim_categories=cats(accrued.categories))
+
+
+def line_marks(ctx) -> tuple:
+    """(`excluded`, `euro`) of the lines of a rules' context, read from the version in force: the loader's own
+    columns when it marked them with the same readings (or the lines came without any), else marked again here."""
+    pf, version = ctx.pf, ctx.version
+    given = getattr(pf, "readings", None)
+    if given is None or version.readings is None or given == version.line_readings(ctx.as_of):
+        return ctx.column("excluded", bool), ctx.column("euro", bool)
+    from reserves.portfolio.readings import mark_lines
+
+    readings = version.line_readings(ctx.as_of)
+    L = ctx.L
+    flag = L[readings.euro_flag].to_numpy() if readings.euro_flag in L.columns else None
+    marks = mark_lines(readings, category=L["category"].to_numpy(), currency=L["currency"].to_numpy(),
+                       euro_flag=flag, pocket=L["pocket"].to_numpy(), exclusion=L["exclusion"].to_numpy())
+    for a in marks.values():
+        a.flags.writeable = False
+    return marks["excluded"], marks["euro"]
 
 
 @lru_cache(maxsize=None)

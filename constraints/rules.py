@@ -34,7 +34,7 @@ from reserves.portfolio.keys import group_key, security_key
 
 from .kind import (BASE_CLASSES, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
                    LineChange, RuleKind, RuleResult, euros, register, worst)
-from .rulebook import RuleSpec, Version, state_groups, states_on
+from .rulebook import RuleSpec, Version, line_marks, state_groups, states_on
 from .schema import Categories, ColumnName, Condition, Limit, Literal, Strict
 
 
@@ -170,7 +170,7 @@ class Context:
         self.rows = self.column("row")
         self.gestion = self.column("gestion", bool)
         self.reserves = ~self.gestion
-        self.excluded = self.column("excluded", bool)
+        self.excluded, self.euro = line_marks(self)  # the version's readings (R. 623-10-1, R. 623-3 IV)
         self.base_masks = {"reserves": self.reserves, "reserves_less_excluded": self.reserves & ~self.excluded}
         self._totals: dict[str, int] = {}
         if self.n:
@@ -892,7 +892,7 @@ class Share(Rule):
                 f = ctx.column(clause["flag"]) == TRUE
                 m = f if m is None else m & f
             if clause.get("euro"):
-                e = ctx.column("euro", bool)
+                e = ctx.euro
                 m = e if m is None else m & e
             if m is None:
                 m = np.ones(ctx.n, dtype=bool)

@@ -195,10 +195,11 @@ class Entry(Strict):
     kind: str
 
 
-def _french(err: ValidationError) -> tuple[str, str]:
-    """(key, French reason) of pydantic's errors: unknown keys first (a misspelt key also leaves one missing)."""
+def _french(err: ValidationError, at: tuple = ()) -> tuple[str, str]:
+    """(key, French reason) of pydantic's errors: unknown keys first (a misspelt key also leaves one missing);
+    `at`: where the model that failed sits in the file (its keys are named from there)."""
     errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    said = [_french_one(e) for e in errors[:3]]
+    said = [_french_one({**e, "loc": tuple(at) + tuple(e["loc"])}) for e in errors[:3]]
     return said[0][0], " ; ".join(dict.fromkeys(r for _, r in said))
 
 
@@ -258,9 +259,90 @@ def validate_rule(doc: Any, path: str, index: int, engine: str = "r623"):
     return common, own
 
 
-class Exclusions(Strict):
+# --------------------------------------------------------------------------- readings of the lines
+
+
+def _bool_column(v: Any) -> str:
+    from reserves.portfolio.columns import BY_FIELD
+
+    if not isinstance(v, str) or v not in BY_FIELD or BY_FIELD[v].kind != "bool":
+        raise ValueError(f"colonne oui/non attendue, lue « {v} »")
+    return v
+
+
+def _currency(v: Any) -> str:
+    if not (isinstance(v, str) and len(v) == 3 and v.isalpha() and v.isupper()):
+        raise ValueError(f"code de devise ISO 4217 attendu (EUR), lu « {v} »")
+    return v
+
+
+def _pocket(v: Any) -> str:
+    if v not in POCKETS:
+        raise ValueError(f"poche inconnue « {v} » (attendu {' ou '.join(POCKETS)})")
+    return v
+
+
+class EuroAssets(Strict):
+    """R. 623-3 IV: a line in one of `currencies`, or marked yes in `or_flag`, is a euro asset."""
+
+    reference: str
+    currencies: Annotated[list[Annotated[str, BeforeValidator(_currency)]], Field(min_length=1)]
+    or_flag: Annotated[str, BeforeValidator(_bool_column)]
+
+
+class BaseExclusions(Strict):
+    """R. 623-10-1, last paragraph: a line of `categories` in `pockets` marked with one of `marks` leaves the base."""
+
+    reference: str
+    marks: Annotated[list[str], Field(min_length=1)]
+    categories: Categories
+    pockets: Annotated[list[Annotated[str, BeforeValidator(_pocket)]], Field(min_length=1)]
+
+
+class AccruedInterest(Strict):
+    """R. 623-3 IV: the categories whose lines bear accrued interest."""
+
+    reference: str
+    categories: Categories
+
+
+def _dated(model):
+    def check(v: Any):
+        if not isinstance(v, dict) or not v:
+            raise ValueError("valeurs datées attendues : {AAAA-MM-JJ: {reference, …}}")
+        out = {}
+        for day, item in v.items():
+            if not isinstance(day, dt.date):
+                raise ValueError(f"date de prise d'effet attendue (AAAA-MM-JJ), lue « {day} »")
+            out[day] = model.model_validate(item)
+        return out
+    return Annotated[dict, BeforeValidator(check)]
+
+
+class _Reading(Strict):
+    reading: str  # the reading of readings.yaml that explains it (L1…)
+    article: str
     quote: str
-    values: list[str]
+
+
+class EuroAssetsReading(_Reading):
+    values: _dated(EuroAssets)
+
+
+class BaseExclusionsReading(_Reading):
+    values: _dated(BaseExclusions)
+
+
+class AccruedInterestReading(_Reading):
+    values: _dated(AccruedInterest)
+
+
+class Readings(Strict):
+    """How an R. 623 version reads the lines, each reading dated, with the text that set it."""
+
+    euro_assets: EuroAssetsReading
+    base_exclusions: BaseExclusionsReading
+    accrued_interest: AccruedInterestReading
 
 
 class VersionDoc(BaseModel):
@@ -278,7 +360,7 @@ class VersionDoc(BaseModel):
     reference: str = ""
     categories: dict
     rules: list
-    exclusions: Exclusions | None = None
+    readings: Any = None  # `Readings` for an R. 623 version (checked below)
     engine: Literal["r623", "r139"] = "r623"
 
 
@@ -300,5 +382,40 @@ def validate_version(doc: Any, path: str) -> VersionDoc:
     return v
 
 
-__all__ = ["RulebookError", "Strict", "Limit", "ShareText", "Categories", "ColumnName", "Condition", "Requirement",
-           "NumberText", "validate_rule", "validate_version", "POCKETS", "BASES", "Literal"]
+_READING_VALUES = {"euro_assets": EuroAssets, "base_exclusions": BaseExclusions, "accrued_interest": AccruedInterest}
+
+
+def validate_readings(doc: Any, path: str) -> Readings:
+    """The `readings:` of an R. 623 version: every one is required (the loader and the checker mark lines with them)."""
+    if not isinstance(doc, dict):
+        raise RulebookError(f"règlement {path} : clé manquante « readings » (actifs en euros, exclusions de la base, "
+                            "coupon couru)")
+    for name, item in doc.items():
+        model = Readings.model_fields.get(name)
+        if model is None:
+            raise RulebookError(f"règlement {path}, lecture « {name} » : clé inconnue « {name} » (lectures connues : "
+                                f"{', '.join(Readings.model_fields)})")
+        values = item.get("values") if isinstance(item, dict) else None
+        for day, value in (values.items() if isinstance(values, dict) else ()):
+            if not isinstance(day, dt.date):
+                raise RulebookError(f"règlement {path}, lecture « {name} » : « values » : date de prise d'effet "
+                                    f"attendue (AAAA-MM-JJ), lue « {day} »")
+            try:  # each dated value on its own, so that the message names its date
+                _READING_VALUES[name].model_validate(value)
+            except ValidationError as err:
+                key, reason = _french(err, ("values", day))
+                raise RulebookError(f"règlement {path}, lecture « {name} » : {reason}") from None
+        try:
+            model.annotation.model_validate(item)
+        except ValidationError as err:
+            key, reason = _french(err)
+            raise RulebookError(f"règlement {path}, lecture « {name} » : {reason}") from None
+    try:
+        return Readings.model_validate(doc)
+    except ValidationError as err:  # a reading left out
+        key, reason = _french(err)
+        raise RulebookError(f"règlement {path}, lectures : {reason}") from None
+
+
+__all__ = ["RulebookError", "Readings", "Strict", "Limit", "ShareText", "Categories", "ColumnName", "Condition", "Requirement",
+           "NumberText", "validate_rule", "validate_version", "validate_readings", "POCKETS", "BASES", "Literal"]

@@ -371,15 +371,6 @@ def parse_pocket(v: object) -> str:
     raise BadCell("poche inconnue : attendu reserves ou gestion")
 
 
-def parse_exclusion(v: object) -> str:
-    s = re.sub(r"[\s_\-.]+", "", fold(str(v)))
-    if s in ("echeancetrimestrielle", "echeance"):
-        return "echeance_trimestrielle"
-    if s in ("compensationl1341", "compensation"):
-        return "compensation_L134-1"
-    raise BadCell("exclusion inconnue : attendu echeance_trimestrielle ou compensation_L134-1")
-
-
 def parse_text(v: object) -> str:
     if isinstance(v, float) and v == int(v):
         return str(int(v))
