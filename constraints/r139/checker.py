@@ -19,7 +19,7 @@ from constraints.rules import BREACH, NA, OK, UNKNOWN_S, RuleResult, euros, wors
 from . import contracts, entities, funds, lines, ratios  # noqa: F401  (they register their kinds)
 from .base import KINDS
 from .cure import Cure, annotate
-from .model import Ctx, R139Input, _clean, normalise
+from .model import Ctx, R139Input, _clean
 
 EXIT_OK, EXIT_BREACH, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 NO_REGIME = None
@@ -132,7 +132,7 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
     """Check an R. 139 portfolio. `simplified`: False (régime complet), True (the whole body in the régime
     simplifié) or a set of régime names (those régimes only)."""
     as_of = as_of or dt.date.today()
-    X = normalise(inp.items)
+    X = inp.table()
     per_rule: dict = {r.id: [] for r in version.rules}
     regimes = []
     rules = rules_of(version)

@@ -82,6 +82,15 @@ class R139Input:
 
         return self.headers.get(name) or header_of(name)
 
+    def table(self) -> "Table":
+        """The items as arrays with every text column coded (`normalise`), made once for this table of items:
+        every check of the same input (each régime, each date, each mode) reads the same codes."""
+        cached = self.__dict__.get("_table")
+        if cached is None or cached[0] is not self.items:
+            cached = (self.items, normalise(self.items))
+            self.__dict__["_table"] = cached
+        return cached[1]
+
 
 class Table(dict):
     """The items as arrays (field → numpy array), with the codes of each text column (field → (codes, uniques),
