@@ -37,7 +37,7 @@ from constraints.schema import ShareText
 
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, fr_pct, register, worst
 from .lines import view_mask
-from .model import FUNDS, SECURITIES, SA_FORMS, Ctx, cap_cents, frac
+from .model import FUNDS, SECURITIES, SA_FORMS, Ctx, cap_cents, frac, group_index, group_sum
 from .ratios import _pct
 
 _CLAIMS = (*SECURITIES, "societe_immobiliere", "opci", "autre_fm", "autre", "certificat", *FUNDS)
@@ -83,14 +83,20 @@ def exposures(ctx: Ctx) -> dict:
     fund_all = ctx.nat(FUNDS)
     cols = ("issuer", "guarantor", "counterparty") + (("label",) if (fund_all & scope).any() else ())
     fac = {c: ctx.factorized(c) for c in cols}
-    universe, _ = pd.factorize(np.concatenate([np.asarray(fac[c][1], dtype=object) for c in cols])) \
-        if any(len(fac[c][1]) for c in cols) else (np.zeros(0, dtype=np.int64), None)
-    uni_names = np.concatenate([np.asarray(fac[c][1], dtype=object) for c in cols])
-    n_uni = int(universe.max()) + 1 if len(universe) else 0
-    first_name = np.empty(n_uni, dtype=object)
-    first_name[universe[::-1]] = uni_names[::-1]
-    offs = np.cumsum([0] + [len(fac[c][1]) for c in cols])
-    to_uni = {c: np.append(universe[offs[k]:offs[k + 1]], -1).astype(np.int64) for k, c in enumerate(cols)}
+    shared = getattr(a, "shared", {})
+    uniques = [fac[c][1] for c in cols]
+    hit = shared.get(("universe", cols))
+    if hit is None or any(x is not y for x, y in zip(hit[0], uniques)):  # the same for every régime: made once
+        universe, _ = pd.factorize(np.concatenate([np.asarray(fac[c][1], dtype=object) for c in cols])) \
+            if any(len(fac[c][1]) for c in cols) else (np.zeros(0, dtype=np.int64), None)
+        uni_names = np.concatenate([np.asarray(fac[c][1], dtype=object) for c in cols])
+        n_uni = int(universe.max()) + 1 if len(universe) else 0
+        first_name = np.empty(n_uni, dtype=object)
+        first_name[universe[::-1]] = uni_names[::-1]
+        offs = np.cumsum([0] + [len(fac[c][1]) for c in cols])
+        to_uni = {c: np.append(universe[offs[k]:offs[k + 1]], -1).astype(np.int64) for k, c in enumerate(cols)}
+        hit = shared[("universe", cols)] = (uniques, n_uni, first_name, to_uni)
+    _, n_uni, first_name, to_uni = hit
     uni_of = {c: to_uni[c][fac[c][0]] for c in cols}  # per item, the universe code of each column (-1 empty)
     gcodes, gnames = ctx.factorized("group")
     never_kind = {c: ctx.isin(c, tuple(never)) for c in ("issuer_kind", "guarantor_kind")}
@@ -142,8 +148,10 @@ def exposures(ctx: Ctx) -> dict:
     wcode, uniq_w = pd.factorize(W) if len(W) else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     nw = len(uniq_w)
     valid = ~L
-    pairs = pd.DataFrame({"w": wcode[valid], "g": G[valid]}).drop_duplicates()
-    pw, pg = pairs["w"].to_numpy(), pairs["g"].to_numpy()
+    # the distinct (name, group) pairs, in the order they first appear
+    span = int(G.max()) + 3 if len(G) else 3
+    pair = pd.unique(wcode[valid].astype(np.int64) * span + (G[valid].astype(np.int64) + 2))
+    pw, pg = pair // span, pair % span - 2
     never_w = np.zeros(nw, dtype=bool)
     never_w[pw[pg == -2]] = True
     rw, rg = pw[pg >= 0], pg[pg >= 0]
@@ -477,69 +485,82 @@ class IssuerShare(Kind):
         sure, maybe = _part_mask(ctx, part)
         a = ctx.a
         sov = ctx.sovereign_tri("sovereign_46")
-        through_fm = ctx.holding & (ctx.via_nature == "fonds_mutualise")
+        through_fm = ctx.via_is(("fonds_mutualise",))
         scope = ctx.T & (sure | maybe) & ~through_fm & (sov != TRUE)
         _, blind = view_mask(ctx, "T")
-        blind_pos = np.flatnonzero(blind & (ctx.nature != "fonds_mutualise"))
+        blind_pos = np.flatnonzero(blind & ~ctx.nat(["fonds_mutualise"]))
         idx = np.flatnonzero(scope)
         if not len(idx) and not len(blind_pos):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
         lim = self.lim
         findings = []
-        issuer = a["issuer"][idx]
-        loose = idx[pd.isna(issuer)]
-        for p in loose.tolist():
+        all_codes, all_names = ctx.factorized("issuer")
+        all_names = np.asarray(all_names, dtype=object)
+        n_all = len(all_names)
+        named = all_codes[idx] >= 0
+        for p in idx[~named].tolist():
             findings.append(self.finding(ctx, UNKNOWN_S, ctx.label(p), [p],
                                          f"à vérifier : renseigner « {ctx.colname('issuer')} » (part détenue des titres "
                                          f"d'un même émetteur)", columns=[ctx.colname("issuer")],
                                          euros=int(ctx.value[p])))
-        idx = idx[pd.notna(issuer)]
+        idx = idx[named]
         # the issue: every ISIN of the issuer once, across lines and funds — valeur / quantite × quantite_emise
         # (accrued interest left out), or the issuer's outstanding (encours_emetteur)
-        everything = np.flatnonzero((sure | maybe) & pd.notna(a["issuer"]) & (ctx.T | ctx.holding))
+        everything = np.flatnonzero((sure | maybe) & ctx.known("issuer") & (ctx.T | ctx.holding))
         q = a["quantity"]
         qe = a["quantity_issued"]
         mv = a["market_value"]
         worst_share = 0.0
         if len(idx):
-            # per issuer: Σ held (cents), the issue (cents, or NaN), whether an ISIN of it lacks its issue size
-            all_codes, all_names = ctx.factorized("issuer")
-            icode, held_codes = pd.factorize(all_codes[idx])
-            names = np.asarray(all_names, dtype=object)[held_codes]
-            ni = len(names)
-            num = np.bincount(icode, weights=ctx.value[idx].astype(float), minlength=ni)
-            ev = everything
-            table = np.full(len(all_names) + 1, -1, dtype=np.int64)
-            table[held_codes] = np.arange(ni)
-            emap = table[all_codes[ev]]
-            keep = emap >= 0
-            ev, emap = ev[keep], emap[keep]
+            # per issuer (its code): Σ held (exact cents), the issue (cents, or NaN), whether an ISIN of it lacks
+            # its issue size
+            icode = all_codes[idx]
+            num = group_sum(icode, ctx.value[idx], n_all)
+            held = np.bincount(icode, minlength=n_all) > 0
+            ev = everything[held[all_codes[everything]]]
+            emap = all_codes[ev]
             qq, qqe, mmv = q[ev], qe[ev], mv[ev].astype(float)
             ok_q = (qq > 0) & (qqe > 0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 issue_of = np.where(ok_q, mmv / np.where(ok_q, qq, 1) * qqe, np.nan)
             isin_codes = ctx.factorized("isin")[0][ev]
-            sec = np.where(isin_codes >= 0, isin_codes, -1 - ev)  # a line without ISIN is a security of its own
-            per = pd.DataFrame({"i": emap, "s": sec, "x": issue_of}).groupby(["i", "s"], sort=False)["x"].max()
-            ii = per.index.get_level_values(0).to_numpy()
-            xs = per.to_numpy()
-            den = np.bincount(ii, weights=np.nan_to_num(xs), minlength=ni)
-            gap = np.bincount(ii, weights=np.isnan(xs).astype(float), minlength=ni) > 0
-            out = pd.Series(a["issuer_outstanding"][ev]).groupby(emap).min().reindex(range(ni)).to_numpy(float)
+            # a security once per issuer, at its largest figure; a line without ISIN is a security of its own
+            with_isin = isin_codes >= 0
+            xs = issue_of[~with_isin]
+            ii = emap[~with_isin]
+            if with_isin.any():
+                sk, su = pd.factorize(emap[with_isin] * (int(isin_codes.max()) + 1) + isin_codes[with_isin])
+                best = np.full(len(su), np.nan)
+                np.fmax.at(best, sk, issue_of[with_isin])
+                first_of = np.zeros(len(su), dtype=np.int64)
+                first_of[sk[::-1]] = np.arange(len(sk))[::-1]
+                xs = np.concatenate([xs, best])
+                ii = np.concatenate([ii, emap[with_isin][first_of]])
+            den = np.bincount(ii, weights=np.nan_to_num(xs), minlength=n_all)
+            gap = np.bincount(ii, weights=np.isnan(xs).astype(float), minlength=n_all) > 0
+            out = np.full(n_all, np.nan)
+            np.fmin.at(out, emap, a["issuer_outstanding"][ev].astype(float))
             has_out = out > 0
             den = np.where(has_out, out, den)
             gap = np.where(has_out, False, gap)
             with np.errstate(invalid="ignore", divide="ignore"):
                 ratio = np.where(den > 0, num / np.where(den > 0, den, 1), np.inf)
             known = den > 0
-            if known.any():
-                worst_share = float(ratio[known].max())
+            if (known & held).any():
+                worst_share = float(ratio[known & held].max())
             lim_f = float(lim)
-            flagged = np.flatnonzero(~known | (ratio > lim_f * (1 - 1e-9)))
+            flagged = np.flatnonzero(held & (~known | (ratio > lim_f * (1 - 1e-9))))
+            if len(flagged):
+                # in the order the issuers first appear, as they are read
+                first = np.full(n_all, len(idx), dtype=np.int64)
+                np.minimum.at(first, icode, np.arange(len(idx)))
+                flagged = flagged[np.argsort(first[flagged], kind="stable")]
+                h_order, h_starts = group_index(icode, n_all)
+                e_order, e_starts = group_index(emap, n_all)
             for k in flagged.tolist():
-                name = names[k]
-                pos = idx[icode == k]
-                n_k = int(ctx.value[pos].sum())
+                name = all_names[k]
+                pos = idx[h_order[h_starts[k]:h_starts[k + 1]]]
+                n_k = int(num[k])
                 if not known[k]:
                     findings.append(self.finding(
                         ctx, UNKNOWN_S, str(name), pos,
@@ -551,7 +572,7 @@ class IssuerShare(Kind):
                 if has_out[k]:
                     d = Fraction(int(round(out[k])))
                 else:
-                    d = self._exact_issue(a, ev[emap == k], q, qe, mv)
+                    d = self._exact_issue(a, np.sort(ev[e_order[e_starts[k]:e_starts[k + 1]]]), q, qe, mv)
                 share = Fraction(n_k) / d
                 if share <= lim:
                     continue

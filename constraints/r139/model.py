@@ -97,6 +97,7 @@ class Table(dict):
     -1 for an empty cell) kept from their cleaning, so that no rule factorizes a column again."""
 
     codes: dict
+    shared: dict  # what depends on the uniques of the codes only (the same for every part of the table)
 
     def __len__(self) -> int:
         return len(self["value"])
@@ -104,6 +105,7 @@ class Table(dict):
     def take(self, idx: np.ndarray) -> "Table":
         t = Table({k: v[idx] for k, v in self.items()})
         t.codes = {k: (c[idx], u) for k, (c, u) in self.codes.items()}
+        t.shared = self.shared
         return t
 
 
@@ -128,6 +130,7 @@ def normalise(items: pd.DataFrame) -> Table:
     n = len(items)
     out = Table()
     out.codes = {}
+    out.shared = {}
     for name in FIELDS:
         col = items[name] if name in items.columns else None
         if name in RAW_TEXT:  # read for messages only: kept as written, coded only if a rule asks
@@ -241,10 +244,11 @@ class Ctx:
         hold_ok = holding & fund_ok & (line_pos >= 0)
         if self.n:
             hold_ok &= has_inv[np.clip(line_pos, 0, None)]
-        via_nature = np.where(holding, nature[np.clip(line_pos, 0, None)] if self.n else None, None)
-        self.via_nature = via_nature
-        via_dedicated = hold_ok & (via_nature == "organisme_dedie")
-        dedicated = self.P & (nature == "organisme_dedie")
+        nat_codes = self.factorized("nature")[0]
+        # for a holding, the nature code of its fund line (-1 for a line, or a fund line without nature)
+        self.via_codes = np.where(holding, nat_codes[np.clip(line_pos, 0, None)], -1) if self.n else nat_codes
+        via_dedicated = hold_ok & self.via_is(("organisme_dedie",))
+        dedicated = self.P & self.isin("nature", ("organisme_dedie",))
         self.D = (self.P & ~(dedicated & has_inv)) | via_dedicated
         # the lines of D whose holdings are unknown: dedicated funds without a usable inventory
         self.D_blind = dedicated & ~has_inv
@@ -252,12 +256,34 @@ class Ctx:
             self.T = self.D & ~self.D_blind
             self.T_blind = self.D_blind
         else:
-            self.T = (self.P & ~looked) | (hold_ok & _isin(via_nature, lt["looked_through"]))
+            self.T = (self.P & ~looked) | (hold_ok & self.via_is(tuple(lt["looked_through"])))
             self.T_blind = self.P & looked & ~has_inv
         self.D_items = self.D & ~self.D_blind
         self.value = a["value"].astype(np.int64)
         self.base = int(self.value[self.P].sum()) if self.n else 0
         self.direct = direct
+
+    @property
+    def via_nature(self) -> np.ndarray:
+        """For a holding, the nature of its fund line (None for a line), as text."""
+        if "via_nature" not in self.memo:
+            self.memo["via_nature"] = np.append(np.asarray(self.factorized("nature")[1], dtype=object),
+                                                None)[self.via_codes]
+        return self.memo["via_nature"]
+
+    def via_is(self, natures) -> np.ndarray:
+        """Holdings whose fund line is of one of `natures` (the codes of `via_nature`)."""
+        key = ("via_is", tuple(natures))
+        if key not in self.memo:
+            uniq = self.factorized("nature")[1]
+            vals = set(natures)
+            table = np.array([u in vals for u in uniq] + [False], dtype=bool)
+            self.memo[key] = table[self.via_codes]
+        return self.memo[key]
+
+    def eq(self, name: str, value) -> np.ndarray:
+        """Items whose text `name` is `value` (from the codes; an empty cell is not)."""
+        return self.isin(name, (value,))
 
     # ---- positions and texts
 
@@ -443,6 +469,32 @@ def _isin(arr: np.ndarray, values, none: bool = False) -> np.ndarray:
     vals = set(values)
     table = np.array([u in vals for u in uniq] + [none], dtype=bool)
     return table[codes]
+
+
+def group_sum(codes: np.ndarray, cents: np.ndarray, n: int) -> np.ndarray:
+    """Exact int64 sums of integer cents per code in [0, n) (codes < 0 left out): a float bincount while every
+    partial sum is exact in a double (below 2^53 cents), int64 additions otherwise."""
+    codes = np.asarray(codes, dtype=np.int64)
+    cents = np.asarray(cents, dtype=np.int64)
+    keep = codes >= 0
+    if not keep.all():
+        codes, cents = codes[keep], cents[keep]
+    if not len(codes):
+        return np.zeros(n, dtype=np.int64)
+    big = int(np.abs(cents).max())
+    if big * len(cents) < 2 ** 53:
+        return np.rint(np.bincount(codes, weights=cents.astype(np.float64), minlength=n)).astype(np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, codes, cents)
+    return out
+
+
+def group_index(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(order, starts): the positions of code k, in increasing order, are order[starts[k]:starts[k + 1]]."""
+    codes = np.asarray(codes, dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(n + 1))
+    return order, starts
 
 
 def frac(x) -> Fraction:
