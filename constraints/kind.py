@@ -355,6 +355,8 @@ class Book:
 
     def added(self) -> list:
         """(line, one-line Context) of the new lines alive, in order."""
+        if not self.new:
+            return []
         return [(i, c) for i, c in sorted(self.new.items()) if i < self.n and self.alive[i]]
 
 

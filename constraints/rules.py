@@ -732,14 +732,18 @@ class LineConditions(Rule):
         if st.n_applies == 0:
             return RuleResult(self.spec, NA, [])
         book, ctx = st.book, st.ctx
-        idx = book.live(st.bad)
         if book.alive is None:  # the checker's own portfolio: every line as it stands
-            findings = self._findings(ctx, idx)
+            findings = self._findings(ctx, st.bad)
+        elif len(st.bad) == 0 and not book.new:  # the engine's, no line failing: nothing to look at
+            return RuleResult(self.spec, OK, [], figure=st.figure)
         else:  # the engine's: findings of the lines whose value has not changed are kept
-            todo = np.array([i for i in idx.tolist() if i not in st.cache], dtype=np.intp)
-            for i, f in zip(todo.tolist(), self._findings(ctx, todo, values=book.value[todo])):
-                st.cache[i] = f
-            findings = [st.cache[i] for i in idx.tolist()]
+            findings = []
+            if len(st.bad):
+                idx = book.live(st.bad)
+                todo = np.array([i for i in idx.tolist() if i not in st.cache], dtype=np.intp)
+                for i, f in zip(todo.tolist(), self._findings(ctx, todo, values=book.value[todo])):
+                    st.cache[i] = f
+                findings = [st.cache[i] for i in idx.tolist()]
             for i, nctx in book.added():
                 speaks, bad = st.added.get(i, (False, False))
                 if bad:
@@ -947,9 +951,10 @@ class Share(Rule):
     def watch(self, st: "ShareState", result: RuleResult, level) -> dict:
         if result.status != OK or result.value is None:
             return {}
-        share = Fraction(st.v, st.book.total[self.p["base"]])
-        inside = share < level if self.p["sense"] == "min" else share > level
-        return {self.spec.title: (self.spec.title, share)} if inside else {}
+        b = st.book.total[self.p["base"]]
+        lhs, rhs = st.v * level.denominator, level.numerator * b  # share vs level, exactly, in integers (b > 0)
+        inside = lhs < rhs if self.p["sense"] == "min" else lhs > rhs
+        return {self.spec.title: (self.spec.title, Fraction(st.v, b))} if inside else {}
 
     def rows(self, st: "ShareState") -> list:
         """Rows of the numerator's lines, alive, in the order of the book."""
@@ -1224,11 +1229,23 @@ class _GroupCap(Rule):
             d = ch.delta
             if st.worst.dtype != object and (abs(d) >= 1 << 59 or abs(st.book.total["reserves"]) >= 1 << 61):
                 st.widen()
-            st.worst[g] += d
-            if counted == TRUE:
-                st.best[g] += d
-            st.size[g] += int(ch.alive_after) - int(ch.alive_before)
-            st.top = None
+            w0, b0, s0 = st.worst[g], st.best[g], st.size[g]
+            w1 = st.worst[g] = w0 + d
+            b1 = st.best[g] = b0 + d if counted == TRUE else b0
+            s1 = st.size[g] = s0 + int(ch.alive_after) - int(ch.alive_before)
+            # the largest sums, kept without a pass over the groups unless the largest one shrinks
+            if st.wtop is not None:
+                if w1 > st.wtop:
+                    st.wtop = int(w1)
+                elif w0 == st.wtop and w1 < w0:
+                    st.wtop = None
+            if st.top is not None:
+                if s0 > 0 and b0 == st.top and (s1 == 0 or b1 < b0):
+                    st.top = None  # the largest group shrinks: computed again when asked
+                elif s1 > 0 and b1 > st.top:
+                    st.top = int(b1)
+                elif s0 == 0 and s1 > 0:
+                    st.top = None  # a group gains lines below the largest (or the largest was none's 0)
         return True
 
     def watch(self, st: "GroupState", result: RuleResult, level) -> dict:
@@ -1240,6 +1257,8 @@ class _GroupCap(Rule):
         ng = st.n_groups
         best, worst_ = st.best[:ng], st.worst[:ng]
         lvl, allowed = cap_cents(b, level), cap_cents(b, self.lim)
+        if st.top_now() <= lvl:  # no group with lines beyond the warning level
+            return {}
         cand = np.flatnonzero(best > lvl)
         if len(cand):
             cand = cand[~over_cap(worst_[cand], b, self.lim) & (st.size_now()[cand] > 0)]
@@ -1279,7 +1298,10 @@ class _GroupCap(Rule):
             return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f)
         ng = st.n_groups
         best, worst_ = st.best[:ng], st.worst[:ng]
-        flagged = np.flatnonzero(over_cap(worst_, b, lim))
+        if st.wtop is None:
+            st.wtop = worst_.max() if ng else 0
+        # the groups above the cap at worst (none when the largest sum at worst is within it)
+        flagged = np.flatnonzero(over_cap(worst_, b, lim)) if ng and st.wtop > cap_cents(b, lim) else ()
         groups = []
         if len(flagged):
             for g, lines in st.members(flagged):
@@ -1287,9 +1309,7 @@ class _GroupCap(Rule):
                 rows = book.rows[lines]
                 groups.append((g, sorted(rows[sure].tolist()), sorted(rows[~sure].tolist()),
                                self.subject_of(st, int(lines[0]))))
-        if st.top is None:
-            present = st.size[:ng] > 0
-            st.top = int(best[present].max()) if present.any() else 0
+        st.top_now()
         loose = [i for i in book.live(st.loose).tolist()] + [i for i, _ in book.added()
                                                                  if st.added.get(i, (0, 0, False))[2]]
         return self._judge(st, lim, b, best, worst_, groups, loose, st.top)
@@ -1361,7 +1381,7 @@ class GroupState:
     count, and every line that may), the loose lines (no issuer: each its own group); grown by new lines."""
 
     __slots__ = ("ctx", "book", "n_in", "code_of", "member", "counted", "n_groups", "best", "worst", "loose", "top",
-                 "keys", "added", "subjects", "loose_set", "size", "_owned")
+                 "keys", "added", "subjects", "loose_set", "size", "_owned", "alike", "wtop", "ptop")
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -1378,10 +1398,21 @@ class GroupState:
         self.loose_set = None
         self.size = None  # alive members per group (engine)
         self._owned = False
+        self.alike = None  # READING 5, look-alike persons: (lines, code per line, Σ per code, line -> code)
+        self.wtop = None  # the largest sum at worst of all groups, None when to be computed
 
     def set_groups(self, code_of, member, counted, n_groups, best, worst_, loose, top) -> None:
         self.code_of, self.member, self.counted = code_of, member, counted
         self.n_groups, self.best, self.worst, self.loose, self.top = n_groups, best, worst_, loose, top
+
+    def top_now(self) -> int:
+        """The largest sum (lines surely counted) of the groups with lines alive, 0 without any (computed when
+        unknown: on the engine's first change, and when the largest group shrinks)."""
+        if self.top is None:
+            ng = self.n_groups
+            present = self.size_now()[:ng] > 0
+            self.top = int(self.best[:ng][present].max()) if present.any() else 0
+        return self.top
 
     def size_now(self) -> np.ndarray:
         if self.size is None:
@@ -1417,6 +1448,8 @@ class GroupState:
                 grown = np.zeros(max(len(arr) * 2, g + 16), dtype=arr.dtype)
                 grown[:len(arr)] = arr
                 setattr(self, name, grown)
+        if g >= self.n_groups and self.wtop is not None:
+            self.wtop = max(self.wtop, 0)  # the new groups' sums are 0
         self.n_groups = max(self.n_groups, g + 1)
 
     def widen(self) -> None:
@@ -1534,37 +1567,48 @@ class IssuerCap(_GroupCap):
             present[codes[member]] = True
             top = int(best[present].max()) if present.any() else 0
         st.set_groups(codes, member, counted, n_groups, best, worst_, loose, top)
+        if "issuer_alike" in ctx.L.columns:  # READING 5: the look-alike persons' lines and their sums, kept up to date
+            alike = ctx.column("issuer_alike")
+            sel = member & (alike >= 0)
+            if sel.any():
+                idx = np.flatnonzero(sel)
+                acodes, uniq = pd.factorize(alike[idx])
+                acodes = acodes.astype(np.intp)
+                totals = [int(x) for x in group_sums(acodes, ctx.value[idx], len(uniq))]
+                st.alike = (idx, acodes, totals, dict(zip(idx.tolist(), acodes.tolist())))
         return st
+
+    def update(self, st: "GroupState", ch: LineChange) -> bool:
+        out = super().update(st, ch)
+        if st.alike is not None:
+            code = st.alike[3].get(ch.line) if ch.line < st.book.n0 else None
+            if code is not None:
+                st.alike[2][code] += ch.delta
+        return out
 
     def judge(self, st: "GroupState") -> RuleResult:
         res = super().judge(st)
-        if res.status == NA or st.book.total[self.p["base"]] <= 0:
+        if st.alike is None or res.status == NA or st.book.total[self.p["base"]] <= 0:
             return res
-        ctx = st.ctx
-        in_scope, counted = self._scope(ctx)
-        member = in_scope & (counted != FALSE) & (ctx.column("issuer_code") >= 0)
-        found = self.alike_findings(ctx, member, st.book.total[self.p["base"]], self.lim)
+        found = self.alike_findings(st, st.book.total[self.p["base"]], self.lim)
         if found:
             res.findings = sorted(res.findings + found, key=lambda f: (f.status != BREACH, -(f.euros or 0)))
             res.status = worst(f.status for f in res.findings)
         return res
 
-    def alike_findings(self, ctx: Context, member: np.ndarray, b: int, lim: Fraction) -> list:
+    def alike_findings(self, st: "GroupState", b: int, lim: Fraction) -> list:
         """READING 5: persons whose names look alike without being shown one (no common LEI, not both with
         one) are counted apart; where counting them together would break the cap, the cap is unknown for them."""
-        if "issuer_alike" not in ctx.L.columns:
+        idx, codes, totals, _ = st.alike
+        allowed = cap_cents(b, lim)
+        over = [g for g, t in enumerate(totals) if t > allowed]
+        if not over:
             return []
-        alike = ctx.column("issuer_alike")
-        sel = member & (alike >= 0)
-        if not sel.any():
-            return []
-        idx = np.flatnonzero(sel)
-        codes, uniq = pd.factorize(alike[idx])
-        totals = group_sums(codes.astype(np.intp), ctx.value[idx], len(uniq))
+        ctx, book = st.ctx, st.book
         out = []
         issuers, keys = ctx.column("issuer"), ctx.column("issuer_key")
-        for g in np.flatnonzero(over_cap(totals, b, lim)):
-            lines = idx[codes == g]
+        for g in over:
+            lines = book.live(idx[codes == g])
             names: dict = {}
             for i in lines:
                 names.setdefault(keys[i], str(issuers[i]))
@@ -1575,7 +1619,7 @@ class IssuerCap(_GroupCap):
             quoted = ", ".join(f"« {n} »" for n in names.values())
             cols = [ctx.colname("lei"), ctx.colname("issuer")]
             out.append(self.finding(
-                UNKNOWN_S, shown, sorted(ctx.rows[lines].tolist()),
+                UNKNOWN_S, shown, sorted(book.rows[lines].tolist()),
                 f"à vérifier : même personne morale ? {quoted} se ressemblent sans être identifiés comme une même "
                 f"personne ni comme des personnes distinctes ; ensemble {fr_pct_beside(total / b, self.lim_f)} de la "
                 f"base ({fr_euros(total)}) pour un plafond de {fr_pct(self.lim_f)} : renseigner « {cols[0]} » "
@@ -1931,14 +1975,22 @@ class HoldingCap(Rule):
         if info is None:
             return False
         st.n_in += int(ch.alive_after) - int(ch.alive_before)
-        if info[0] >= 0:
-            st.refresh(info[0], self)
+        g = info[0]
+        if g >= 0:
+            if (ch.new is None and not ch.dropped and ch.alive_before and ch.alive_after and g in st.exact
+                    and ch.quantity_before is not None and ch.quantity_after is not None and info[2] is not None):
+                # the same line, held before and after, its issue counted already: Σ held moves by the difference
+                st.bump(g, _whole(ch.quantity_after) - _whole(ch.quantity_before))
+            else:
+                st.refresh(g, self)
         return True
 
     def watch(self, st: "HoldingState", result: RuleResult, level) -> dict:
         if result.status == NA or st.n_groups == 0:
             return {}
         ratio, cratio, _ = st.scan()
+        if st.top_ratio() <= float(level) * (1 - 1e-9):
+            return {}
         cand = np.flatnonzero(cratio > float(level) * (1 - 1e-9))
         out = {}
         for g in cand.tolist():
@@ -2011,6 +2063,11 @@ class HoldingCap(Rule):
         Q, I, gmissing = st.Q[:ng], st.I[:ng], st.gmissing[:ng]
         ratio, cratio, sflag = st.scan()
         lim_f = self.lim_f
+        top = st.top_ratio() if ng else -1.0
+        if st.nflag == 0 and top <= lim_f - 1e-9:  # no issuer to flag, none near or above the cap
+            return RuleResult(self.spec, worst(f.status for f in findings) if findings else OK,
+                              sorted(findings, key=lambda f: (f.status != BREACH, -(f.value or 0))), max(0.0, top),
+                              lim_f)
         over = np.zeros(ng, dtype=bool)
         # issuers with every quantity above the cap; at the boundary, the decision is exact
         for g in np.flatnonzero(cratio > lim_f - 1e-9).tolist():
@@ -2084,6 +2141,8 @@ def _whole(x):
     """An exact quantity as an int when whole (fast sums), else a Fraction."""
     if isinstance(x, int):
         return x
+    if isinstance(x, Fraction):
+        return x.numerator if x.denominator == 1 else x
     n, d = x.as_integer_ratio()
     return n if d == 1 else Fraction(n, d)
 
@@ -2095,7 +2154,7 @@ class HoldingState:
 
     __slots__ = ("ctx", "book", "n_in", "codes", "member", "n_groups", "Q", "I", "gmissing", "present", "noissuer",
                  "q_now", "added", "subjects", "order", "keys", "exact", "_owned", "scope", "cols", "_scan", "facts",
-                 "keyinfo")
+                 "keyinfo", "ctop", "nflag")
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -2115,6 +2174,8 @@ class HoldingState:
         self._owned = False
         self.scope = self.cols = None  # the lines in scope and the columns read, when first asked
         self._scan = None
+        self.ctop = None  # the largest concluded ratio (-1 without any), None when to be computed
+        self.nflag = 0  # issuers to flag whatever their ratio (a quantity missing, nothing issued)
         self.facts: dict = {}  # line -> (group, quantity, quantity issued, security) as the portfolio gives them
         self.keyinfo = None  # (the rule, the context): the key of each group, (legal person, class)
 
@@ -2180,6 +2241,14 @@ class HoldingState:
         self.present[g] = bool(members)
         self._rescan(g)
 
+    def bump(self, g: int, dq) -> None:
+        """Σ held of issuer group g moved by dq (exact), Σ issued unchanged (a line held before and after)."""
+        Q, I = self.exact[g]
+        Q += dq
+        self.exact[g] = (Q, I)
+        self.Q[g] = float(Q)
+        self._rescan(g)
+
     def scan(self):
         """(ratio held / issued per issuer — 0 when nothing is issued —, that ratio for the issuers it concludes —
         every quantity known — and -1 for the others, issuers to flag whatever the ratio: a quantity missing or
@@ -2191,17 +2260,35 @@ class HoldingState:
             ratio = np.divide(Q, I, out=np.zeros(ng), where=positive)
             concluded = positive & ~gmissing & present
             self._scan = (ratio, np.where(concluded, ratio, -1.0), present & (gmissing | ~positive))
+            self.ctop = None
+            self.nflag = int(np.count_nonzero(self._scan[2]))
         return self._scan
+
+    def top_ratio(self) -> float:
+        """The largest concluded ratio (-1.0 without any issuer concluded), kept by `_rescan`."""
+        cratio = self.scan()[1]
+        if self.ctop is None:
+            self.ctop = float(cratio.max()) if len(cratio) else -1.0
+        return self.ctop
 
     def _rescan(self, g: int) -> None:
         if self._scan is None or len(self._scan[0]) != self.n_groups:
             self._scan = None
             return
         ratio, cratio, sflag = self._scan
-        positive = self.I[g] > 0
-        ratio[g] = self.Q[g] / self.I[g] if positive else 0.0
-        cratio[g] = ratio[g] if positive and not self.gmissing[g] and self.present[g] else -1.0
-        sflag[g] = self.present[g] and (self.gmissing[g] or not positive)
+        Qg, Ig, miss, present = float(self.Q[g]), float(self.I[g]), bool(self.gmissing[g]), bool(self.present[g])
+        positive = Ig > 0
+        r = Qg / Ig if positive else 0.0
+        c0, f0 = float(cratio[g]), bool(sflag[g])
+        c1 = r if positive and not miss and present else -1.0
+        f1 = present and (miss or not positive)
+        ratio[g], cratio[g], sflag[g] = r, c1, f1
+        self.nflag += int(f1) - int(f0)
+        if self.ctop is not None:
+            if c1 > self.ctop:
+                self.ctop = c1
+            elif c0 == self.ctop and c1 < c0:
+                self.ctop = None
 
     def exact_over(self, g: int, rule: "HoldingCap") -> bool:
         if g in self.exact:

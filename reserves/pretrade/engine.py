@@ -22,7 +22,6 @@ floor above it) and grows is reported as a warning (`rule.watch`).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -185,6 +184,10 @@ class Engine:
         ctx = self.ctx = Context(pf, self.version, self.as_of)
         self.book = ctx.book()
         self.states = [rule.state(ctx) for rule in self.rules]
+        self._updates = [(r, rule.update, st) for r, (rule, st) in enumerate(zip(self.rules, self.states))]
+        # line of the portfolio -> the rules whose state its changes touch (a rule's `update` answers False, for
+        # ever, for a line outside everything it counts): found on the line's first change
+        self._cares: dict = {}
         self.results = [rule.judge(st) for rule, st in zip(self.rules, self.states)]
         self._watch: list = [self._watch_now(r) for r in range(len(self.rules))]
         L = ctx.L
@@ -224,11 +227,27 @@ class Engine:
     def _change(self, ch: LineChange, dirty: set) -> None:
         """One line's change, to the line table and to every rule's state."""
         self.book.apply(ch)
-        for r, (rule, st) in enumerate(zip(self.rules, self.states)):
-            if rule.update(st, ch):
-                dirty.add(r)
+        self._update(ch, dirty)
         if self._log is not None:
             self._log.append(("change", ch))
+
+    def _update(self, ch: LineChange, dirty: set) -> None:
+        """Hand a change to the rules: every rule for a new line or a line's first change, then only the rules
+        that answered it counts the line."""
+        i = ch.line
+        if ch.new is not None or i >= self.book.n0:
+            for r, update, st in self._updates:
+                if update(st, ch):
+                    dirty.add(r)
+            return
+        cares = self._cares.get(i)
+        if cares is None:
+            cares = self._cares[i] = [u for u in self._updates if u[1](u[2], ch)]
+            dirty.update(u[0] for u in cares)
+            return
+        for r, update, st in cares:
+            if update(st, ch):
+                dirty.add(r)
 
     def _push(self, lst, v) -> None:
         lst.append(v)
@@ -249,9 +268,7 @@ class Engine:
                 ch = entry[1]
                 inv = ch.inverse()
                 self.book.apply(inv)
-                for r, (rule, st) in enumerate(zip(self.rules, self.states)):
-                    if rule.update(st, inv):
-                        dirty.add(r)
+                self._update(inv, dirty)
                 if ch.new is not None:
                     n_before = ch.line
             elif entry[0] == "pop":
@@ -369,8 +386,9 @@ class Engine:
             nq = 0
         elif old > 0:
             # pro rata, rounded up to the millionth: overstates the holding, the prudent side
-            nq = Fraction(math.ceil(Fraction(q) * new / old * 10**6), 10**6)
-            nq = nq.numerator if nq.denominator == 1 else nq
+            n, d = (q, 1) if isinstance(q, int) else (q.numerator, q.denominator)
+            k = -(-(n * new * 10**6) // (d * old))  # ⌈q·new/old·10⁶⌉, in integers
+            nq = k // 10**6 if k % 10**6 == 0 else Fraction(k, 10**6)
         else:
             nq = None  # nothing to scale from
         return nq
@@ -396,6 +414,8 @@ class Engine:
         return self.rules[r].subjects_of(self.states[r], lines)
 
     def _compare(self, r: int, before, after, watch0: dict, watch1: dict, touched: set) -> tuple[list, list]:
+        if not after.findings and not watch1:  # nothing to report after: no effect, no warning
+            return [], []
         rule = self.rules[r]
         lim = self.lim.get(rule.id)
         floor = rule.p.get("sense") == "min"
