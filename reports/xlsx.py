@@ -81,6 +81,8 @@ def _is_number(x) -> bool:
 
 
 class _Book:
+    sheets = SHEETS  # key → sheet name
+
     def __init__(self, data: ReportData, path):
         import xlsxwriter
 
@@ -153,7 +155,7 @@ class _Book:
         """columns: (header, width, number format or None, wrap); rows: lists of cell values.
 
         Returns the sheet and the 0-based row under the table, where a chart may go."""
-        ws = self.wb.add_worksheet(SHEETS[key])
+        ws = self.wb.add_worksheet(self.sheets.get(key, key))
         self.heading(ws, title, note)
         for j, (head, width, _, _) in enumerate(columns):
             ws.set_column(j, j, width)

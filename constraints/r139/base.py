@@ -15,13 +15,13 @@ from fractions import Fraction
 
 from typing import Literal
 
-from constraints.kind import RuleKind
+from constraints.kind import Figures, GroupFigure, RuleKind
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S, Finding, RuleResult, euros, fr_euros, fr_pct, worst
 from constraints.schema import Strict
 
 from .model import FALSE, TRUE, UNKNOWN, Ctx
 
-__all__ = ["Kind", "Finding139", "RuleResult", "OK", "BREACH", "UNKNOWN_S", "NA", "worst", "fr_euros", "fr_pct",
+__all__ = ["Kind", "Finding139", "Group139", "Figures", "RuleResult", "OK", "BREACH", "UNKNOWN_S", "NA", "worst", "fr_euros", "fr_pct",
            "TRUE", "FALSE", "UNKNOWN", "KINDS", "register", "Common", "Condition", "Nature", "Strict"]
 
 
@@ -48,6 +48,26 @@ class Finding139(Finding):
             if v is not None:
                 d[k] = v
         return d
+
+
+@dataclass
+class Group139(GroupFigure):
+    """One group of an R. 139 rule's figures as a report shows it: an entity, an asset, an issuer, a currency, a
+    counterparty. `share` divides `euros` by the actif de placement, or by `of` when given (an issuer's issue);
+    `headroom` may be None (a share without a cap of its own)."""
+
+    of: int | None = None  # cents the share divides when it is not the actif de placement
+    via: list = field(default_factory=list)  # the funds its items came through
+    detail: dict = field(default_factory=dict)  # the kind's own parts (deposits, contracts, grouped…)
+
+
+def status_by_subject(result) -> dict:
+    """Subject → worst status of the findings about it (a breach wins)."""
+    out: dict = {}
+    for f in (result.findings if result is not None else []):
+        if out.get(f.subject) != BREACH:
+            out[f.subject] = f.status
+    return out
 
 
 KINDS: dict = {}
@@ -113,8 +133,12 @@ class Kind(RuleKind):
     def linear_form(self, ctx):
         return None
 
-    def figures(self, state, result=None):
-        return result
+    def figures(self, state, result=None, top: int = 20) -> Figures:
+        """Value, limit, headroom of the rule on one régime (`state`: its Ctx), and its groups for the kinds that
+        have some (entities, issuers, currencies, counterparties): the report's figures, from the rule itself."""
+        result = result if result is not None else self.evaluate(state)
+        return Figures(self.id, "max" if self.lim is not None else "none", result.value, result.limit,
+                       result.headroom, result.figure, state.base)
 
     # ---- findings
 

@@ -37,6 +37,8 @@ class Verdict139:
     n_lookthrough: int
     warnings: list = field(default_factory=list)
     as_of_source: str | None = None
+    # each régime as the rules saw it: (name, its Ctx, {rule id: RuleResult}), for the kinds' `figures` (reports)
+    parts: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def status(self) -> str:
@@ -135,6 +137,7 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
     X = inp.table()
     per_rule: dict = {r.id: [] for r in version.rules}
     regimes = []
+    parts = []
     rules = rules_of(version)
     contracts_seen = 0
     for name, items, simp in _regimes(X, simplified):
@@ -153,6 +156,7 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
                 results[rule.id] = rule.judge_with(ctx, found) if rule.applies(ctx) else rule.evaluate(ctx)
         for rid, r in results.items():
             per_rule[rid].append(r)
+        parts.append((name, ctx, results))
         total = int(ctx.value[ctx.direct & ~ctx.holding].sum()) if ctx.n else 0
         regimes.append({"regime": name, "mode": "simplifie" if simp else "complet", "base": ctx.base,
                         "total": total})
@@ -165,7 +169,7 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
     n_lines = int((~X["holding"]).sum())
     return Verdict139(version, as_of, results, total=sum(r["total"] for r in regimes),
                       base=sum(r["base"] for r in regimes), regimes=regimes, n_lines=n_lines,
-                      n_lookthrough=len(X) - n_lines, warnings=warnings)
+                      n_lookthrough=len(X) - n_lines, warnings=warnings, parts=parts)
 
 
 def _merge(spec, parts: list, several: bool) -> RuleResult:

@@ -35,7 +35,8 @@ from .base import Common
 from typing import Literal
 from constraints.schema import ShareText
 
-from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, fr_pct, register, worst
+from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Group139, Kind, RuleResult, fr_euros,
+                   fr_pct, register, status_by_subject, worst)
 from .lines import view_mask
 from .model import FUNDS, SECURITIES, SA_FORMS, Ctx, cap_cents, frac, group_index, group_sum
 from .ratios import _pct
@@ -209,6 +210,39 @@ def _sums(ex: dict, with_deposits: bool) -> tuple[np.ndarray, np.ndarray, np.nda
     return S, amt[loose_idx], loose_idx
 
 
+def _real_estate_sums(ctx: Ctx):
+    """(items, asset code of each, asset keys « B:immeuble » / « I:émetteur » / « L:position », sums) of the
+    real-estate assets of the look-through actif (R. 139-45 I 2°)."""
+    if "real_estate_sums" not in ctx.memo:
+        idx = np.flatnonzero(ctx.T & ctx.nat(_REAL_ESTATE))
+        a = ctx.a
+        key = np.where(pd.notna(a["property"][idx]), "B:" + a["property"][idx].astype(str),
+                       np.where(pd.notna(a["issuer"][idx]), "I:" + a["issuer"][idx].astype(str),
+                                "L:" + idx.astype(str)))
+        codes, uniq = pd.factorize(key)
+        S = np.rint(np.bincount(codes, weights=ctx.value[idx].astype(float), minlength=len(uniq))).astype(np.int64)
+        ctx.memo["real_estate_sums"] = (idx, codes, uniq, S)
+    return ctx.memo["real_estate_sums"]
+
+
+def _sovereign_sums(ctx: Ctx):
+    """(records' items, issuer code of each, issuer names, sums) of the securities issued or guaranteed by an
+    issuer of R. 139-45 II (a guaranteed security counts for its guarantor too)."""
+    if "sovereign_sums" not in ctx.memo:
+        spec = ctx.doc["sovereign_45"]
+        sec = ctx.T & ctx.nat(SECURITIES)
+        by_issuer = sec & (ctx.kind_tri(spec, "issuer") == TRUE)
+        by_guarantor = sec & (ctx.kind_tri(spec, "guarantor") == TRUE)
+        a = ctx.a
+        recs_pos = np.concatenate([np.flatnonzero(by_issuer), np.flatnonzero(by_guarantor)])
+        names = np.concatenate([a["issuer"][by_issuer], a["guarantor"][by_guarantor]])
+        names = np.where(pd.isna(names), "(émetteur non nommé)", names).astype(str)
+        codes, uniq = pd.factorize(names)
+        S = np.rint(np.bincount(codes, weights=ctx.value[recs_pos].astype(float), minlength=len(uniq))).astype(np.int64)
+        ctx.memo["sovereign_sums"] = (recs_pos, codes, uniq, S)
+    return ctx.memo["sovereign_sums"]
+
+
 class EntityParams(Common):
     measure: Literal["entity", "basket", "real_estate", "sovereign", "groups"]
     deposits: bool = False
@@ -229,6 +263,73 @@ class Entity(Kind):
             f = self.finding(ctx, UNKNOWN_S, "base", None, "actif de placement nul ou négatif : pourcentage indéterminé")
             return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f)
         return getattr(self, "_" + m)(ctx)
+
+    # ---- the report's figures
+
+    def figures(self, state, result=None, top: int = 20) -> Figures:
+        """Per entity (measures `entity`, `basket`), real-estate asset or sovereign issuer: its exposure, share of
+        the actif de placement and room under the cap, the `top` largest (every entity of the basket)."""
+        ctx = state
+        result = result if result is not None else self.evaluate(ctx)
+        fig = Figures(self.id, "max" if self.lim is not None else "none", result.value, result.limit,
+                      result.headroom, result.figure, ctx.base)
+        m = self.p["measure"]
+        b = ctx.base
+        if b <= 0 or m == "groups" or result.status == NA:
+            return fig
+        allowed = cap_cents(b, self.lim)
+        st = status_by_subject(result)
+        out = []
+        if m in ("entity", "basket"):
+            ex = exposures(ctx)
+            S, loose_amt, loose_idx = _sums(ex, self.p.get("deposits", False) or m == "basket")
+            five = cap_cents(b, Fraction(str(self.p["base_limit"]))) if m == "basket" else None
+            dep = None
+            if m == "entity" and not self.p.get("deposits", False):
+                dep = _sums(ex, True)[0]
+            order = np.argsort(-S, kind="stable")
+            chosen = [int(e) for e in order if S[e] != 0][:top] if m == "entity" else \
+                [int(e) for e in order if S[e] > five]
+            for e in chosen:
+                pos = np.unique(ex["pos"][ex["ent"] == e])
+                w = ctx.where(pos)
+                name = ex["name_of"](e)
+                s_ = int(S[e])
+                detail = {"grouped": bool(ex["grouped"][e])}
+                if dep is not None:
+                    detail["with_deposits"] = int(dep[e])
+                head = allowed - s_ if m == "entity" else None
+                status = st.get(name, BREACH if head is not None and head < 0 else OK)
+                if m == "basket":
+                    status = result.status if result.status == BREACH else OK
+                out.append(Group139(name, w["rows"], s_, s_ / b, head, status, via=w["via"], detail=detail))
+            for j, r in enumerate(loose_idx.tolist()):
+                v = int(loose_amt[j])
+                if (m == "basket" and v <= five) or (m == "entity" and v <= 0):
+                    continue
+                p = int(ex["pos"][r])
+                w = ctx.where([p])
+                name = ctx.label(p)
+                out.append(Group139(f"{name} (sans émetteur)", w["rows"], v, v / b, allowed - v if m == "entity" else None,
+                                    st.get(name, UNKNOWN_S), via=w["via"], detail={"grouped": False}))
+        elif m == "real_estate":
+            idx, codes, uniq, S = _real_estate_sums(ctx)
+            for k in np.argsort(-S, kind="stable")[:top].tolist():
+                pos = idx[codes == k]
+                name = uniq[k][2:] if not uniq[k].startswith("L:") else ctx.label(int(pos[0]))
+                w = ctx.where(pos)
+                s_ = int(S[k])
+                out.append(Group139(name, w["rows"], s_, s_ / b, allowed - s_, st.get(name, OK), via=w["via"]))
+        elif m == "sovereign":
+            recs_pos, codes, uniq, S = _sovereign_sums(ctx)
+            for k in np.argsort(-S, kind="stable")[:top].tolist():
+                w = ctx.where(np.unique(recs_pos[codes == k]))
+                s_ = int(S[k])
+                out.append(Group139(str(uniq[k]), w["rows"], s_, s_ / b, allowed - s_, st.get(str(uniq[k]), OK),
+                                    via=w["via"]))
+        out.sort(key=lambda g: -g.euros)
+        fig.groups = out
+        return fig
 
     # ---- helpers
 
@@ -358,15 +459,9 @@ class Entity(Kind):
     def _real_estate(self, ctx: Ctx) -> RuleResult:
         _, blind = view_mask(ctx, "T")
         blind_pos = np.flatnonzero(blind)
-        idx = np.flatnonzero(ctx.T & ctx.nat(_REAL_ESTATE))
+        idx, codes, uniq, S = _real_estate_sums(ctx)
         if not len(idx) and not len(blind_pos):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
-        a = ctx.a
-        key = np.where(pd.notna(a["property"][idx]), "B:" + a["property"][idx].astype(str),
-                       np.where(pd.notna(a["issuer"][idx]), "I:" + a["issuer"][idx].astype(str),
-                                "L:" + idx.astype(str)))
-        codes, uniq = pd.factorize(key)
-        S = np.rint(np.bincount(codes, weights=ctx.value[idx].astype(float), minlength=len(uniq))).astype(np.int64)
         b = ctx.base
         allowed = cap_cents(b, self.lim)
         top = int(S.max()) if len(S) else 0
@@ -391,14 +486,7 @@ class Entity(Kind):
     def _sovereign(self, ctx: Ctx) -> RuleResult:
         _, blind = view_mask(ctx, "T")
         blind_pos = np.flatnonzero(blind)
-        spec = ctx.doc["sovereign_45"]
-        sec = ctx.T & ctx.nat(SECURITIES)
-        by_issuer = sec & (ctx.kind_tri(spec, "issuer") == TRUE)
-        by_guarantor = sec & (ctx.kind_tri(spec, "guarantor") == TRUE)
-        a = ctx.a
-        recs_pos = np.concatenate([np.flatnonzero(by_issuer), np.flatnonzero(by_guarantor)])
-        names = np.concatenate([a["issuer"][by_issuer], a["guarantor"][by_guarantor]])
-        names = np.where(pd.isna(names), "(émetteur non nommé)", names).astype(str)
+        recs_pos, codes, uniq, S = _sovereign_sums(ctx)
         b = ctx.base
         allowed = cap_cents(b, self.lim)
         B = int(ctx.value[blind_pos].sum())
@@ -407,8 +495,6 @@ class Entity(Kind):
                 return RuleResult(self.spec, NA, [], limit=self.lim_f)
             return RuleResult(self.spec, UNKNOWN_S, [self.blind_finding(ctx, blind_pos.tolist(), "titres souverains possibles")],
                               limit=self.lim_f)
-        codes, uniq = pd.factorize(names)
-        S = np.rint(np.bincount(codes, weights=ctx.value[recs_pos].astype(float), minlength=len(uniq))).astype(np.int64)
         top = int(S.max())
         findings = []
         for k in np.flatnonzero(S > allowed).tolist():
@@ -546,6 +632,8 @@ class IssuerShare(Kind):
             with np.errstate(invalid="ignore", divide="ignore"):
                 ratio = np.where(den > 0, num / np.where(den > 0, den, 1), np.inf)
             known = den > 0
+            ctx.memo[("issuer_share", part)] = {"names": all_names, "held": num, "issue": den, "known": known,
+                                                "present": held, "icode": icode, "idx": idx, "outstanding": has_out}
             if (known & held).any():
                 worst_share = float(ratio[known & held].max())
             lim_f = float(lim)
@@ -597,6 +685,39 @@ class IssuerShare(Kind):
         findings.sort(key=lambda f: (f.status != BREACH, -(f.value or 0)))
         st = worst(f.status for f in findings) if findings else OK
         return RuleResult(self.spec, st, findings, worst_share, self.lim_f)
+
+    def figures(self, state, result=None, top: int = 20) -> Figures:
+        """Per issuer: the value held, the issue it is a share of (Σ valeur / quantite × quantite_emise over its
+        securities, or `encours_emetteur`), the share held (`of` = the issue) and the room under the cap; the
+        issuers with the largest shares first (`top` of them, and every issuer with a finding)."""
+        ctx = state
+        result = result if result is not None else self.evaluate(ctx)
+        fig = Figures(self.id, "max", result.value, result.limit, result.headroom, result.figure, ctx.base)
+        t = ctx.memo.get(("issuer_share", self.p["part"]))
+        if t is None:
+            return fig
+        st = status_by_subject(result)
+        held, issue, known, present = t["held"], t["issue"], t["known"], t["present"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(known, held / np.where(known, issue, 1), -1.0)
+        ks = np.flatnonzero(present)
+        order = ks[np.lexsort((-held[ks], -ratio[ks]))]
+        chosen = [int(k) for k in order[:top]]
+        chosen += [int(k) for k in ks if str(t["names"][k]) in st and int(k) not in chosen]
+        out = []
+        for k in chosen:
+            name = str(t["names"][k])
+            w = ctx.where(t["idx"][t["icode"] == k])
+            n_k = int(round(held[k]))
+            of = int(round(issue[k])) if known[k] else None
+            head = None
+            if of is not None:
+                allowed = self.lim * of
+                head = allowed.numerator // allowed.denominator - n_k
+            out.append(Group139(name, w["rows"], n_k, (n_k / of) if of else None, head, st.get(name, OK), of=of,
+                                via=w["via"], detail={"outstanding": bool(t["outstanding"][k])}))
+        fig.groups = out
+        return fig
 
     @staticmethod
     def _exact_issue(a, ev, q, qe, mv) -> Fraction:

@@ -19,7 +19,8 @@ from .base import Common, Nature, Strict
 from typing import Literal
 from constraints.schema import ShareText
 
-from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, fr_pct, register
+from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Group139, Kind, RuleResult, fr_euros,
+                   fr_pct, register)
 from .lines import view_mask
 from .model import FUNDS, SECURITIES, Ctx, below_cents, cap_cents
 
@@ -267,9 +268,11 @@ class Contracts(Kind):
         has_cp = pd.notna(cp)
         lo = 0
         nettable = has_e & has_cp
+        s = pd.Series(dtype=float)
         if nettable.any():
             s = pd.Series(e[nettable]).groupby(cp[nettable]).sum()
             lo += int(np.rint(np.abs(s.to_numpy()).sum()))
+        ctx.memo["contracts_net"] = {"net": s, "contracts": c, "counterparty": cp, "exposure": e, "missing": ~has_e}
         lo += int(np.rint(np.abs(e[has_e & ~has_cp]).sum()))
         bound = np.abs(notional[~has_e])
         hi = None if np.isnan(bound).any() else lo + int(np.rint(bound.sum()))
@@ -301,6 +304,37 @@ class Contracts(Kind):
             findings.append(self.blind_finding(ctx, np.flatnonzero(blind).tolist(),
                                                "ses contrats financiers ne peuvent être comptés"))
         return RuleResult(self.spec, UNKNOWN_S, findings, share, self.lim_f, None, lo)
+
+
+    def figures(self, state, result=None, top: int = 20) -> Figures:
+        """Per counterparty: the exposures of its contracts netted (`euros`, signed), |net| as a share of the actif
+        de placement; contracts without counterparty (not netted) one by one; without exposure, `detail` says so."""
+        ctx = state
+        result = result if result is not None else self.evaluate(ctx)
+        fig = Figures(self.id, "max", result.value, result.limit, result.headroom, result.figure, ctx.base)
+        t = ctx.memo.get("contracts_net")
+        b = ctx.base
+        if t is None or b <= 0:
+            return fig
+        c, cp, e = t["contracts"], t["counterparty"], t["exposure"]
+        out = []
+        for name, net in t["net"].items():
+            mine = c[(cp == name) & ~np.isnan(e)]
+            w = ctx.where(mine)
+            v = int(np.rint(net))
+            out.append(Group139(str(name), w["rows"], v, abs(v) / b, None, OK, via=w["via"],
+                                detail={"contracts": len(mine), "gross": int(np.rint(np.abs(e[(cp == name) & ~np.isnan(e)]).sum()))}))
+        for j in np.flatnonzero(pd.isna(cp) | t["missing"]).tolist():
+            p = int(c[j])
+            w = ctx.where([p])
+            v = None if np.isnan(e[j]) else int(np.rint(e[j]))
+            who = "sans contrepartie" if pd.isna(cp[j]) else f"contrepartie {cp[j]}"
+            out.append(Group139(f"{ctx.label(p)} ({who})", w["rows"], v, None if v is None else abs(v) / b, None,
+                                OK if v is not None else UNKNOWN_S, via=w["via"],
+                                detail={"contracts": 1, "missing_exposure": v is None}))
+        out.sort(key=lambda g: -(abs(g.euros) if g.euros is not None else float("inf")))
+        fig.groups = out[:max(top, 50)]
+        return fig
 
 
 class CurrencyParams(Common):
@@ -356,6 +390,8 @@ class Currency(Kind):
             else:
                 extra_hi += abs(n_)
         per = pd.concat(parts).groupby(level=0).sum() if parts else pd.Series(dtype=float)
+        ctx.memo["currency_exposure"] = {"held": parts[0].groupby(level=0).sum(), "per": per,
+                                         "contracts": parts[1].groupby(level=0).sum() if len(parts) > 1 else None}
         lo = int(np.rint(np.abs(per.to_numpy()).sum()))
         hi = None if unbounded else lo + int(np.rint(extra_hi)) + blind_v
         allowed = below_cents(b, self.lim)  # « inférieure à » : strictly below
@@ -386,3 +422,24 @@ class Currency(Kind):
                                                f"avec tout le fonds en devise, exposition de change de "
                                                f"{_pct((lo + blind_v) / b)}"))
         return RuleResult(self.spec, UNKNOWN_S, findings, share, self.lim_f, None, lo)
+
+    def figures(self, state, result=None, top: int = 20) -> Figures:
+        """Per currency other than the euro: the value held in it, the contracts' exposures in it, the net exchange
+        exposure (hedges netted within the currency, RR 13) and |net| as a share of the actif de placement."""
+        ctx = state
+        result = result if result is not None else self.evaluate(ctx)
+        fig = Figures(self.id, "max", result.value, result.limit, result.headroom, result.figure, ctx.base)
+        t = ctx.memo.get("currency_exposure")
+        b = ctx.base
+        if t is None or b <= 0:
+            return fig
+        held, con = t["held"], t["contracts"]
+        out = []
+        for cur, net in t["per"].items():
+            h = int(np.rint(held.get(cur, 0.0)))
+            k = int(np.rint(con.get(cur, 0.0))) if con is not None else 0
+            v = int(np.rint(net))
+            out.append(Group139(str(cur), [], v, abs(v) / b, None, OK, detail={"held": h, "contracts": k}))
+        out.sort(key=lambda g: -abs(g.euros))
+        fig.groups = out[:max(top, 50)]
+        return fig

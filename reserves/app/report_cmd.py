@@ -11,6 +11,15 @@ EPILOG = """Exemples :
   reserves report portefeuille.xlsx -o rapport.html --choc actions=-30 --choc immobilier=-15 --choc taux=+100
   reserves report portefeuille.xlsx -o rapport.pdf --audit --utilisateur "M. Martin"
   reserves report portefeuille.xlsx -o rapport.pdf --annexe
+  reserves report portefeuille_r139.xlsx -o rapport.pdf --transparence tpt_fonds.xlsx
+
+Le règlement appliqué suit la date du portefeuille, comme pour « reserves check » : --date, sinon
+la date indiquée dans le fichier, sinon la date du jour. Pour un portefeuille au 8 juillet 2019
+ou après (articles R. 139-1 à R. 139-56), le rapport tient la synthèse par régime, l'allocation
+par nature et les plafonds de l'article R. 139-41, les entités et le panier 5/10/40 (R. 139-45),
+la part détenue de chaque émetteur (R. 139-46), l'exposition de change (R. 139-44), les contrats
+compensés par contrepartie (R. 139-43), l'inventaire vu par transparence (R. 139-49), chaque
+manquement avec son premier constat et son échéance (R. 139-48), et les points à vérifier.
 
 Le format suit l'extension du fichier de sortie. Le PDF tient la synthèse, les limites, les
 concentrations et les constats ; le détail ligne à ligne est dans le classeur (et le HTML),
@@ -38,6 +47,8 @@ def add_report_command(sub, parse_date) -> None:
                    help="choc de marché : actions=-30, immobilier=-15, taux=+100 (points de base), devises=-10 ; "
                         "répétable")
     r.add_argument("--sans-choc", action="store_true", help="ne pas inclure la vue de choc de marché")
+    r.add_argument("--transparence", action="append", metavar="FICHIER",
+                   help="R. 139 : inventaire d'un fonds au format TPT (FinDatEx V5 à V7, xlsx ou csv) ; répétable")
     r.add_argument("--annexe", action="store_true",
                    help="ajouter au PDF l'annexe du détail ligne à ligne (toujours dans le classeur et le HTML)")
     from reserves.app.audit.cli import add_audit_options  # standard library only
@@ -53,7 +64,96 @@ def _same_file(a, b) -> bool:
         return False
 
 
+def _version(args):
+    """(version, day, source) as `reserves check` chooses them (SPEC §4): --date, else the file's date, else today."""
+    import datetime as dt
+
+    from constraints import rulebook
+
+    if args.date is not None:
+        day, source = args.date, rulebook.SOURCE_OPTION
+    else:
+        from reserves.portfolio.reader import read_stated_date
+
+        stated = read_stated_date(args.file, args.sheet)
+        day, source = (stated[0], rulebook.SOURCE_FILE) if stated else (dt.date.today(), rulebook.SOURCE_TODAY)
+    return rulebook.for_date(day), day, source
+
+
 def cmd_report(args) -> int:
+    from constraints import rulebook
+    from reserves.app.cli import _print_problems
+    from reserves.portfolio.errors import InputError
+
+    try:
+        version, day, source = _version(args)
+    except InputError as err:  # NoVersionInForce too
+        return _print_problems(err, False)
+    if version.engine == "r139":
+        return cmd_report139(args, version, day, source)
+    if getattr(args, "transparence", None):
+        return _print_problems(InputError.one("--transparence : option des portefeuilles R. 139 (au 8 juillet 2019 "
+                                              "ou après) ; ce portefeuille relève des articles R. 623-3 à "
+                                              "R. 623-10-4"), False)
+    return cmd_report623(args)
+
+
+def cmd_report139(args, version, day, source) -> int:
+    """The report of an R. 139 portfolio: read as `reserves check` reads it, checked, written."""
+    from constraints.r139.checker import check
+    from constraints.r139.inputs import from_portfolio
+    from reserves.app.check139 import earlier_observations
+    from reserves.app.cli import _print_problems
+    from reserves.portfolio.errors import InputError
+    from reserves.portfolio.model139 import load
+
+    from reports.r139_report import make_report139
+    from reports.report import format_of
+
+    try:
+        format_of(args.output)
+        if args.proposition:
+            raise InputError.one("--proposition : pas encore disponible pour un portefeuille R. 139")
+        for source_file in (args.file, *(args.transparence or ())):
+            if source_file and _same_file(source_file, args.output):
+                raise InputError.one(f"le rapport « {args.output} » remplacerait le fichier lu « {source_file} » : "
+                                     "choisissez un autre nom de sortie")
+        pf = load(args.file, sheet_name=args.sheet, transparence=args.transparence or (), as_of=day,
+                  as_of_source=source)
+        inp = from_portfolio(pf, args.file)
+    except InputError as err:
+        return _print_problems(err, False)
+    from reserves.app.audit import cli as audit_cli
+
+    if audit_cli.wanted(args):
+        found = earlier_observations(args, pf.source, day)
+        if isinstance(found, int):
+            return found
+        inp.observations = list(inp.observations) + found
+    verdict = check(inp, version, as_of=day)
+    verdict.as_of_source = source
+    try:
+        make_report139(pf, verdict, args.output, annex=args.annexe)
+    except InputError as err:
+        return _print_problems(err, False)
+    from reports.text import VERDICT_FR
+
+    print(f"Rapport écrit : {args.output} (règlement {version.id}, verdict : {VERDICT_FR[verdict.status].lower()})")
+    if audit_cli.wanted(args):
+        from reserves.app.audit.entries import report_content, sha256_of
+
+        doc = verdict.to_dict()
+        doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
+        status, payload = report_content(
+            doc, fmt=format_of(args.output), output_name=os.path.basename(args.output),
+            output_sha256=sha256_of(args.output), channel="cli", date=day.isoformat(), sheet=pf.sheet)
+        failed = audit_cli.record(args, "report", pf, version.id, status, payload)
+        if failed is not None:
+            return failed
+    return verdict.exit_code
+
+
+def cmd_report623(args) -> int:
     from constraints import rulebook
     from constraints.checker import check
     from reserves.app.cli import _print_problems

@@ -1,0 +1,370 @@
+"""The R. 139 report in HTML (self-contained; printed to PDF by Chromium, `reports.pdf`).
+
+A title page; the synthesis (verdict, version, date, régimes, actif de
+placement, every breach with its cure deadline); then, for each régime, the
+allocation by `nature` against the caps of R. 139-41 (and R. 139-15, 42, 43,
+44), the entities with the 5/10/40 basket (R. 139-45), the holding shares
+(R. 139-46), the currency exposure (R. 139-44), the contracts netted by
+counterparty (R. 139-43) and the look-through inventory (R. 139-17,
+R. 139-49); then the breaches with their first observation and deadline
+(R. 139-48), the points to check with what to fill, every rule's verdict and
+the readings applied.
+"""
+
+from __future__ import annotations
+
+import re
+
+from constraints.rules import BREACH, NA, OK, UNKNOWN_S
+
+from . import svg
+from .html import _PERCENT, CSS, _Doc, _date_source, _e, _plain
+from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text
+from .text import ACTION_FR, STATUS_FR, VERDICT_FR, date_fr, datetime_fr, euros, fr_int, rows_text
+
+CSS139 = CSS + """
+table.compact { font-size: 7.8pt; }
+td.sub { color: #555; font-size: 7.6pt; }
+h2.regime { break-before: page; }
+"""
+
+
+def pct(x) -> str:
+    """12,34 % with a no-break space: the sign never starts a line."""
+    return "" if x is None else f"{float(x) * 100:.2f}".replace(".", ",") + "\u00a0%"
+
+
+def _limit(r) -> str:
+    if r.limit is None:
+        return ""
+    return ("< " if getattr(r, "strict", False) else "≤ ") + pct(r.limit)
+
+
+def _head(r) -> str:
+    """Headroom: « marge » under the cap, « dépassement » beyond it."""
+    if r is None or r.headroom is None:
+        return ""
+    if r.headroom < 0:
+        return f"dépassement {euros(-r.headroom)}"
+    return euros(r.headroom)
+
+
+def _via(v) -> str:
+    if not v:
+        return ""
+    return v if isinstance(v, str) else ", ".join(v[:4]) + (f" (+{len(v) - 4})" if len(v) > 4 else "")
+
+
+def _regime_name(name) -> str:
+    return "—" if name is None else str(name)
+
+
+def render_html139(d: Report139) -> str:
+    v = d.verdict
+    ver = v.version
+    doc = _Doc()
+    doc.add("<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_plain(d.title + ' — ' + d.pf.source)}</title>", '<meta name="generator" content="reserves">',
+            f"<style>{CSS139}</style>", "</head>", "<body>")
+    doc.add('<section class="title-page" id="titre">', f"<h1>{_e(d.title)}</h1>",
+            '<p class="sub">Placements — Code de la sécurité sociale, art. R. 139-1 à R. 139-56</p>',
+            "<p class=\"sub\">Rapport à la commission financière ; inventaire trimestriel des placements vus par "
+            "transparence (R. 139-49)</p>",
+            '<dl class="facts">',
+            f"<dt>Portefeuille</dt><dd>{_e(d.pf.source)} (feuille « {_e(d.pf.sheet)} », {fr_int(v.n_lines)} lignes, "
+            f"{fr_int(v.n_lookthrough)} lignes vues par transparence)</dd>",
+            f"<dt>Portefeuille au</dt><dd>{_e(date_fr(v.as_of))} ({_e(_date_source(v))})</dd>",
+            f"<dt>Version du règlement</dt><dd>{_e(ver.id)} — {_e(ver.title)}</dd>",
+            f"<dt>Texte</dt><dd>{_e(ver.set_by)}, en vigueur {_e(ver.period_fr())}</dd>",
+            f"<dt>Empreinte du fichier</dt><dd>SHA-256 {_e(d.pf.sha256 or '—')}</dd>",
+            f"<dt>Généré le</dt><dd>{_e(datetime_fr(d.generated_at))}</dd>",
+            "</dl>", "</section>")
+    _synthesis(doc, d)
+    for n, part in enumerate(d.parts, start=1):
+        _part(doc, d, part, n)
+    _breaches(doc, d)
+    _unknowns(doc, d)
+    _rules(doc, d)
+    _readings(doc, d)
+    doc.add(f"<footer>{_e(d.title)} — {_e(d.pf.source)} — règlement {_e(ver.id)} — généré le "
+            f"{_e(datetime_fr(d.generated_at))}</footer>", "</body>", "</html>")
+    return _keep_signs("\n".join(doc.parts) + "\n")
+
+
+def _keep_signs(html: str) -> str:
+    """« 5 % » with a no-break space in the page's text (the charts' own labels left as drawn)."""
+    parts = re.split(r"(<svg.*?</svg>|<style>.*?</style>)", html, flags=re.S)
+    return "".join(p if p.startswith(("<svg", "<style>")) else _PERCENT.sub("\u00a0%", p) for p in parts)
+
+
+def _synthesis(doc, d: Report139):
+    v = d.verdict
+    counts = d.counts()
+    doc.add('<section class="summary" id="synthese">', "<h2>Synthèse</h2>",
+            f'<p class="verdict v-{v.status}">{_e(VERDICT_FR[v.status])}</p>',
+            f"<p>Contrôle au {_e(date_fr(v.as_of))} selon la version {_e(v.version.id)} (articles R. 139-1 à "
+            f"R. 139-56) : {counts[BREACH]} règle(s) non conforme(s), {counts[UNKNOWN_S]} à vérifier, {counts[OK]} "
+            f"conforme(s), {counts[NA]} sans objet. Base des limites : l'actif de placement de chaque régime (RR 1), "
+            "vu par transparence pour les règles qui le demandent (R. 139-17).</p>")
+    rows = [[_e(_regime_name(r["regime"])), _e(MODE_FR[r["mode"]]), _e(euros(r["base"])), _e(euros(r["total"]))]
+            for r in v.regimes]
+    if len(v.regimes) > 1:
+        rows.append(["<strong>Total</strong>", "", f"<strong>{_e(euros(v.base))}</strong>",
+                     f"<strong>{_e(euros(v.total))}</strong>"])
+    doc.table(["Régime", "Règles applicables", "Actif de placement", "Total des lignes"], rows, numeric=(2, 3))
+    doc.add('<div class="figures">',
+            f'<div class="figure">Actif de placement<span class="num">{_e(euros(v.base))}</span></div>',
+            f'<div class="figure">Règles non conformes / à vérifier<span class="num">{counts[BREACH]} / '
+            f"{counts[UNKNOWN_S]}</span></div>",
+            f'<div class="figure">Fonds vus par transparence<span class="num">'
+            f"{sum(f.state == 'ok' for p in d.parts for f in p.funds)} / "
+            f"{sum(f.state != 'units' for p in d.parts for f in p.funds)}</span></div>", "</div>")
+    for w in v.warnings:
+        doc.add(f'<p class="note">Avertissement : {_e(w)}</p>')
+    if d.breaches:
+        doc.add(f"<h3>Manquements ({len(d.breaches)})</h3>", '<ul class="tight breaches">')
+        for f in d.breaches:
+            first, deadline, status = cure_text(f)
+            reg = f" [régime {_e(f.regime)}]" if getattr(f, "regime", None) else ""
+            todo = f" ; {ACTION_FR.get(f.action, '')} {euros(f.amount)}" if f.action and f.amount is not None else ""
+            cure = (f" — constaté le {_e(first)}, échéance {_e(deadline)}" if first not in ("inconnue", "—") else
+                    " — date du premier constat inconnue")
+            subject = "" if f.subject == d.rule_title(f.rule) else f" — {_e(f.subject)}"
+            doc.add(f"<li><strong>{_e(d.rule_title(f.rule))}</strong> ({_e(f.article)}){reg}{subject}"
+                    f"{_e(todo)}{cure}</li>")
+        doc.add("</ul>")
+    if d.unknowns:
+        by_rule: dict = {}
+        for f in d.unknowns:
+            by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+        items = "; ".join(f"{_e(d.rule_title(r))} ({n})" for r, n in list(by_rule.items())[:6])
+        more = f" ; et {len(by_rule) - 6} autre(s) règle(s)" if len(by_rule) > 6 else ""
+        doc.add(f"<p>{len(d.unknowns)} point(s) à vérifier : {items}{more} (partie « À vérifier » : ce qu'il faut "
+                "renseigner).</p>")
+    items = [(c.title, c.share or 0, c.limit, c.status) for p in d.parts[:1] for c in p.caps
+             if c.share is not None and c.status != NA]
+    if items:
+        doc.add(svg.bars(items, title=f"{d.parts[0].title} : parts de l'actif de placement et plafonds (trait rouge)"),
+                svg.legend([("ok", "part conforme"), ("breach", "plafond franchi"), ("limit", "plafond")]))
+    doc.add("</section>")
+
+
+def _part(doc, d: Report139, p, n: int):
+    name = p.title
+    doc.add(f'<section class="part" id="regime-{n}">',
+            f"<h2>{n}. {_e(name)} — {_e(MODE_FR[p.mode])}</h2>",
+            f"<p>Actif de placement : <strong>{_e(euros(p.base))}</strong> (total des lignes : {_e(euros(p.total))}).</p>")
+    # allocation by nature
+    doc.add(f"<h3>{n}.1 Allocation par nature</h3>",
+            '<p class="note">« Détenu » : les lignes telles que détenues dans l\'actif de placement ; « vu par '
+            "transparence » : l'actif où les OPCVM, fonds mutualisés et organismes dédiés sont remplacés par leurs "
+            "placements (R. 139-17), les OPC monétaires restant des parts.</p>")
+    rows = [[_e(r.title) + f'<br><span class="rid-note">{_e(r.nature)} — {_e(r.article)}</span>', fr_int(r.lines),
+             _e(euros(r.value)), _e(pct(r.share)), _e(euros(r.seen)), _e(pct(r.seen_share))] for r in p.natures]
+    doc.table(["Nature", "Lignes", "Détenu", "Part", "Vu par transparence", "Part"], rows, numeric=(1, 2, 3, 4, 5),
+              cls="compact")
+    doc.add(f"<h3>{n}.2 Plafonds : valeur, limite et marge (R. 139-41 à R. 139-44)</h3>")
+    rows = [[_e(c.title) + f'<br><span class="rid-note">{_e(c.rule_id)}</span>', _e(c.article), _e(euros(c.value)),
+             _e(pct(c.share)), _e(_limit(c)), _e(_head(c)), _e(STATUS_FR[c.status])] for c in p.caps]
+    doc.table(["Plafond", "Article", "Valeur", "Part", "Limite", "Marge", "Statut"], rows, numeric=(2, 3, 4, 5),
+              status=[c.status for c in p.caps],
+              caption="Marge : montant qui peut encore entrer sous le plafond ; « dépassement » : ce qui l'excède.")
+    items = [(c.title, c.share or 0, c.limit, c.status) for c in p.caps if c.share is not None and c.status != NA]
+    if items and n > 1:
+        doc.add(svg.bars(items, title="Parts de l'actif de placement et plafonds (trait rouge)"))
+    _entities(doc, p, n)
+    _holding_shares(doc, p, n)
+    _currency(doc, p, n)
+    _contracts(doc, p, n)
+    _inventory(doc, d, p, n)
+    doc.add("</section>")
+
+
+def _entities(doc, p, n):
+    doc.add(f"<h3>{n}.3 Entités : 5 %, 10 % et 40 % (R. 139-45 I)</h3>")
+    b = p.basket
+    basket = ""
+    if b is not None and b.value is not None:
+        basket = (f" Panier des entités au-delà de 5 % (dépôts compris) : <strong>{_e(pct(b.value))}</strong> "
+                  f"({_e(euros(b.euros))}) pour un plafond de {_e(pct(b.limit))}"
+                  + (f", marge {_e(euros(b.headroom))}" if b.headroom is not None and b.headroom >= 0 else
+                     f", dépassement {_e(euros(-b.headroom))}" if b.headroom is not None else "") + ".")
+    doc.add(f'<p class="note">Exposition entière de chaque entité (titres, créances, garanties, contreparties ; '
+            f"groupes consolidés réunis, RR 6 et RR 8), vue par transparence. Plafond {_e(pct(p.entity_limit))} "
+            f"dépôts exclus ; {_e(pct(p.entity_deposits_limit))} dépôts compris pour les entités du panier.{basket}</p>")
+    if not p.entities:
+        doc.add("<p>Aucune exposition sur une entité.</p>")
+    else:
+        rows = [[_e(e.subject) + ("" if e.grouped else ' <span class="rid-note">(groupe non renseigné)</span>'),
+                 _e(rows_text(e.rows, 6)), _e(_via(e.via)), _e(euros(e.without_deposits)), _e(pct(e.share_without)),
+                 _e(euros(e.with_deposits)), _e(pct(e.share_with)), "oui" if e.in_basket else "",
+                 _e(_head(e)), _e(STATUS_FR[e.status])] for e in p.entities]
+        doc.table(["Entité", "Lignes", "Via", "Dépôts exclus", "Part", "Dépôts compris", "Part", "Panier 40 %",
+                   "Marge sous 10 %", "Statut"], rows, numeric=(3, 4, 5, 6, 8), status=[e.status for e in p.entities],
+                  cls="compact groups")
+    for fig, what, name in ((p.buildings, "Un même actif immobilier (R. 139-45 I 2°)", "Actif immobilier"),
+                            (p.sovereigns, "Titres souverains et assimilés (R. 139-45 II)", "Émetteur ou garant")):
+        if fig is None or not fig.groups:
+            continue
+        doc.add(f"<h3>{_e(what)} : plafond {_e(pct(fig.limit))}</h3>")
+        rows = [[_e(g.subject), _e(rows_text(g.rows, 6)), _e(_via(g.via)), _e(euros(g.euros)), _e(pct(g.share)),
+                 _e(_head(g)), _e(STATUS_FR[g.status])] for g in fig.groups]
+        doc.table([name, "Lignes", "Via", "Valeur", "Part", "Marge", "Statut"], rows, numeric=(3, 4, 5),
+                  status=[g.status for g in fig.groups], cls="compact")
+
+
+def _holding_shares(doc, p, n):
+    doc.add(f"<h3>{n}.4 Part détenue des titres d'un même émetteur (R. 139-46)</h3>",
+            '<p class="note">Part des titres de capital, et des titres de créance, d\'un émetteur que l\'organisme '
+            "détient (directement et par les OPCVM et organismes dédiés), rapportée à l'émission (valeur / quantité × "
+            "quantité émise de chaque titre, ou encours de l'émetteur).</p>")
+    for fig, what in ((p.capital, "Titres de capital"), (p.debt, "Titres de créance")):
+        if fig is None or not fig.groups:
+            doc.add(f"<p>{_e(what)} : aucun titre concerné.</p>")
+            continue
+        rows = [[_e(g.subject), _e(rows_text(g.rows, 6)), _e(_via(g.via)), _e(euros(g.euros)),
+                 _e(euros(g.of) if g.of else "inconnue"), _e(pct(g.share)), _e(_head(g)), _e(STATUS_FR[g.status])]
+                for g in fig.groups]
+        doc.add(f"<p><strong>{_e(what)}</strong> — plafond {_e(pct(fig.limit))} par émetteur ; les {len(rows)} "
+                "premiers :</p>")
+        doc.table(["Émetteur", "Lignes", "Via", "Détenu", "Émission", "Part détenue", "Marge", "Statut"], rows,
+                  numeric=(3, 4, 5, 6), status=[g.status for g in fig.groups], cls="compact")
+
+
+def _currency(doc, p, n):
+    fig = p.currency
+    doc.add(f"<h3>{n}.5 Exposition de change (R. 139-44)</h3>")
+    if fig is None:
+        return
+    total = (f"Exposition de change : <strong>{_e(pct(fig.value))}</strong> de l'actif de placement "
+             f"({_e(euros(fig.euros))}), limite strictement inférieure à {_e(pct(fig.limit))}"
+             + (f", marge {_e(euros(fig.headroom))}" if fig.headroom is not None and fig.headroom >= 0 else
+                f", dépassement {_e(euros(-fig.headroom))}" if fig.headroom is not None else "") + ".")
+    doc.add(f"<p>{total} Les couvertures ne se compensent qu'au sein d'une même devise (RR 13).</p>")
+    if fig.groups:
+        rows = [[_e(g.subject), _e(euros(g.detail.get("held"))), _e(euros(g.detail.get("contracts"))),
+                 _e(euros(g.euros)), _e(pct(g.share))] for g in fig.groups]
+        doc.table(["Devise", "Détenu", "Contrats", "Exposition nette", "Part"], rows, numeric=(1, 2, 3, 4),
+                  cls="compact")
+    else:
+        doc.add("<p>Actif réalisable en euros : aucune exposition de change.</p>")
+
+
+def _contracts(doc, p, n):
+    fig = p.contracts
+    doc.add(f"<h3>{n}.6 Contrats financiers, compensés par contrepartie (R. 139-43)</h3>")
+    if fig is None or (fig.value is None and not fig.groups):
+        doc.add("<p>Aucun contrat financier dans l'actif vu par transparence.</p>")
+        return
+    doc.add(f"<p>Expositions : <strong>{_e(pct(fig.value))}</strong> de l'actif de placement ({_e(euros(fig.euros))}) "
+            f"pour un plafond de {_e(pct(fig.limit))}"
+            + (f", marge {_e(euros(fig.headroom))}" if fig.headroom is not None and fig.headroom >= 0 else
+               f", dépassement {_e(euros(-fig.headroom))}" if fig.headroom is not None else "") +
+            " ; la compensation ne joue qu'entre contrats d'une même contrepartie (RR 12).</p>")
+    if fig.groups:
+        rows = [[_e(g.subject), str(g.detail.get("contracts", "")), _e(rows_text(g.rows, 6)), _e(_via(g.via)),
+                 _e(euros(g.detail.get("gross"))), _e(euros(g.euros) if g.euros is not None else "inconnue"),
+                 _e(pct(g.share))] for g in fig.groups]
+        doc.table(["Contrepartie", "Contrats", "Lignes", "Via", "Expositions brutes", "Exposition nette", "Part"], rows,
+                  numeric=(1, 4, 5, 6), cls="compact")
+
+
+def _inventory(doc, d: Report139, p, n):
+    doc.add(f"<h3>{n}.7 Inventaire vu par transparence (R. 139-17, R. 139-49)</h3>")
+    if not p.funds:
+        doc.add("<p>Aucun fonds à voir par transparence.</p>")
+        return
+    rows = []
+    for f in p.funds:
+        dated = date_fr(f.valuation_date) if f.valuation_date else ""
+        src = f"{f.kind} — {f.where}" if f.kind == "Transparence" else f"{f.kind} {f.source}".strip()
+        rows.append([str(f.row), _e(f.label) + (f'<br><span class="rid-note">{_e(f.isin)}</span>' if f.isin else ""),
+                     _e(f.nature), _e(euros(f.value)), _e(INVENTORY_FR[f.state]), _e(src), _e(dated),
+                     fr_int(f.holdings), _e(f"{f.k:.6f}".replace(".", ",") if f.k is not None else "")])
+    doc.table(["Ligne", "Fonds", "Nature", "Valeur", "Inventaire", "Source", "Valorisé le", "Placements",
+               "Facteur k"], rows, numeric=(0, 3, 7, 8),
+              status=[UNKNOWN_S if f.state not in ("ok", "units") else OK for f in p.funds], cls="compact",
+              caption="Facteur k : valeur de la ligne / somme des placements de l'inventaire ; chaque placement est "
+                      "multiplié par k (R. 139-17, dernier alinéa).")
+    limit = None if d.annex else d.holdings_in_pdf
+    by_fund: dict = {}
+    for h in p.holdings:
+        by_fund.setdefault((h.fund_row, h.fund), []).append(h)
+    for (row, fund), hs in by_fund.items():
+        shown = hs if limit is None else hs[:limit]
+        doc.add(f"<p><strong>{_e(fund)}</strong> (ligne {row}) : {fr_int(len(hs))} placement(s)"
+                + (f", les {len(shown)} plus grands ci-dessous ; tous dans le classeur (feuille « Transparence »)"
+                   if len(shown) < len(hs) else "") + "</p>")
+        trs = [[_e(f"{h.sheet} {h.row}"), _e(h.label), _e(h.isin), _e(h.issuer), _e(h.nature), _e(h.currency),
+                _e(euros(h.value)), _e(h.rules)] for h in shown]
+        doc.table(["Ligne vue", "Placement", "ISIN", "Émetteur", "Nature", "Devise", "Valeur (× k)", "Constats"],
+                  trs, numeric=(6,), cls="compact")
+
+
+def _breaches(doc, d: Report139):
+    doc.add('<section class="part" id="manquements">', "<h2>Manquements et délais de régularisation (R. 139-48)</h2>",
+            '<p class="note">Un dépassement est un manquement ; son délai court de son premier constat (feuille '
+            "« Constats » du fichier, ou contrôles antérieurs du journal d'audit) : six mois (R. 139-48 al. 2), cinq "
+            "ans pour un actif immobilier conservé après une hausse de valeur (al. 3), trois mois pour un contrat "
+            "(R. 139-39).</p>")
+    if not d.breaches:
+        doc.add("<p>Aucun manquement.</p></section>")
+        return
+    rows = []
+    for f in d.breaches:
+        first, deadline, status = cure_text(f)
+        todo = f"{ACTION_FR.get(f.action, '')} {euros(f.amount)}".strip() if f.action and f.amount is not None else ""
+        rows.append([f"<strong>{_e(d.rule_title(f.rule))}</strong><br>{_e(f.article)}"
+                     f'<br><span class="rid-note">{_e(f.rule)}</span>', _e(_regime_name(getattr(f, "regime", None))),
+                     _e(f.subject), _e(rows_text(f.rows, 8)) + (f"<br>via {_e(_via(f.via))}" if f.via else ""),
+                     _e(todo), _e(first), _e(deadline), _e(status), _e(f.message)])
+    doc.table(["Règle", "Régime", "Objet", "Lignes", "À faire", "Premier constat", "Échéance", "Délai", "Constat"],
+              rows, status=[BREACH] * len(rows), cls="compact")
+    doc.add("</section>")
+
+
+def _unknowns(doc, d: Report139):
+    doc.add('<section class="part" id="a-verifier">', "<h2>À vérifier : ce qu'il faut renseigner</h2>")
+    if not d.unknowns:
+        doc.add("<p>Aucun point à vérifier.</p></section>")
+        return
+    rows = [[f"<strong>{_e(d.rule_title(f.rule))}</strong><br>{_e(f.article)}", _e(_regime_name(getattr(f, "regime", None))),
+             _e(f.subject), _e(rows_text(f.rows, 8)) + (f"<br>via {_e(_via(f.via))}" if f.via else ""),
+             _e(fill_text(f)), _e(f.message)] for f in d.unknowns]
+    doc.table(["Règle", "Régime", "Objet", "Lignes", "À renseigner", "Constat"], rows,
+              status=[UNKNOWN_S] * len(rows), cls="compact")
+    doc.add("</section>")
+
+
+def _rules(doc, d: Report139):
+    doc.add('<section class="part" id="regles">', "<h2>Verdict par règle</h2>",
+            '<p class="note">Les manquements d\'abord, puis les points à vérifier, les règles conformes et celles '
+            "sans objet ; la valeur est celle du régime le plus chargé.</p>")
+    rows = []
+    for r in d.results:
+        nb = sum(f.status == BREACH for f in r.findings)
+        nu = sum(f.status == UNKNOWN_S for f in r.findings)
+        val = pct(r.value) if r.value is not None and r.limit is not None else ""
+        lim = ("≤ " + pct(r.limit)) if r.limit is not None else ""
+        rows.append([_e(STATUS_FR[r.status]), f"<strong>{_e(r.spec.title)}</strong><br>{_e(r.spec.id)}<br>"
+                     f'<span class="quote">« {_e(r.spec.quote)} »</span>', _e(r.spec.article),
+                     _e(val) + (f"<br>{_e(lim)}" if lim else ""), f"{nb} / {nu}"])
+    doc.table(["Statut", "Règle et texte appliqué", "Article", "Valeur / limite", "Constats"], rows, numeric=(3,),
+              status=[r.status for r in d.results])
+    doc.add("</section>")
+
+
+def _readings(doc, d: Report139):
+    if not d.readings:
+        return
+    doc.add('<section class="part" id="lectures">', "<h2>Lectures du texte appliquées (RR)</h2>",
+            '<p class="note">Là où le texte laisse un choix, le produit retient la lecture prudente.</p>')
+    for r in d.readings:
+        rules = ", ".join(r["rules"]) if r["rules"] else "toutes les règles"
+        doc.add(f'<div class="reading"><span class="rid">{_e(r["id"])} — {_e(r["title"])}.</span> {_e(r["text"])} '
+                f'<span class="note">(Règles : {_e(rules)}.)</span></div>')
+    doc.add("</section>")
+
+
+__all__ = ["render_html139"]
