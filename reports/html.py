@@ -77,7 +77,6 @@ _REFERENCE = re.compile(r"(?:\bart\. )?\bR\.? ?\d{3}(?:-\d+)+(?: [IVX]{1,4}\b)?(
                         r"(?: [a-z]\))?")
 
 
-_PERCENT = re.compile(r"(?<=\d) %")
 _EURO = re.compile(r"(?<=\d)[ \xa0]€")  # « 200 000,00 € » in a quoted text: « € » kept with its amount
 
 
@@ -95,8 +94,6 @@ def _plain(x) -> str:
 def _e(x) -> str:
     """Escaped text for the page's content, article references kept unbroken."""
     text = _REFERENCE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', _plain(x))
-    if "%" in text:  # « 20 % » : the sign kept with its number
-        text = _PERCENT.sub("\u00a0%", text)
     return _EURO.sub("\u202f€", text) if "€" in text else text
 
 

@@ -18,10 +18,11 @@ import re
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
 
 from . import svg
-from .html import _PERCENT, CSS, _Doc, _date_source, _e, _plain
+from .html import CSS, _Doc, _date_source, _e, _plain
 from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text
 from .text import ACTION_FR, STATUS_FR, VERDICT_FR, date_fr, datetime_fr, euros, fr_int, rows_text
 
+_PERCENT = re.compile(r"(?<=\d) %")
 CSS139 = CSS + """
 table.compact { font-size: 7.8pt; }
 td.sub { color: #555; font-size: 7.6pt; }
