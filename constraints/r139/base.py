@@ -22,7 +22,7 @@ from constraints.schema import Strict
 from .model import FALSE, TRUE, UNKNOWN, Ctx
 
 __all__ = ["Kind", "Finding139", "Group139", "Figures", "RuleResult", "OK", "BREACH", "UNKNOWN_S", "NA", "worst", "fr_euros", "fr_pct",
-           "TRUE", "FALSE", "UNKNOWN", "KINDS", "register", "Common", "Condition", "Nature", "Strict"]
+           "TRUE", "FALSE", "UNKNOWN", "KINDS", "RegimeChange", "register", "Common", "Condition", "Nature", "Strict"]
 
 
 @dataclass
@@ -71,6 +71,17 @@ def status_by_subject(result) -> dict:
 
 
 KINDS: dict = {}
+_CHANGE = ("pretrade", "change")
+
+
+@dataclass(eq=False)
+class RegimeChange:
+    """What orders make of one régime: its items after them (a `model.Table`, as `normalise` gives it), the input
+    they come from (its inventories' dates, observations) and the look-through age limit of the check."""
+
+    items: object
+    inp: object = None
+    max_age_days: int | None = None
 
 
 def register(cls):
@@ -127,8 +138,19 @@ class Kind(RuleKind):
     def verdict(self, ctx: Ctx) -> RuleResult:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def update(self, state, change) -> None:  # the pre-trade check of R. 139 orders is not built yet
-        raise NotImplementedError("R. 139 : contrôle des ordres non disponible")
+    def update(self, state, change) -> bool:
+        """The pre-trade update of a régime: `state` is its `Ctx`, `change` a `RegimeChange` (the régime's items
+        once the orders are made: lines changed, added or sold, and the funds' holdings rescaled with their line).
+        The context is derived again from those items — once per change for all the rules that share it — since
+        one line moves the base and, through look-through, many figures of every rule (correctness first).
+        Returns True: the rule's result must be judged again."""
+        if state.memo.get(_CHANGE) is change:
+            return True
+        state.__init__(change.inp or state.inp, change.items, state.version, state.as_of,
+                       simplified=state.simplified, regime=state.regime, max_age_days=change.max_age_days,
+                       simplified_since=state.simplified_since)
+        state.memo[_CHANGE] = change
+        return True
 
     def linear_form(self, ctx):
         return None

@@ -10,6 +10,7 @@ message naming the sheet, row, column and value (exit 2).
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 
 from .model import R139Input
 
@@ -80,10 +81,55 @@ def read_constats(path) -> list:
     return out
 
 
+MAJORITY = Fraction(1, 2)  # R. 139-2: « plus de 50 % de l'actif net »
+
+
+def _exact(x):
+    if x is None or (isinstance(x, float) and x != x):
+        return None
+    try:
+        return Fraction(str(x))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def majority_warnings(pf) -> list[str]:
+    """R. 139-2: the funds of which the body holds more than 50 % of the net assets, whose managers' purchases and
+    sales the investment committee examines at each meeting. Known from an inventory that states the fund's net
+    asset value (TPT 5) or its number of shares (TPT 8b): the units held (`quantite`, every line of the fund) over
+    the shares, else the value held over the net assets (euro funds). Not known: no warning (nothing to say)."""
+    inv = getattr(pf, "inventories", None)
+    if inv is None or not len(inv):
+        return []
+    L = pf.lines
+    value = L["value"].to_numpy()
+    qty = L["quantity_exact"].to_numpy(dtype=object) if "quantity_exact" in L else [None] * len(L)
+    labels = L["label"].to_numpy(dtype=object)
+    out = []
+    for rec in inv.to_dict("records"):
+        held = [int(i) for i in rec.get("lines") or ()]
+        if not held:
+            continue
+        shares, nav = _exact(rec.get("shares")), _exact(rec.get("nav"))
+        share = how = None
+        quantities = [_exact(qty[i]) for i in held]
+        if shares and shares > 0 and all(q is not None for q in quantities):
+            share, how = sum(quantities) / shares, "parts détenues rapportées au nombre total de parts"
+        elif nav and nav > 0 and (rec.get("currency") in (None, "EUR") or rec.get("currency") != rec.get("currency")):
+            share, how = Fraction(int(sum(int(value[i]) for i in held))) / nav, "valeur détenue rapportée à l'actif net"
+        if share is None or share <= MAJORITY:
+            continue
+        pct = f"{float(share) * 100:.1f}".replace(".", ",") + " %"
+        out.append(f"R. 139-2 : l'organisme détient plus de 50 % de l'actif net du fonds « {labels[held[0]]} » "
+                   f"({pct}, {how}, d'après {rec.get('where')}) : la commission chargée des placements examine à "
+                   "chaque réunion les décisions d'achat ou de vente de ses gestionnaires")
+    return out
+
+
 def from_portfolio(pf, path=None) -> R139Input:
     """The rules' input from a `reserves.portfolio.model139.Portfolio139` (and its file, for `Constats`)."""
     items = pf.items()
     inp = R139Input(items=items, inventories=pf.inventory_dates(), observations=read_constats(path),
-                    warnings=list(pf.warnings), source=pf.source, headers=dict(pf.headers))
+                    warnings=list(pf.warnings) + majority_warnings(pf), source=pf.source, headers=dict(pf.headers))
     inp.column_name = pf.column_name  # the user's own headers
     return inp

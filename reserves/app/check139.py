@@ -140,9 +140,14 @@ def run(args, version, day: dt.date, source: str, print_problems) -> int:
         if isinstance(found, int):
             return found
         inp.observations = list(inp.observations) + found
-    verdict = check(inp, version, as_of=day, simplified=parse_regimes(getattr(args, "regime_simplifie", None)),
-                    simplified_since=getattr(args, "regime_simplifie_depuis", None),
-                    max_age_days=getattr(args, "anciennete_transparence", None))
+    options = {"simplified": parse_regimes(getattr(args, "regime_simplifie", None)),
+               "simplified_since": getattr(args, "regime_simplifie_depuis", None),
+               "max_age_days": getattr(args, "anciennete_transparence", None)}
+    if getattr(args, "orders", None):  # the pre-investment check: reserves/app/orders139_cmd.py
+        from reserves.app.orders139_cmd import run_orders
+
+        return run_orders(args, pf, inp, version, day, source, print_problems, options)
+    verdict = check(inp, version, as_of=day, **options)
     verdict.as_of_source = source
     doc = verdict.to_dict()
     doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
@@ -236,7 +241,10 @@ def render(verdict, pf, console=None) -> None:
         if f.via:
             via = f.via if isinstance(f.via, str) else ", ".join(f.via[:5])
             where += f" — via {via}"
-        reg = f" [régime {f.regime}]" if f.regime else ""
-        console.print(f"[{style}]{sym}[/{style}] {f.rule}{reg} — {f.subject}{where}\n    {f.message}")
+        reg = f" (régime {f.regime})" if f.regime else ""
+        from rich.markup import escape  # user text (labels, issuers) is never read as markup
+
+        console.print(f"[{style}]{sym}[/{style}] {escape(f.rule + reg + ' — ' + str(f.subject) + where)}\n    "
+                      f"{escape(f.message)}")
     status_fr = {"ok": "conforme", "breach": "manquement(s)", "unknown": "à vérifier"}[verdict.status]
     console.print(f"[bold]Verdict : {status_fr}[/bold]")

@@ -170,6 +170,12 @@ def read_lines(path, *, sheet_name=None, as_of=None, as_of_source=None) -> tuple
     return raw, lines, list(raw.warnings)
 
 
+def line_columns(lines: pd.DataFrame, raw: RawTable, problems: ProblemList) -> None:
+    """The columns a line gets from its pocket and exclusion (`pocket`, `gestion`, `excluded`); the problems of an
+    exclusion mark on a line that is not cash. Also for a line an order adds (`reserves.pretrade.r139`)."""
+    _line_columns(lines, raw, problems)
+
+
 def _line_columns(lines: pd.DataFrame, raw: RawTable, problems: ProblemList) -> None:
     pocket = lines["pocket"].astype(object).where(lines["pocket"].notna(), "placement")
     lines["pocket"] = pd.Categorical(pocket, categories=["placement", "gestion"])
@@ -301,4 +307,4 @@ def _check_duplicate_funds(inventories: list[LT.Inventory]) -> None:
         raise InputError([Problem(p) for p in problems])
 
 
-__all__ = ["Portfolio139", "load", "read_lines", "VERSION"]
+__all__ = ["Portfolio139", "load", "read_lines", "line_columns", "VERSION"]

@@ -134,13 +134,41 @@ class Orders:
                  "quantite": None if o.quantity is None else str(o.quantity), "poche": o.pocket} for o in self.items]
 
 
-def load_orders(path: str | os.PathLike, *, sheet_name: str | None = None) -> Orders:
+def refuse_misspelled_headers(raw, columns, free_columns=()) -> None:
+    """SPEC §1 for orders files too: a header that is not a known column but is close to one (`emeteur`,
+    `montnat`) is bad input naming the column it resembles, unless declared a column of the user's own
+    (`--colonne-libre`). The test is the portfolio's (`columns.resembles`)."""
+    from reserves.portfolio.columns import column_letter, normalize_header, resembles
+
+    keys = {}
+    for c in columns:
+        keys[normalize_header(c.header)] = c.field
+        keys[normalize_header(c.alias)] = c.field
+    by_field = {c.field: c for c in columns}
+    free = {normalize_header(f) for f in free_columns or ()}
+    problems = []
+    for title, col in (raw.extra or {}).items():
+        if normalize_header(title) in free:
+            continue
+        near = resembles(title, keys)
+        if near is not None:
+            known = by_field[near].header
+            problems.append(Problem(
+                f"en-tête « {title} » inconnu mais proche de la colonne « {known} » : corriger l'en-tête en "
+                f"« {known} », ou, s'il s'agit d'une colonne à vous, la déclarer avec --colonne-libre \"{title}\"",
+                sheet=raw.sheet, row=raw.header_row, column=column_letter(col), value=title))
+    if problems:
+        raise InputError(problems)
+
+
+def load_orders(path: str | os.PathLike, *, sheet_name: str | None = None, free_columns=()) -> Orders:
     """Read an orders file (.xlsx, .ods, .csv: the portfolio's columns, `montant` in place of `valeur`)."""
     import hashlib
 
     from reserves.portfolio.reader import read_table
 
     raw = read_table(path, sheet_name=sheet_name, columns=ORDER_COLUMNS)
+    refuse_misspelled_headers(raw, ORDER_COLUMNS, free_columns)
     orders = _from_raw(raw)
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -156,7 +184,9 @@ def orders_from_frame(df, *, source: str = "ordres", sheet: str = "Ordres") -> O
 
     headers = [str(c) for c in df.columns]
     rows = [headers] + df.astype(object).where(df.notna(), None).values.tolist()
-    return _from_raw(_locate(rows, source, sheet, "frame", ORDER_COLUMNS))
+    raw = _locate(rows, source, sheet, "frame", ORDER_COLUMNS)
+    refuse_misspelled_headers(raw, ORDER_COLUMNS)
+    return _from_raw(raw)
 
 
 def orders_from_records(records: list[dict], *, source: str = "ordres", sheet: str = "Ordres") -> Orders:
@@ -171,7 +201,9 @@ def orders_from_records(records: list[dict], *, source: str = "ordres", sheet: s
             if k not in keys:
                 keys.append(k)
     rows = [list(keys)] + [[r.get(k) for k in keys] for r in records]
-    return _from_raw(_locate(rows, source, sheet, "records", ORDER_COLUMNS))
+    raw = _locate(rows, source, sheet, "records", ORDER_COLUMNS)
+    refuse_misspelled_headers(raw, ORDER_COLUMNS)
+    return _from_raw(raw)
 
 
 def as_orders(orders) -> Orders:
@@ -382,7 +414,7 @@ def apply_orders(pf, orders, *, date=None, as_of=None):
     return engine.portfolio()
 
 
-__all__ = ["Order", "Orders", "OrdersVerdict", "load_orders", "orders_from_frame", "orders_from_records",
+__all__ = ["Order", "Orders", "OrdersVerdict", "load_orders", "refuse_misspelled_headers", "orders_from_frame", "orders_from_records",
            "check_orders", "check_orders_on", "apply_orders", "as_order", "as_orders", "ORDER_COLUMNS", "EFFECT_CREATES",
            "EFFECT_WORSENS", "EFFECT_UNKNOWN", "EFFECT_NEUTRAL", "DEFAULT_WARNING"]
 
@@ -449,7 +481,9 @@ def render_orders(ov, console=None) -> None:
     console.print(f"Ensemble des ordres : {EFFECT_FR[ov.effect]} — contrôle avant investissement "
                   f"[bold]{_STATUS_FR[ov.status]}[/bold] (portefeuille avant les ordres : "
                   f"{_VERDICT_FR.get(ov.status_before, ov.status_before)})")
+    from rich.markup import escape  # user text (labels, issuers) is never read as markup
+
     for c in ov.overall.changes:
-        console.print(f"  • {c.message}")
+        console.print(f"  • {escape(c.message)}")
     for w in ov.overall.warnings:
-        console.print(f"  ⚠ alerte : {w.message}")
+        console.print(f"  ⚠ alerte : {escape(w.message)}")
