@@ -79,7 +79,12 @@ def _readings() -> tuple:
 
 def readings_of(rule_id: str) -> list:
     """The readings of the text (`readings.yaml`) a rule's verdict depends on: each verdict cites them."""
-    return [r["id"] for r in _readings() if r["rules"] == "all" or rule_id in r["rules"]]
+    return list(_readings_of(rule_id))
+
+
+@lru_cache(maxsize=None)
+def _readings_of(rule_id: str) -> tuple:
+    return tuple(r["id"] for r in _readings() if r["rules"] == "all" or rule_id in r["rules"])
 
 
 _BUILT: dict = {}

@@ -100,3 +100,41 @@ def test_bad_orders_are_422_in_french_and_leave_the_portfolio_loaded(web):
     assert c.get(f"/api/portefeuilles/{pid}", headers=auth(web.state.token)).json()["status"] == "ok"
     r = load(c, web.state.token, date="2018-06-30")
     assert r.status_code == 422 and r.json()["errors"]
+
+
+def test_audit_records_wait_for_a_quiet_moment_at_most_a_bounded_time_and_flush_writes_them_at_once():
+    import threading
+    import time
+
+    from reserves.app.web.pretrade import AuditWriter
+
+    written, done = [], threading.Event()
+
+    def record(kind, user, **kw):
+        written.append((kind, user, time.monotonic()))
+        done.set()
+
+    w = AuditWriter(record)
+    w.QUIET_S, w.LATEST_S = 0.2, 0.6
+    w.busy()
+    t0 = time.monotonic()
+    w.submit("orders", "robot")
+    time.sleep(0.05)
+    assert written == []  # a request just started: the record waits
+    assert done.wait(5)
+    assert written[0][:2] == ("orders", "robot") and written[0][2] - t0 >= 0.15
+    # requests that never stop: the record is written anyway, LATEST_S after it was made
+    done.clear()
+    t1 = time.monotonic()
+    w.submit("orders", "robot")
+    while not done.is_set() and time.monotonic() - t1 < 5:
+        w.busy()
+        time.sleep(0.01)
+    assert done.is_set() and 0.5 <= written[1][2] - t1 < 3
+    # flush writes at once, busy or not
+    w.busy()
+    w.QUIET_S, w.LATEST_S = 60, 60
+    w.submit("orders", "autre")
+    t2 = time.monotonic()
+    w.flush()
+    assert written[2][:2] == ("orders", "autre") and time.monotonic() - t2 < 5

@@ -7,6 +7,7 @@ fill when a verdict is `unknown`).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -92,7 +93,12 @@ _UNIT = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
 
 def normalize_header(text: object) -> str:
     """Header key: no case, accents, spaces, `_` or `-`, nor a trailing unit such as `(€)`."""
-    s = _UNIT.sub("", str(text).strip())
+    return _normalize_header(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalize_header(text: str) -> str:
+    s = _UNIT.sub("", text.strip())
     s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[\s_\-]+", "", s)
 

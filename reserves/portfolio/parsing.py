@@ -251,6 +251,22 @@ def _isin_fast_ok(s: str) -> bool:
     return (10 - total) % 10 == int(s[-1])
 
 
+_ISIN_COUNTRY_TABLE = None
+
+
+def _isin_country_table() -> np.ndarray:
+    """The ISIN country codes as a table of 26 × 26 letters pairs (built once)."""
+    global _ISIN_COUNTRY_TABLE
+    if _ISIN_COUNTRY_TABLE is None:
+        table = np.zeros(26 * 26, dtype=bool)
+        for cc in _ISIN_COUNTRIES:
+            if len(cc) == 2 and cc.isascii() and cc.isalpha() and cc.isupper():
+                table[(ord(cc[0]) - 65) * 26 + ord(cc[1]) - 65] = True
+        table.flags.writeable = False
+        _ISIN_COUNTRY_TABLE = table
+    return _ISIN_COUNTRY_TABLE
+
+
 def _isin_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`parse_isin` for clean 12-character codes, all at once: shape, country and Luhn check digit in numpy.
 
@@ -269,10 +285,7 @@ def _isin_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     is_digit = (m >= 48) & (m <= 57)
     is_upper = (m >= 65) & (m <= 90)
     shape = is_upper[:, :2].all(1) & (is_digit | is_upper)[:, 2:11].all(1) & is_digit[:, 11]
-    table = np.zeros(26 * 26, dtype=bool)
-    for cc in _ISIN_COUNTRIES:
-        if len(cc) == 2 and cc.isascii() and cc.isalpha() and cc.isupper():
-            table[(ord(cc[0]) - 65) * 26 + ord(cc[1]) - 65] = True
+    table = _isin_country_table()
     country = table[np.clip((m[:, 0] - 65) * 26 + m[:, 1] - 65, 0, 26 * 26 - 1)]
     # Luhn over the digits of the body, letters read as two digits (A = 10 … Z = 35), from the right
     body = m[:, :11][:, ::-1]

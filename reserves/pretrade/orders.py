@@ -396,10 +396,13 @@ def check_orders_on(engine, orders) -> OrdersVerdict:
     after the orders is the rules' own on the engine's states (no portfolio is rebuilt, nothing is read again)."""
     orders = as_orders(orders)
     status_before = engine.status
-    overall = engine.try_orders(orders)
+    one = len(orders.items) == 1
+    overall = None if one else engine.try_orders(orders)
     with engine.scratch():
         each = [engine.apply(o) for o in orders.items]  # each order on the portfolio after the ones before it
         verdict = engine.verdict()
+    if one:  # the set of one order is that order: the same outcome, not computed twice
+        overall = each[0]
     verdict.warnings = list(getattr(engine.pf, "warnings", [])) + list(orders.warnings)
     return OrdersVerdict(verdict, each, overall, status_before, float(engine.warning), None, orders.source,
                          orders.sha256, list(orders.warnings))
