@@ -426,37 +426,75 @@ def xlsx_sheet_names(zf: zipfile.ZipFile) -> list[str]:
     return [el.get("name") or "" for el in book.iter() if el.tag.rpartition("}")[2] == "sheet"]
 
 
+# What was measured of a file, by its content (SHA-256): a workbook read several times in one run (its sheet,
+# its Transparence, Titres and Constats sheets, the look at its first rows) is measured once. Hashing costs a
+# small part of a scan.
+_MEASURED: dict = {}
+_MEASURED_MAX = 16
+
+
+def _measured(path: str) -> dict:
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return {}
+    key = h.digest()
+    hit = _MEASURED.get(key)
+    if hit is None:
+        if len(_MEASURED) >= _MEASURED_MAX:
+            _MEASURED.pop(next(iter(_MEASURED)))
+        hit = _MEASURED[key] = {}
+    return hit
+
+
 def check_workbook(path: str, name: str, fmt: str, pick) -> Extent:
     """Refuse (InputError) a workbook whose sheet would cost far more than it holds; else that sheet's extent.
 
-    `pick(names)` chooses the sheet among the workbook's sheet names (None: the first), as the reader does."""
+    `pick(names)` chooses the sheet among the workbook's sheet names (None: the first), as the reader does.
+    A file already measured (the same bytes) is not measured again; a refusal is not remembered (a new measure
+    raises it again)."""
+    memo = _measured(path)
     try:
         with zipfile.ZipFile(path) as zf:
             if fmt == "ods":
-                info = zf.getinfo("content.xml")
-                verify_members(zf, name, skip={"content.xml"})
-                tables = scan_ods_tables(zf, info, name)
-                by_name = {html.unescape(t.decode("utf-8", "replace")): e for t, e in tables.items()}
+                if "ods" in memo:
+                    by_name = memo["ods"]
+                else:
+                    info = zf.getinfo("content.xml")
+                    verify_members(zf, name, skip={"content.xml"})
+                    tables = scan_ods_tables(zf, info, name)
+                    by_name = {html.unescape(t.decode("utf-8", "replace")): e for t, e in tables.items()}
                 for tname, e in by_name.items():  # calamine lays out every table of an .ods when it opens it
                     _refuse(e, name, tname)
+                memo["ods"] = by_name
                 chosen = pick(list(by_name)) if by_name else None
                 ext = by_name.get(chosen, Extent()) if chosen is not None else (
                     next(iter(by_name.values())) if by_name else Extent())
                 sheet = chosen or ""
             else:
-                verify_members(zf, name, skip=set(n for n in zf.namelist() if n.startswith("xl/worksheets/")))
-                names = xlsx_sheet_names(zf)
+                if "xlsx" not in memo:
+                    verify_members(zf, name, skip=set(n for n in zf.namelist() if n.startswith("xl/worksheets/")))
+                    memo["xlsx"] = (xlsx_sheet_names(zf), date_styles(zf), empty_shared_strings(zf, name), {})
+                names, dates, blank_shared, sheets = memo["xlsx"]
                 sheet = (pick(names) if names else None) or (names[0] if names else "")
                 member = _xlsx_sheet_member(zf, sheet)
-                dates = date_styles(zf)
-                blank_shared = empty_shared_strings(zf, name)
-                ext = Extent()
-                for info in zf.infolist():  # the chosen sheet; if it cannot be told, every sheet
-                    if info.filename == member or (member is None and info.filename.startswith("xl/worksheets/")
-                                                   and info.filename.endswith(".xml")):
-                        e = scan_xlsx_sheet(zf, info, name, dates, sheet, blank_shared)
-                        if e.grid >= ext.grid:
-                            ext = e
+                if member in sheets:
+                    ext = sheets[member]
+                else:
+                    ext = Extent()
+                    for info in zf.infolist():  # the chosen sheet; if it cannot be told, every sheet
+                        if info.filename == member or (member is None and info.filename.startswith("xl/worksheets/")
+                                                       and info.filename.endswith(".xml")):
+                            e = scan_xlsx_sheet(zf, info, name, dates, sheet, blank_shared)
+                            if e.grid >= ext.grid:
+                                ext = e
+                    _refuse(ext, name, sheet)
+                    sheets[member] = ext
     except InputError:
         raise
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, RuntimeError, ValueError, NotImplementedError):

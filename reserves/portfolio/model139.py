@@ -201,12 +201,12 @@ def read_lookthrough_sheet(path, fmt: str) -> list[LT.Inventory]:
 
 
 def _find_sheet(path, wanted: str) -> str | None:
-    import python_calamine as pc
+    from .reader import open_workbook  # the reader's checks (archive, bounds of an .ods) before calamine
 
     try:
-        names = pc.CalamineWorkbook.from_path(os.fspath(path)).sheet_names
-    except Exception:
-        return None
+        names = open_workbook(path).sheet_names
+    except InputError:
+        return None  # not a workbook: no such sheet (the file itself is read, and refused, by read_table)
     for n in names:
         if P.fold(n) == P.fold(wanted):
             return n

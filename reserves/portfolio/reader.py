@@ -204,11 +204,12 @@ class CheckedWorkbook:
         self.wb = _calamine(name, lambda: pc.CalamineWorkbook.from_path(path))
         self.sheet_names = list(self.wb.sheet_names)
 
-    def rows(self, sheet: str, nrows: int | None = None) -> list[list]:
+    def rows(self, sheet: str, nrows: int | None = None, *, skip_empty_area: bool = True) -> list[list]:
         from reserves.portfolio.bounds import check_workbook
 
         check_workbook(self.path, self.name, self.fmt, lambda _names: sheet)
-        return _calamine(self.name, lambda: self.wb.get_sheet_by_name(sheet).to_python(nrows=nrows))
+        return _calamine(self.name, lambda: self.wb.get_sheet_by_name(sheet).to_python(
+            nrows=nrows, skip_empty_area=skip_empty_area))
 
 
 def open_workbook(path) -> CheckedWorkbook:
