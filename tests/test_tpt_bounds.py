@@ -54,3 +54,15 @@ def test_a_workbook_is_measured_once_and_a_changed_one_again(tmp_path, monkeypat
     write_tpt(path, tpt_rows(date="2025-12-16"))  # other bytes at the same path: measured again
     read_tpt(path)
     assert len(calls) == 2
+
+
+def test_tpt_sheet_beyond_the_grid_bound_is_refused_naming_it(tmp_path):
+    """A TPT workbook is bounded like every workbook: `MAX_GRID` cells, about 35 000 positions of the 141 fields of
+    V6; beyond, a French refusal (exit 2) before calamine lays the sheet out. (A TPT of 100 000 positions is not
+    accepted as a workbook: read whole, it would take about 0.8 Gio, the reading worker's own limit.)"""
+    assert 35_000 * 141 <= bounds.MAX_GRID < 40_000 * 141
+    path = write_tpt(tmp_path / "tpt.xlsx", tpt_rows())
+    path.write_bytes(hostile.xlsx_far_cell(path.read_bytes(), "EK40000"))  # field 141 of position 40 000
+    with pytest.raises(InputError) as err:
+        read_tpt(path)
+    assert "au-delà de la limite de 5\u202f000\u202f000" in str(err.value)
