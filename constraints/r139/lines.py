@@ -26,7 +26,15 @@ from .model import Ctx, _isin
 
 
 def requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
-    """Tri-state of every item for one requirement, and the columns it reads."""
+    """Tri-state of every item for one requirement, and the columns it reads (made once per régime: the arrays are
+    read, never written)."""
+    key = ("requirement", repr(req))
+    if key not in ctx.memo:
+        ctx.memo[key] = _requirement(ctx, req)
+    return ctx.memo[key]
+
+
+def _requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
     n = ctx.n
     if req == "never":
         return np.full(n, FALSE, dtype=np.int8), []
@@ -64,6 +72,13 @@ def requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
 
 
 def applies_mask(ctx: Ctx, cond: dict) -> np.ndarray:
+    key = ("applies", repr(cond.get("when")), repr(cond.get("forms")), bool(cond.get("direct_only")))
+    if key not in ctx.memo:
+        ctx.memo[key] = _applies_mask(ctx, cond)
+    return ctx.memo[key]
+
+
+def _applies_mask(ctx: Ctx, cond: dict) -> np.ndarray:
     when = cond["when"]
     m = np.ones(ctx.n, dtype=bool) if when == "all" else ctx.nat(when).copy()
     if "forms" in cond:

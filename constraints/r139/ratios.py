@@ -65,29 +65,29 @@ def clause_tri(ctx: Ctx, clause: dict) -> np.ndarray:
     if "natures" in clause:
         tri = np.minimum(tri, np.where(ctx.nat(clause["natures"]), TRUE, FALSE))
     if clause.get("non_euro"):
-        non_euro = (ctx.a["currency"] != "EUR") | (ctx.a["realisable_euro"] == FALSE)
+        non_euro = ~ctx.eq("currency", "EUR") | (ctx.a["realisable_euro"] == FALSE)
         tri = np.minimum(tri, np.where(non_euro & ~ctx.contract(), TRUE, FALSE))
     if clause.get("equity"):
         tri = np.minimum(tri, ctx.equity_tri())
     if "via" in clause:
         tri = np.minimum(tri, np.where(through(ctx, clause["via"]), TRUE, FALSE))
     if clause.get("oecd_only"):
-        lst = ctx.a["listing"]
         li = ctx.doc["listing"]
         t = np.where(ctx.known("listing"), FALSE, UNKNOWN).astype(np.int8)
-        t[lst == "ocde"] = TRUE
+        t[ctx.eq("listing", "ocde")] = TRUE
         tcn = ctx.nat(["tcn"])
-        unlisted = ~ctx.known("listing") | (lst == "aucune")
+        none = ctx.eq("listing", "aucune")
+        unlisted = ~ctx.known("listing") | none
         if tcn.any():
             ii = ctx.assimilated_tri("assimilated_ii")
             iii = ctx.assimilated_tri("assimilated_iii")
             # an unlisted TCN assimilated by III but not by II is OECD-only; assimilated by II it is not
             t = np.where(tcn & unlisted & (ii == TRUE), FALSE, t)
-            t = np.where(tcn & (lst == "aucune") & (ii != TRUE), np.minimum(iii, 2 - ii), t)
+            t = np.where(tcn & none & (ii != TRUE), np.minimum(iii, 2 - ii), t)
         t[ctx.isin("listing", tuple(li["eea"]))] = FALSE
         tri = np.minimum(tri, np.where(ctx.nat(SECURITIES), t, FALSE))
     if clause.get("tenth"):
-        through_fm = ctx.holding & (ctx.via_nature == "fonds_mutualise")
+        through_fm = ctx.via_is(("fonds_mutualise",))
         listed = ctx.listed_tri()
         t = np.where(ctx.nat(_TENTH), TRUE, FALSE).astype(np.int8)
         t = np.where(ctx.nat(SECURITIES), 2 - listed, t)
@@ -358,7 +358,7 @@ class Currency(Kind):
         con = ctx.contract()
         held = np.flatnonzero(scope & ~con)
         cur = a["currency"][held]
-        not_eur = (cur != "EUR") | (a["realisable_euro"][held] == FALSE)
+        not_eur = ~ctx.eq("currency", "EUR")[held] | (a["realisable_euro"][held] == FALSE)
         c = np.flatnonzero(scope & con)
         e = a["exposure"][c]
         ecur = np.where(pd.notna(a["exposure_currency"][c]), a["exposure_currency"][c], a["currency"][c])
