@@ -19,7 +19,7 @@ from constraints.rules import BREACH, NA, OK, UNKNOWN_S
 
 from . import svg
 from .html import CSS, _Doc, _date_source, _e, _plain
-from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text
+from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text, nature_title
 from .text import ACTION_FR, STATUS_FR, VERDICT_FR, date_fr, datetime_fr, euros, fr_int, rows_text
 
 _PERCENT = re.compile(r"(?<=\d) %")
@@ -27,6 +27,9 @@ CSS139 = CSS + """
 table.compact { font-size: 7.8pt; }
 td.sub { color: #555; font-size: 7.6pt; }
 h2.regime { break-before: page; }
+table.ent td:nth-child(1) { min-width: 10em; } table.ent td:nth-child(3) { min-width: 9em; }
+table.ent td:nth-child(2) { max-width: 7em; }
+tr.total td { font-weight: bold; border-top: 2px solid #1f3864; }
 """
 
 
@@ -161,10 +164,17 @@ def _part(doc, d: Report139, p, n: int):
             '<p class="note">« Détenu » : les lignes telles que détenues dans l\'actif de placement ; « vu par '
             "transparence » : l'actif où les OPCVM, fonds mutualisés et organismes dédiés sont remplacés par leurs "
             "placements (R. 139-17), les OPC monétaires restant des parts.</p>")
-    rows = [[_e(r.title) + f'<br><span class="rid-note">{_e(r.nature)} — {_e(r.article)}</span>', fr_int(r.lines),
-             _e(euros(r.value)), _e(pct(r.share)), _e(euros(r.seen)), _e(pct(r.seen_share))] for r in p.natures]
+    rows = [[_e(r.title) + (f'<br><span class="rid-note">{_e(r.nature)} — {_e(r.article)}</span>' if r.nature else
+                            f'<br><span class="rid-note">{_e(r.article)} : à vérifier</span>'), fr_int(r.lines),
+             _e(euros(r.value)) if r.nature else "", _e(pct(r.share)), _e(euros(r.seen)), _e(pct(r.seen_share))]
+            for r in p.natures]
+    held = sum(r.value for r in p.natures)
+    seen = sum(r.seen for r in p.natures)
+    rows.append(["<strong>Actif de placement</strong>", fr_int(sum(r.lines for r in p.natures if r.nature)),
+                 _e(euros(held)), _e(pct(held / p.base if p.base > 0 else None)), _e(euros(seen)),
+                 _e(pct(seen / p.base if p.base > 0 else None))])
     doc.table(["Nature", "Lignes", "Détenu", "Part", "Vu par transparence", "Part"], rows, numeric=(1, 2, 3, 4, 5),
-              cls="compact")
+              status=[UNKNOWN_S if not r.nature else OK for r in p.natures] + [OK], cls="compact")
     doc.add(f"<h3>{n}.2 Plafonds : valeur, limite et marge (R. 139-41 à R. 139-44)</h3>")
     rows = [[_e(c.title) + f'<br><span class="rid-note">{_e(c.rule_id)}</span>', _e(c.article), _e(euros(c.value)),
              _e(pct(c.share)), _e(_limit(c)), _e(_head(c)), _e(STATUS_FR[c.status])] for c in p.caps]
@@ -191,9 +201,12 @@ def _entities(doc, p, n):
                   f"({_e(euros(b.euros))}) pour un plafond de {_e(pct(b.limit))}"
                   + (f", marge {_e(euros(b.headroom))}" if b.headroom is not None and b.headroom >= 0 else
                      f", dépassement {_e(euros(-b.headroom))}" if b.headroom is not None else "") + ".")
+    notes = "".join(_status_note(p, rid) for rid in ("R139-45/entite-max5", "R139-45/entite-depots-max10",
+                                                      "R139-45/cumul-max40"))
     doc.add(f'<p class="note">Exposition entière de chaque entité (titres, créances, garanties, contreparties ; '
             f"groupes consolidés réunis, RR 6 et RR 8), vue par transparence. Plafond {_e(pct(p.entity_limit))} "
-            f"dépôts exclus ; {_e(pct(p.entity_deposits_limit))} dépôts compris pour les entités du panier.{basket}</p>")
+            f"dépôts exclus ; {_e(pct(p.entity_deposits_limit))} dépôts compris pour les entités du panier.{basket}"
+            f"{notes}</p>")
     if not p.entities:
         doc.add("<p>Aucune exposition sur une entité.</p>")
     else:
@@ -203,7 +216,7 @@ def _entities(doc, p, n):
                  _e(_head(e)), _e(STATUS_FR[e.status])] for e in p.entities]
         doc.table(["Entité", "Lignes", "Via", "Dépôts exclus", "Part", "Dépôts compris", "Part", "Panier 40 %",
                    "Marge sous 10 %", "Statut"], rows, numeric=(3, 4, 5, 6, 8), status=[e.status for e in p.entities],
-                  cls="compact groups")
+                  cls="compact ent")
     for fig, what, name in ((p.buildings, "Un même actif immobilier (R. 139-45 I 2°)", "Actif immobilier"),
                             (p.sovereigns, "Titres souverains et assimilés (R. 139-45 II)", "Émetteur ou garant")):
         if fig is None or not fig.groups:
@@ -228,9 +241,18 @@ def _holding_shares(doc, p, n):
                  _e(euros(g.of) if g.of else "inconnue"), _e(pct(g.share)), _e(_head(g)), _e(STATUS_FR[g.status])]
                 for g in fig.groups]
         doc.add(f"<p><strong>{_e(what)}</strong> — plafond {_e(pct(fig.limit))} par émetteur ; les {len(rows)} "
-                "premiers :</p>")
+                f"premiers :{_status_note(p, fig.rule)}</p>")
         doc.table(["Émetteur", "Lignes", "Via", "Détenu", "Émission", "Part détenue", "Marge", "Statut"], rows,
                   numeric=(3, 4, 5, 6), status=[g.status for g in fig.groups], cls="compact")
+
+
+def _status_note(p, rule_id: str) -> str:
+    """« à vérifier » beside a figure whose rule could not conclude (the points to check say why)."""
+    r = p.results.get(rule_id)
+    if r is None or r.status != UNKNOWN_S:
+        return ""
+    whats = "; ".join(dict.fromkeys(f.subject for f in r.findings))
+    return f" <strong>À vérifier</strong> ({_e(whats)}) : voir la partie « À vérifier »."
 
 
 def _currency(doc, p, n):
@@ -242,7 +264,8 @@ def _currency(doc, p, n):
              f"({_e(euros(fig.euros))}), limite strictement inférieure à {_e(pct(fig.limit))}"
              + (f", marge {_e(euros(fig.headroom))}" if fig.headroom is not None and fig.headroom >= 0 else
                 f", dépassement {_e(euros(-fig.headroom))}" if fig.headroom is not None else "") + ".")
-    doc.add(f"<p>{total} Les couvertures ne se compensent qu'au sein d'une même devise (RR 13).</p>")
+    doc.add(f"<p>{total} Les couvertures ne se compensent qu'au sein d'une même devise (RR 13)."
+            f"{_status_note(p, fig.rule)}</p>")
     if fig.groups:
         rows = [[_e(g.subject), _e(euros(g.detail.get("held"))), _e(euros(g.detail.get("contracts"))),
                  _e(euros(g.euros)), _e(pct(g.share))] for g in fig.groups]
@@ -262,7 +285,8 @@ def _contracts(doc, p, n):
             f"pour un plafond de {_e(pct(fig.limit))}"
             + (f", marge {_e(euros(fig.headroom))}" if fig.headroom is not None and fig.headroom >= 0 else
                f", dépassement {_e(euros(-fig.headroom))}" if fig.headroom is not None else "") +
-            " ; la compensation ne joue qu'entre contrats d'une même contrepartie (RR 12).</p>")
+            " ; la compensation ne joue qu'entre contrats d'une même contrepartie (RR 12)."
+            f"{_status_note(p, fig.rule)}</p>")
     if fig.groups:
         rows = [[_e(g.subject), str(g.detail.get("contracts", "")), _e(rows_text(g.rows, 6)), _e(_via(g.via)),
                  _e(euros(g.detail.get("gross"))), _e(euros(g.euros) if g.euros is not None else "inconnue"),
@@ -279,9 +303,9 @@ def _inventory(doc, d: Report139, p, n):
     rows = []
     for f in p.funds:
         dated = date_fr(f.valuation_date) if f.valuation_date else ""
-        src = f"{f.kind} — {f.where}" if f.kind == "Transparence" else f"{f.kind} {f.source}".strip()
+        src = f.where if f.kind == "Transparence" else f"{f.kind} {f.source}".strip()
         rows.append([str(f.row), _e(f.label) + (f'<br><span class="rid-note">{_e(f.isin)}</span>' if f.isin else ""),
-                     _e(f.nature), _e(euros(f.value)), _e(INVENTORY_FR[f.state]), _e(src), _e(dated),
+                     _e(nature_title(d.version, f.nature)), _e(euros(f.value)), _e(INVENTORY_FR[f.state]), _e(src), _e(dated),
                      fr_int(f.holdings), _e(f"{f.k:.6f}".replace(".", ",") if f.k is not None else "")])
     doc.table(["Ligne", "Fonds", "Nature", "Valeur", "Inventaire", "Source", "Valorisé le", "Placements",
                "Facteur k"], rows, numeric=(0, 3, 7, 8),
@@ -316,12 +340,15 @@ def _breaches(doc, d: Report139):
     for f in d.breaches:
         first, deadline, status = cure_text(f)
         todo = f"{ACTION_FR.get(f.action, '')} {euros(f.amount)}".strip() if f.action and f.amount is not None else ""
+        subject = "" if f.subject == d.rule_title(f.rule) else f"<strong>{_e(f.subject)}</strong><br>"
         rows.append([f"<strong>{_e(d.rule_title(f.rule))}</strong><br>{_e(f.article)}"
                      f'<br><span class="rid-note">{_e(f.rule)}</span>', _e(_regime_name(getattr(f, "regime", None))),
-                     _e(f.subject), _e(rows_text(f.rows, 8)) + (f"<br>via {_e(_via(f.via))}" if f.via else ""),
-                     _e(todo), _e(first), _e(deadline), _e(status), _e(f.message)])
-    doc.table(["Règle", "Régime", "Objet", "Lignes", "À faire", "Premier constat", "Échéance", "Délai", "Constat"],
-              rows, status=[BREACH] * len(rows), cls="compact")
+                     _e(rows_text(f.rows, 6)) + (f"<br>via {_e(_via(f.via))}" if f.via else ""),
+                     _e(todo), _e(first), _e(deadline), _e(status), subject + _e(f.message)])
+    doc.table(["Règle", "Régime", "Lignes", "À faire", "Premier constat", "Échéance", "Délai", "Constat"],
+              rows, status=[BREACH] * len(rows), cls="compact",
+              caption="Premier constat inconnu : le renseigner dans la feuille « Constats » du portefeuille "
+                      "(regle, sujet, premier_constat, cause) ; l'échéance en découle.")
     doc.add("</section>")
 
 

@@ -194,13 +194,24 @@ def _natures(version, ctx) -> list:
             continue
         out.append(NatureRow(key, spec.get("title", key), spec.get("article", ""), n, v, v / b if b > 0 else None, s,
                              s / b if b > 0 else None))
+    blind = ctx.T_blind
+    if blind.any():  # funds the look-through actif lacks the holdings of: kept apart, not spread over natures
+        v = int(ctx.value[blind].sum())
+        out.append(NatureRow("", "Fonds sans inventaire utilisable (non vus par transparence)", "R. 139-17",
+                             int(blind.sum()), 0, None, v, v / b if b > 0 else None))
     return out
 
 
-def _caps(version, results: dict) -> list:
+def nature_title(version, key: str) -> str:
+    return version.extra.get("natures", {}).get(key, {}).get("title", key)
+
+
+def _caps(version, results: dict, mode: str) -> list:
     out = []
     for spec in version.rules:
         if spec.kind not in CAP_KINDS or not spec.id.startswith(CAP_ARTICLES):
+            continue
+        if mode not in spec.params.get("regime", (mode,)):  # a rule of the other régime (R. 139-10)
             continue
         r = results.get(spec.id)
         if r is None:
@@ -268,7 +279,7 @@ def _funds(pf, ctx, regime) -> tuple[list, list]:
                              text_of(r["source"]) if r is not None else "", text_of(r["where"]) if r is not None else "",
                              r["valuation_date"] if r is not None else None,
                              int(len(mine)) if mine is not None else 0, k, regime))
-    return funds, []
+    return funds
 
 
 def _holdings(pf, funds: list, findings: list) -> list:
@@ -320,10 +331,10 @@ def build_report139(pf, verdict, *, generated_at: dt.datetime | None = None,
             rule = rules.get(rid)
             return _fig(rule, ctx, results.get(rid)) if rule is not None and rid in results else None
 
-        funds, _ = _funds(pf, ctx, name)
+        funds = _funds(pf, ctx, name)
         part_findings = [f for r in results.values() for f in r.findings]
         parts.append(RegimePart(name, info["mode"], ctx.base, info["total"], _natures(version, ctx),
-                                _caps(version, results), entities, lim5, lim10, fig("R139-45/cumul-max40"),
+                                _caps(version, results, info["mode"]), entities, lim5, lim10, fig("R139-45/cumul-max40"),
                                 fig("R139-45/immeuble-max10"), fig("R139-45/souverain-max50"),
                                 fig("R139-46/capital-max5"), fig("R139-46/creances-max5"),
                                 fig("R139-44/change-max15"), fig("R139-43/contrats-max10"), funds,
@@ -345,8 +356,7 @@ def cure_text(f) -> tuple[str, str, str]:
         return first, f"{dl} ({f.cure})" if f.cure else dl, f.cure_status or ""
     if str(f.rule).startswith("R139-48/"):
         return "—", "—", ""
-    return ("inconnue", "à établir : renseigner la date du premier constat (feuille « Constats »)",
-            "à vérifier")
+    return "inconnue", "à établir", "à vérifier"
 
 
 def fill_text(f, column_name=None) -> str:
@@ -361,4 +371,5 @@ def fill_text(f, column_name=None) -> str:
     return "voir le constat"
 
 
-__all__ = ["Report139", "RegimePart", "build_report139", "cure_text", "fill_text", "INVENTORY_FR", "MODE_FR"]
+__all__ = ["Report139", "RegimePart", "build_report139", "cure_text", "fill_text", "nature_title", "INVENTORY_FR",
+           "MODE_FR"]

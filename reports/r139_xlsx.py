@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
 
-from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text
+from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text, nature_title
 from .text import ACTION_FR, STATUS_FR, VERDICT_FR, datetime_fr, rows_text
 from .xlsx import (FILL, HEADER_ROW, INTEGER, LINE_HEIGHT, MAX_LINES, MONEY, PERCENT, _Book, _e, _lines_needed,
                    _ref)
@@ -222,15 +222,15 @@ def _contracts(b: _Book139):
 
 def _funds(b: _Book139):
     cols = [("Régime", 16, None, False), ("Ligne", 8, INTEGER, False), ("Fonds", 36, None, True),
-            ("ISIN", 15, None, False), ("Nature", 16, None, False), ("Valeur (€)", 20, MONEY, False),
+            ("ISIN", 15, None, False), ("Nature", 24, None, True), ("Valeur (€)", 20, MONEY, False),
             ("Inventaire", 24, None, True), ("Source", 40, None, True), ("Valorisé le", 12, DATE, False),
             ("Placements", 11, INTEGER, False), ("Facteur k", 11, FACTOR, False), ("Statut", 14, None, False)]
     rows = []
     for p in b.data.parts:
         for f in p.funds:
-            src = f"{f.kind} — {f.where}" if f.kind == "Transparence" else f"{f.kind} {f.source}".strip()
+            src = f.where if f.kind == "Transparence" else f"{f.kind} {f.source}".strip()
             st = OK if f.state in ("ok", "units") else UNKNOWN_S
-            rows.append([_reg(p.name), f.row, f.label, f.isin, f.nature, _e(f.value), INVENTORY_FR[f.state], src,
+            rows.append([_reg(p.name), f.row, f.label, f.isin, nature_title(b.data.version, f.nature), _e(f.value), INVENTORY_FR[f.state], src,
                          f.valuation_date, f.holdings, f.k, STATUS_FR[st]])
     b.table("funds", "Fonds vus par transparence (R. 139-17) : inventaires utilisés", cols, rows, status_col=11,
             note="Facteur k : valeur de la ligne / somme des placements de l'inventaire (R. 139-17, dernier alinéa).")
@@ -259,6 +259,8 @@ def _breaches(b: _Book139):
     rows = []
     for f in d.breaches:
         first, deadline, status = cure_text(f)
+        if first == "inconnue":
+            deadline = "à établir : renseigner la date du premier constat (feuille « Constats »)"
         rows.append([_reg(getattr(f, "regime", None)), f.rule, d.rule_title(f.rule), f.article, f.subject,
                      rows_text(f.rows, 30), _via(f.via), ACTION_FR.get(f.action, ""), _e(f.amount), first, deadline,
                      status, f.message])
