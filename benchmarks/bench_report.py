@@ -11,7 +11,10 @@ building and real-estate caps broken, 30 line breaches, 100 lines to check), or 
    scenario. Shown: the whole time in seconds and as a multiple of the reference, and the report's own
    part (the whole less the reference), also as a multiple of `check` alone on the portfolio in memory. Goals: the PDF of 10 000 lines in at most 5 s and 30 pages,
    the xlsx in at most 2 s.
-2. commands as new processes: `reserves report … -o rapport.pdf` and `-o rapport.xlsx` against
+2. the R. 139 report of the sample with breaches, every fund seen through (its `Transparence` sheet and the
+   TPT file of the fund it lacks): the reference is reading it and checking it under `R139-2019-07-08`
+   (`model139.load` + `r139.checker.check`), each format that plus building and writing the report.
+3. commands as new processes: `reserves report … -o rapport.pdf` and `-o rapport.xlsx` against
    `reserves check` on the same file (median of runs).
 
 Times are the best of N runs (the PDF includes starting Chromium); only the ratios mean something from
@@ -112,6 +115,7 @@ def main() -> None:
             print(f"rapport {label:13s}: {t:6.2f} s = {t / ref:5.1f} × la référence ; le rapport seul "
                   f"{t - ref:5.2f} s = {(t - ref) / only:5.0f} × le contrôle seul ; processeur {cpu:5.2f} s = "
                   f"{cpu / ref_cpu:4.1f} ×{extra}")
+        bench_r139(args.repeat, tmp)
         exe = [sys.executable, "-m", "reserves.app.cli"]
         ref_cmd = median_cmd([*exe, "check", src], args.repeat)
         print(f"commande « reserves check » (nouveau processus) : {ref_cmd:.2f} s")
@@ -119,6 +123,45 @@ def main() -> None:
             t = median_cmd([*exe, "report", src, "-o", os.path.join(tmp, f"cli.{fmt}")], args.repeat)
             print(f"commande « reserves report … -o rapport.{fmt} » : {t:.2f} s = {t / ref_cmd:.1f} × "
                   "« reserves check »")
+
+
+def bench_r139(repeat: int, tmp: str) -> None:
+    """The R. 139 report of the sample with breaches and its look-through, as ratios to its check."""
+    import datetime as dt
+
+    from constraints import rulebook
+    from constraints.r139.checker import check as check139
+    from constraints.r139.inputs import from_portfolio
+    from reports.r139_report import make_report139
+    from reserves.portfolio.model139 import load as load139
+
+    src = str(ROOT / "samples" / "portefeuille_r139_manquements.xlsx")
+    tpt = [str(ROOT / "samples" / "tpt_fonds_credit_euro.xlsx")]
+    day = dt.date(2025, 12, 31)
+    version = rulebook.for_date(day)
+
+    def checked():
+        p = load139(src, transparence=tpt, as_of=day)
+        return p, check139(from_portfolio(p, src), version, as_of=day)
+
+    p, v = checked()
+    print(f"R. 139 : {Path(src).name} et {Path(tpt[0]).name}, {v.n_lines} lignes, {v.n_lookthrough} lignes vues par "
+          f"transparence, {len(v.findings)} constats")
+    ref, ref_cpu = best_cpu(checked, max(repeat, 5))
+    print(f"référence R. 139 (lecture + transparence + contrôle) : {ref:.2f} s (processeur {ref_cpu:.2f} s)")
+    runs = [("xlsx", "xlsx"), ("html", "html")]
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        runs.append(("pdf", "pdf"))
+    for label, fmt in runs:
+        out = os.path.join(tmp, f"rapport139.{fmt}")
+
+        def run():
+            p, v = checked()
+            make_report139(p, v, out)
+        t, cpu = best_cpu(run, repeat)
+        extra = f", {pages(out)} pages" if fmt == "pdf" else ""
+        print(f"rapport R. 139 {label:5s}: {t:6.2f} s = {t / ref:5.1f} × la référence ; le rapport seul {t - ref:5.2f} s"
+              f" ; processeur {cpu:5.2f} s = {cpu / ref_cpu:4.1f} ×{extra}")
 
 
 if __name__ == "__main__":

@@ -177,11 +177,15 @@ def run(pf, verdict, scenario: dict, *, date=None) -> StressResult:
     elif "taux" in scenario:
         defaulted = int(bonds.sum())
 
-    def at(scale):
-        return check(pf.with_values(shocked(pf, scenario, scale, dur)), date=date, as_of=verdict.as_of)
+    seen: dict = {}
+
+    def at(scale):  # one check per fraction of the scenario, however many rules bisect through it
+        if scale not in seen:
+            seen[scale] = check(pf.with_values(shocked(pf, scenario, scale, dur)), date=date, as_of=verdict.as_of)
+        return seen[scale]
 
     before = {r.spec.id: r for r in verdict.results}
-    grid = [at(k / GRID) for k in range(GRID + 1)]
+    grid = [verdict] + [at(k / GRID) for k in range(1, GRID + 1)]  # at 0 the portfolio is as checked
     first: dict[str, float] = {}
     for rid, r0 in before.items():
         if r0.status == BREACH:

@@ -346,3 +346,27 @@ def test_the_pdf_reads_as_a_commission_reads_it(made, verdict):
     for raw in pages:
         for ln in raw.splitlines():
             assert not ln.strip().startswith("€") and not ln.strip().startswith("%"), ln
+
+
+def test_the_report_is_recorded_and_reads_first_observations_from_the_journal(tmp_path, capsys):
+    """--audit: the report is a `report` record (version, verdict, file's and report's SHA-256), and a breach an
+    earlier check of the same file found gets that check's date as its first observation (R. 139-48)."""
+    from reserves.app.audit import AuditLog
+
+    url = f"sqlite:///{tmp_path / 'journal.sqlite3'}"
+    pf = tmp_path / "portefeuille_r139_manquements.xlsx"
+    pf.write_bytes(SAMPLE.read_bytes())
+    assert main(["check", str(pf), "--date", "30/09/2025", "--audit", "--base", url, "--json"]) == 1
+    out = tmp_path / "rapport.xlsx"
+    assert main(["report", str(pf), "-o", str(out), "--audit", "--base", url, "--utilisateur", "marie"]) == 1
+    capsys.readouterr()
+    with AuditLog(url) as log:
+        recs = log.list(10)
+    rep = next(r for r in recs if r.kind == "report")
+    assert rep.version == "R139-2019-07-08" and rep.status == "breach"
+    assert rep.payload["output"]["name"] == "rapport.xlsx" and len(rep.payload["output"]["sha256"]) == 64
+    assert rep.payload["verdict"]["as_of"] == "2025-12-31"
+    rows = {(r["Règle"], r["Objet"]): r for r in _sheet(openpyxl.load_workbook(out), "breaches")}
+    sci = rows[("R139-45/entite-max5", "SCI Tour Horizon")]
+    assert sci["Premier constat"] == "30/09/2025" and sci["Échéance"].startswith("30/03/2026")
+    assert sci["Délai"] == "en délai"
