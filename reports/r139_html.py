@@ -23,6 +23,7 @@ from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text, 
 from .text import ACTION_FR, STATUS_FR, VERDICT_FR, date_fr, datetime_fr, euros, fr_int, rows_text
 
 _PERCENT = re.compile(r"(?<=\d) %")
+_OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z-]+)")  # « --transparence » never cut after its dashes
 CSS139 = CSS + """
 table.compact { font-size: 7.8pt; }
 td.sub { color: #555; font-size: 7.6pt; }
@@ -99,7 +100,8 @@ def render_html139(d: Report139) -> str:
 def _keep_signs(html: str) -> str:
     """« 5 % » with a no-break space in the page's text (the charts' own labels left as drawn)."""
     parts = re.split(r"(<svg.*?</svg>|<style>.*?</style>)", html, flags=re.S)
-    return "".join(p if p.startswith(("<svg", "<style>")) else _PERCENT.sub("\u00a0%", p) for p in parts)
+    return "".join(p if p.startswith(("<svg", "<style>")) else
+                   _OPTION.sub(r'<span class="nw">\1</span>', _PERCENT.sub("\u00a0%", p)) for p in parts)
 
 
 def _synthesis(doc, d: Report139):

@@ -200,7 +200,7 @@ def _currencies(b: _Book139):
             notes.append(f"{_reg(p.name)} : {f.value * 100:.2f} % (limite : strictement moins de "
                          f"{f.limit * 100:.0f} %)".replace(".", ","))
     b.table("currencies", "Exposition de change (R. 139-44), couvertures compensées dans une même devise", cols, rows,
-            note=" ; ".join(notes) or "Actif réalisable en euros.")
+            note=" ; ".join(notes) or "Actif réalisable en euros.", portrait=True)
 
 
 def _contracts(b: _Book139):
@@ -251,16 +251,16 @@ def _holdings(b: _Book139):
 
 def _breaches(b: _Book139):
     d = b.data
-    cols = [("Régime", 16, None, False), ("Règle", 26, None, True), ("Intitulé", 32, None, True),
-            ("Article", 14, None, False), ("Objet", 28, None, True), ("Lignes", 14, None, True),
-            ("Via", 24, None, True), ("Action", 8, None, False), ("Montant (€)", 18, MONEY, False),
-            ("Premier constat", 14, None, False), ("Échéance", 22, None, True), ("Délai", 14, None, False),
-            ("Constat", 60, None, True)]
+    cols = [("Régime", 13, None, True), ("Règle", 20, None, True), ("Intitulé", 26, None, True),
+            ("Article", 11, None, True), ("Objet", 22, None, True), ("Lignes", 12, None, True),
+            ("Via", 18, None, True), ("Action", 7, None, False), ("Montant (€)", 17, MONEY, False),
+            ("Premier constat", 11, None, True), ("Échéance", 18, None, True), ("Délai", 10, None, True),
+            ("Constat", 48, None, True)]
     rows = []
     for f in d.breaches:
         first, deadline, status = cure_text(f)
         if first == "inconnue":
-            deadline = "à établir : renseigner la date du premier constat (feuille « Constats »)"
+            deadline = "à établir (feuille « Constats »)"
         rows.append([_reg(getattr(f, "regime", None)), f.rule, d.rule_title(f.rule), f.article, f.subject,
                      rows_text(f.rows, 30), _via(f.via), ACTION_FR.get(f.action, ""), _e(f.amount), first, deadline,
                      status, f.message])
@@ -272,9 +272,9 @@ def _breaches(b: _Book139):
 
 def _unknowns(b: _Book139):
     d = b.data
-    cols = [("Régime", 16, None, False), ("Règle", 26, None, True), ("Intitulé", 32, None, True),
-            ("Article", 14, None, False), ("Objet", 30, None, True), ("Lignes", 14, None, True),
-            ("Via", 24, None, True), ("À renseigner", 36, None, True), ("Constat", 60, None, True)]
+    cols = [("Régime", 13, None, True), ("Règle", 20, None, True), ("Intitulé", 26, None, True),
+            ("Article", 11, None, True), ("Objet", 24, None, True), ("Lignes", 12, None, True),
+            ("Via", 18, None, True), ("À renseigner", 30, None, True), ("Constat", 50, None, True)]
     rows = [[_reg(getattr(f, "regime", None)), f.rule, d.rule_title(f.rule), f.article, f.subject, rows_text(f.rows, 30),
              _via(f.via), fill_text(f), f.message] for f in d.unknowns]
     b.table("unknowns", "À vérifier : ce qu'il faut renseigner", cols, rows,

@@ -309,7 +309,8 @@ def test_every_sheet_prints(wb):
         assert ws.print_area, ws.title
         assert ws.page_setup.paperSize == 9, ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage and int(ws.page_setup.fitToWidth or 1) == 1, ws.title
-        assert ws.page_setup.orientation == ("portrait" if ws.title == "Synthèse" else "landscape"), ws.title
+        assert ws.page_setup.orientation == ("portrait" if ws.title in ("Synthèse", "Devises") else "landscape"), \
+            ws.title
         if ws.title != "Synthèse":
             assert ws.print_title_rows, ws.title
     # wrapped rows have a height: the « Constat » column never overlaps the next row
@@ -370,3 +371,56 @@ def test_the_report_is_recorded_and_reads_first_observations_from_the_journal(tm
     sci = rows[("R139-45/entite-max5", "SCI Tour Horizon")]
     assert sci["Premier constat"] == "30/09/2025" and sci["Échéance"].startswith("30/03/2026")
     assert sci["Délai"] == "en délai"
+
+
+def _workbook(path, lines: list[dict]) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(lines)
+    with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
+        frame.to_excel(xw, sheet_name="Portefeuille", index=False, startrow=2)
+        xw.sheets["Portefeuille"].write_string(0, 0, "Date d'arrêté : 31/12/2025")
+
+
+def test_contracts_by_counterparty_and_currency_netting_are_the_checkers(tmp_path, capsys):
+    """Contracts netted within a counterparty, never across (R. 139-43, RR 12); an exchange hedge netted within its
+    currency (R. 139-44, RR 13): the report's tables sum to the checker's figures."""
+    from r139 import ln
+
+    lines = [ln("titre_etat", 45_000_000, emetteur="République française"),
+             ln("titre_etat", 38_000_000, emetteur="République fédérale d'Allemagne", pays="DE"),
+             *[ln("action", 1_000_000, emetteur=f"Société {k}", groupe=f"GRP{k}") for k in range(15)],
+             ln("action", 2_000_000, devise="USD", emetteur="Apple Inc", groupe="APPLE", pays="US", cotation="ocde"),
+             ln("contrat_financier", 0, contrepartie="BNP Paribas", exposition=3_000_000, notionnel=10_000_000),
+             ln("contrat_financier", 0, contrepartie="BNP Paribas", exposition=-1_000_000, notionnel=5_000_000),
+             ln("contrat_financier", 0, contrepartie="Goldman Sachs", exposition=1_000_000, notionnel=4_000_000),
+             ln("contrat_financier", 0, contrepartie="HSBC", type_contrat="terme", type_sous_jacent="change",
+                devise_exposition="USD", exposition=-1_500_000, notionnel=1_500_000)]
+    src = tmp_path / "contrats.xlsx"
+    _workbook(src, lines)
+    doc = _json(capsys, src)
+    rules = {r["id"]: r for r in doc["rules"]}
+    out = tmp_path / "r.xlsx"
+    code = main(["report", str(src), "-o", str(out)])
+    assert code == {"ok": 0, "breach": 1, "unknown": 3}[doc["status"]]
+    wb = openpyxl.load_workbook(out)
+    cps = {r["Contrepartie"]: r for r in _sheet(wb, "contracts")}
+    assert set(cps) == {"BNP Paribas", "Goldman Sachs", "HSBC"}
+    assert cps["BNP Paribas"]["Contrats"] == 2 and cps["BNP Paribas"]["Exposition nette (€)"] == 2_000_000
+    assert cps["BNP Paribas"]["Expositions brutes (€)"] == 4_000_000
+    assert cps["HSBC"]["Exposition nette (€)"] == -1_500_000
+    total = sum(abs(r["Exposition nette (€)"]) for r in cps.values())
+    assert total == pytest.approx(rules["R139-43/contrats-max10"]["euros"])
+    assert rules["R139-43/contrats-max10"]["euros"] == 4_500_000  # netted per counterparty only
+    cur = {r["Devise"]: r for r in _sheet(wb, "currencies")}
+    assert cur["USD"]["Détenu (€)"] == 2_000_000 and cur["USD"]["Contrats (€)"] == -1_500_000
+    assert cur["USD"]["Exposition nette (€)"] == 500_000
+    assert rules["R139-44/change-max15"]["euros"] == pytest.approx(sum(abs(r["Exposition nette (€)"])
+                                                                       for r in cur.values()))
+    caps = {r["Identifiant"]: r for r in _sheet(wb, "caps")}
+    for rid in ("R139-43/contrats-max10", "R139-44/change-max15", "R139-41/actions-max25"):
+        assert caps[rid]["Valeur (€)"] == pytest.approx(rules[rid]["euros"])
+        assert caps[rid]["Marge (€)"] == pytest.approx(rules[rid]["headroom"])
+    # no look-through here: the inventory part says so, and the R. 139-15 caps of the other régime are left out
+    assert not _sheet(wb, "funds")
+    assert not any(r.startswith("R139-15/") for r in caps)
