@@ -39,7 +39,7 @@ from reserves.portfolio import parsing as P
 from reserves.portfolio.errors import InputError
 
 from .lp import INF, LP, solve_pyomo
-from .rebalancing import _category_code, _fraction, _margin_for
+from .rebalancing import category_code, fraction, margin_for
 
 
 @dataclass
@@ -61,7 +61,7 @@ class AllocParams:
 
 
 def _num(x, what) -> float:
-    return float(_fraction(x, what))
+    return float(fraction(x, what))
 
 
 def _cat_map(d, what) -> dict:
@@ -69,7 +69,7 @@ def _cat_map(d, what) -> dict:
         return {}
     if not isinstance(d, dict):
         raise InputError.one(f"{what} : attendu une table catégorie → valeur")
-    return {_category_code(k): _num(v, f"{what} ({k})") for k, v in d.items()}
+    return {category_code(k): _num(v, f"{what} ({k})") for k, v in d.items()}
 
 
 def params_from_dict(doc: dict) -> AllocParams:
@@ -178,7 +178,7 @@ def category_limits(version, margins, cats: list) -> tuple[list, list]:
             left.append(spec.id)
             continue
         lim = spec.limit()
-        m = _margin_for(margins, spec.id)
+        m = margin_for(margins, spec.id)
         bound = lim + m if sense == "min" else lim - m
         out.append({"rule": spec.id, "article": spec.article, "title": spec.title, "sense": sense, "limit": float(lim),
                     "margin": float(m), "bound": float(bound), "coef": coef})

@@ -130,9 +130,9 @@ def buy_allowed(L: pd.DataFrame, *, in_universe: np.ndarray, universe_given: boo
         allowed |= in_universe
     cat = L["category"].to_numpy().astype(np.int64)
     if buy_categories:
-        from .rebalancing import _category_code
+        from .rebalancing import category_code
 
-        allowed |= np.isin(cat, [_category_code(c) for c in buy_categories])
+        allowed |= np.isin(cat, [category_code(c) for c in buy_categories])
     if buy_rows:
         rows = L["row"].to_numpy()
         known = set(rows.tolist())
@@ -152,10 +152,10 @@ def parse_buy_cap(value) -> Fraction | None:
         return None
     if isinstance(value, str) and value.strip().lower() in ("aucun", "sans", "non", "none"):
         return None
-    from .rebalancing import _fraction
+    from .rebalancing import fraction
     from reserves.portfolio.errors import InputError
 
-    x = _fraction(value, "plafond d'achat")
+    x = fraction(value, "plafond d'achat")
     if x <= 0 or x > 1:
         raise InputError.one(f"plafond d'achat : attendu une part de la poche entre 0 et 1 (0,02 pour 2 %), "
                              f"lu « {value} »")

@@ -61,7 +61,7 @@ class ProposalError(RuntimeError):
 # --------------------------------------------------------------------------- inputs
 
 
-def _category_code(value) -> int:
+def category_code(value) -> int:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = int(value)
     try:
@@ -70,7 +70,7 @@ def _category_code(value) -> int:
         raise InputError.one(f"catégorie inconnue « {value} » : {exc}") from None
 
 
-def _fraction(value, what: str) -> Fraction:
+def fraction(value, what: str) -> Fraction:
     try:
         x = Fraction(str(value).replace(",", ".").replace("%", "").strip())
     except (ValueError, ZeroDivisionError):
@@ -80,14 +80,14 @@ def _fraction(value, what: str) -> Fraction:
     return x
 
 
-def _margin_for(margins, rule_id: str) -> Fraction:
+def margin_for(margins, rule_id: str) -> Fraction:
     if margins is None:
         return Fraction(0)
     if isinstance(margins, dict):
         m = margins.get(rule_id, margins.get("*", margins.get("default", 0)))
     else:
         m = margins
-    m = _fraction(m, f"marge de sécurité ({rule_id})")
+    m = fraction(m, f"marge de sécurité ({rule_id})")
     if m < 0 or m >= 1:
         raise InputError.one(f"marge de sécurité ({rule_id}) : attendu entre 0 et 1 (0,01 pour 1 point), lu « {m} »")
     return m
@@ -108,7 +108,7 @@ def _locked_mask(locks, rows: np.ndarray, cat: np.ndarray) -> np.ndarray:
             raise InputError.one(f"ligne bloquée {r} : aucune ligne du portefeuille à cette ligne du tableur")
     mask |= np.isin(rows, np.asarray([int(r) for r in lock_rows], dtype=np.int64))
     if lock_cats:
-        mask |= np.isin(cat, np.asarray([_category_code(c) for c in lock_cats], dtype=np.int64))
+        mask |= np.isin(cat, np.asarray([category_code(c) for c in lock_cats], dtype=np.int64))
     return mask
 
 
@@ -118,18 +118,18 @@ def _per_line(spec, rows: np.ndarray, cat: np.ndarray, held: np.ndarray, what: s
     if spec is None:
         return np.full(n, np.nan)
     if not isinstance(spec, dict):
-        return np.full(n, float(_fraction(spec, what)))
-    out = np.full(n, float(_fraction(spec["default"], what)) if "default" in spec else np.nan)
+        return np.full(n, float(fraction(spec, what)))
+    out = np.full(n, float(fraction(spec["default"], what)) if "default" in spec else np.nan)
     cats = spec.get("categories")
     if cats is None and not ({"rows", "lignes", "default"} & set(spec)):
         cats = spec  # a flat mapping category -> figure
     for k, x in (cats or {}).items():
-        out[cat == _category_code(k)] = float(_fraction(x, what))
+        out[cat == category_code(k)] = float(fraction(x, what))
     for r, x in (spec.get("rows") or spec.get("lignes") or {}).items():
         hit = held & (rows == int(r))
         if not hit.any():
             raise InputError.one(f"{what} : aucune ligne du portefeuille à la ligne {r} du tableur")
-        out[hit] = float(_fraction(x, what))
+        out[hit] = float(fraction(x, what))
     return out
 
 
@@ -285,7 +285,7 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
     rows_F, rows_tau, rhs_lo, rhs_hi, rule_rows = [], [], [], [], []
     r0 = 0
     for rule, block in forms:
-        m = _margin_for(margins, rule.id)
+        m = margin_for(margins, rule.id)
         k = block.n_rows
         F = sp.csr_matrix((block.coefs.astype(float), (block.rows, block.cols)), shape=(k, n))
         tight = block.tighten(m)  # the rule's own rows with the safety margin
@@ -623,7 +623,7 @@ def allocation(verdict, pf, margins=None) -> dict:
     for r in verdict.results:
         if r.spec.kind == "line_conditions":
             continue
-        m = _margin_for(margins, r.spec.id)
+        m = margin_for(margins, r.spec.id)
         limits.append({"rule": r.spec.id, "article": r.spec.article, "title": r.spec.title,
                        "sense": "min" if r.spec.params.get("sense") == "min" else "max",
                        "value": r.value, "limit": r.limit, "margin": float(m), "status": r.status,
@@ -655,7 +655,7 @@ def _scale_quantities(lines: pd.DataFrame, ref_cents: np.ndarray, new_cents: np.
 
 
 def _with_margins(version, margins):
-    return replace(version, rules=tuple(spec.with_margin(_margin_for(margins, spec.id)) for spec in version.rules))
+    return replace(version, rules=tuple(spec.with_margin(margin_for(margins, spec.id)) for spec in version.rules))
 
 
 def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cash=0, margins=None,
@@ -695,9 +695,9 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
         if unknown:
             raise InputError.one(f"marge de sécurité : règle inconnue « {unknown[0]} » (identifiants : "
                                  "reserves rules)")
-        margins = {k: _margin_for(margins, k) for k in margins}
+        margins = {k: margin_for(margins, k) for k in margins}
     elif margins is not None:
-        margins = _margin_for(margins, "*")
+        margins = margin_for(margins, "*")
 
     verdict_before = check(pf, date=date, as_of=as_of)
     ref, v0, held, in_universe, orig_row, source = combine(pf, universe)
@@ -745,7 +745,7 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     must_close_eff = must_close & (v0 != 0)
 
     cash_by_pocket = cash if isinstance(cash, dict) else {"reserves": cash}
-    cash_by_pocket = {k: float(_fraction(x, "trésorerie")) for k, x in cash_by_pocket.items()}
+    cash_by_pocket = {k: float(fraction(x, "trésorerie")) for k, x in cash_by_pocket.items()}
     cash_cents = {k: int(round(x * 100)) for k, x in cash_by_pocket.items()}
     cash_by_pocket = {k: c / 100 for k, c in cash_cents.items()}
     for k in ("reserves", "gestion"):
@@ -757,7 +757,7 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     lt = _per_line(lots, L["row"].to_numpy(), cat, held, "quotité") if lots else None
     tgt = None
     if objective == "target":
-        tgt = {_category_code(k): _fraction(x, f"cible de la catégorie {k}") for k, x in target.items()}
+        tgt = {category_code(k): fraction(x, f"cible de la catégorie {k}") for k, x in target.items()}
         tgt = {k: (x / 100 if x > 1 else x) for k, x in tgt.items()}
     base_for_target = ctx.base_masks["reserves_less_excluded"]
 
@@ -871,7 +871,7 @@ def _plain(spec):
         return None
     if isinstance(spec, dict):
         return {str(k): _plain(x) for k, x in spec.items()}
-    return float(_fraction(spec, "réglage"))
+    return float(fraction(spec, "réglage"))
 
 
 def _holding_blocks(forms):

@@ -80,24 +80,27 @@ _REFERENCE = re.compile(r"(?:\bart\. )?\bR\.? ?\d{3}(?:-\d+)+(?: [IVX]{1,4}\b)?(
 _EURO = re.compile(r"(?<=\d)[ \xa0]€")  # « 200 000,00 € » in a quoted text: « € » kept with its amount
 
 
-def _date_source(v) -> str:
+def date_source(v) -> str:
     """Where the portfolio's date came from (SPEC §4): the file, the --date option, or today's date."""
     src = getattr(v, "as_of_source", "")
     where = getattr(v, "as_of_where", "")
     return f"{src} : {where}" if src == "date du fichier" and where else src
 
 
-def _plain(x) -> str:
+def plain(x) -> str:
     return escape(text_of(x), quote=True)
 
 
-def _e(x) -> str:
+def escape_text(x) -> str:
     """Escaped text for the page's content, article references kept unbroken."""
-    text = _REFERENCE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', _plain(x))
+    text = _REFERENCE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', plain(x))
     return _EURO.sub("\u202f€", text) if "€" in text else text
 
 
-class _Doc:
+_e = escape_text  # the short name this module writes it by
+
+
+class Doc:
     def __init__(self):
         self.parts: list[str] = []
 
@@ -131,11 +134,11 @@ def _status_cell(status: str) -> str:
 def render_html(data: ReportData) -> str:
     d, v = data, data.verdict
     ver = v.version
-    doc = _Doc()
+    doc = Doc()
     title = f"{d.title} — {d.pf.source}"
     doc.add("<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_plain(title)}</title>", f'<meta name="generator" content="reserves">',
+            f"<title>{plain(title)}</title>", f'<meta name="generator" content="reserves">',
             f"<style>{CSS}</style>", "</head>", "<body>")
 
     # Title page.
@@ -145,7 +148,7 @@ def render_html(data: ReportData) -> str:
             "(R. 623-10-4) ; éléments du rapport annuel aux ministres (R. 623-10-2)</p>",
             '<dl class="facts">',
             f"<dt>Portefeuille</dt><dd>{_e(d.pf.source)} (feuille « {_e(d.pf.sheet)} », {fr_int(v.n_lines)} lignes)</dd>",
-            f"<dt>Portefeuille au</dt><dd>{_e(date_fr(v.as_of))} ({_e(_date_source(v))})</dd>",
+            f"<dt>Portefeuille au</dt><dd>{_e(date_fr(v.as_of))} ({_e(date_source(v))})</dd>",
             f"<dt>Version du règlement</dt><dd>{_e(ver.id)} — {_e(ver.title)}</dd>",
             f"<dt>Texte</dt><dd>{_e(ver.set_by)}, en vigueur {_e(ver.period_fr())}</dd>",
             f"<dt>Empreinte du fichier</dt><dd>SHA-256 {_e(d.pf.sha256 or '—')}</dd>",

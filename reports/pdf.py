@@ -39,7 +39,7 @@ def find_chromium() -> str:
     raise InputError.one(INSTALL_HINT)
 
 
-def _footer(data: ReportData) -> str:
+def page_footer(data: ReportData) -> str:
     text = escape(f"{data.title} — {data.pf.source} — {data.verdict.version.id}")
     return ('<div style="font-size:7px;width:100%;padding:0 14mm;color:#666;display:flex;'
             f'justify-content:space-between;font-family:sans-serif"><span>{text}</span>'
@@ -87,7 +87,7 @@ def _cli_pdf(executable: str, html: str, path) -> None:  # pragma: no cover - us
 
 
 def write_pdf(data: ReportData, path) -> None:
-    html_to_pdf(render_html(data), path, footer=_footer(data))
+    html_to_pdf(render_html(data), path, footer=page_footer(data))
 
 
 __all__ = ["write_pdf", "html_to_pdf", "find_chromium", "INSTALL_HINT"]

@@ -18,7 +18,8 @@ import re
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
 
 from . import svg
-from .html import CSS, _Doc, _date_source, _e, _plain
+from .html import CSS, date_source as _date_source, escape_text as _e, plain as _plain
+from .html import Doc as _Doc
 from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text, nature_title
 from .text import ACTION_FR, STATUS_FR, VERDICT_FR, date_fr, datetime_fr, euros, fr_int, rows_text
 

@@ -32,10 +32,10 @@ def write139(data: Report139, path) -> str:
 
             Path(tmp).write_text(render_html139(data), encoding="utf-8")
         else:
-            from .pdf import _footer, html_to_pdf
+            from .pdf import html_to_pdf, page_footer
             from .r139_html import render_html139
 
-            html_to_pdf(render_html139(data), tmp, footer=_footer(data))
+            html_to_pdf(render_html139(data), tmp, footer=page_footer(data))
     return fmt
 
 

@@ -56,9 +56,12 @@ CHART_HEIGHT = 300  # pixels
 _TEXT, _NUMBER, _ANY = object(), object(), object()  # how a column's cells are written
 
 
-def _e(cents):
+def euros_cell(cents):
     """Cents → euros for a cell (None stays empty)."""
     return None if cents is None else int(cents) / 100
+
+
+_e = euros_cell  # the short name this module writes it by
 
 
 def _col_pixels(width: float) -> int:
@@ -66,7 +69,7 @@ def _col_pixels(width: float) -> int:
     return int(width * 7 + 0.5) + 5
 
 
-def _lines_needed(text: str, width: float) -> int:
+def lines_needed(text: str, width: float) -> int:
     """How many lines `text` takes wrapped in a column `width` characters wide (a little more than it may)."""
     per_line = max(4, int(width * 1.15) - 2)  # text is narrower than digits; a wrapped word wastes the line's end
     return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
@@ -80,7 +83,7 @@ def _is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and x == x and abs(x) != float("inf")
 
 
-class _Book:
+class Book:
     sheets = SHEETS  # key → sheet name
 
     def __init__(self, data: ReportData, path):
@@ -160,7 +163,7 @@ class _Book:
         for j, (head, width, _, _) in enumerate(columns):
             ws.set_column(j, j, width)
         h = HEADER_ROW - 1
-        ws.set_row(h, max(32, LINE_HEIGHT * max(_lines_needed(c[0], c[1]) for c in columns) + 2))
+        ws.set_row(h, max(32, LINE_HEIGHT * max(lines_needed(c[0], c[1]) for c in columns) + 2))
         for j, (head, _, _, _) in enumerate(columns):
             ws.write_string(h, j, head, self.header_fmt)
         wrapped = [(j, c[1]) for j, c in enumerate(columns) if c[3]]
@@ -176,7 +179,7 @@ class _Book:
             for j, width in wrapped:
                 v = row[j]
                 if v and len(v) > width - 4:
-                    n = max(n, _lines_needed(v, width))
+                    n = max(n, lines_needed(v, width))
             if n > 1:
                 ws.set_row(r, LINE_HEIGHT * min(n, MAX_LINES) + 2)
             for j, value in enumerate(row):
@@ -236,8 +239,15 @@ def _status_key(status):
     return None
 
 
-def _ref(ws_name: str, first_row: int, col: int, last_row: int):
+_Book = Book  # the short name this module writes it by
+
+
+def column_ref(ws_name: str, first_row: int, col: int, last_row: int):
+    """A chart's reference to the cells of one column."""
     return [ws_name, first_row, col, last_row, col]
+
+
+_ref = column_ref  # the short name this module writes it by
 
 
 # --------------------------------------------------------------------------- sheets
@@ -288,7 +298,7 @@ def _summary(b: _Book):
     label_fmt = b.fmt(None, True, bold=True)
     for i, (label, value, num) in enumerate(rows):
         r = h + 1 + i
-        n = max(_lines_needed(label, widths[0]), _lines_needed(str(value), widths[1]) if isinstance(value, str) else 1)
+        n = max(lines_needed(label, widths[0]), lines_needed(str(value), widths[1]) if isinstance(value, str) else 1)
         if i == 0:
             ws.set_row(r, 22)
         elif n > 1:

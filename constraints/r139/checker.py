@@ -19,7 +19,7 @@ from constraints.rules import BREACH, NA, OK, UNKNOWN_S, RuleResult, euros, wors
 from . import contracts, entities, funds, lines, ratios  # noqa: F401  (they register their kinds)
 from .base import KINDS
 from .cure import Cure, annotate
-from .model import Ctx, R139Input, _clean
+from .model import Ctx, R139Input, clean_value
 
 EXIT_OK, EXIT_BREACH, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 NO_REGIME = None
@@ -124,7 +124,7 @@ def _regimes(X, simplified) -> list:
         elif not simplified:
             simp = False
         else:
-            simp = name is None or _clean("regime", name) in {_clean("regime", s) for s in simplified}
+            simp = name is None or clean_value("regime", name) in {clean_value("regime", s) for s in simplified}
         out.append((name, items, simp))
     return out
 

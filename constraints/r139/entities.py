@@ -39,7 +39,7 @@ from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Gro
                    fr_pct, register, status_by_subject, worst)
 from .lines import view_mask
 from .model import FUNDS, SECURITIES, SA_FORMS, Ctx, cap_cents, frac, group_index, group_sum
-from .ratios import _pct
+from .ratios import pct
 
 _CLAIMS = (*SECURITIES, "societe_immobiliere", "opci", "autre_fm", "autre", "certificat", *FUNDS)
 _REAL_ESTATE = ("droit_immobilier", "societe_immobiliere", "opci")
@@ -360,7 +360,7 @@ class Entity(Kind):
         amount = int(s - allowed)
         lim = self.lim_f
         what = "dépôts compris" if self.p.get("deposits") else "dépôts exclus"
-        msg = (f"entité « {name} » : {_pct(s / b, lim)} de l'actif de placement ({fr_euros(int(s))}, {what}) pour un "
+        msg = (f"entité « {name} » : {pct(s / b, lim)} de l'actif de placement ({fr_euros(int(s))}, {what}) pour un "
                f"plafond de {fr_pct(lim)} : céder {fr_euros(amount)}")
         return self.finding(ctx, BREACH, name, pos, msg, value=s / b, limit=lim, amount=amount, action="sell",
                             euros=int(s))
@@ -397,8 +397,8 @@ class Entity(Kind):
         hi = largest + U + B if (U or B) else top
         if hi <= allowed:
             return RuleResult(self.spec, OK, [], top / b, self.lim_f, allowed - hi, top)
-        findings = self._unknown(ctx, f"{_pct(hi / b)} pour une même entité", upos if U else np.zeros(0, np.int64),
-                                 blind_pos, f"avec tout le fonds sur la plus grande entité, {_pct((largest + B) / b)}")
+        findings = self._unknown(ctx, f"{pct(hi / b)} pour une même entité", upos if U else np.zeros(0, np.int64),
+                                 blind_pos, f"avec tout le fonds sur la plus grande entité, {pct((largest + B) / b)}")
         return RuleResult(self.spec, UNKNOWN_S, findings, top / b, self.lim_f, None, top)
 
     def _basket(self, ctx: Ctx) -> RuleResult:
@@ -427,7 +427,7 @@ class Entity(Kind):
             pos = np.unique(ex["pos"][np.isin(ex["ent"], ents)])
             names = [ex["name_of"](e) for e in ents.tolist()]
             msg = (f"{len(order)} entité(s) au-delà de 5 % ({', '.join(names[:8])}{'…' if len(names) > 8 else ''}) "
-                   f"totalisent {_pct(lo / b, self.lim_f)} de l'actif de placement ({fr_euros(lo)}) pour un plafond "
+                   f"totalisent {pct(lo / b, self.lim_f)} de l'actif de placement ({fr_euros(lo)}) pour un plafond "
                    f"de {fr_pct(self.lim_f)} : ramener à 5 % les plus proches de 5 %, soit céder {fr_euros(amount)}")
             f = self.finding(ctx, BREACH, self.spec.title, pos, msg, value=lo / b, limit=self.lim_f, amount=amount,
                              action="sell", euros=lo)
@@ -452,7 +452,7 @@ class Entity(Kind):
             hi += B + int(S2[(S2 <= five) & (S2 + B > five)].sum())
         if hi <= allowed:
             return RuleResult(self.spec, OK, [], lo / b, self.lim_f, allowed - hi, lo)
-        findings = self._unknown(ctx, f"{_pct(hi / b)} au-delà de 5 % au total", upos if U else np.zeros(0, np.int64),
+        findings = self._unknown(ctx, f"{pct(hi / b)} au-delà de 5 % au total", upos if U else np.zeros(0, np.int64),
                                  blind_pos, "le fonds pourrait porter des entités au-delà de 5 %")
         return RuleResult(self.spec, UNKNOWN_S, findings, lo / b, self.lim_f, None, lo)
 
@@ -470,7 +470,7 @@ class Entity(Kind):
             pos = idx[codes == k]
             name = uniq[k][2:] if not uniq[k].startswith("L:") else ctx.label(int(pos[0]))
             amount = int(S[k] - allowed)
-            msg = (f"actif immobilier « {name} » : {_pct(S[k] / b, self.lim_f)} de l'actif de placement "
+            msg = (f"actif immobilier « {name} » : {pct(S[k] / b, self.lim_f)} de l'actif de placement "
                    f"({fr_euros(int(S[k]))}) pour un plafond de {fr_pct(self.lim_f)} : céder {fr_euros(amount)}")
             findings.append(self.finding(ctx, BREACH, name, pos, msg, value=S[k] / b, limit=self.lim_f, amount=amount,
                                          action="sell", euros=int(S[k])))
@@ -480,7 +480,7 @@ class Entity(Kind):
         if top + B <= allowed:
             return RuleResult(self.spec, OK, [], top / b, self.lim_f, allowed - top - B, top)
         return RuleResult(self.spec, UNKNOWN_S, [self.blind_finding(ctx, blind_pos.tolist(),
-                                                                    f"avec tout le fonds dans un même immeuble, {_pct((top + B) / b)}")],
+                                                                    f"avec tout le fonds dans un même immeuble, {pct((top + B) / b)}")],
                           top / b, self.lim_f, None, top)
 
     def _sovereign(self, ctx: Ctx) -> RuleResult:
@@ -500,7 +500,7 @@ class Entity(Kind):
         for k in np.flatnonzero(S > allowed).tolist():
             pos = np.unique(recs_pos[codes == k])
             amount = int(S[k] - allowed)
-            msg = (f"« {uniq[k]} » : {_pct(S[k] / b, self.lim_f)} de l'actif de placement en titres émis ou garantis "
+            msg = (f"« {uniq[k]} » : {pct(S[k] / b, self.lim_f)} de l'actif de placement en titres émis ou garantis "
                    f"({fr_euros(int(S[k]))}) pour un plafond de {fr_pct(self.lim_f)} : céder {fr_euros(amount)}")
             findings.append(self.finding(ctx, BREACH, str(uniq[k]), pos, msg, value=S[k] / b, limit=self.lim_f,
                                          amount=amount, action="sell", euros=int(S[k])))
@@ -509,7 +509,7 @@ class Entity(Kind):
         if top + B <= allowed:
             return RuleResult(self.spec, OK, [], top / b, self.lim_f, allowed - top - B, top)
         return RuleResult(self.spec, UNKNOWN_S, [self.blind_finding(ctx, blind_pos.tolist(),
-                                                                    f"avec tout le fonds sur le même émetteur, {_pct((top + B) / b)}")],
+                                                                    f"avec tout le fonds sur le même émetteur, {pct((top + B) / b)}")],
                           top / b, self.lim_f, None, top)
 
     def _groups(self, ctx: Ctx) -> RuleResult:
@@ -667,7 +667,7 @@ class IssuerShare(Kind):
                 if gap[k]:
                     findings.append(self.finding(
                         ctx, UNKNOWN_S, str(name), pos,
-                        f"à vérifier : {_pct(float(share))} des titres connus de « {name} » ; renseigner « "
+                        f"à vérifier : {pct(float(share))} des titres connus de « {name} » ; renseigner « "
                         f"{ctx.colname('quantity_issued')} » de tous ses titres", euros=n_k,
                         columns=[ctx.colname("quantity_issued")]))
                     continue
@@ -676,7 +676,7 @@ class IssuerShare(Kind):
                 what = "du capital" if part == "capital" else "des titres de créance"
                 findings.append(self.finding(
                     ctx, BREACH, str(name), pos,
-                    f"« {name} » : {_pct(float(share), self.lim_f)} {what} détenus pour un plafond de "
+                    f"« {name} » : {pct(float(share), self.lim_f)} {what} détenus pour un plafond de "
                     f"{fr_pct(self.lim_f)} : céder {fr_euros(amount)}", value=float(share), limit=self.lim_f,
                     amount=amount, action="sell", euros=n_k))
         if len(blind_pos) and not any(f.status == BREACH for f in findings):

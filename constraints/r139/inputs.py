@@ -33,13 +33,13 @@ def _columns():
 def read_constats(path) -> list:
     """The rows of the `Constats` sheet of a workbook ([] when it has none)."""
     from reserves.portfolio.errors import ProblemList
-    from reserves.portfolio.model139 import _find_sheet
+    from reserves.portfolio.model139 import find_sheet
     from reserves.portfolio.parsing import fold, is_blank
     from reserves.portfolio.reader import read_table
 
     if path is None or str(path).lower().endswith(".csv") or not os.path.exists(path):
         return []
-    sheet = _find_sheet(path, CONSTATS_SHEET)
+    sheet = find_sheet(path, CONSTATS_SHEET)
     if sheet is None:
         return []
     from reserves.portfolio.columns139 import parse_date

@@ -22,7 +22,7 @@ from .base import Common, Condition, Nature
 from typing import Literal
 
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, register, worst
-from .model import Ctx, _isin
+from .model import Ctx, in_values
 
 
 def requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
@@ -180,4 +180,4 @@ class Orders(Kind):
         return RuleResult(self.spec, NA, [], note="règle des achats : contrôlée avec les ordres (--ordres)")
 
 
-__all__ = ["LineConditions", "Orders", "requirement", "view_mask", "line_findings", "_isin"]
+__all__ = ["LineConditions", "Orders", "requirement", "view_mask", "line_findings", "in_values"]

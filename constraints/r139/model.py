@@ -109,7 +109,7 @@ class Table(dict):
         return t
 
 
-def _clean(name: str, u) -> str | None:
+def clean_value(name: str, u) -> str | None:
     from reserves.portfolio.parsing import fold
 
     if u is None or (isinstance(u, float) and u != u):
@@ -151,7 +151,7 @@ def normalise(items: pd.DataFrame) -> Table:
                     ser = ser.str.upper()
                 clean = ser.where(ser != "", None).to_numpy(dtype=object)
             else:
-                clean = np.array([_clean(name, u) for u in uniq], dtype=object)
+                clean = np.array([clean_value(name, u) for u in uniq], dtype=object)
             if len(set(clean.tolist())) == len(clean) and not pd.isna(clean).any():
                 u2 = clean  # nothing merged by the cleaning
             else:
@@ -461,7 +461,7 @@ class Ctx:
         return self.inp.column_name(name)
 
 
-def _isin(arr: np.ndarray, values, none: bool = False) -> np.ndarray:
+def in_values(arr: np.ndarray, values, none: bool = False) -> np.ndarray:
     """arr ∈ values for an object array of texts (None: `none`)."""
     if len(arr) == 0:
         return np.zeros(0, dtype=bool)

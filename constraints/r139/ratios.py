@@ -28,7 +28,7 @@ _TENTH = ("autre", "autre_fm", "certificat", "cession_temporaire", "emprunt", *F
 _PCT_MORE = 6
 
 
-def _pct(x: float, lim: float | None = None) -> str:
+def pct(x: float, lim: float | None = None) -> str:
     """A share in French; more decimals where two would print it as the limit."""
     if lim is not None and x != lim:
         for d in range(2, 10):
@@ -203,7 +203,7 @@ class Share(Kind):
         rows_idx = np.flatnonzero(sure)
         if lo_t > allowed:
             amount = lo_t - allowed
-            msg = (f"{_pct(share, self.lim_f)} de l'actif de placement ({fr_euros(lo_t)}) pour un plafond de "
+            msg = (f"{pct(share, self.lim_f)} de l'actif de placement ({fr_euros(lo_t)}) pour un plafond de "
                    f"{fr_pct(self.lim_f)} : céder {fr_euros(amount)} et les replacer hors de ce poste")
             f = self.finding(ctx, BREACH, self.spec.title, rows_idx, msg, value=share, limit=self.lim_f,
                              amount=amount, action="sell", euros=lo_t)
@@ -215,16 +215,16 @@ class Share(Kind):
         if len(unsure) or len(c_maybe):
             pos = np.concatenate([unsure, c_maybe]).astype(np.int64)
             cols = sorted({ctx.colname(c) for c in self._columns()})
-            top = "" if hi_t is None else f" (jusqu'à {_pct(hi_t / b)})"
+            top = "" if hi_t is None else f" (jusqu'à {pct(hi_t / b)})"
             findings.append(self.finding(
                 ctx, UNKNOWN_S, self.spec.title, pos,
-                f"à vérifier : {_pct(share)} de l'actif de placement au moins{top} pour un plafond de "
+                f"à vérifier : {pct(share)} de l'actif de placement au moins{top} pour un plafond de "
                 f"{fr_pct(self.lim_f)} ; renseigner " + ", ".join(f"« {c} »" for c in cols) +
                 " des lignes dont la classification manque", value=share, limit=self.lim_f,
                 euros=int(v[pos].sum()), columns=cols))
         if len(blind_pos):
             findings.append(self.blind_finding(ctx, blind_pos.tolist(),
-                                               f"avec tout le fonds dans ce poste, {_pct((hi + c_hi if c_hi is not None else hi) / b + float(v[blind_pos].sum()) / b)} pour un plafond de {fr_pct(self.lim_f)}"))
+                                               f"avec tout le fonds dans ce poste, {pct((hi + c_hi if c_hi is not None else hi) / b + float(v[blind_pos].sum()) / b)} pour un plafond de {fr_pct(self.lim_f)}"))
         if not findings:  # pragma: no cover - an open bound has a cause
             findings.append(self.finding(ctx, UNKNOWN_S, self.spec.title, None, "à vérifier"))
         return RuleResult(self.spec, UNKNOWN_S, findings, share, self.lim_f, None, lo_t)
@@ -286,7 +286,7 @@ class Contracts(Kind):
             return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f)
         if lo > allowed:
             amount = lo - allowed
-            msg = (f"expositions sur contrats financiers, compensées par contrepartie : {_pct(share, self.lim_f)} de "
+            msg = (f"expositions sur contrats financiers, compensées par contrepartie : {pct(share, self.lim_f)} de "
                    f"l'actif de placement ({fr_euros(lo)}) pour un plafond de {fr_pct(self.lim_f)} : réduire les "
                    f"expositions de {fr_euros(amount)}")
             f = self.finding(ctx, BREACH, self.spec.title, c, msg, value=share, limit=self.lim_f, amount=amount,
@@ -399,7 +399,7 @@ class Currency(Kind):
         detail = ", ".join(f"{k} {fr_euros(int(round(x)))}" for k, x in per.items() if round(x) != 0)
         if lo > allowed:
             amount = lo - allowed
-            msg = (f"exposition de change {_pct(share, self.lim_f)} de l'actif de placement ({fr_euros(lo)} : {detail}) "
+            msg = (f"exposition de change {pct(share, self.lim_f)} de l'actif de placement ({fr_euros(lo)} : {detail}) "
                    f"pour une limite strictement inférieure à {fr_pct(self.lim_f)} : réduire l'exposition de "
                    f"{fr_euros(amount)} (couvertures compensées dans une même devise seulement)")
             idx = np.concatenate([held[sel], c[ce]])
@@ -408,7 +408,7 @@ class Currency(Kind):
             return RuleResult(self.spec, BREACH, [f], share, self.lim_f, allowed - lo, lo)
         if hi is not None and hi <= allowed:
             return RuleResult(self.spec, OK, [], hi / b, self.lim_f, allowed - hi, hi,
-                              note="dérogation de l'alinéa 2 : exposition de change " + _pct(hi / b))
+                              note="dérogation de l'alinéa 2 : exposition de change " + pct(hi / b))
         findings = []
         if unbounded or extra_hi:
             pos = c[(ce & ~known_e) | fx_unknown]
@@ -420,7 +420,7 @@ class Currency(Kind):
         if blind.any():
             findings.append(self.blind_finding(ctx, np.flatnonzero(blind).tolist(),
                                                f"avec tout le fonds en devise, exposition de change de "
-                                               f"{_pct((lo + blind_v) / b)}"))
+                                               f"{pct((lo + blind_v) / b)}"))
         return RuleResult(self.spec, UNKNOWN_S, findings, share, self.lim_f, None, lo)
 
     def figures(self, state, result=None, top: int = 20) -> Figures:

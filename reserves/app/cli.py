@@ -9,6 +9,8 @@ import json
 import sys
 import time
 
+from .problems import print_problems
+
 EXIT_INTERNAL = 4
 
 # argparse's own words (headings, usage errors), in French.
@@ -45,23 +47,6 @@ def parse_date(text: str) -> dt.date:
     raise argparse.ArgumentTypeError(f"date invalide « {text} » : attendu AAAA-MM-JJ ou JJ/MM/AAAA")
 
 
-def _print_problems(err, as_json: bool) -> int:
-    for p in err.problems:
-        sys.stderr.write(f"Erreur : {p}\n")
-    if getattr(err, "truncated", False):
-        from reserves.portfolio.errors import STOPPED
-
-        sys.stderr.write(STOPPED + "\n")
-    elif err.dropped:
-        sys.stderr.write(f"… et {err.dropped} autre(s) problème(s).\n")
-    if as_json:
-        out = {"status": "error", "errors": [p.to_dict() for p in err.problems], "more_errors": err.dropped}
-        if getattr(err, "truncated", False):
-            out["truncated"] = True
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-    return 2
-
-
 def add_free_columns_option(p) -> None:
     p.add_argument("--colonne-libre", "--free-column", dest="free_columns", action="append", default=[],
                    metavar="NOM", help="colonne de l'utilisateur dont l'en-tête ressemble à une colonne connue "
@@ -85,15 +70,15 @@ def cmd_check(args) -> int:
             day, source = (stated[0], rulebook.SOURCE_FILE) if stated else (dt.date.today(), rulebook.SOURCE_TODAY)
         version = rulebook.for_date(day)
     except InputError as err:  # NoVersionInForce too
-        return _print_problems(err, args.json)
+        return print_problems(err, args.json)
     if version.engine == "r139":  # R. 139-1 to R. 139-56: reserves/app/check139.py
         from reserves.app.check139 import run
 
-        return run(args, version, day, source, _print_problems)
+        return run(args, version, day, source, print_problems)
     try:
         pf = load(args.file, sheet_name=args.sheet, free_columns=args.free_columns)
     except InputError as err:
-        return _print_problems(err, args.json)
+        return print_problems(err, args.json)
     if getattr(args, "orders", None):  # pre-investment check: reserves/app/orders_cmd.py
         from reserves.app.orders_cmd import cli_check_orders
 
@@ -267,7 +252,7 @@ def main(argv=None) -> int:
         from reserves.portfolio.errors import InputError
 
         if isinstance(exc, InputError):
-            return _print_problems(exc, getattr(args, "json", False))
+            return print_problems(exc, getattr(args, "json", False))
         if isinstance(exc, MemoryError):
             sys.stderr.write("Erreur : mémoire insuffisante pour traiter ce fichier.\n")
             return EXIT_INTERNAL

@@ -179,7 +179,7 @@ def cmd_optimize(args) -> int:
 
     started = getattr(args, "started", None) or time.perf_counter()
     from constraints import rulebook
-    from reserves.app.cli import _print_problems
+    from reserves.app.problems import print_problems
     from reserves.portfolio.errors import InputError
     from reserves.portfolio.model import load
 
@@ -207,9 +207,9 @@ def cmd_optimize(args) -> int:
                       presolve=args.presolve or DEFAULT_PRESOLVE, time_limit=args.limite_temps,
                       progress=None if args.json else progress_factory())
     except rulebook.NoVersionInForce as exc:
-        return _print_problems(InputError.one(str(exc)), args.json)
+        return print_problems(InputError.one(str(exc)), args.json)
     except InputError as err:
-        return _print_problems(err, args.json)
+        return print_problems(err, args.json)
     if args.output:
         write_proposal_xlsx(p, args.output)
     timing = _timing(p, started)
@@ -266,7 +266,7 @@ def _timing_text(t) -> str:
 
 
 def cmd_allocate(args) -> int:
-    from reserves.app.cli import _print_problems
+    from reserves.app.problems import print_problems
     from reserves.portfolio.errors import InputError
 
     try:
@@ -280,7 +280,7 @@ def cmd_allocate(args) -> int:
             current = load(args.portefeuille)
         res = allocate(params=params, portfolio=current, date=args.date)
     except InputError as err:
-        return _print_problems(err, args.json)
+        return print_problems(err, args.json)
     if args.output:
         write_allocation_xlsx(res, args.output)
     if args.graphique:

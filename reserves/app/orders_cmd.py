@@ -12,7 +12,7 @@ def cli_check_orders(args, pf) -> int:
     import json
     import sys
 
-    from .cli import _print_problems
+    from .problems import print_problems
 
     as_json = getattr(args, "json", False)
     try:
@@ -20,7 +20,7 @@ def cli_check_orders(args, pf) -> int:
         orders = load_orders(args.orders)
         ov = check_orders(pf, orders, date=args.date, warning=warning)
     except InputError as err:
-        return _print_problems(err, as_json)
+        return print_problems(err, as_json)
     doc = ov.to_dict()
     doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
     if as_json:

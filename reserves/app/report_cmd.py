@@ -82,17 +82,17 @@ def _version(args):
 
 def cmd_report(args) -> int:
     from constraints import rulebook
-    from reserves.app.cli import _print_problems
+    from reserves.app.problems import print_problems
     from reserves.portfolio.errors import InputError
 
     try:
         version, day, source = _version(args)
     except InputError as err:  # NoVersionInForce too
-        return _print_problems(err, False)
+        return print_problems(err, False)
     if version.engine == "r139":
         return cmd_report139(args, version, day, source)
     if getattr(args, "transparence", None):
-        return _print_problems(InputError.one("--transparence : option des portefeuilles R. 139 (au 8 juillet 2019 "
+        return print_problems(InputError.one("--transparence : option des portefeuilles R. 139 (au 8 juillet 2019 "
                                               "ou après) ; ce portefeuille relève des articles R. 623-3 à "
                                               "R. 623-10-4"), False)
     return cmd_report623(args)
@@ -103,7 +103,7 @@ def cmd_report139(args, version, day, source) -> int:
     from constraints.r139.checker import check
     from constraints.r139.inputs import from_portfolio
     from reserves.app.check139 import earlier_observations
-    from reserves.app.cli import _print_problems
+    from reserves.app.problems import print_problems
     from reserves.portfolio.errors import InputError
     from reserves.portfolio.model139 import load
 
@@ -122,7 +122,7 @@ def cmd_report139(args, version, day, source) -> int:
                   as_of_source=source)
         inp = from_portfolio(pf, args.file)
     except InputError as err:
-        return _print_problems(err, False)
+        return print_problems(err, False)
     from reserves.app.audit import cli as audit_cli
 
     if audit_cli.wanted(args):
@@ -135,7 +135,7 @@ def cmd_report139(args, version, day, source) -> int:
     try:
         make_report139(pf, verdict, args.output, annex=args.annexe)
     except InputError as err:
-        return _print_problems(err, False)
+        return print_problems(err, False)
     from reports.text import VERDICT_FR
 
     print(f"Rapport écrit : {args.output} (règlement {version.id}, verdict : {VERDICT_FR[verdict.status].lower()})")
@@ -156,7 +156,7 @@ def cmd_report139(args, version, day, source) -> int:
 def cmd_report623(args) -> int:
     from constraints import rulebook
     from constraints.checker import check
-    from reserves.app.cli import _print_problems
+    from reserves.app.problems import print_problems
     from reserves.portfolio.errors import InputError
     from reserves.portfolio.model import load
 
@@ -181,9 +181,9 @@ def cmd_report623(args) -> int:
         make_report(pf, verdict, args.output, proposal=proposal, scenario=scenario, date=args.date,
                     annex=args.annexe)
     except rulebook.NoVersionInForce as exc:
-        return _print_problems(InputError.one(str(exc)), False)
+        return print_problems(InputError.one(str(exc)), False)
     except InputError as err:
-        return _print_problems(err, False)
+        return print_problems(err, False)
     from reports.text import VERDICT_FR
 
     print(f"Rapport écrit : {args.output} (verdict : {VERDICT_FR[verdict.status].lower()})")

@@ -51,7 +51,7 @@ class Inventory:
     extra: dict = field(default_factory=dict)
 
 
-def _describe(inv: Inventory) -> str:
+def inventory_where(inv: Inventory) -> str:
     rows = inv.holdings["row"]
     span = f"lignes {int(rows.min())} à {int(rows.max())}" if len(rows) else "aucune ligne"
     if inv.kind == "TPT":
@@ -84,7 +84,7 @@ def match_funds(lines: pd.DataFrame, inventories: list[Inventory]) -> list[np.nd
         where = dict(zip(("sheet", "row", "column"), first)) if first else {}
         if not found:
             problems.append(Problem(
-                f"fonds inconnu : aucune ligne de la feuille Portefeuille n'a cet ISIN ni ce libellé ({_describe(inv)})",
+                f"fonds inconnu : aucune ligne de la feuille Portefeuille n'a cet ISIN ni ce libellé ({inventory_where(inv)})",
                 value=inv.fund, **where))
             out.append(np.zeros(0, dtype=np.int64))
             continue
@@ -94,7 +94,7 @@ def match_funds(lines: pd.DataFrame, inventories: list[Inventory]) -> list[np.nd
             problems.append(Problem(
                 f"l'inventaire désigne la ligne {int(lines['row'].iat[i])} (« {labels[i]} »), de nature "
                 f"{nature[i] if isinstance(nature[i], str) else 'non renseignée'} : seul un fonds (opcvm, monetaire, "
-                f"fonds_mutualise, organisme_dedie) a un inventaire ({_describe(inv)})", value=inv.fund, **where))
+                f"fonds_mutualise, organisme_dedie) a un inventaire ({inventory_where(inv)})", value=inv.fund, **where))
             out.append(np.zeros(0, dtype=np.int64))
             continue
         for i in found:
@@ -102,7 +102,7 @@ def match_funds(lines: pd.DataFrame, inventories: list[Inventory]) -> list[np.nd
                 prev = owner[i]
                 problems.append(Problem(
                     f"deux inventaires pour le fonds de la ligne {int(lines['row'].iat[i])} (« {labels[i]} ») : "
-                    f"{_describe(prev)}{_dated(prev)} et {_describe(inv)}{_dated(inv)} ; n'en gardez qu'un",
+                    f"{inventory_where(prev)}{inventory_date(prev)} et {inventory_where(inv)}{inventory_date(inv)} ; n'en gardez qu'un",
                     value=inv.fund, **where))
                 break
             owner[i] = inv
@@ -112,7 +112,7 @@ def match_funds(lines: pd.DataFrame, inventories: list[Inventory]) -> list[np.nd
     return out
 
 
-def _dated(inv: Inventory) -> str:
+def inventory_date(inv: Inventory) -> str:
     return f" au {inv.valuation_date:%d/%m/%Y}" if inv.valuation_date else ""
 
 
@@ -201,12 +201,12 @@ def build(lines: pd.DataFrame, inventories: list[Inventory]) -> tuple[pd.DataFra
         table.append({"inventory": j, "fund": inv.fund, "kind": inv.kind, "source": inv.source, "sheet": inv.sheet,
                       "valuation_date": inv.valuation_date, "holdings": len(h), "raw_total": raw_total,
                       "nav": inv.nav, "shares": inv.shares, "currency": inv.currency,
-                      "lines": tuple(int(i) for i in found), "used": used, "where": _describe(inv)})
+                      "lines": tuple(int(i) for i in found), "used": used, "where": inventory_where(inv)})
         if raw_total <= 0:
             where = inv.extra.get("fund_cell")
             problems.append(Problem(
                 f"la somme des valeurs de l'inventaire du fonds est {raw_total / 100:,.2f} : elle doit être "
-                f"positive pour répartir la valeur de la ligne (R. 139-17) ({_describe(inv)})".replace(",", " "),
+                f"positive pour répartir la valeur de la ligne (R. 139-17) ({inventory_where(inv)})".replace(",", " "),
                 value=inv.fund, **(dict(zip(("sheet", "row", "column"), where)) if where else {})))
             continue
         biggest = int(np.abs(h["value"].to_numpy()).max()) if len(h) else 0
@@ -217,7 +217,7 @@ def build(lines: pd.DataFrame, inventories: list[Inventory]) -> tuple[pd.DataFra
             problems.append(Problem(
                 "les lignes de l'inventaire se compensent presque (somme de "
                 f"{raw_total / 100:,.2f} pour une ligne de {biggest / 100:,.2f}) : ramenées à la valeur de la ligne du "
-                f"fonds, elles dépasseraient 10^15 € ; vérifiez l'inventaire ({_describe(inv)})".replace(",", " "),
+                f"fonds, elles dépasseraient 10^15 € ; vérifiez l'inventaire ({inventory_where(inv)})".replace(",", " "),
                 value=inv.fund, **(dict(zip(("sheet", "row", "column"), where)) if where else {})))
             continue
         for i in found:

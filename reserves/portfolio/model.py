@@ -453,9 +453,9 @@ def from_frame(df: pd.DataFrame, *, source: str = "données", sheet: str = "Port
     the table is stated at (SPEC §4), as a file's « Date d'arrêté » would state it."""
     headers = [str(c) for c in df.columns]
     rows = [headers] + df.astype(object).where(df.notna(), None).values.tolist()
-    from reserves.portfolio.reader import _locate
+    from reserves.portfolio.reader import locate
 
-    pf = from_raw(_locate(rows, source, sheet, "frame"), readings)
+    pf = from_raw(locate(rows, source, sheet, "frame"), readings)
     if as_of is not None:
         pf.as_of, pf.as_of_where = as_of, "date donnée avec le tableau"
     return pf

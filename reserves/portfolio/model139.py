@@ -193,14 +193,14 @@ def read_lookthrough_sheet(path, fmt: str) -> list[LT.Inventory]:
     """The inventories of the workbook's `Transparence` sheet (none if it has no such sheet)."""
     if fmt not in ("xlsx", "ods"):
         return []
-    name = _find_sheet(path, LOOKTHROUGH_SHEET)
+    name = find_sheet(path, LOOKTHROUGH_SHEET)
     if name is None:
         return []
     raw = read_table(path, sheet_name=name, columns=LOOKTHROUGH_COLUMNS)
     return inventories_of_raw(raw, kind="Transparence")
 
 
-def _find_sheet(path, wanted: str) -> str | None:
+def find_sheet(path, wanted: str) -> str | None:
     from .reader import open_workbook  # the reader's checks (archive, bounds of an .ods) before calamine
 
     try:
@@ -267,7 +267,7 @@ def load(path: str | os.PathLike, *, sheet_name: str | None = None, transparence
     _check_duplicate_funds(inventories)
     from . import securities
 
-    titres = securities.read_sheet(path, raw.fmt, _find_sheet)
+    titres = securities.read_sheet(path, raw.fmt, find_sheet)
     securities.complete(lines, inventories, titres)
     lt, inv_table, cols = LT.build(lines, inventories)
     for k, v in cols.items():
@@ -299,8 +299,8 @@ def _check_duplicate_funds(inventories: list[LT.Inventory]) -> None:
         key = _fund_key(inv.fund)
         if key in seen:
             prev = seen[key]
-            problems.append(f"deux inventaires pour le fonds « {inv.fund} » : {LT._describe(prev)}{LT._dated(prev)} et "
-                            f"{LT._describe(inv)}{LT._dated(inv)} ; n'en gardez qu'un")
+            problems.append(f"deux inventaires pour le fonds « {inv.fund} » : {LT.inventory_where(prev)}{LT.inventory_date(prev)} et "
+                            f"{LT.inventory_where(inv)}{LT.inventory_date(inv)} ; n'en gardez qu'un")
         else:
             seen[key] = inv
     if problems:

@@ -87,16 +87,16 @@ def read_table(path: str | os.PathLike, *, sheet_name: str | None = None, column
     kind = sniff_format(path, head)
     ext = os.path.splitext(name)[1].lower()
     if kind == "ole":
-        _refuse_ole(path, name)
+        refuse_ole(path, name)
     if kind == "zip":
-        fmt = _check_zip(path, name)
+        fmt = check_zip(path, name)
         return _read_workbook(path, name, fmt, sheet_name, columns, free_columns)
     if ext in (".xlsx", ".xlsm", ".ods", ".xls"):
         raise InputError.one(f"« {name} » n'est pas un classeur {ext[1:]} valide (contenu illisible)")
     return _read_csv(path, name, columns, free_columns)
 
 
-def _refuse_ole(path: str, name: str) -> None:
+def refuse_ole(path: str, name: str) -> None:
     with open(path, "rb") as fh:
         data = fh.read(min(os.path.getsize(path), 4 * 1024 * 1024))
     if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
@@ -107,7 +107,7 @@ def _refuse_ole(path: str, name: str) -> None:
         f"« {name} » est au format Excel 97-2003 (.xls), non pris en charge : enregistrez-le en .xlsx ou .ods")
 
 
-def _check_zip(path: str, name: str) -> str:
+def check_zip(path: str, name: str) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -183,7 +183,7 @@ def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, colum
             raise
         raise InputError.one(f"« {name} » n'est pas un classeur lisible : une cellule contient une valeur que le lecteur "
                              "ne sait pas interpréter (nombre infini ou hors limites, date impossible)") from None
-    raw = _locate(data, name, chosen, fmt, columns, free_columns)
+    raw = locate(data, name, chosen, fmt, columns, free_columns)
     raw.path = path
     _stated_date_of_workbook(raw, wb, chosen)
     return raw
@@ -222,10 +222,10 @@ def open_workbook(path) -> CheckedWorkbook:
         head = fh.read(8)
     kind = sniff_format(path, head)
     if kind == "ole":
-        _refuse_ole(path, name)
+        refuse_ole(path, name)
     if kind != "zip":
         raise InputError.one(f"« {name} » n'est pas un classeur .xlsx ou .ods")
-    return CheckedWorkbook(path, name, _check_zip(path, name))
+    return CheckedWorkbook(path, name, check_zip(path, name))
 
 
 def _calamine(name: str, call):
@@ -270,7 +270,7 @@ def formula_cells(raw: RawTable, cells) -> dict:
     return found
 
 
-def _decode(raw: bytes, name: str) -> str:
+def decode_text(raw: bytes, name: str) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if b"\x00" in raw[:4096]:
@@ -289,7 +289,7 @@ def _decode(raw: bytes, name: str) -> str:
 def _read_csv(path: str, name: str, columns=None, free_columns=()) -> RawTable:
     with open(path, "rb") as fh:
         raw = fh.read()
-    text = _decode(raw, name)
+    text = decode_text(raw, name)
     lines = [ln for ln in text.splitlines()[:HEADER_SEARCH_ROWS] if ln.strip()]
     if not lines:
         raise InputError.one(f"le fichier « {name} » ne contient aucune ligne")
@@ -306,7 +306,7 @@ def _read_csv(path: str, name: str, columns=None, free_columns=()) -> RawTable:
                 for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)]
     except csv.Error as exc:
         raise InputError.one(f"« {name} » : fichier CSV illisible ({exc})") from None
-    return _locate(rows, name, "CSV", "csv", columns, free_columns)
+    return locate(rows, name, "CSV", "csv", columns, free_columns)
 
 
 _NO_CELLS: list = []
@@ -316,7 +316,7 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free_columns=()) -> RawTable:
+def locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free_columns=()) -> RawTable:
     """Find the header row (the first one holding every required column) and cut the table.
 
     `columns` (default: the portfolio's) gives the headers to recognise and the required ones.

@@ -121,7 +121,7 @@ def _sheet_rows(path: str, name: str):
         head = fh.read(8)
     kind = R.sniff_format(path, head)
     if kind == "ole":
-        R._refuse_ole(path, name)
+        R.refuse_ole(path, name)
     if kind == "zip":
         # the reader's bounded, checked path: the archive, every table of an .ods and each sheet measured before
         # calamine lays it out; its errors and panics are bad input
@@ -133,7 +133,7 @@ def _sheet_rows(path: str, name: str):
     import io
 
     with open(path, "rb") as fh:
-        text = R._decode(fh.read(), name)
+        text = R.decode_text(fh.read(), name)
     sample = "\n".join(ln for ln in text.splitlines()[:HEADER_SEARCH_ROWS] if ln.strip())
     counts = {sep: sample.count(sep) for sep in (";", ",", "\t", "|")}
     sep = max(counts, key=lambda s: (counts[s], s == ";"))

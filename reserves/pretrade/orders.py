@@ -180,18 +180,18 @@ def load_orders(path: str | os.PathLike, *, sheet_name: str | None = None, free_
 
 def orders_from_frame(df, *, source: str = "ordres", sheet: str = "Ordres") -> Orders:
     """Orders from a table whose columns carry the orders file's headers (French or English)."""
-    from reserves.portfolio.reader import _locate
+    from reserves.portfolio.reader import locate
 
     headers = [str(c) for c in df.columns]
     rows = [headers] + df.astype(object).where(df.notna(), None).values.tolist()
-    raw = _locate(rows, source, sheet, "frame", ORDER_COLUMNS)
+    raw = locate(rows, source, sheet, "frame", ORDER_COLUMNS)
     refuse_misspelled_headers(raw, ORDER_COLUMNS)
     return _from_raw(raw)
 
 
 def orders_from_records(records: list[dict], *, source: str = "ordres", sheet: str = "Ordres") -> Orders:
     """Orders from a list of mappings (a web form, a JSON body): keys are the file's headers."""
-    from reserves.portfolio.reader import _locate
+    from reserves.portfolio.reader import locate
 
     if not records:
         raise InputError([Problem("aucun ordre", sheet=sheet)])
@@ -201,7 +201,7 @@ def orders_from_records(records: list[dict], *, source: str = "ordres", sheet: s
             if k not in keys:
                 keys.append(k)
     rows = [list(keys)] + [[r.get(k) for k in keys] for r in records]
-    raw = _locate(rows, source, sheet, "records", ORDER_COLUMNS)
+    raw = locate(rows, source, sheet, "records", ORDER_COLUMNS)
     refuse_misspelled_headers(raw, ORDER_COLUMNS)
     return _from_raw(raw)
 
@@ -237,7 +237,7 @@ def as_order(order) -> Order:
 
 def _from_raw(raw) -> Orders:
     from reserves.portfolio.errors import ProblemList
-    from reserves.portfolio.model import _TOTAL_ROW
+    from reserves.portfolio.model import is_total_row
 
     problems = ProblemList()
     sheet = raw.sheet
@@ -266,8 +266,7 @@ def _from_raw(raw) -> Orders:
         return list(values), [bool(b) or P.is_blank(c) for b, c in zip(blank, raw_cells)]
 
     label_raw, cat_raw, isin_raw = cells("label"), cells("category"), cells("isin")
-    keep = [not (P.is_blank(c) and P.is_blank(s) and isinstance(lab, str) and _TOTAL_ROW.match(lab.strip()))
-            for lab, c, s in zip(label_raw, cat_raw, isin_raw)]
+    keep = [not (P.is_blank(s) and is_total_row(lab, c)) for lab, c, s in zip(label_raw, cat_raw, isin_raw)]
     warnings = [f"Ligne {raw.row_numbers[i]} ignorée : ligne de total (« {label_raw[i].strip()} »)."
                 for i in range(n) if not keep[i]]
     amount, amount_blank = col("market_value", P.parse_money)

@@ -85,7 +85,7 @@ def load_orders139(path: str | os.PathLike, *, sheet_name: str | None = None, fr
 
 def orders_from_records139(records: list[dict], *, source: str = "ordres", sheet: str = "Ordres"):
     """R. 139 orders from a list of mappings (a JSON body): keys are the orders file's headers."""
-    from reserves.portfolio.reader import _locate
+    from reserves.portfolio.reader import locate
     from reserves.pretrade.orders import refuse_misspelled_headers
 
     if not records:
@@ -97,7 +97,7 @@ def orders_from_records139(records: list[dict], *, source: str = "ordres", sheet
                 keys.append(k)
     rows = [list(keys)] + [[r.get(k) for k in keys] for r in records]
     cols = order_columns()
-    raw = _locate(rows, source, sheet, "records", cols)
+    raw = locate(rows, source, sheet, "records", cols)
     refuse_misspelled_headers(raw, cols, ())
     return orders_of_raw139(raw)
 

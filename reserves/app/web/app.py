@@ -287,8 +287,8 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         used = store.user_storage(user)
         if used + sum(new.values()) > settings.max_storage_per_user:
             raise uploads.UploadRefused.one(413, (
-                f"espace de stockage épuisé pour « {user} » : {uploads._size_fr(used)} déjà occupés sur "
-                f"{uploads._size_fr(settings.max_storage_per_user)} ; envoi refusé (demandez à un administrateur "
+                f"espace de stockage épuisé pour « {user} » : {uploads.size_fr(used)} déjà occupés sur "
+                f"{uploads.size_fr(settings.max_storage_per_user)} ; envoi refusé (demandez à un administrateur "
                 "de faire de la place)"))
 
     # ------------------------------------------------------------------ error handlers
@@ -399,7 +399,7 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
     # ------------------------------------------------------------------ upload and verdict
     def upload_page(request: Request, viewer: Viewer, status: int = 200, **context):
         return render(request, "upload.html", status, recent=store.recent(20, user=viewer.owner_filter),
-                      max_upload=uploads._size_fr(settings.max_upload_bytes), **context)
+                      max_upload=uploads.size_fr(settings.max_upload_bytes), **context)
 
     @app.get("/", include_in_schema=False)
     def home(request: Request, viewer: Viewer = Depends(page_viewer)):

@@ -80,7 +80,7 @@ def store(stream, name: str | None, folder: str, max_bytes: int, *, what: str = 
                 size += len(chunk)
                 if size > max_bytes:
                     raise UploadRefused.one(413, f"{what} « {shown} » dépasse la taille maximale de "
-                                                 f"{_size_fr(max_bytes)} : envoi refusé")
+                                                 f"{size_fr(max_bytes)} : envoi refusé")
                 h.update(chunk)
                 out.write(chunk)
         if size == 0:
@@ -106,14 +106,14 @@ def _sniff(path: str, shown: str) -> str:
     kind = reader.sniff_format(path, head[:8])
     if kind == "ole":
         try:
-            reader._refuse_ole(path, shown)
+            reader.refuse_ole(path, shown)
         except InputError as err:
             raise UploadRefused(415, err.problems) from None
         raise UploadRefused.one(415, f"« {shown} » n'est pas un classeur accepté")
     if kind == "zip":
         _refuse_bomb(path, shown)
         try:
-            return reader._check_zip(path, shown)
+            return reader.check_zip(path, shown)
         except InputError as err:
             raise UploadRefused(415, err.problems) from None
     if _BINARY.search(head):
@@ -144,8 +144,8 @@ def _refuse_bomb(path: str, shown: str) -> None:
                                          f"{display_name(info.filename)} passe de {info.compress_size} à "
                                          f"{info.file_size} octets une fois décompressé ; fichier refusé")
     if total > reader.MAX_UNPACKED_BYTES:
-        raise UploadRefused.one(413, f"« {shown} » occuperait {_size_fr(total)} une fois décompressé, au-delà de "
-                                     f"la limite de {_size_fr(reader.MAX_UNPACKED_BYTES)} ; fichier refusé")
+        raise UploadRefused.one(413, f"« {shown} » occuperait {size_fr(total)} une fois décompressé, au-delà de "
+                                     f"la limite de {size_fr(reader.MAX_UNPACKED_BYTES)} ; fichier refusé")
 
 
 def rename_problems(err: InputError, stored: StoredFile) -> InputError:
@@ -158,7 +158,7 @@ def rename_problems(err: InputError, stored: StoredFile) -> InputError:
     return InputError([fix(p) for p in err.problems], err.dropped)
 
 
-def _size_fr(n: int) -> str:
+def size_fr(n: int) -> str:
     if n >= 1 << 20:
         return f"{n / (1 << 20):.0f} Mio".replace(".", ",")
     if n >= 1 << 10:
