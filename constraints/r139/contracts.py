@@ -18,7 +18,7 @@ from .base import Common, Nature
 from typing import Literal
 
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, register, worst
-from .lines import view_mask
+from .lines import status_from_result, view_mask
 from .model import Ctx
 
 _SAYS = {
@@ -193,3 +193,7 @@ class ContractLines(Kind):
         del unknown
         return [self.finding(ctx, BREACH, self.spec.title, buys, msg, euros=v, amount=int(round(need)) - cash,
                              action="buy")]
+
+    def line_status(self, ctx: Ctx):
+        """Optimizer: the lines its breaches name are to be sold whole, those its open findings name not bought."""
+        return status_from_result(ctx, self.judge(ctx)) if self.applies(ctx) else None

@@ -26,10 +26,13 @@ its holdings in the worst place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
+
+from constraints.kind import LinearBlock
 
 from .base import Common
 from typing import Literal
@@ -241,6 +244,22 @@ def _sovereign_sums(ctx: Ctx):
         S = np.rint(np.bincount(codes, weights=ctx.value[recs_pos].astype(float), minlength=len(uniq))).astype(np.int64)
         ctx.memo["sovereign_sums"] = (recs_pos, codes, uniq, S)
     return ctx.memo["sovereign_sums"]
+
+
+@dataclass
+class BasketBlock(LinearBlock):
+    """The rows of R. 139-45 I 3°'s 5 % / 10 % / 40 % (RR 6): one row per entity, Σ x ≤ share · actif de placement
+    (5 %) unless the entity is in the basket, and the whole exposures of the entities in the basket at most
+    `basket` · actif de placement (40 %). Whether an entity is in the basket is a yes/no choice: the optimizer
+    states it with one binary per entity (a mixed-integer programme)."""
+
+    basket: Fraction = Fraction(0)
+
+    def tighten(self, margin) -> "BasketBlock":
+        m = Fraction(margin)
+        if m == 0:
+            return self
+        return replace(self, share=self.share - m, basket=self.basket - m, margin=self.margin + m)
 
 
 class EntityParams(Common):
@@ -530,6 +549,44 @@ class Entity(Kind):
                 f"groupe pour conclure") if n_missing else ""
         return RuleResult(self.spec, UNKNOWN_S if findings else OK, findings, note=note)
 
+    def linear_form(self, ctx: Ctx):
+        """Optimizer: rows over the items of `ctx` (x their values in euros), per entity Σ x ≤ limit · actif de
+        placement (`entity`, deposits as the rule says), per real-estate asset (`real_estate`), per issuer or
+        guarantor of R. 139-45 II (`sovereign`); for the basket, a `BasketBlock` (5 % per entity outside it, 40 %
+        in total). An entity without group or a record without issuer counts on its own, as the checker's lower
+        bound does; funds seen without their holdings add nothing (their verdicts stay open and say so)."""
+        m = self.p["measure"]
+        if not self.applies(ctx) or ctx.base <= 0 or m == "groups":
+            return None
+        if m in ("entity", "basket"):
+            ex = exposures(ctx)
+            keep = np.ones(len(ex["amount"]), dtype=bool) if m == "basket" or self.p.get("deposits") else ~ex["deposit"]
+            ent, pos = ex["ent"][keep], ex["pos"][keep]
+            key = np.where(ent >= 0, ent, ex["n"] + np.arange(len(ent)))
+            codes, uniq = pd.factorize(key)
+            first = np.zeros(len(uniq), dtype=np.int64)
+            first[codes[::-1]] = pos[::-1]
+            subjects = [ex["name_of"](int(u)) if u < ex["n"] else ctx.label(int(first[j])) for j, u in enumerate(uniq)]
+            rows, cols = codes.astype(np.int64), pos.astype(np.int64)
+        elif m == "real_estate":
+            idx, codes, uniq, _ = _real_estate_sums(ctx)
+            subjects = [u[2:] if not u.startswith("L:") else ctx.label(int(u[2:])) for u in uniq]
+            rows, cols = codes.astype(np.int64), idx.astype(np.int64)
+        else:  # sovereign
+            cols, codes, uniq, _ = _sovereign_sums(ctx)
+            cols = cols.astype(np.int64)
+            subjects = [str(u) for u in uniq]
+            rows = codes.astype(np.int64)
+        if not len(subjects):
+            return None
+        k = len(subjects)
+        if m == "basket":
+            five = Fraction(str(self.p["base_limit"]))
+            return BasketBlock(self.id, "<=", rows, cols, np.ones(len(cols)), five, ctx.P.copy(), np.zeros(k),
+                               subjects, limit=five, basket=self.lim)
+        return LinearBlock(self.id, "<=", rows, cols, np.ones(len(cols)), self.lim, ctx.P.copy(), np.zeros(k),
+                           subjects, limit=self.lim)
+
 
 # --------------------------------------------------------------------------- R. 139-46
 
@@ -731,3 +788,46 @@ class IssuerShare(Kind):
             if sec not in best or x > best[sec]:
                 best[sec] = x
         return sum(best.values(), Fraction(0))
+
+    def linear_form(self, ctx: Ctx):
+        """Optimizer: per issuer whose issue is known, Σ x of its securities held (items of `ctx`, euros) ≤ limit ·
+        the issue (a constant: quantities move with values, prices do not). Issuers whose issue is not known get
+        no row (their verdict stays open and says what to fill)."""
+        if not self.applies(ctx):
+            return None
+        sure, maybe = _part_mask(ctx, self.p["part"])
+        a = ctx.a
+        sov = ctx.sovereign_tri("sovereign_46")
+        through_fm = ctx.holding & (ctx.via_nature == "fonds_mutualise")
+        idx = np.flatnonzero(ctx.T & (sure | maybe) & ~through_fm & (sov != TRUE) & pd.notna(a["issuer"]))
+        if not len(idx):
+            return None
+        everything = np.flatnonzero((sure | maybe) & pd.notna(a["issuer"]) & (ctx.T | ctx.holding))
+        q, qe, mv = a["quantity"], a["quantity_issued"], a["market_value"]
+        codes = ctx.factorized("issuer")[0]
+        icode, held_codes = pd.factorize(codes[idx])
+        names = np.asarray(ctx.factorized("issuer")[1], dtype=object)[held_codes]
+        rows, cols, const, subjects = [], [], [], []
+        for k in range(len(held_codes)):
+            ev = everything[codes[everything] == held_codes[k]]
+            out = a["issuer_outstanding"][ev]
+            out = out[out > 0]
+            if len(out):
+                d = Fraction(int(round(float(out.min()))))
+            else:
+                ok_q = (q[ev] > 0) & (qe[ev] > 0)
+                if not ok_q.all():  # an ISIN without its issue size: the share is not known
+                    continue
+                d = self._exact_issue(a, ev, q, qe, mv)
+            if d <= 0:
+                continue
+            members = idx[icode == k]
+            rows.append(np.full(len(members), len(subjects), dtype=np.int64))
+            cols.append(members)
+            const.append(float(self.lim * d) / 100)
+            subjects.append(str(names[k]))
+        if not subjects:
+            return None
+        cols_a = np.concatenate(cols).astype(np.int64)
+        return LinearBlock(self.id, "<=", np.concatenate(rows), cols_a, np.ones(len(cols_a)), Fraction(0), None,
+                           np.array(const), subjects, limit=self.lim)

@@ -17,7 +17,7 @@ from typing import Literal
 from constraints.schema import ShareText
 
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, fr_pct, register, worst
-from .lines import line_findings
+from .lines import line_findings, status_from_result
 from .model import FUNDS, SECURITIES, Ctx, frac
 
 _STATE_FR = {"none": "aucun inventaire", "late": "inventaire trop ancien", "future": "inventaire postérieur à la date",
@@ -197,6 +197,10 @@ class FundShare(Kind):
         out.via = name
         return out
 
+    def line_status(self, ctx: Ctx):
+        """Optimizer: the lines its breaches name are to be sold whole, those its open findings name not bought."""
+        return status_from_result(ctx, self.judge(ctx)) if self.applies(ctx) else None
+
 
 class FundHoldingsParams(Common):
     funds: list[Nature]
@@ -241,3 +245,7 @@ class FundHoldings(Kind):
         findings.sort(key=lambda x: x.status != BREACH)
         st = worst(x.status for x in findings) if findings else OK
         return RuleResult(self.spec, st, findings)
+
+    def line_status(self, ctx: Ctx):
+        """Optimizer: the lines its breaches name are to be sold whole, those its open findings name not bought."""
+        return status_from_result(ctx, self.judge(ctx)) if self.applies(ctx) else None

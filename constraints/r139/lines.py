@@ -164,6 +164,18 @@ class LineConditions(Kind):
         st = worst(f.status for f in findings) if findings else OK
         return RuleResult(self.spec, st, findings, figure=int(ctx.value[applies].sum()))
 
+    def line_status(self, ctx: Ctx):
+        """Optimizer: (items the conditions apply to, tri-state per item); a fund seen without its holdings is
+        UNKNOWN (it may not be bought)."""
+        if not self.applies(ctx):
+            return None
+        scope, blind = view_mask(ctx, self.p["view"])
+        applies, tri = conditions_status(ctx, self.p["conditions"], scope)
+        if blind.any():
+            applies = applies | blind
+            tri = np.where(blind, np.minimum(tri, UNKNOWN), tri).astype(np.int8)
+        return applies, tri
+
 
 class OrdersParams(Common):
     natures: list[Nature]
@@ -180,4 +192,41 @@ class Orders(Kind):
         return RuleResult(self.spec, NA, [], note="règle des achats : contrôlée avec les ordres (--ordres)")
 
 
-__all__ = ["LineConditions", "Orders", "requirement", "view_mask", "line_findings", "in_values"]
+
+
+# --------------------------------------------------------------------------- the optimizer's view of line rules
+
+
+def conditions_status(ctx: Ctx, conds: list, scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(items a condition applies to, tri-state per item): the status `line_findings` judges, without findings."""
+    status = np.full(ctx.n, TRUE, dtype=np.int8)
+    applies_any = np.zeros(ctx.n, dtype=bool)
+    for cond in conds:
+        app = applies_mask(ctx, cond) & scope
+        if not app.any():
+            continue
+        tri, _ = requirement(ctx, cond["require"])
+        applies_any |= app
+        status = np.where(app, np.minimum(status, tri), status)
+    return applies_any, status
+
+
+def status_from_result(ctx: Ctx, result: RuleResult) -> tuple[np.ndarray, np.ndarray]:
+    """(items spoken of, tri-state) of a rule judged fund by fund or contract by contract: the lines of the
+    `Portefeuille` sheet its breaches name are FALSE (to be sold whole), those its open findings name UNKNOWN."""
+    tri = np.full(ctx.n, TRUE, dtype=np.int8)
+    applies = np.zeros(ctx.n, dtype=bool)
+    direct = np.flatnonzero(ctx.direct)
+    pos_of_row = dict(zip(ctx.a["row"][direct].tolist(), direct.tolist()))
+    for f in result.findings:
+        for r in f.rows:
+            p = pos_of_row.get(int(r))
+            if p is None:
+                continue
+            applies[p] = True
+            tri[p] = min(int(tri[p]), FALSE if f.status == BREACH else UNKNOWN)
+    return applies, tri
+
+
+__all__ = ["LineConditions", "Orders", "requirement", "view_mask", "line_findings", "in_values", "conditions_status",
+           "status_from_result"]

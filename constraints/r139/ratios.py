@@ -12,8 +12,12 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
+
+from constraints.kind import LinearBlock
 
 from .base import Common, Nature, Strict
 from typing import Literal
@@ -242,6 +246,23 @@ class Share(Kind):
             cols |= {"underlying", "underlying_kind", "exposure"}
         return sorted(cols) or ["nature"]
 
+    def linear_form(self, ctx: Ctx):
+        """Optimizer: one row Σ x (items of the view in the numerator, those of unknown class too: the worst case)
+        + the contracts' positive exposures (a constant: contracts are not traded) ≤ limit · actif de placement.
+        The columns are the items of `ctx` (lines and holdings seen through), x their values in euros."""
+        if not self.applies(ctx):
+            return None
+        scope, _ = view_mask(ctx, self.p["view"])
+        clauses = self.p["numerator"]
+        tri = numerator_tri(ctx, clauses)
+        cols = np.flatnonzero(scope & (tri != FALSE))
+        extra = 0
+        if self.p.get("contracts"):
+            c_lo, c_hi, _ = contract_terms(ctx, scope, clauses)
+            extra = c_lo if c_hi is None else c_hi
+        return LinearBlock(self.id, "<=", np.zeros(len(cols), dtype=np.int64), cols, np.ones(len(cols)), self.lim,
+                           ctx.P.copy(), np.array([-extra / 100]), [self.spec.title], limit=self.lim)
+
 
 class ContractsParams(Common):
     limit: ShareText
@@ -304,6 +325,26 @@ class Contracts(Kind):
             findings.append(self.blind_finding(ctx, np.flatnonzero(blind).tolist(),
                                                "ses contrats financiers ne peuvent être comptés"))
         return RuleResult(self.spec, UNKNOWN_S, findings, share, self.lim_f, None, lo)
+
+    def linear_form(self, ctx: Ctx):
+        """Optimizer: the exposures netted per counterparty, a constant (contracts are not traded): a row without
+        columns, 0 ≤ limit · actif de placement − Σ |net| (|notionnel| where the exposure is not given)."""
+        if not self.applies(ctx):
+            return None
+        scope, _ = view_mask(ctx, self.p["view"])
+        c = np.flatnonzero(scope & ctx.contract())
+        if not len(c):
+            return None
+        a = ctx.a
+        e, notional, cp = a["exposure"][c], a["notional"][c], a["counterparty"][c]
+        has_e, has_cp = ~np.isnan(e), pd.notna(cp)
+        total = 0.0
+        if (has_e & has_cp).any():
+            total += float(np.abs(pd.Series(e[has_e & has_cp]).groupby(cp[has_e & has_cp]).sum().to_numpy()).sum())
+        total += float(np.abs(e[has_e & ~has_cp]).sum()) + float(np.nansum(np.abs(notional[~has_e])))
+        none = np.zeros(0, dtype=np.int64)
+        return LinearBlock(self.id, "<=", none, none, np.zeros(0), self.lim, ctx.P.copy(), np.array([-total / 100]),
+                           [self.spec.title], limit=self.lim)
 
 
     def figures(self, state, result=None, top: int = 20) -> Figures:
@@ -443,3 +484,46 @@ class Currency(Kind):
         out.sort(key=lambda g: -abs(g.euros))
         fig.groups = out[:max(top, 50)]
         return fig
+
+    def linear_form(self, ctx: Ctx):
+        """Optimizer: Σ over currencies other than the euro of s_c · (holdings in c + contract exposures in c)
+        ≤ limit · actif de placement − one cent (« inférieure à »), with s_c the sign of that sum now; and a second
+        block keeping each sum on its side of zero, so that the row is the exposure itself (hedges netted within
+        a currency, RR 13). Contracts are not traded: their exposures are constants."""
+        if not self.applies(ctx):
+            return None
+        scope, _ = view_mask(ctx, self.p["view"])
+        a = ctx.a
+        con = ctx.contract()
+        held = np.flatnonzero(scope & ~con)
+        cur = a["currency"][held]
+        keys = np.where((cur == "EUR") & (a["realisable_euro"][held] == FALSE), "EUR (non réalisable en euros)", cur)
+        keys = np.where(pd.isna(cur), "(devise non renseignée)", keys).astype(str)
+        sel = keys != "EUR"
+        held, keys = held[sel], keys[sel]
+        c = np.flatnonzero(scope & con)
+        e = a["exposure"][c]
+        ecur = np.where(pd.notna(a["exposure_currency"][c]), a["exposure_currency"][c], a["currency"][c]).astype(str)
+        fx_unknown = (a["underlying_kind"][c] == "change") & ~ctx.known("exposure_currency")[c]
+        known_e = ~np.isnan(e)
+        const: dict = {}
+        for k, x in zip(ecur[known_e & (ecur != "EUR") & ~fx_unknown], e[known_e & (ecur != "EUR") & ~fx_unknown]):
+            const[k] = const.get(k, 0.0) + float(x)
+        unsigned = float(np.nansum(np.abs(a["notional"][c][(~known_e & (ecur != "EUR")) | fx_unknown])))
+        names = sorted(set(keys.tolist()) | set(const))
+        if not names and not unsigned:
+            return None
+        code = {k: j for j, k in enumerate(names)}
+        kc = np.array([code[k] for k in keys.tolist()], dtype=np.int64)
+        now = np.bincount(kc, weights=ctx.value[held].astype(float), minlength=len(names)) / 100
+        now += np.array([const.get(k, 0.0) / 100 for k in names])
+        sign = np.where(now >= 0, 1.0, -1.0)
+        fixed = float(sum(sign[code[k]] * const[k] / 100 for k in const))
+        main = LinearBlock(self.id, "<=", np.zeros(len(held), dtype=np.int64), held, sign[kc], self.lim, ctx.P.copy(),
+                           np.array([-fixed - unsigned / 100 - 0.01]), [self.spec.title], limit=self.lim)
+        if not const:  # holdings alone: each sum is a sum of values, already on its side of zero
+            return main
+        sides = LinearBlock(self.id, ">=", kc, held, sign[kc], Fraction(0), None,
+                            np.array([-sign[code[k]] * const.get(k, 0.0) / 100 for k in names]),
+                            [f"exposition en {k}" for k in names])
+        return [main, sides]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 OBJECTIVES_FR = {"rotation": "turnover", "cout": "cost", "coût": "cost", "cible": "target"}
 
@@ -88,6 +89,15 @@ def add_commands(sub, parser_class) -> None:
                    help="autoriser l'achat d'une ligne exclue par défaut (immeuble, prêt, ligne non cotée) (répétable)")
     o.add_argument("--presolve", choices=["on", "off"], help="presolve de HiGHS (défaut : mesuré le plus rapide)")
     o.add_argument("--limite-temps", type=float, metavar="SECONDES", help="limite de temps du solveur")
+    o.add_argument("--transparence", action="append", metavar="FICHIER",
+                   help="R. 139 : inventaire d'un fonds au format TPT (FinDatEx V5 à V7, xlsx ou csv) ; répétable")
+    o.add_argument("--regime-simplifie", dest="regime_simplifie", nargs="?", const=True, default=None,
+                   metavar="REGIMES", help="R. 139-10 : l'organisme (ou les régimes nommés, séparés par des virgules) "
+                                           "est soumis au régime simplifié")
+    o.add_argument("--regime-simplifie-depuis", dest="regime_simplifie_depuis", type=_date, metavar="DATE",
+                   help="R. 139-11 : date depuis laquelle le régime simplifié s'applique (délais de cession)")
+    o.add_argument("--anciennete-transparence", dest="anciennete_transparence", type=int, metavar="JOURS",
+                   help="R. 139-49 : âge maximal d'un inventaire vu par transparence (92 jours par défaut)")
     from reserves.app.audit.cli import add_audit_options  # standard library only
 
     add_audit_options(o, "la proposition")
@@ -183,8 +193,17 @@ def cmd_optimize(args) -> int:
     from reserves.portfolio.errors import InputError
     from reserves.portfolio.model import load
 
-    try:
-        version = rulebook.for_date(args.date)
+    try:  # SPEC §4: --date, else the date the file states, else today; then the version in force that day
+        if args.date is not None:
+            day, source = args.date, rulebook.SOURCE_OPTION
+        else:
+            from reserves.portfolio.reader import read_stated_date
+
+            stated = read_stated_date(args.file, args.sheet)
+            day, source = (stated[0], rulebook.SOURCE_FILE) if stated else (None, rulebook.SOURCE_TODAY)
+        version = rulebook.for_date(day)
+        if version.engine == "r139":  # R. 139-1 to R. 139-56: optimizer/r139.py
+            return cmd_optimize_r139(args, version, day or _today(), source, started)
         if args.output and _same_file(args.file, args.output):
             raise InputError.one("le fichier de sortie ne peut pas être le portefeuille lu : choisir un autre nom")
         if args.output and not args.output.lower().endswith(".xlsx"):
@@ -236,6 +255,96 @@ def cmd_optimize(args) -> int:
             extra["output"] = {"name": os.path.basename(args.output), "sha256": sha256_of(args.output)}
         status, payload, trades = proposal_content(
             p.to_dict(), channel="cli", date=args.date.isoformat() if args.date else None, sheet=pf.sheet, **extra)
+        failed = audit_cli.record(args, "proposal", pf, version.id, status, payload, orders=trades)
+        if failed is not None:
+            return failed
+    return p.exit_code
+
+
+def _today():
+    import datetime as dt
+
+    return dt.date.today()
+
+
+_R623_ONLY = (("univers", "--univers", None), ("cible", "--cible", None), ("cout", "--cout", None),
+              ("cout_defaut", "--cout-defaut", None), ("montant_minimal", "--montant-minimal", None),
+              ("quotite", "--quotite", None), ("lock_cats", "--bloquer-categorie", None),
+              ("buy_cats", "--acheter-categorie", None), ("marge_regle", "--marge-regle", None))
+
+
+def cmd_optimize_r139(args, version, day, source, started) -> int:
+    """`reserves optimize` on a portfolio under R. 139-1 to R. 139-56: the least-turnover trades after which every
+    limit holds, re-checked by the R. 139 checker, printed in French, written in the R. 139 format (-o)."""
+    from reserves.app.check139 import earlier_observations, parse_regimes
+    from reserves.app.problems import print_problems
+    from reserves.portfolio.errors import InputError
+
+    try:
+        for attr, flag, _ in _R623_ONLY:
+            if getattr(args, attr, None) not in (None, [], ""):
+                raise InputError.one(f"{flag} : option des articles R. 623-3 à R. 623-10-4, sans objet pour un "
+                                     f"portefeuille soumis aux articles R. 139-1 à R. 139-56")
+        if args.objectif != "rotation":
+            raise InputError.one("R. 139 : seul l'objectif « rotation » (rotation minimale) est proposé")
+        for what, text in (("--tresorerie", args.tresorerie), ("--tresorerie-gestion", args.tresorerie_gestion)):
+            if _number(text or "0", what) != 0:
+                raise InputError.one(f"{what} : R. 139, chaque régime garde sa trésorerie ; option non disponible")
+        if args.output and _same_file(args.file, args.output):
+            raise InputError.one("le fichier de sortie ne peut pas être le portefeuille lu : choisir un autre nom")
+        if args.output and not args.output.lower().endswith(".xlsx"):
+            raise InputError.one(f"fichier de sortie « {args.output} » : extension .xlsx attendue")
+        margin = _points(args.marge, "marge") if args.marge not in (None, "") else 0
+        if margin < 0 or margin >= 1:
+            raise InputError.one(f"marge : attendu entre 0 et 100 points, lu « {args.marge} »")
+        buy_cap = _buy_cap(args.achat_max)
+        from reserves.portfolio.model139 import load
+
+        pf = load(args.file, sheet_name=args.sheet, transparence=args.transparence or (), as_of=day,
+                  as_of_source=source)
+        observations = []
+        from reserves.app.audit import cli as audit_cli
+
+        if audit_cli.wanted(args):
+            found = earlier_observations(args, pf.source, day)
+            if isinstance(found, int):
+                return found
+            observations = found
+        from optimizer.lp import DEFAULT_PRESOLVE
+        from optimizer.output import progress_factory
+        from optimizer.r139 import rebalance139
+
+        p = rebalance139(pf, version, as_of=day, path=args.file, simplified=parse_regimes(args.regime_simplifie),
+                         simplified_since=args.regime_simplifie_depuis, max_age_days=args.anciennete_transparence,
+                         observations=observations, margin=margin, buy_cap=buy_cap, locks=args.lock_rows or (),
+                         buy_rows=args.buy_rows or (), presolve=args.presolve or DEFAULT_PRESOLVE,
+                         time_limit=args.limite_temps, progress=None if args.json else progress_factory())
+    except InputError as err:
+        return print_problems(err, args.json)
+    from optimizer.output139 import render, write_xlsx
+
+    if args.output and p.status != "nothing_to_do":
+        write_xlsx(p, args.file, args.output)
+    seconds = round(time.perf_counter() - started, 3)
+    if args.json:
+        doc = p.to_dict()
+        doc["timing"] = {"command_seconds": seconds}
+        doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
+        if args.output and p.status != "nothing_to_do":
+            doc["output"] = os.path.basename(args.output)
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+    else:
+        render(p)
+        if args.output and p.status != "nothing_to_do":
+            extra = (" ; relire avec les mêmes --transparence" if args.transparence else "")
+            print(f"Proposition écrite : {args.output} (feuille « {pf.sheet} » relisible par « reserves check »{extra})")
+        print(f"Temps de la commande : {seconds:.3f} s".replace(".", ",") + ".")
+    if audit_cli.wanted(args):
+        from reserves.app.audit.entries import proposal_content
+
+        doc = p.to_dict()
+        doc["verdict_after"] = {"status": doc["after"]} if doc["after"] else None
+        status, payload, trades = proposal_content(doc, channel="cli", date=day.isoformat(), sheet=pf.sheet)
         failed = audit_cli.record(args, "proposal", pf, version.id, status, payload, orders=trades)
         if failed is not None:
             return failed
