@@ -62,7 +62,7 @@ def _via(v) -> str:
 
 
 def _regime_name(name) -> str:
-    return "—" if name is None else str(name)
+    return "organisme entier" if name is None else str(name)
 
 
 def render_html139(d: Report139) -> str:
