@@ -424,3 +424,24 @@ def test_contracts_by_counterparty_and_currency_netting_are_the_checkers(tmp_pat
     # no look-through here: the inventory part says so, and the R. 139-15 caps of the other régime are left out
     assert not _sheet(wb, "funds")
     assert not any(r.startswith("R139-15/") for r in caps)
+
+
+def test_the_regime_simplifie_gives_the_checks_verdict(tmp_path, capsys):
+    """--regime-simplifie on report as on check: the same verdict, the caps of R. 139-15 in place of R. 139-41."""
+    doc = _json(capsys, SAMPLE, "--regime-simplifie")
+    out = tmp_path / "simplifie.xlsx"
+    code = main(["report", str(SAMPLE), "--regime-simplifie", "-o", str(out)])
+    assert code == {"ok": 0, "breach": 1, "unknown": 3}[doc["status"]]
+    wb = openpyxl.load_workbook(out)
+    rows = {r["Identifiant"]: r for r in _sheet(wb, "rules")}
+    for r in doc["rules"]:
+        assert rows[r["id"]]["Statut"] == {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier",
+                                           "not_applicable": "sans objet"}[r["status"]], r["id"]
+    caps = {r["Identifiant"] for r in _sheet(wb, "caps")}
+    assert any(c.startswith("R139-15/") for c in caps) and not any(c.startswith("R139-41/") for c in caps)
+    # an R. 623 portfolio refuses the R. 139 options
+    r623 = ROOT / "samples" / "portefeuille_conforme.xlsx"
+    capsys.readouterr()
+    assert main(["report", str(r623), "--regime-simplifie", "-o", str(tmp_path / "r.xlsx")]) == 2
+    said = capsys.readouterr()
+    assert "--regime-simplifie" in said.err and "R. 139" in said.err and not (tmp_path / "r.xlsx").exists()

@@ -12,6 +12,7 @@ EPILOG = """Exemples :
   reserves report portefeuille.xlsx -o rapport.pdf --audit --utilisateur "M. Martin"
   reserves report portefeuille.xlsx -o rapport.pdf --annexe
   reserves report portefeuille_r139.xlsx -o rapport.pdf --transparence tpt_fonds.xlsx
+  reserves report portefeuille_r139.xlsx -o rapport.xlsx --regime-simplifie
 
 Le règlement appliqué suit la date du portefeuille, comme pour « reserves check » : --date, sinon
 la date indiquée dans le fichier, sinon la date du jour. Pour un portefeuille au 8 juillet 2019
@@ -49,6 +50,13 @@ def add_report_command(sub, parse_date) -> None:
     r.add_argument("--sans-choc", action="store_true", help="ne pas inclure la vue de choc de marché")
     r.add_argument("--transparence", action="append", metavar="FICHIER",
                    help="R. 139 : inventaire d'un fonds au format TPT (FinDatEx V5 à V7, xlsx ou csv) ; répétable")
+    r.add_argument("--regime-simplifie", dest="regime_simplifie", nargs="?", const=True, default=None,
+                   metavar="REGIMES", help="R. 139-10 : l'organisme (ou les régimes nommés, séparés par des virgules) "
+                                           "est soumis au régime simplifié, comme pour « reserves check »")
+    r.add_argument("--regime-simplifie-depuis", dest="regime_simplifie_depuis", type=parse_date, metavar="DATE",
+                   help="R. 139-11 : date depuis laquelle le régime simplifié s'applique (délais de cession)")
+    r.add_argument("--anciennete-transparence", dest="anciennete_transparence", type=int, metavar="JOURS",
+                   help="R. 139-49 : âge maximal d'un inventaire vu par transparence (92 jours par défaut)")
     r.add_argument("--annexe", action="store_true",
                    help="ajouter au PDF l'annexe du détail ligne à ligne (toujours dans le classeur et le HTML)")
     from reserves.app.audit.cli import add_audit_options  # standard library only
@@ -91,10 +99,13 @@ def cmd_report(args) -> int:
         return print_problems(err, False)
     if version.engine == "r139":
         return cmd_report139(args, version, day, source)
-    if getattr(args, "transparence", None):
-        return print_problems(InputError.one("--transparence : option des portefeuilles R. 139 (au 8 juillet 2019 "
-                                              "ou après) ; ce portefeuille relève des articles R. 623-3 à "
-                                              "R. 623-10-4"), False)
+    given = [o for o, a in (("--transparence", "transparence"), ("--regime-simplifie", "regime_simplifie"),
+                            ("--regime-simplifie-depuis", "regime_simplifie_depuis"),
+                            ("--anciennete-transparence", "anciennete_transparence")) if getattr(args, a, None)]
+    if given:
+        return print_problems(InputError.one(f"{', '.join(given)} : option(s) des portefeuilles R. 139 (au 8 juillet "
+                                             "2019 ou après) ; ce portefeuille relève des articles R. 623-3 à "
+                                             "R. 623-10-4"), False)
     return cmd_report623(args)
 
 
@@ -130,7 +141,10 @@ def cmd_report139(args, version, day, source) -> int:
         if isinstance(found, int):
             return found
         inp.observations = list(inp.observations) + found
-    verdict = check(inp, version, as_of=day)
+    from reserves.app.check139 import parse_regimes
+
+    verdict = check(inp, version, as_of=day, simplified=parse_regimes(args.regime_simplifie),
+                    simplified_since=args.regime_simplifie_depuis, max_age_days=args.anciennete_transparence)
     verdict.as_of_source = source
     try:
         make_report139(pf, verdict, args.output, annex=args.annexe)
