@@ -125,6 +125,9 @@ def cmd_report139(args, version, day, source) -> int:
         format_of(args.output)
         if args.proposition:
             raise InputError.one("--proposition : pas encore disponible pour un portefeuille R. 139")
+        if args.choc:
+            raise InputError.one("--choc : la vue de choc de marché n'est pas encore disponible pour un portefeuille "
+                                 "R. 139 (articles R. 139-1 à R. 139-56)")
         for source_file in (args.file, *(args.transparence or ())):
             if source_file and _same_file(source_file, args.output):
                 raise InputError.one(f"le rapport « {args.output} » remplacerait le fichier lu « {source_file} » : "
