@@ -639,6 +639,7 @@ class LineConditions(Rule):
         # (condition, its categories — `Cats`, None for all —, its requirement's memo key)
         self._conds = [(c, cats_of(c["when"]), _req_key(c["require"])) for c in conds]
         pockets = self._pockets()
+        self._sig = repr((self.id, conds, pockets, self.p.get("covers")))  # the rule as it reads lines (memo key)
         r, g = "reserves" in pockets, "gestion" in pockets
         self._classes = "all" if r and g else "reserves" if r else "gestion" if g else None
         if self.p.get("covers") == "all" or any(t is None for _, t, _ in self._conds):
@@ -683,21 +684,48 @@ class LineConditions(Rule):
         n_applies, figure = ctx.tally(self._scope_cats, classes) if classes else (0, 0)
         if n_applies == 0:
             return LineState(ctx, 0, 0, np.zeros(0, dtype=np.intp))
-        # lines that fail a condition, or cannot be told: each requirement is tested once on every line, for
-        # all the rules that ask it (a comparison over a column costs about what picking some lines would)
-        pocket = ctx.pocket_mask(self._pockets())
+        return LineState(ctx, n_applies, figure, self.bad_lines(ctx))
+
+    def bad_lines(self, ctx: Context) -> np.ndarray:
+        """The lines that fail a condition of the rule or cannot be told (their `line_status` below TRUE),
+        ascending; computed once per portfolio."""
+        key = ("bad_lines", self._sig)
+        out = ctx.memo.get(key)
+        if out is not None:
+            return out
+        classes = self._classes
         bad = None
-        for cond, when, rkey in self._conds:
-            if when is not None and ctx.tally(when, classes)[0] == 0:
-                continue
-            notok = _notok(ctx, cond["require"], rkey)
-            if notok is None:
-                continue
-            m = notok if when is None else notok & ctx.cat_mask(when)
-            if pocket is not None:
-                m = m & pocket
-            bad = m if bad is None else (bad | m)
-        return LineState(ctx, n_applies, figure, np.flatnonzero(bad) if bad is not None else np.zeros(0, np.intp))
+        if classes and ctx.tally(self._scope_cats, classes)[0]:
+            # each requirement is tested once on every line, for all the rules that ask it (a comparison over a
+            # column costs about what picking some lines would)
+            pocket = ctx.pocket_mask(self._pockets())
+            for cond, when, rkey in self._conds:
+                if when is not None and ctx.tally(when, classes)[0] == 0:
+                    continue
+                notok = _notok(ctx, cond["require"], rkey)
+                if notok is None:
+                    continue
+                m = notok if when is None else notok & ctx.cat_mask(when)
+                if pocket is not None:
+                    m = m & pocket
+                bad = m if bad is None else (bad | m)
+        out = np.flatnonzero(bad) if bad is not None else np.zeros(0, np.intp)
+        out.flags.writeable = False
+        ctx.memo[key] = out
+        return out
+
+    def line_status_at(self, ctx: Context, idx: np.ndarray) -> np.ndarray:
+        """`line_status`'s tri-state for the lines `idx` only."""
+        pocket = ctx.pocket_mask(self._pockets())
+        at_pocket = np.ones(len(idx), dtype=bool) if pocket is None else pocket[idx]
+        cat = ctx.cat[idx].astype(np.intp)
+        status = np.full(len(idx), TRUE, dtype=np.int8)
+        for cond in self.p["conditions"]:
+            table = category_table(cond["when"])
+            applies = at_pocket if table is None else (np.take(table, cat, mode="clip") & at_pocket)
+            tri, _, _ = _test(ctx, cond["require"], idx)
+            status = np.where(applies, np.minimum(status, tri), status).astype(np.int8)
+        return status
 
     def _speaks_of(self, ctx: Context) -> np.ndarray:
         """Lines the rule speaks of: of its categories (all with `covers: all`) and pockets."""
@@ -875,10 +903,16 @@ class Share(Rule):
         key = ("qualified", tuple(ids))
         st = ctx.memo.get(key)
         if st is None:
+            # TRUE but on the lines some of these rules find failing or unknown: only those are looked at again
             st = np.full(ctx.n, TRUE, dtype=np.int8)
-            for rid in ids:
-                applies, tri = _line_rule(ctx.version, rid).line_status(ctx)
-                st = np.where(applies, np.minimum(st, tri), st).astype(np.int8)
+            rules = [_line_rule(ctx.version, rid) for rid in ids]
+            bad = [r.bad_lines(ctx) for r in rules]
+            bad = np.unique(np.concatenate(bad)) if any(len(b) for b in bad) else ()
+            if len(bad):
+                sub = np.full(len(bad), TRUE, dtype=np.int8)
+                for r in rules:
+                    sub = np.minimum(sub, r.line_status_at(ctx, bad))
+                st[bad] = sub
             st.flags.writeable = False
             ctx.memo[key] = st
         return st
@@ -1797,11 +1831,20 @@ class HoldingCap(Rule):
         if key not in ctx.memo:
             icode = ctx.column("issuer_code")
             cls = self.line_class(ctx)
-            has = (icode >= 0) & (cls >= 0)
-            codes = np.zeros(ctx.n, dtype=np.intp)
-            k, uniq = pd.factorize(icode[has].astype(np.int64) * 8 + cls[has])
-            codes[has] = k
-            ctx.memo[key] = (codes, len(uniq), icode >= 0)
+            has_issuer = icode >= 0
+            has = has_issuer & (cls >= 0)
+            k_cls = max(len(self.classes()), 1)
+            lo, hi = _code_range(ctx, "issuer_code") or (None, None)
+            if lo is not None and lo >= -1 and hi * k_cls <= 8 * ctx.n + 16:
+                # the reader's issuer codes, dense: issuer · classes + class is a group code as it is (groups
+                # without lines are empty, and never flagged)
+                codes = np.where(has, icode.astype(np.intp) * k_cls + cls, 0).astype(np.intp)
+                ctx.memo[key] = (codes, max(hi, 0) * k_cls, has_issuer)
+            else:
+                codes = np.zeros(ctx.n, dtype=np.intp)
+                k, uniq = pd.factorize(icode[has].astype(np.int64) * 8 + cls[has])
+                codes[has] = k
+                ctx.memo[key] = (codes, len(uniq), has_issuer)
         return ctx.memo[key]
 
     def line_class(self, ctx: Context) -> np.ndarray:
@@ -1809,9 +1852,17 @@ class HoldingCap(Rule):
         key = ("holding_class", self.id)
         c = ctx.memo.get(key)
         if c is None:
-            c = np.full(ctx.n, -1, dtype=np.int8)
-            for k, (_name, cats) in enumerate(self.classes()):
-                c[ctx.cat_mask(cats)] = k
+            cat = ctx.cat
+            if ctx.n and (int(cat.min()) < 0 or int(cat.max()) >= _N_CATS):  # pragma: no cover - codes 1 to 15
+                c = np.full(ctx.n, -1, dtype=np.int8)
+                for k, (_name, cats) in enumerate(self.classes()):
+                    c[ctx.cat_mask(cats)] = k
+            else:  # a class per category code (the last named wins), read in one pass
+                table = np.full(_N_CATS, -1, dtype=np.int8)
+                for k, (_name, cats) in enumerate(self.classes()):
+                    t = category_table(cats)
+                    table[slice(None) if t is None else t] = k
+                c = np.take(table, cat.astype(np.intp))
             c.flags.writeable = False
             ctx.memo[key] = c
         return c
@@ -1903,7 +1954,7 @@ class HoldingCap(Rule):
         Q = np.bincount(codes, weights=wq, minlength=n_groups)
         # one denominator per security: the largest quantity issued reported for it
         sub = np.flatnonzero(member)
-        if _distinct(ctx, "security_code") and not pd.isna(ctx.column("isin")[sub]).any():  # one line per ISIN
+        if _distinct(ctx, "security_code") and _all_text(ctx.column("isin")[sub]):  # one line per ISIN
             I = np.bincount(codes, weights=wqi, minlength=n_groups)
         else:  # one denominator per issue (READING 7: by ISIN, else issuer, class and quantity issued)
             df = pd.DataFrame({"g": codes[sub], "s": self.issue_keys(ctx, sub, codes[sub]), "qi": wqi[sub]})
@@ -2135,6 +2186,15 @@ class HoldingCap(Rule):
         subjects = _first_text(ctx.column("issuer")[idx], codes2.astype(np.int64), n2) if n2 else []
         return LinearBlock(self.id, "<=", codes2.astype(np.int64), idx, q / v, Fraction(0), None,
                            self.lim_f * I, subjects, limit=self.lim)
+
+
+def _all_text(a: np.ndarray) -> bool:
+    """Every cell is a text (none missing): pandas' type inference stops at the first cell that is not."""
+    if a.dtype.kind in "US":
+        return True
+    if pd.api.types.infer_dtype(a, skipna=False) == "string":
+        return True
+    return not pd.isna(a).any()
 
 
 def _whole(x):
