@@ -362,6 +362,8 @@ def allocate(params: AllocParams | dict | None = None, *, portfolio=None, date: 
         params = params_from_dict(kw)
     elif isinstance(params, dict):
         params = params_from_dict(params)
+    if date is None and portfolio is not None:
+        date = getattr(portfolio, "as_of", None)  # the limits in force on the portfolio's date (SPEC §4)
     version = rulebook.for_date(date)
     cats = params.categories
     if portfolio is not None and params.current is None:

@@ -687,7 +687,7 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     from constraints.checker import version_of
 
     day, version = version_of(pf, date)  # SPEC §4: the date given, else the file's, else today
-    as_of = as_of or date or dt.date.today()  # maturities are judged on the day of the proposal
+    as_of = as_of or day  # maturities (and memberships) are judged on the portfolio's date, never on today's
     t_start = time.perf_counter()
     if isinstance(margins, dict):
         ids = {r.id for r in version.rules}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import shutil
-import tokenize
 from fractions import Fraction
 from pathlib import Path
 
@@ -64,11 +64,16 @@ def test_every_spec_rule_is_in_the_version_in_spec_order():
 def test_the_limits_of_r623_10_1_are_those_of_the_text():
     """The rulebook against the law's own words: « 34 % au moins », « 5 % au plus »…"""
     v = rulebook.for_date(dt.date(2016, 12, 31))
+    checked = []
     for r in v.rules:
         if "limit" not in r.params:
             continue
         pct = f"{float(r.limit()) * 100:g} %"
         assert pct in r.quote, (r.id, pct, r.quote)
+        checked.append(r.id)
+    # a loop over no rule proves nothing: the limits of R. 623-10-1 are all among those compared
+    assert {REAL_ESTATE, "R623-10-1/emetteur-max5", "R623-10-1/immeuble-max5", "R623-10-1/detention-max10",
+            "R623-10-1/obligations-euro-min34"} <= set(checked), checked
 
 
 def test_version_periods_and_the_date_they_cover():
@@ -117,19 +122,57 @@ def test_no_legal_limit_is_written_in_the_rule_code():
                     if k in part and not (isinstance(part[k], int) and part[k] < 10):  # not rank 1, 2 valuers
                         numbers.add(str(part[k]))
     assert {"0.34", "0.05", "0.20", "0.10", "0.90", "0.65", "365", "90", "15", "30000000"} <= numbers
-    # every module that applies the R. 623 rules: the kinds, their schema, the rulebook, the checker and the
-    # pre-trade engine (the optimizer and the reports get the limits from the kinds' rows and figures)
-    rule_modules = sorted((ROOT / "constraints").glob("*.py")) + sorted((ROOT / "reserves" / "pretrade").glob("*.py"))
-    assert len(rule_modules) > 5
-    # a product setting that happens to read like a limit: the warning level, 90 % of a limit (not a limit)
-    settings = {("engine.py", "0.9")}
+    # every module that applies the R. 623 rules: the kinds, their schema, the rulebook, the checker, the
+    # pre-trade engine, the optimizer and the reports (which get the limits from the kinds' rows and figures)
+    rule_modules = (sorted((ROOT / "constraints").glob("*.py")) + sorted((ROOT / "reserves" / "pretrade").glob("*.py"))
+                    + [ROOT / "optimizer" / f"{m}.py" for m in ("rebalancing", "lp", "allocation", "lots",
+                                                                 "preferences", "output")]
+                    + [ROOT / "reports" / f"{m}.py" for m in ("model", "proposal")])
+    assert len(rule_modules) > 12 and all(p.exists() for p in rule_modules)
+    # product settings that happen to read like a limit: the warning level (90 % of a limit), the solver's
+    # progress tick (seconds)
+    settings = {("engine.py", Fraction("0.9")), ("lp.py", Fraction("0.2"))}
+    wanted = {Fraction(n) for n in numbers}
     for path in rule_modules:
-        with open(path, "rb") as fh:  # number tokens only: docstrings may cite the text
-            literals = {t.string for t in tokenize.tokenize(fh.readline) if t.type == tokenize.NUMBER}
-        for n in numbers:
-            forms = {n, str(Fraction(n)), f"{float(n):g}", repr(float(n))}
-            found = {f for f in forms & literals if (path.name, f) not in settings}
-            assert not found, (path.name, n, found)
+        found = {x for x in _numbers_written(path) & wanted if (path.name, x) not in settings}
+        assert not found, (path.name, sorted(map(str, found)))
+
+
+def _numbers_written(path) -> set:
+    """Every number a module writes: number literals, strings that read as a number (« "0.05" », « "5 %" »),
+    and fractions of two literals (« Fraction(1, 20) »), as exact fractions. Docstrings may cite the text."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+
+    def exact(x):
+        try:
+            return Fraction(x)
+        except (ValueError, TypeError, ZeroDivisionError):
+            return None
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            out.add(Fraction(str(node.value)) if isinstance(node.value, float) else Fraction(node.value))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 16:
+            text = node.value.strip().replace(",", ".").replace("\u202f", "").replace("\xa0", "")
+            x = exact(text[:-1].strip()) / 100 if text.endswith("%") and exact(text[:-1].strip()) is not None \
+                else exact(text)
+            if x is not None:
+                out.add(x)
+        elif (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "Fraction"
+              and len(node.args) == 2 and all(isinstance(a, ast.Constant) and type(a.value) is int for a in node.args)
+              and node.args[1].value):
+            out.add(Fraction(node.args[0].value, node.args[1].value))
+    return out
+
+
+def test_the_limits_guard_sees_every_way_of_writing_a_limit(tmp_path):
+    """The guard above can fail: a limit written as a literal, a string or a fraction of literals is seen."""
+    mod = tmp_path / "m.py"
+    mod.write_text('"""Cites 5 % in a docstring."""\nA = 0.05\nB = "0,34"\nC = Fraction(1, 5)\nD = "10 %"\n'
+                   'E = 365\n', encoding="utf-8")
+    got = _numbers_written(mod)
+    assert {Fraction(5, 100), Fraction(34, 100), Fraction(1, 5), Fraction(1, 10), Fraction(365)} <= got
 
 
 @pytest.fixture()
