@@ -357,7 +357,7 @@ def build_report(pf, verdict, *, generated_at: dt.datetime | None = None, propos
     currencies = []
     res_mask = ctx.reserves
     cur = L["currency"].to_numpy()
-    euro = L["euro"].to_numpy(dtype=bool)
+    euro = ctx.euro  # the euro assets of the version in force, as the checker reads them
     for c in sorted(set(cur[res_mask].tolist()), key=lambda c: (c != "EUR", c)):
         m = res_mask & (cur == c)
         v = int(ctx.value[m].sum())
