@@ -48,7 +48,6 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from reserves.portfolio.fmt import STATUS_FR  # noqa: F401  (the one wording of the statuses)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .rulebook import RuleSpec, Version
@@ -457,5 +456,5 @@ def register(cls: type[RuleKind]) -> type[RuleKind]:
 
 
 __all__ = ["RuleKind", "Params", "register", "KINDS", "LineChange", "Book", "Figures", "GroupFigure",
-           "LinearBlock", "RuleResult", "Finding", "worst", "euros", "OK", "BREACH", "UNKNOWN_S", "NA", "STATUS_FR",
+           "LinearBlock", "RuleResult", "Finding", "worst", "euros", "OK", "BREACH", "UNKNOWN_S", "NA",
            "BASE_CLASSES"]

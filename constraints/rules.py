@@ -29,7 +29,7 @@ import pandas as pd
 from reserves.portfolio.parsing import (CAT_IFT, CAT_OTHER, CATEGORY_CODES, FALSE, NO_CODE, NO_TEXT, TRUE, UNKNOWN, text_code,
                               text_codes)
 
-from reserves.portfolio.fmt import fr_euros, fr_pct, fr_pct_beside  # noqa: F401  (re-exported)
+from reserves.portfolio.fmt import fr_euros, fr_pct, fr_pct_beside
 from reserves.portfolio.keys import group_key, security_key
 
 from .kind import (BASE_CLASSES, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,

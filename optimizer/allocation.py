@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from constraints import rulebook
-from constraints.rules import fr_pct
+from reserves.portfolio.fmt import fr_pct
 from reserves.portfolio import parsing as P
 from reserves.portfolio.errors import InputError
 

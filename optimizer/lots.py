@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from constraints.rules import fr_euros
+from reserves.portfolio.fmt import fr_euros
 
 TRIES = 6  # lot sizes tried at most (each is one mixed-integer solve)
 TRY_SECONDS = 5.0  # time limit of each try

@@ -6,15 +6,14 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from constraints.rules import fr_euros, fr_pct
+from reserves.portfolio.fmt import STATUS_FR, fr_euros, fr_pct
 
-STATUS_FR = {"Optimal": "optimal", "Infeasible": "infaisable", "Time limit reached": "limite de temps atteinte",
-             "Unbounded": "non borné", "Primal infeasible or unbounded": "infaisable"}
+SOLVER_STATUS_FR = {"Optimal": "optimal", "Infeasible": "infaisable", "Time limit reached": "limite de temps atteinte",
+                    "Unbounded": "non borné", "Primal infeasible or unbounded": "infaisable"}
 
 
 POCKET_FR = {"reserves": "réserves", "gestion": "gestion"}
-RESULT_FR = {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier", "not_applicable": "sans objet",
-             "warning": "alerte"}
+RESULT_FR = {**STATUS_FR, "warning": "alerte"}
 PROPOSAL_FR = {"optimal": "proposition conforme", "infeasible": "aucun portefeuille conforme possible"}
 SENSE_FR = {"min": "plancher", "max": "plafond"}
 
@@ -148,7 +147,7 @@ def render_proposal(p, console=None) -> None:
                   f"{OBJECTIVE_FR[p.objective]}")
     kind = "PLNE (quotités ou seuils)" if s.get("mip") else "PL"
     console.print(f"Solveur : {s['name']}, {kind}, {s['rows']} contraintes × {s['columns']} variables ; statut "
-                  f"« {STATUS_FR.get(s['status'], s['status'])} » ; modèle {_sec(s['build_seconds'])}, résolution "
+                  f"« {SOLVER_STATUS_FR.get(s['status'], s['status'])} » ; modèle {_sec(s['build_seconds'])}, résolution "
                   f"{_sec(s['seconds'])}")
     if p.status != "optimal":
         console.print("[bold red]Aucun portefeuille conforme n'existe sous ces contraintes.[/bold red] "
@@ -247,7 +246,7 @@ def write_proposal_xlsx(p, path) -> None:
     s = p.solver
     st = p.settings
     info = [("Statut", PROPOSAL_FR.get(p.status, p.status)), ("Objectif", _objective_fr(p.objective)),
-            ("Solveur", s["name"]), ("Statut du solveur", STATUS_FR.get(s["status"], s["status"])),
+            ("Solveur", s["name"]), ("Statut du solveur", SOLVER_STATUS_FR.get(s["status"], s["status"])),
             ("Programme", "PLNE (quotités ou montants minimaux)" if s.get("mip") else "PL"),
             ("Résolution HiGHS (s)", s["seconds"]), ("Construction du modèle (s)", s["build_seconds"]),
             ("Contraintes", s["rows"]), ("Variables", s["columns"]),

@@ -21,7 +21,7 @@ ACTION_FR = {"sell": "vente", "buy": "achat"}
 
 
 def _eur(cents) -> str:
-    from constraints.rules import fr_euros
+    from reserves.portfolio.fmt import fr_euros
 
     return fr_euros(int(cents))
 

@@ -47,7 +47,8 @@ from constraints.r139.cure import Cure
 from constraints.r139.entities import BasketBlock
 from constraints.r139.inputs import from_portfolio
 from constraints.r139.model import FALSE, UNKNOWN, Ctx, clean_value, normalise
-from constraints.rules import BREACH, OK, UNKNOWN_S, fr_euros
+from constraints.rules import BREACH, OK, UNKNOWN_S
+from reserves.portfolio.fmt import fr_euros
 from reserves.portfolio import lookthrough as LT
 from reserves.portfolio.errors import InputError
 

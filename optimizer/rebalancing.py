@@ -38,7 +38,8 @@ import scipy.sparse as sp
 
 from constraints import rulebook
 from constraints.checker import check
-from constraints.rules import BREACH, UNKNOWN_S, Context, build, fr_euros, fr_pct
+from constraints.rules import BREACH, UNKNOWN_S, Context, build
+from reserves.portfolio.fmt import fr_euros, fr_pct
 from reserves.portfolio import parsing as P
 from reserves.portfolio.errors import InputError
 

@@ -21,7 +21,8 @@ from . import svg
 from .html import CSS, date_source as _date_source, escape_text as _e, plain as _plain
 from .html import Doc as _Doc
 from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text, nature_title
-from .text import ACTION_FR, STATUS_FR, VERDICT_FR, date_fr, datetime_fr, euros, fr_int, rows_text
+from .text import ACTION_FR, VERDICT_FR, date_fr, datetime_fr, euros, fr_int, rows_text
+from reserves.portfolio.fmt import STATUS_FR
 
 _PERCENT = re.compile(r"(?<=\d) %")
 _OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z-]+)")  # « --transparence » never cut after its dashes

@@ -13,7 +13,8 @@ from __future__ import annotations
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
 
 from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text, nature_title
-from .text import ACTION_FR, STATUS_FR, VERDICT_FR, datetime_fr, rows_text
+from .text import ACTION_FR, VERDICT_FR, datetime_fr, rows_text
+from reserves.portfolio.fmt import STATUS_FR
 from .xlsx import FILL, HEADER_ROW, INTEGER, LINE_HEIGHT, MAX_LINES, MONEY, PERCENT
 from .xlsx import Book as _Book, column_ref as _ref, euros_cell as _e, lines_needed as _lines_needed
 

@@ -10,10 +10,10 @@ inside « R623-10-1 » and the dates.
 
 from __future__ import annotations
 
-from constraints.rules import BREACH, NA, OK, UNKNOWN_S, fr_euros, fr_pct
+from constraints.rules import BREACH, NA, OK, UNKNOWN_S
+from reserves.portfolio.fmt import STATUS_FR, fr_euros, fr_pct  # the one wording of money, shares and statuses
 
 SYMBOL = {OK: ("✔", "green"), BREACH: ("✘", "bold red"), UNKNOWN_S: ("?", "yellow"), NA: ("–", "dim")}
-from reserves.portfolio.fmt import STATUS_FR  # noqa: E402  (the one wording of the statuses)
 SCREENFUL = 40  # line findings shown one by one up to this many; beyond, a summary by rule
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from constraints.rules import BREACH, NA, OK, UNKNOWN_S, fr_euros, fr_pct
+from constraints.rules import BREACH, NA, OK, UNKNOWN_S
+from reserves.portfolio.fmt import STATUS_FR, fr_euros, fr_pct  # the one wording of money, shares and statuses
 
-from reserves.portfolio.fmt import STATUS_FR  # noqa: E402  (the one wording of the statuses)
 VERDICT_FR = {OK: "CONFORME", BREACH: "NON CONFORME", UNKNOWN_S: "À VÉRIFIER"}
 SENSE_FR = {"max": "plafond", "min": "plancher"}
 ACTION_FR = {"sell": "céder", "buy": "acheter"}

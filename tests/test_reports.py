@@ -18,7 +18,8 @@ import pytest
 
 from constraints.checker import check
 from constraints.rulebook import latest
-from constraints.rules import BREACH, UNKNOWN_S, fr_euros
+from constraints.rules import BREACH, UNKNOWN_S
+from reserves.portfolio.fmt import fr_euros
 from reports import stress
 from reports.model import all_readings, build_report
 from reports.proposal import match_trades

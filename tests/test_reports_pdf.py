@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from constraints.checker import check
-from constraints.rules import fr_euros
+from reserves.portfolio.fmt import fr_euros
 from reserves.app.cli import main
 from reserves.portfolio.model import load
 from test_reports_sample import sample_frame

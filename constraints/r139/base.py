@@ -16,12 +16,13 @@ from fractions import Fraction
 from typing import Literal
 
 from constraints.kind import Figures, GroupFigure, RuleKind
-from constraints.rules import BREACH, NA, OK, UNKNOWN_S, Finding, RuleResult, euros, fr_euros, fr_pct, worst
+from constraints.rules import BREACH, NA, OK, UNKNOWN_S, Finding, RuleResult, euros, worst
 from constraints.schema import Strict
+from reserves.portfolio.fmt import fr_euros, fr_pct
 
 from .model import FALSE, TRUE, UNKNOWN, Ctx
 
-__all__ = ["Kind", "Finding139", "Group139", "Figures", "RuleResult", "OK", "BREACH", "UNKNOWN_S", "NA", "worst", "fr_euros", "fr_pct",
+__all__ = ["Kind", "Finding139", "Group139", "Figures", "RuleResult", "OK", "BREACH", "UNKNOWN_S", "NA", "worst",
            "TRUE", "FALSE", "UNKNOWN", "KINDS", "RegimeChange", "register", "Common", "Condition", "Nature", "Strict"]
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 from .base import Common, Nature
 from typing import Literal
 
-from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, register, worst
+from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, register, worst
+from reserves.portfolio.fmt import fr_euros
 from .lines import status_from_result, view_mask
 from .model import Ctx
 

@@ -38,8 +38,9 @@ from .base import Common
 from typing import Literal
 from constraints.schema import ShareText
 
-from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Group139, Kind, RuleResult, fr_euros,
-                   fr_pct, register, status_by_subject, worst)
+from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Group139, Kind, RuleResult, register,
+                   status_by_subject, worst)
+from reserves.portfolio.fmt import fr_euros, fr_pct
 from .lines import view_mask
 from .model import FUNDS, SECURITIES, SA_FORMS, Ctx, cap_cents, frac, group_index, group_sum
 from .ratios import pct

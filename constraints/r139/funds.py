@@ -16,7 +16,8 @@ from .base import Common, Condition, Nature
 from typing import Literal
 from constraints.schema import ShareText
 
-from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, fr_pct, register, worst
+from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, register, worst
+from reserves.portfolio.fmt import fr_euros, fr_pct
 from .lines import line_findings, status_from_result
 from .model import FUNDS, SECURITIES, Ctx, frac
 

@@ -21,7 +21,8 @@ import numpy as np
 from .base import Common, Condition, Nature
 from typing import Literal
 
-from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, fr_euros, register, worst
+from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, register, worst
+from reserves.portfolio.fmt import fr_euros
 from .model import Ctx, in_values
 
 

@@ -23,8 +23,8 @@ from .base import Common, Nature, Strict
 from typing import Literal
 from constraints.schema import ShareText
 
-from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Group139, Kind, RuleResult, fr_euros,
-                   fr_pct, register)
+from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Group139, Kind, RuleResult, register
+from reserves.portfolio.fmt import fr_euros, fr_pct
 from .lines import view_mask
 from .model import FUNDS, SECURITIES, Ctx, below_cents, cap_cents
 

@@ -205,7 +205,7 @@ def render(verdict, pf, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from constraints.rules import fr_euros
+    from reserves.portfolio.fmt import fr_euros
 
     console = console or Console(width=None if sys.stdout.isatty() else 140, highlight=False)
     v = verdict.version

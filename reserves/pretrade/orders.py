@@ -447,7 +447,7 @@ TERMINAL_COLUMNS = ("row", "libelle", "montant", "match", "effect", "rules", "wa
 
 def outcome_cell(key: str, outcome: dict) -> str:
     """One cell of the table of orders, in French, from `OrderOutcome.to_dict()`."""
-    from constraints.rules import fr_euros
+    from reserves.portfolio.fmt import fr_euros
 
     v = outcome.get(key)
     if v is None:

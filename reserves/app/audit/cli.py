@@ -155,7 +155,7 @@ def _trade_text(t) -> str:
     """A proposed trade on one line: « vente 12 000,00 € : ligne 7 — Actions Orange »."""
     if not isinstance(t, dict) or "sens" not in t:
         return json.dumps(t, ensure_ascii=False)
-    from constraints.rules import fr_euros
+    from reserves.portfolio.fmt import fr_euros
 
     amount = t.get("montant")
     amount = fr_euros(round(amount * 100)) if isinstance(amount, (int, float)) else ""

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import hashlib
 
-# The statuses written in the status column, whatever the kind (the verdict's are those of
-# constraints.rules: ok, breach, unknown, not_applicable).
-STATUS_FR = {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier", "not_applicable": "sans objet",
-             "error": "données invalides", "optimal": "proposition trouvée", "infeasible": "aucune solution",
-             "accepte": "ordres acceptés", "refuse": "ordres refusés", "a_verifier": "ordres à vérifier",
-             "refused": "requête refusée"}
+from reserves.portfolio.fmt import STATUS_FR as VERDICT_STATUS_FR
+
+# The statuses written in the status column, whatever the kind (a verdict's are the one wording of
+# reserves.portfolio.fmt: ok, breach, unknown, not_applicable).
+ENTRY_STATUS_FR = {**VERDICT_STATUS_FR,
+                   "error": "données invalides", "optimal": "proposition trouvée", "infeasible": "aucune solution",
+                   "accepte": "ordres acceptés", "refuse": "ordres refusés", "a_verifier": "ordres à vérifier",
+                   "refused": "requête refusée"}
 KIND_FR = {"check": "contrôle", "orders": "contrôle avant investissement", "report": "rapport",
            "proposal": "proposition de réallocation", "request": "requête refusée ou en erreur"}
 CHANNEL_FR = {"cli": "ligne de commande", "web": "page web", "api": "API"}
@@ -69,7 +71,7 @@ def kind_fr(kind: str | None) -> str:
 
 
 def status_fr(status: str | None) -> str:
-    return STATUS_FR.get(status, status or "")
+    return ENTRY_STATUS_FR.get(status, status or "")
 
 
 def result_fr(kind: str | None, status: str | None, payload) -> str:
@@ -92,5 +94,5 @@ def findings_of(payload) -> list:
     return []
 
 
-__all__ = ["STATUS_FR", "KIND_FR", "CHANNEL_FR", "sha256_of", "report_content", "proposal_content", "kind_fr",
+__all__ = ["ENTRY_STATUS_FR", "KIND_FR", "CHANNEL_FR", "sha256_of", "report_content", "proposal_content", "kind_fr",
            "status_fr", "result_fr", "findings_of"]

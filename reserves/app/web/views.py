@@ -6,9 +6,10 @@ import datetime as dt
 import re
 import urllib.parse
 
-from constraints.rules import BREACH, NA, OK, UNKNOWN_S, fr_euros, fr_pct
+from constraints.rules import BREACH, NA, OK, UNKNOWN_S
+from reserves.portfolio.fmt import fr_euros, fr_pct
 
-from reserves.app.audit.entries import KIND_FR, STATUS_FR
+from reserves.app.audit.entries import ENTRY_STATUS_FR as STATUS_FR, KIND_FR  # the verdict words and the others
 
 SYMBOL = {OK: "✔", BREACH: "✘", UNKNOWN_S: "?", NA: "–"}
 CSS = {OK: "ok", BREACH: "breach", UNKNOWN_S: "unknown", NA: "na", "error": "breach", "optimal": "ok",
