@@ -10,6 +10,13 @@ above their limits, so that the model has work to do. The LP is the one `reserve
 (least turnover), generated from the rulebook's linear forms. Figures are ratios to raw highspy in the same
 run (the seconds are printed for information only). The memory peak is the maximum resident size of a
 fresh process that generates the portfolio and solves it through Pyomo.
+
+The R. 139 section (`--r139 N`, `--seulement-r139` to run it alone) times `reserves optimize` on the two R. 139
+samples (with their TPT file) and on a generated R. 139 workbook of N lines (10 000 by default: state bonds,
+corporate bonds and listed shares of about 3 000 issuers, seven banks each with bonds and deposits whose
+whole exposures make a 42 % basket, shares at 27 % of the actif de placement), as a ratio to the R. 139 check
+of the same portfolio in the same run: the model built by the rule kinds, the MILP of the 5/10/40 basket
+solved by HiGHS through Pyomo, the rounding and the check again after the trades.
 """
 
 from __future__ import annotations
@@ -250,6 +257,112 @@ def memory(n) -> None:
     print(f"{before:.0f} {peak:.0f} {_peak_mib():.0f}")
 
 
+# --------------------------------------------------------------------------- R. 139
+
+
+R139_DAY = _dt.date(2025, 12, 31)
+R139_HEADERS = ["libelle", "nature", "valeur", "devise", "emetteur", "pays", "conservation", "cotation", "type_emetteur",
+                "groupe", "encours_emetteur", "remboursable", "au_nom_organisme", "remuneration"]
+
+
+def generate_r139(path, n: int = 10000, seed: int = 3) -> str:
+    """An R. 139 workbook of about `n` lines, 20 bn €, with a 42 % basket (seven banks at 6 %) and shares at 27 %."""
+    import xlsxwriter
+
+    rng = np.random.default_rng(seed)
+    base = 20_000_000_000
+    rows = []
+
+    def add(label, nature, euros, issuer, kind="autre", country="FR", group=None, **more):
+        rows.append({"libelle": label, "nature": nature, "valeur": round(float(euros), 2), "devise": "EUR",
+                     "emetteur": issuer, "pays": country, "conservation": "oui", "cotation": "eee",
+                     "type_emetteur": kind, "groupe": group or issuer, "encours_emetteur": 50 * base, **more})
+
+    n_states = 200
+    for i in range(n_states):  # 30 % of state bonds
+        fr_ = i % 5 < 3
+        add(f"{'OAT' if fr_ else 'Bund'} {i}", "titre_etat", 0.30 * base / n_states,
+            "République française" if fr_ else "République fédérale d'Allemagne", "etat", "FR" if fr_ else "DE")
+    for k in range(7):  # seven banks: 3 % of bonds and 3 % of deposits each, 42 % in the basket
+        bank = f"Banque {chr(65 + k)}"
+        for j in range(10):
+            add(f"{bank} obligation {j}", "obligation", 0.03 * base / 10, bank, "etablissement_credit")
+        rows.append({"libelle": f"Compte à terme {bank}", "nature": "depot", "valeur": round(0.03 * base, 2),
+                     "devise": "EUR", "emetteur": bank, "pays": "FR", "groupe": bank, "remboursable": "oui",
+                     "au_nom_organisme": "oui", "remuneration": "fixe"})
+    n_left = max(n - len(rows), 100)
+    n_shares = int(n_left * 0.8)
+    n_bonds = n_left - n_shares
+    w = rng.uniform(0.5, 1.5, n_shares)
+    w = 0.27 * base * w / w.sum()
+    for i in range(n_shares):  # 27 % of listed shares, 2 400 issuers
+        add(f"Actions {i}", "action", w[i], f"Société {i % 2400}", country="DE" if i % 3 else "FR")
+    w = rng.uniform(0.5, 1.5, n_bonds)
+    w = 0.01 * base * w / w.sum()
+    for i in range(n_bonds):  # 1 % of corporate bonds
+        add(f"Obligation {i}", "obligation", w[i], f"Émetteur {i % 600}")
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Portefeuille")
+    ws.write(0, 0, "Date d'arrêté : 31/12/2025")
+    for c, h in enumerate(R139_HEADERS):
+        ws.write(1, c, h)
+    for r, row in enumerate(rows, start=2):
+        for c, h in enumerate(R139_HEADERS):
+            if row.get(h) is not None:
+                ws.write(r, c, row[h])
+    wb.close()
+    return str(path)
+
+
+def measure_r139(path, transparence=(), repeat: int = 3) -> dict:
+    """Seconds of the R. 139 check and of `rebalance139` on a workbook (best of `repeat`), and the outcome."""
+    from constraints.r139.checker import check as check139
+    from constraints.r139.inputs import from_portfolio
+    from optimizer.r139 import rebalance139
+    from reserves.portfolio.model139 import load as load139
+
+    version = rulebook.for_date(R139_DAY)
+    pf = load139(path, transparence=transparence, as_of=R139_DAY)
+
+    def best(f, k):
+        out, ts = None, []
+        for _ in range(k):
+            t0 = time.perf_counter()
+            out = f()
+            ts.append(time.perf_counter() - t0)
+        return min(ts), out
+
+    t_check, verdict = best(lambda: check139(from_portfolio(pf, path), version, as_of=R139_DAY), repeat)
+    t_opt, p = best(lambda: rebalance139(pf, version, as_of=R139_DAY, path=path), repeat)  # its own presolve
+    return {"check": t_check, "optimize": t_opt, "lines": verdict.n_lines, "lookthrough": verdict.n_lookthrough,
+            "before": verdict.status, "status": p.status, "after": None if p.after is None else p.after.status,
+            "rows": p.n_rows, "binaries": p.n_binaries, "trades": len(p.trades),
+            "solver": p.solver.get("build_seconds", 0) + p.solver.get("seconds", 0)}
+
+
+def r139_section(n: int, repeat: int) -> None:
+    import tempfile
+
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "samples")
+    tpt = os.path.join(here, "tpt_fonds_credit_euro.xlsx")
+    import optimizer.lp  # noqa: F401  (Pyomo's import is not the model's time)
+    import pyomo.kernel  # noqa: F401
+
+    print("\nR. 139 : reserves optimize (modèle des règles, PLNE du panier 5/10/40 par Pyomo + HiGHS, contrôle "
+          "après opérations) en multiple du contrôle R. 139 du même portefeuille (même exécution).")
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = [("échantillon conforme", os.path.join(here, "portefeuille_r139_conforme.xlsx"), [tpt]),
+                 ("échantillon à manquements", os.path.join(here, "portefeuille_r139_manquements.xlsx"), [tpt]),
+                 (f"portefeuille généré de {n} lignes", generate_r139(os.path.join(tmp, "r139.xlsx"), n), [])]
+        for name, path, transparence in cases:
+            r = measure_r139(path, transparence, repeat)
+            print(f"  {name} ({r['lines']} lignes, {r['lookthrough']} vues par transparence) : contrôle "
+                  f"{fr(r['check'], 3)} s ; optimize {fr(r['optimize'] / r['check'])}× le contrôle "
+                  f"({fr(r['optimize'], 3)} s, dont modèle Pyomo + HiGHS {fr(r['solver'], 3)} s ; {r['rows']} "
+                  f"contraintes, {r['binaries']} binaires, {r['trades']} opérations) — avant « {r['before']} », "
+                  f"proposition « {r['status']} », après « {r['after']} »")
+
+
 def fr(x, d=2):
     return f"{x:.{d}f}".replace(".", ",")
 
@@ -261,9 +374,15 @@ def main(argv=None):
     ap.add_argument("--sans-cvxpy", action="store_true")
     ap.add_argument("--repetitions", type=int, default=1)
     ap.add_argument("--memoire", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--r139", type=int, default=10000, metavar="N", help="lignes du portefeuille R. 139 généré")
+    ap.add_argument("--seulement-r139", action="store_true", help="la section R. 139 seule")
+    ap.add_argument("--sans-r139", action="store_true")
     args = ap.parse_args(argv)
     if args.memoire:
         memory(args.memoire)
+        return
+    if args.seulement_r139:
+        r139_section(args.r139, max(1, args.repetitions))
         return
     print("Modèle de réallocation (rotation minimale) : construction + résolution, en multiple de highspy direct "
           "(même PL, matrice creuse passée à HiGHS, même exécution).")
@@ -296,6 +415,8 @@ def main(argv=None):
     print(f"\nMémoire à {big} lignes (processus neuf, RSS maximal) : {before} Mio avant le modèle (interpréteur, "
           f"bibliothèques, portefeuille lu) ; {peak} Mio au pic du modèle Pyomo résolu ; {full} Mio pour "
           "reserves optimize complet (contrôles avant/après compris).")
+    if not args.sans_r139:
+        r139_section(args.r139, max(1, args.repetitions))
 
 
 if __name__ == "__main__":

@@ -230,3 +230,19 @@ def test_a_line_failing_its_conditions_is_sold_whole(tmp_path):
     assert p.after.status == "ok"
     sold = {t["label"]: t for t in p.trades if t["action"] == "sell"}
     assert sold["Compte à terme Banque B"]["whole"] and sold["Compte à terme Banque B"]["after"] == 0
+
+
+def test_a_line_sold_whole_leaves_the_written_workbook(tmp_path):
+    lines = [_deposit("Banque A", 4_000_000), _deposit("Banque B", 4_000_000),
+             _state("OAT 2030", 46_000_000, "République française", "FR", "FR0082183262"),
+             _state("Bund 2035", 46_000_000, "Allemagne", "DE", "DE0009635367")]
+    lines[0]["au_nom_organisme"] = "non"  # R. 139-21: a deposit in another's name is not admitted
+    path = _write(tmp_path / "depot.xlsx", lines)
+    out = tmp_path / "proposition.xlsx"
+    run = cli("optimize", path, "--achat-max", "aucun", "-o", out)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "vente totale" in run.stdout
+    labels = [r[0].value for r in openpyxl.load_workbook(out)["Portefeuille"].iter_rows(min_row=3)]
+    assert "Compte à terme Banque A" not in labels and "Compte à terme Banque B" in labels
+    back = cli("check", out, "--json")
+    assert back.returncode == 0 and json.loads(back.stdout)["total"] == 100_000_000

@@ -310,14 +310,13 @@ def cmd_optimize_r139(args, version, day, source, started) -> int:
             if isinstance(found, int):
                 return found
             observations = found
-        from optimizer.lp import DEFAULT_PRESOLVE
         from optimizer.output import progress_factory
-        from optimizer.r139 import rebalance139
+        from optimizer.r139 import PRESOLVE, rebalance139
 
         p = rebalance139(pf, version, as_of=day, path=args.file, simplified=parse_regimes(args.regime_simplifie),
                          simplified_since=args.regime_simplifie_depuis, max_age_days=args.anciennete_transparence,
                          observations=observations, margin=margin, buy_cap=buy_cap, locks=args.lock_rows or (),
-                         buy_rows=args.buy_rows or (), presolve=args.presolve or DEFAULT_PRESOLVE,
+                         buy_rows=args.buy_rows or (), presolve=args.presolve or PRESOLVE,
                          time_limit=args.limite_temps, progress=None if args.json else progress_factory())
     except InputError as err:
         return print_problems(err, args.json)
