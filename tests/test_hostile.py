@@ -199,7 +199,7 @@ def test_an_unforeseen_case_costs_one_request_not_the_service(tmp_path, monkeypa
         headers = {"Authorization": f"Bearer {srv.token}"}
         for _ in range(2):
             r = c.post("/api/check", headers=headers, files={"file": ("gros.csv", big)})
-            assert r.status_code == 422, r.text[:500]
+            assert r.status_code == 413, r.text[:500]  # beyond what the server will process: 413 (RFC 9110)
             message = r.json()["errors"][0]["message"]
             assert "limites du serveur" in message and "gros.csv" in message, message
             assert srv.proc.poll() is None
@@ -209,7 +209,7 @@ def test_an_unforeseen_case_costs_one_request_not_the_service(tmp_path, monkeypa
     with running_server(tmp_path / "b") as srv, httpx.Client(base_url=srv.url, timeout=GUARD_S) as c:
         r = c.post("/api/check", headers={"Authorization": f"Bearer {srv.token}"},
                    files={"file": (sample.name, sample.read_bytes())})
-        assert r.status_code == 422 and "limites du serveur" in r.json()["errors"][0]["message"], r.text[:500]
+        assert r.status_code == 413 and "limites du serveur" in r.json()["errors"][0]["message"], r.text[:500]
         assert srv.proc.poll() is None and c.get("/connexion").status_code == 200
 
 

@@ -28,7 +28,7 @@ import zipfile
 from dataclasses import dataclass
 
 from reserves.portfolio.columns import column_letter
-from reserves.portfolio.errors import InputError
+from reserves.portfolio.errors import InputError, TooLarge
 
 MAX_GRID = 5_000_000  # cells of the grid the reader lays out (about 200 Mio): ~140 000 lines of 35 columns
 SPARSE_FLOOR = 2_000_000  # a grid this small is read whatever its emptiness
@@ -415,7 +415,7 @@ def _refuse(ext: Extent, name: str, sheet: str) -> None:
         return
     far = f"{column_letter(max(ext.far_col, 1) - 1)}{ext.rows}"
     if ext.grid > MAX_GRID:
-        raise InputError.one(
+        raise TooLarge.one(
             f"la feuille s'étend jusqu'à la ligne {_fr(ext.rows)} et la colonne {column_letter(ext.cols - 1)} "
             f"(cellule {far} remplie), soit {_fr(ext.grid)} cellules à lire pour {_fr(ext.cells)} remplies, au-delà de "
             f"la limite de {_fr(MAX_GRID)} : videz les cellules éloignées du tableau (ou supprimez ces lignes et "

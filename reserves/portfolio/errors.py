@@ -68,6 +68,13 @@ class InputError(Exception):
         return self.summary()
 
 
+class TooLarge(InputError):
+    """Bad input because the file asks for more work than the product allows (a grid of cells beyond the reader's
+    limit): exit 2 on the command line, HTTP 413 on the server."""
+
+    status = 413
+
+
 class ProblemList:
     """Collects problems up to a cap, so that a million bad cells stay one readable message."""
 

@@ -42,7 +42,8 @@ from .throttle import Busy, LoginThrottle
 HERE = os.path.dirname(os.path.abspath(__file__))
 API_VERSION = "1"
 REFUSALS_PER_ADDRESS = 30  # records of refused requests one address may add to the audit trail per hour
-FORM_LIMITS = {"max_files": 2, "max_fields": 12}
+MAX_TPT_FILES = 8  # TPT files of one upload (R. 139-17, `--transparence`)
+FORM_LIMITS = {"max_files": 2 + MAX_TPT_FILES, "max_fields": 12}
 
 
 class CsrfFailed(Exception):
@@ -88,6 +89,11 @@ def _form_file(form, name: str) -> UploadFile | None:
     if isinstance(value, UploadFile) and (value.filename or (value.size or 0) > 0):
         return value
     return None
+
+
+def _form_files(form, name: str) -> list[UploadFile]:
+    """Every file sent under one field (an `<input type="file" multiple>`, or the field repeated)."""
+    return [v for v in form.getlist(name) if isinstance(v, UploadFile) and (v.filename or (v.size or 0) > 0)]
 
 
 def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
@@ -143,6 +149,10 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         return audit.record(kind, user, file_name=file_name, sha256=sha256, version=version, status=status,
                             payload=payload, orders=orders)
 
+    def stored_tpt(a) -> list[uploads.StoredFile]:
+        return [uploads.StoredFile(f.sha256, f.fmt, uploads.stored_path(settings.files_dir, f.sha256, f.fmt),
+                                   f.file_name, f.size) for f in a.files if f.role == "transparence"]
+
     def stored_of(a) -> tuple[uploads.StoredFile, uploads.StoredFile | None]:
         pf_file = uploads.StoredFile(a.sha256, a.fmt, uploads.stored_path(settings.files_dir, a.sha256, a.fmt),
                                      a.file_name, a.size)
@@ -197,30 +207,38 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
     def recheck(a):
         """The verdict of a stored analysis, computed again from the stored file (same file, same date)."""
         pf_file, orders_file = stored_of(a)
-        pf = services.load_portfolio(pf_file, a.sheet)
+        pf = services.load_portfolio(pf_file, a.sheet, date=a.check_date, transparence=stored_tpt(a))
         verdict = services.check(pf, a.check_date)
         orders_verdict = None
         if orders_file is not None:
-            orders_verdict = services.check_orders(pf, services.load_orders(orders_file), a.check_date)
+            orders = services.load_orders(orders_file, services.is_r139(pf))
+            orders_verdict = services.check_orders(pf, orders, a.check_date)
         return pf, verdict, orders_verdict
 
     # ------------------------------------------------------------------ the check itself (pages and API)
     def run_check(user: str, pf_upload: UploadFile | None, orders_upload: UploadFile | None,
-                  date_text: str | None, sheet: str | None, channel: str):
+                  date_text: str | None, sheet: str | None, channel: str, tpt_uploads=()):
         """Store, read and check; record in the audit trail. Returns (analysis id, document) or raises."""
         pf_file = orders_file = None
+        tpt_files: list = []
         try:
             if pf_upload is None:
                 raise uploads.UploadRefused.one(422, "aucun fichier de portefeuille envoyé (champ « fichier »)")
+            if len(tpt_uploads) > MAX_TPT_FILES:
+                raise uploads.UploadRefused.one(413, f"{len(tpt_uploads)} fichiers de transparence envoyés : au plus "
+                                                     f"{MAX_TPT_FILES} par contrôle")
             date = parse_date(date_text)
-            version = services.version_for(date)
+            services.version_for(date)
             pf_file = uploads.store(pf_upload.file, pf_upload.filename, settings.files_dir,
                                     settings.max_upload_bytes, what="le portefeuille")
             if orders_upload is not None:
                 orders_file = uploads.store(orders_upload.file, orders_upload.filename, settings.files_dir,
                                             settings.max_upload_bytes, what="le fichier d'ordres")
-            check_quota(user, pf_file, orders_file)
-            pf = services.load_portfolio(pf_file, sheet)
+            for t in tpt_uploads:
+                tpt_files.append(uploads.store(t.file, t.filename, settings.files_dir, settings.max_upload_bytes,
+                                               what="le fichier de transparence"))
+            check_quota(user, pf_file, orders_file, *tpt_files)
+            pf = services.load_portfolio(pf_file, sheet, date=date, transparence=tpt_files)
             audit_orders = None
             if orders_file is None:
                 verdict = services.check(pf, date)
@@ -228,7 +246,7 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
                 doc["exit_code"] = verdict.exit_code
                 kind, status = "check", verdict.status
             else:
-                orders = services.load_orders(orders_file)
+                orders = services.load_orders(orders_file, services.is_r139(pf))
                 ov = services.check_orders(pf, orders, date)
                 doc = ov.to_dict()  # the verdict after the orders, with `orders_check` and `orders`
                 doc["exit_code"] = ov.exit_code
@@ -237,10 +255,13 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
                 audit_orders = {"file_name": orders_file.name, "sha256": orders_file.sha256,
                                 "orders": orders.to_list() if hasattr(orders, "to_list") else None}
             doc["file"] = services.file_info(pf_file, pf)
+            if tpt_files:
+                doc["transparence"] = [services.file_info(t) for t in tpt_files]
+            version = doc_version(doc)
         except (InputError, uploads.UploadRefused) as err:
             status = getattr(err, "status", 422)
             problems = list(err.problems)
-            purge(pf_file, orders_file)
+            purge(pf_file, orders_file, *tpt_files)
             record("check", user, file_name=pf_file.name if pf_file else (uploads.display_name(pf_upload.filename)
                                                                           if pf_upload else None),
                    sha256=pf_file.sha256 if pf_file else None, version=None, status="error",
@@ -248,10 +269,10 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
                             "errors": [p.to_dict() for p in problems]})
             raise PageError(status, problems, getattr(err, "dropped", 0)) from None
         except BaseException:  # an internal error: nothing kept either
-            purge(pf_file, orders_file)
+            purge(pf_file, orders_file, *tpt_files)
             raise
         try:
-            entry = record(kind, user, file_name=pf_file.name, sha256=pf_file.sha256, version=version.id,
+            entry = record(kind, user, file_name=pf_file.name, sha256=pf_file.sha256, version=version,
                            status=status, payload={"channel": channel, "date": date.isoformat() if date else None,
                                                    "sheet": pf.sheet, "verdict": doc}, orders=audit_orders)
             audit_id = _entry_id(entry)
@@ -262,9 +283,9 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
                 orders_fmt=orders_file.fmt if orders_file else None,
                 orders_name=orders_file.name if orders_file else None,
                 orders_size=orders_file.size if orders_file else None,
-                status=status, audit_id=audit_id)
+                status=status, audit_id=audit_id, files=[("transparence", t) for t in tpt_files])
         except BaseException:  # not recorded (audit trail full…): the file is not kept
-            purge(pf_file, orders_file)
+            purge(pf_file, orders_file, *tpt_files)
             raise
         doc["audit_id"] = audit_id
         doc["analysis_id"] = analysis_id
@@ -417,7 +438,7 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
             try:
                 analysis_id, _ = await run_in_threadpool(
                     run_check, viewer.name, _form_file(form, "fichier"), _form_file(form, "ordres"),
-                    date_text, sheet, "web")
+                    date_text, sheet, "web", _form_files(form, "transparence"))
             except PageError as err:
                 return upload_page(request, viewer, err.status, problems=err.problems, dropped=err.dropped,
                                    date=date_text or "", feuille=sheet or "")
@@ -431,6 +452,9 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         except InputError as err:
             return render(request, "error.html", 422, title="Fichier illisible",
                           message="; ".join(str(p) for p in err.problems))
+        if services.is_r139(pf):
+            return render(request, "verdict139.html", analysis=a, pf=pf, view=views.verdict139_view(verdict, pf),
+                          orders=views.orders_view(orders_verdict) if orders_verdict is not None else None)
         return render(request, "verdict.html", analysis=a, pf=pf,
                       view=views.verdict_view(verdict, pf),
                       orders=views.orders_view(orders_verdict) if orders_verdict is not None else None,
@@ -530,6 +554,9 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
 
     def run_optimizer(user: str, a, kwargs: dict, universe_file=None) -> int:
         pf, verdict, _ = recheck(a)
+        if services.is_r139(pf):
+            raise InputError.one("réallocation d'un portefeuille R. 139 : pas encore disponible sur la page web "
+                                 "(reserves optimize)")
         universe = services.load_universe(universe_file) if universe_file is not None else None
         proposal = services.rebalance(pf, kwargs, a.check_date, universe=universe)
         doc = proposal.to_dict()
@@ -615,6 +642,8 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
         openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"], "properties": {
                 "file": {"type": "string", "format": "binary", "description": "le portefeuille (.xlsx, .ods, .csv)"},
+                "transparence": {"type": "array", "items": {"type": "string", "format": "binary"},
+                                 "description": "facultatif, R. 139 : inventaires des fonds au format TPT (répétable)"},
                 "orders": {"type": "string", "format": "binary",
                            "description": "facultatif : les ordres envisagés (colonne « montant » signée)"},
                 "date": {"type": "string", "description": "facultatif : date du contrôle, AAAA-MM-JJ ou JJ/MM/AAAA"},
@@ -624,21 +653,22 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
             try:
                 _, doc = await run_in_threadpool(
                     run_check, viewer.name, _form_file(form, "file"), _form_file(form, "orders"),
-                    _field_text(form, "date", 40), _field_text(form, "sheet"), "api")
+                    _field_text(form, "date", 40), _field_text(form, "sheet"), "api",
+                    _form_files(form, "transparence"))
             except PageError as err:
                 return _json_error(err.status, err.problems, err.dropped)
         return JSONResponse(doc)
 
     # ------------------------------------------------------------------ the pre-trade service (pretrade.py)
-    def store_portfolio(user: str, upload: UploadFile):
+    def store_portfolio(user: str, upload: UploadFile, what: str = "le portefeuille"):
         stored = uploads.store(upload.file, upload.filename, settings.files_dir, settings.max_upload_bytes,
-                               what="le portefeuille")
+                               what=what)
         check_quota(user, stored)
         return stored
 
     pretrade.install(app, store_file=store_portfolio, load_portfolio=services.load_portfolio, record=record,
                      parse_date=parse_date, form_file=_form_file, field_text=_field_text, form_limits=FORM_LIMITS,
-                     refused=uploads.UploadRefused)
+                     refused=uploads.UploadRefused, form_files=_form_files)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(request: Request, viewer: Viewer = Depends(any_viewer)):
@@ -661,6 +691,12 @@ def create_app(settings: Settings | None = None, **kwargs) -> FastAPI:
 
     app.openapi = custom_openapi
     return app
+
+
+def doc_version(doc: dict) -> str | None:
+    """The id of the rulebook version a verdict's JSON names."""
+    v = doc.get("version")
+    return v.get("id") if isinstance(v, dict) else v
 
 
 def _unlink(path: str) -> None:

@@ -184,7 +184,7 @@ def _SMALL(body) -> bool:
 
 
 def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, form_file, field_text,
-            form_limits: dict, refused) -> Loads:
+            form_limits: dict, refused, form_files=None) -> Loads:
     """Add the service's routes to the application (the callables are the application's own: the upload
     storage and reading, the audit record); access is the application's per-user rule (`access.api_viewer`)."""
     loads = Loads()
@@ -192,7 +192,7 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
     app.state.pretrade = loads
     app.state.pretrade_audit = writer
 
-    def load(user, upload, date_text, sheet, warning_text):
+    def load(user, upload, date_text, sheet, warning_text, tpt_uploads=()):
         from reserves.pretrade.engine import DEFAULT_WARNING, Engine
         from reserves.pretrade.orders import parse_warning
 
@@ -207,8 +207,14 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
             raise InputError([Problem(str(exc))]) from None
         warning = parse_warning(warning_text) if warning_text else DEFAULT_WARNING
         stored = store_file(user.name, upload)
-        pf = load_portfolio(stored, sheet)
-        engine = Engine(pf, date, warning=warning)
+        tpt = [store_file(user.name, t, "le fichier de transparence") for t in tpt_uploads]
+        pf = load_portfolio(stored, sheet, date=date, transparence=tpt)
+        if getattr(pf, "version", None) == "R139":  # R. 139-1 to R. 139-56: reserves.pretrade.r139
+            from reserves.pretrade.r139 import Engine139
+
+            engine = Engine139(pf, as_of=pf.as_of, warning=warning, observations=getattr(pf, "observations", []))
+        else:
+            engine = Engine(pf, date, warning=warning)
         now = time.time()
         loaded = Loaded(secrets.token_urlsafe(16), user.name, engine, pf,
                         {"name": stored.name, "sheet": pf.sheet, "sha256": stored.sha256}, date, now, now)
@@ -225,6 +231,8 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
         openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"], "properties": {
                 "file": {"type": "string", "format": "binary", "description": "le portefeuille (.xlsx, .ods, .csv)"},
+                "transparence": {"type": "array", "items": {"type": "string", "format": "binary"},
+                                 "description": "facultatif, R. 139 : inventaires des fonds au format TPT (répétable)"},
                 "date": {"type": "string", "description": "facultatif : date du contrôle, AAAA-MM-JJ ou JJ/MM/AAAA"},
                 "sheet": {"type": "string", "description": "facultatif : feuille à lire"},
                 "alerte": {"type": "string", "description": "facultatif : seuil d'alerte (0,9 ou 90 %)"}}}}}}})
@@ -232,11 +240,12 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
         async with request.form(**form_limits) as form:
             try:
                 loaded = await run_in_threadpool(load, viewer.user, form_file(form, "file"), field_text(form, "date", 40),
-                                                 field_text(form, "sheet"), field_text(form, "alerte", 20))
+                                                 field_text(form, "sheet"), field_text(form, "alerte", 20),
+                                                 form_files(form, "transparence"))
             except refused as err:
                 return _json_error(getattr(err, "status", 422), list(err.problems), getattr(err, "dropped", 0))
             except InputError as err:
-                return _json_error(422, list(err.problems), getattr(err, "dropped", 0))
+                return _json_error(getattr(err, "status", 422), list(err.problems), getattr(err, "dropped", 0))
         doc = loaded.describe()
         record("check", viewer.name, file_name=loaded.file["name"], sha256=loaded.file["sha256"],
                version=loaded.engine.version.id, status=loaded.engine.status,
@@ -246,13 +255,15 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
 
     def run(loaded: Loaded, body, locked: bool = False):
         from reserves.pretrade.orders import check_orders_on, orders_from_records
+        from reserves.pretrade.r139 import Engine139, check_orders_on139, orders_from_records139
 
-        orders = orders_from_records(_records(body))
+        r139 = isinstance(loaded.engine, Engine139)
+        orders = (orders_from_records139 if r139 else orders_from_records)(_records(body))
         if locked:
-            ov = check_orders_on(loaded.engine, orders)
+            ov = (check_orders_on139 if r139 else check_orders_on)(loaded.engine, orders)
             return orders, ov, ov.to_dict()
         with loaded.lock:
-            ov = check_orders_on(loaded.engine, orders)
+            ov = (check_orders_on139 if r139 else check_orders_on)(loaded.engine, orders)
             return orders, ov, ov.to_dict()
 
     @app.get("/api/portefeuilles/{pid}", tags=["API"], summary="Un portefeuille chargé")
@@ -285,7 +296,9 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
         except ValueError:
             return _json_error(422, [Problem("corps de la requête : JSON attendu ({\"ordres\": [...]})")])
         try:
-            if _SMALL(body) and loaded.lock.acquire(blocking=False):
+            from reserves.pretrade.r139 import Engine139  # an R. 139 check takes tens of milliseconds: a worker thread
+
+            if _SMALL(body) and not isinstance(loaded.engine, Engine139) and loaded.lock.acquire(blocking=False):
                 try:  # a few orders take about a millisecond: checked here, without a hop to a worker thread
                     orders, ov, doc = run(loaded, body, locked=True)
                 finally:

@@ -19,7 +19,7 @@ import threading
 
 from reserves.portfolio.errors import InputError, Problem
 
-_PRELOAD = ["reserves.portfolio.model", "reserves.pretrade.orders", "python_calamine", "openpyxl"]
+_PRELOAD = ["reserves.portfolio.model", "reserves.portfolio.model139", "reserves.pretrade.orders", "python_calamine", "openpyxl"]
 _lock = threading.Lock()
 _ctx = None
 
@@ -43,7 +43,8 @@ def isolated() -> bool:
 
 
 class ReadingRefused(InputError):
-    """The worker went beyond its memory or time: the file is refused (HTTP 413)."""
+    """The worker went beyond its memory or time: the file is refused (HTTP 413, content too large for the server:
+    RFC 9110 §15.5.14)."""
 
     status = 413
 
@@ -58,26 +59,32 @@ def _context():
     return _ctx
 
 
-def _read(kind: str, path: str, sheet: str | None):
+def _read(kind: str, path: str, sheet: str | None, options: dict | None = None):
+    options = options or {}
     if kind == "orders":
         from reserves.pretrade.orders import load_orders
 
         return load_orders(path)
-    from reserves.portfolio.model import load
+    if kind == "orders139":
+        from reserves.pretrade.r139 import load_orders139
 
-    return load(path, sheet_name=sheet)
+        return load_orders139(path)
+    from .services import read_portfolio  # the rules in force on the portfolio's date say how to read it
+
+    return read_portfolio(path, sheet, date=options.get("date"), transparence=options.get("transparence", ()),
+                          names=options.get("names", {}))
 
 
-def _worker(conn, kind: str, path: str, sheet: str | None, memory: int, cpu: int) -> None:
+def _worker(conn, kind: str, path: str, sheet: str | None, memory: int, cpu: int, options=None) -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     try:
-        result = ("ok", _read(kind, path, sheet))
+        result = ("ok", _read(kind, path, sheet, options))
     except InputError as err:
-        result = ("input", list(err.problems), err.dropped)
+        result = ("input", list(err.problems), err.dropped, getattr(err, "status", None))
     except MemoryError:
         result = ("memory",)
     except BaseException as exc:  # noqa: BLE001 - a panic of a native library included
@@ -109,17 +116,19 @@ def _refused(name: str, why: str) -> ReadingRefused:
                                    "refusé ; enregistrez-le à nouveau sans cellules ni lignes superflues, ou découpez-le")])
 
 
-def read(kind: str, path: str, sheet: str | None = None, *, name: str | None = None):
-    """`kind` "portfolio" (a `Portfolio`) or "orders": the file read in a bounded worker process.
+def read(kind: str, path: str, sheet: str | None = None, *, name: str | None = None, **options):
+    """`kind` "portfolio" (a `Portfolio`, or a `Portfolio139` when the rules in force on its date are R. 139's;
+    `options`: `date`, `transparence` (TPT paths), `names` (path → the user's file name)), "orders" or "orders139":
+    the file read in a bounded worker process.
 
     Raises InputError (the reader's own problems, or a refusal when the worker went beyond its limits)."""
     if not isolated():
-        return _read(kind, path, sheet)
+        return _read(kind, path, sheet, options)
     name = name or os.path.basename(path)
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
     cpu = cpu_seconds()
-    proc = ctx.Process(target=_worker, args=(sender, kind, path, sheet, memory_bytes(), cpu), daemon=True)
+    proc = ctx.Process(target=_worker, args=(sender, kind, path, sheet, memory_bytes(), cpu, options), daemon=True)
     proc.start()
     sender.close()
     message = None
@@ -146,7 +155,9 @@ def read(kind: str, path: str, sheet: str | None = None, *, name: str | None = N
     if tag == "ok":
         return message[1]
     if tag == "input":
-        raise InputError(message[1], message[2])
+        from reserves.portfolio.errors import TooLarge
+
+        raise (TooLarge if message[3] == 413 else InputError)(message[1], message[2])
     if tag == "memory":
         raise _refused(name, "mémoire")
     raise InputError([Problem(f"« {name} » n'a pas pu être lu (erreur interne du lecteur : {message[1]}) ; "

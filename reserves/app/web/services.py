@@ -15,22 +15,97 @@ from . import uploads
 _audit_lock = threading.Lock()
 
 
-def load_portfolio(stored: uploads.StoredFile, sheet: str | None = None):
+def read_portfolio(path: str, sheet: str | None, *, date: dt.date | None = None, transparence=(), names=None):
+    """The portfolio file read as the rules in force on its date say (SPEC §4: `date`, else the date the file
+    states, else today): an R. 623 `Portfolio`, or an R. 139 `Portfolio139` with its funds' TPT files and the rows of
+    its `Constats` sheet (`observations`). Run in the reading worker (`sandbox`)."""
+    from constraints import rulebook
+
+    from reserves.portfolio.reader import read_stated_date
+
+    if date is not None:
+        day, source = date, rulebook.SOURCE_OPTION
+    else:
+        stated = read_stated_date(path, sheet)
+        day, source = (stated[0], rulebook.SOURCE_FILE) if stated else (dt.date.today(), rulebook.SOURCE_TODAY)
+    version = rulebook.for_date(day)  # a date no version covers: NoVersionInForce, an InputError
+    if source == rulebook.SOURCE_TODAY and not transparence:
+        from reserves.app.check139 import has_nature_header
+
+        if not has_nature_header(path, sheet):  # undated, R. 623's columns: read as such, its cells' problems
+            from reserves.portfolio.model import load  # first; its check then says which rules are in force
+
+            return load(path, sheet_name=sheet)
+    if version.engine == "r139":
+        from constraints.r139.inputs import read_constats
+        from reserves.portfolio.model139 import load as load139
+
+        with _named(list(transparence), names or {}) as tpt:  # read under the names their user gave them
+            pf = load139(path, sheet_name=sheet, transparence=tpt, as_of=day, as_of_source=source)
+        pf.observations = read_constats(path)
+        return pf
+    if transparence:
+        raise InputError.one(f"fichiers de transparence (TPT) : ils servent aux portefeuilles soumis aux articles "
+                             f"R. 139-1 à R. 139-56 (datés du 08/07/2019 ou après) ; ce portefeuille est daté du "
+                             f"{day.strftime('%d/%m/%Y')} ({source}) : envoyez-le sans fichier TPT")
+    from reserves.portfolio.model import load
+
+    return load(path, sheet_name=sheet)
+
+
+class _named:
+    """The stored files (named by their hash) seen under the names their user gave them, each a link in a folder of
+    its own for the time of the reading: the inventories' sources and every message name the user's file."""
+
+    def __init__(self, paths: list, names: dict) -> None:
+        self.paths, self.names, self.folder = paths, names, None
+
+    def __enter__(self) -> list:
+        if not self.paths or not self.names:
+            return list(self.paths)
+        self.folder = tempfile.mkdtemp(prefix="lecture-")
+        out = []
+        for k, p in enumerate(self.paths):
+            sub = os.path.join(self.folder, str(k))
+            os.mkdir(sub)
+            link = os.path.join(sub, uploads.display_name(self.names.get(p) or os.path.basename(p)))
+            os.symlink(os.path.abspath(p), link)
+            out.append(link)
+        return out
+
+    def __exit__(self, *exc) -> bool:
+        if self.folder is not None:
+            import shutil
+
+            shutil.rmtree(self.folder, ignore_errors=True)
+        return False
+
+
+def is_r139(pf) -> bool:
+    return getattr(pf, "version", None) == "R139"
+
+
+def load_portfolio(stored: uploads.StoredFile, sheet: str | None = None, *, date: dt.date | None = None,
+                   transparence=()):
+    """The stored portfolio (and, for an R. 139 portfolio, the stored TPT files of its funds), read in a bounded
+    worker process."""
     from . import sandbox  # read in a worker process under memory and time limits
 
     try:
-        pf = sandbox.read("portfolio", stored.path, sheet or None, name=stored.name)
+        pf = sandbox.read("portfolio", stored.path, sheet or None, name=stored.name, date=date,
+                          transparence=[t.path for t in transparence], names={t.path: t.name for t in transparence})
     except InputError as err:
         raise uploads.rename_problems(err, stored) from None
     pf.source = stored.name
     return pf
 
 
-def load_orders(stored: uploads.StoredFile):
+def load_orders(stored: uploads.StoredFile, r139: bool = False):
+    """The stored orders file, read with the columns of its portfolio's rules (R. 139's `nature`… or R. 623's)."""
     from . import sandbox  # read in a worker process under memory and time limits
 
     try:
-        orders = sandbox.read("orders", stored.path, name=stored.name)
+        orders = sandbox.read("orders139" if r139 else "orders", stored.path, name=stored.name)
     except InputError as err:
         raise uploads.rename_problems(err, stored) from None
     if hasattr(orders, "source"):
@@ -51,12 +126,29 @@ def version_for(date: dt.date | None):
 
 
 def check(pf, date: dt.date | None):
+    """The verdict of the rules in force on the portfolio's date (R. 623's or R. 139's)."""
+    if is_r139(pf):
+        from constraints import rulebook
+        from constraints.r139.checker import check as check139
+        from constraints.r139.inputs import from_portfolio
+
+        inp = from_portfolio(pf, None)
+        inp.observations = list(getattr(pf, "observations", []))
+        verdict = check139(inp, rulebook.for_date(pf.as_of), as_of=pf.as_of)
+        verdict.as_of_source = pf.as_of_source
+        return verdict
     from constraints.checker import check as _check
 
     return _check(pf, date=date)
 
 
 def check_orders(pf, orders, date: dt.date | None):
+    if is_r139(pf):
+        from reserves.pretrade.r139 import check_orders139
+
+        ov = check_orders139(pf, orders, as_of=pf.as_of, observations=getattr(pf, "observations", []))
+        ov.verdict_after.as_of_source = pf.as_of_source
+        return ov
     from reserves.pretrade.orders import check_orders as _check_orders
 
     return _check_orders(pf, orders, date=date)
@@ -104,7 +196,12 @@ def write_report(pf, verdict, fmt: str, folder: str, *, date=None) -> str:
     fd, path = tempfile.mkstemp(prefix="rapport-", suffix="." + fmt, dir=folder)
     os.close(fd)
     try:
-        make_report(pf, verdict, path, date=date)
+        if is_r139(pf):
+            from reports.r139_report import make_report139
+
+            make_report139(pf, verdict, path)
+        else:
+            make_report(pf, verdict, path, date=date)
     except BaseException:
         if os.path.exists(path):
             os.unlink(path)

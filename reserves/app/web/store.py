@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -33,6 +33,19 @@ analyses = sa.Table(
     sa.Column("orders_size", sa.Integer, nullable=True),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("audit_id", sa.String(64), nullable=True),
+)
+
+# The other files an analysis read: the TPT files of its funds' holdings (R. 139-17, `--transparence`), in order.
+analysis_files = sa.Table(
+    "web_analysis_files", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("analysis_id", sa.Integer, sa.ForeignKey("web_analyses.id"), nullable=False, index=True),
+    sa.Column("role", sa.String(16), nullable=False),  # "transparence"
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("fmt", sa.String(8), nullable=False),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
 )
 
 proposals = sa.Table(
@@ -66,6 +79,16 @@ class Analysis:
     orders_size: int | None
     status: str
     audit_id: str | None
+    files: list = field(default_factory=list)  # [AnalysisFile]: the TPT files read with the portfolio
+
+
+@dataclass
+class AnalysisFile:
+    role: str
+    sha256: str
+    fmt: str
+    file_name: str
+    size: int
 
 
 @dataclass
@@ -90,17 +113,27 @@ class Store:
         self.engine = engine or make_engine(url)
         metadata.create_all(self.engine)
 
-    def add_analysis(self, **values) -> int:
+    def add_analysis(self, files=(), **values) -> int:
+        """A new analysis; `files`: the other files it read, [(role, StoredFile)]."""
         values.setdefault("created_at", _now())
         if values.get("audit_id") is not None:
             values["audit_id"] = str(values["audit_id"])
         with self.engine.begin() as conn:
-            return int(conn.execute(analyses.insert().values(**values)).inserted_primary_key[0])
+            aid = int(conn.execute(analyses.insert().values(**values)).inserted_primary_key[0])
+            for k, (role, f) in enumerate(files):
+                conn.execute(analysis_files.insert().values(analysis_id=aid, role=role, position=k, sha256=f.sha256,
+                                                            fmt=f.fmt, file_name=f.name, size=f.size))
+            return aid
 
     def analysis(self, analysis_id: int) -> Analysis | None:
         with self.engine.connect() as conn:
             r = conn.execute(sa.select(analyses).where(analyses.c.id == analysis_id)).first()
-        return Analysis(**r._mapping) if r else None
+            if not r:
+                return None
+            files = conn.execute(sa.select(analysis_files).where(analysis_files.c.analysis_id == analysis_id)
+                                 .order_by(analysis_files.c.position)).all()
+        return Analysis(**r._mapping, files=[AnalysisFile(f.role, f.sha256, f.fmt, f.file_name, f.size)
+                                             for f in files])
 
     def recent(self, limit: int = 20, user: str | None = None) -> list[Analysis]:
         """The latest analyses, of one user only when `user` is given."""
@@ -114,25 +147,34 @@ class Store:
     def file_in_use(self, sha256: str) -> bool:
         """Whether an analysis holds this file (as its portfolio or its orders)."""
         q = sa.select(analyses.c.id).where(sa.or_(analyses.c.sha256 == sha256, analyses.c.orders_sha256 == sha256))
+        other = sa.select(analysis_files.c.id).where(analysis_files.c.sha256 == sha256)
         with self.engine.connect() as conn:
-            return conn.execute(q.limit(1)).first() is not None
+            return (conn.execute(q.limit(1)).first() is not None or
+                    conn.execute(other.limit(1)).first() is not None)
 
     def user_holds(self, user: str, sha256: str) -> bool:
         q = sa.select(analyses.c.id).where(analyses.c.user_name == user, sa.or_(
             analyses.c.sha256 == sha256, analyses.c.orders_sha256 == sha256))
+        other = sa.select(analysis_files.c.id).join(analyses, analyses.c.id == analysis_files.c.analysis_id).where(
+            analyses.c.user_name == user, analysis_files.c.sha256 == sha256)
         with self.engine.connect() as conn:
-            return conn.execute(q.limit(1)).first() is not None
+            return (conn.execute(q.limit(1)).first() is not None or
+                    conn.execute(other.limit(1)).first() is not None)
 
     def user_storage(self, user: str) -> int:
         """Bytes of the distinct files held by one user's analyses."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(analyses.c.sha256, analyses.c.size, analyses.c.orders_sha256,
                                           analyses.c.orders_size).where(analyses.c.user_name == user)).all()
+            others = conn.execute(sa.select(analysis_files.c.sha256, analysis_files.c.size).join(
+                analyses, analyses.c.id == analysis_files.c.analysis_id).where(analyses.c.user_name == user)).all()
         sizes = {}
         for r in rows:
             sizes[r.sha256] = r.size
             if r.orders_sha256:
                 sizes[r.orders_sha256] = r.orders_size or 0
+        for r in others:
+            sizes[r.sha256] = r.size
         return sum(sizes.values())
 
     def count_analyses(self) -> int:

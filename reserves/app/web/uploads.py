@@ -155,7 +155,8 @@ def rename_problems(err: InputError, stored: StoredFile) -> InputError:
     def fix(p: Problem) -> Problem:
         return replace(p, message=p.message.replace(base, stored.name))
 
-    return InputError([fix(p) for p in err.problems], err.dropped)
+    out = type(err)([fix(p) for p in err.problems], err.dropped)  # its kind kept: TooLarge is HTTP 413
+    return out
 
 
 def size_fr(n: int) -> str:

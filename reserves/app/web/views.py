@@ -323,3 +323,82 @@ def attachment(user_name: str, what: str, ext: str) -> str:
     name = download_name(user_name, what, ext)
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", name.encode("ascii", "ignore").decode()) or f"{what}.{ext}"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(name)}"
+
+
+# --------------------------------------------------------------------------- R. 139 (articles R. 139-1 to R. 139-56)
+
+MODE_FR = {"complet": "régime complet", "simplifie": "régime simplifié (R. 139-10)", "mixte": "régimes mixtes"}
+
+
+def _date_text(iso) -> str:
+    if not iso:
+        return ""
+    try:
+        return dt.date.fromisoformat(str(iso)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(iso)
+
+
+def verdict139_view(verdict, pf) -> dict:
+    """An R. 139 verdict (`constraints.r139.checker.Verdict139`) as its page shows it: the régimes and their actif de
+    placement, each rule, each finding with its régime, the fund it came through, the look-through rows and the
+    cure deadline (R. 139-48)."""
+    rules = []
+    for r in verdict.results:
+        rules.append({
+            "id": r.spec.id, "title": r.spec.title, "article": r.spec.article, "status": r.status,
+            "value": fr_pct(r.value) if r.value is not None else "",
+            "limit": fr_pct(r.limit) if r.limit is not None else "",
+            "headroom": fr_euros(r.headroom) if r.headroom is not None and r.status == OK else "",
+            "breaches": sum(f.status == BREACH for f in r.findings),
+            "unknowns": sum(f.status == UNKNOWN_S for f in r.findings), "note": getattr(r, "note", "")})
+    findings = verdict.findings
+    shown = []
+    for f in findings[:MAX_FINDINGS_SHOWN]:
+        move = ""
+        if f.amount is not None:
+            move = ("à vendre : " if f.action == "sell" else "à acheter : ") + fr_euros(f.amount)
+        via = f.via if isinstance(f.via, str) else ", ".join(f.via or [])
+        lt = getattr(f, "lookthrough_rows", None) or []
+        sheets = {}
+        for x in lt:
+            sheets.setdefault(x.get("sheet") or "Transparence", []).append(x.get("row"))
+        cure = ""
+        if getattr(f, "deadline", None):
+            cure = (f"constaté le {_date_text(f.first_observed)}, à régulariser au plus tard le "
+                    f"{_date_text(f.deadline)} ({f.cure}) : {f.cure_status}")
+        shown.append({"rule": f.rule, "article": f.article, "status": f.status, "subject": f.subject,
+                      "regime": getattr(f, "regime", None) or "", "rows": rows_text(f.rows), "via": via,
+                      "lookthrough": "; ".join(f"{s} : lignes {rows_text(r)}" for s, r in sheets.items()),
+                      "cure": cure, "late": getattr(f, "cure_status", None) == "délai dépassé",
+                      "message": f.message, "move": move, "columns": ", ".join(f.columns or [])})
+    return {
+        "r139": True, "status": verdict.status, "status_fr": STATUS_FR[verdict.status],
+        "exit_code": verdict.exit_code, "version": verdict.version, "as_of": verdict.as_of,
+        "as_of_source": verdict.as_of_source or "", "mode": MODE_FR[verdict.regime],
+        "n_lines": int_fr(verdict.n_lines), "n_lookthrough": int_fr(verdict.n_lookthrough),
+        "total": fr_euros(verdict.total), "base": fr_euros(verdict.base),
+        "regimes": [{"name": r["regime"] or "(un seul régime)", "mode": MODE_FR[r["mode"]],
+                     "base": fr_euros(r["base"]), "total": fr_euros(r["total"])} for r in verdict.regimes],
+        "warnings": list(verdict.warnings), "rules": rules, "findings": shown,
+        "n_breaches": sum(f.status == BREACH for f in findings),
+        "n_unknowns": sum(f.status == UNKNOWN_S for f in findings),
+        "more": max(0, len(findings) - MAX_FINDINGS_SHOWN),
+        "inventories": _inventories(pf),
+    }
+
+
+def _inventories(pf) -> list:
+    inv = getattr(pf, "inventories", None)
+    if inv is None or not len(inv):
+        return []
+    labels = pf.lines["label"].tolist()
+    out = []
+    for rec in inv.to_dict("records"):
+        funds = ", ".join(dict.fromkeys(str(labels[i]) for i in rec.get("lines") or ()))
+        d = rec.get("valuation_date")
+        out.append({"fund": funds or str(rec.get("fund")), "where": rec.get("where") or "",
+                    "kind": "fichier TPT" if rec.get("kind") == "TPT" else "feuille Transparence",
+                    "date": d.strftime("%d/%m/%Y") if d else "non datée", "holdings": int_fr(rec.get("holdings")),
+                    "used": bool(rec.get("used"))})
+    return out
