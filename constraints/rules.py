@@ -409,6 +409,36 @@ class Context:
         return [str(lab[i]) for i in idx]
 
 
+NO_VALUE = float("-inf")  # a group without a value (no line alive) for `moved_max`
+
+
+def moved_max(top, rest, g: int, old, new) -> tuple:
+    """The largest of some values after value g moved from `old` to `new` (exact: no pass over the values).
+
+    `top` is the largest before (None: unknown, to be computed); `rest` what is remembered of the group that last
+    rose above the largest, (g, largest before it rose, its value then): while no other group moves, the largest
+    of the others is known, so that g falling back (an order undone) needs no pass either. Returns (top, rest);
+    top None when only a pass can tell."""
+    if top is None:
+        return None, None
+    if rest is not None and rest[0] != g:
+        rest = None  # another group moved: what was remembered of the others no longer holds
+    if new >= old:
+        if new > top:
+            return new, (rest if rest is not None else (g, top, old))
+        return top, rest
+    if rest is not None:
+        _, top0, old0 = rest  # the others' largest is top0 when g was below it, at most top0 otherwise
+        if old0 < top0:
+            return max(new, top0), rest
+        if new >= top0:
+            return new, rest
+        return None, None
+    if old == top:
+        return None, None  # g may have been the largest: unknown
+    return top, rest
+
+
 def exact_sum(values: np.ndarray) -> int:
     """Sum of int64 cents, exact (Python int beyond int64's reach)."""
     if len(values) == 0:
@@ -1268,18 +1298,9 @@ class _GroupCap(Rule):
             b1 = st.best[g] = b0 + d if counted == TRUE else b0
             s1 = st.size[g] = s0 + int(ch.alive_after) - int(ch.alive_before)
             # the largest sums, kept without a pass over the groups unless the largest one shrinks
-            if st.wtop is not None:
-                if w1 > st.wtop:
-                    st.wtop = int(w1)
-                elif w0 == st.wtop and w1 < w0:
-                    st.wtop = None
-            if st.top is not None:
-                if s0 > 0 and b0 == st.top and (s1 == 0 or b1 < b0):
-                    st.top = None  # the largest group shrinks: computed again when asked
-                elif s1 > 0 and b1 > st.top:
-                    st.top = int(b1)
-                elif s0 == 0 and s1 > 0:
-                    st.top = None  # a group gains lines below the largest (or the largest was none's 0)
+            st.wtop, st.wrest = moved_max(st.wtop, st.wrest, g, int(w0), int(w1))
+            st.top, st.ptop = moved_max(st.top, st.ptop, g, int(b0) if s0 > 0 else NO_VALUE,
+                                        int(b1) if s1 > 0 else NO_VALUE)
         return True
 
     def watch(self, st: "GroupState", result: RuleResult, level) -> dict:
@@ -1333,7 +1354,7 @@ class _GroupCap(Rule):
         ng = st.n_groups
         best, worst_ = st.best[:ng], st.worst[:ng]
         if st.wtop is None:
-            st.wtop = worst_.max() if ng else 0
+            st.wtop, st.wrest = (int(worst_.max()) if ng else 0), None
         # the groups above the cap at worst (none when the largest sum at worst is within it)
         flagged = np.flatnonzero(over_cap(worst_, b, lim)) if ng and st.wtop > cap_cents(b, lim) else ()
         groups = []
@@ -1343,10 +1364,9 @@ class _GroupCap(Rule):
                 rows = book.rows[lines]
                 groups.append((g, sorted(rows[sure].tolist()), sorted(rows[~sure].tolist()),
                                self.subject_of(st, int(lines[0]))))
-        st.top_now()
         loose = [i for i in book.live(st.loose).tolist()] + [i for i, _ in book.added()
                                                                  if st.added.get(i, (0, 0, False))[2]]
-        return self._judge(st, lim, b, best, worst_, groups, loose, st.top)
+        return self._judge(st, lim, b, best, worst_, groups, loose, st.top_now())
 
     def _judge(self, st: "GroupState", lim: Fraction, b: int, best, worst_, groups: list, loose, top: int) -> RuleResult:
         """The result from the groups above the cap at worst: [(g, rows surely counted, rows that may count,
@@ -1415,7 +1435,7 @@ class GroupState:
     count, and every line that may), the loose lines (no issuer: each its own group); grown by new lines."""
 
     __slots__ = ("ctx", "book", "n_in", "code_of", "member", "counted", "n_groups", "best", "worst", "loose", "top",
-                 "keys", "added", "subjects", "loose_set", "size", "_owned", "alike", "wtop", "ptop")
+                 "keys", "added", "subjects", "loose_set", "size", "_owned", "alike", "wtop", "ptop", "wrest")
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -1434,6 +1454,7 @@ class GroupState:
         self._owned = False
         self.alike = None  # READING 5, look-alike persons: (lines, code per line, Σ per code, line -> code)
         self.wtop = None  # the largest sum at worst of all groups, None when to be computed
+        self.wrest = self.ptop = None  # `moved_max`'s memory of the group that last rose to the top
 
     def set_groups(self, code_of, member, counted, n_groups, best, worst_, loose, top) -> None:
         self.code_of, self.member, self.counted = code_of, member, counted
@@ -1445,8 +1466,9 @@ class GroupState:
         if self.top is None:
             ng = self.n_groups
             present = self.size_now()[:ng] > 0
-            self.top = int(self.best[:ng][present].max()) if present.any() else 0
-        return self.top
+            self.top = int(self.best[:ng][present].max()) if present.any() else NO_VALUE
+            self.ptop = None
+        return 0 if self.top == NO_VALUE else self.top
 
     def size_now(self) -> np.ndarray:
         if self.size is None:
@@ -1460,6 +1482,7 @@ class GroupState:
         if self._owned:
             return
         self.size_now()
+        self.top = self.wtop = None  # from now on kept by `moved_max` (computed again once, exactly)
         cap = self.n_groups + 16
         for name in ("best", "worst", "size"):
             arr = getattr(self, name)
@@ -1483,7 +1506,7 @@ class GroupState:
                 grown[:len(arr)] = arr
                 setattr(self, name, grown)
         if g >= self.n_groups and self.wtop is not None:
-            self.wtop = max(self.wtop, 0)  # the new groups' sums are 0
+            self.wtop, self.wrest = max(self.wtop, 0), None  # the new groups' sums are 0
         self.n_groups = max(self.n_groups, g + 1)
 
     def widen(self) -> None:
@@ -2214,7 +2237,7 @@ class HoldingState:
 
     __slots__ = ("ctx", "book", "n_in", "codes", "member", "n_groups", "Q", "I", "gmissing", "present", "noissuer",
                  "q_now", "added", "subjects", "order", "keys", "exact", "_owned", "scope", "cols", "_scan", "facts",
-                 "keyinfo", "ctop", "nflag")
+                 "keyinfo", "ctop", "nflag", "crest")
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -2235,6 +2258,7 @@ class HoldingState:
         self.scope = self.cols = None  # the lines in scope and the columns read, when first asked
         self._scan = None
         self.ctop = None  # the largest concluded ratio (-1 without any), None when to be computed
+        self.crest = None  # `moved_max`'s memory of the group that last rose to the top
         self.nflag = 0  # issuers to flag whatever their ratio (a quantity missing, nothing issued)
         self.facts: dict = {}  # line -> (group, quantity, quantity issued, security) as the portfolio gives them
         self.keyinfo = None  # (the rule, the context): the key of each group, (legal person, class)
@@ -2328,7 +2352,7 @@ class HoldingState:
         """The largest concluded ratio (-1.0 without any issuer concluded), kept by `_rescan`."""
         cratio = self.scan()[1]
         if self.ctop is None:
-            self.ctop = float(cratio.max()) if len(cratio) else -1.0
+            self.ctop, self.crest = (float(cratio.max()) if len(cratio) else -1.0), None
         return self.ctop
 
     def _rescan(self, g: int) -> None:
@@ -2344,11 +2368,7 @@ class HoldingState:
         f1 = present and (miss or not positive)
         ratio[g], cratio[g], sflag[g] = r, c1, f1
         self.nflag += int(f1) - int(f0)
-        if self.ctop is not None:
-            if c1 > self.ctop:
-                self.ctop = c1
-            elif c0 == self.ctop and c1 < c0:
-                self.ctop = None
+        self.ctop, self.crest = moved_max(self.ctop, self.crest, g, c0, c1)
 
     def exact_over(self, g: int, rule: "HoldingCap") -> bool:
         if g in self.exact:
