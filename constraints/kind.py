@@ -133,6 +133,7 @@ class GroupFigure:
     share: float | None
     headroom: int  # cents left under the cap (negative beyond it)
     status: str
+    loose: bool = False  # a line counted alone, in no group (an issuer's line without its issuer)
 
 
 @dataclass

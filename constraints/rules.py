@@ -1397,23 +1397,37 @@ class _GroupCap(Rule):
         return RuleResult(self.spec, st_, findings, top / b, self.lim_f, allowed - top, top)
 
     def figures(self, state, result: RuleResult | None = None, top: int = 20) -> Figures:
-        """The rule's figures and its largest groups (worst case: lines of unknown status included)."""
+        """The rule's figures and its largest groups (worst case: lines of unknown status included), the lines
+        counted alone (no group named: `GroupFigure.loose`) among them, largest first, then by subject."""
         result = result if result is not None else self.judge(state)
         b = state.book.total[self.p["base"]]
         out = Figures(self.id, "max", result.value, result.limit, result.headroom, result.figure, b)
-        if state.n_groups == 0 or b <= 0:
+        if state.n_in == 0 or b <= 0:
             return out
-        ng = state.n_groups
-        alive = np.flatnonzero(state.size_now()[:ng] > 0)
-        order = alive[np.argsort(-state.worst[:ng][alive].astype(float), kind="stable")][:top]
         allowed = cap_cents(b, self.lim)
         status_of = {f.subject: f.status for f in result.findings if f.status == BREACH}
         status_of.update({f.subject: f.status for f in result.findings if f.subject not in status_of})
-        for g, lines in sorted(state.members(order), key=lambda t: -int(state.worst[t[0]])):
-            v = int(state.worst[g])
-            subject = self.subject_of(state, int(lines[0]))
-            out.groups.append(GroupFigure(subject, sorted(state.book.rows[lines].tolist()), v, v / b, allowed - v,
-                                          status_of.get(subject, BREACH if v > allowed else OK)))
+        book = state.book
+        ng = state.n_groups
+        shown = []
+        if ng:
+            alive = np.flatnonzero(state.size_now()[:ng] > 0)
+            sums = state.worst[:ng][alive]
+            if len(alive) > top:  # the `top` largest, and every group tied with the last of them
+                cut = np.sort(sums.astype(float))[::-1][top - 1]
+                alive = alive[sums.astype(float) >= cut]
+            for g, lines in state.members(alive):
+                v = int(state.worst[g])
+                shown.append((self.subject_of(state, int(lines[0])), sorted(book.rows[lines].tolist()), v, False))
+        loose = book.live(state.loose).tolist() + [i for i, _ in book.added() if state.added.get(i, (0, 0, False))[2]]
+        labels = state.ctx.L["label"].to_numpy()
+        for i in loose:
+            label = str(labels[i]) if i < book.n0 else state.subjects[i]
+            shown.append((label, [int(book.rows[i])], int(book.value[i]), True))
+        shown.sort(key=lambda t: (-t[2], t[0]))
+        for subject, rows, v, alone in shown[:top]:
+            out.groups.append(GroupFigure(subject, rows, v, v / b, allowed - v,
+                                          status_of.get(subject, BREACH if v > allowed else OK), alone))
         return out
 
     def unknown_columns(self, ctx: Context) -> list:
@@ -2090,6 +2104,24 @@ class HoldingCap(Rule):
         present = st.present[:st.n_groups]
         return {k: (float(ratio[g]) if cratio[g] >= 0 else None) for k, g in st.keys.items()
                 if k and g < st.n_groups and present[g]}
+
+    def ratios_by_row(self, st: "HoldingState") -> dict:
+        """Per row of a line held (of the portfolio), the share of its issue held — its issuer's and class's
+        (READING 7) —, None where a quantity is missing or nothing is issued: what the reports show beside each
+        issuer, found by the issuer's rows (the key of a legal person may be its LEI, not its name)."""
+        if st.n_in == 0 or st.n_groups == 0:
+            return {}
+        ratio, cratio, _ = st.scan()
+        codes, _, has = self._hcodes(st.ctx)
+        book = st.book
+        lines = book.live(np.flatnonzero(has[:book.n0]))
+        g = codes[lines]
+        ok = (g < st.n_groups)
+        lines, g = lines[ok], g[ok]
+        keep = st.present[:st.n_groups][g]
+        lines, g = lines[keep], g[keep]
+        return {int(r): (float(ratio[k]) if cratio[k] >= 0 else None)
+                for r, k in zip(book.rows[lines].tolist(), g.tolist())}
 
     def subjects_of(self, st: "HoldingState", lines) -> set:
         out = set()

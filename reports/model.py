@@ -341,12 +341,13 @@ def build_report(pf, verdict, *, generated_at: dt.datetime | None = None, propos
                                       share(v, base), "; ".join(counting.get(code, []))))
 
     limits = []
-    for spec in share_specs:
-        res = by_id[spec.id]
-        b = verdict.total if spec.params.get("base") == "reserves" else base
-        limits.append(LimitRow(spec.id, spec.title, spec.article, _scope_text(spec, version), spec.params["sense"],
-                               res.figure, share(res.figure, b) if res.figure is not None else None,
-                               float(spec.limit()), res.headroom, res.status, spec.params.get("base", "")))
+    for rule in rules:  # each share rule's figures as its kind gives them (value, share, limit, headroom)
+        if rule.spec.kind != "share":
+            continue
+        spec, res = rule.spec, by_id[rule.spec.id]
+        fig = rule.figures(rule.state(ctx), res)
+        limits.append(LimitRow(spec.id, spec.title, spec.article, _scope_text(spec, version), fig.sense,
+                               fig.euros, fig.value, fig.limit, fig.headroom, res.status, spec.params.get("base", "")))
 
     results = sorted(verdict.results, key=lambda r: STATUS_ORDER[r.status])
 
@@ -398,74 +399,38 @@ def _pct_txt(x) -> str:
     return s.replace(".", ",") + " %"
 
 
-def _group_rows(ctx, rule, base, status_of) -> tuple[list[GroupRow], float]:
-    from constraints.rules import cap_cents, group_sums, over_cap
-
-    lim = rule.spec.limit()
-    idx, codes, n_groups, subjects, counted, loose = rule.groups(ctx)
-    if base <= 0:
-        return [], float(lim)
-    keep = counted != 0  # FALSE: the line does not count (an FCP's units)
-    sums = group_sums(codes[keep], ctx.value[idx][keep], n_groups) if n_groups else np.zeros(0, dtype=np.int64)
-    allowed = cap_cents(base, lim)
-    rows_of = [[] for _ in range(n_groups)]
-    for i, g in zip(idx[keep], codes[keep]):
-        rows_of[g].append(int(ctx.rows[i]))
-    out = []
-    over = over_cap(sums, base, lim)
-    for g in range(n_groups):
-        out.append(GroupRow(subjects[g], sorted(rows_of[g]), int(sums[g]), share(int(sums[g]), base), float(lim),
-                            allowed - int(sums[g]), status_of(subjects[g], bool(over[g]))))
-    for i in loose:
-        v = int(ctx.value[i])
-        out.append(GroupRow(f"{ctx.L['label'].iat[i]} (sans émetteur)", [int(ctx.rows[i])], v, share(v, base),
-                            float(lim), allowed - v, status_of(str(ctx.L['label'].iat[i]), v > allowed)))
-    out.sort(key=lambda r: (-r.value, r.subject))
-    return out, float(lim)
-
-
-def _status_from_findings(result):
-    by_subject = {}
-    for f in result.findings if result else []:
-        if f.subject not in by_subject or f.status == BREACH:
-            by_subject[f.subject] = f.status
-
-    def status_of(subject, over):
-        if subject in by_subject:
-            return by_subject[subject]
-        return BREACH if over else OK
-    return status_of
+def _group_rows(ctx, rule, result, suffix: str = "") -> tuple[list[GroupRow], float]:
+    """The rule's largest groups as its kind gives them (`RuleKind.figures`: value, share, headroom, status),
+    never summed again here; a line counted alone is named with `suffix`."""
+    fig = rule.figures(rule.state(ctx), result, top=TOP_N)
+    lim = float(fig.limit) if fig.limit is not None else rule.lim_f
+    rows = [GroupRow(g.subject + (suffix if g.loose else ""), list(g.rows), g.euros, g.share, lim, g.headroom,
+                     g.status) for g in fig.groups]
+    return rows, lim
 
 
 def _issuers(ctx, rules, by_id, base):
     rule = next((r for r in rules if r.spec.kind == "issuer_cap"), None)
     if rule is None:
         return [], None, None
-    rows, lim = _group_rows(ctx, rule, base, _status_from_findings(by_id.get(rule.spec.id)))
-    rows = rows[:TOP_N]
+    rows, lim = _group_rows(ctx, rule, by_id.get(rule.spec.id), " (sans émetteur)")
     hold = next((r for r in rules if r.spec.kind == "holding_cap"), None)
     hold_lim = None
     if hold is not None:
-        hold_lim = float(hold.spec.limit())
-        ratios = hold.ratios(hold.state(ctx))  # the rule's own figures (READING 7), not computed again here
+        hold_lim = hold.lim_f
+        by_row = hold.ratios_by_row(hold.state(ctx))  # the rule's own figures (READING 7), not computed again here
         for r in rows:
-            r.holding = ratios.get(_key(r.subject))
+            known = [by_row[x] for x in r.rows if by_row.get(x) is not None]
+            r.holding = max(known) if known else None  # the largest share held of the issuer's issues
             r.holding_limit = hold_lim
     return rows, lim, hold_lim
-
-
-def _key(text: str) -> str:
-    from reserves.portfolio.keys import group_key
-
-    return group_key(text)
 
 
 def _buildings(ctx, rules, by_id, base):
     rule = next((r for r in rules if r.spec.kind == "building_cap"), None)
     if rule is None:
         return [], None
-    rows, lim = _group_rows(ctx, rule, base, _status_from_findings(by_id.get(rule.spec.id)))
-    return rows[:TOP_N], lim
+    return _group_rows(ctx, rule, by_id.get(rule.spec.id))
 
 
 __all__ = ["ReportData", "build_report", "readings_for", "all_readings", "cat_label", "cats_label",

@@ -77,6 +77,25 @@ def agree(rule_id: str, lines: list, orders: list, *, expect: str | None = None,
         top = max(shown, key=lambda g: g.value)
         assert top.value == fig.groups[0].euros == max(g.euros for g in fig.groups)
         assert fig.groups[0].headroom == top.headroom
+        # the whole table is the kind's groups, row for row (a line without a group is named as such)
+        assert [(g.subject, g.rows, g.value, g.share, g.headroom, g.status) for g in shown] == [
+            (g.subject + (" (sans émetteur)" if g.loose else ""), g.rows, g.euros, g.share, g.headroom, g.status)
+            for g in fig.groups]
+        assert all(g.limit == res.limit for g in shown)
+        # and the checker's findings are in it: a group in breach shows its euros, its status and the room it lacks
+        for f in res.findings:
+            row = next((g for g in shown if g.subject in (f.subject, f"{f.subject} (sans émetteur)")), None)
+            assert row is not None, (rule_id, f.subject, [g.subject for g in shown])
+            if f.status == BREACH:
+                assert row.status == BREACH and row.value >= f.euros and row.headroom < 0
+                if f.amount is not None and row.value == f.euros:
+                    assert -row.headroom == f.amount
+            else:
+                assert row.status == f.status
+    if rule.kind == "holding_cap" and res.status in (OK, BREACH) and res.value is not None:
+        held = [g.holding for g in report.issuers if g.holding is not None]
+        assert held and max(held) == res.value, (rule_id, held, res.value)
+        assert all(g.holding_limit == res.limit for g in report.issuers)
 
     # 3. the optimizer's rows at the same portfolio
     x = ctx.value / 100.0
