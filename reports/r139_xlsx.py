@@ -263,7 +263,7 @@ def _breaches(b: _Book139):
         if first == "inconnue":
             deadline = "à établir (feuille « Constats »)"
         rows.append([_reg(getattr(f, "regime", None)), f.rule, d.rule_title(f.rule), f.article, f.subject,
-                     rows_text(f.rows, 30), _via(f.via), ACTION_FR.get(f.action, ""), _e(f.amount), first, deadline,
+                     rows_text(f.rows, 12), _via(f.via), ACTION_FR.get(f.action, ""), _e(f.amount), first, deadline,
                      status, f.message])
     b.table("breaches", "Manquements, premier constat et échéance de régularisation (R. 139-48, R. 139-39)", cols, rows,
             note="Six mois (R. 139-48 al. 2) ; cinq ans pour un actif immobilier conservé (al. 3) ; trois mois pour un "
@@ -276,7 +276,7 @@ def _unknowns(b: _Book139):
     cols = [("Régime", 13, None, True), ("Règle", 20, None, True), ("Intitulé", 26, None, True),
             ("Article", 11, None, True), ("Objet", 24, None, True), ("Lignes", 12, None, True),
             ("Via", 18, None, True), ("À renseigner", 30, None, True), ("Constat", 50, None, True)]
-    rows = [[_reg(getattr(f, "regime", None)), f.rule, d.rule_title(f.rule), f.article, f.subject, rows_text(f.rows, 30),
+    rows = [[_reg(getattr(f, "regime", None)), f.rule, d.rule_title(f.rule), f.article, f.subject, rows_text(f.rows, 12),
              _via(f.via), fill_text(f), f.message] for f in d.unknowns]
     b.table("unknowns", "À vérifier : ce qu'il faut renseigner", cols, rows,
             note="" if rows else "Aucun point à vérifier.")
