@@ -340,11 +340,15 @@ def solve_direct(lp: LP, *, presolve: str = DEFAULT_PRESOLVE, time_limit: float 
 
 
 def iis_rows(h) -> list[int] | None:
-    """Rows of an irreducible infeasible subset, from HiGHS (None when it cannot say)."""
-    try:
-        h.setOptionValue("iis_strategy", 2)  # from the LP itself (the default strategy returns an empty set)
-        status, iis = h.getIis()
-    except AttributeError:  # pragma: no cover - a highspy without getIis: it cannot say
+    """Rows of an irreducible infeasible subset, from HiGHS (None when the subset names no row). A failure of
+    HiGHS's own IIS computation is a RuntimeError, for the caller to say."""
+    import highspy
+
+    if not hasattr(h, "getIis"):  # pragma: no cover - a highspy without getIis: it cannot say
         return None
+    h.setOptionValue("iis_strategy", 2)  # from the LP itself (the default strategy returns an empty set)
+    status, iis = h.getIis()
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError(f"HiGHS getIis : {h.modelStatusToString(h.getModelStatus())}")
     rows = list(getattr(iis, "row_index_", []) or [])
     return rows or None

@@ -203,6 +203,7 @@ class RuleRows:
     sense: str
     euro_scale: np.ndarray  # euros per unit of the row (1 for rows in euros)
     margin: Fraction = Fraction(0)
+    slack: bool = False  # soft rows (the kind's `LinearBlock.soft`): one slack each in the elastic model
 
 
 @dataclass
@@ -290,6 +291,8 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
         k = block.n_rows
         F = sp.csr_matrix((block.coefs.astype(float), (block.rows, block.cols)), shape=(k, n))
         tight = block.tighten(m)  # the rule's own rows with the safety margin
+        if elastic:
+            tight = tight.soft()  # and, to explain an infeasible problem, one slack per row
         const = np.asarray(tight.const, dtype=float)
         share_f = float(tight.share)
         B0 = float(v[block.base].sum()) if block.base is not None else 0.0
@@ -315,8 +318,8 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
         if block.base is not None and share_f != 0:
             tau_coef[:, tau_of(block.base)] = -share_f
         rows_tau.append(sp.csr_matrix(tau_coef))
-        rule_rows.append(RuleRows(rule.id, rule.spec.article, rule.spec.title, r0, k, list(block.subjects),
-                                  block.sense, block.euro_scale(), m))
+        rule_rows.append(RuleRows(rule.id, rule.spec.article, rule.spec.title, r0, k, list(tight.subjects),
+                                  tight.sense, tight.euro_scale(), m, tight.slack))
         r0 += k
     n_rule = r0
 
@@ -473,31 +476,41 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
     c_a = np.concatenate(c)
     integ = np.concatenate(integer)
 
-    if elastic:  # one slack per rule row and per balance, priced in euros; the objective is their sum only
-        slack_rows = np.arange(n_rule)
-        signs = np.concatenate([np.where(np.isfinite(row_ub[rr.first:rr.first + rr.count]), -1.0, 1.0)
-                                for rr in rule_rows]) if rule_rows else np.zeros(0)
-        scales = np.concatenate([1.0 / rr.euro_scale for rr in rule_rows]) if rule_rows else np.zeros(0)
-        line_idx = np.array([rr.first for rr in line_rule_rows], dtype=np.int64)
-        bal_idx = np.array([r for _, r in balance_rows], dtype=np.int64)
-        cap_idx = np.concatenate([np.arange(rr.first, rr.first + rr.count) for rr in cap_rule_rows]
-                                 ).astype(np.int64) if cap_rule_rows else np.zeros(0, dtype=np.int64)
-        all_rows = np.concatenate([slack_rows, line_idx, bal_idx, bal_idx, cap_idx])
-        coefs = np.concatenate([signs * scales, -np.ones(len(line_idx)), np.ones(len(bal_idx)), -np.ones(len(bal_idx)),
-                                -np.ones(len(cap_idx))])
-        S = sp.csr_matrix((coefs, (all_rows, np.arange(len(all_rows)))), shape=(A.shape[0], len(all_rows)))
-        A = sp.hstack([A, S], format="csr")
-        col_slices["slack"] = (ncol, ncol + len(all_rows))
-        col_slices["slack_rows"] = all_rows
-        # a purchase cap is the user's preference: it gives way before a limit of the law does
-        c_a = np.concatenate([np.zeros(ncol), np.ones(len(all_rows) - len(cap_idx)), np.full(len(cap_idx), 0.5)])
-        col_lb_a = np.concatenate([col_lb_a, np.zeros(len(all_rows))])
-        col_ub_a = np.concatenate([col_ub_a, np.full(len(all_rows), INF)])
-        integ = np.concatenate([np.zeros(ncol, dtype=bool), np.zeros(len(all_rows), dtype=bool)])
+    if elastic:  # one slack per soft row and per balance, priced in euros; the objective is their sum only
+        A, c_a, col_lb_a, col_ub_a, integ = _elastic(A, col_lb_a, col_ub_a, ncol, col_slices, rule_rows,
+                                                     line_rule_rows, balance_rows, cap_rule_rows)
 
     lp = LP(c_a, col_lb_a, col_ub_a, A, row_lb, row_ub, integ if integ.any() else None, 0.0, blocks)
     return Model(lp, n, T, scale, scale, has_lot, rule_rows, line_rule_rows, balance_rows, n_rule, col_slices,
                  cap_rule_rows)
+
+
+def _elastic(A, col_lb, col_ub, ncol: int, col_slices: dict, rule_rows, line_rule_rows, balance_rows,
+             cap_rule_rows):
+    """The elastic columns: one non-negative slack per soft row of the rules (`LinearBlock.soft`, in euros by the
+    block's `euro_scale`), per line condition, per pocket balance (both ways) and per purchase cap; the
+    objective is their sum (a purchase cap, the user's preference, gives way before a limit of the law). The
+    elastic model is continuous: the lots' own cause is told apart by `optimizer.lots`."""
+    soft = [rr for rr in rule_rows if rr.slack]
+    rows = (np.concatenate([np.arange(rr.first, rr.first + rr.count) for rr in soft]).astype(np.int64) if soft
+            else np.zeros(0, dtype=np.int64))
+    signs = (np.concatenate([np.full(rr.count, -1.0 if rr.sense == "<=" else 1.0) for rr in soft]) if soft
+             else np.zeros(0))
+    scales = np.concatenate([1.0 / rr.euro_scale for rr in soft]) if soft else np.zeros(0)
+    line_idx = np.array([rr.first for rr in line_rule_rows], dtype=np.int64)
+    bal_idx = np.array([r for _, r in balance_rows], dtype=np.int64)
+    cap_idx = np.concatenate([np.arange(rr.first, rr.first + rr.count) for rr in cap_rule_rows]
+                             ).astype(np.int64) if cap_rule_rows else np.zeros(0, dtype=np.int64)
+    all_rows = np.concatenate([rows, line_idx, bal_idx, bal_idx, cap_idx])
+    coefs = np.concatenate([signs * scales, -np.ones(len(line_idx)), np.ones(len(bal_idx)), -np.ones(len(bal_idx)),
+                            -np.ones(len(cap_idx))])
+    S = sp.csr_matrix((coefs, (all_rows, np.arange(len(all_rows)))), shape=(A.shape[0], len(all_rows)))
+    col_slices["slack"] = (ncol, ncol + len(all_rows))
+    col_slices["slack_rows"] = all_rows
+    c = np.concatenate([np.zeros(ncol), np.ones(len(all_rows) - len(cap_idx)), np.full(len(cap_idx), 0.5)])
+    k = len(all_rows)
+    return (sp.hstack([A, S], format="csr"), c, np.concatenate([col_lb, np.zeros(k)]),
+            np.concatenate([col_ub, np.full(k, INF)]), np.zeros(ncol + k, dtype=bool))
 
 
 # --------------------------------------------------------------------------- rounding to cents
@@ -1051,7 +1064,7 @@ def explain_infeasible(kw: dict, hard: Model, *, locked, L, presolve) -> list:
         hsol = solve_direct(replace(hard.lp, integer=None), presolve="on", keep=True)
         small = hard.lp.A.shape[0] <= 20000
         rows = iis_rows(hsol.highs) if small and hsol.status == "infeasible" and hsol.highs is not None else None
-    except (RuntimeError, ValueError, TypeError) as exc:  # pragma: no cover - said, not swallowed
+    except RuntimeError as exc:  # HiGHS could not isolate one: said in the explanation, never swallowed
         rows = None
         out.append({"rule": "iis", "article": None, "title": "sous-système irréductible (HiGHS)", "euros": None,
                     "subjects": [], "message": "HiGHS n'a pas pu isoler un ensemble minimal de contraintes "

@@ -369,3 +369,23 @@ def test_unknown_rule_in_margins_is_bad_input():
 
     with pytest.raises(InputError):
         rebalance(portfolio(base_lines()), margins={"R623-10-1/immobilier-max2O": 0.01})
+
+
+def test_the_elastic_model_relaxes_the_kinds_soft_rows_only():
+    """The slacks of the elastic model are those of the rows the kinds made soft (`LinearBlock.soft`), signed by
+    the row's sense and priced by its euro scale, plus the pockets' balances both ways."""
+    import scipy.sparse as sp
+
+    from optimizer.rebalancing import RuleRows, _elastic
+
+    A = sp.csr_matrix(np.ones((3, 2)))
+    soft_cap = RuleRows("cap", "", "", 0, 1, ["x"], "<=", np.full(1, 0.5), slack=True)
+    hard_floor = RuleRows("floor", "", "", 1, 1, ["y"], ">=", np.ones(1), slack=False)
+    cols = {}
+    A2, c, lb, ub, integ = _elastic(A, np.zeros(2), np.full(2, np.inf), 2, cols, [soft_cap, hard_floor], [],
+                                    [("reserves", 2)], [])
+    assert cols["slack_rows"].tolist() == [0, 2, 2]
+    assert A2[0, 2] == -2.0  # a cap gives way downwards, in euros: 1 / euro_scale
+    assert A2[1, 2:].nnz == 0  # the hard row has no slack
+    assert sorted(A2[2, 3:].toarray().ravel().tolist()) == [-1.0, 1.0]
+    assert c.tolist() == [0, 0, 1, 1, 1] and lb.tolist() == [0, 0, 0, 0, 0] and not integ.any()
