@@ -208,8 +208,7 @@ def _sums(ex: dict, with_deposits: bool) -> tuple[np.ndarray, np.ndarray, np.nda
     keep = np.ones(len(ex["amount"]), dtype=bool) if with_deposits else ~ex["deposit"]
     ent, amt = ex["ent"], ex["amount"]
     sel = keep & (ent >= 0)
-    S = np.bincount(ent[sel], weights=amt[sel].astype(float), minlength=ex["n"])
-    S = np.rint(S).astype(np.int64)
+    S = group_sum(ent[sel], amt[sel], ex["n"])  # exact integer cents
     loose_idx = np.flatnonzero(keep & (ent < 0))
     return S, amt[loose_idx], loose_idx
 
@@ -224,7 +223,7 @@ def _real_estate_sums(ctx: Ctx):
                        np.where(pd.notna(a["issuer"][idx]), "I:" + a["issuer"][idx].astype(str),
                                 "L:" + idx.astype(str)))
         codes, uniq = pd.factorize(key)
-        S = np.rint(np.bincount(codes, weights=ctx.value[idx].astype(float), minlength=len(uniq))).astype(np.int64)
+        S = group_sum(codes, ctx.value[idx], len(uniq))
         ctx.memo["real_estate_sums"] = (idx, codes, uniq, S)
     return ctx.memo["real_estate_sums"]
 
@@ -242,7 +241,7 @@ def _sovereign_sums(ctx: Ctx):
         names = np.concatenate([a["issuer"][by_issuer], a["guarantor"][by_guarantor]])
         names = np.where(pd.isna(names), "(émetteur non nommé)", names).astype(str)
         codes, uniq = pd.factorize(names)
-        S = np.rint(np.bincount(codes, weights=ctx.value[recs_pos].astype(float), minlength=len(uniq))).astype(np.int64)
+        S = group_sum(codes, ctx.value[recs_pos], len(uniq))
         ctx.memo["sovereign_sums"] = (recs_pos, codes, uniq, S)
     return ctx.memo["sovereign_sums"]
 
