@@ -75,7 +75,7 @@ def main(argv=None) -> int:
         assert len(inv) == 1 and len(inv[0].holdings) == args.lignes
         print(f"TPT de {args.lignes} positions, {len(gen.TPT_HEADERS)} champs ; meilleur de {args.repeat} essais")
         def fresh(path):  # a file never seen: the reader's measure of a workbook is kept by its content
-            bounds._MEASURED.clear()
+            bounds.forget_measures()
             return read_tpt(path)
 
         for label, ours, ref, ref_name in (("xlsx", lambda: fresh(xlsx), raw_xlsx, "python-calamine to_python"),

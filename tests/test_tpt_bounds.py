@@ -44,7 +44,7 @@ def test_tpt_ods_far_beyond_what_it_holds_is_refused_before_calamine(tmp_path, m
 
 def test_a_workbook_is_measured_once_and_a_changed_one_again(tmp_path, monkeypatch):
     path = write_tpt(tmp_path / "tpt.xlsx", tpt_rows())
-    monkeypatch.setattr(bounds, "_MEASURED", {})
+    bounds.forget_measures()
     calls = []
     scan = bounds.scan_xlsx_sheet
     monkeypatch.setattr(bounds, "scan_xlsx_sheet", lambda *a, **k: calls.append(1) or scan(*a, **k))

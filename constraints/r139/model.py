@@ -432,25 +432,25 @@ class Ctx:
     def where(self, idx) -> dict:
         """rows (Portefeuille rows: the line, or the fund line of a holding), via (the funds), lookthrough_rows."""
         idx = np.asarray(idx, dtype=np.int64)
+        if not len(idx):
+            return {"rows": [], "via": [], "lookthrough_rows": []}
         a = self.a
-        rows, via, lt = [], [], []
-        for i in idx.tolist():
-            if self.holding[i]:
-                fp = int(self.line_pos[i])
-                if fp >= 0:
-                    r = int(a["row"][fp])
-                    if r not in rows:
-                        rows.append(r)
-                name = a["via"][i] if pd.notna(a["via"][i]) else (a["label"][fp] if fp >= 0 else None)
+        hold = self.holding[idx]
+        hi = idx[hold]
+        fp = self.line_pos[hi]
+        rows = sorted(set(a["row"][idx[~hold]].tolist()) | set(a["row"][fp[fp >= 0]].tolist()))
+        via: list = []
+        lt: list = []
+        if len(hi):
+            names = a["via"][hi]
+            fallback = np.where(fp >= 0, a["label"][np.clip(fp, 0, None)], None)
+            names = np.where(pd.isna(names), fallback, names)
+            for name in pd.unique(names):  # in the order the funds first appear
                 if name is not None and name not in via:
                     via.append(str(name))
-                sheet = a["sheet"][i]
-                lt.append({"sheet": sheet if isinstance(sheet, str) and sheet else "Transparence", "row": int(a["row"][i])})
-            else:
-                r = int(a["row"][i])
-                if r not in rows:
-                    rows.append(r)
-        return {"rows": sorted(rows), "via": via, "lookthrough_rows": lt}
+            lt = [{"sheet": sh if isinstance(sh, str) and sh else "Transparence", "row": r}
+                  for sh, r in zip(a["sheet"][hi].tolist(), a["row"][hi].tolist())]
+        return {"rows": rows, "via": via, "lookthrough_rows": lt}
 
     def label(self, i: int) -> str:
         return str(self.a["label"][i])
