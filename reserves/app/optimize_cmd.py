@@ -45,7 +45,9 @@ def add_commands(sub, parser_class) -> None:
     o = sub.add_parser("optimize", help="proposer les opérations qui rendent le portefeuille conforme (Pyomo + HiGHS)",
                        description=(
                            "Propose les ventes et achats, ligne par ligne, après lesquels toutes les limites des "
-                           "articles R. 623-3 et R. 623-10-1 sont tenues, au moindre coût. Chaque proposition est "
+                           "articles R. 623-3 et R. 623-10-1 sont tenues, au moindre coût ; pour un portefeuille "
+                           "daté d'après le 8 juillet 2019, celles des articles R. 139-1 à R. 139-56, sur l'actif vu "
+                           "par transparence (panier des 5/10/40 %% en nombres entiers). Chaque proposition est "
                            "contrôlée à nouveau par le vérificateur. Codes de sortie : 0 proposition conforme, "
                            "1 aucun portefeuille conforme possible (conflit expliqué), 2 entrée invalide ou "
                            "journal d'audit inaccessible, 3 conforme sauf règles à vérifier faute de données. "
