@@ -157,6 +157,9 @@ def write_xlsx(p, src_path, out_path) -> None:
             c.font = bold
         for letter, width in zip("ABCDEFGH", (10, 50, 20, 18, 14, 20, 20, 20)):
             ws.column_dimensions[letter].width = width
+        ws.page_setup.orientation = "landscape"  # printed: every column on the page's width
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
     for row in ops.iter_rows(min_row=2, min_col=6, max_col=8):
         for c in row:
             c.number_format = '#,##0.00 "€"'
