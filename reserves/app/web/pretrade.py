@@ -169,12 +169,6 @@ def _records(body) -> list:
     return items
 
 
-async def api_viewer_here(request: Request) -> Viewer:
-    """`access.api_viewer` on the event loop itself (the token's look-up is one indexed read): the answer of a
-    few orders waits for no worker thread."""
-    return api_viewer(request)
-
-
 INLINE_ORDERS = 20  # at most this many orders are checked on the event loop itself
 
 
@@ -288,7 +282,7 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
             "type": "object", "required": ["ordres"], "properties": {"ordres": {
                 "type": "array", "items": {"type": "object"},
                 "description": "les ordres : colonnes d'un fichier d'ordres (libelle, isin, montant…)"}}}}}}})
-    async def check(pid: str, request: Request, viewer: Viewer = Depends(api_viewer_here)):
+    async def check(pid: str, request: Request, viewer: Viewer = Depends(api_viewer)):
         writer.busy()
         loaded = loads.get(viewer, pid)
         try:
