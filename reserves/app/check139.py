@@ -129,7 +129,7 @@ def run(args, version, day: dt.date, source: str, print_problems) -> int:
 
     try:
         pf = load(args.file, sheet_name=args.sheet, transparence=getattr(args, "transparence", None) or (),
-                  as_of=day, as_of_source=source)
+                  as_of=day, as_of_source=source, free_columns=getattr(args, "free_columns", None) or ())
         inp = from_portfolio(pf, args.file)
     except InputError as err:
         return print_problems(err, args.json)

@@ -71,7 +71,7 @@ from . import lookthrough as LT
 from .columns139 import (CATEGORY_COLUMN, COLUMNS, LOOKTHROUGH_COLUMNS)
 from .errors import InputError, Problem, ProblemList
 from .model import Portfolio
-from .reader import RawTable, read_table
+from .reader import RawTable, read_table, refuse_misspelled_headers
 from .rows139 import cells_of_raw, parse_cells
 
 VERSION = "R139"
@@ -147,8 +147,9 @@ def _date_fr(d) -> str:
     return d.strftime("%d/%m/%Y") if d else "aujourd'hui"
 
 
-def read_lines(path, *, sheet_name=None, as_of=None, as_of_source=None) -> tuple[RawTable, pd.DataFrame, list]:
+def read_lines(path, *, sheet_name=None, as_of=None, as_of_source=None, free_columns=()) -> tuple[RawTable, pd.DataFrame, list]:
     raw = read_table(path, sheet_name=sheet_name, columns=_header_columns())
+    refuse_misspelled_headers(raw, _header_columns(), free_columns)
     if "nature" not in raw.fields:
         if "category" in raw.fields:
             src = f" ({as_of_source})" if as_of_source else ""
@@ -189,7 +190,7 @@ def _line_columns(lines: pd.DataFrame, raw: RawTable, problems: ProblemList) -> 
                      column=raw.where("exclusion"), value=lines["exclusion"].iat[i])
 
 
-def read_lookthrough_sheet(path, fmt: str) -> list[LT.Inventory]:
+def read_lookthrough_sheet(path, fmt: str, free_columns=()) -> list[LT.Inventory]:
     """The inventories of the workbook's `Transparence` sheet (none if it has no such sheet)."""
     if fmt not in ("xlsx", "ods"):
         return []
@@ -197,6 +198,7 @@ def read_lookthrough_sheet(path, fmt: str) -> list[LT.Inventory]:
     if name is None:
         return []
     raw = read_table(path, sheet_name=name, columns=LOOKTHROUGH_COLUMNS)
+    refuse_misspelled_headers(raw, LOOKTHROUGH_COLUMNS, free_columns)
     return inventories_of_raw(raw, kind="Transparence")
 
 
@@ -256,10 +258,11 @@ def _fund_key(text) -> str:
 
 
 def load(path: str | os.PathLike, *, sheet_name: str | None = None, transparence=(), as_of: _dt.date | None = None,
-         as_of_source: str | None = None) -> Portfolio139:
+         as_of_source: str | None = None, free_columns=()) -> Portfolio139:
     """Read an R. 139 portfolio file, its `Transparence` sheet and the TPT files given (`--transparence`)."""
-    raw, lines, warnings = read_lines(path, sheet_name=sheet_name, as_of=as_of, as_of_source=as_of_source)
-    inventories = read_lookthrough_sheet(path, raw.fmt)
+    raw, lines, warnings = read_lines(path, sheet_name=sheet_name, as_of=as_of, as_of_source=as_of_source,
+                                      free_columns=free_columns)
+    inventories = read_lookthrough_sheet(path, raw.fmt, free_columns)
     for tpt_path in transparence or ():
         from .tpt import read_tpt
 

@@ -374,8 +374,6 @@ def locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free
             if title in extra:
                 title = f"{title} ({column_letter(c)})"
             extra[title] = c
-    if columns is None:
-        _refuse_near_misses(extra, header_keys, by_field, free_columns, sheet, r + 1)
     body = data[r + 1:]
     rows, numbers = [], []
     if fmt == "csv":  # text cells only: a row is blank when its joined text is
@@ -393,6 +391,8 @@ def locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free
     if fmt != "csv":  # a CSV holds text only; a workbook's numbers come from the file's own XML
         _refuse_non_finite(rows, numbers, header, sheet)
     raw = RawTable(name, sheet, r + 1, fields, headers, extra, rows, numbers, fmt)
+    if columns is None:
+        refuse_misspelled_headers(raw, None, free_columns)
     stated = find_date(data[:r], sheet)
     if stated is not None:
         raw.as_of, raw.as_of_where = stated
@@ -417,21 +417,31 @@ def _refuse_non_finite(rows: list[list], numbers: list[int], header: list, sheet
     problems.raise_if_any()
 
 
-def _refuse_near_misses(extra: dict, header_keys: dict, by_field: dict, free_columns, sheet: str, row: int) -> None:
-    """SPEC §1: a header close to a known column (`emeteur`, `exlusion`) is bad input naming that column, unless
-    the user declares it their own (`--colonne-libre`)."""
+def refuse_misspelled_headers(raw: RawTable, columns=None, free_columns=()) -> None:
+    """SPEC §1: a header that is not a known column of the table (`columns`, default the R. 623 portfolio's) but
+    is close to one (`emeteur`, `exlusion`, `montnat`) is bad input naming that column, unless the user declares it
+    their own (`--colonne-libre`). One test for every table the product reads: portfolios (R. 623 and R. 139),
+    their `Transparence` sheet, orders files."""
+    if columns is None:
+        keys, by_field = HEADER_KEYS, BY_FIELD
+    else:
+        keys, by_field = {}, {}
+        for c in columns:
+            keys[normalize_header(c.header)] = c.field
+            keys[normalize_header(c.alias)] = c.field
+            by_field[c.field] = c
     free = {normalize_header(f) for f in free_columns or ()}
     problems = []
-    for title, c in extra.items():
+    for title, c in (raw.extra or {}).items():
         if normalize_header(title) in free:
             continue
-        field_name = resembles(title, header_keys)
+        field_name = resembles(title, keys)
         if field_name is not None:
             known = by_field[field_name].header
             problems.append(Problem(
                 f"en-tête « {title} » inconnu mais proche de la colonne « {known} » : corriger l'en-tête en "
                 f"« {known} », ou, s'il s'agit d'une colonne à vous, la déclarer avec --colonne-libre \"{title}\"",
-                sheet=sheet, row=row, column=column_letter(c), value=title))
+                sheet=raw.sheet, row=raw.header_row, column=column_letter(c), value=title))
     if problems:
         raise InputError(problems)
 

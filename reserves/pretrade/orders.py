@@ -29,6 +29,7 @@ from decimal import Decimal
 from reserves.portfolio import parsing as P
 from reserves.portfolio.columns import COLUMNS, Column
 from reserves.portfolio.errors import InputError, Problem
+from reserves.portfolio.reader import refuse_misspelled_headers
 from reserves.pretrade.engine import DEFAULT_WARNING, EFFECT_CREATES, EFFECT_NEUTRAL, EFFECT_UNKNOWN, EFFECT_WORSENS
 
 AMOUNT_COLUMN = Column("market_value", "montant", "amount", "money", True,
@@ -132,33 +133,6 @@ class Orders:
     def to_list(self) -> list[dict]:
         return [{"row": o.row, "libelle": o.label, "isin": o.isin, "montant": o.amount / 100,
                  "quantite": None if o.quantity is None else str(o.quantity), "poche": o.pocket} for o in self.items]
-
-
-def refuse_misspelled_headers(raw, columns, free_columns=()) -> None:
-    """SPEC §1 for orders files too: a header that is not a known column but is close to one (`emeteur`,
-    `montnat`) is bad input naming the column it resembles, unless declared a column of the user's own
-    (`--colonne-libre`). The test is the portfolio's (`columns.resembles`)."""
-    from reserves.portfolio.columns import column_letter, normalize_header, resembles
-
-    keys = {}
-    for c in columns:
-        keys[normalize_header(c.header)] = c.field
-        keys[normalize_header(c.alias)] = c.field
-    by_field = {c.field: c for c in columns}
-    free = {normalize_header(f) for f in free_columns or ()}
-    problems = []
-    for title, col in (raw.extra or {}).items():
-        if normalize_header(title) in free:
-            continue
-        near = resembles(title, keys)
-        if near is not None:
-            known = by_field[near].header
-            problems.append(Problem(
-                f"en-tête « {title} » inconnu mais proche de la colonne « {known} » : corriger l'en-tête en "
-                f"« {known} », ou, s'il s'agit d'une colonne à vous, la déclarer avec --colonne-libre \"{title}\"",
-                sheet=raw.sheet, row=raw.header_row, column=column_letter(col), value=title))
-    if problems:
-        raise InputError(problems)
 
 
 def load_orders(path: str | os.PathLike, *, sheet_name: str | None = None, free_columns=()) -> Orders:

@@ -69,7 +69,7 @@ def load_orders139(path: str | os.PathLike, *, sheet_name: str | None = None, fr
     import hashlib
 
     from reserves.portfolio.reader import read_table
-    from reserves.pretrade.orders import refuse_misspelled_headers
+    from reserves.portfolio.reader import refuse_misspelled_headers
 
     cols = order_columns()
     raw = read_table(path, sheet_name=sheet_name, columns=cols)
@@ -86,7 +86,7 @@ def load_orders139(path: str | os.PathLike, *, sheet_name: str | None = None, fr
 def orders_from_records139(records: list[dict], *, source: str = "ordres", sheet: str = "Ordres"):
     """R. 139 orders from a list of mappings (a JSON body): keys are the orders file's headers."""
     from reserves.portfolio.reader import locate
-    from reserves.pretrade.orders import refuse_misspelled_headers
+    from reserves.portfolio.reader import refuse_misspelled_headers
 
     if not records:
         raise InputError([Problem("aucun ordre", sheet=sheet)])
