@@ -29,11 +29,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import scipy.sparse as sp
 
 from constraints import rulebook
+from constraints.kind import LinearBlock
 from reserves.portfolio.fmt import fr_pct
 from reserves.portfolio import parsing as P
 from reserves.portfolio.errors import InputError
@@ -156,33 +158,47 @@ def read_params(path) -> AllocParams:
 
 
 def category_limits(version, margins, cats: list) -> tuple[list, list]:
-    """(limits stated by category, rules left to the line level)."""
+    """(limits stated by category, rules left to the line level).
+
+    Each limit is the rule's row stated over the categories (`LinearBlock`, one column per category), its safety
+    margin applied by the block itself (`LinearBlock.tighten`, the one place where margins are applied)."""
     out, left = [], []
     for spec in version.rules:
         if spec.kind != "share":
             if spec.kind != "line_conditions":
                 left.append(spec.id)
             continue
-        sense = spec.params["sense"]
-        coef = np.zeros(len(cats))
-        expressible = True
-        for clause in spec.params["numerator"]:
-            if "categories" not in clause:
-                expressible = False
-                break
-            if sense == "min" and "flag" in clause:
-                continue  # prudent: a flag-conditioned clause is not counted toward a floor
-            members = [P.CATEGORY_CODES[str(c)] for c in clause["categories"]]
-            coef[[i for i, k in enumerate(cats) if k in members]] = 1.0
-        if not expressible:
+        coef = _category_coefficients(spec, cats)
+        if coef is None:
             left.append(spec.id)
             continue
         lim = spec.limit()
         m = margin_for(margins, spec.id)
-        bound = lim + m if sense == "min" else lim - m
-        out.append({"rule": spec.id, "article": spec.article, "title": spec.title, "sense": sense, "limit": float(lim),
-                    "margin": float(m), "bound": float(bound), "coef": coef})
+        block = _category_block(spec, coef, lim).tighten(m)
+        out.append({"rule": spec.id, "article": spec.article, "title": spec.title, "sense": spec.params["sense"],
+                    "limit": float(lim), "margin": float(block.margin), "bound": float(block.share), "coef": coef})
     return out, left
+
+
+def _category_coefficients(spec, cats: list) -> np.ndarray | None:
+    """1 for each category the share rule's numerator counts (prudent reading, see the module), None when the
+    numerator is not a set of categories."""
+    coef = np.zeros(len(cats))
+    for clause in spec.params["numerator"]:
+        if "categories" not in clause:
+            return None
+        if spec.params["sense"] == "min" and "flag" in clause:
+            continue  # prudent: a flag-conditioned clause is not counted toward a floor
+        members = [P.CATEGORY_CODES[str(c)] for c in clause["categories"]]
+        coef[[i for i, k in enumerate(cats) if k in members]] = 1.0
+    return coef
+
+
+def _category_block(spec, coef: np.ndarray, lim: Fraction) -> LinearBlock:
+    """The share rule as one row over the category weights: Σ coef·w (≤ or ≥) limit · Σ w."""
+    cols = np.flatnonzero(coef)
+    return LinearBlock(spec.id, "<=" if spec.params["sense"] == "max" else ">=", np.zeros(len(cols), dtype=np.int64),
+                       cols, coef[cols], lim, np.ones(len(coef), dtype=bool), np.zeros(1), [spec.title], limit=lim)
 
 
 # --------------------------------------------------------------------------- model
@@ -367,10 +383,13 @@ def allocate(params: AllocParams | dict | None = None, *, portfolio=None, date: 
     version = rulebook.for_date(date)
     cats = params.categories
     if portfolio is not None and params.current is None:
-        L = portfolio.lines
-        m = ~L["gestion"].to_numpy(dtype=bool) & ~L["excluded"].to_numpy(dtype=bool)
-        cat = L["category"].to_numpy()[m]
-        val = L["value"].to_numpy(dtype=np.int64)[m]
+        from constraints.rules import Context
+
+        # the base of R. 623-10-1 as the rulebook reads it (what leaves it: the version's `base_exclusions`)
+        ctx = Context(portfolio, version, date or dt.date.today())
+        m = ctx.base_masks["reserves_less_excluded"]
+        cat = ctx.cat[m]
+        val = ctx.value[m]
         inside = np.isin(cat, cats)
         tot = int(val[inside].sum())
         if tot > 0:

@@ -620,11 +620,11 @@ class Proposal:
 
 def allocation(verdict, pf, margins=None) -> dict:
     """By category (share of the R. 623-10-1 base) and each limit of the rulebook, with its margin."""
-    L = pf.lines
-    res = ~L["gestion"].to_numpy(dtype=bool)
-    base_mask = res & ~L["excluded"].to_numpy(dtype=bool)
-    cat = L["category"].to_numpy()
-    val = L["value"].to_numpy(dtype=np.int64)
+    ctx = Context(pf, verdict.version, verdict.as_of)  # what leaves the base: the rulebook's reading, as checked
+    res = ctx.reserves
+    base_mask = ctx.base_masks["reserves_less_excluded"]
+    cat = ctx.cat
+    val = ctx.value
     base = int(val[base_mask].sum())
     cats = []
     for code in sorted(set(cat[res].tolist())):
@@ -725,7 +725,7 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
 
     cat = L["category"].to_numpy().astype(np.int64)
     pockets = L["pocket"].to_numpy().astype(object)
-    excluded = L["excluded"].to_numpy(dtype=bool)
+    excluded = ctx.excluded  # what leaves the base of R. 623-10-1: the rulebook's reading (`base_exclusions`)
     locked = _locked_mask(locks, L["row"].to_numpy(), cat) & held
     must_close = np.zeros(n, dtype=bool)
     no_buy = np.zeros(n, dtype=bool)

@@ -373,7 +373,8 @@ def build_report(pf, verdict, *, generated_at: dt.datetime | None = None, propos
     lines = []
     cat_labels = {int(c): cat_label(c) for c in np.unique(L["category"].to_numpy())}
     cols = [L[c].tolist() for c in ("row", "label", "category", "pocket", "value", "market_value",
-                                     "accrued_interest", "currency", "issuer", "isin", "excluded")]
+                                     "accrued_interest", "currency", "issuer", "isin")]
+    cols.append(ctx.excluded.tolist())  # out of the base: the rulebook's reading, as the checker reads it
     for row, label, cat, pocket, value, mv, acc, cur, iss, isin, excl in zip(*cols):
         fs = per_row.get(int(row), ())
         st = BREACH if any(f.status == BREACH for f in fs) else UNKNOWN_S if fs else OK
