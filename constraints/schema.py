@@ -24,8 +24,9 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-CATEGORY_NAMES = tuple(str(i) for i in range(1, 14)) + ("IFT", "AUTRE")
-POCKETS = ("reserves", "gestion")
+from reserves.portfolio.parsing import CATEGORY_CODES, POCKETS
+
+CATEGORY_NAMES = tuple(CATEGORY_CODES)  # 1 … 13, IFT, AUTRE: the parser's own table
 BASES = ("reserves", "reserves_less_excluded")
 
 

@@ -16,6 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from reserves.portfolio.fmt import fr_euros
+from reserves.portfolio.parsing import POCKETS
 
 TRIES = 6  # lot sizes tried at most (each is one mixed-integer solve)
 TRY_SECONDS = 5.0  # time limit of each try
@@ -56,7 +57,7 @@ def diagnose(kw: dict, hard, *, build_model, solve, pocket_fr) -> list:
     # the remainder each pocket must place in multiples of the lot, when every free line has one
     remainders, g = {}, 0
     v0, pockets = kw["v0"], kw["pockets"]
-    for p in ("reserves", "gestion"):
+    for p in POCKETS:
         in_p = pockets == p
         if not np.any(tradable & in_p):
             continue

@@ -179,7 +179,7 @@ def buy_cap_groups(L: pd.DataFrame, v0_cents: np.ndarray, can_buy: np.ndarray, p
     labels = L["label"].to_numpy()
     issuers = L["issuer"].to_numpy()
     pocket_value = {}
-    for p in ("reserves", "gestion"):
+    for p in P.POCKETS:
         m = (pockets == p) & ~excluded
         pocket_value[p] = max(int(v0_cents[m].sum()), 0) / 100
     keys, names, caps = {}, [], []
@@ -200,7 +200,7 @@ def buy_cap_groups(L: pd.DataFrame, v0_cents: np.ndarray, can_buy: np.ndarray, p
 def mix_weights(v0_cents: np.ndarray, can_buy: np.ndarray, pockets: np.ndarray) -> np.ndarray:
     """wᵢ: the share of line i in the current holdings, among the lines its pocket may buy."""
     w = np.zeros(len(v0_cents))
-    for p in ("reserves", "gestion"):
+    for p in P.POCKETS:
         m = can_buy & (pockets == p)
         v = np.where(m, np.maximum(v0_cents, 0), 0).astype(float)
         tot = v.sum()
@@ -222,7 +222,7 @@ def mix_programme(lp, model, z_star: float, weights: np.ndarray, can_buy: np.nda
     scale = model.scale_b
     buyT = can_buy[T] & (lp.col_ub[:nT] > 0)
     pocket_cols = {}
-    for p in ("reserves", "gestion"):
+    for p in P.POCKETS:
         idx = np.flatnonzero(buyT & (pockets[T] == p))
         if len(idx) > 1:
             pocket_cols[p] = idx

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from constraints import rulebook
 from constraints.checker import check
 from constraints.rules import BREACH, UNKNOWN_S, Context, build
-from reserves.portfolio.fmt import fr_euros, fr_pct
+from reserves.portfolio.fmt import POCKET_FR, fr_euros, fr_pct
 from reserves.portfolio import parsing as P
 from reserves.portfolio.errors import InputError
 
@@ -352,7 +352,7 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
 
     # one balance per pocket
     balance_rows = []
-    for pocket in ("reserves", "gestion"):
+    for pocket in P.POCKETS:
         idx = np.flatnonzero(pockets[T] == pocket)
         cash = cash_by_pocket.get(pocket, 0.0)
         if len(idx) == 0 and cash == 0:
@@ -762,7 +762,7 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     cash_by_pocket = {k: float(fraction(x, "trésorerie")) for k, x in cash_by_pocket.items()}
     cash_cents = {k: int(round(x * 100)) for k, x in cash_by_pocket.items()}
     cash_by_pocket = {k: c / 100 for k, c in cash_cents.items()}
-    for k in ("reserves", "gestion"):
+    for k in P.POCKETS:
         cash_cents.setdefault(k, 0)
 
     cost_rate = _per_line(costs_bps, L["row"].to_numpy(), cat, held, "coût (points de base)")
@@ -987,7 +987,7 @@ def _notes(before, after, margins) -> list:
 
 
 def _pocket_fr(pocket: str) -> str:
-    return {"reserves": "réserves", "gestion": "gestion"}.get(pocket, pocket)
+    return POCKET_FR.get(pocket, pocket)
 
 
 def explain_infeasible(kw: dict, hard: Model, *, locked, L, presolve) -> list:

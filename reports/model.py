@@ -19,12 +19,12 @@ import pandas as pd
 import yaml
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S, Context, build, category_codes
+from reserves.portfolio.fmt import POCKET_FR
 from reserves.portfolio.parsing import CAT_IFT, CAT_OTHER, CATEGORY_NAMES
 
 READINGS_FILE = Path(__file__).resolve().parent.parent / "constraints" / "readings.yaml"
 TOP_N = 20
 STATUS_ORDER = {BREACH: 0, UNKNOWN_S: 1, OK: 2, NA: 3}
-POCKET_FR = {"reserves": "réserves", "gestion": "gestion"}
 
 
 # --------------------------------------------------------------------------- helpers

@@ -9,7 +9,7 @@ import importlib
 from reserves.portfolio import fmt
 from tests.test_private_names import MODULES, _resolve
 
-NAMES = {"fr_euros", "fr_pct", "fr_pct_beside", "STATUS_FR"}
+NAMES = {"fr_euros", "fr_pct", "fr_pct_beside", "STATUS_FR", "POCKET_FR"}
 
 
 def test_formatting_is_imported_from_its_module():
@@ -42,3 +42,15 @@ def test_the_words_of_a_status_are_written_once():
     assert found == ["reserves.portfolio.fmt:10"], found
     assert fmt.STATUS_FR == {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier",
                              "not_applicable": "sans objet"}
+
+
+def test_the_name_of_a_pocket_is_written_once():
+    """A table that says « réserves » for the pocket `reserves` is fmt.POCKET_FR; the others import it."""
+    found = []
+    for module, path in sorted(MODULES.items()):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "reserves"
+                                                  and isinstance(v, ast.Constant) and v.value == "réserves"
+                                                  for k, v in zip(node.keys, node.values)):
+                found.append(module)
+    assert found == ["reserves.portfolio.fmt"], found

@@ -13,7 +13,7 @@ from reserves.app.cli import main
 from reserves.portfolio.columns import COLUMNS, column_letter
 from reserves.portfolio.errors import InputError
 from reserves.portfolio.model import load
-from reserves.app.template import README_SHEET, PORTFOLIO_SHEET, write_template
+from reserves.app.template import README_SHEET, PORTFOLIO_SHEET, help_text, write_template
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_read_me_explains_every_column_and_category(template):
     ws = openpyxl.load_workbook(template)[README_SHEET]
     text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
     for col in COLUMNS:
-        assert col.header in text and col.help in text, col.header
+        assert col.header in text and help_text(col) in text, col.header
     for code, label in rulebook.latest().categories.items():
         assert label in text, code
     assert "obligatoire" in text.lower()
@@ -153,3 +153,30 @@ def test_template_command_writes_the_file(tmp_path, capsys):
     assert main(["template", "-o", str(out)]) == 0
     assert "modele.xlsx" in capsys.readouterr().out
     assert openpyxl.load_workbook(out).sheetnames == [README_SHEET, PORTFOLIO_SHEET, "Paramètres"]
+
+
+def test_the_lists_of_the_template_are_the_rulebooks(tmp_path):
+    """Another version of the text (other exclusion marks, a category less): the drop-downs, the header notes and
+    the read-me follow it, and nothing in the workbook speaks of the marks it no longer has."""
+    from reserves.app.template import build_workbook
+
+    text = (rulebook.VERSIONS_DIR / "r623_2002-11-01.yaml").read_text(encoding="utf-8")
+    text = text.replace("echeance_trimestrielle", "prestations_du_trimestre")
+    text = text.replace('  12: "Prêts hypothécaires (R. 623-8)"\n', "")
+    path = tmp_path / "r623_autre.yaml"
+    path.write_text(text, encoding="utf-8")
+    version = rulebook.load_version(path)
+    wb = build_workbook(version)
+    ws = wb[PORTFOLIO_SHEET]
+    lists = {}
+    for dv in ws.data_validations.dataValidation:
+        letter = "".join(ch for ch in str(dv.sqref).split(":")[0] if ch.isalpha())
+        lists[letter] = dv.formula1.strip('"').split(",")
+    fields = [c.field for c in COLUMNS]
+    assert lists[column_letter(fields.index("category"))] == [str(i) for i in range(1, 12)] + ["13", "IFT", "AUTRE"]
+    assert lists[column_letter(fields.index("exclusion"))] == ["prestations_du_trimestre", "compensation_L134-1"]
+    cells = [str(c.value) for w in wb.worksheets for row in w.iter_rows() for c in row if c.value is not None]
+    cells += [c.comment.text for row in ws.iter_rows() for c in row if c.comment is not None]
+    cells += [dv.prompt or "" for dv in ws.data_validations.dataValidation]
+    assert not [t for t in cells if "echeance_trimestrielle" in t]
+    assert any("prestations_du_trimestre" in t for t in cells)

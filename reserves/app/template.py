@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from reserves.portfolio.columns import COLUMNS, Column, column_letter
-from reserves.portfolio.parsing import CATEGORY_CODES
+from reserves.portfolio.parsing import POCKETS, YES_NO
 
 PORTFOLIO_SHEET = "Portefeuille"
 README_SHEET = "Lisez-moi"
@@ -24,23 +24,18 @@ MONEY_FORMAT = '#,##0.00 "€";-#,##0.00 "€"'
 INTEGER_FORMAT = "0"
 PERCENT_FORMAT = "0.00%"
 
-YES_NO = ("oui", "non")
-POCKETS = ("reserves", "gestion")
-
 # What a user may write in a column, by kind (French, for the read-me).
 ACCEPTED = {
     "text": "texte libre",
-    "category": "1 à 13 (aussi 1°, 1° a), R623-3 1°), IFT ou AUTRE",
     "money": "nombre en euros (1234567,89 ou « 1 234 567,89 »)",
     "currency": "code ISO 4217 en trois lettres : EUR, USD, GBP, CHF, JPY…",
     "isin": "12 caractères : 2 lettres de pays, 9 caractères, 1 chiffre de contrôle (FR0010070060)",
-    "pocket": "reserves ou gestion (vide = reserves)",
-    "bool": "oui ou non (aussi vrai/faux, 1/0, x/vide)",
+    "pocket": " ou ".join(POCKETS) + f" (vide = {POCKETS[0]})",
+    "bool": " ou ".join(YES_NO) + " (aussi vrai/faux, 1/0, x/vide)",
     "number": "nombre positif ou nul",
     "days": "nombre entier de jours",
     "ratio": "taux : 0,65 ou 65 %",
     "country": "code ISO 3166 alpha-2 : FR, DE, NL, US…",
-    "exclusion": "echeance_trimestrielle ou compensation_L134-1 (vide = dans la base)",
 }
 
 WIDTHS = {"text": 28, "category": 11, "money": 20, "currency": 8, "isin": 16, "pocket": 11, "bool": 12,
@@ -48,17 +43,46 @@ WIDTHS = {"text": 28, "category": 11, "money": 20, "currency": 8, "isin": 16, "p
 WIDE_TEXT = {"label": 46, "issuer": 34, "property": 30, "legal_form": 16}
 
 
-def category_choices() -> tuple[str, ...]:
-    """The values of the category drop-down: 1 … 13, IFT, AUTRE (from the parser's own table)."""
-    return tuple(sorted(CATEGORY_CODES, key=CATEGORY_CODES.get))
-
-
-def exclusion_choices(version=None) -> tuple[str, ...]:
+def _version(version):
     if version is None:
         from constraints.rulebook import latest
 
         version = latest()
-    return tuple(version.exclusions.get("values", ())) or ("echeance_trimestrielle", "compensation_L134-1")
+    return version
+
+
+def category_choices(version=None) -> tuple[str, ...]:
+    """The values of the category drop-down: the categories of the rulebook's version (1 … 13, IFT, AUTRE)."""
+    return tuple(str(k) for k in _version(version).categories)
+
+
+def exclusion_choices(version=None) -> tuple[str, ...]:
+    """The marks that leave a line out of the base: the version's `base_exclusions` reading, in force last."""
+    return tuple(_version(version).exclusions["values"])
+
+
+def accepted(col: Column, version=None) -> str:
+    """What a user may write in a column (French, for the read-me), the lists from the rulebook's version."""
+    if col.kind == "category":
+        codes = category_choices(version)
+        numbered = [c for c in codes if c.isdigit()]
+        others = [c for c in codes if not c.isdigit()]
+        text = f"{numbered[0]} à {numbered[-1]} (aussi {numbered[0]}°, {numbered[0]}° a), R623-3 {numbered[0]}°)"
+        return text + (", " + " ou ".join(others) if others else "")
+    if col.kind == "exclusion":
+        return " ou ".join(exclusion_choices(version)) + " (vide = dans la base)"
+    return ACCEPTED.get(col.kind, "")
+
+
+def help_text(col: Column, version=None) -> str:
+    """A column's meaning as the template shows it: the exclusion marks are the version's."""
+    if col.kind == "exclusion":
+        v = _version(version)
+        reading = v.reading("base_exclusions")[0]
+        cats = ", ".join(f"{c}°" if str(c).isdigit() else str(c) for c in reading.categories)
+        return (" ou ".join(exclusion_choices(v)) + f" : disponibilités ({cats}) hors de la base des limites "
+                f"({v.readings.base_exclusions.article}) ; vide : dans la base.")
+    return col.help
 
 
 def number_format(col: Column) -> str | None:
@@ -76,7 +100,7 @@ def number_format(col: Column) -> str | None:
 def choices(col: Column, version=None) -> tuple[str, ...] | None:
     """The drop-down list of a column, or None for free entry."""
     if col.kind == "category":
-        return category_choices()
+        return category_choices(version)
     if col.kind == "pocket":
         return POCKETS
     if col.kind == "bool":
@@ -128,7 +152,7 @@ def build_workbook(version=None):
         cell.fill = required_fill if col.required else optional_fill
         cell.border = box
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        note = col.help + ("\n(obligatoire)" if col.required else "\n(facultatif)")
+        note = help_text(col, version) + ("\n(obligatoire)" if col.required else "\n(facultatif)")
         cell.comment = Comment(note, "reserves", width=320, height=120)
         dim = ws.column_dimensions[letter]
         dim.width = WIDE_TEXT.get(col.field, WIDTHS.get(col.kind, 14))
@@ -141,7 +165,7 @@ def build_workbook(version=None):
                                 showErrorMessage=True, errorStyle="stop",
                                 errorTitle=f"Colonne {col.header}",
                                 error=f"Valeur admise : {', '.join(values)}",
-                                promptTitle=col.header[:32], prompt=col.help[:255])
+                                promptTitle=col.header[:32], prompt=help_text(col, version)[:255])
             dv.add(f"{letter}2:{letter}{last_row}")
             ws.add_data_validation(dv)
         elif col.kind == "days":
@@ -188,10 +212,7 @@ def build_workbook(version=None):
     put("Colonnes de la feuille « Portefeuille »", font=bold)
     put("Colonne", "Alias anglais", "Obligatoire", "Signification", "Valeurs admises", font=bold)
     for col in COLUMNS:
-        accepted = ACCEPTED.get(col.kind, "")
-        if col.kind == "exclusion":
-            accepted = " ou ".join(exclusion_choices(version)) + " (vide = dans la base)"
-        put(col.header, col.alias, "oui" if col.required else "non", col.help, accepted,
+        put(col.header, col.alias, "oui" if col.required else "non", help_text(col, version), accepted(col, version),
             fill=required_fill if col.required else None)
     put()
     put(f"Catégories de l'article R. 623-3 (colonne « categorie ») — {version.id}", font=bold)
@@ -236,4 +257,5 @@ def write_template(path: str | os.PathLike) -> None:
     save_workbook(build_workbook(), os.fspath(path))
 
 
-__all__ = ["write_template", "build_workbook", "category_choices", "choices", "number_format"]
+__all__ = ["write_template", "build_workbook", "category_choices", "exclusion_choices", "choices", "accepted",
+           "help_text", "number_format"]

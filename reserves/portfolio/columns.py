@@ -82,7 +82,8 @@ COLUMNS: tuple[Column, ...] = (
            "Toute ligne : oui si elle détient des biens forestiers, directement ou indirectement."),
     Column("hedge", "couverture", "hedge", "bool", False, "IFT seulement : oui/non, l'instrument réduit un risque d'investissement."),
     Column("exclusion", "exclusion", "exclusion", "exclusion", False,
-           "echeance_trimestrielle ou compensation_L134-1 : dépôts (13°) hors R. 623-10-1."),
+           "Marque d'une disponibilité hors de la base de l'article R. 623-10-1 (dernier alinéa) ; les marques "
+           "admises sont celles du règlement en vigueur (modèle : feuille « Lisez-moi »)."),
 )
 
 BY_FIELD: dict[str, Column] = {c.field: c for c in COLUMNS}

@@ -2,12 +2,13 @@
 
 `fr_euros(cents)` « 1 234 567,89 € » (narrow no-break space between thousands), `fr_pct(x)` « 20,00 % »,
 `fr_pct_beside(x, limit)` with as many decimals as it takes to tell a share from its limit, `STATUS_FR` the
-words of a rule's status.
+words of a rule's status, `POCKET_FR` the name of a pocket.
 """
 
 from __future__ import annotations
 
 STATUS_FR = {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier", "not_applicable": "sans objet"}
+POCKET_FR = {"reserves": "réserves", "gestion": "gestion"}  # a pocket's name in a sentence
 
 
 def fr_euros(cents: int) -> str:
@@ -31,4 +32,4 @@ def fr_pct_beside(x: float, lim: float) -> str:
     return fr_pct(x)
 
 
-__all__ = ["fr_euros", "fr_pct", "fr_pct_beside", "STATUS_FR"]
+__all__ = ["fr_euros", "fr_pct", "fr_pct_beside", "STATUS_FR", "POCKET_FR"]

@@ -349,6 +349,7 @@ def parse_country(v: object) -> str:
         raise BadCell("code pays ISO 3166 alpha-2 inconnu") from None
 
 
+YES_NO = ("oui", "non")  # the words a template offers for a yes/no column
 _TRUE = {"oui", "yes", "vrai", "true", "1", "x", "o", "y", "1.0"}
 _FALSE = {"non", "no", "faux", "false", "0", "n", "0.0"}
 
@@ -361,15 +362,16 @@ def parse_bool(v: object) -> int:
             return TRUE
         if v == 0:
             return FALSE
-        raise BadCell("oui ou non attendu")
+        raise BadCell(f"{YES_NO[0]} ou {YES_NO[1]} attendu")
     s = fold(str(v))
     if s in _TRUE:
         return TRUE
     if s in _FALSE:
         return FALSE
-    raise BadCell("oui ou non attendu")
+    raise BadCell(f"{YES_NO[0]} ou {YES_NO[1]} attendu")
 
 
+POCKETS = ("reserves", "gestion")  # the pockets of a line (R. 623-2), the first one by default
 _POCKETS = {
     "reserves": "reserves", "reserve": "reserves", "reserves des risques geres": "reserves",
     "gestion": "gestion", "gestion administrative": "gestion", "action sociale": "gestion",
@@ -381,7 +383,7 @@ def parse_pocket(v: object) -> str:
     s = re.sub(r"[\s_\-]+", " ", fold(str(v)))
     if s in _POCKETS:
         return _POCKETS[s]
-    raise BadCell("poche inconnue : attendu reserves ou gestion")
+    raise BadCell(f"poche inconnue : attendu {' ou '.join(POCKETS)}")
 
 
 def parse_text(v: object) -> str:

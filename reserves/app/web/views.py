@@ -196,7 +196,7 @@ def _settings_rows(doc: dict) -> list:
 
 
 def proposal_view(doc: dict) -> dict:
-    from optimizer.output import POCKET_FR
+    from reserves.portfolio.fmt import POCKET_FR
 
     after = doc.get("verdict_after") or {}
     trades = doc.get("trades") or []
