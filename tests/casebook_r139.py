@@ -221,3 +221,48 @@ def sovereign(euros, country="FI", name=None, **cols) -> dict:
     names = {"FI": "République de Finlande", "IE": "Irlande", "ES": "Royaume d'Espagne", "IT": "République italienne"}
     return line("titre_etat", euros, f"Obligation {country}", emetteur=name or names.get(country, country),
                 pays=country, **cols)
+
+
+TPT_FIELDS = ["1_Portfolio identifying data", "2_Type of identification code for the fund share or portfolio",
+              "3_Portfolio name", "4_Portfolio currency (B)",
+              "5_Net asset valuation of the portfolio or the share class in portfolio currency", "6_Valuation date",
+              "12_CIC code of the instrument", "14_Identification code of the financial instrument",
+              "15_Type of identification code for the instrument", "17_Instrument name", "18_Quantity",
+              "19_Nominal amount", "21_Quotation currency (A)", "24_Market valuation in portfolio currency (B)",
+              "25_Clean market valuation in portfolio currency (B)",
+              "28_Market exposure amount in portfolio currency (B)", "39_Maturity date", "46_Issuer name",
+              "47_Issuer identification code", "48_Type of identification code for issuer",
+              "49_Name of the group of the issuer", "52_Issuer country",
+              "57_Explicit guarantee by the country of issue"]
+
+
+def tpt_row(fund_isin: str, nav, cic: str, name: str, value, *, isin=None, qty=None, nominal=None, currency="EUR",
+            issuer=None, country="FR", group=None, accrued=0, exposure=None, valuation="2025-12-15") -> list:
+    """One TPT V6 line (fields by name) of the portfolio `fund_isin`: `value` is the clean value (25), 24 adds the
+    accrued interest."""
+    clean = money(value)
+    return [fund_isin, 1, f"Fonds {fund_isin}", "EUR", float(money(nav)), valuation, cic, isin, 1 if isin else None,
+            name, qty, nominal, currency, float(clean + money(accrued)), float(clean), exposure, None,
+            issuer or name, None, None, group or issuer or name, country, "N"]
+
+
+def write_tpt(path, rows: list[list], fmt: str = "xlsx", title: bool = True):
+    if fmt == "csv":
+        import csv
+
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, delimiter=";")
+            w.writerow(TPT_FIELDS)
+            for r in rows:
+                w.writerow(["" if c is None else c for c in r])
+        return path
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "TPT"
+    if title:
+        ws.append(["FinDatEx Tripartite Template — Solvency II — V6.0"])
+    ws.append(TPT_FIELDS)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
