@@ -212,9 +212,10 @@ def bad_input(path, *args, date: str | None = DATE) -> str:
     return p.stderr + p.stdout
 
 
-def company(nature: str, euros, i, **cols) -> dict:
+def company(nature: str, euros, i, libelle: str | None = None, **cols) -> dict:
     """A line of company `i` (its own issuer and group)."""
-    return line(nature, euros, f"{nature} Société {i}", emetteur=f"Société {i}", groupe=f"GRP-{i}", **cols)
+    return line(nature, euros, libelle or f"{nature} Société {i}", **{"emetteur": f"Société {i}",
+                                                                       "groupe": f"GRP-{i}", **cols})
 
 
 def sovereign(euros, country="FI", name=None, **cols) -> dict:

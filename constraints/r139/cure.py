@@ -36,16 +36,31 @@ def _key(text) -> str:
     return " ".join(fold(str(text)).split()) if text is not None else ""
 
 
+def subject_keys(subject) -> set:
+    """The names a `Constats` row may give for a finding's subject: the subject as printed, or one of the names
+    it is made of — an entity is printed « group (issuer, issuer…) », and the user may name the group or an
+    issuer of it."""
+    text = str(subject) if subject is not None else ""
+    keys = {_key(text)}
+    head, sep, rest = text.partition(" (")
+    if sep and rest.endswith(")"):
+        keys.add(_key(head))
+        keys.update(_key(x) for x in rest[:-1].split(", "))
+    keys.discard("")
+    return keys
+
+
 def first_observation(observations: list, rule: str, subject: str, regime=None):
     """(earliest first date, cause) of the `Constats` rows for this rule and subject (a row without subject: every
     finding of its rule)."""
     best = None
     cause = None
+    names = subject_keys(subject)
     for o in observations:
         if _key(o.get("regle")) != _key(rule):
             continue
         s = o.get("sujet")
-        if s not in (None, "") and _key(s) != _key(subject):
+        if s not in (None, "") and _key(s) not in names:
             continue
         r = o.get("regime")
         if r not in (None, "") and regime is not None and _key(r) != _key(regime):
