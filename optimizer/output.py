@@ -6,14 +6,14 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from reserves.portfolio.fmt import POCKET_FR, STATUS_FR, fr_euros, fr_pct
+from reserves.portfolio.fmt import POCKET_FR, PROPOSAL_STATUS_FR, STATUS_FR, fr_euros, fr_pct
 
 SOLVER_STATUS_FR = {"Optimal": "optimal", "Infeasible": "infaisable", "Time limit reached": "limite de temps atteinte",
                     "Unbounded": "non borné", "Primal infeasible or unbounded": "infaisable"}
 
 
 RESULT_FR = {**STATUS_FR, "warning": "alerte"}
-PROPOSAL_FR = {"optimal": "proposition conforme", "infeasible": "aucun portefeuille conforme possible"}
+PROPOSAL_FR = {k: PROPOSAL_STATUS_FR[k] for k in ("optimal", "infeasible")}
 SENSE_FR = {"min": "plancher", "max": "plafond"}
 
 

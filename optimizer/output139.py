@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import sys
 
+from reserves.portfolio.fmt import PROPOSAL_STATUS_FR as STATUS_FR
 from reserves.portfolio.fmt import STATUS_FR as RULE_STATUS_FR
 
-from .r139 import STATUS_FR
+from .rebalancing import OBJECTIVE_FR
 
 ACTION_FR = {"sell": "vente", "buy": "achat"}
 
@@ -42,7 +43,11 @@ def render(p, console=None) -> None:
     b = p.before
     v = b.version
     console.print(f"[bold]Proposition de réallocation (R. 139)[/bold] — {p.source} — règlement {v.id}, portefeuille au "
-                  f"{b.as_of.strftime('%d/%m/%Y')} ; objectif : rotation minimale")
+                  f"{b.as_of.strftime('%d/%m/%Y')} ; objectif : {OBJECTIVE_FR[p.objective]}")
+    for regime, cents in p.cash.items():
+        if cents:
+            where = f" (régime {regime})" if regime else ""
+            console.print(f"Trésorerie {'à placer' if cents > 0 else 'à lever'}{where} : {_eur(abs(cents))}")
     if p.status == "nothing_to_do":
         console.print("[green]Rien à faire :[/green] aucune limite n'est dépassée ; aucune opération proposée.")
         for note in p.notes[1:]:
@@ -53,9 +58,12 @@ def render(p, console=None) -> None:
     console.print(f"Solveur : HiGHS par Pyomo, {kind}, {s.get('rows')} contraintes × {s.get('columns')} variables ; "
                   f"modèle {_sec(s.get('build_seconds'))}, résolution {_sec(s.get('seconds'))}")
     if p.status == "infeasible":
-        console.print("[bold red]Aucune proposition possible.[/bold red]")
+        console.print("[bold red]Aucun portefeuille conforme possible.[/bold red] Limites en conflit (modèle "
+                      "élastique : ce qu'il faudrait relâcher, au moindre total) :")
+        for e in p.explanation:
+            console.print(f"  [red]✘[/red] {e['message']}")
         for note in p.notes:
-            console.print(f"  [red]✘[/red] {note}")
+            console.print(f"  [dim]{note}[/dim]")
         return
     t = Table(title="Opérations proposées", header_style="bold")
     for h in ("Ligne", "Libellé", "Nature", "Régime", "Sens", "Montant", "Avant", "Après"):
@@ -150,6 +158,8 @@ def write_xlsx(p, src_path, out_path) -> None:
         a = after.get(r.spec.id)
         ctl.append([r.spec.id, r.spec.article, r.limit, r.value, RULE_STATUS_FR[r.status],
                     None if a is None else a.value, None if a is None else RULE_STATUS_FR[a.status]])
+    for e in p.explanation:
+        ctl.append([e["message"]])
     for note in p.notes:
         ctl.append([note])
     for ws in (ops, ctl):

@@ -1,22 +1,29 @@
 """The R. 139 reallocation: which lines to sell, which to buy, so that every limit of R. 139-1 to R. 139-56 holds.
 
-The model is written by the R. 139 rule kinds themselves (`constraints/r139/`): for each régime (RR 1),
-each kind's `linear_form(ctx)` gives rows Σ A·x (≤ or ≥) share · actif de placement + const over the
-*items* of the régime — the lines as held and the holdings of the funds seen through (R. 139-17) — and
-`line_status(ctx)` the items that must go (a failed condition) or may not be bought (an open one).
+The model is written by the R. 139 rule kinds themselves (`constraints/r139/`): for each régime (RR 1, split as
+the checker splits them: `constraints.r139.checker.regimes`), each kind's `linear_form(ctx)` gives rows
+Σ A·x (≤ or ≥) share · actif de placement + const over the *items* of the régime — the lines as held and the
+holdings of the funds seen through (R. 139-17) — and `line_status(ctx)` the items that must go (a failed
+condition) or may not be bought (an open one). A safety margin is the blocks' `tighten`; the elastic model that
+explains an infeasible problem relaxes the blocks' `soft()` rows, one slack each.
 
 The decision is per line of the `Portefeuille` sheet. A holding of a fund line moves with it pro rata
 (R. 139-17 last paragraph: the holdings are rescaled to the line's value), so an item's value is linear
 in its line's value: x_item = (v_item / v_line) · X_line, and each rule block F becomes F · M over the
 lines, with M that look-through matrix. With b and s the euros bought and sold of each line,
-X = v + b − s; each régime keeps its own cash (Σ (b − s) = 0 over its lines), so its actif de
-placement is a constant and every row has a constant right-hand side.
+X = v + b − s; each régime keeps its own cash (Σ (b − s) = the cash the user adds to it, `--tresorerie`,
+zero by default), so its actif de placement after the trades is a constant and every row has a constant
+right-hand side.
 
 R. 139-45 I 3° (RR 6) is not linear: an entity above 5 % must be in the 40 % basket (and under
 10 %, a row of its own). One binary y per entity that can exceed 5 %: S − M·y ≤ 5 %; z ≥ S − M·(1 − y),
 z ≥ 0; Σ z ≤ 40 %. The mixed-integer programme is solved by HiGHS through Pyomo (`optimizer.lp`);
 the binaries are then fixed and the linear programme solved again, so that the integrality tolerance
 never leaves an entity at 5 % plus a few euros outside the basket.
+
+Objectives (`optimizer.rebalancing.OBJECTIVE_FR`): least turnover (Σ b + s); least cost (Σ cost · (b + s), a
+cost in basis points per `nature`); least distance to a target allocation by `nature` of the lines as held
+(Σ |share − target| in euros of the actif de placement of each régime, turnover breaking ties).
 
 What is not traded: lines outside the actif de placement (`gestion`, `prestations_3_mois`), financial
 contracts and funds whose look-through holds some (their exposures are constants of the rows), lines
@@ -38,21 +45,22 @@ from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
-from constraints.kind import LinearBlock
-from constraints.r139.checker import check, rules_of
+from constraints.r139.checker import check, rules_of, split_regimes
 from constraints.r139.cure import Cure
 from constraints.r139.entities import BasketBlock
 from constraints.r139.inputs import from_portfolio
-from constraints.r139.model import FALSE, UNKNOWN, Ctx, clean_value, normalise
+from constraints.r139.model import FALSE, UNKNOWN, Ctx, normalise
 from constraints.rules import BREACH, OK, UNKNOWN_S
-from reserves.portfolio.fmt import fr_euros
 from reserves.portfolio import lookthrough as LT
+from reserves.portfolio.columns139 import NATURES
 from reserves.portfolio.errors import InputError
+from reserves.portfolio.fmt import PROPOSAL_STATUS_FR, fr_euros, fr_pct
 
-from .lp import INF, LP, solve_pyomo
+from .lp import INF, LP, iis_rows, solve_direct, solve_pyomo
+from .preferences import BUY_CAP_RULE
+from .rebalancing import OBJECTIVE_FR, TIE_BREAK
 
 CENT = 0.01
 # Measured on the generated 10 000-line R. 139 portfolio (benchmarks/bench_optimizer.py): HiGHS presolve more
@@ -63,8 +71,11 @@ DEFAULT_BUY_CAP = Fraction(2, 100)
 # natures never bought by default: real estate, illiquid or unlisted assets, contracts, borrowings
 NO_BUY = ("droit_immobilier", "societe_immobiliere", "opci", "fonds_mutualise", "autre", "autre_fm", "certificat",
           "cession_temporaire", "emprunt", "contrat_financier")
-STATUS_FR = {"nothing_to_do": "rien à faire", "optimal": "proposition conforme", "unknown": "proposition à vérifier",
-             "breach": "manquements restants", "infeasible": "aucune proposition possible"}
+OBJECTIVES = ("turnover", "cost", "target")
+BUY_CAP_TITLE = "plafond d'achat par ligne (--achat-max)"
+BALANCE_RULE = "tresorerie"
+EXPLAIN_TIME_LIMIT = 20.0  # seconds for the elastic model (a mixed-integer programme with the basket)
+IIS_MAX_ROWS = 20000
 
 
 @dataclass
@@ -80,6 +91,10 @@ class Proposal139:
     n_binaries: int = 0
     source: str = ""
     before_lines: np.ndarray | None = None  # line values before the trades, cents
+    objective: str = "turnover"
+    cash: dict = field(default_factory=dict)  # régime name (None: the only one) → cents added (negative: withdrawn)
+    explanation: list = field(default_factory=list)  # infeasible: the rules in conflict, by how many euros
+    settings: dict = field(default_factory=dict)  # the user's settings, as given
 
     @property
     def exit_code(self) -> int:
@@ -95,49 +110,23 @@ class Proposal139:
                                            for r in v.results]
         after = self.after
         return {
-            "status": self.status, "status_fr": STATUS_FR[self.status], "version": self.before.version.describe(),
-            "as_of": self.before.as_of.isoformat(), "before": self.before.status,
-            "after": None if after is None else after.status,
+            "status": self.status, "status_fr": PROPOSAL_STATUS_FR[self.status],
+            "version": self.before.version.describe(), "as_of": self.before.as_of.isoformat(),
+            "objective": self.objective, "objective_fr": OBJECTIVE_FR[self.objective],
+            "before": self.before.status, "after": None if after is None else after.status,
+            "cash": [{"regime": k, "amount": c / 100} for k, c in self.cash.items() if c],
             "trades": [{k: (v / 100 if k in ("before", "after", "amount") else v) for k, v in t.items()}
                        for t in self.trades],
             "sold": sum(t["amount"] for t in self.trades if t["action"] == "sell") / 100,
             "bought": sum(t["amount"] for t in self.trades if t["action"] == "buy") / 100,
             "rules_before": rules(self.before), "rules_after": rules(after),
             "findings_after": [] if after is None else [f.to_dict() for f in after.findings],
+            "explanation": list(self.explanation), "settings": dict(self.settings),
             "notes": list(self.notes), "solver": dict(self.solver), "rows": self.n_rows, "binaries": self.n_binaries,
         }
 
 
-# --------------------------------------------------------------------------- régimes and the look-through matrix
-
-
-def regimes(X, simplified) -> list:
-    """[(régime name or None, its items, simplified?)], each régime apart as the checker splits them (a holding
-    takes its fund line's régime; lines without one are a régime of their own)."""
-    holding = X["holding"]
-    codes, names_u = X.codes["regime"]
-    direct_codes = codes[~holding]
-    if not (direct_codes >= 0).any():
-        groups, item_code = [(None, None)], None
-    else:
-        line_code = np.full(int(X["line"].max()) + 2 if len(X) else 1, -1, dtype=np.int64)
-        line_code[X["line"][~holding]] = direct_codes
-        item_code = line_code[X["line"]]
-        groups = [(str(names_u[c]), c) for c in sorted(set(direct_codes[direct_codes >= 0].tolist()),
-                                                        key=lambda c: str(names_u[c]))]
-        if (direct_codes < 0).any():
-            groups.append(("(non renseigné)", -1))
-    out = []
-    for name, c in groups:
-        items = X if c is None else X.take(np.flatnonzero(item_code == c))
-        if simplified is True:
-            simp = True
-        elif not simplified:
-            simp = False
-        else:
-            simp = name is None or clean_value("regime", name) in {clean_value("regime", s) for s in simplified}
-        out.append((name, items, simp))
-    return out
+# --------------------------------------------------------------------------- the look-through matrix
 
 
 def lookthrough_matrix(ctx: Ctx, line_value: np.ndarray) -> sp.csr_matrix:
@@ -160,30 +149,97 @@ def blocks_of(form) -> list:
 # --------------------------------------------------------------------------- the model
 
 
-def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, simplified_since=None,
-                 max_age_days=None, observations=(), margin=0, buy_cap=DEFAULT_BUY_CAP, locks=(), buy_rows=(),
-                 presolve: str = PRESOLVE, time_limit: float | None = None, progress=None) -> Proposal139:
-    """The least-turnover trades after which the R. 139 portfolio `pf` (a `Portfolio139`) keeps every limit,
-    re-checked by the R. 139 checker."""
-    t_start = time.perf_counter()
-    inp = from_portfolio(pf, path)
-    inp.observations = list(inp.observations) + list(observations)
-    kw = dict(as_of=as_of, simplified=simplified, simplified_since=simplified_since, max_age_days=max_age_days)
-    before = check(inp, version, **kw)
-    t_check = time.perf_counter() - t_start
-    if not any(r.status == BREACH for r in before.results):
-        p = Proposal139("nothing_to_do", before, None)
-        p.notes.append("aucune limite dépassée : rien à céder ni à acheter")
-        if before.status == UNKNOWN_S:
-            p.notes.append("des règles restent à vérifier faute de données : voir « reserves check »")
-        p.solver = {"check_seconds": round(t_check, 3)}
-        p.source = pf.source
-        return p
-    margin = Fraction(str(margin or 0))
+@dataclass
+class _Prep:
+    """What the rows are made of: the rule blocks over the lines, and what each line may do."""
+
+    L: object
+    v_c: np.ndarray  # line values, cents
+    T: np.ndarray  # the lines that can be traded
+    forms: list  # (rule, block, G = F·M over the lines, régime index)
+    close: np.ndarray  # lines that must go (a failed line condition)
+    close_why: dict
+    can_buy: np.ndarray
+    in_base: np.ndarray
+    locked: np.ndarray
+    regime_of: np.ndarray
+    bases: list  # actif de placement of each régime before the trades, euros
+    names: list  # régime names (None: the only one, no `regime` column)
+    nature: np.ndarray
+    stuck: np.ndarray  # lines that must go and cannot be traded
+
+
+@dataclass
+class _Rows:
+    """A model's rows as they are built, with the name of what each says (for the explanation)."""
+
+    nT: int
+    blocks: list = field(default_factory=list)  # (GT over b − s or None, triplets over the other columns, lo, hi)
+    sections: list = field(default_factory=list)  # (name, first row, last row + 1)
+    meta: list = field(default_factory=list)  # per row: (what, rule id or None, subject, sense)
+    cols: list = field(default_factory=list)  # other columns: (lb, ub, integer, cost)
+    slacks: list = field(default_factory=list)  # (other column, row)
+    notes: list = field(default_factory=list)
+    signs: dict = field(default_factory=dict)  # balance slack column → +1 (sold beyond the cash) or −1 (bought)
+    n: int = 0
+
+    def col(self, lb, ub, cost=0.0, integer=False) -> int:
+        self.cols.append((lb, ub, integer, cost))
+        return len(self.cols) - 1
+
+    def add(self, section, GT, lo, hi, meta, other=(), soft=None, slack_cost=1.0):
+        """Rows lo ≤ GT·(b − s) + other ≤ hi; `soft` (one coefficient per row, or None): each row gets one
+        non-negative slack column of that coefficient, priced `slack_cost` per euro (the elastic model)."""
+        k = len(lo)
+        if not k:
+            return
+        other = list(other)
+        if soft is not None:
+            for i in range(k):
+                c = self.col(0.0, INF, slack_cost)
+                other.append((i, c, float(soft[i])))
+                self.slacks.append((c, self.n + i))
+        self.blocks.append((GT, other, np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)))
+        if self.sections and self.sections[-1][0] == section and self.sections[-1][2] == self.n:
+            self.sections[-1] = (section, self.sections[-1][1], self.n + k)
+        else:
+            names = {s[0] for s in self.sections}
+            name = section if section not in names else f"{section}_{len(self.sections)}"
+            self.sections.append((name, self.n, self.n + k))
+        self.meta.extend(meta)
+        self.n += k
+
+    def lp(self, c_bs: np.ndarray, col_lb, col_ub) -> LP:
+        nT, n_other = self.nT, len(self.cols)
+        mats = []
+        for GT, other, lo, _ in self.blocks:
+            k = len(lo)
+            if isinstance(GT, _OnlyBuys):
+                left, right = GT.m, sp.csr_matrix((k, nT))
+            else:
+                left = GT if GT is not None else sp.csr_matrix((k, nT))
+                right = -left
+            if other:
+                r, c, v = zip(*other)
+                O = sp.csr_matrix((v, (r, c)), shape=(k, n_other))
+            else:
+                O = sp.csr_matrix((k, n_other))
+            mats.append(sp.hstack([left, right, O], format="csr"))
+        A = sp.vstack(mats, format="csr") if mats else sp.csr_matrix((0, 2 * nT + n_other))
+        row_lb = np.concatenate([b[2] for b in self.blocks]) if self.blocks else np.zeros(0)
+        row_ub = np.concatenate([b[3] for b in self.blocks]) if self.blocks else np.zeros(0)
+        o = self.cols
+        lb = np.concatenate([col_lb, np.array([x[0] for x in o], dtype=float)])
+        ub = np.concatenate([col_ub, np.array([x[1] for x in o], dtype=float)])
+        integer = np.concatenate([np.zeros(2 * nT, dtype=bool), np.array([x[2] for x in o], dtype=bool)])
+        cost = np.concatenate([c_bs, np.array([x[3] for x in o], dtype=float)])
+        return LP(cost, lb, ub, A, row_lb, row_ub, integer if integer.any() else None, 0.0, list(self.sections))
+
+
+def _prepare(pf, inp, version, *, as_of, simplified, simplified_since, max_age_days, locks, buy_rows) -> _Prep:
     L = pf.lines
     n = len(L)
     v_c = L["value"].to_numpy(dtype=np.int64)
-    v = v_c / 100.0
     rows_known = set(L["row"].astype(int).tolist())
     for r in list(locks) + list(buy_rows):
         if int(r) not in rows_known:
@@ -191,20 +247,18 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
     locked = L["row"].isin([int(r) for r in locks]).to_numpy().copy()
     X = normalise(inp.items)
     rules = [r for r in rules_of(version) if not isinstance(r, Cure)]
-    forms = []  # (rule, block, G = F·M over the lines, régime index)
+    forms = []
     close = np.zeros(n, dtype=bool)
     close_why: dict = {}
     nobuy = np.zeros(n, dtype=bool)
     in_base = np.zeros(n, dtype=bool)
     regime_of = np.full(n, -1, dtype=np.int64)
-    bases = []
-    names = []
-    for g, (name, items, simp) in enumerate(regimes(X, simplified)):
+    bases, names = [], []
+    for g, (name, items, simp) in enumerate(split_regimes(X, simplified)):
         ctx = Ctx(inp, items, version, as_of, simplified=simp, regime=name, max_age_days=max_age_days,
                   simplified_since=simplified_since)
         line = ctx.a["line"].astype(np.int64)
-        direct_p = np.flatnonzero(ctx.P)
-        in_base[line[direct_p]] = True
+        in_base[line[np.flatnonzero(ctx.P)]] = True
         regime_of[line[ctx.direct]] = g
         bases.append(ctx.base / 100.0)
         names.append(name)
@@ -226,169 +280,311 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
         locked[np.unique(line[ctx.contract()])] = True  # contracts, and funds that hold some, are not traded
     nature = L["nature"].astype(object).to_numpy()
     can_sell = in_base & (v_c > 0) & ~locked
-    can_buy = can_sell & ~close & ~nobuy & (~np.isin(nature, NO_BUY) | L["row"].isin([int(r) for r in buy_rows]).to_numpy())
-    notes = []
-    stuck = np.flatnonzero(close & ~can_sell & (v_c != 0))
-    T = np.flatnonzero(can_sell)
-    nT = len(T)
-    vT = v[T]
-    cap_T = np.array([float(buy_cap) * bases[regime_of[j]] for j in T]) if buy_cap is not None else np.full(nT, INF)
-    b_ub = np.where(can_buy[T], cap_T, 0.0)
-    s_lb = np.where(close[T], vT, 0.0)
-    s_ub = vT.copy()
-    b_ub = np.where(close[T], 0.0, b_ub)
+    allowed = ~np.isin(nature, NO_BUY) | L["row"].isin([int(r) for r in buy_rows]).to_numpy()
+    can_buy = can_sell & ~close & ~nobuy & allowed
+    return _Prep(L, v_c, np.flatnonzero(can_sell), forms, close, close_why, can_buy, in_base, locked, regime_of,
+                 bases, names, nature, np.flatnonzero(close & ~can_sell & (v_c != 0)))
 
-    # ---- rows of the rules
-    A_rows, lo_rows, hi_rows, meta = [], [], [], []
+
+def _regime_cash(cash, names) -> np.ndarray:
+    """The cash added to each régime, euros: `cash` a number (the only régime) or {régime: euros}."""
+    out = np.zeros(len(names))
+    if cash is None:
+        return out
+    if not isinstance(cash, dict):
+        if Decimal(str(cash)) == 0:
+            return out
+        if len(names) > 1:
+            raise InputError.one("trésorerie : le portefeuille a plusieurs régimes (" + ", ".join(map(str, names)) +
+                                 ") ; donner la trésorerie de chacun (--tresorerie-regime REGIME=EUROS)")
+        cash = {names[0]: cash}
+    from constraints.r139.model import clean_value
+
+    known = {clean_value("regime", n) if n is not None else None: g for g, n in enumerate(names)}
+    for name, euros in cash.items():
+        key = clean_value("regime", name) if name not in (None, "") else None
+        if key not in known and len(names) == 1 and names[0] is None:
+            raise InputError.one(f"trésorerie du régime « {name} » : le portefeuille n'a pas de colonne regime ; "
+                                 "donner --tresorerie EUROS")
+        if key not in known:
+            raise InputError.one(f"trésorerie du régime « {name} » : régime inconnu du portefeuille (régimes : " +
+                                 ", ".join(str(n) for n in names) + ")")
+        out[known[key]] += float(Decimal(str(euros)).quantize(Decimal("0.01")))
+    return out
+
+
+def _line_costs(prep: _Prep, objective, costs_bps) -> np.ndarray:
+    """Cost per euro traded of each tradeable line: 1 (turnover) or its basis points by `nature` (cost)."""
+    nT = len(prep.T)
+    if objective != "cost":
+        return np.ones(nT)
+    costs_bps = costs_bps or {}
+    per = costs_bps.get("natures") or {}
+    default = float(costs_bps.get("default") or 0)
+    nat = prep.nature[prep.T]
+    bps = np.array([float(per.get(x, default)) for x in nat], dtype=float)
+    return bps / 10000.0 + TIE_BREAK
+
+
+def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elastic=False):
+    """The model: (LP, rows, column bounds of b and s, number of binaries). `elastic`: every soft row of the kinds,
+    each régime's balance and each purchase cap gets a slack, and the objective is their sum in euros."""
+    T, v_c = prep.T, prep.v_c
+    nT = len(T)
+    v = v_c / 100.0
+    vT = v[T]
+    close_T = prep.close[T]
+    new_bases = [b + c for b, c in zip(prep.bases, cash)]
+    reg_T = prep.regime_of[T]
+    cap_T = (np.array([float(buy_cap) * prep.bases[g] for g in reg_T]) if buy_cap is not None else np.full(nT, INF))
+    b_cap = np.where(prep.can_buy[T] & ~close_T, cap_T, 0.0)
+    b_ub = np.where(np.isfinite(b_cap) & (b_cap > 0), INF, b_cap) if elastic else b_cap
+    s_lb = np.where(close_T, vT, 0.0)
+    s_ub = vT.copy()
+    R = _Rows(nT)
     baskets = []
-    for rule, block, G, g in forms:
+    for rule, block, G, g in prep.forms:
         tight = block.tighten(margin) if (margin and block.limit is not None) else block
-        B0 = bases[g] if block.base is not None else 0.0
-        rhs = float(tight.share) * B0 + np.asarray(tight.const, dtype=float)
+        if elastic:
+            tight = tight.soft()
+        B = new_bases[g] if block.base is not None else 0.0
+        rhs = float(tight.share) * B + np.asarray(tight.const, dtype=float)
         lhs0 = G @ v
         GT = G[:, T].tocsr()
         absrow = np.asarray(abs(GT).sum(axis=1)).ravel()
         tol = 2 * CENT * absrow + CENT + 1e-9 * np.abs(rhs)
+        scale = tight.euro_scale()
         if isinstance(block, BasketBlock):
-            baskets.append((rule, tight, GT, lhs0, rhs, tol, g))
+            baskets.append((rule, tight, GT, lhs0, rhs, tol, g, scale))
             continue
         up = GT.multiply(GT > 0) @ b_ub - GT.multiply(GT < 0) @ s_ub  # the most the row can grow
         down = GT.multiply(GT > 0) @ s_ub - GT.multiply(GT < 0) @ b_ub
-        if block.sense == "<=":
-            keep = ~(np.isfinite(up) & (lhs0 + up <= rhs - tol))
-            fixed_bad = keep & (np.diff(GT.indptr) == 0) & (lhs0 > rhs)
-        else:
-            keep = ~(np.isfinite(down) & (lhs0 - down >= rhs + tol))
-            fixed_bad = keep & (np.diff(GT.indptr) == 0) & (lhs0 < rhs)
+        le = block.sense == "<="
+        keep = ~(np.isfinite(up) & (lhs0 + up <= rhs - tol)) if le else ~(np.isfinite(down) & (lhs0 - down >= rhs + tol))
+        fixed_bad = keep & (np.diff(GT.indptr) == 0) & ((lhs0 > rhs) if le else (lhs0 < rhs))
         for k in np.flatnonzero(fixed_bad).tolist():
-            notes.append(f"{rule.id} — {block.subjects[k]} : ne dépend d'aucune ligne négociable (contrats, lignes "
-                         f"bloquées) : la limite ne peut être rétablie par des ventes ou des achats")
+            R.notes.append(f"{rule.id} — {block.subjects[k]} : ne dépend d'aucune ligne négociable (contrats, lignes "
+                           f"bloquées) : la limite ne peut être rétablie par des ventes ou des achats")
         idx = np.flatnonzero(keep & ~fixed_bad)
         if not len(idx):
             continue
-        A_rows.append(GT[idx])
-        if block.sense == "<=":
-            lo_rows.append(np.full(len(idx), -INF))
-            hi_rows.append(rhs[idx] - lhs0[idx] - tol[idx])
-        else:
-            lo_rows.append(rhs[idx] - lhs0[idx] + tol[idx])
-            hi_rows.append(np.full(len(idx), INF))
-        meta += [(rule.id, block.subjects[k]) for k in idx.tolist()]
-    # ---- columns: b, s, then for each basket entity y (binary) and z
-    extra_cols = []  # (lb, ub, integer)
-    basket_rows = []  # (dict of extra columns, GT row or None, lo, hi)
-    meta_plain, meta_basket = [], []
+        lo = np.full(len(idx), -INF) if le else rhs[idx] - lhs0[idx] + tol[idx]
+        hi = rhs[idx] - lhs0[idx] - tol[idx] if le else np.full(len(idx), INF)
+        soft = ((-1.0 if le else 1.0) / scale[idx]) if tight.slack else None
+        R.add("regles", GT[idx], lo, hi, [("rule", rule, tight.subjects[k], block.sense) for k in idx.tolist()],
+              soft=soft)
     n_bin = 0
-    for rule, tight, GT, lhs0, rhs, tol, g in baskets:
-        five = rhs  # share · B0 per entity row
-        up = GT.multiply(GT > 0) @ b_ub
-        smax = lhs0 + up
+    for rule, tight, GT, lhs0, rhs, tol, g, scale in baskets:
+        five = rhs  # share · actif de placement, per entity row
+        smax = lhs0 + GT.multiply(GT > 0) @ b_ub
         # an entity that one line's purchase cannot bring above 5 % gets no binary: it keeps to 5 % (a plain row
         # where it could get there at all), which can only be stricter than the basket
-        room = float(buy_cap) * bases[g] if buy_cap is not None else INF
-        cand = np.flatnonzero((lhs0 + room > five - tol) & (~np.isfinite(smax) | (smax > five - tol)))
-        plain = np.setdiff1d(np.flatnonzero(~np.isfinite(smax) | (smax > five - tol)), cand)
+        room = float(buy_cap) * prep.bases[g] if (buy_cap is not None and not elastic) else INF
+        reach = ~np.isfinite(smax) | (smax > five - tol)
+        cand = np.flatnonzero((lhs0 + room > five - tol) & reach)
+        plain = np.setdiff1d(np.flatnonzero(reach), cand)
         if len(plain):
-            A_rows.append(GT[plain])
-            lo_rows.append(np.full(len(plain), -INF))
-            hi_rows.append(five[plain] - lhs0[plain] - tol[plain])
-            meta_plain += [(rule.id, tight.subjects[k]) for k in plain.tolist()]
+            R.add("regles", GT[plain], np.full(len(plain), -INF), five[plain] - lhs0[plain] - tol[plain],
+                  [("rule", rule, tight.subjects[k], "<=") for k in plain.tolist()],
+                  soft=(-1.0 / scale[plain]) if tight.slack else None)
         if not len(cand):
             continue
-        forty = float(tight.basket) * bases[g]
+        forty = float(tight.basket) * new_bases[g]
         zs = []
         for k in cand.tolist():
-            Mk = float(smax[k]) if np.isfinite(smax[k]) else 2 * bases[g] + float(lhs0[k])
+            Mk = float(smax[k]) if np.isfinite(smax[k]) else 2 * new_bases[g] + abs(float(lhs0[k]))
             Mk = max(Mk, float(lhs0[k]), float(five[k])) + 1.0
-            y = len(extra_cols)
-            extra_cols.append((0.0, 1.0, True))
-            z = len(extra_cols)
-            extra_cols.append((0.0, INF, False))
+            y = R.col(0.0, 1.0, 0.0, True)
+            z = R.col(0.0, INF)
             zs.append(z)
             row = GT[k]
+            subject = tight.subjects[k]
             # S − M·y ≤ 5 %: outside the basket an entity keeps to 5 %
-            basket_rows.append(({y: -Mk}, row, -INF, float(five[k] - lhs0[k] - tol[k])))
+            R.add("panier_40", row, [-INF], [float(five[k] - lhs0[k] - tol[k])], [("basket", rule, subject, "<=")],
+                  other=[(0, y, -Mk)])
             # S − z + M·y ≤ M: in the basket, z is at least its whole exposure
-            basket_rows.append(({z: -1.0, y: Mk}, row, -INF, float(Mk - lhs0[k])))
-            meta_basket += [(rule.id, tight.subjects[k]), (rule.id, tight.subjects[k])]
+            R.add("panier_40", row, [-INF], [float(Mk - lhs0[k])], [("basket", rule, subject, "<=")],
+                  other=[(0, z, -1.0), (0, y, Mk)])
             n_bin += 1
-        basket_rows.append(({z: 1.0 for z in zs}, None, -INF, forty - CENT - 1e-9 * forty))
-        meta_basket.append((rule.id, "panier des 40 %"))
-    meta += meta_plain + meta_basket
-    n_plain = sum(len(x) for x in lo_rows)
+        R.add("panier_40", None, [-INF], [forty - CENT - 1e-9 * forty], [("rule", rule, "panier des 40 %", "<=")],
+              other=[(0, z, 1.0) for z in zs], soft=[-1.0] if tight.slack else None)
+    # one balance per régime: what it sells pays for what it buys, plus the cash added to it
+    for g in range(len(prep.bases)):
+        sel = np.flatnonzero(reg_T == g)
+        if len(sel) or cash[g]:
+            r = sp.csr_matrix((np.ones(len(sel)), (np.zeros(len(sel), dtype=np.int64), sel)), shape=(1, nT))
+            other = []
+            other = []
+            if elastic:  # sold more than the cash allows (+), or bought more (−)
+                other = [(0, R.col(0.0, INF, 1.0), 1.0), (0, R.col(0.0, INF, 1.0), -1.0)]
+            R.add("equilibre", r, [cash[g]], [cash[g]], [("balance", None, prep.names[g], "=")], other=other)
+            for _, c, sign in other:
+                R.slacks.append((c, R.n - 1))
+                R.signs[c] = sign
+    if elastic:  # the purchase caps, a preference of the user, give way before a limit of the law
+        capped = np.flatnonzero(np.isfinite(b_cap) & (b_cap > 0))
+        if len(capped):
+            E = sp.csr_matrix((np.ones(len(capped)), (np.arange(len(capped)), capped)), shape=(len(capped), nT))
+            # b_j − e_j ≤ cap_j: over the purchases alone
+            R.add("plafonds_achat", _OnlyBuys(E), np.full(len(capped), -INF), b_cap[capped],
+                  [("buy_cap", None, j, "<=") for j in capped.tolist()], soft=-np.ones(len(capped)), slack_cost=0.5)
+    # the objective
+    c_line = _line_costs(prep, objective, costs)
+    if elastic:
+        c_bs = np.zeros(2 * nT)
+    elif objective == "target":
+        c_bs = np.full(2 * nT, TIE_BREAK)
+        _target_rows(R, prep, target, new_bases)
+    else:
+        c_bs = np.concatenate([c_line, c_line])
+    return R, c_bs, np.concatenate([np.zeros(nT), s_lb]), np.concatenate([b_ub, s_ub]), n_bin
 
-    # ---- one balance per régime: its actif de placement is unchanged
-    bal_rows = []
-    for g in range(len(bases)):
-        sel = np.flatnonzero(regime_of[T] == g)
-        if len(sel):
-            bal_rows.append(sel)
-            meta.append(("equilibre", f"régime {names[g]}" if names[g] else "actif de placement"))
-    n_extra = len(extra_cols)
-    ncol = 2 * nT + n_extra
-    blocks_A = []
-    for GT in A_rows:
-        blocks_A.append(sp.hstack([GT, -GT, sp.csr_matrix((GT.shape[0], n_extra))], format="csr"))
-    lo_all = list(lo_rows)
-    hi_all = list(hi_rows)
-    for extra, row, lo, hi in basket_rows:
-        e = sp.csr_matrix((list(extra.values()), ([0] * len(extra), list(extra.keys()))), shape=(1, n_extra))
-        r = row if row is not None else sp.csr_matrix((1, nT))
-        blocks_A.append(sp.hstack([r, -r, e], format="csr"))
-        lo_all.append(np.array([lo]))
-        hi_all.append(np.array([hi]))
-    for sel in bal_rows:
-        r = sp.csr_matrix((np.ones(len(sel)), (np.zeros(len(sel), dtype=np.int64), sel)), shape=(1, nT))
-        blocks_A.append(sp.hstack([r, -r, sp.csr_matrix((1, n_extra))], format="csr"))
-        lo_all.append(np.zeros(1))
-        hi_all.append(np.zeros(1))
-    A = sp.vstack(blocks_A, format="csr") if blocks_A else sp.csr_matrix((0, ncol))
-    row_lb = np.concatenate(lo_all) if lo_all else np.zeros(0)
-    row_ub = np.concatenate(hi_all) if hi_all else np.zeros(0)
-    col_lb = np.concatenate([np.zeros(nT), s_lb, np.array([c[0] for c in extra_cols])])
-    col_ub = np.concatenate([b_ub, s_ub, np.array([c[1] for c in extra_cols])])
-    integer = np.concatenate([np.zeros(2 * nT, dtype=bool), np.array([c[2] for c in extra_cols], dtype=bool)])
-    cost = np.concatenate([np.ones(2 * nT), np.zeros(n_extra)])
-    sections = [("regles", 0, n_plain), ("panier_40", n_plain, n_plain + len(basket_rows)),
-                ("equilibre", n_plain + len(basket_rows), A.shape[0])]
-    lp = LP(cost, col_lb, col_ub, A, row_lb, row_ub, integer if integer.any() else None, 0.0, sections)
+
+class _OnlyBuys:
+    """Rows over the purchases b alone (the purchase caps of the elastic model), not over b − s."""
+
+    def __init__(self, m):
+        self.m = m
+
+
+def _target_rows(R: _Rows, prep: _Prep, target: dict, new_bases) -> None:
+    """For each régime and each `nature` with a target share t: Σ (b − s) over its tradeable lines − d⁺ + d⁻ =
+    t · actif de placement after the trades − what the régime holds of that nature now; Σ d⁺ + d⁻ is minimised."""
+    T = prep.T
+    nT = len(T)
+    v = prep.v_c / 100.0
+    for g, B in enumerate(new_bases):
+        in_g = prep.in_base & (prep.regime_of == g)
+        for nat, t in target.items():
+            held = float(v[in_g & (prep.nature == nat)].sum())
+            sel = np.flatnonzero((prep.regime_of[T] == g) & (prep.nature[T] == nat))
+            r = sp.csr_matrix((np.ones(len(sel)), (np.zeros(len(sel), dtype=np.int64), sel)), shape=(1, nT))
+            goal = float(t) * B - held
+            dp, dm = R.col(0.0, INF, 1.0), R.col(0.0, INF, 1.0)
+            R.add("cible", r, [goal], [goal], [("target", None, (prep.names[g], nat), "=")],
+                  other=[(0, dp, -1.0), (0, dm, 1.0)])
+
+
+def _cash_given(cash) -> bool:
+    if cash is None:
+        return False
+    if isinstance(cash, dict):
+        return any(Decimal(str(x)) != 0 for x in cash.values())
+    return Decimal(str(cash)) != 0
+
+
+def _check_preferences(objective, costs_bps, target) -> None:
+    if objective not in OBJECTIVES:
+        raise InputError.one(f"objectif inconnu « {objective} » : attendu rotation, cout ou cible")
+    for what, d in (("coût", (costs_bps or {}).get("natures") or {}), ("cible", target or {})):
+        for k in d:
+            if k not in NATURES:
+                raise InputError.one(f"{what} « {k} » : nature inconnue (attendu l'une de : {', '.join(NATURES)})")
+    if objective == "cost" and not costs_bps:
+        raise InputError.one("objectif « cout » : donner les coûts par nature (--cout action=30 --cout-defaut 5)")
+    if objective == "target":
+        if not target:
+            raise InputError.one("objectif « cible » : donner l'allocation cible par nature (--cible obligation=60 …)")
+        for k, t in target.items():
+            if not 0 <= Fraction(str(t)) <= 1:
+                raise InputError.one(f"cible « {k} » : attendu entre 0 et 100 %, lu {float(t) * 100:g} %")
+        if sum(Fraction(str(t)) for t in target.values()) > 1:
+            raise InputError.one("cible : la somme des parts visées dépasse 100 %")
+    for k, x in ((costs_bps or {}).get("natures") or {}).items():
+        if Decimal(str(x)) < 0:
+            raise InputError.one(f"coût « {k} » : attendu un nombre positif de points de base, lu {x}")
+
+
+def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, simplified_since=None,
+                 max_age_days=None, observations=(), margin=0, buy_cap=DEFAULT_BUY_CAP, locks=(), buy_rows=(),
+                 cash=None, objective: str = "turnover", costs_bps: dict | None = None, target: dict | None = None,
+                 presolve: str = PRESOLVE, time_limit: float | None = None, progress=None,
+                 explain: bool = True) -> Proposal139:
+    """The trades after which the R. 139 portfolio `pf` (a `Portfolio139`) keeps every limit, re-checked by the
+    R. 139 checker: least turnover, least cost (`costs_bps` {"natures": {nature: bps}, "default": bps}) or nearest
+    to a `target` {nature: share}; `cash` euros added to the actif de placement (negative: withdrawn), a number
+    for the only régime or {régime: euros}. An infeasible problem is explained (`explain`): the rules in conflict,
+    from the elastic model of the kinds' soft rows, and HiGHS's irreducible infeasible subset."""
+    t_start = time.perf_counter()
+    _check_preferences(objective, costs_bps, target)
+    settings = {"objective": objective, "margin": str(margin or 0), "buy_cap": None if buy_cap is None else str(buy_cap),
+                "locks": [int(r) for r in locks], "buy_rows": [int(r) for r in buy_rows],
+                "costs_bps": costs_bps, "target": {k: str(t) for k, t in (target or {}).items()} or None}
+    inp = from_portfolio(pf, path)
+    inp.observations = list(inp.observations) + list(observations)
+    kw = dict(as_of=as_of, simplified=simplified, simplified_since=simplified_since, max_age_days=max_age_days)
+    before = check(inp, version, **kw)
+    t_check = time.perf_counter() - t_start
+    breach = any(r.status == BREACH for r in before.results)
+    if not breach and not _cash_given(cash) and objective != "target":
+        p = Proposal139("nothing_to_do", before, None, objective=objective, settings=settings)
+        p.notes.append("aucune limite dépassée : rien à céder ni à acheter")
+        if before.status == UNKNOWN_S:
+            p.notes.append("des règles restent à vérifier faute de données : voir « reserves check »")
+        p.solver = {"check_seconds": round(t_check, 3)}
+        p.source = pf.source
+        return p
+    margin = Fraction(str(margin or 0))
+    prep = _prepare(pf, inp, version, as_of=as_of, simplified=simplified, simplified_since=simplified_since,
+                    max_age_days=max_age_days, locks=locks, buy_rows=buy_rows)
+    cash_e = _regime_cash(cash, prep.names)
+    cash_c = np.rint(cash_e * 100).astype(np.int64)
+    cash_doc = {prep.names[g]: int(c) for g, c in enumerate(cash_c.tolist())}
+    settings["cash"] = {str(k): c / 100 for k, c in cash_doc.items() if c}
+    build_kw = dict(margin=margin, buy_cap=buy_cap, cash=cash_e, objective=objective, costs=costs_bps,
+                    target=target)
+    R, c_bs, col_lb, col_ub, n_bin = _build(prep, **build_kw)
+    lp = R.lp(c_bs, col_lb, col_ub)
+    T, v_c, L = prep.T, prep.v_c, prep.L
+    nT = len(T)
+    vT = v_c[T] / 100.0
+    notes = list(R.notes)
+    common = dict(objective=objective, cash=cash_doc, settings=settings, source=pf.source, before_lines=v_c,
+                  n_rows=int(lp.A.shape[0]), n_binaries=n_bin)
     t0 = time.perf_counter()
     sol = solve_pyomo(lp, presolve=presolve, time_limit=time_limit, progress=progress)
-    solver = {"mip": lp.is_mip, "binaries": n_bin, "rows": int(A.shape[0]), "columns": int(ncol),
+    solver = {"mip": lp.is_mip, "binaries": n_bin, "rows": int(lp.A.shape[0]), "columns": int(lp.A.shape[1]),
               "build_seconds": sol.build_seconds, "seconds": sol.seconds, "status": sol.status,
               "highs_status": sol.highs_status, "check_seconds": round(t_check, 3)}
     if sol.x is not None and lp.is_mip:  # the binaries fixed, the linear programme again
-        x = sol.x
-        y = np.round(x[2 * nT:]).clip(0, 1)
-        lb2, ub2 = col_lb.copy(), col_ub.copy()
-        ints = np.flatnonzero(integer)
-        lb2[ints] = ub2[ints] = y[ints - 2 * nT]
+        y = np.round(sol.x).clip(0, 1)
+        lb2, ub2 = lp.col_lb.copy(), lp.col_ub.copy()
+        ints = np.flatnonzero(lp.integer)
+        lb2[ints] = ub2[ints] = y[ints]
         sol2 = solve_pyomo(replace(lp, col_lb=lb2, col_ub=ub2, integer=None), presolve=presolve,
                            time_limit=time_limit)
         solver["polish_seconds"] = sol2.build_seconds + sol2.seconds
         sol = sol2 if sol2.x is not None else sol
         solver["status"] = sol.status
     solver["solve_seconds"] = round(time.perf_counter() - t0, 3)
-    for j in stuck.tolist():
-        notes.append(f"ligne {int(L['row'].iat[j])} « {L['label'].iat[j]} » : à céder ({close_why.get(j)}) mais non "
-                     f"négociable (bloquée, contrat, ou hors de l'actif de placement)")
+    for j in prep.stuck.tolist():
+        notes.append(f"ligne {int(L['row'].iat[j])} « {L['label'].iat[j]} » : à céder ({prep.close_why.get(j)}) "
+                     f"mais non négociable (bloquée, contrat, ou hors de l'actif de placement)")
     if sol.x is None:
-        p = Proposal139("infeasible", before, None, notes=notes, solver=solver, n_rows=int(A.shape[0]),
-                        n_binaries=n_bin, source=pf.source, before_lines=v_c)
-        p.notes.insert(0, "aucun portefeuille ne tient toutes les limites avec les lignes négociables "
-                          "(achats plafonnés à " + ("—" if buy_cap is None else f"{float(buy_cap) * 100:.2f}".replace(".", ",") +
-                                                    " % de l'actif de placement par ligne") + ")")
-        return p
+        notes.insert(0, "aucun portefeuille ne tient toutes les limites avec les lignes négociables (" +
+                     ("achats non plafonnés" if buy_cap is None else
+                      f"achats plafonnés à {fr_pct(float(buy_cap))} de l'actif de placement par ligne") + ")")
+        explanation = []
+        if explain:
+            t1 = time.perf_counter()
+            explanation = explain_infeasible(prep, build_kw, lp, R, presolve=presolve)
+            solver["explain_seconds"] = round(time.perf_counter() - t1, 3)
+        return Proposal139("infeasible", before, None, notes=notes, solver=solver, explanation=explanation, **common)
     x = sol.x
     new_c = v_c.copy()
     trade = x[:nT] - x[nT:2 * nT]
     newT = np.rint((vT + trade) * 100).astype(np.int64)
-    newT = np.where(close[T] | (x[nT:2 * nT] >= vT - CENT / 2), 0, newT)
+    newT = np.where(prep.close[T] | (x[nT:2 * nT] >= vT - CENT / 2), 0, newT)
     newT = np.maximum(newT, 0)
-    for sel in bal_rows:  # each régime's cash balances to the cent
-        diff = int(newT[sel].sum() - v_c[T][sel].sum())
+    oldT = v_c[T]
+    for g in range(len(prep.bases)):  # each régime's cash balances to the cent
+        sel = np.flatnonzero(prep.regime_of[T] == g)
+        if not len(sel):
+            continue
+        diff = int(newT[sel].sum() - oldT[sel].sum() - cash_c[g])
         if diff:
-            j = sel[np.argmax(newT[sel] - v_c[T][sel])] if diff > 0 else sel[np.argmax(newT[sel] - v_c[T][sel])]
+            ok = sel[newT[sel] >= diff] if diff > 0 else sel
+            j = ok[np.argmax(newT[ok] - oldT[ok])] if len(ok) else sel[np.argmax(newT[sel])]
             newT[j] -= diff
     new_c[T] = newT
     pf_after = with_values(pf, new_c)
@@ -396,12 +592,13 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
     inp2.observations = list(inp.observations)
     after = check(inp2, version, **kw)
     trades = []
+    names = prep.names
     for j in np.flatnonzero(new_c != v_c).tolist():
         d = int(new_c[j] - v_c[j])
-        trades.append({"row": int(L["row"].iat[j]), "label": str(L["label"].iat[j]), "nature": str(nature[j]),
-                       "regime": None if regime_of[j] < 0 else names[regime_of[j]], "before": int(v_c[j]),
-                       "after": int(new_c[j]), "action": "buy" if d > 0 else "sell", "amount": abs(d),
-                       "whole": bool(new_c[j] == 0)})
+        g = prep.regime_of[j]
+        trades.append({"row": int(L["row"].iat[j]), "label": str(L["label"].iat[j]), "nature": str(prep.nature[j]),
+                       "regime": None if g < 0 else names[g], "before": int(v_c[j]), "after": int(new_c[j]),
+                       "action": "buy" if d > 0 else "sell", "amount": abs(d), "whole": bool(new_c[j] == 0)})
     trades.sort(key=lambda t: (t["action"] != "sell", -t["amount"]))
     if any(r.status == BREACH for r in after.results):
         status = "breach"
@@ -413,8 +610,112 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
         open_ = sorted({f.rule for f in after.findings if f.status == UNKNOWN_S})
         notes.append("règles à vérifier faute de données (inventaire d'un fonds, groupe, quantités…), inchangées par "
                      "les opérations : " + ", ".join(open_))
+    if objective == "target":
+        notes.append("cible : parts des natures des lignes telles que détenues (un fonds compte pour sa nature), "
+                     "dans l'actif de placement de chaque régime après les opérations")
+    solver["objective"] = sol.objective
     solver["seconds_total"] = round(time.perf_counter() - t_start, 3)
-    return Proposal139(status, before, after, trades, pf_after, solver, notes, int(A.shape[0]), n_bin, pf.source, v_c)
+    return Proposal139(status, before, after, trades, pf_after, solver, notes, **common)
+
+
+# --------------------------------------------------------------------------- infeasibility
+
+
+def _regime_fr(name) -> str:
+    return "de l'actif de placement" if name is None else f"du régime {name}"
+
+
+def explain_infeasible(prep: _Prep, build_kw: dict, hard: LP, hard_rows: _Rows, *, presolve=PRESOLVE) -> list:
+    """Which limits conflict, by rule id and article, and by how many euros: the elastic model (one slack per soft
+    row of the kinds, per régime balance and per purchase cap, the least total relaxation), then HiGHS's
+    irreducible infeasible subset of the hard model's continuous relaxation."""
+    R, c_bs, lb, ub, _ = _build(prep, **build_kw, elastic=True)
+    lp = R.lp(c_bs, lb, ub)
+    sol = solve_pyomo(lp, presolve=presolve, time_limit=EXPLAIN_TIME_LIMIT)
+    L = prep.L
+    out = []
+    if sol.x is None:
+        out.append({"rule": None, "article": None, "title": "modèle relâché", "euros": None, "subjects": [],
+                    "message": "aucune solution, même en relâchant chaque limite : vérifier la trésorerie demandée"})
+    else:
+        base = 2 * len(prep.T)
+        groups: dict = {}
+        for col, row in R.slacks:
+            s = float(sol.x[base + col])
+            if s < 0.005:
+                continue
+            what, rule, subject, sense = R.meta[row]
+            if what == "buy_cap":
+                j = prep.T[subject]
+                key, subject = (BUY_CAP_RULE,), f"{L['label'].iat[j]} (ligne {int(L['row'].iat[j])})"
+            elif what == "balance":
+                key = (BALANCE_RULE, subject, R.signs[col])
+            else:
+                key = (rule.id, sense)
+            e = groups.setdefault(key, {"what": what, "rule": rule, "sense": sense, "euros": 0.0, "subjects": {}})
+            e["euros"] += s
+            e["subjects"][str(subject)] = e["subjects"].get(str(subject), 0.0) + s
+        for key, e in groups.items():
+            subjects = [k for k, _ in sorted(e["subjects"].items(), key=lambda kv: -kv[1])][:5]
+            euros = fr_euros(int(round(e["euros"] * 100)))
+            if e["what"] == "buy_cap":
+                out.append({"rule": BUY_CAP_RULE, "article": None, "title": BUY_CAP_TITLE, "euros": round(e["euros"], 2),
+                            "subjects": subjects,
+                            "message": f"{BUY_CAP_TITLE} : il faudrait acheter au moins {euros} de plus que le plafond ; "
+                                       f"en cause : {', '.join(subjects)}. Relever --achat-max ou le lever "
+                                       "(--achat-max aucun), ou autoriser d'autres achats (--acheter-ligne)."})
+            elif e["what"] == "balance":
+                need = ("vendre sans racheter au moins {e} de plus (les achats admis ne suffisent pas à replacer le "
+                        "produit des ventes)" if key[2] > 0 else
+                        "acheter au moins {e} de plus (les ventes possibles ne suffisent pas à payer les achats)")
+                out.append({"rule": BALANCE_RULE, "article": "R. 139-1", "title": f"trésorerie {_regime_fr(key[1])}",
+                            "euros": round(e["euros"], 2), "subjects": [],
+                            "message": f"trésorerie {_regime_fr(key[1])} (ventes et achats équilibrés, trésorerie "
+                                       f"demandée comprise) : il faudrait {need.format(e=euros)}"})
+            else:
+                rule = e["rule"]
+                verb = "plafond dépassé" if e["sense"] == "<=" else "plancher manqué"
+                margin = build_kw.get("margin") or 0
+                msg = (f"{rule.id} ({rule.spec.article}) — {rule.spec.title} : {verb} d'au moins {euros}"
+                       + (f" (marge de sécurité de {fr_pct(float(margin))} comprise)" if margin else "")
+                       + (f" ; en cause : {', '.join(subjects)}" if subjects else ""))
+                out.append({"rule": rule.id, "article": rule.spec.article, "title": rule.spec.title,
+                            "euros": round(e["euros"], 2), "subjects": subjects, "message": msg})
+        out.sort(key=lambda d: -(d["euros"] or 0))
+    if prep.locked.any():
+        rows = sorted(int(r) for r in L["row"].to_numpy()[prep.locked])
+        out.append({"rule": "blocages", "article": None, "title": "lignes non négociées", "euros": None,
+                    "subjects": rows[:20],
+                    "message": "lignes ni vendues ni achetées (bloquées par l'utilisateur, contrats financiers, fonds "
+                               "qui en détiennent) : lignes " + ", ".join(map(str, rows[:20])) +
+                               ("…" if len(rows) > 20 else "")})
+    try:  # HiGHS's irreducible infeasible subset, where it names rows
+        hsol = solve_direct(replace(hard, integer=None), presolve="on", keep=True)
+        rows = (iis_rows(hsol.highs) if hard.A.shape[0] <= IIS_MAX_ROWS and hsol.status == "infeasible"
+                and hsol.highs is not None else None)
+    except RuntimeError as exc:  # HiGHS could not isolate one: said in the explanation, never swallowed
+        rows = None
+        out.append({"rule": "iis", "article": None, "title": "sous-système irréductible (HiGHS)", "euros": None,
+                    "subjects": [], "message": "HiGHS n'a pas pu isoler un ensemble minimal de contraintes "
+                                               f"incompatibles ({type(exc).__name__} : {exc})"})
+    if rows:
+        names = []
+        for r in rows:
+            what, rule, subject, _ = hard_rows.meta[r]
+            name = (rule.id if rule is not None else f"trésorerie {_regime_fr(subject)}" if what == "balance"
+                    else None)
+            if name and name not in names:
+                names.append(name)
+        if names:
+            out.append({"rule": "iis", "article": None, "title": "sous-système irréductible (HiGHS)", "euros": None,
+                        "subjects": names,
+                        "message": "HiGHS isole un ensemble minimal de contraintes incompatibles : " + ", ".join(names)})
+    if not any(e["rule"] not in ("blocages", "iis") for e in out):  # never an empty explanation
+        out.insert(0, {"rule": "modele", "article": None, "title": "conflit non isolé", "euros": None, "subjects": [],
+                       "message": "Aucune limite ne se distingue seule : c'est l'ensemble des réglages (blocages, "
+                                  "trésorerie, plafond d'achat, natures non achetées) qui rend la proposition "
+                                  "impossible ; relâcher l'un d'eux."})
+    return out
 
 
 # --------------------------------------------------------------------------- the portfolio after the trades
@@ -447,14 +748,19 @@ def with_values(pf, new_cents: np.ndarray):
         lines["quantity_exact"] = qx
     gone = (new == 0) & (old != 0)  # a line sold whole leaves the portfolio (its conditions no longer apply)
     extra = pf.extra
+    inventories = list(pf.inventory_list)
     if gone.any():
+        # so does the inventory of a fund whose every line was sold: it would name a fund the portfolio no longer has
+        inventories = [inv for inv, found in zip(inventories, LT.match_funds(pf.lines, inventories))
+                       if not len(found) or not gone[found].all()]
         lines = lines.loc[~gone].reset_index(drop=True)
         if extra is not None and len(extra) == len(gone):
             extra = extra.loc[~gone].reset_index(drop=True)
-    lt, inv, cols = LT.build(lines, pf.inventory_list)
+    lt, inv, cols = LT.build(lines, inventories)
     for k, val in cols.items():
         lines[k] = val
-    return replace(pf, lines=lines, lookthrough=lt, inventories=inv, extra=extra)
+    return replace(pf, lines=lines, lookthrough=lt, inventories=inv, extra=extra, inventory_list=inventories)
 
 
-__all__ = ["rebalance139", "Proposal139", "with_values", "regimes", "lookthrough_matrix", "blocks_of", "STATUS_FR", "PRESOLVE"]
+__all__ = ["rebalance139", "Proposal139", "with_values", "lookthrough_matrix", "blocks_of", "explain_infeasible", "PRESOLVE",
+           "OBJECTIVES"]

@@ -23,7 +23,8 @@ from constraints.r139.cure import Cure
 from constraints.r139.entities import BasketBlock
 from constraints.r139.inputs import from_portfolio
 from constraints.r139.model import Ctx, normalise
-from optimizer.r139 import blocks_of, lookthrough_matrix, rebalance139, regimes
+from constraints.r139.checker import split_regimes as regimes
+from optimizer.r139 import blocks_of, lookthrough_matrix, rebalance139
 from reserves.portfolio.model139 import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,7 +140,7 @@ def test_compliant_sample_nothing_to_do():
 
 
 def test_r623_options_refused_in_french():
-    run = cli("optimize", BREACHED, "--cible", "1=30")
+    run = cli("optimize", BREACHED, "--quotite", "100000")
     assert run.returncode == 2 and "sans objet" in (run.stdout + run.stderr)
     assert "Traceback" not in run.stderr
 

@@ -100,8 +100,9 @@ def rules_of(version) -> list:
     return hit[1]
 
 
-def _regimes(X, simplified) -> list:
-    """[(régime name or None, its items, simplified?)]: each régime apart, a fund's holdings with its line."""
+def split_regimes(X, simplified) -> list:
+    """[(régime name or None, its items, simplified?)]: each régime apart, a fund's holdings with its line (RR 1;
+    the optimizer splits them the same way)."""
     holding = X["holding"]
     codes, names_u = X.codes["regime"]
     direct_codes = codes[~holding]
@@ -140,7 +141,7 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
     parts = []
     rules = rules_of(version)
     contracts_seen = 0
-    for name, items, simp in _regimes(X, simplified):
+    for name, items, simp in split_regimes(X, simplified):
         ctx = Ctx(inp, items, version, as_of, simplified=simp, regime=name, max_age_days=max_age_days,
                   simplified_since=simplified_since)
         results = {}

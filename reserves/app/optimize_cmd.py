@@ -69,14 +69,20 @@ def add_commands(sub, parser_class) -> None:
                    help="instruments achetables : feuille « Univers » du fichier (par défaut le portefeuille lui-même) ; "
                         "sans univers, seules les lignes détenues peuvent être renforcées")
     o.add_argument("--tresorerie", default="0", metavar="EUROS",
-                   help="recettes à placer (positif) ou prestations à payer (négatif), poche réserves")
+                   help="recettes à placer (positif) ou prestations à payer (négatif), poche réserves ; R. 139 : "
+                        "dans l'actif de placement (un seul régime)")
     o.add_argument("--tresorerie-gestion", default="0", metavar="EUROS", help="idem pour la poche gestion")
+    o.add_argument("--tresorerie-regime", dest="cash_regimes", action="append", metavar="REGIME=EUROS",
+                   help="R. 139 : trésorerie à placer (positive) ou à lever (négative) dans l'actif de placement "
+                        "d'un régime (répétable)")
     o.add_argument("--marge", metavar="POINTS", help="marge de sécurité en points sous chaque plafond et au-dessus "
                    "de chaque plancher (1 = garder l'immobilier à 19 %% pour 20 %%)")
     o.add_argument("--marge-regle", action="append", metavar="REGLE=POINTS", help="marge propre à une règle (répétable)")
-    o.add_argument("--cout", action="append", metavar="CAT=PB", help="coût en points de base par catégorie (répétable)")
+    o.add_argument("--cout", action="append", metavar="CAT=PB",
+                   help="coût en points de base par catégorie ; R. 139 : par nature, par ex. action=30 (répétable)")
     o.add_argument("--cout-defaut", metavar="PB", help="coût en points de base des autres lignes")
-    o.add_argument("--cible", action="append", metavar="CAT=POURCENT", help="allocation cible par catégorie (répétable)")
+    o.add_argument("--cible", action="append", metavar="CAT=POURCENT",
+                   help="allocation cible par catégorie ; R. 139 : par nature, par ex. obligation=55 (répétable)")
     o.add_argument("--montant-minimal", metavar="EUROS", help="taille minimale d'une opération (PLNE)")
     o.add_argument("--quotite", action="append", metavar="EUROS",
                    help="quotité : chaque opération est un multiple de ce montant (PLNE) ; CAT=EUROS pour une "
@@ -269,10 +275,34 @@ def _today():
     return dt.date.today()
 
 
-_R623_ONLY = (("univers", "--univers", None), ("cible", "--cible", None), ("cout", "--cout", None),
-              ("cout_defaut", "--cout-defaut", None), ("montant_minimal", "--montant-minimal", None),
+_R623_ONLY = (("univers", "--univers", None), ("montant_minimal", "--montant-minimal", None),
               ("quotite", "--quotite", None), ("lock_cats", "--bloquer-categorie", None),
               ("buy_cats", "--acheter-categorie", None), ("marge_regle", "--marge-regle", None))
+
+
+def r139_settings(*, objectif="rotation", cout=None, cout_defaut=None, cible=None, tresorerie="0",
+                  tresorerie_regime=None, tresorerie_gestion="0") -> dict:
+    """The R. 139 preferences as written on the command line (or the web form): the arguments of
+    `optimizer.r139.rebalance139` (objective, costs and target by `nature`, cash of the actif de placement)."""
+    from reserves.portfolio.errors import InputError
+
+    if objectif not in OBJECTIVES_FR:
+        raise InputError.one(f"objectif inconnu « {objectif} » : attendu rotation, cout ou cible")
+    if _number(tresorerie_gestion or "0", "--tresorerie-gestion") != 0:
+        raise InputError.one("--tresorerie-gestion : R. 139, la gestion administrative est hors de l'actif de "
+                             "placement et n'est pas négociée ; donner --tresorerie")
+    costs = None
+    if cout or cout_defaut:
+        costs = {"natures": {k: float(x) for k, x in _pairs(cout, "coût", False).items()}}
+        if cout_defaut:
+            costs["default"] = float(_number(cout_defaut, "coût par défaut"))
+    target = _pairs(cible, "cible", True) if cible else None
+    cash = _number(tresorerie or "0", "trésorerie")
+    if tresorerie_regime:
+        if cash != 0:
+            raise InputError.one("trésorerie : donner --tresorerie (un seul régime) ou --tresorerie-regime, pas les deux")
+        cash = _pairs(tresorerie_regime, "trésorerie par régime", False)
+    return {"objective": OBJECTIVES_FR[objectif], "costs_bps": costs, "target": target, "cash": cash}
 
 
 def cmd_optimize_r139(args, version, day, source, started) -> int:
@@ -287,11 +317,9 @@ def cmd_optimize_r139(args, version, day, source, started) -> int:
             if getattr(args, attr, None) not in (None, [], ""):
                 raise InputError.one(f"{flag} : option des articles R. 623-3 à R. 623-10-4, sans objet pour un "
                                      f"portefeuille soumis aux articles R. 139-1 à R. 139-56")
-        if args.objectif != "rotation":
-            raise InputError.one("R. 139 : seul l'objectif « rotation » (rotation minimale) est proposé")
-        for what, text in (("--tresorerie", args.tresorerie), ("--tresorerie-gestion", args.tresorerie_gestion)):
-            if _number(text or "0", what) != 0:
-                raise InputError.one(f"{what} : R. 139, chaque régime garde sa trésorerie ; option non disponible")
+        prefs = r139_settings(objectif=args.objectif, cout=args.cout, cout_defaut=args.cout_defaut, cible=args.cible,
+                              tresorerie=args.tresorerie, tresorerie_regime=args.cash_regimes,
+                              tresorerie_gestion=args.tresorerie_gestion)
         if args.output and _same_file(args.file, args.output):
             raise InputError.one("le fichier de sortie ne peut pas être le portefeuille lu : choisir un autre nom")
         if args.output and not args.output.lower().endswith(".xlsx"):
@@ -318,7 +346,7 @@ def cmd_optimize_r139(args, version, day, source, started) -> int:
         p = rebalance139(pf, version, as_of=day, path=args.file, simplified=parse_regimes(args.regime_simplifie),
                          simplified_since=args.regime_simplifie_depuis, max_age_days=args.anciennete_transparence,
                          observations=observations, margin=margin, buy_cap=buy_cap, locks=args.lock_rows or (),
-                         buy_rows=args.buy_rows or (), presolve=args.presolve or PRESOLVE,
+                         buy_rows=args.buy_rows or (), **prefs, presolve=args.presolve or PRESOLVE,
                          time_limit=args.limite_temps, progress=None if args.json else progress_factory())
     except InputError as err:
         return print_problems(err, args.json)

@@ -2,13 +2,17 @@
 
 `fr_euros(cents)` « 1 234 567,89 € » (narrow no-break space between thousands), `fr_pct(x)` « 20,00 % »,
 `fr_pct_beside(x, limit)` with as many decimals as it takes to tell a share from its limit, `STATUS_FR` the
-words of a rule's status, `POCKET_FR` the name of a pocket.
+words of a rule's status, `POCKET_FR` the name of a pocket, `PROPOSAL_STATUS_FR` those of a reallocation
+proposal (R. 623 and R. 139 alike).
 """
 
 from __future__ import annotations
 
 STATUS_FR = {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier", "not_applicable": "sans objet"}
 POCKET_FR = {"reserves": "réserves", "gestion": "gestion"}  # a pocket's name in a sentence
+PROPOSAL_STATUS_FR = {"nothing_to_do": "rien à faire", "optimal": "proposition conforme",
+                      "unknown": "proposition à vérifier", "breach": "manquements restants",
+                      "infeasible": "aucun portefeuille conforme possible"}
 
 
 def fr_euros(cents: int) -> str:
@@ -32,4 +36,4 @@ def fr_pct_beside(x: float, lim: float) -> str:
     return fr_pct(x)
 
 
-__all__ = ["fr_euros", "fr_pct", "fr_pct_beside", "STATUS_FR", "POCKET_FR"]
+__all__ = ["fr_euros", "fr_pct", "fr_pct_beside", "STATUS_FR", "POCKET_FR", "PROPOSAL_STATUS_FR"]
