@@ -11,7 +11,9 @@ them writes the rule again:
 - **the pre-trade engine** calls `state(ctx)` once on the loaded portfolio,
   then, for each line an order changes, `update(state, change)` with a
   `LineChange` (undone by `update(state, change.inverse())`), and
-  `judge(state)` for the verdict after. `ctx.book()` is the line table every
+  `judge(state)` for the verdict after (`glance(state, level)` first: a
+  status told by integer comparisons when the rule is quiet, no judging
+  then). `ctx.book()` is the line table every
   state of one portfolio shares (values, alive lines, rows, the totals of each
   base): the engine applies a change to the book once, then to each rule's
   state;
@@ -53,6 +55,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .rulebook import RuleSpec, Version
 
 OK, BREACH, UNKNOWN_S, NA = "ok", "breach", "unknown", "not_applicable"
+
+# `update`'s answer for a line the rule counts only through the total of its base: the state did not change, the
+# result may (a share of the base). Truthy, as True: a caller that only asks « did the result change? » reads it so.
+BASE = 2
 _RANK = {NA: 0, OK: 1, UNKNOWN_S: 2, BREACH: 3}
 
 
@@ -234,35 +240,44 @@ BASE_CLASSES = {"reserves": (0, 1), "reserves_less_excluded": (0,), "excluded": 
                 "all": (0, 1, 2, 3)}
 
 
-@dataclass(frozen=True)
 class LineChange:
     """What an order does to one line of a state: its value and quantity before and after, alive or not.
 
     `new` is the one-line `Context` of a line the order adds (its index is then
     `book.n` before the change): the kinds read its facts there. `inverse()`
     undoes the change (a new line stays in the book, dead, until the book is
-    cut back with `Book.truncate`).
+    cut back with `Book.truncate`). `delta` is the change of the line's
+    contribution to any sum of values, cents. Not to be changed once made.
     """
 
-    line: int
-    value_before: int
-    value_after: int
-    alive_before: bool
-    alive_after: bool
-    quantity_before: object = None  # exact (int or Fraction), None when unknown
-    quantity_after: object = None
-    new: object = None  # the line's one-line Context, for a line added
-    row: int | None = None  # the new line's row
-    dropped: bool = False  # the undoing of a line added: the states forget it
+    __slots__ = ("line", "value_before", "value_after", "alive_before", "alive_after", "quantity_before",
+                 "quantity_after", "new", "row", "dropped", "delta")
 
-    @property
-    def delta(self) -> int:
-        """Change of the line's contribution to any sum of values, cents."""
-        return self.value_after * self.alive_after - self.value_before * self.alive_before
+    def __init__(self, line: int, value_before: int, value_after: int, alive_before: bool, alive_after: bool,
+                 quantity_before=None, quantity_after=None, new=None, row: int | None = None, dropped: bool = False):
+        self.line = line
+        self.value_before = value_before
+        self.value_after = value_after
+        self.alive_before = alive_before
+        self.alive_after = alive_after
+        self.quantity_before = quantity_before  # exact (int or Fraction), None when unknown
+        self.quantity_after = quantity_after
+        self.new = new  # the line's one-line Context, for a line added
+        self.row = row  # the new line's row
+        self.dropped = dropped  # the undoing of a line added: the states forget it
+        self.delta = (value_after if alive_after else 0) - (value_before if alive_before else 0)
+
+    def __repr__(self) -> str:
+        return (f"LineChange(line={self.line}, value_before={self.value_before}, value_after={self.value_after}, "
+                f"alive_before={self.alive_before}, alive_after={self.alive_after})")
 
     def inverse(self) -> "LineChange":
         return LineChange(self.line, self.value_after, self.value_before, self.alive_after, self.alive_before,
-                          self.quantity_after, self.quantity_before, None, self.row, dropped=self.new is not None)
+                          self.quantity_after, self.quantity_before, None, self.row, self.new is not None)
+
+
+# the bases whose total a line of each pocket class is in
+_NAMES_OF_CLASS = tuple(tuple(name for name, classes in BASE_CLASSES.items() if pc in classes) for pc in range(4))
 
 
 class Book:
@@ -318,7 +333,8 @@ class Book:
 
     def apply(self, ch: LineChange) -> None:
         """Record a change in the line table and the totals (before the states see it)."""
-        self._own()
+        if not self._writable:
+            self._own()
         i = ch.line
         if ch.new is not None:
             if i != self.n:
@@ -331,13 +347,13 @@ class Book:
             self._pclass[i] = 2 if nctx.gestion[0] else 1 if nctx.excluded[0] else 0
             self.new[i] = nctx
             self.n += 1
-        pc = int(self._pclass[i])
         d = ch.delta
         dn = int(ch.alive_after) - int(ch.alive_before)
-        for name, classes in BASE_CLASSES.items():
-            if pc in classes:
-                self.total[name] += d
-                self.count[name] += dn
+        total, count = self.total, self.count
+        for name in _NAMES_OF_CLASS[self._pclass[i]]:
+            total[name] += d
+            if dn:
+                count[name] += dn
         self.value[i] = ch.value_after
         self.alive[i] = ch.alive_after
 
@@ -396,12 +412,22 @@ class RuleKind:
 
     def update(self, state, change: LineChange) -> bool:
         """Change the state for one line's change (the book already holds it); False when the rule's result
-        cannot have changed (the line is outside everything the rule counts)."""
+        cannot have changed (the line is outside everything the rule counts), `BASE` when the line counts only
+        through the total of the rule's base (the state is unchanged), True otherwise. The answer for a line of
+        the portfolio is the same for every change of it: the engine hands a line's next changes only to the
+        rules that answered True, and takes the others' answer as given."""
         raise NotImplementedError(f"{type(self).__name__}.update")
 
     def judge(self, state) -> RuleResult:
         """The rule's result from its state."""
         raise NotImplementedError(f"{type(self).__name__}.judge")
+
+    def glance(self, state, level) -> str | None:
+        """The rule's status when it is quiet — `judge` would give no finding, and `watch` (at the warning level
+        `level`, None for a rule without a limit) no subject —, told cheaply (integer comparisons of the sums
+        the state keeps); None otherwise, or when it cannot be told cheaply (the engine then judges the rule).
+        The default: None."""
+        return None
 
     def watch(self, state, result: RuleResult, level) -> dict:
         """Subjects within the limit but beyond the warning level `level` (a share): {key: (subject, share)},
@@ -456,6 +482,6 @@ def register(cls: type[RuleKind]) -> type[RuleKind]:
     return cls
 
 
-__all__ = ["RuleKind", "Params", "register", "KINDS", "LineChange", "Book", "Figures", "GroupFigure",
+__all__ = ["RuleKind", "Params", "register", "KINDS", "LineChange", "Book", "BASE", "Figures", "GroupFigure",
            "LinearBlock", "RuleResult", "Finding", "worst", "euros", "OK", "BREACH", "UNKNOWN_S", "NA",
            "BASE_CLASSES"]

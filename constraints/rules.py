@@ -32,7 +32,7 @@ from reserves.portfolio.parsing import (CAT_IFT, CAT_OTHER, CATEGORY_CODES, FALS
 from reserves.portfolio.fmt import fr_euros, fr_pct, fr_pct_beside
 from reserves.portfolio.keys import group_key, security_key
 
-from .kind import (BASE_CLASSES, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
+from .kind import (BASE, BASE_CLASSES, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
                    LineChange, RuleKind, RuleResult, euros, register, worst)
 from .rulebook import RuleSpec, Version, line_marks, state_groups, states_on
 from .schema import Categories, ColumnName, Condition, Limit, Literal, Strict
@@ -765,9 +765,23 @@ class LineConditions(Rule):
 
     def update(self, st: "LineState", ch: LineChange) -> bool:
         i = ch.line
+        if ch.new is None and i < st.book.n0:
+            if st.speaks is None:
+                st.speaks = self._speaks_of(st.ctx)
+            if not st.speaks[i]:
+                return False
+            if ch.alive_after != ch.alive_before:
+                st.n_applies += int(ch.alive_after) - int(ch.alive_before)
+            st.figure += ch.delta
+            if st.cache:
+                st.cache.pop(i, None)
+            return True
         if ch.new is not None:
             nctx = ch.new
-            st.added[i] = (bool(self._speaks_of(nctx)[0]), len(self.state(nctx).bad) > 0)
+            facts = nctx.memo.get(self)  # a new line's facts, once per line (an order tried again reads them)
+            if facts is None:
+                facts = nctx.memo[self] = (bool(self._speaks_of(nctx)[0]), len(self.state(nctx).bad) > 0)
+            st.added[i] = facts
         if i < st.book.n0:
             if st.speaks is None:
                 st.speaks = self._speaks_of(st.ctx)
@@ -785,6 +799,19 @@ class LineConditions(Rule):
 
     def subjects_of(self, st: "LineState", lines) -> set:
         return {("l", int(st.book.rows[i])) for i in lines}
+
+    def glance(self, st: "LineState", level) -> str | None:
+        if st.n_applies == 0:
+            return NA
+        if len(st.bad):  # lines that fail or cannot be told: their findings (unless sold) to judge
+            return None
+        book = st.book
+        if book.new:
+            alive, added = book.alive, st.added
+            for i in book.new:
+                if i < book.n and alive[i] and added.get(i, (False, False))[1]:
+                    return None
+        return OK
 
     def judge(self, st: "LineState") -> RuleResult:
         if st.n_applies == 0:
@@ -905,6 +932,10 @@ class Share(Rule):
     def __init__(self, spec: RuleSpec):
         super().__init__(spec)
         clauses = self.p["numerator"]
+        self._classes = frozenset(BASE_CLASSES[self.p["base"]])
+        self._max = self.p["sense"] == "max"
+        self._num_den = (self.lim.numerator, self.lim.denominator)
+        self._level = None  # (the warning level `glance` was last given, its numerator, its denominator)
         self._by_category = None  # the numerator's categories when its clauses name nothing else
         if clauses and all(set(c) <= {"categories"} for c in clauses):
             if any("categories" not in c for c in clauses):
@@ -992,10 +1023,14 @@ class Share(Rule):
 
     def update(self, st: "ShareState", ch: LineChange) -> bool:
         if ch.new is not None:
-            st.added[ch.line] = bool(self.numerator(ch.new)[0])
+            nctx = ch.new
+            facts = nctx.memo.get(self)  # a new line's facts, once per line (an order tried again reads them)
+            if facts is None:
+                mb = self.maybe(nctx)
+                facts = nctx.memo[self] = (bool(self.numerator(nctx)[0]), bool(mb[0]) if mb is not None else False)
+            st.added[ch.line] = facts[0]
             if st.maybe is not None:
-                mb = self.maybe(ch.new)
-                st.madded[ch.line] = bool(mb[0]) if mb is not None else False
+                st.madded[ch.line] = facts[1]
         counts = self._counts(st, ch.line)
         maybe = not counts and st.maybe is not None and bool(
             st.maybe[ch.line] if ch.line < st.book.n0 else st.madded.get(ch.line))
@@ -1003,9 +1038,35 @@ class Share(Rule):
             st.added.pop(ch.line, None)
         if counts:
             st.v += ch.delta
-        elif maybe:
+            return True
+        if maybe:
             st.m += ch.delta
-        return counts or maybe or int(st.book.pclass[ch.line]) in BASE_CLASSES[self.p["base"]]
+            return True
+        return BASE if int(st.book.pclass[ch.line]) in self._classes else False
+
+    def glance(self, st: "ShareState", level) -> str | None:
+        book = st.book
+        base = self.p["base"]
+        if book.count[base] == 0:
+            return NA
+        b = book.total[base]
+        if b <= 0:
+            return None
+        v = st.v
+        num, den = self._num_den
+        if level is None:
+            ln, ld = 0, 0  # no warning level: v·0 against 0·b never bites
+        else:
+            lv = self._level
+            if lv is None or lv[0] is not level:
+                lv = self._level = (level, level.numerator, level.denominator)
+            ln, ld = lv[1], lv[2]
+        if self._max:  # v ≤ lim·b, and not beyond the warning level: v ≤ level·b
+            if v * den > num * b or v * ld > ln * b:
+                return None
+        elif v * den < num * b or v * ld < ln * b:
+            return None
+        return OK
 
     def maybe_rows(self, st: "ShareState") -> list:
         book = st.book
@@ -1201,6 +1262,10 @@ def _group_totals(ctx: Context, codes: np.ndarray, mask: np.ndarray, n_groups: i
 class _GroupCap(Rule):
     """A cap on the value of each group of lines as a share of the base."""
 
+    def __init__(self, spec: RuleSpec):
+        super().__init__(spec)
+        self._classes = frozenset(BASE_CLASSES[self.p["base"]])  # the pocket classes of the base
+
     def grouping(self, ctx: Context):
         """(line indices, group code per line — groups numbered in the order of their first line —, number of
         groups, counted tri-state per line, loose lines)."""
@@ -1262,8 +1327,18 @@ class _GroupCap(Rule):
 
     def update(self, st: "GroupState", ch: LineChange) -> bool:
         i = ch.line
+        if ch.new is None and i < st.book.n0:  # a line of the portfolio: what the rule counts of it, read once
+            info = st.infos.get(i, False)
+            if info is False:
+                info = st.infos[i] = self._info(st, i)
+            if info is None:
+                return BASE if st.book.pclass[i] in self._classes else False
+            return self._move(st, ch, *info)
         if ch.new is not None:
-            found = self.new_member(st, ch.new)
+            nctx = ch.new
+            found = nctx.memo.get(self, False)  # a new line's facts, once per line (an order tried again reads them)
+            if found is False:
+                found = nctx.memo[self] = self.new_member(st, nctx)
             if found is None:
                 st.added.pop(i, None)
             else:
@@ -1283,25 +1358,55 @@ class _GroupCap(Rule):
         if ch.dropped:
             st.added.pop(i, None)
             st.subjects.pop(i, None)
-        in_base = int(st.book.pclass[i]) in BASE_CLASSES[self.p["base"]]
         if info is None:
-            return in_base
-        g, counted, loose = info
-        st.n_in += int(ch.alive_after) - int(ch.alive_before)
+            return BASE if st.book.pclass[i] in self._classes else False
+        return self._move(st, ch, *info)
+
+    @staticmethod
+    def _move(st: "GroupState", ch: LineChange, g: int, counted: int, loose: bool) -> bool:
+        """A line of group g (or loose) changed: the group's sums and size, and the largest sums."""
+        dn = int(ch.alive_after) - int(ch.alive_before)
+        st.n_in += dn
         if not loose:
-            st.own()
+            if not st._owned:
+                st.own()
             d = ch.delta
-            if st.worst.dtype != object and (abs(d) >= 1 << 59 or abs(st.book.total["reserves"]) >= 1 << 61):
+            worst_, best, size = st.worst, st.best, st.size
+            if worst_.dtype != object and (abs(d) >= 1 << 59 or abs(st.book.total["reserves"]) >= 1 << 61):
                 st.widen()
-            w0, b0, s0 = st.worst[g], st.best[g], st.size[g]
-            w1 = st.worst[g] = w0 + d
-            b1 = st.best[g] = b0 + d if counted == TRUE else b0
-            s1 = st.size[g] = s0 + int(ch.alive_after) - int(ch.alive_before)
+                worst_, best = st.worst, st.best
+            w0, b0, s0 = int(worst_[g]), int(best[g]), int(size[g])
+            w1 = w0 + d
+            b1 = b0 + d if counted == TRUE else b0
+            s1 = s0 + dn
+            worst_[g] = w1
+            if b1 != b0:
+                best[g] = b1
+            if dn:
+                size[g] = s1
             # the largest sums, kept without a pass over the groups unless the largest one shrinks
-            st.wtop, st.wrest = moved_max(st.wtop, st.wrest, g, int(w0), int(w1))
-            st.top, st.ptop = moved_max(st.top, st.ptop, g, int(b0) if s0 > 0 else NO_VALUE,
-                                        int(b1) if s1 > 0 else NO_VALUE)
+            st.wtop, st.wrest = moved_max(st.wtop, st.wrest, g, w0, w1)
+            st.top, st.ptop = moved_max(st.top, st.ptop, g, b0 if s0 > 0 else NO_VALUE, b1 if s1 > 0 else NO_VALUE)
         return True
+
+    def glance(self, st: "GroupState", level) -> str | None:
+        if st.n_in == 0:
+            return NA
+        b = st.book.total[self.p["base"]]
+        if b <= 0 or len(st.loose):
+            return None
+        if st.added:
+            for info in st.added.values():
+                if info[2]:  # a line added alone, in no group
+                    return None
+        ng = st.n_groups
+        if st.wtop is None:
+            st.wtop, st.wrest = (int(st.worst[:ng].max()) if ng else 0), None
+        if st.wtop > cap_cents(b, self.lim):  # some group above the cap at worst
+            return None
+        if level is not None and ng and st.top_now() > cap_cents(b, level):  # some group beyond the warning level
+            return None
+        return OK
 
     def watch(self, st: "GroupState", result: RuleResult, level) -> dict:
         if result.status == NA or st.n_groups == 0:
@@ -1449,7 +1554,7 @@ class GroupState:
     count, and every line that may), the loose lines (no issuer: each its own group); grown by new lines."""
 
     __slots__ = ("ctx", "book", "n_in", "code_of", "member", "counted", "n_groups", "best", "worst", "loose", "top",
-                 "keys", "added", "subjects", "loose_set", "size", "_owned", "alike", "wtop", "ptop", "wrest")
+                 "keys", "added", "subjects", "loose_set", "size", "_owned", "alike", "wtop", "ptop", "wrest", "infos")
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -1469,6 +1574,7 @@ class GroupState:
         self.alike = None  # READING 5, look-alike persons: (lines, code per line, Σ per code, line -> code)
         self.wtop = None  # the largest sum at worst of all groups, None when to be computed
         self.wrest = self.ptop = None  # `moved_max`'s memory of the group that last rose to the top
+        self.infos: dict = {}  # line of the portfolio -> `_info` (engine)
 
     def set_groups(self, code_of, member, counted, n_groups, best, worst_, loose, top) -> None:
         self.code_of, self.member, self.counted = code_of, member, counted
@@ -1656,6 +1762,14 @@ class IssuerCap(_GroupCap):
             if code is not None:
                 st.alike[2][code] += ch.delta
         return out
+
+    def glance(self, st: "GroupState", level) -> str | None:
+        s = super().glance(st, level)
+        if s == OK and st.alike is not None:
+            allowed = cap_cents(st.book.total[self.p["base"]], self.lim)
+            if any(t > allowed for t in st.alike[2]):  # look-alike persons together above the cap: to judge
+                return None
+        return s
 
     def judge(self, st: "GroupState") -> RuleResult:
         res = super().judge(st)
@@ -2035,23 +2149,49 @@ class HoldingCap(Rule):
 
     def update(self, st: "HoldingState", ch: LineChange) -> bool:
         i = ch.line
+        if ch.new is None and i < st.book.n0:  # a line of the portfolio: its facts, read once
+            qa, qb = ch.quantity_after, ch.quantity_before
+            if qa is not qb:
+                st.q_now[i] = qa
+            f = st.facts.get(i, False)
+            if f is False:
+                f = self._line(st, i)
+            if f is None:
+                return False
+            da = int(ch.alive_after) - int(ch.alive_before)
+            st.n_in += da
+            g = f[0]
+            if g >= 0:
+                if not da and ch.alive_after and g in st.exact and qa is not None and qb is not None and \
+                        f[2] is not None:
+                    # held before and after, its issue counted already: Σ held moves by the difference
+                    st.bump(g, qa, qb)
+                else:
+                    st.refresh(g, self)
+            return True
         if ch.new is not None:
             nctx = ch.new
-            if not self._scope(nctx)[0]:
+            facts = nctx.memo.get(self)  # a new line's facts, once per line (an order tried again reads them)
+            if facts is None:
+                if not self._scope(nctx)[0]:
+                    facts = (False,)
+                else:
+                    L = nctx.L
+                    pk = _person_key(nctx, 0)
+                    qi = L["quantity_issued_exact"].iat[0]
+                    facts = (True, str(L["issuer"].iat[0]), None if pk is None else (pk, int(self.line_class(nctx)[0])),
+                             None if qi is None else Fraction(qi), _issue_key(L["isin"].iat[0], qi))
+                nctx.memo[self] = facts
+            if not facts[0]:
                 st.added.pop(i, None)
             else:
-                L = nctx.L
-                issuer = L["issuer"].iat[0]
-                pk = _person_key(nctx, 0)
-                key = None if pk is None else (pk, int(self.line_class(nctx)[0]))
+                _, issuer, key, qi, issue = facts
                 if key is None:
                     st.added[i] = (-1, None, None, None)
                 else:
                     g = st.group_of(key)
-                    qi = L["quantity_issued_exact"].iat[0]
-                    st.added[i] = (g, ch.quantity_after, None if qi is None else Fraction(qi),
-                                   _issue_key(L["isin"].iat[0], qi))
-                    st.subjects[g] = st.subjects.get(g) or str(issuer)
+                    st.added[i] = (g, ch.quantity_after, qi, issue)
+                    st.subjects[g] = st.subjects.get(g) or issuer
         elif i < st.book.n0 and ch.quantity_after is not ch.quantity_before:
             st.q_now[i] = ch.quantity_after
         elif i in st.added and st.added[i][0] >= 0:
@@ -2068,10 +2208,29 @@ class HoldingCap(Rule):
             if (ch.new is None and not ch.dropped and ch.alive_before and ch.alive_after and g in st.exact
                     and ch.quantity_before is not None and ch.quantity_after is not None and info[2] is not None):
                 # the same line, held before and after, its issue counted already: Σ held moves by the difference
-                st.bump(g, _whole(ch.quantity_after) - _whole(ch.quantity_before))
+                st.bump(g, ch.quantity_after, ch.quantity_before)
             else:
                 st.refresh(g, self)
         return True
+
+    def glance(self, st: "HoldingState", level) -> str | None:
+        if st.n_in == 0:
+            return NA
+        if len(st.noissuer):
+            return None
+        if st.added:
+            for info in st.added.values():
+                if info[0] == -1:  # a line added without an issuer
+                    return None
+        if st.n_groups == 0:
+            return OK
+        st.scan()
+        if st.nflag:
+            return None
+        top = st.top_ratio()
+        if top > self.lim_f - 1e-9 or (level is not None and top > float(level) * (1 - 1e-9)):
+            return None
+        return OK
 
     def watch(self, st: "HoldingState", result: RuleResult, level) -> dict:
         if result.status == NA or st.n_groups == 0:
@@ -2087,8 +2246,8 @@ class HoldingCap(Rule):
                 continue
             if g not in st.exact:
                 st.refresh(g, self)
-            q, i_ = st.exact[g]
-            share = Fraction(q, i_) if isinstance(q, int) and isinstance(i_, int) else Fraction(q) / Fraction(i_)
+            q, i_ = st.held(g), st.exact[g][1]
+            share = Fraction(q) / Fraction(i_)
             if level < share <= self.lim:
                 subject = st.subject(g, members[0], self)
                 out[subject] = (subject, share)
@@ -2252,6 +2411,23 @@ def _all_text(a: np.ndarray) -> bool:
     return not pd.isna(a).any()
 
 
+QUANTITY_SCALE = 10**9  # exact sums of quantities in integer units of 10⁻⁹ where they are such multiples
+
+
+def _scaled(x) -> int | None:
+    """An exact quantity (int, Fraction or Decimal) in integer units of 10⁻⁹, None when it is not a whole number of
+    them."""
+    if type(x) is int:
+        return x * QUANTITY_SCALE
+    if isinstance(x, Fraction):
+        d = x.denominator
+        if QUANTITY_SCALE % d:
+            return None
+        return x.numerator * (QUANTITY_SCALE // d)
+    n, d = Fraction(x).as_integer_ratio()
+    return None if QUANTITY_SCALE % d else n * (QUANTITY_SCALE // d)
+
+
 def _whole(x):
     """An exact quantity as an int when whole (fast sums), else a Fraction."""
     if isinstance(x, int):
@@ -2351,17 +2527,34 @@ class HoldingState:
             Q += q
             per_sec[sec] = max(per_sec.get(sec, 0), qi)
         I = sum(per_sec.values(), 0)
-        self.exact[g] = (Q, I)
+        scaled = _scaled(Q)
+        self.exact[g] = (Q if scaled is None else scaled, I)
         self.Q[g], self.I[g] = float(Q), float(I)
         self.gmissing[g] = missing
         self.present[g] = bool(members)
         self._rescan(g)
 
-    def bump(self, g: int, dq) -> None:
-        """Σ held of issuer group g moved by dq (exact), Σ issued unchanged (a line held before and after)."""
+    def held(self, g: int):
+        """Σ held of issuer group g, exact (int or Fraction), for a group recomputed."""
+        Q = self.exact[g][0]
+        return Fraction(Q, QUANTITY_SCALE) if type(Q) is int else Q
+
+    def bump(self, g: int, after, before) -> None:
+        """Σ held of issuer group g moved from a line's quantity `before` to `after` (exact), Σ issued unchanged (a
+        line held before and after). Sums in integer units of 10⁻⁹ while the quantities are such multiples."""
         Q, I = self.exact[g]
-        Q += dq
-        self.exact[g] = (Q, I)
+        if type(Q) is int:
+            a, b = _scaled(after), _scaled(before)
+            if a is not None and b is not None:
+                Q += a - b
+                self.exact[g] = (Q, I)
+                self.Q[g] = Q / QUANTITY_SCALE  # correctly rounded
+                self._rescan(g)
+                return
+            Q = Fraction(Q, QUANTITY_SCALE)
+        Q = Q + _whole(after) - _whole(before)
+        scaled = _scaled(Q)
+        self.exact[g] = (Q if scaled is None else scaled, I)
         self.Q[g] = float(Q)
         self._rescan(g)
 
@@ -2392,10 +2585,10 @@ class HoldingState:
             self._scan = None
             return
         ratio, cratio, sflag = self._scan
-        Qg, Ig, miss, present = float(self.Q[g]), float(self.I[g]), bool(self.gmissing[g]), bool(self.present[g])
+        Qg, Ig, miss, present = self.Q.item(g), self.I.item(g), self.gmissing.item(g), self.present.item(g)
         positive = Ig > 0
         r = Qg / Ig if positive else 0.0
-        c0, f0 = float(cratio[g]), bool(sflag[g])
+        c0, f0 = cratio.item(g), sflag.item(g)
         c1 = r if positive and not miss and present else -1.0
         f1 = present and (miss or not positive)
         ratio[g], cratio[g], sflag[g] = r, c1, f1
@@ -2404,8 +2597,7 @@ class HoldingState:
 
     def exact_over(self, g: int, rule: "HoldingCap") -> bool:
         if g in self.exact:
-            Q, I = self.exact[g]
-            return Q > rule.lim * I
+            return self.held(g) > rule.lim * self.exact[g][1]
         members = rule.members(self, g)
         return rule._exact_over(self.ctx.L, np.asarray(members, dtype=np.intp), rule.lim)
 

@@ -166,3 +166,37 @@ def test_engine_on_an_empty_reserves_pocket():
     assert_same(engine, check(pf, date=DATE))
     engine.apply_all(orders_from_records([{"libelle": "OAT", "montant": 500}]))
     assert_same(engine, check(engine.portfolio(), date=DATE))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_rules_told_quiet_give_what_judging_every_rule_gives(data):
+    """The engine judges only the rules an order touches that its kinds cannot tell quiet (`glance`: no finding,
+    nothing beyond the warning level); judging every touched rule gives the same effects, warnings and statuses,
+    order set after order set, whatever the warning level."""
+    lines = data.draw(holdings())
+    pf = portfolio(*lines)
+    warning = data.draw(st.sampled_from(["0,5", "0,8", "90 %", "0,99", "1"]))
+    fast, full = Engine(pf, DATE, warning=warning), Engine(pf, DATE, warning=warning, judge_all=True)
+    for _ in range(data.draw(st.integers(1, 3))):
+        orders = orders_from_records(data.draw(order_sets(lines)))
+        keep = data.draw(st.booleans())
+        try:
+            expected = (full.apply_all if keep else full.try_orders)(orders)
+        except InputError:
+            with pytest.raises(InputError):
+                (fast.apply_all if keep else fast.try_orders)(orders)
+            continue
+        got = (fast.apply_all if keep else fast.try_orders)(orders)
+        assert got.to_dict() == expected.to_dict()
+        assert got.rules_after == expected.rules_after
+        for o in orders:  # each order alone, as the pre-trade service asks it
+            try:
+                alone = full.try_order(o)
+            except InputError:
+                with pytest.raises(InputError):
+                    fast.try_order(o)
+                continue
+            assert fast.try_order(o).to_dict() == alone.to_dict()
+        assert fast.summary() == full.summary()
+    assert_same(fast, check(fast.portfolio(), date=DATE))

@@ -5,8 +5,14 @@
 `constraints.kind`). An order changes one line (or adds one): the engine
 records the change in the line table shared by the states (`Book.apply`),
 hands it to every rule (`rule.update(state, change)`), and asks the rules whose
-state the change touched for their result (`rule.judge(state)`). Nothing here
-knows what a rule counts: a new kind of rule needs no change to this module.
+state the change touched for their result. A rule's answer for a line (not
+counted, counted only through its base's total, counted) holds for every change
+of that line: the line's next changes go only to the rules that count it. A
+rule that is quiet after the orders (`rule.glance`: no finding, nothing beyond
+the warning level, told by integer comparisons of the sums its state keeps)
+needs no judging and has no effect; the others are judged (`rule.judge(state)`)
+and compared with their result before. Nothing here knows what a rule counts: a
+new kind of rule needs no change to this module.
 `try_order` evaluates an order and undoes it (`change.inverse()`); `apply`
 keeps it. Limits are compared exactly (integer cents, fractions), by the kinds.
 
@@ -31,7 +37,7 @@ import pandas as pd
 
 from constraints import rulebook
 from constraints.checker import Verdict
-from constraints.kind import BREACH, NA, OK, UNKNOWN_S, LineChange, worst
+from constraints.kind import BASE, BREACH, NA, OK, UNKNOWN_S, LineChange, worst
 from constraints.rules import Context, build
 from reserves.portfolio.fmt import fr_euros, fr_pct
 from reserves.portfolio import parsing as P
@@ -146,6 +152,16 @@ class _Lazy:
         return key in self.value
 
 
+class _Quiet:
+    """The result of a rule that was quiet (no finding, nothing beyond the warning level), as `_compare` reads it."""
+
+    __slots__ = ("status",)
+    findings = ()
+
+    def __init__(self, status: str):
+        self.status = status
+
+
 class _Alive:
     """`engine.alive[i]`: line i is held (every line of a book not yet changed)."""
 
@@ -168,7 +184,7 @@ class Engine:
     """The rules' states on a loaded portfolio, updated order by order."""
 
     def __init__(self, pf, date: dt.date | None = None, *, as_of: dt.date | None = None,
-                 warning: float = DEFAULT_WARNING):
+                 warning: float = DEFAULT_WARNING, judge_all: bool = False):
         self.pf = pf
         from constraints.checker import version_of
 
@@ -185,10 +201,21 @@ class Engine:
         self.book = ctx.book()
         self.states = [rule.state(ctx) for rule in self.rules]
         self._updates = [(r, rule.update, st) for r, (rule, st) in enumerate(zip(self.rules, self.states))]
-        # line of the portfolio -> the rules whose state its changes touch (a rule's `update` answers False, for
-        # ever, for a line outside everything it counts): found on the line's first change
+        # line of the portfolio -> (the rules whose state its changes touch, the rules that count it only through
+        # their base total): a rule's `update` answers False, BASE or True for a line, for ever, so that the
+        # answer of the line's first change says which rules its next changes need to be handed to
         self._cares: dict = {}
-        self.results = [rule.judge(st) for rule, st in zip(self.rules, self.states)]
+        # each rule's warning level (None without a limit) and `glance`, in the order of the rules
+        self._levels = [self.level.get(r.id) for r in self.rules]
+        self._ids = [r.id for r in self.rules]
+        # `judge_all`: every rule an order touches judged in full, none told quiet by its `glance` (the reference
+        # the tests compare the engine with)
+        self._glances = [(_never_quiet if judge_all else rule.glance, st, lvl)
+                         for rule, st, lvl in zip(self.rules, self.states, self._levels)]
+        # the results: None where the rule was quiet when last looked at (its `glance` answered a status, so that
+        # it had no finding and no subject beyond the warning level), judged when asked (`results`)
+        self._results: list = [rule.judge(st) for rule, st in zip(self.rules, self.states)]
+        self._status: list = [res.status for res in self._results]
         self._watch: list = [self._watch_now(r) for r in range(len(self.rules))]
         L = ctx.L
         n = ctx.n
@@ -224,6 +251,15 @@ class Engine:
 
     # ---- changes, logged for try_order's undo -----------------------------
 
+    @property
+    def results(self) -> list:
+        """Every rule's result on the portfolio as the engine now holds it."""
+        res = self._results
+        for r, x in enumerate(res):
+            if x is None:
+                res[r] = self.rules[r].judge(self.states[r])
+        return list(res)
+
     def _change(self, ch: LineChange, dirty: set) -> None:
         """One line's change, to the line table and to every rule's state."""
         self.book.apply(ch)
@@ -231,23 +267,33 @@ class Engine:
         if self._log is not None:
             self._log.append(("change", ch))
 
-    def _update(self, ch: LineChange, dirty: set) -> None:
+    def _update(self, ch: LineChange, dirty: set | None) -> None:
         """Hand a change to the rules: every rule for a new line or a line's first change, then only the rules
-        that answered it counts the line."""
+        whose state counts the line (the rules that count it only through their base total are dirty without
+        being asked). `dirty` None: an undoing, whose results are those before."""
         i = ch.line
         if ch.new is not None or i >= self.book.n0:
             for r, update, st in self._updates:
-                if update(st, ch):
+                if update(st, ch) and dirty is not None:
                     dirty.add(r)
             return
         cares = self._cares.get(i)
         if cares is None:
-            cares = self._cares[i] = [u for u in self._updates if u[1](u[2], ch)]
-            dirty.update(u[0] for u in cares)
+            touch, base = [], []
+            for u in self._updates:
+                a = u[1](u[2], ch)
+                if a == BASE:
+                    base.append(u[0])
+                elif a:
+                    touch.append(u)
+            cares = self._cares[i] = (touch, [u[0] for u in touch] + base)
+            if dirty is not None:
+                dirty.update(cares[1])
             return
-        for r, update, st in cares:
-            if update(st, ch):
-                dirty.add(r)
+        for _, update, st in cares[0]:
+            update(st, ch)
+        if dirty is not None:
+            dirty.update(cares[1])
 
     def _push(self, lst, v) -> None:
         lst.append(v)
@@ -259,7 +305,7 @@ class Engine:
             self._log.append(("set", lst, k, lst[k]))
         lst[k] = v
 
-    def _rollback(self, mark: int, dirty: set) -> None:
+    def _rollback(self, mark: int) -> None:
         log = self._log
         n_before = None
         while len(log) > mark:
@@ -268,7 +314,7 @@ class Engine:
                 ch = entry[1]
                 inv = ch.inverse()
                 self.book.apply(inv)
-                self._update(inv, dirty)
+                self._update(inv, None)
                 if ch.new is not None:
                     n_before = ch.line
             elif entry[0] == "pop":
@@ -314,7 +360,9 @@ class Engine:
     def _apply_one(self, order, touched: set, dirty: set) -> tuple:
         kind, i, match = self._resolve(order)
         if kind == "holding":
-            old = int(self.value[i]) if self.alive[i] else 0
+            alive = self.book.alive
+            held = True if alive is None else bool(alive[i])
+            old = int(self.value[i]) if held else 0
             new = old + order.amount
             cat = self.category[i]
             if order.category is not None and order.category != cat:
@@ -332,7 +380,7 @@ class Engine:
                     f"{self.row[i]} du portefeuille « {self.label[i]} »)", column="market_value",
                     value=order.amount_text)
             q_after = self._requantify(i, old, new, order)
-            ch = LineChange(i, old, new, self.alive[i], new != 0, self.q[i], q_after)
+            ch = LineChange(i, old, new, held, new != 0, self.q[i], q_after)
             self._set(self.q, i, q_after)
             self._change(ch, dirty)
             line_row = int(self.row[i])
@@ -347,14 +395,16 @@ class Engine:
             if self._log is not None:
                 self._log.append(("attr", "next_row", self.next_row))
             self.next_row += 1
-            L = nctx.L
-            for lst, v in ((self.label, str(L["label"].iat[0])), (self.category, int(L["category"].iat[0])),
-                           (self.currency, L["currency"].iat[0]), (self.pocket, L["pocket"].iat[0]),
-                           (self.isin, L["isin"].iat[0])):
+            facts = nctx.memo.get("order_line")  # read once per new line (an order tried again reads them)
+            if facts is None:
+                L = nctx.L
+                qx = L["quantity_exact"].iat[0]
+                facts = nctx.memo["order_line"] = (
+                    str(L["label"].iat[0]), int(L["category"].iat[0]), L["currency"].iat[0], L["pocket"].iat[0],
+                    L["isin"].iat[0], None if qx is None else _exact(qx))
+            for lst, v in zip((self.label, self.category, self.currency, self.pocket, self.isin, self.q), facts):
                 self._push(lst, v)
-            qx = L["quantity_exact"].iat[0]
-            q = None if qx is None else _exact(qx)
-            self._push(self.q, q)
+            q = facts[5]
             isin = self.isin[i]
             if isinstance(isin, str):
                 self._index(self.isin_index, isin, i)
@@ -405,10 +455,14 @@ class Engine:
 
     def _watch_now(self, r: int, result=None) -> dict:
         """Subjects of rule r within their limit but beyond the warning level: key -> (subject, share)."""
-        rule = self.rules[r]
-        if rule.id not in self.level:
+        level = self._levels[r]
+        if level is None:
             return {}
-        return rule.watch(self.states[r], self.results[r] if result is None else result, self.level[rule.id])
+        if result is None:
+            result = self._results[r]
+            if result is None:  # quiet: nothing beyond the warning level
+                return {}
+        return self.rules[r].watch(self.states[r], result, level)
 
     def _touched(self, r: int, lines) -> set:
         return self.rules[r].subjects_of(self.states[r], lines)
@@ -489,43 +543,59 @@ class Engine:
         self._log = []
         touched: set = set()
         dirty: set = set()
-        before = list(self.results)
+        status0 = self._status
+        status1 = list(status0)
+        judged: dict = {}  # rule -> (result after, watch after) of the rules not quiet after
+        changes, alerts = [], []
         try:
             placed = [self._apply_one(o, touched, dirty) for o in orders]
-            after = list(before)
-            for r in dirty:
-                after[r] = self.rules[r].judge(self.states[r])
-            changes, alerts = [], []
-            watch_after = {}
+            glances = self._glances
             for r in sorted(dirty):
+                glance, st, level = glances[r]
+                s = glance(st, level)
+                if s is not None:  # quiet after: no finding, no warning, nothing to compare
+                    status1[r] = s
+                    continue
                 rule = self.rules[r]
-                watch0 = self._watch[r]
-                watch1 = self._watch_now(r, after[r])
-                watch_after[r] = watch1
-                c, a = self._compare(r, before[r], after[r], watch0, watch1, _Lazy(lambda r=r: self._touched(r, touched)))
+                res = rule.judge(st)
+                status1[r] = res.status
+                before = self._results[r]
+                if before is None:  # quiet before: no finding, nothing beyond the warning level
+                    before, watch0 = _Quiet(status0[r]), {}
+                else:
+                    watch0 = self._watch[r]
+                watch1 = {} if level is None else rule.watch(st, res, level)
+                judged[r] = (res, watch1)
+                c, a = self._compare(r, before, res, watch0, watch1, _Lazy(lambda r=r: self._touched(r, touched)))
                 changes += c
                 alerts += a
-            statuses = {rule.id: res.status for rule, res in zip(self.rules, after)}
-            s = worst(statuses.values())
-            status = OK if s == NA else s
             if keep:
-                self.results = after
-                for r, w in watch_after.items():
-                    self._watch[r] = w
+                for r in dirty:
+                    got = judged.get(r)
+                    if got is None:
+                        self._results[r] = None
+                        self._watch[r] = {}
+                    else:
+                        self._results[r], self._watch[r] = got
+                self._status = status1
                 if outer is not None:
                     outer.extend(self._log)
             else:
-                undo: set = set()
-                self._rollback(0, undo)
+                self._rollback(0)
         except BaseException:
             if self._log:
-                self._rollback(0, set())
-            self.results = before
+                self._rollback(0)
             raise
         finally:
             self._log = outer
-        changes.sort(key=lambda c: -EFFECT_RANK[c.effect])
-        effect = worst_effect(c.effect for c in changes)
+        statuses = dict(zip(self._ids, status1))
+        s = worst(status1)
+        status = OK if s == NA else s
+        if changes:
+            changes.sort(key=lambda c: -EFFECT_RANK[c.effect])
+            effect = worst_effect(c.effect for c in changes)
+        else:
+            effect = EFFECT_NEUTRAL
         if len(orders) == 1:
             o = orders[0]
             i, match, line_row = placed[0]
@@ -536,9 +606,9 @@ class Engine:
 
     def try_order(self, order) -> OrderOutcome:
         """The effect of one order on the portfolio as it stands; the engine is left unchanged."""
-        from reserves.pretrade.orders import as_order
+        from reserves.pretrade.orders import Order, as_order
 
-        return self._run([as_order(order)], keep=False)
+        return self._run([order if type(order) is Order else as_order(order)], keep=False)
 
     def try_orders(self, orders) -> OrderOutcome:
         """The effect of an order set taken together; the engine is left unchanged."""
@@ -565,24 +635,20 @@ class Engine:
             def __enter__(self):
                 self.outer = engine._log
                 engine._log = []
-                self.results = list(engine.results)
-                self.watch = list(engine._watch)
+                self.saved = (list(engine._results), list(engine._status), list(engine._watch))
                 return engine
 
             def __exit__(self, *exc):
-                log = engine._log
-                engine._log = log
-                engine._rollback(0, set())
+                engine._rollback(0)
                 engine._log = self.outer
-                engine.results = self.results
-                engine._watch = self.watch
+                engine._results, engine._status, engine._watch = self.saved
                 return False
         return _Scratch()
 
     # ---- the state as a verdict, and as a portfolio -----------------------
 
     def rule_statuses(self) -> dict:
-        return {rule.id: res.status for rule, res in zip(self.rules, self.results)}
+        return {rule.id: s for rule, s in zip(self.rules, self._status)}
 
     @property
     def status(self) -> str:
@@ -670,6 +736,10 @@ class Engine:
         return replace(pf, lines=out, extra=extra, headers=headers,
                        present=frozenset(pf.present) | frozenset(k for k in headers if k != "market_value"))
 
+
+
+def _never_quiet(state, level) -> None:
+    return None
 
 
 def _grew(a, b) -> bool:
