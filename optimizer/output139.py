@@ -2,10 +2,11 @@
 
 The workbook is the portfolio file itself with each traded line at its value after the trades
 (`valeur`, `coupon_couru`, `quantite` of the `Portefeuille` sheet rewritten, a line sold whole removed;
-every other sheet —
-`Transparence`, `Titres`, `Constats`, the date cell — kept), plus two sheets, `Opérations` and
-`Contrôle` (each rule before and after). So `reserves check proposition.xlsx` reads it back: the
-holdings of a fund are rescaled to its new value when read (R. 139-17 last paragraph).
+every other sheet — `Titres`, `Constats`, the date cell — kept), plus two sheets, `Opérations` and
+`Contrôle` (each rule before and after). The `Transparence` sheet keeps its inventories (the holdings of a
+fund are rescaled to its new value when read, R. 139-17 last paragraph), loses those of a fund sold whole,
+and gains the inventories read from TPT files (`--transparence`), rescaled to the proposed value of their
+fund: so `reserves check proposition.xlsx` reads the proposal back alone, without the TPT files.
 """
 
 from __future__ import annotations
@@ -140,6 +141,10 @@ def write_xlsx(p, src_path, out_path) -> None:
                 ws.cell(r, col["quantity"]).value = float(q)
         for r in sorted((t["row"] for t in p.trades if t["whole"]), reverse=True):
             ws.delete_rows(r)  # a line sold whole leaves the sheet
+        copied = write_lookthrough(wb, p)
+        if copied:
+            p.notes.append("feuille « Transparence » : inventaires des fichiers TPT recopiés, ramenés à la valeur "
+                           "proposée de leur fonds : " + ", ".join(copied))
     bold = Font(bold=True)
     for name in ("Opérations", "Contrôle"):
         if name in wb.sheetnames:
@@ -178,6 +183,119 @@ def write_xlsx(p, src_path, out_path) -> None:
             if c.column in (3, 4, 6):
                 c.number_format = "0.00%"
     save_workbook(wb, out_path)
+
+
+def _blank(x) -> bool:
+    import pandas as pd
+
+    return x is None or (not isinstance(x, str) and bool(pd.isna(x)))
+
+
+def _cell(column, h, i):
+    """The cell of holding i for a column of the `Transparence` sheet, as the reader reads it back."""
+    from reserves.portfolio import parsing as P
+    from reserves.portfolio.columns139 import CHOICES
+
+    f, kind = column.field, column.kind
+    if f not in h:
+        return None
+    x = h[f].iat[i]
+    if kind == "bool":
+        return {P.TRUE: "oui", P.FALSE: "non"}.get(int(x))
+    if kind in ("money", "signed_money", "nonneg_money"):
+        return None if _blank(x) else round(int(x) / 100, 2)
+    if kind in ("number", "exact_ratio"):
+        d = h[f + "_exact"].iat[i] if f + "_exact" in h else x
+        return None if _blank(d) else _decimal_cell(d, up=(f == "quantity"))
+    if f == "equity_or_debt" and "equity_or_debt_given" in h and not h["equity_or_debt_given"].iat[i]:
+        return None  # the default of its nature (RR 9), not written by the inventory
+    if _blank(x):
+        return None
+    return str(x) if kind in CHOICES else x
+
+
+def _decimal_cell(d, *, up: bool):
+    """An exact number as a cell: an int, a float that reads back to the same decimal, else its text; a rescaled
+    quantity (a fraction) rounded away from zero to 1/10 000 (it can only overstate a share of an issue)."""
+    from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+    from fractions import Fraction
+
+    if isinstance(d, Fraction):
+        q = Decimal(d.numerator) / Decimal(d.denominator)
+        if q != Fraction(d) or up:
+            q = q.quantize(Decimal("0.0001"), rounding=ROUND_CEILING if d >= 0 else ROUND_FLOOR)
+        d = q
+    d = Decimal(str(d)) if not isinstance(d, Decimal) else d
+    if d == d.to_integral_value():
+        return int(d)
+    f = float(d)
+    return f if Decimal(repr(f)) == d else str(d)
+
+
+def write_lookthrough(wb, p) -> list:
+    """The `Transparence` sheet of the proposal: the rows of a fund sold whole removed (its inventory would name a
+    fund the portfolio no longer has), the inventories read from TPT files appended, rescaled to the proposed value
+    of their fund's lines. Returns the funds copied."""
+    from reserves.portfolio import lookthrough as LT
+    from reserves.portfolio.columns139 import LOOKTHROUGH_COLUMNS
+    from reserves.portfolio.model139 import LOOKTHROUGH_SHEET
+    from reserves.portfolio.parsing import fold
+
+    pf = p.portfolio
+    kept = {id(inv) for inv in pf.inventory_list}
+    name = next((n for n in wb.sheetnames if fold(n) == fold(LOOKTHROUGH_SHEET)), None)
+    before = p.inventories_before or []
+    gone_rows = sorted({int(r) for inv in before if id(inv) not in kept and inv.kind != "TPT" and name
+                        and fold(inv.sheet) == fold(name) for r in inv.holdings["row"].tolist()}, reverse=True)
+    tpt = [inv for inv in pf.inventory_list if inv.kind == "TPT"]
+    if not gone_rows and not tpt:
+        return []
+    ws = wb[name] if name else wb.create_sheet(LOOKTHROUGH_SHEET, index=1)
+    for r in gone_rows:
+        ws.delete_rows(r)
+    if not tpt:
+        return []
+    by_fold = {}
+    for c in LOOKTHROUGH_COLUMNS:
+        by_fold[fold(c.header)] = c
+        by_fold[fold(c.alias)] = c
+    header_row, cols = None, {}
+    for r in range(1, min(ws.max_row, 30) + 1):
+        found = {by_fold[fold(str(v))].field: j + 1 for j, v in enumerate(next(ws.iter_rows(
+            min_row=r, max_row=r, values_only=True))) if v is not None and fold(str(v)) in by_fold}
+        if "fund" in found:
+            header_row, cols = r, found
+            break
+    if header_row is None:
+        header_row = 1 if ws.max_row <= 1 and ws.cell(1, 1).value is None else ws.max_row + 2
+    by_field = {c.field: c for c in LOOKTHROUGH_COLUMNS}
+    blocks, copied = [], []
+    for inv, found in zip(tpt, LT.match_funds(pf.lines, tpt)):
+        total = int(sum(int(pf.lines["value"].iat[i]) for i in found))
+        h = inv.holdings
+        if total > 0 and len(h) and int(sum(h["value"].tolist())) > 0:
+            h, _ = LT.rescale(h, total)
+        cells = {"fund": [inv.fund] * len(h), "valuation_date": [inv.valuation_date] * len(h)}
+        for c in LOOKTHROUGH_COLUMNS[2:]:
+            col = [_cell(c, h, i) for i in range(len(h))]
+            if any(x is not None for x in col):
+                cells[c.field] = col
+        blocks.append((len(h), cells))
+        copied.append(f"{inv.fund} ({inv.source}, {len(h)} lignes)")
+    for c in LOOKTHROUGH_COLUMNS:  # a column the inventories fill and the sheet lacks: added to its header
+        if c.field not in cols and any(c.field in cells for _, cells in blocks):
+            col = max(cols.values(), default=0) + 1
+            ws.cell(header_row, col).value = c.header
+            cols[c.field] = col
+    row = max(ws.max_row, header_row) + 1
+    for k, cells in blocks:
+        for f, values in cells.items():
+            col = cols[f]
+            for i, value in enumerate(values):
+                if value is not None:
+                    ws.cell(row + i, col).value = value
+        row += k
+    return copied
 
 
 def _sheet_name(wb, name):

@@ -95,6 +95,7 @@ class Proposal139:
     cash: dict = field(default_factory=dict)  # régime name (None: the only one) → cents added (negative: withdrawn)
     explanation: list = field(default_factory=list)  # infeasible: the rules in conflict, by how many euros
     settings: dict = field(default_factory=dict)  # the user's settings, as given
+    inventories_before: list = field(default_factory=list)  # the funds' inventories read (sheet and TPT files)
 
     @property
     def exit_code(self) -> int:
@@ -540,6 +541,7 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
     vT = v_c[T] / 100.0
     notes = list(R.notes)
     common = dict(objective=objective, cash=cash_doc, settings=settings, source=pf.source, before_lines=v_c,
+                  inventories_before=list(pf.inventory_list),
                   n_rows=int(lp.A.shape[0]), n_binaries=n_bin)
     t0 = time.perf_counter()
     sol = solve_pyomo(lp, presolve=presolve, time_limit=time_limit, progress=progress)

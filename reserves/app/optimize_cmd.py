@@ -365,8 +365,8 @@ def cmd_optimize_r139(args, version, day, source, started) -> int:
     else:
         render(p)
         if args.output and p.status != "nothing_to_do":
-            extra = (" ; relire avec les mêmes --transparence" if args.transparence else "")
-            print(f"Proposition écrite : {args.output} (feuille « {pf.sheet} » relisible par « reserves check »{extra})")
+            extra = (" ; les inventaires TPT y sont recopiés, feuille « Transparence »" if args.transparence else "")
+            print(f"Proposition écrite : {args.output} (relisible seule par « reserves check »{extra})")
         print(f"Temps de la commande : {seconds:.3f} s".replace(".", ",") + ".")
     if audit_cli.wanted(args):
         from reserves.app.audit.entries import proposal_content
