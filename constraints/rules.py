@@ -1022,6 +1022,17 @@ class Share(Rule):
         return st.added.get(i, False)
 
     def update(self, st: "ShareState", ch: LineChange) -> bool:
+        i = ch.line
+        if ch.new is None and i < st.book.n0:  # a line of the portfolio: in the numerator, or maybe, or the base
+            if st.mask is None:
+                st.mask = self.numerator(st.ctx)
+            if st.mask[i]:
+                st.v += ch.delta
+                return True
+            if st.maybe is not None and st.maybe[i]:
+                st.m += ch.delta
+                return True
+            return BASE if st.book.pclass.item(i) in self._classes else False
         if ch.new is not None:
             nctx = ch.new
             facts = nctx.memo.get(self)  # a new line's facts, once per line (an order tried again reads them)
@@ -1265,6 +1276,8 @@ class _GroupCap(Rule):
     def __init__(self, spec: RuleSpec):
         super().__init__(spec)
         self._classes = frozenset(BASE_CLASSES[self.p["base"]])  # the pocket classes of the base
+        self._num_den = (self.lim.numerator, self.lim.denominator)
+        self._level = None  # (the warning level `glance` was last given, its numerator, its denominator)
 
     def grouping(self, ctx: Context):
         """(line indices, group code per line — groups numbered in the order of their first line —, number of
@@ -1332,7 +1345,7 @@ class _GroupCap(Rule):
             if info is False:
                 info = st.infos[i] = self._info(st, i)
             if info is None:
-                return BASE if st.book.pclass[i] in self._classes else False
+                return BASE if st.book.pclass.item(i) in self._classes else False
             return self._move(st, ch, *info)
         if ch.new is not None:
             nctx = ch.new
@@ -1372,10 +1385,10 @@ class _GroupCap(Rule):
                 st.own()
             d = ch.delta
             worst_, best, size = st.worst, st.best, st.size
-            if worst_.dtype != object and (abs(d) >= 1 << 59 or abs(st.book.total["reserves"]) >= 1 << 61):
+            if not st.wide and (abs(d) >= 1 << 59 or abs(st.book.total["reserves"]) >= 1 << 61):
                 st.widen()
                 worst_, best = st.worst, st.best
-            w0, b0, s0 = int(worst_[g]), int(best[g]), int(size[g])
+            w0, b0, s0 = worst_.item(g), best.item(g), size.item(g)
             w1 = w0 + d
             b1 = b0 + d if counted == TRUE else b0
             s1 = s0 + dn
@@ -1402,10 +1415,15 @@ class _GroupCap(Rule):
         ng = st.n_groups
         if st.wtop is None:
             st.wtop, st.wrest = (int(st.worst[:ng].max()) if ng else 0), None
-        if st.wtop > cap_cents(b, self.lim):  # some group above the cap at worst
+        num, den = self._num_den
+        if st.wtop * den > num * b:  # some group above the cap at worst (wtop > ⌊lim·b⌋, in integers)
             return None
-        if level is not None and ng and st.top_now() > cap_cents(b, level):  # some group beyond the warning level
-            return None
+        if level is not None and ng:
+            lv = self._level
+            if lv is None or lv[0] is not level:
+                lv = self._level = (level, level.numerator, level.denominator)
+            if st.top_now() * lv[2] > lv[1] * b:  # some group beyond the warning level
+                return None
         return OK
 
     def watch(self, st: "GroupState", result: RuleResult, level) -> dict:
@@ -1554,7 +1572,7 @@ class GroupState:
     count, and every line that may), the loose lines (no issuer: each its own group); grown by new lines."""
 
     __slots__ = ("ctx", "book", "n_in", "code_of", "member", "counted", "n_groups", "best", "worst", "loose", "top",
-                 "keys", "added", "subjects", "loose_set", "size", "_owned", "alike", "wtop", "ptop", "wrest", "infos")
+                 "keys", "added", "subjects", "loose_set", "size", "_owned", "alike", "wtop", "ptop", "wrest", "infos", "wide")
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -1575,10 +1593,12 @@ class GroupState:
         self.wtop = None  # the largest sum at worst of all groups, None when to be computed
         self.wrest = self.ptop = None  # `moved_max`'s memory of the group that last rose to the top
         self.infos: dict = {}  # line of the portfolio -> `_info` (engine)
+        self.wide = False  # the sums are Python integers (`widen`)
 
     def set_groups(self, code_of, member, counted, n_groups, best, worst_, loose, top) -> None:
         self.code_of, self.member, self.counted = code_of, member, counted
         self.n_groups, self.best, self.worst, self.loose, self.top = n_groups, best, worst_, loose, top
+        self.wide = worst_.dtype == object or best.dtype == object
 
     def top_now(self) -> int:
         """The largest sum (lines surely counted) of the groups with lines alive, 0 without any (computed when
@@ -1633,6 +1653,7 @@ class GroupState:
         """Group sums near int64's reach: Python integers from now on."""
         self.best = self.best.astype(object)
         self.worst = self.worst.astype(object)
+        self.wide = True
 
     def counted_of(self, i: int) -> int:
         return int(self.counted[i]) if i < self.book.n0 else self.added[i][1]
@@ -2544,12 +2565,26 @@ class HoldingState:
         line held before and after). Sums in integer units of 10⁻⁹ while the quantities are such multiples."""
         Q, I = self.exact[g]
         if type(Q) is int:
-            a, b = _scaled(after), _scaled(before)
+            a = after * QUANTITY_SCALE if type(after) is int else _scaled(after)
+            b = before * QUANTITY_SCALE if type(before) is int else _scaled(before)
             if a is not None and b is not None:
                 Q += a - b
                 self.exact[g] = (Q, I)
-                self.Q[g] = Q / QUANTITY_SCALE  # correctly rounded
-                self._rescan(g)
+                qf = Q / QUANTITY_SCALE  # correctly rounded
+                self.Q[g] = qf
+                scan = self._scan
+                if scan is None or len(scan[0]) != self.n_groups:
+                    self._scan = None
+                    return
+                # Σ issued, a quantity missing, lines present: unchanged, so is whether the group is concluded
+                ratio, cratio, _ = scan
+                ig = self.I.item(g)
+                r = qf / ig if ig > 0 else 0.0
+                ratio[g] = r
+                c0 = cratio.item(g)
+                if c0 >= 0:
+                    cratio[g] = r
+                    self.ctop, self.crest = moved_max(self.ctop, self.crest, g, c0, r)
                 return
             Q = Fraction(Q, QUANTITY_SCALE)
         Q = Q + _whole(after) - _whole(before)

@@ -589,8 +589,7 @@ class Engine:
         finally:
             self._log = outer
         statuses = dict(zip(self._ids, status1))
-        s = worst(status1)
-        status = OK if s == NA else s
+        status = BREACH if BREACH in status1 else UNKNOWN_S if UNKNOWN_S in status1 else OK
         if changes:
             changes.sort(key=lambda c: -EFFECT_RANK[c.effect])
             effect = worst_effect(c.effect for c in changes)
