@@ -90,6 +90,10 @@ def render_html139(d: Report139) -> str:
     _synthesis(doc, d)
     for n, part in enumerate(d.parts, start=1):
         _part(doc, d, part, n)
+    if d.proposal is not None:
+        _proposal(doc, d)
+    if d.stress is not None:
+        _stress(doc, d)
     _breaches(doc, d)
     _unknowns(doc, d)
     _rules(doc, d)
@@ -155,6 +159,23 @@ def _synthesis(doc, d: Report139):
     if items:
         doc.add(svg.bars(items, title=f"{d.parts[0].title} : parts de l'actif de placement et plafonds (trait rouge)"),
                 svg.legend([("ok", "part conforme"), ("breach", "plafond franchi"), ("limit", "plafond")]))
+    if d.proposal is not None:
+        pr = d.proposal
+        after = (f" ; contrôle après opérations : <strong>{_e(VERDICT_FR[pr.verdict_after.status])}</strong>"
+                 if pr.verdict_after is not None else "")
+        doc.add(f"<p>Proposition de réallocation : {_e(pr.status_fr)}, {len(pr.trades)} opération(s), ventes "
+                f"{_e(euros(pr.sold))}, achats {_e(euros(pr.bought))}{after} (partie « Proposition »).</p>")
+    if d.stress is not None:
+        st = d.stress
+        new = [r for r in st.rules if r.status_after == BREACH and r.status_before != BREACH]
+        if st.breaking:
+            first = st.breaking[0]
+            doc.add(f"<p>Choc de marché : {len(new)} règle(s) de plus seraient non conformes ; la première à céder "
+                    f"serait « {_e(first.title)} » ({_e(first.rule_id)}), à {_e(pct(first.first_break))} du "
+                    "scénario (partie « Choc de marché »).</p>")
+        else:
+            doc.add("<p>Choc de marché : aucune limite supplémentaire ne serait franchie sous le scénario étudié "
+                    f"(verdict après le choc : {_e(VERDICT_FR[st.status_after].lower())}).</p>")
     doc.add("</section>")
 
 
@@ -329,6 +350,144 @@ def _inventory(doc, d: Report139, p, n):
                 _e(euros(h.value)), _e(h.rules)] for h in shown]
         doc.table(["Ligne vue", "Placement", "ISIN", "Émetteur", "Nature", "Devise", "Valeur (× k)", "Constats"],
                   trs, numeric=(6,), cls="compact")
+
+
+def _head_of(h) -> str:
+    if h is None:
+        return ""
+    return f"dépassement {euros(-h)}" if h < 0 else euros(h)
+
+
+def _cap_limit(limit, strict) -> str:
+    if limit is None:
+        return ""
+    return ("< " if strict else "≤ ") + pct(limit)
+
+
+def _proposal(doc, d: Report139):
+    pr = d.proposal
+    doc.add('<section class="part" id="proposition">', "<h2>Proposition de réallocation</h2>",
+            f'<p class="note">Proposition de « {_e(pr.source)} » : les opérations de rotation minimale après '
+            "lesquelles chaque limite des articles R. 139-1 à R. 139-56 serait tenue, régime par régime, chaque "
+            "régime gardant sa trésorerie ; le portefeuille après opérations est contrôlé à nouveau par le "
+            "vérificateur R. 139 (ratios vus par transparence, R. 139-17).</p>")
+    after = pr.verdict_after
+    verdict = (f"verdict avant <strong>{_e(VERDICT_FR[d.verdict.status])}</strong>, après opérations "
+               f"<strong>{_e(VERDICT_FR[after.status])}</strong>" if after is not None else
+               f"verdict <strong>{_e(VERDICT_FR[d.verdict.status])}</strong>")
+    doc.add(f"<p>Résultat : <strong>{_e(pr.status_fr)}</strong> ; {verdict} ; {len(pr.trades)} opération(s), "
+            f"ventes {_e(euros(pr.sold))}, achats {_e(euros(pr.bought))}.</p>")
+    for note in pr.notes:
+        doc.add(f'<p class="note">{_e(note[:1].upper() + note[1:])}.</p>')
+    if after is not None:
+        left = pr.breaches_after
+        if left:
+            doc.add("<p>Règles encore non conformes après opérations : "
+                    + "; ".join(f"{_e(r.spec.title)} ({_e(r.spec.id)})" for r in left) + ".</p>")
+        if pr.unknown_after:
+            doc.add("<p>Règles à vérifier après opérations (données manquantes, inchangées par les opérations) : "
+                    + "; ".join(f"{_e(r.spec.title)} ({_e(r.spec.id)})" for r in pr.unknown_after) + ".</p>")
+    doc.add("<h3>Opérations, ligne par ligne</h3>")
+    if pr.trades:
+        rows = [[str(t.row), _e(t.label), _e(nature_title(d.version, t.nature)), _e(_regime_name(t.regime)),
+                 _e(t.action + (" (en totalité)" if t.whole else "")), _e(euros(t.amount)), _e(euros(t.before)),
+                 _e(euros(t.after))] for t in pr.trades]
+        rows.append(["", "<strong>Total</strong>", "", "", "", f"ventes {_e(euros(pr.sold))}<br>achats "
+                     f"{_e(euros(pr.bought))}", "", ""])
+        doc.table(["Ligne", "Libellé", "Nature", "Régime", "Opération", "Montant", "Avant", "Après"], rows,
+                  numeric=(0, 5, 6, 7), cls="compact",
+                  caption="Une part de fonds vendue ou achetée déplace ses placements vus par transparence au "
+                          "prorata (R. 139-17, dernier alinéa).")
+    else:
+        doc.add("<p>Aucune opération.</p>")
+    for rp in pr.regimes:
+        doc.add(f"<h3>{_e(rp.title)} : plafonds avant et après (R. 139-41 à R. 139-44)</h3>")
+        rows = [[_e(c.title) + f'<br><span class="rid-note">{_e(c.rule_id)}</span>', _e(c.article),
+                 _e(pct(c.share_before)), _e(pct(c.share_after)), _e(_cap_limit(c.limit, c.strict)),
+                 _e(_head_of(c.headroom_after)), _e(STATUS_FR[c.status_before]), _e(STATUS_FR[c.status_after])]
+                for c in rp.caps]
+        doc.table(["Plafond", "Article", "Part avant", "Part après", "Limite", "Marge après", "Statut avant",
+                   "Statut après"], rows, numeric=(2, 3, 4, 5), status=[c.status_after for c in rp.caps],
+                  cls="compact")
+        if rp.natures:
+            rows = [[_e(x.title) + (f'<br><span class="rid-note">{_e(x.nature)}</span>' if x.nature else ""),
+                     _e(euros(x.before)), _e(pct(x.share_before)), _e(euros(x.after)), _e(pct(x.share_after)),
+                     _e(euros(x.after - x.before))] for x in rp.natures]
+            doc.table(["Nature (vue par transparence)", "Avant", "Part", "Après", "Part", "Écart"], rows,
+                      numeric=(1, 2, 3, 4, 5), cls="compact",
+                      caption=f"Actif de placement : {euros(rp.base_before)} avant, {euros(rp.base_after)} après.")
+        items = [(c.title, c.share_before or 0, c.limit, c.status_after, c.share_after or 0) for c in rp.caps
+                 if c.share_before is not None and c.status_after != NA]
+        if items:
+            doc.add(svg.bars(items, title="Parts avant / après les opérations (trait rouge : plafond)"),
+                    svg.legend([("ok", "avant"), ("after", "après"), ("limit", "plafond")]))
+    doc.add("</section>")
+
+
+def _stress(doc, d: Report139):
+    from .r139_stress import DEFAULT_DURATION, key_title, scope_text, shock_text, unit_of
+
+    s = d.stress
+    doc.add('<section class="part" id="choc">', "<h2>Choc de marché : dépassements passifs prévisibles</h2>")
+    rows = [[_e(key_title(k)), _e(shock_text(k, a)), _e(scope_text(k, d.version))] for k, a in s.scenario.items()]
+    doc.table(["Choc", "Amplitude", "Natures ou devises touchées"], rows, cls="compact")
+    if any(unit_of(k) == "pb" for k in s.scenario):
+        if s.durations_from:
+            dur = f"Duration lue dans la colonne « {s.durations_from} »"
+            if s.defaulted_lines:
+                dur += f" ; {s.defaulted_lines} ligne(s) sans duration prennent la valeur par défaut"
+        else:
+            dur = "Pas de colonne de duration : valeurs par défaut"
+        defaults = ", ".join(f"{nature_title(d.version, k).lower()} {str(x).replace('.', ',')} an(s)"
+                             for k, x in DEFAULT_DURATION.items())
+        doc.add(f'<p class="note">{_e(dur)} ({_e(defaults)} ; placements vus par transparence : valeurs par '
+                "défaut) ; variation de valeur = − duration × variation de taux.</p>")
+    kept = (f" {euros(s.unshocked)} gardent leur valeur : fonds sans inventaire utilisable, fonds détenus par un "
+            "fonds et contrats financiers (leur composition échappe au choc)." if s.unshocked else "")
+    doc.add(f'<p class="note">Le choc s\'applique au portefeuille vu par transparence (R. 139-17) : chaque placement '
+            "d'un fonds vu par transparence est choqué selon sa nature et sa devise, et la ligne du fonds suit la "
+            "somme de son inventaire. Le portefeuille choqué est contrôlé à nouveau par le vérificateur R. 139 ; le "
+            "scénario est appliqué de 0 à 100 % pour trouver la fraction à laquelle chaque règle serait franchie. "
+            f"Actif de placement : {_e(euros(s.base_before))} → {_e(euros(s.base_after))} ; total des lignes : "
+            f"{_e(euros(s.total_before))} → {_e(euros(s.total_after))}.{_e(kept)}</p>")
+    new = [r for r in s.rules if r.status_after == BREACH]
+    if new:
+        doc.add("<h3>Plafonds franchis après le choc, et de combien</h3>", '<ul class="tight breaches">')
+        for r in new:
+            by = (f" : dépassement de {_e(euros(-r.headroom_after))}" if r.headroom_after is not None
+                  and r.headroom_after < 0 else "")
+            share = (f", {_e(pct(r.value_after))} pour une limite de {_e(pct(r.limit))}"
+                     if r.value_after is not None and r.limit is not None else "")
+            when = (f" ; franchi à {_e(pct(r.first_break))} du scénario" if r.first_break is not None
+                    else " ; déjà non conforme avant le choc")
+            doc.add(f"<li><strong>{_e(r.title)}</strong> ({_e(r.rule_id)}){by}{share}{when}.</li>")
+        doc.add("</ul>")
+    else:
+        doc.add("<p>Aucun plafond ne serait franchi sous ce scénario.</p>")
+    rows, sts = [], []
+    for r in s.rules:
+        if r.limit is None and r.status_before == r.status_after:
+            continue
+        rows.append([_e(r.title) + f'<br><span class="rid-note">{_e(r.rule_id)}</span>', _e(STATUS_FR[r.status_before]),
+                     _e(pct(r.value_before) if r.limit is not None else ""), _e(STATUS_FR[r.status_after]),
+                     _e(pct(r.value_after) if r.limit is not None else ""), _e(_cap_limit(r.limit, r.strict)),
+                     _e(_head_of(r.headroom_after)),
+                     _e(pct(r.first_break) if r.first_break is not None else "")])
+        sts.append(r.status_after)
+    doc.table(["Règle", "Avant", "Valeur avant", "Après le choc", "Valeur après", "Limite", "Marge après le choc",
+               "Franchie à (% du scénario)"], rows, numeric=(2, 4, 5, 6, 7), status=sts, cls="compact")
+    if s.natures:
+        rows = [[_e(x.title) + f'<br><span class="rid-note">{_e(x.nature)}</span>', _e(euros(x.before)),
+                 _e(euros(x.after)), _e(euros(x.after - x.before))] for x in s.natures]
+        doc.table(["Nature (vue par transparence)", "Avant le choc", "Après le choc", "Variation"], rows,
+                  numeric=(1, 2, 3), cls="compact")
+    items = [(r.title, r.value_before or 0, r.limit, r.status_after, r.value_after or 0) for r in s.rules
+             if r.limit is not None and r.value_before is not None and r.rule_id.startswith(("R139-41/", "R139-44/",
+                                                                                          "R139-15/"))]
+    if items:
+        doc.add(svg.bars(items, title="Parts avant / après le choc (trait rouge : limite)"),
+                svg.legend([("ok", "avant"), ("after", "après le choc"), ("limit", "limite")]))
+    doc.add("</section>")
 
 
 def _breaches(doc, d: Report139):

@@ -145,6 +145,8 @@ class Report139:
     readings: list
     annex: bool = True
     holdings_in_pdf: int = 25  # per fund, without --annexe
+    stress: object = None  # r139_stress.StressResult139, or None
+    proposal: object = None  # r139_proposal.ProposalView139, or None
 
     @property
     def version(self):

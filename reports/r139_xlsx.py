@@ -13,7 +13,7 @@ from __future__ import annotations
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
 
 from .r139_model import INVENTORY_FR, MODE_FR, Report139, cure_text, fill_text, nature_title
-from .text import ACTION_FR, VERDICT_FR, datetime_fr, rows_text
+from .text import ACTION_FR, VERDICT_FR, datetime_fr, euros, rows_text
 from reserves.portfolio.fmt import STATUS_FR
 from .xlsx import FILL, HEADER_ROW, INTEGER, LINE_HEIGHT, MAX_LINES, MONEY, PERCENT
 from .xlsx import Book as _Book, column_ref as _ref, euros_cell as _e, lines_needed as _lines_needed
@@ -25,6 +25,7 @@ SHEETS139 = {
     "assets": "Immobilier et souverains", "issuers": "Émetteurs R. 139-46", "currencies": "Devises",
     "contracts": "Contrats", "funds": "Fonds", "holdings": "Transparence", "breaches": "Manquements",
     "unknowns": "À vérifier", "rules": "Règles", "readings": "Lectures",
+    "proposal": "Proposition", "proposal_caps": "Proposition plafonds", "stress": "Choc de marché",
 }
 
 
@@ -306,6 +307,50 @@ def _readings(b: _Book139):
     b.table("readings", "Lectures du texte appliquées (RR 1 à RR 20)", cols, rows)
 
 
+def _proposal(b: _Book139):
+    pr = b.data.proposal
+    after = pr.verdict_after
+    cols = [("Ligne", 8, INTEGER, False), ("Libellé", 40, None, True), ("Nature", 26, None, True),
+            ("Régime", 18, None, False), ("Opération", 16, None, False), ("Montant (€)", 20, MONEY, False),
+            ("Avant (€)", 20, MONEY, False), ("Après (€)", 20, MONEY, False)]
+    rows = [[t.row, t.label, nature_title(b.data.version, t.nature), _reg(t.regime),
+             t.action + (" (en totalité)" if t.whole else ""), _e(t.amount), _e(t.before), _e(t.after)]
+            for t in pr.trades]
+    verdict = (f"contrôle après opérations : {VERDICT_FR[after.status].lower()}" if after is not None else
+               f"verdict : {VERDICT_FR[b.data.verdict.status].lower()}")
+    b.table("proposal", "Proposition de réallocation : opérations ligne par ligne", cols, rows,
+            note=f"{pr.status_fr[:1].upper() + pr.status_fr[1:]} ({pr.source}) ; {verdict} ; ventes "
+                 f"{euros(pr.sold)}, achats {euros(pr.bought)}"
+                 + "".join(f" ; {n}" for n in pr.notes))
+    cols = [("Régime", 18, None, False), ("Identifiant", 28, None, True), ("Plafond", 46, None, True),
+            ("Article", 14, None, False), ("Part avant", 10, PERCENT, False), ("Part après", 10, PERCENT, False),
+            ("Limite", 10, PERCENT, False), ("Sens", 16, None, False), ("Valeur après (€)", 20, MONEY, False),
+            ("Marge après (€)", 20, MONEY, False), ("Statut avant", 14, None, False), ("Statut après", 14, None, False)]
+    rows = [[_reg(rp.name), c.rule_id, c.title, c.article, c.share_before, c.share_after, c.limit,
+             "strictement inférieur" if c.strict else "au plus", _e(c.value_after), _e(c.headroom_after),
+             STATUS_FR[c.status_before], STATUS_FR[c.status_after]] for rp in pr.regimes for c in rp.caps]
+    b.table("proposal_caps", "Proposition : plafonds des articles R. 139-41 à R. 139-44 avant et après les opérations",
+            cols, rows, status_col=11, note="Marge après : ce qui peut encore entrer sous le plafond après les "
+                                            "opérations ; négative : le dépassement restant.")
+
+
+def _stress(b: _Book139):
+    from .r139_stress import key_title, scope_text, shock_text
+
+    s = b.data.stress
+    cols = [("Règle", 28, None, True), ("Intitulé", 46, None, True), ("Article", 14, None, False),
+            ("Statut avant", 14, None, False), ("Part avant", 10, PERCENT, False), ("Statut après le choc", 14, None, False),
+            ("Part après", 10, PERCENT, False), ("Limite", 10, PERCENT, False), ("Valeur après (€)", 20, MONEY, False),
+            ("Marge après le choc (€)", 20, MONEY, False), ("Franchie à (part du scénario)", 14, PERCENT, False)]
+    rows = [[r.rule_id, r.title, r.article, STATUS_FR[r.status_before], r.value_before, STATUS_FR[r.status_after],
+             r.value_after, r.limit, _e(r.figure_after), _e(r.headroom_after), r.first_break] for r in s.rules]
+    shocks = ", ".join(f"{key_title(k)} {shock_text(k, a)} ({scope_text(k, b.data.version)})"
+                       for k, a in s.scenario.items())
+    b.table("stress", "Choc de marché sur le portefeuille vu par transparence, contrôlé à nouveau (R. 139)", cols, rows,
+            status_col=5, note=f"Scénario : {shocks} ; actif de placement {euros(s.base_before)} → "
+                               f"{euros(s.base_after)} ; marge négative : le dépassement après le choc.")
+
+
 def write_xlsx139(data: Report139, path) -> None:
     b = _Book139(data, path)
     _summary(b)
@@ -320,6 +365,10 @@ def write_xlsx139(data: Report139, path) -> None:
     _contracts(b)
     _funds(b)
     _holdings(b)
+    if data.proposal is not None:
+        _proposal(b)
+    if data.stress is not None:
+        _stress(b)
     _rules(b)
     _readings(b)
     b.wb.close()

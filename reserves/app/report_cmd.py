@@ -32,6 +32,9 @@ règlement, verdict et constats, nom et SHA-256 du rapport écrit. Codes de sort
 ou de journal d'audit inaccessible."""
 
 
+PROPOSE = "\0optimiser"  # `--proposition` given alone: the report runs the optimizer (R. 139)
+
+
 def add_report_command(sub, parse_date) -> None:
     import argparse
 
@@ -40,8 +43,9 @@ def add_report_command(sub, parse_date) -> None:
     r.add_argument("file", metavar="FICHIER", help="portefeuille (xlsx, ods, csv)")
     r.add_argument("-o", "--output", "--sortie", dest="output", required=True, metavar="RAPPORT",
                    help="fichier du rapport : rapport.xlsx, rapport.html ou rapport.pdf")
-    r.add_argument("--proposition", metavar="FICHIER",
-                   help="proposition de réallocation (portefeuille après ordres, feuille « Portefeuille »)")
+    r.add_argument("--proposition", metavar="FICHIER", nargs="?", const=PROPOSE,
+                   help="proposition de réallocation (portefeuille après ordres, feuille « Portefeuille ») ; "
+                        "R. 139 : « --proposition » seul calcule la proposition de « reserves optimize » et la joint")
     r.add_argument("--date", type=parse_date, help="date du contrôle : choisit la version du règlement en vigueur")
     r.add_argument("--feuille", "--sheet", dest="sheet", metavar="FEUILLE", help="feuille à lire (par défaut « Portefeuille »)")
     r.add_argument("--choc", action="append", metavar="FAMILLE=VALEUR",
@@ -73,19 +77,29 @@ def _same_file(a, b) -> bool:
 
 
 def _version(args):
-    """(version, day, source) as `reserves check` chooses them (SPEC §4): --date, else the file's date, else today."""
+    """(version, day, source, raw) as `reserves check` chooses them (SPEC §4): --date, else the file's date, else
+    today. Without --date the `Portefeuille` sheet is read once, with R. 139's columns: `raw`, handed to the
+    R. 139 reader (None when the date came from --date or the sheet is not an R. 139 table)."""
     import datetime as dt
 
     from constraints import rulebook
+    from reserves.portfolio.errors import InputError
 
+    raw = None
     if args.date is not None:
         day, source = args.date, rulebook.SOURCE_OPTION
     else:
-        from reserves.portfolio.reader import read_stated_date
+        from reserves.portfolio.model139 import read_raw
 
-        stated = read_stated_date(args.file, args.sheet)
+        try:
+            raw = read_raw(args.file, args.sheet)
+            stated = (raw.as_of, raw.as_of_where) if raw.as_of is not None else None
+        except InputError:  # not an R. 139 table: the date as `reserves check` reads it, the reader then says why
+            from reserves.portfolio.reader import read_stated_date
+
+            stated = read_stated_date(args.file, args.sheet)
         day, source = (stated[0], rulebook.SOURCE_FILE) if stated else (dt.date.today(), rulebook.SOURCE_TODAY)
-    return rulebook.for_date(day), day, source
+    return rulebook.for_date(day), day, source, raw
 
 
 def cmd_report(args) -> int:
@@ -94,11 +108,11 @@ def cmd_report(args) -> int:
     from reserves.portfolio.errors import InputError
 
     try:
-        version, day, source = _version(args)
+        version, day, source, raw = _version(args)
     except InputError as err:  # NoVersionInForce too
         return print_problems(err, False)
     if version.engine == "r139":
-        return cmd_report139(args, version, day, source)
+        return cmd_report139(args, version, day, source, raw)
     given = [o for o, a in (("--transparence", "transparence"), ("--regime-simplifie", "regime_simplifie"),
                             ("--regime-simplifie-depuis", "regime_simplifie_depuis"),
                             ("--anciennete-transparence", "anciennete_transparence")) if getattr(args, a, None)]
@@ -106,10 +120,13 @@ def cmd_report(args) -> int:
         return print_problems(InputError.one(f"{', '.join(given)} : option(s) des portefeuilles R. 139 (au 8 juillet "
                                              "2019 ou après) ; ce portefeuille relève des articles R. 623-3 à "
                                              "R. 623-10-4"), False)
+    if args.proposition == PROPOSE:
+        return print_problems(InputError.one("--proposition : donner le fichier de la proposition (le portefeuille "
+                                             "après ordres) pour un portefeuille R. 623"), False)
     return cmd_report623(args)
 
 
-def cmd_report139(args, version, day, source) -> int:
+def cmd_report139(args, version, day, source, raw=None) -> int:
     """The report of an R. 139 portfolio: read as `reserves check` reads it, checked, written."""
     from constraints.r139.checker import check
     from constraints.r139.inputs import from_portfolio
@@ -123,17 +140,21 @@ def cmd_report139(args, version, day, source) -> int:
 
     try:
         format_of(args.output)
-        if args.proposition:
-            raise InputError.one("--proposition : pas encore disponible pour un portefeuille R. 139")
-        if args.choc:
-            raise InputError.one("--choc : la vue de choc de marché n'est pas encore disponible pour un portefeuille "
-                                 "R. 139 (articles R. 139-1 à R. 139-56)")
+        if args.proposition not in (None, PROPOSE):
+            raise InputError.one("--proposition FICHIER : pour un portefeuille R. 139, « --proposition » seul calcule "
+                                 "la proposition de réallocation (celle de « reserves optimize ») et la joint au "
+                                 "rapport ; la lecture d'un fichier de proposition n'est pas disponible")
+        if args.choc and args.sans_choc:
+            raise InputError.one("--choc et --sans-choc : choisir l'un ou l'autre")
         for source_file in (args.file, *(args.transparence or ())):
             if source_file and _same_file(source_file, args.output):
                 raise InputError.one(f"le rapport « {args.output} » remplacerait le fichier lu « {source_file} » : "
                                      "choisissez un autre nom de sortie")
+        from reports.r139_stress import parse_scenario139
+
+        scenario = None if args.sans_choc else parse_scenario139(args.choc, version.extra.get("natures", {}))
         pf = load(args.file, sheet_name=args.sheet, transparence=args.transparence or (), as_of=day,
-                  as_of_source=source)
+                  as_of_source=source, raw=raw)
         inp = from_portfolio(pf, args.file)
     except InputError as err:
         return print_problems(err, False)
@@ -146,16 +167,23 @@ def cmd_report139(args, version, day, source) -> int:
         inp.observations = list(inp.observations) + found
     from reserves.app.check139 import parse_regimes
 
-    verdict = check(inp, version, as_of=day, simplified=parse_regimes(args.regime_simplifie),
-                    simplified_since=args.regime_simplifie_depuis, max_age_days=args.anciennete_transparence)
+    options = {"simplified": parse_regimes(args.regime_simplifie), "simplified_since": args.regime_simplifie_depuis,
+               "max_age_days": args.anciennete_transparence}
+    verdict = check(inp, version, as_of=day, **options)
     verdict.as_of_source = source
     try:
-        make_report139(pf, verdict, args.output, annex=args.annexe)
+        data = make_report139(pf, verdict, args.output, annex=args.annexe, scenario=scenario,
+                              proposal=args.proposition == PROPOSE, options=options, observations=inp.observations)
     except InputError as err:
         return print_problems(err, False)
     from reports.text import VERDICT_FR
 
     print(f"Rapport écrit : {args.output} (règlement {version.id}, verdict : {VERDICT_FR[verdict.status].lower()})")
+    if data.proposal is not None:
+        p = data.proposal
+        after = (f", contrôle après opérations : {VERDICT_FR[p.verdict_after.status].lower()}"
+                 if p.verdict_after is not None else "")
+        print(f"Proposition de réallocation : {p.status_fr}{after}")
     if audit_cli.wanted(args):
         from reserves.app.audit.entries import report_content, sha256_of
 

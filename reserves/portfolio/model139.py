@@ -147,8 +147,15 @@ def _date_fr(d) -> str:
     return d.strftime("%d/%m/%Y") if d else "aujourd'hui"
 
 
-def read_lines(path, *, sheet_name=None, as_of=None, as_of_source=None, free_columns=()) -> tuple[RawTable, pd.DataFrame, list]:
-    raw = read_table(path, sheet_name=sheet_name, columns=_header_columns())
+def read_raw(path, sheet_name=None) -> RawTable:
+    """The `Portefeuille` sheet as read with R. 139's columns (its stated date in `as_of`), for `load(raw=...)`:
+    a command that learns the date from the file reads it once."""
+    return read_table(path, sheet_name=sheet_name, columns=_header_columns())
+
+
+def read_lines(path, *, sheet_name=None, as_of=None, as_of_source=None, free_columns=(),
+               raw: RawTable | None = None) -> tuple[RawTable, pd.DataFrame, list]:
+    raw = raw if raw is not None else read_raw(path, sheet_name)
     refuse_misspelled_headers(raw, _header_columns(), free_columns)
     if "nature" not in raw.fields:
         if "category" in raw.fields:
@@ -258,10 +265,11 @@ def _fund_key(text) -> str:
 
 
 def load(path: str | os.PathLike, *, sheet_name: str | None = None, transparence=(), as_of: _dt.date | None = None,
-         as_of_source: str | None = None, free_columns=()) -> Portfolio139:
-    """Read an R. 139 portfolio file, its `Transparence` sheet and the TPT files given (`--transparence`)."""
+         as_of_source: str | None = None, free_columns=(), raw: RawTable | None = None) -> Portfolio139:
+    """Read an R. 139 portfolio file, its `Transparence` sheet and the TPT files given (`--transparence`); `raw`:
+    its `Portefeuille` sheet already read by `read_raw` (not read again)."""
     raw, lines, warnings = read_lines(path, sheet_name=sheet_name, as_of=as_of, as_of_source=as_of_source,
-                                      free_columns=free_columns)
+                                      free_columns=free_columns, raw=raw)
     inventories = read_lookthrough_sheet(path, raw.fmt, free_columns)
     for tpt_path in transparence or ():
         from .tpt import read_tpt
@@ -310,4 +318,4 @@ def _check_duplicate_funds(inventories: list[LT.Inventory]) -> None:
         raise InputError([Problem(p) for p in problems])
 
 
-__all__ = ["Portfolio139", "load", "read_lines", "line_columns", "VERSION"]
+__all__ = ["Portfolio139", "load", "read_raw", "read_lines", "line_columns", "VERSION"]

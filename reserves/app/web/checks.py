@@ -18,6 +18,36 @@ from .access import Viewer, api_viewer, page_viewer
 from .forms import PageError, json_error, field_text, form_file, form_files, unlink, FORM_LIMITS
 
 
+SHOCKS_DEFAULT = "actions=-30 immobilier=-15 taux=+100"  # the report's scenario without --choc
+
+
+def write_report139(pf, verdict, fmt: str, folder: str, *, chocs: str | None = None, sans_choc: bool = False,
+                    proposition: bool = False) -> str:
+    """The R. 139 report as `reserves report` writes it: the stress view (the shocks of the form, separated by
+    spaces or semicolons, else the command's default scenario; none with `sans_choc`) and, if asked, the
+    optimizer's proposal re-checked. Written into `folder` under a server-chosen name; returns the path."""
+    import os
+    import re
+    import tempfile
+
+    from reports.r139_report import make_report139
+    from reports.r139_stress import parse_scenario139
+
+    items = [t for t in re.split(r"[\s;]+", chocs or "") if t]
+    scenario = None if sans_choc else parse_scenario139(items, verdict.version.extra.get("natures", {}))
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd, path = tempfile.mkstemp(prefix="rapport-", suffix="." + fmt, dir=folder)
+    os.close(fd)
+    try:
+        make_report139(pf, verdict, path, scenario=scenario, proposal=bool(proposition),
+                       observations=getattr(pf, "observations", []))
+    except BaseException:
+        if os.path.exists(path):
+            os.unlink(path)
+        raise
+    return path
+
+
 def install(app, w) -> None:
     """Add these routes to the application; `w` holds what the pages share (`context.make`)."""
     (settings, store, audit, render, require_csrf, record, stored_of, analysis_or_404, recheck, run_check,
@@ -96,14 +126,21 @@ def install(app, w) -> None:
     async def analysis_report(request: Request, analysis_id: int, fmt: str, viewer: Viewer = Depends(page_viewer)):
         if fmt not in ("xlsx", "pdf"):
             raise StarletteHTTPException(404)
-        await download_form(request, viewer)
-        return await run_in_threadpool(report_file, request, analysis_id, fmt, viewer)
+        # the download form: the CSRF token and, for an R. 139 portfolio, the shocks and the proposal asked for
+        async with request.form(max_files=0, max_fields=6) as form:
+            require_csrf(viewer.session, form)
+            wanted = {"chocs": field_text(form, "chocs", 400), "sans_choc": bool(field_text(form, "sans_choc", 8)),
+                      "proposition": bool(field_text(form, "proposition", 8))}
+        return await run_in_threadpool(report_file, request, analysis_id, fmt, viewer, wanted)
 
-    def report_file(request: Request, analysis_id: int, fmt: str, viewer: Viewer):
+    def report_file(request: Request, analysis_id: int, fmt: str, viewer: Viewer, wanted: dict | None = None):
         a = analysis_or_404(analysis_id, viewer)
         pf, verdict, _ = recheck(a)
         try:
-            path = services.write_report(pf, verdict, fmt, settings.outputs_dir, date=a.check_date)
+            if services.is_r139(pf):
+                path = write_report139(pf, verdict, fmt, settings.outputs_dir, **(wanted or {}))
+            else:
+                path = services.write_report(pf, verdict, fmt, settings.outputs_dir, date=a.check_date)
         except InputError as err:
             return render(request, "error.html", 422, title="Rapport impossible",
                           message="; ".join(str(p) for p in err.problems))

@@ -1,0 +1,399 @@
+"""Stress view of an R. 139 portfolio: market shocks by `nature` and currency, re-checked by the R. 139 checker.
+
+A scenario is a set of shocks, as for R. 623 (`reports.stress`): families `actions` (natures `action`,
+`acces_capital`), `immobilier` (`droit_immobilier`, `societe_immobiliere`, `opci`) and `devises` (every item
+not in euros) in percent of the value, `taux` in basis points through a modified duration (a `duree` /
+`duration` column of the `Portefeuille` sheet, else a default by nature, stated in the report); a nature
+named alone (`--choc opci=-25`, `--choc obligation=-3`) or a currency (`--choc USD=-12`) overrides its
+family for that nature or currency.
+
+The shocks apply to the portfolio seen through (R. 139-17): a fund looked through with its inventory has
+each holding shocked by its own nature and currency and its line moves by the change of the inventory's
+sum (the holdings are then rescaled to the new line value as the reader does, last paragraph); a fund held
+without a usable inventory, other funds in a fund's inventory and financial contracts keep their value
+(their composition is unknown to the shock; the report says how much was left so). The shocked portfolio is
+checked again by the R. 139 checker with the same options; every figure of the view is a result of that
+check. The scenario is scaled from 0 to 100 % to find, for each rule, the smallest fraction at which it
+breaks (a passive-breach forecast, as for R. 623).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import numpy as np
+
+from constraints.rules import BREACH, NA, OK
+from reserves.portfolio import lookthrough as LT
+from reserves.portfolio.columns import normalize_header
+from reserves.portfolio.columns139 import LOOKED_THROUGH
+from reserves.portfolio.errors import InputError
+
+from .stress import DEFAULT_SCENARIO, shock_text as _shock_text_623
+
+FAMILIES139 = {
+    "actions": {"label": "Actions", "natures": ("action", "acces_capital"), "unit": "%"},
+    "immobilier": {"label": "Immobilier", "natures": ("droit_immobilier", "societe_immobiliere", "opci"), "unit": "%"},
+    "taux": {"label": "Taux (via la duration)", "natures": ("titre_etat", "obligation", "tcn", "titre_participatif",
+                                                           "monetaire"), "unit": "pb"},
+    "devises": {"label": "Devises (hors euro)", "natures": None, "unit": "%"},
+}
+ALIASES = {"action_s": "actions", "equity": "actions", "equities": "actions", "immo": "immobilier",
+           "realestate": "immobilier", "rates": "taux", "rate": "taux", "devise": "devises", "fx": "devises"}
+# Modified duration in years by nature when the file gives none (product parameters, not limits of the law).
+DEFAULT_DURATION = {"titre_etat": 7.0, "obligation": 5.0, "titre_participatif": 5.0, "tcn": 0.5, "monetaire": 0.25}
+DURATION_HEADERS = {"duree", "duration", "dureemodifiee", "sensibilite", "modifiedduration"}
+UNSHOCKED = ("contrat_financier",) + tuple(n for n in ("opcvm", "fonds_mutualise", "organisme_dedie"))
+GRID = 20  # steps of 5 % of the scenario, then bisection
+BISECT = 7  # 5 % / 2**7 < 0.04 %
+_SHOCK = re.compile(r"\s*([A-Za-zéè_\-]+)\s*=\s*([+\-−]?\s*\d+(?:[.,]\d+)?)\s*(%|pb|bp)?\s*")
+
+
+def parse_scenario139(items, natures) -> dict:
+    """{key: Fraction}: keys are families (`actions`…), `nature:<key>` or `devise:<ISO>`."""
+    if not items:
+        return dict(DEFAULT_SCENARIO)
+    out = {}
+    for text in items:
+        key, amount = parse_shock139(text, natures)
+        out[key] = amount
+    return out
+
+
+def parse_shock139(text: str, natures) -> tuple[str, Fraction]:
+    m = _SHOCK.fullmatch(text or "")
+    if not m:
+        raise InputError.one(f"choc « {text} » illisible : attendu par exemple actions=-30, immobilier=-15, "
+                             "taux=+100 (points de base), opci=-25 ou USD=-10")
+    word = m.group(1)
+    folded = word.lower().replace("-", "_")
+    flat = folded.replace("_", "")
+    amount = Fraction(m.group(2).replace("−", "-").replace(" ", "").replace(",", "."))
+    if flat in FAMILIES139 or flat in ALIASES:
+        key = ALIASES.get(flat, flat)
+        unit = FAMILIES139[key]["unit"]
+    elif folded in natures:
+        key, unit = f"nature:{folded}", ("pb" if folded in DEFAULT_DURATION else "%")
+    elif re.fullmatch(r"[A-Za-z]{3}", word) and word.upper() == word:
+        if word == "EUR":
+            raise InputError.one(f"choc « {text} » : l'euro est la monnaie de référence ; choquer les autres "
+                                 "devises (devises=-10, USD=-10)")
+        key, unit = f"devise:{word}", "%"
+    else:
+        raise InputError.one(f"choc « {text} » : famille, nature ou devise inconnue « {word} » ; familles : "
+                             + ", ".join(FAMILIES139) + " ; natures : " + ", ".join(natures)
+                             + " ; devises en code ISO (USD, JPY…)")
+    if unit == "%" and amount <= -100:
+        raise InputError.one(f"choc « {text} » : une baisse de 100 % ou plus n'a pas de sens")
+    if unit == "%" and m.group(3) in ("pb", "bp"):
+        raise InputError.one(f"choc « {text} » : « {word} » se choque en pourcentage de la valeur")
+    if unit == "pb" and m.group(3) == "%":
+        raise InputError.one(f"choc « {text} » : « {word} » se choque en points de base de taux (via la duration)")
+    return key, amount
+
+
+def unit_of(key: str) -> str:
+    if key in FAMILIES139:
+        return FAMILIES139[key]["unit"]
+    if key.startswith("nature:"):
+        return "pb" if key[7:] in DEFAULT_DURATION else "%"
+    return "%"
+
+
+def shock_text(key: str, amount: Fraction, scale: float = 1.0) -> str:
+    family = "taux" if unit_of(key) == "pb" else "actions"
+    return _shock_text_623(family, amount, scale)
+
+
+def scope_text(key: str, version) -> str:
+    natures = version.extra.get("natures", {})
+    if key in FAMILIES139:
+        fam = FAMILIES139[key]
+        if fam["natures"] is None:
+            return "placements et lignes dont la devise n'est pas l'euro"
+        return ", ".join(natures.get(n, {}).get("title", n) for n in fam["natures"])
+    if key.startswith("nature:"):
+        return natures.get(key[7:], {}).get("title", key[7:])
+    return f"placements et lignes en {key[7:]}"
+
+
+def key_title(key: str) -> str:
+    if key in FAMILIES139:
+        return FAMILIES139[key]["label"]
+    if key.startswith("nature:"):
+        return f"Nature « {key[7:]} »"
+    return f"Devise {key[7:]}"
+
+
+# --------------------------------------------------------------------------- the shocked portfolio
+
+
+def _durations(pf) -> tuple[np.ndarray | None, str]:
+    """The modified duration of each line from a `duree`/`duration` column (NaN where blank or unreadable)."""
+    extra = getattr(pf, "extra", None)
+    if extra is None:
+        return None, ""
+    for col in extra.columns:
+        if normalize_header(col) in DURATION_HEADERS:
+            vals = np.full(len(pf.lines), np.nan)
+            for i, v in enumerate(extra[col].tolist()):
+                if v is None:
+                    continue
+                try:
+                    vals[i] = float(str(v).replace("\u202f", "").replace(" ", "").replace(",", "."))
+                except ValueError:
+                    pass
+            vals[(vals < 0) | ~np.isfinite(vals)] = np.nan
+            return vals, str(col)
+    return None, ""
+
+
+def factors(natures, currencies, durations, scenario: dict, scale: float) -> np.ndarray:
+    """The factor of each item's value under `scale` × the scenario (1 for what no shock reaches)."""
+    nat = np.asarray(natures, dtype=object)
+    cur = np.array([str(c).strip().upper() if c is not None else "" for c in currencies], dtype=object)
+    f = np.ones(len(nat))
+    nature_keys = {k[7:] for k in scenario if k.startswith("nature:")}
+    for key, amount in scenario.items():
+        a = float(amount) * scale
+        if key.startswith("devise:"):
+            continue
+        if key == "devises":
+            continue
+        if key.startswith("nature:"):
+            mask = nat == key[7:]
+        else:
+            mask = np.isin(nat, [n for n in FAMILIES139[key]["natures"] if n not in nature_keys])
+        if unit_of(key) == "%":
+            f = np.where(mask, f * (1 + a / 100), f)
+        else:
+            f = np.where(mask, f * np.maximum(0.0, 1 - durations * a / 10_000), f)
+    currency_keys = {k[7:] for k in scenario if k.startswith("devise:")}
+    non_euro = (cur != "EUR") & (cur != "")
+    for key, amount in scenario.items():
+        a = float(amount) * scale
+        if key.startswith("devise:"):
+            f = np.where(cur == key[7:], f * (1 + a / 100), f)
+        elif key == "devises":
+            f = np.where(non_euro & ~np.isin(cur, list(currency_keys)), f * (1 + a / 100), f)
+    unshocked = np.isin(nat, UNSHOCKED)
+    return np.where(unshocked, 1.0, np.maximum(f, 0.0))
+
+
+def _default_durations(natures) -> np.ndarray:
+    return np.array([DEFAULT_DURATION.get(n, 0.0) for n in np.asarray(natures, dtype=object)], dtype=float)
+
+
+def _scaled(df, new_value: np.ndarray):
+    """`df` (lines or holdings) with values at `new_value` cents: accrued interest pro rata, market value the rest;
+    quantities unchanged (a price moves, not the number of securities)."""
+    old = df["value"].to_numpy(dtype=np.int64)
+    new = np.asarray(new_value, dtype=np.int64)
+    if (old == new).all():
+        return df
+    out = df.copy()
+    ai = out["accrued_interest"].to_numpy(dtype=np.int64) if "accrued_interest" in out else np.zeros(len(out), np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        new_ai = np.where(old != 0, np.rint(ai * (new / np.where(old != 0, old, 1))), ai).astype(np.int64)
+    out["value"] = new
+    if "accrued_interest" in out:
+        out["accrued_interest"] = new_ai
+    if "market_value" in out:
+        out["market_value"] = new - new_ai
+    return out
+
+
+def shocked_portfolio(pf, scenario: dict, scale: float = 1.0, *, durations=None):
+    """The `Portfolio139` after `scale` × the scenario: lines shocked by nature and currency; a fund looked
+    through moves with its inventory, each holding shocked by its own nature and currency."""
+    lines = pf.lines
+    if durations is None:
+        given, _ = _durations(pf)
+        durations = _line_durations(lines, given)
+    nat = lines["nature"].astype(object).to_numpy()
+    old = lines["value"].to_numpy(dtype=np.int64)
+    f = factors(nat, lines["currency"].tolist(), durations, scenario, scale)
+    new = np.rint(old * f).astype(np.int64)
+    invs = []
+    inv_of = lines["inventory"].to_numpy() if "inventory" in lines else np.full(len(lines), -1)
+    for j, inv in enumerate(pf.inventory_list):
+        h = inv.holdings
+        hn = h["nature"].astype(object).to_numpy()
+        hv = h["value"].to_numpy(dtype=np.int64)
+        hf = factors(hn, h["currency"].tolist(), _default_durations(hn), scenario, scale)
+        hnew = np.rint(hv * hf).astype(np.int64)
+        total, total_new = int(hv.sum()), int(hnew.sum())
+        for i in np.flatnonzero(inv_of == j).tolist():
+            if nat[i] in LOOKED_THROUGH and total > 0 and total_new > 0:
+                # the fund's value moves with its inventory's sum: V × S' / S, rounded half up in exact integers
+                new[i] = (2 * int(old[i]) * total_new + total) // (2 * total)
+        invs.append(replace(inv, holdings=_scaled(h, hnew)) if (hnew != hv).any() else inv)
+    lines = _scaled(lines, new)
+    lt, inv_table, cols = LT.build(lines, invs)
+    if cols:
+        lines = lines.copy() if lines is pf.lines else lines
+        for k, val in cols.items():
+            lines[k] = val
+    return replace(pf, lines=lines, lookthrough=lt, inventories=inv_table, inventory_list=invs)
+
+
+def _line_durations(lines, given) -> np.ndarray:
+    default = _default_durations(lines["nature"].astype(object).to_numpy())
+    if given is None:
+        return default
+    return np.where(np.isnan(given), default, given)
+
+
+# --------------------------------------------------------------------------- the view
+
+
+@dataclass
+class RuleStress139:
+    rule_id: str
+    title: str
+    article: str
+    status_before: str
+    status_after: str
+    value_before: float | None
+    value_after: float | None
+    limit: float | None
+    figure_before: int | None  # cents behind the share
+    figure_after: int | None
+    headroom_before: int | None  # cents under the cap (negative: the excess)
+    headroom_after: int | None
+    first_break: float | None  # fraction of the scenario at which the rule first breaks
+    strict: bool = False
+
+
+@dataclass
+class NatureShock:
+    nature: str
+    title: str
+    before: int  # cents, seen through (R. 139-17), all régimes
+    after: int
+
+
+@dataclass
+class StressResult139:
+    scenario: dict
+    durations_from: str  # header of the duration column, or "" (defaults by nature)
+    defaulted_lines: int  # rate-sensitive lines valued with the default duration
+    base_before: int
+    base_after: int
+    total_before: int
+    total_after: int
+    rules: list
+    natures: list
+    unshocked: int  # cents left unshocked: funds without a usable inventory, contracts, funds within funds
+    verdict_after: object = None
+    notes: list = field(default_factory=list)
+
+    @property
+    def breaking(self) -> list:
+        """Rules that break under the scenario but not before it, first to break first."""
+        return [r for r in self.rules if r.first_break is not None]
+
+    @property
+    def status_after(self) -> str:
+        return self.verdict_after.status
+
+
+def release_contexts(verdict) -> None:
+    """Forget each régime's context (its item arrays): the results and their figures stay."""
+    verdict.parts = [(name, None, results) for name, _ctx, results in verdict.parts]
+
+
+def _seen_by_nature(verdict) -> dict:
+    out: dict = {}
+    for _name, ctx, _results in verdict.parts:
+        if ctx is None:
+            continue
+        nat = ctx.nature
+        t = ctx.T
+        for key in set(np.asarray(nat[t], dtype=object).tolist()):
+            m = t & (nat == key)
+            out[key] = out.get(key, 0) + int(ctx.value[m].sum())
+    return out
+
+
+def run139(pf, verdict, scenario: dict, recheck) -> StressResult139:
+    """The stress view: `recheck(pf)` checks a portfolio with the options of `verdict` (a `Verdict139`)."""
+    version = verdict.version
+    given, col = _durations(pf)
+    durations = _line_durations(pf.lines, given)
+    nat = pf.lines["nature"].astype(object).to_numpy()
+    rate = np.isin(nat, list(DEFAULT_DURATION))
+    rates_shocked = any(unit_of(k) == "pb" for k in scenario)
+    defaulted = int((rate & (np.isnan(given) if given is not None else True)).sum()) if rates_shocked else 0
+
+    seen: dict = {}
+
+    def at(scale):  # one check per fraction of the scenario, however many rules bisect through it
+        if scale not in seen:
+            v = recheck(shocked_portfolio(pf, scenario, scale, durations=durations))
+            if scale != 1.0:
+                release_contexts(v)  # only the whole scenario's régimes are described
+            seen[scale] = v
+        return seen[scale]
+
+    grid = [verdict] + [at(k / GRID) for k in range(1, GRID + 1)]
+    first: dict = {}
+    for r0 in verdict.results:
+        rid = r0.spec.id
+        if r0.status == BREACH:
+            continue
+        prev = 0.0
+        for k in range(1, GRID + 1):
+            if grid[k].result(rid).status == BREACH:
+                lo, hi = prev, k / GRID
+                for _ in range(BISECT):
+                    mid = (lo + hi) / 2
+                    if at(mid).result(rid).status == BREACH:
+                        hi = mid
+                    else:
+                        lo = mid
+                first[rid] = hi
+                break
+            prev = k / GRID
+    after = grid[-1]
+    rows = []
+    for r0 in verdict.results:
+        r1 = after.result(r0.spec.id)
+        if r0.status == NA and r1.status == NA:
+            continue
+        rows.append(RuleStress139(r0.spec.id, r0.spec.title, r0.spec.article, r0.status, r1.status, r0.value,
+                                  r1.value, r1.limit if r1.limit is not None else r0.limit, r0.figure, r1.figure,
+                                  r0.headroom, r1.headroom, first.get(r0.spec.id),
+                                  strict=bool(r0.spec.params.get("strict"))))
+    rows.sort(key=lambda r: (r.first_break is None, r.first_break or 0, r.status_before != BREACH,
+                             r.status_after == OK, r.rule_id))
+    before_n, after_n = _seen_by_nature(verdict), _seen_by_nature(after)
+    natures = [NatureShock(k, s.get("title", k), before_n.get(k, 0), after_n.get(k, 0))
+               for k, s in version.extra.get("natures", {}).items() if before_n.get(k) or after_n.get(k)]
+    unshocked = _unshocked(pf)
+    notes = []
+    if unshocked:
+        notes.append("fonds sans inventaire utilisable, fonds détenus par un fonds et contrats financiers gardent "
+                     "leur valeur (leur composition échappe au choc)")
+    return StressResult139(scenario, col, defaulted, verdict.base, after.base, verdict.total, after.total, rows,
+                           natures, unshocked, verdict_after=after, notes=notes)
+
+
+def _unshocked(pf) -> int:
+    """Cents the scenario cannot reach: funds held without an inventory, contracts, funds inside inventories."""
+    L = pf.lines
+    nat = L["nature"].astype(object).to_numpy()
+    inv = L["inventory"].to_numpy() if "inventory" in L else np.full(len(L), -1)
+    blind = np.isin(nat, LOOKED_THROUGH) & (inv < 0)
+    total = int(L["value"].to_numpy(dtype=np.int64)[blind | (nat == "contrat_financier")].sum())
+    lt = pf.lookthrough
+    if lt is not None and len(lt):
+        ln = lt["nature"].astype(object).to_numpy()
+        total += int(lt["value"].to_numpy(dtype=np.int64)[np.isin(ln, UNSHOCKED)].sum())
+    return total
+
+
+__all__ = ["FAMILIES139", "DEFAULT_DURATION", "parse_scenario139", "parse_shock139", "shocked_portfolio", "run139",
+           "StressResult139", "RuleStress139", "release_contexts", "shock_text", "scope_text", "key_title"]
