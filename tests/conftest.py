@@ -38,9 +38,9 @@ _DATING = {"on": True}
 def _r623_portfolios_are_dated():
     """The portfolios these tests build are R. 623 portfolios of 31/12/2016 (SPEC §4): one read without a stated
     date gets that date, as its file would state it, unless the test is marked `undated` (the date tests)."""
-    from reserves.portfolio import model, reader
+    from reserves.portfolio import model, model139, reader
 
-    real_from_raw, real_stated = model.from_raw, reader.read_stated_date
+    real_from_raw, real_stated, real_raw139 = model.from_raw, reader.read_stated_date, model139.read_raw
 
     def from_raw(raw, *a, **kw):
         pf = real_from_raw(raw, *a, **kw)
@@ -54,8 +54,15 @@ def _r623_portfolios_are_dated():
             return R623_TEST_DATE, "date des portefeuilles de test"
         return got
 
+    def read_raw139(*a, **kw):  # `reserves report` learns the date from this one read
+        raw = real_raw139(*a, **kw)
+        if raw.as_of is None and _DATING["on"]:
+            raw.as_of, raw.as_of_where = R623_TEST_DATE, "date des portefeuilles de test"
+        return raw
+
     mp = pytest.MonkeyPatch()
     mp.setattr(model, "from_raw", from_raw)
+    mp.setattr(model139, "read_raw", read_raw139)
     mp.setattr(reader, "read_stated_date", read_stated_date)
     yield
     mp.undo()

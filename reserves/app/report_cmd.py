@@ -13,6 +13,8 @@ EPILOG = """Exemples :
   reserves report portefeuille.xlsx -o rapport.pdf --annexe
   reserves report portefeuille_r139.xlsx -o rapport.pdf --transparence tpt_fonds.xlsx
   reserves report portefeuille_r139.xlsx -o rapport.xlsx --regime-simplifie
+  reserves report portefeuille_r139.xlsx -o rapport.pdf --proposition
+  reserves report portefeuille_r139.xlsx -o rapport.pdf --choc actions=-30 --choc opci=-25 --choc USD=-10
 
 Le règlement appliqué suit la date du portefeuille, comme pour « reserves check » : --date, sinon
 la date indiquée dans le fichier, sinon la date du jour. Pour un portefeuille au 8 juillet 2019
@@ -20,7 +22,10 @@ ou après (articles R. 139-1 à R. 139-56), le rapport tient la synthèse par r�
 par nature et les plafonds de l'article R. 139-41, les entités et le panier 5/10/40 (R. 139-45),
 la part détenue de chaque émetteur (R. 139-46), l'exposition de change (R. 139-44), les contrats
 compensés par contrepartie (R. 139-43), l'inventaire vu par transparence (R. 139-49), chaque
-manquement avec son premier constat et son échéance (R. 139-48), et les points à vérifier.
+manquement avec son premier constat et son échéance (R. 139-48), et les points à vérifier ; le
+choc de marché par nature (--choc opci=-25) ou par devise (--choc USD=-10), appliqué au
+portefeuille vu par transparence et contrôlé à nouveau ; avec --proposition (sans fichier), la
+proposition de « reserves optimize », ses opérations et les plafonds avant et après.
 
 Le format suit l'extension du fichier de sortie. Le PDF tient la synthèse, les limites, les
 concentrations et les constats ; le détail ligne à ligne est dans le classeur (et le HTML),
@@ -50,7 +55,7 @@ def add_report_command(sub, parse_date) -> None:
     r.add_argument("--feuille", "--sheet", dest="sheet", metavar="FEUILLE", help="feuille à lire (par défaut « Portefeuille »)")
     r.add_argument("--choc", action="append", metavar="FAMILLE=VALEUR",
                    help="choc de marché : actions=-30, immobilier=-15, taux=+100 (points de base), devises=-10 ; "
-                        "répétable")
+                        "R. 139 : aussi une nature (opci=-25) ou une devise (USD=-10) ; répétable")
     r.add_argument("--sans-choc", action="store_true", help="ne pas inclure la vue de choc de marché")
     r.add_argument("--transparence", action="append", metavar="FICHIER",
                    help="R. 139 : inventaire d'un fonds au format TPT (FinDatEx V5 à V7, xlsx ou csv) ; répétable")
