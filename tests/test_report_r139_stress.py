@@ -284,3 +284,45 @@ def test_a_proposal_file_is_refused_for_r139_and_alone_for_r623(tmp_path, capsys
     assert "--proposition" in capsys.readouterr().err and not out.exists()
     assert main(["report", str(ROOT / "samples" / "portefeuille_conforme.xlsx"), "-o", str(out), "--proposition"]) == 2
     assert "R. 623" in capsys.readouterr().err and not out.exists()
+
+
+# --------------------------------------------------------------------------- the web download
+
+
+def test_the_web_download_offers_the_shocks_and_the_proposal(tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from reserves.app.web import create_app
+    from reserves.app.web.settings import Settings
+
+    app = create_app(Settings(storage=str(tmp_path / "stockage"), db_url=str(tmp_path / "base.sqlite3")))
+    app.state.users.add("comptable", "un-mot-de-passe-solide")
+    c = TestClient(app)
+
+    def csrf(html):
+        return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+    r = c.post("/connexion", data={"nom": "comptable", "mot_de_passe": "un-mot-de-passe-solide",
+                                   "csrf": csrf(c.get("/connexion").text), "suite": "/"}, follow_redirects=False)
+    assert r.status_code == 303
+    token = csrf(c.get("/controle").text)
+    files = [("fichier", (SAMPLE.name, SAMPLE.read_bytes(), "application/octet-stream")),
+             ("transparence", (TPT.name, TPT.read_bytes(), "application/octet-stream"))]
+    page = c.post("/controle", data={"csrf": token}, files=files, follow_redirects=True)
+    assert page.status_code == 200 and 'name="chocs"' in page.text and 'name="proposition"' in page.text
+    aid = re.search(r"/analyses/(\d+)/rapport.xlsx", page.text).group(1)
+    x = c.post(f"/analyses/{aid}/rapport.xlsx", data={"csrf": token, "chocs": "actions=-40 USD=-10",
+                                                       "proposition": "1"})
+    assert x.status_code == 200 and x.content[:2] == b"PK"
+    out = tmp_path / "web.xlsx"
+    out.write_bytes(x.content)
+    names = openpyxl.load_workbook(out).sheetnames
+    assert SHEETS139["proposal"] in names and SHEETS139["stress"] in names
+    plain = c.post(f"/analyses/{aid}/rapport.xlsx", data={"csrf": token})  # the command's default scenario
+    out.write_bytes(plain.content)
+    names = openpyxl.load_workbook(out).sheetnames
+    assert SHEETS139["stress"] in names and SHEETS139["proposal"] not in names
+    bad = c.post(f"/analyses/{aid}/rapport.pdf", data={"csrf": token, "chocs": "lune=-5"})
+    assert bad.status_code == 422 and "inconnue" in bad.text and "Traceback" not in bad.text
+    assert c.post(f"/analyses/{aid}/rapport.xlsx", data={}).status_code in (400, 403)  # the CSRF token is required
