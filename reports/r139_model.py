@@ -181,7 +181,7 @@ def _fig(rule, ctx, result):
     return rule.figures(ctx, result, top=TOP)
 
 
-def _natures(version, ctx) -> list:
+def natures_of(version, ctx) -> list:
     natures = version.extra.get("natures", {})
     nat = ctx.nature
     out = []
@@ -208,7 +208,7 @@ def nature_title(version, key: str) -> str:
     return version.extra.get("natures", {}).get(key, {}).get("title", key)
 
 
-def _caps(version, results: dict, mode: str) -> list:
+def caps_of(version, results: dict, mode: str) -> list:
     out = []
     for spec in version.rules:
         if spec.kind not in CAP_KINDS or not spec.id.startswith(CAP_ARTICLES):
@@ -335,8 +335,8 @@ def build_report139(pf, verdict, *, generated_at: dt.datetime | None = None,
 
         funds = _funds(pf, ctx, name)
         part_findings = [f for r in results.values() for f in r.findings]
-        parts.append(RegimePart(name, info["mode"], ctx.base, info["total"], _natures(version, ctx),
-                                _caps(version, results, info["mode"]), entities, lim5, lim10, fig("R139-45/cumul-max40"),
+        parts.append(RegimePart(name, info["mode"], ctx.base, info["total"], natures_of(version, ctx),
+                                caps_of(version, results, info["mode"]), entities, lim5, lim10, fig("R139-45/cumul-max40"),
                                 fig("R139-45/immeuble-max10"), fig("R139-45/souverain-max50"),
                                 fig("R139-46/capital-max5"), fig("R139-46/creances-max5"),
                                 fig("R139-44/change-max15"), fig("R139-43/contrats-max10"), funds,
@@ -373,5 +373,5 @@ def fill_text(f, column_name=None) -> str:
     return "voir le constat"
 
 
-__all__ = ["Report139", "RegimePart", "build_report139", "cure_text", "fill_text", "nature_title", "INVENTORY_FR",
+__all__ = ["Report139", "RegimePart", "build_report139", "caps_of", "natures_of", "cure_text", "fill_text", "nature_title", "INVENTORY_FR",
            "MODE_FR"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from constraints.rules import BREACH, OK, UNKNOWN_S
 
-from .r139_model import _caps, _natures
+from .r139_model import caps_of, natures_of
 
 
 @dataclass
@@ -105,16 +105,16 @@ def _regime_views(version, before, after) -> list:
     for name, ctx, results in before.parts:
         mode = modes.get(name, "complet")
         a_ctx, a_results = after_parts.get(name, (None, None))
-        caps_b = _caps(version, results, mode)
-        caps_a = {c.rule_id: c for c in _caps(version, a_results, mode)} if a_results is not None else {}
+        caps_b = caps_of(version, results, mode)
+        caps_a = {c.rule_id: c for c in caps_of(version, a_results, mode)} if a_results is not None else {}
         caps = []
         for c in caps_b:
             a = caps_a.get(c.rule_id)
             caps.append(CapChange(c.rule_id, c.title, c.article, c.limit, c.strict, c.share,
                                   a.share if a else None, c.value, a.value if a else None,
                                   a.headroom if a else None, c.status, a.status if a else c.status))
-        nb = {r.nature: r for r in _natures(version, ctx)} if ctx is not None else {}
-        na = {r.nature: r for r in _natures(version, a_ctx)} if a_ctx is not None else {}
+        nb = {r.nature: r for r in natures_of(version, ctx)} if ctx is not None else {}
+        na = {r.nature: r for r in natures_of(version, a_ctx)} if a_ctx is not None else {}
         natures = []
         for key in list(nb) + [k for k in na if k not in nb]:
             b, a = nb.get(key), na.get(key)
