@@ -379,6 +379,11 @@ def _proposal(doc, d: Report139):
             f"ventes {_e(euros(pr.sold))}, achats {_e(euros(pr.bought))}.</p>")
     for note in pr.notes:
         doc.add(f'<p class="note">{_e(note[:1].upper() + note[1:])}.</p>')
+    if pr.explanation:
+        doc.add("<p>Pourquoi aucune proposition n'est possible :</p>", '<ul class="tight">')
+        for line in pr.explanation:
+            doc.add(f"<li>{_e(line)}</li>")
+        doc.add("</ul>")
     if after is not None:
         left = pr.breaches_after
         if left:

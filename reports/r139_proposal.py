@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from constraints.rules import BREACH, OK, UNKNOWN_S
+from reserves.portfolio.fmt import PROPOSAL_STATUS_FR
 
 from .r139_model import caps_of, natures_of
 
@@ -80,6 +81,7 @@ class ProposalView139:
     rows: int = 0
     binaries: int = 0
     source: str = ""  # the optimizer, or the proposal file read
+    explanation: list = field(default_factory=list)  # no proposal possible: the optimizer's French messages
 
     @property
     def sold(self) -> int:
@@ -131,15 +133,15 @@ def _regime_views(version, before, after) -> list:
 
 def from_optimizer139(p, verdict) -> ProposalView139:
     """The view of an `optimizer.r139.Proposal139` made from the portfolio checked as `verdict`."""
-    from optimizer.r139 import STATUS_FR
-
     trades = [TradeRow(int(t["row"]), str(t["label"]), str(t["nature"]), t.get("regime"),
                        "achat" if t["action"] == "buy" else "vente", int(t["amount"]), int(t["before"]),
                        int(t["after"]), bool(t.get("whole"))) for t in p.trades]
     after = p.after
     regimes = _regime_views(verdict.version, verdict, after)
-    return ProposalView139(p.status, STATUS_FR[p.status], trades, regimes, after, notes=list(p.notes),
-                           rows=p.n_rows, binaries=p.n_binaries, source="reserves optimize (rotation minimale)")
+    return ProposalView139(p.status, PROPOSAL_STATUS_FR[p.status], trades, regimes, after, notes=list(p.notes),
+                           rows=p.n_rows, binaries=p.n_binaries, source="reserves optimize (rotation minimale)",
+                           explanation=[str(e.get("message") or e.get("title") or "")
+                                        for e in getattr(p, "explanation", None) or [] if isinstance(e, dict)])
 
 
 def proposal_status_word(view: ProposalView139) -> str:

@@ -321,7 +321,7 @@ def _proposal(b: _Book139):
     b.table("proposal", "Proposition de réallocation : opérations ligne par ligne", cols, rows,
             note=f"{pr.status_fr[:1].upper() + pr.status_fr[1:]} ({pr.source}) ; {verdict} ; ventes "
                  f"{euros(pr.sold)}, achats {euros(pr.bought)}"
-                 + "".join(f" ; {n}" for n in pr.notes))
+                 + "".join(f" ; {n}" for n in pr.notes) + "".join(f" ; {n}" for n in pr.explanation))
     cols = [("Régime", 18, None, False), ("Identifiant", 28, None, True), ("Plafond", 46, None, True),
             ("Article", 14, None, False), ("Part avant", 10, PERCENT, False), ("Part après", 10, PERCENT, False),
             ("Limite", 10, PERCENT, False), ("Sens", 16, None, False), ("Valeur après (€)", 20, MONEY, False),
