@@ -252,7 +252,7 @@ def test_the_proposal_is_the_optimizers_and_its_check(proposed, capsys):
     trades = _sheet(proposed["out"], "proposal")
     assert [(t["Ligne"], t["Montant (€)"], t["Opération"].split()[0]) for t in trades] == \
         [(t["row"], t["amount"], {"buy": "achat", "sell": "vente"}[t["action"]]) for t in opt["trades"]]
-    _, after = _json(capsys, "check", prop, "--transparence", TPT)
+    _, after = _json(capsys, "check", prop)  # the proposal workbook carries the TPT inventory it was made with
     assert after["status"] == "ok"
     caps = _sheet(proposed["out"], "proposal_caps")
     rank = {"sans objet": 0, "conforme": 1, "à vérifier": 2, "non conforme": 3}
