@@ -9,6 +9,7 @@ in `constraints/data/states.yaml`: membership is read on the date of the check.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
@@ -227,9 +228,57 @@ def line_marks(ctx) -> tuple:
     return marks["excluded"], marks["euro"]
 
 
+@lru_cache(maxsize=64)
+def _version_file(path: str, stamp: tuple) -> Version:
+    """One version file read and validated once while it is unchanged (`stamp`: its modification time and size), the
+    same object for `versions()` and `for_date`."""
+    return _load_version(Path(path))
+
+
+def _read_version(path: Path) -> Version:
+    st = path.stat()
+    return _version_file(str(path), (st.st_mtime_ns, st.st_size))
+
+
+_HEAD_DATE = re.compile(r"^(valid_from|valid_until):[ \t]*['\"]?(\d{4}-\d{2}-\d{2}|null|~)?['\"]?[ \t]*(?:#.*)?$", re.M)
+
+
+def _period_of(path: Path) -> tuple | None:
+    """(valid_from, valid_until) as a version file's top-level keys state them, read without parsing the file;
+    None when they are not written plainly (the file is then read in full)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found: dict = {}
+    for m in _HEAD_DATE.finditer(text):
+        if m.group(1) in found:
+            return None
+        v = m.group(2)
+        found[m.group(1)] = None if v in (None, "null", "~") else dt.date.fromisoformat(v)
+    if found.get("valid_from") is None:
+        return None
+    return found["valid_from"], found.get("valid_until")
+
+
+def _only_version_on(day: dt.date) -> Version | None:
+    """The version in force on `day` read alone, when the others have not been read yet and the periods the files
+    state put exactly one of them over that day (a check reads only the version it needs); None otherwise."""
+    if versions.cache_info().currsize:
+        return None
+    periods = [(p, _period_of(p)) for p in sorted(VERSIONS_DIR.glob("*.yaml"))]
+    if not periods or any(per is None for _, per in periods):
+        return None
+    over = [p for p, (a, b) in periods if a <= day and (b is None or day <= b)]
+    if len(over) != 1:
+        return None
+    v = _read_version(over[0])
+    return v if v.in_force(day) else None
+
+
 @lru_cache(maxsize=None)
 def versions() -> tuple[Version, ...]:
-    found = sorted((_load_version(p) for p in VERSIONS_DIR.glob("*.yaml")), key=lambda v: v.valid_from)
+    found = sorted((_read_version(p) for p in VERSIONS_DIR.glob("*.yaml")), key=lambda v: v.valid_from)
     for a, b in zip(found, found[1:]):
         if a.valid_until is None or a.valid_until >= b.valid_from:
             raise ValueError(f"rulebook versions {a.id} and {b.id} overlap")
@@ -257,6 +306,9 @@ def for_date(day: dt.date | None) -> Version:
         return latest()
     if isinstance(day, dt.datetime):
         day = day.date()
+    only = _only_version_on(day)
+    if only is not None:
+        return only
     for v in versions():
         if v.in_force(day):
             return v
