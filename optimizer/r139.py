@@ -107,8 +107,8 @@ class Proposal139:
 
     def to_dict(self) -> dict:
         def rules(v):
-            return None if v is None else [{"id": r.spec.id, "status": r.status, "value": r.value, "limit": r.limit}
-                                           for r in v.results]
+            return None if v is None else [{"id": r.spec.id, "title": r.spec.title, "article": r.spec.article,
+                                            "status": r.status, "value": r.value, "limit": r.limit} for r in v.results]
         after = self.after
         return {
             "status": self.status, "status_fr": PROPOSAL_STATUS_FR[self.status],

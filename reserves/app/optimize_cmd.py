@@ -281,10 +281,16 @@ _R623_ONLY = (("univers", "--univers", None), ("montant_minimal", "--montant-min
 
 
 def r139_settings(*, objectif="rotation", cout=None, cout_defaut=None, cible=None, tresorerie="0",
-                  tresorerie_regime=None, tresorerie_gestion="0") -> dict:
-    """The R. 139 preferences as written on the command line (or the web form): the arguments of
-    `optimizer.r139.rebalance139` (objective, costs and target by `nature`, cash of the actif de placement)."""
+                  tresorerie_regime=None, tresorerie_gestion="0", marge=None, achat_max="2", bloquer_ligne=None,
+                  acheter_ligne=None) -> dict:
+    """The R. 139 settings as written on the command line (or the web form): the arguments of
+    `optimizer.r139.rebalance139` (objective, costs and target by `nature`, cash of the actif de placement, margin,
+    purchase cap per line, lines locked and lines that may be bought)."""
     from reserves.portfolio.errors import InputError
+
+    margin = _points(marge, "marge") if marge not in (None, "") else 0
+    if margin < 0 or margin >= 1:
+        raise InputError.one(f"marge : attendu entre 0 et 100 points, lu « {marge} »")
 
     if objectif not in OBJECTIVES_FR:
         raise InputError.one(f"objectif inconnu « {objectif} » : attendu rotation, cout ou cible")
@@ -302,7 +308,9 @@ def r139_settings(*, objectif="rotation", cout=None, cout_defaut=None, cible=Non
         if cash != 0:
             raise InputError.one("trésorerie : donner --tresorerie (un seul régime) ou --tresorerie-regime, pas les deux")
         cash = _pairs(tresorerie_regime, "trésorerie par régime", False)
-    return {"objective": OBJECTIVES_FR[objectif], "costs_bps": costs, "target": target, "cash": cash}
+    return {"objective": OBJECTIVES_FR[objectif], "costs_bps": costs, "target": target, "cash": cash,
+            "margin": margin, "buy_cap": _buy_cap(achat_max), "locks": list(bloquer_ligne or []),
+            "buy_rows": list(acheter_ligne or [])}
 
 
 def cmd_optimize_r139(args, version, day, source, started) -> int:
@@ -319,15 +327,12 @@ def cmd_optimize_r139(args, version, day, source, started) -> int:
                                      f"portefeuille soumis aux articles R. 139-1 à R. 139-56")
         prefs = r139_settings(objectif=args.objectif, cout=args.cout, cout_defaut=args.cout_defaut, cible=args.cible,
                               tresorerie=args.tresorerie, tresorerie_regime=args.cash_regimes,
-                              tresorerie_gestion=args.tresorerie_gestion)
+                              tresorerie_gestion=args.tresorerie_gestion, marge=args.marge, achat_max=args.achat_max,
+                              bloquer_ligne=args.lock_rows, acheter_ligne=args.buy_rows)
         if args.output and _same_file(args.file, args.output):
             raise InputError.one("le fichier de sortie ne peut pas être le portefeuille lu : choisir un autre nom")
         if args.output and not args.output.lower().endswith(".xlsx"):
             raise InputError.one(f"fichier de sortie « {args.output} » : extension .xlsx attendue")
-        margin = _points(args.marge, "marge") if args.marge not in (None, "") else 0
-        if margin < 0 or margin >= 1:
-            raise InputError.one(f"marge : attendu entre 0 et 100 points, lu « {args.marge} »")
-        buy_cap = _buy_cap(args.achat_max)
         from reserves.portfolio.model139 import load
 
         pf = load(args.file, sheet_name=args.sheet, transparence=args.transparence or (), as_of=day,
@@ -345,8 +350,7 @@ def cmd_optimize_r139(args, version, day, source, started) -> int:
 
         p = rebalance139(pf, version, as_of=day, path=args.file, simplified=parse_regimes(args.regime_simplifie),
                          simplified_since=args.regime_simplifie_depuis, max_age_days=args.anciennete_transparence,
-                         observations=observations, margin=margin, buy_cap=buy_cap, locks=args.lock_rows or (),
-                         buy_rows=args.buy_rows or (), **prefs, presolve=args.presolve or PRESOLVE,
+                         observations=observations, **prefs, presolve=args.presolve or PRESOLVE,
                          time_limit=args.limite_temps, progress=None if args.json else progress_factory())
     except InputError as err:
         return print_problems(err, args.json)

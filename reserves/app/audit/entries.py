@@ -27,6 +27,7 @@ from reserves.portfolio.fmt import STATUS_FR as VERDICT_STATUS_FR
 # reserves.portfolio.fmt: ok, breach, unknown, not_applicable).
 ENTRY_STATUS_FR = {**VERDICT_STATUS_FR,
                    "error": "données invalides", "optimal": "proposition trouvée", "infeasible": "aucune solution",
+                   "nothing_to_do": "rien à faire",
                    "accepte": "ordres acceptés", "refuse": "ordres refusés", "a_verifier": "ordres à vérifier",
                    "refused": "requête refusée"}
 KIND_FR = {"check": "contrôle", "orders": "contrôle avant investissement", "report": "rapport",

@@ -90,7 +90,8 @@ def install(app, w) -> None:
                           message="; ".join(str(p) for p in err.problems))
         if services.is_r139(pf):
             return render(request, "verdict139.html", analysis=a, pf=pf, view=views.verdict139_view(verdict, pf),
-                          orders=views.orders_view(orders_verdict) if orders_verdict is not None else None)
+                          orders=views.orders_view(orders_verdict) if orders_verdict is not None else None,
+                          proposals=store.proposals_of(a.id))
         return render(request, "verdict.html", analysis=a, pf=pf,
                       view=views.verdict_view(verdict, pf),
                       orders=views.orders_view(orders_verdict) if orders_verdict is not None else None,

@@ -224,7 +224,8 @@ _LIST = re.compile(r"[\s;,]+")
 _PAIRS = re.compile(r"[\s;]+")
 
 
-def _rows(text: str, what: str) -> list[int]:
+def row_numbers(text: str, what: str) -> list[int]:
+    """Spreadsheet row numbers from a form field (« 12, 15 »)."""
     out = []
     for item in _LIST.split(text or ""):
         if not item:
@@ -252,11 +253,11 @@ def optimizer_settings(fields: dict) -> dict:
         marge_regle=pairs("marges_regles"), cout=pairs("couts"), cout_defaut=fields.get("cout_defaut") or None,
         cible=pairs("cibles"), tresorerie=fields.get("tresorerie") or "0",
         tresorerie_gestion=fields.get("tresorerie_gestion") or "0",
-        bloquer_ligne=_rows(fields.get("bloquer_lignes"), "lignes bloquées"),
+        bloquer_ligne=row_numbers(fields.get("bloquer_lignes"), "lignes bloquées"),
         bloquer_categorie=items("bloquer_categories"), montant_minimal=fields.get("montant_minimal") or None,
         quotite=pairs("quotites"), achat_max=fields.get("achat_max") or "2",
         acheter_categorie=items("acheter_categories"),
-        acheter_ligne=_rows(fields.get("acheter_lignes"), "lignes achetables"))
+        acheter_ligne=row_numbers(fields.get("acheter_lignes"), "lignes achetables"))
 
 
 def load_universe(stored: uploads.StoredFile):
