@@ -82,6 +82,7 @@ class ProposalView139:
     binaries: int = 0
     source: str = ""  # the optimizer, or the proposal file read
     explanation: list = field(default_factory=list)  # no proposal possible: the optimizer's French messages
+    sha256: str | None = None  # of the proposal file read
 
     @property
     def sold(self) -> int:
@@ -144,10 +145,84 @@ def from_optimizer139(p, verdict) -> ProposalView139:
                                         for e in getattr(p, "explanation", None) or [] if isinstance(e, dict)])
 
 
+def _keys(lines) -> list:
+    """A key per line to match a line before and after the trades: its ISIN, else its label (case, accents and
+    spaces ignored), with its régime, numbered in order of appearance when a key repeats."""
+    from reserves.portfolio.parsing import key_of
+
+    out, seen = [], {}
+    regimes = lines["regime"].tolist() if "regime" in lines else [None] * len(lines)
+    for isin, label, regime in zip(lines["isin"].tolist(), lines["label"].tolist(), regimes):
+        k = f"isin:{isin}" if isinstance(isin, str) and isin else f"lib:{key_of(str(label))}"
+        k = f"{k}|{regime if isinstance(regime, str) else ''}"
+        n = seen.get(k, 0)
+        seen[k] = n + 1
+        out.append(f"{k}#{n}")
+    return out
+
+
+def match_trades139(before, after) -> list:
+    """The trades that turn the portfolio `before` into `after` (`Portfolio139`s), line by line: lines before in
+    their order, then the lines only after."""
+    B, A = before.lines, after.lines
+    kb, ka = _keys(B), _keys(A)
+    pos_a = {k: i for i, k in enumerate(ka)}
+    used = set()
+    trades = []
+
+    def regime(df, i):
+        r = df["regime"].iat[i] if "regime" in df else None
+        return r if isinstance(r, str) and r else None
+
+    for i, k in enumerate(kb):
+        vb = int(B["value"].iat[i])
+        j = pos_a.get(k)
+        va = int(A["value"].iat[j]) if j is not None else 0
+        if j is not None:
+            used.add(j)
+        if va != vb:
+            trades.append(TradeRow(int(B["row"].iat[i]), str(B["label"].iat[i]), str(B["nature"].iat[i]),
+                                   regime(B, i), "achat" if va > vb else "vente", abs(va - vb), vb, va, va == 0))
+    for j, k in enumerate(ka):
+        va = int(A["value"].iat[j])
+        if j in used or va == 0:
+            continue
+        trades.append(TradeRow(int(A["row"].iat[j]), str(A["label"].iat[j]), str(A["nature"].iat[j]), regime(A, j),
+                               "achat", va, 0, va, False))
+    trades.sort(key=lambda t: (t.action != "vente", -t.amount))
+    return trades
+
+
+def from_file139(path, pf_before, verdict, recheck) -> ProposalView139:
+    """A proposal file (the portfolio after the trades, e.g. the workbook of `reserves optimize -o`, which carries
+    its funds' inventories) read as an R. 139 portfolio of the same date, checked by `recheck(pf)` as `verdict`
+    was, its trades matched line by line."""
+    from reserves.portfolio.errors import InputError, Problem
+    from reserves.portfolio.model139 import load
+
+    try:
+        after_pf = load(path, as_of=verdict.as_of, as_of_source=getattr(verdict, "as_of_source", None))
+    except InputError as err:
+        head = Problem(f"proposition « {path} » illisible : une feuille « Portefeuille » au format R. 139 (le "
+                       "portefeuille après opérations, comme l'écrit « reserves optimize -o ») est attendue")
+        raise InputError([head, *err.problems], err.dropped) from None
+    after = recheck(after_pf)
+    st = OK if after.status == OK else ("breach" if after.status == BREACH else "unknown")
+    status = {OK: "optimal", "breach": "breach", "unknown": "unknown"}[st]
+    notes = []
+    if after.status == BREACH:
+        notes.append("le contrôle de la proposition trouve encore des manquements : "
+                     + ", ".join(r.spec.id for r in after.results if r.status == BREACH))
+    return ProposalView139(status, PROPOSAL_STATUS_FR[status], match_trades139(pf_before, after_pf),
+                           _regime_views(verdict.version, verdict, after), after, notes=notes,
+                           source=str(getattr(after_pf, "source", path)), sha256=getattr(after_pf, "sha256", None))
+
+
 def proposal_status_word(view: ProposalView139) -> str:
     if view.verdict_after is None:
         return view.status_fr
     return {OK: "conforme", BREACH: "non conforme", UNKNOWN_S: "à vérifier"}.get(view.verdict_after.status, "")
 
 
-__all__ = ["ProposalView139", "TradeRow", "CapChange", "NatureChange", "RegimeProposal", "from_optimizer139"]
+__all__ = ["ProposalView139", "TradeRow", "CapChange", "NatureChange", "RegimeProposal", "from_optimizer139",
+           "from_file139", "match_trades139"]

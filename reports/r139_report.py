@@ -47,7 +47,8 @@ def make_report139(pf, verdict, path, *, generated_at=None, annex: bool = False,
     """Build and write the R. 139 report of `pf` checked as `verdict`.
 
     `scenario`: the stress shocks (`r139_stress.parse_scenario139`; None: no stress view). `proposal`: True to run
-    the R. 139 optimizer and show its proposal, or a `ProposalView139` already made. `options`: the check's
+    the R. 139 optimizer and show its proposal, the path of a proposal file (the portfolio after the trades), or a
+    `ProposalView139` already made. `options`: the check's
     options (`simplified`, `simplified_since`, `max_age_days`) and `observations` its earlier observations
     (R. 139-48), so that the shocked and the proposed portfolios are checked as `verdict` was. Once the report is
     built, the régimes' contexts the figures were read from are released (the results stay)."""
@@ -65,6 +66,10 @@ def make_report139(pf, verdict, path, *, generated_at=None, annex: bool = False,
 
         p = rebalance139(pf, verdict.version, as_of=verdict.as_of, path=None, observations=observations, **options)
         view = from_optimizer139(p, verdict)
+    elif isinstance(proposal, (str, Path)):
+        from .r139_proposal import from_file139
+
+        view = from_file139(proposal, pf, verdict, lambda after: recheck139(after, verdict, options, observations))
     elif proposal:
         view = proposal
     data = build_report139(pf, verdict, generated_at=generated_at)

@@ -278,10 +278,35 @@ def test_the_pdf_shows_the_proposal_and_the_stress_view(tmp_path):
     assert "SCI Tour Horizon" in text and not NAN.search(text)
 
 
-def test_a_proposal_file_is_refused_for_r139_and_alone_for_r623(tmp_path, capsys):
+def test_a_proposal_file_is_read_checked_and_matched_line_by_line(proposed, tmp_path, capsys):
+    prop = proposed["dir"] / "proposition.xlsx"
+    if not prop.exists():
+        assert main(["optimize", str(SAMPLE), "--transparence", str(TPT), "-o", str(prop)]) == 0
     out = tmp_path / "r.xlsx"
-    assert main(["report", str(SAMPLE), "--proposition", str(SAMPLE), "-o", str(out)]) == 2
-    assert "--proposition" in capsys.readouterr().err and not out.exists()
+    assert main(["report", str(SAMPLE), "--transparence", str(TPT), "--proposition", str(prop), "--sans-choc",
+                 "-o", str(out)]) == 1
+    from_file = _sheet(out, "proposal")
+    computed = _sheet(proposed["out"], "proposal")
+    key = lambda t: (t["Ligne"], t["Opération"], t["Montant (€)"])  # noqa: E731
+    assert sorted(map(key, from_file)) == sorted(map(key, computed))
+    caps = _sheet(out, "proposal_caps")
+    assert [(c["Identifiant"], c["Statut après"], c["Part après"]) for c in caps] == \
+        [(c["Identifiant"], c["Statut après"], c["Part après"]) for c in _sheet(proposed["out"], "proposal_caps")]
+    # the portfolio itself as its own proposal: no trade, the verdict unchanged
+    same = tmp_path / "same.xlsx"
+    assert main(["report", str(SAMPLE), "--proposition", str(SAMPLE), "--sans-choc", "-o", str(same)]) == 1
+    assert _sheet(same, "proposal") == []
+
+
+def test_a_bad_proposal_is_bad_input(tmp_path, capsys):
+    out = tmp_path / "r.xlsx"
+    bad = tmp_path / "proposition.csv"
+    bad.write_text("libelle;valeur\nOAT;12\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["report", str(SAMPLE), "--proposition", str(bad), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "proposition « " in err and "Traceback" not in err and not out.exists()
+    assert main(["report", str(SAMPLE), "--proposition", str(out), "-o", str(out)]) == 2  # never its own output
     assert main(["report", str(ROOT / "samples" / "portefeuille_conforme.xlsx"), "-o", str(out), "--proposition"]) == 2
     assert "R. 623" in capsys.readouterr().err and not out.exists()
 

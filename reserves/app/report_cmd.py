@@ -25,7 +25,8 @@ compensés par contrepartie (R. 139-43), l'inventaire vu par transparence (R. 13
 manquement avec son premier constat et son échéance (R. 139-48), et les points à vérifier ; le
 choc de marché par nature (--choc opci=-25) ou par devise (--choc USD=-10), appliqué au
 portefeuille vu par transparence et contrôlé à nouveau ; avec --proposition (sans fichier), la
-proposition de « reserves optimize », ses opérations et les plafonds avant et après.
+proposition de « reserves optimize », ses opérations et les plafonds avant et après (avec
+--proposition FICHIER, le classeur de « reserves optimize -o », contrôlé à nouveau).
 
 Le format suit l'extension du fichier de sortie. Le PDF tient la synthèse, les limites, les
 concentrations et les constats ; le détail ligne à ligne est dans le classeur (et le HTML),
@@ -50,7 +51,7 @@ def add_report_command(sub, parse_date) -> None:
                    help="fichier du rapport : rapport.xlsx, rapport.html ou rapport.pdf")
     r.add_argument("--proposition", metavar="FICHIER", nargs="?", const=PROPOSE,
                    help="proposition de réallocation (portefeuille après ordres, feuille « Portefeuille ») ; "
-                        "R. 139 : « --proposition » seul calcule la proposition de « reserves optimize » et la joint")
+                        "R. 139 : le classeur de « reserves optimize -o », ou « --proposition » seul pour la calculer")
     r.add_argument("--date", type=parse_date, help="date du contrôle : choisit la version du règlement en vigueur")
     r.add_argument("--feuille", "--sheet", dest="sheet", metavar="FEUILLE", help="feuille à lire (par défaut « Portefeuille »)")
     r.add_argument("--choc", action="append", metavar="FAMILLE=VALEUR",
@@ -145,13 +146,10 @@ def cmd_report139(args, version, day, source, raw=None) -> int:
 
     try:
         format_of(args.output)
-        if args.proposition not in (None, PROPOSE):
-            raise InputError.one("--proposition FICHIER : pour un portefeuille R. 139, « --proposition » seul calcule "
-                                 "la proposition de réallocation (celle de « reserves optimize ») et la joint au "
-                                 "rapport ; la lecture d'un fichier de proposition n'est pas disponible")
         if args.choc and args.sans_choc:
             raise InputError.one("--choc et --sans-choc : choisir l'un ou l'autre")
-        for source_file in (args.file, *(args.transparence or ())):
+        proposal_file = args.proposition if args.proposition not in (None, PROPOSE) else None
+        for source_file in (args.file, proposal_file, *(args.transparence or ())):
             if source_file and _same_file(source_file, args.output):
                 raise InputError.one(f"le rapport « {args.output} » remplacerait le fichier lu « {source_file} » : "
                                      "choisissez un autre nom de sortie")
@@ -178,7 +176,8 @@ def cmd_report139(args, version, day, source, raw=None) -> int:
     verdict.as_of_source = source
     try:
         data = make_report139(pf, verdict, args.output, annex=args.annexe, scenario=scenario,
-                              proposal=args.proposition == PROPOSE, options=options, observations=inp.observations)
+                              proposal=proposal_file or args.proposition == PROPOSE, options=options,
+                              observations=inp.observations)
     except InputError as err:
         return print_problems(err, False)
     from reports.text import VERDICT_FR
@@ -194,9 +193,19 @@ def cmd_report139(args, version, day, source, raw=None) -> int:
 
         doc = verdict.to_dict()
         doc["file"] = {"name": pf.source, "sheet": pf.sheet, "sha256": pf.sha256}
+        extra = {}
+        if data.proposal is not None:  # the proposal the report shows, and its verdict after the trades
+            p = data.proposal
+            if p.sha256:
+                extra["proposal_file"] = {"name": p.source, "sha256": p.sha256}
+            extra["proposal_status"] = {"status": p.status, "after": p.verdict_after.status
+                                        if p.verdict_after is not None else None, "trades": len(p.trades)}
+        if data.stress is not None:
+            extra["stress"] = {"scenario": {k: str(a) for k, a in data.stress.scenario.items()},
+                               "status_after": data.stress.status_after}
         status, payload = report_content(
             doc, fmt=format_of(args.output), output_name=os.path.basename(args.output),
-            output_sha256=sha256_of(args.output), channel="cli", date=day.isoformat(), sheet=pf.sheet)
+            output_sha256=sha256_of(args.output), channel="cli", date=day.isoformat(), sheet=pf.sheet, **extra)
         failed = audit_cli.record(args, "report", pf, version.id, status, payload)
         if failed is not None:
             return failed
