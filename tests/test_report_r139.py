@@ -126,13 +126,6 @@ def test_transparence_is_accepted_as_by_check(made, verdict):
     assert len(holdings) == verdict["with_tpt"]["lookthrough_lines"]
 
 
-def test_what_the_r139_report_does_not_do_yet_is_refused_not_skipped(tmp_path, capsys):
-    for extra in (["--proposition", str(SAMPLE)],):  # a proposal file: the report computes its own (--proposition)
-        out = tmp_path / "r.xlsx"
-        assert main(["report", str(SAMPLE), *extra, "-o", str(out)]) == 2, extra
-        assert "R. 139" in capsys.readouterr().err and not out.exists()
-
-
 def test_a_bad_transparence_file_is_bad_input(tmp_path, capsys):
     bad = tmp_path / "tpt.csv"
     bad.write_text("pas un TPT\n1;2\n", encoding="utf-8")
