@@ -620,6 +620,21 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
     return Proposal139(status, before, after, trades, pf_after, solver, notes, **common)
 
 
+def model139(pf, version, *, as_of: dt.date, path=None, simplified=False, simplified_since=None, max_age_days=None,
+             margin=0, buy_cap=DEFAULT_BUY_CAP, locks=(), buy_rows=(), cash=None, objective: str = "turnover",
+             costs_bps: dict | None = None, target: dict | None = None) -> LP:
+    """The programme `rebalance139` solves first (the basket's MILP, before its binaries are fixed), as arrays: for
+    the benchmark that times Pyomo + HiGHS against highspy given the same matrices."""
+    _check_preferences(objective, costs_bps, target)
+    inp = from_portfolio(pf, path)
+    prep = _prepare(pf, inp, version, as_of=as_of, simplified=simplified, simplified_since=simplified_since,
+                    max_age_days=max_age_days, locks=locks, buy_rows=buy_rows)
+    R, c_bs, col_lb, col_ub, _ = _build(prep, margin=Fraction(str(margin or 0)), buy_cap=buy_cap,
+                                        cash=_regime_cash(cash, prep.names), objective=objective, costs=costs_bps,
+                                        target=target)
+    return R.lp(c_bs, col_lb, col_ub)
+
+
 # --------------------------------------------------------------------------- infeasibility
 
 
@@ -764,5 +779,5 @@ def with_values(pf, new_cents: np.ndarray):
     return replace(pf, lines=lines, lookthrough=lt, inventories=inv, extra=extra, inventory_list=inventories)
 
 
-__all__ = ["rebalance139", "Proposal139", "with_values", "lookthrough_matrix", "blocks_of", "explain_infeasible", "PRESOLVE",
+__all__ = ["rebalance139", "model139", "Proposal139", "with_values", "lookthrough_matrix", "blocks_of", "explain_infeasible", "PRESOLVE",
            "OBJECTIVES"]
