@@ -360,9 +360,10 @@ class Engine:
     def _apply_one(self, order, touched: set, dirty: set) -> tuple:
         kind, i, match = self._resolve(order)
         if kind == "holding":
-            alive = self.book.alive
-            held = True if alive is None else bool(alive[i])
-            old = int(self.value[i]) if held else 0
+            book = self.book
+            alive = book.alive
+            held = True if alive is None else alive.item(i)
+            old = book.value.item(i) if held else 0
             new = old + order.amount
             cat = self.category[i]
             if order.category is not None and order.category != cat:
@@ -383,7 +384,7 @@ class Engine:
             ch = LineChange(i, old, new, held, new != 0, self.q[i], q_after)
             self._set(self.q, i, q_after)
             self._change(ch, dirty)
-            line_row = int(self.row[i])
+            line_row = book.rows.item(i)
         else:
             if order.amount < 0 and (order.category is None or order.category != P.CAT_IFT):
                 what = f"l'ISIN {order.isin}" if order.isin else f"« {order.label} »"
