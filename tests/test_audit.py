@@ -291,3 +291,26 @@ def test_cli_report_with_an_unreachable_audit_database_fails_in_french(tmp_path)
     code, _, err = run_main(["report", str(pf), "-o", str(out), "--date", DATE, "--sans-choc",
                              "--base", "postgresql://personne@127.0.0.1:1/rien"])
     assert code == 2 and "Erreur" in err and "inaccessible" in err
+
+
+def test_a_record_s_seal_is_the_same_with_its_payload_written_once():
+    """The record writes its payload's canonical text once and splices it into the hashed fields: the text hashed is
+    exactly the canonical text of the fields, whatever the payload holds (accents, quotes, not-finite numbers,
+    numeric keys, nesting)."""
+    import json as _json
+
+    from reserves.app.audit import canonical, canonical_fields, record_hash
+
+    payload = {"verdict": {"é": "« guillemets » \"et\" \\ barres", 10: [1.5, float("nan"), float("inf"), None],
+                           9: {"b": True, "a": [{"z": 1, "y": "\u2028"}]}}, "lines": 10_000, "share": 0.1 + 0.2}
+    orders = {"orders": [{"libelle": "Obligation", "montant": -2500.5, "quantite": "1000"}]}
+    ptext, otext = canonical(payload), canonical(orders)
+    assert canonical(_json.loads(ptext)) == ptext  # the text stored reads back to itself
+    fields = {"id": 7, "created_at": "2026-12-01T15:00:00+00:00", "kind": "orders", "user": "anne", "file_name":
+              "p.xlsx", "sha256": "ab" * 32, "version": "R623-2002-11-01", "status": "breach",
+              "orders": _json.loads(otext), "payload": _json.loads(ptext)}
+    assert canonical_fields(fields, {"payload": ptext, "orders": otext}) == canonical(fields)
+    assert record_hash(b"k", "0" * 64, fields, {"payload": ptext, "orders": otext}) == record_hash(b"k", "0" * 64,
+                                                                                                      fields)
+    fields["orders"] = None
+    assert canonical_fields(fields, {"payload": ptext, "orders": "null"}) == canonical(fields)

@@ -82,9 +82,19 @@ def _default(o):
     raise TypeError(f"valeur non sérialisable dans le journal d'audit : {type(o).__name__}")
 
 
-def record_hash(key: bytes, prev_hash: str, fields: dict) -> str:
-    """The seal of a record: HMAC-SHA256 under the journal's key of the previous hash and the record's fields."""
-    return hmac.new(key, (prev_hash + canonical(fields)).encode("utf-8"), hashlib.sha256).hexdigest()
+def canonical_fields(fields: dict, texts: dict | None = None) -> str:
+    """`canonical(fields)` for a table of fields with text keys, the canonical texts of some of its values already
+    made (`texts`: key -> text), so that a large payload is written once."""
+    if not texts:
+        return canonical(fields)
+    return "{" + ",".join(canonical(k) + ":" + (texts[k] if k in texts else canonical(fields[k]))
+                          for k in sorted(fields)) + "}"
+
+
+def record_hash(key: bytes, prev_hash: str, fields: dict, texts: dict | None = None) -> str:
+    """The seal of a record: HMAC-SHA256 under the journal's key of the previous hash and the record's fields
+    (`texts`: the canonical texts of some of them, already made; see `canonical_fields`)."""
+    return hmac.new(key, (prev_hash + canonical_fields(fields, texts)).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def default_user() -> str:
@@ -354,8 +364,11 @@ class AuditLog:
         if not kind or not isinstance(kind, str):
             raise ValueError("kind must be a non-empty string")
         user = user or default_user()
-        payload = json.loads(canonical(payload if payload is not None else {}))
-        orders = None if orders is None else json.loads(canonical(orders))
+        # each written once: the text stored is the text hashed (canonical is its own fixed point)
+        payload_text = canonical(payload if payload is not None else {})
+        orders_text = None if orders is None else canonical(orders)
+        payload = json.loads(payload_text)
+        orders = None if orders_text is None else json.loads(orders_text)
         created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
         key = self._key(create=True)
         fresh_anchor = not self.seal.anchor_path.exists()
@@ -366,11 +379,12 @@ class AuditLog:
                 last = conn.execute(select(AuditRow.id, AuditRow.hash).order_by(AuditRow.id.desc()).limit(1)).first()
                 new_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
                 fields = _fields(new_id, created, kind, user, file_name, sha256, version, status, orders, payload)
-                h = record_hash(key, prev, fields)
+                h = record_hash(key, prev, fields, {"payload": payload_text,
+                                                    "orders": "null" if orders_text is None else orders_text})
                 conn.execute(AuditRow.__table__.insert().values(
                     id=new_id, created_at=created, kind=kind, user_name=user, file_name=file_name, sha256=sha256,
-                    version=version, status=status, orders=None if orders is None else canonical(orders),
-                    payload=canonical(payload), prev_hash=prev, hash=h))
+                    version=version, status=status, orders=orders_text, payload=payload_text, prev_hash=prev,
+                    hash=h))
         except Exception as exc:
             raise AuditError(f"écriture dans le journal d'audit impossible : {_db_problem(exc)}") from None
         try:
