@@ -14,6 +14,9 @@ building and real-estate caps broken, 30 line breaches, 100 lines to check), or 
 2. the R. 139 report of the sample with breaches, every fund seen through (its `Transparence` sheet and the
    TPT file of the fund it lacks): the reference is reading it and checking it under `R139-2019-07-08`
    (`model139.load` + `r139.checker.check`), each format that plus building and writing the report.
+   Then its stress view (the default scenario, re-checked at each step) and its proposal (the R. 139
+   optimizer), and the stress view of a generated R. 139 workbook of 10 000 lines, as multiples of one check
+   of the same portfolio in memory.
 3. commands as new processes: `reserves report … -o rapport.pdf` and `-o rapport.xlsx` against
    `reserves check` on the same file (median of runs).
 
@@ -162,6 +165,41 @@ def bench_r139(repeat: int, tmp: str) -> None:
         extra = f", {pages(out)} pages" if fmt == "pdf" else ""
         print(f"rapport R. 139 {label:5s}: {t:6.2f} s = {t / ref:5.1f} × la référence ; le rapport seul {t - ref:5.2f} s"
               f" ; processeur {cpu:5.2f} s = {cpu / ref_cpu:4.1f} ×{extra}")
+    bench_r139_extras(repeat, tmp, src, tpt, day, version)
+
+
+def bench_r139_extras(repeat: int, tmp: str, src: str, tpt: list, day, version) -> None:
+    """The R. 139 report's stress view (default scenario: a check per step of the scenario, 20 steps and the
+    bisections) and its proposal (the R. 139 optimizer), as ratios to one check of the same portfolio in memory;
+    then the stress view of a generated R. 139 workbook of 10 000 lines (`bench_optimizer.generate_r139`)."""
+    from constraints.r139.checker import check as check139
+    from constraints.r139.inputs import from_portfolio
+    from reports.r139_report import make_report139, recheck139
+    from reports.r139_stress import parse_scenario139, run139
+    from reserves.portfolio.model139 import load as load139
+
+    scenario = parse_scenario139([], version.extra["natures"])
+    for name, path, funds in (("échantillon", src, tpt), ("10 000 lignes", None, ())):
+        if path is None:
+            from bench_optimizer import generate_r139
+
+            path = generate_r139(os.path.join(tmp, "r139_10000.xlsx"), 10000)
+        p = load139(path, transparence=funds, as_of=day)
+        v = check139(from_portfolio(p, None), version, as_of=day)
+        one = best(lambda: check139(from_portfolio(p, None), version, as_of=day), max(repeat, 5))
+        checks = []
+
+        def stress():
+            checks.clear()
+            return run139(p, v, scenario, lambda x: checks.append(1) or recheck139(x, v, {}, []))
+        t = best(stress, repeat)
+        print(f"R. 139 {name} : choc de marché (scénario par défaut) {t:6.2f} s = {t / one:5.1f} × un contrôle en "
+              f"mémoire ({one * 1000:.0f} ms), {len(checks)} contrôles du portefeuille choqué")
+        if path == src:
+            out = os.path.join(tmp, "rapport139-proposition.xlsx")
+            t = best(lambda: make_report139(p, check139(from_portfolio(p, None), version, as_of=day), out,
+                                            proposal=True), 1)
+            print(f"R. 139 {name} : rapport xlsx avec la proposition {t:6.2f} s = {t / one:5.0f} × un contrôle")
 
 
 if __name__ == "__main__":

@@ -225,17 +225,25 @@ def shocked_portfolio(pf, scenario: dict, scale: float = 1.0, *, durations=None)
         hf = factors(hn, h["currency"].tolist(), _default_durations(hn), scenario, scale)
         hnew = np.rint(hv * hf).astype(np.int64)
         total, total_new = int(hv.sum()), int(hnew.sum())
+        if total <= 0 or total_new <= 0:  # nothing left to spread the line over: the inventory is kept as read
+            invs.append(inv)
+            continue
         for i in np.flatnonzero(inv_of == j).tolist():
-            if nat[i] in LOOKED_THROUGH and total > 0 and total_new > 0:
+            if nat[i] in LOOKED_THROUGH:
                 # the fund's value moves with its inventory's sum: V × S' / S, rounded half up in exact integers
                 new[i] = (2 * int(old[i]) * total_new + total) // (2 * total)
         invs.append(replace(inv, holdings=_scaled(h, hnew)) if (hnew != hv).any() else inv)
     lines = _scaled(lines, new)
-    lt, inv_table, cols = LT.build(lines, invs)
-    if cols:
-        lines = lines.copy() if lines is pf.lines else lines
-        for k, val in cols.items():
-            lines[k] = val
+    funds = np.flatnonzero(inv_of >= 0)
+    if not len(funds):  # no inventory: the look-through table stays the (empty) one read
+        return replace(pf, lines=lines)
+    # the funds and their inventories are matched as the reader matched them: the look-through is rebuilt on the
+    # fund lines alone (the reader's rescaling, R. 139-17 last paragraph), then put back at their places
+    sub = lines.iloc[funds].reset_index(drop=True)
+    lt, inv_table, _cols = LT.build(sub, invs)
+    if len(lt):
+        lt["fund_line"] = funds[lt["fund_line"].to_numpy(dtype=np.int64)]
+    inv_table["lines"] = [tuple(int(funds[i]) for i in t) for t in inv_table["lines"]]
     return replace(pf, lines=lines, lookthrough=lt, inventories=inv_table, inventory_list=invs)
 
 
