@@ -118,8 +118,11 @@ def split_regimes(X, simplified) -> list:
         if (direct_codes < 0).any():
             groups.append(("(non renseigné)", -1))
     out = []
+    takes = X.__dict__.setdefault("regime_takes", {})  # each régime's items, taken once per table
     for name, c in groups:
-        items = X if c is None else X.take(np.flatnonzero(item_code == c))
+        if c is not None and c not in takes:
+            takes[c] = X.take(np.flatnonzero(item_code == c))
+        items = X if c is None else takes[c]
         if simplified is True:
             simp = True
         elif not simplified:
@@ -149,7 +152,9 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
             if isinstance(rule, Cure):
                 continue
             results[rule.id] = rule.evaluate(ctx)
-        contracts_seen += int((ctx.T & ctx.contract()).sum())
+        if "contracts_seen" not in ctx.smemo:
+            ctx.smemo["contracts_seen"] = int((ctx.T & ctx.contract()).sum())
+        contracts_seen += ctx.smemo["contracts_seen"]
         found = [f for r in results.values() for f in r.findings]
         annotate(ctx, found)
         for rule in rules:
@@ -158,7 +163,7 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
         for rid, r in results.items():
             per_rule[rid].append(r)
         parts.append((name, ctx, results))
-        total = int(ctx.value[ctx.direct & ~ctx.holding].sum()) if ctx.n else 0
+        total = ctx.total(("view", "lines"), ctx.direct) if ctx.n else 0
         regimes.append({"regime": name, "mode": "simplifie" if simp else "complet", "base": ctx.base,
                         "total": total})
     results = [_merge(spec, per_rule[spec.id], len(regimes) > 1) for spec in version.rules]
@@ -167,7 +172,9 @@ def check(inp: R139Input, version, *, as_of: dt.date | None = None, simplified=N
         warnings.append("R. 139-52 : l'actif vu par transparence comprend des contrats financiers "
                         f"({contracts_seen}) : projections mensuelles de la composition du portefeuille à établir "
                         "(échéances d'un mois, trois mois, six mois, un an, puis annuelles)")
-    n_lines = int((~X["holding"]).sum())
+    if "n_lines" not in X.__dict__:
+        X.__dict__["n_lines"] = int((~X["holding"]).sum())
+    n_lines = X.__dict__["n_lines"]
     return Verdict139(version, as_of, results, total=sum(r["total"] for r in regimes),
                       base=sum(r["base"] for r in regimes), regimes=regimes, n_lines=n_lines,
                       n_lookthrough=len(X) - n_lines, warnings=warnings, parts=parts)

@@ -19,8 +19,8 @@ from typing import Literal
 
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, register, worst
 from reserves.portfolio.fmt import fr_euros
-from .lines import status_from_result, view_mask
-from .model import Ctx
+from .lines import blind_of, status_from_result, view_mask
+from .model import Ctx, group_sum
 
 _SAYS = {
     "hedge": "contrat non adossé à un placement détenu ou à détenir d'un montant au moins égal au notionnel (R. 139-37 1°)",
@@ -34,17 +34,24 @@ _SAYS = {
 
 
 def _held_amounts(ctx: Ctx, scope: np.ndarray):
-    """ISIN → Σ values held in the view; currency → Σ values held in it (contracts left out)."""
+    """ISIN → Σ values held in the view; currency → Σ values held in it (contracts left out): exact cents, the
+    groupings made once per structure."""
     key = ("held", id(scope))
     if key in ctx.memo:
         return ctx.memo[key]
-    a = ctx.a
-    base = np.flatnonzero(scope & ~ctx.contract())
-    v = ctx.value[base].astype(float)
-    isin = a["isin"][base]
-    k = pd.notna(isin)
-    by_isin = pd.Series(v[k]).groupby(isin[k]).sum().to_dict() if k.any() else {}
-    by_cur = pd.Series(v).groupby(a["currency"][base]).sum().to_dict() if len(base) else {}
+    if key not in ctx.smemo:
+        a = ctx.a
+        base = np.flatnonzero(scope & ~ctx.contract())
+        isin = a["isin"][base]
+        k = pd.notna(isin)
+        ic, iu = pd.factorize(isin[k])
+        cur = a["currency"][base]
+        c = pd.notna(cur)
+        cc, cu = pd.factorize(cur[c])
+        ctx.smemo[key] = (base[k], ic, list(iu), base[c], cc, list(cu), scope)  # the scope kept: its id stays its own
+    pos_i, ic, iu, pos_c, cc, cu, _ = ctx.smemo[key]
+    by_isin = dict(zip(iu, (int(x) for x in group_sum(ic, ctx.value[pos_i], len(iu)))))
+    by_cur = dict(zip(cu, (int(x) for x in group_sum(cc, ctx.value[pos_c], len(cu)))))
     ctx.memo[key] = (by_isin, by_cur)
     return by_isin, by_cur
 
@@ -54,8 +61,8 @@ def _underlying_tri(ctx: Ctx, scope, p: int, *, exact: bool) -> tuple[int, list]
     a = ctx.a
     by_isin, by_cur = _held_amounts(ctx, scope)
     u = a["underlying"][p]
-    notional = a["notional"][p]
-    need = abs(notional) if notional == notional else None
+    notional = a["notional_x"][p]
+    need = abs(notional) if notional is not None else None
     amount = None
     if u is not None:
         uu = str(u).strip()
@@ -90,6 +97,12 @@ class ContractLines(Kind):
     Params = ContractLinesParams
 
     def _contracts(self, ctx: Ctx, scope) -> np.ndarray:
+        key = ("rule_contracts", self.id)
+        if key not in ctx.smemo:
+            ctx.smemo[key] = self._contracts_of(ctx, scope)
+        return ctx.smemo[key]
+
+    def _contracts_of(self, ctx: Ctx, scope) -> np.ndarray:
         con = ctx.contract() & scope
         if "contract_types" in self.p:
             con &= ctx.isin("contract_type", tuple(self.p["contract_types"]))
@@ -162,10 +175,11 @@ class ContractLines(Kind):
                                              euros=v, columns=names))
         if check == "forward_covered":
             findings += self._purchases(ctx, scope, cons)
-        if blind.any():
-            findings.append(self.blind_finding(ctx, np.flatnonzero(blind).tolist(),
+        blind_pos = blind_of(ctx, self.p["view"])
+        if len(blind_pos):
+            findings.append(self.blind_finding(ctx, blind_pos.tolist(),
                                                "les contrats de l'organisme dédié ne peuvent être contrôlés"))
-        if not len(cons) and not blind.any():
+        if not len(cons) and not len(blind_pos):
             return RuleResult(self.spec, NA, [])
         findings.sort(key=lambda f: f.status != BREACH)
         st = worst(f.status for f in findings) if findings else OK
@@ -174,17 +188,15 @@ class ContractLines(Kind):
     def _purchases(self, ctx: Ctx, scope, cons) -> list:
         """R. 139-40 2°: forward purchases need the cash to settle them, held throughout."""
         a = ctx.a
+        ex, no = a["exposure_x"], a["notional_x"]
         buys = [p for p in cons.tolist()
-                if (a["exposure"][p] if a["exposure"][p] == a["exposure"][p] else a["notional"][p]) > 0]
+                if (ex[p] if ex[p] is not None else no[p]) is not None and (ex[p] if ex[p] is not None else no[p]) > 0]
         if not buys:
             return []
-        need = 0.0
+        need = 0  # exact cents
         unknown = []
         for p in buys:
-            n_ = a["notional"][p]
-            e = a["exposure"][p]
-            x = abs(n_) if n_ == n_ else abs(e)
-            need += x
+            need += abs(no[p]) if no[p] is not None else abs(ex[p])
         cash = int(ctx.value[scope & ctx.nat(self.p.get("liquidity", ["depot", "monetaire"]))].sum())
         if cash >= need:
             return []

@@ -41,7 +41,7 @@ from constraints.schema import ShareText
 from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Group139, Kind, RuleResult, register,
                    status_by_subject, worst)
 from reserves.portfolio.fmt import fr_euros, fr_pct
-from .lines import view_mask
+from .lines import blind_of, view_mask
 from .model import FUNDS, SECURITIES, SA_FORMS, Ctx, cap_cents, frac, group_index, group_sum
 from .ratios import pct
 
@@ -70,9 +70,26 @@ class _Find:
 
 
 def exposures(ctx: Ctx) -> dict:
-    """The R. 139-45 I records of the look-through actif (computed once per régime)."""
+    """The R. 139-45 I records of the look-through actif: who each record is on and its entity (made once per
+    structure and set of contracts of positive value), with the records' amounts (`amount`, made per check)."""
     if "exposures" in ctx.memo:
         return ctx.memo["exposures"]
+    if "T_contracts" not in ctx.smemo:
+        ctx.smemo["T_contracts"] = np.flatnonzero(ctx.T & ctx.contract())
+    tc = ctx.smemo["T_contracts"]
+    positive = tuple(tc[ctx.value[tc] > 0].tolist())  # a contract's positive value is a claim on its counterparty
+    key = ("exposures", positive)
+    if key not in ctx.smemo:
+        ctx.smemo[key] = _exposures(ctx, np.array(positive, dtype=np.int64))
+    ex = dict(ctx.smemo[key])
+    ex["values"] = ctx.value
+    ex["big"] = ctx.vbig
+    ex["sums"] = {}
+    ctx.memo["exposures"] = ex
+    return ex
+
+
+def _exposures(ctx: Ctx, positive: np.ndarray) -> dict:
     a = ctx.a
     doc = ctx.doc
     scope = ctx.T
@@ -82,7 +99,8 @@ def exposures(ctx: Ctx) -> dict:
     never = set(doc["never_grouped"])
     claims = scope & ctx.nat(_CLAIMS) & ~leave_i & ~ctx.contract()
     deposits = scope & ctx.nat(["depot"])
-    contracts = scope & ctx.contract() & (ctx.value > 0)
+    contracts = np.zeros(ctx.n, dtype=bool)
+    contracts[positive] = True
     pos, who, gkey, amount, dep, loose = [], [], [], [], [], []
     # one code space for the names of issuers, guarantors, counterparties (and funds: their issuer or label)
     fund_all = ctx.nat(FUNDS)
@@ -123,7 +141,6 @@ def exposures(ctx: Ctx) -> dict:
         pos.append(idx)
         who.append(np.where(fund, n_uni + nm, nm))
         gkey.append(np.where(ng, -2, gr))
-        amount.append(ctx.value[idx])
         dep.append(np.full(len(idx), is_dep))
         loose.append(nm < 0)
 
@@ -136,13 +153,11 @@ def exposures(ctx: Ctx) -> dict:
         P = np.concatenate(pos)
         W = np.concatenate(who)
         G = np.concatenate(gkey)
-        A = np.concatenate(amount).astype(np.int64)
         DEP = np.concatenate(dep)
         L = np.concatenate(loose)
     else:
         P = np.zeros(0, dtype=np.int64)
         W = G = np.zeros(0, dtype=np.int64)
-        A = np.zeros(0, dtype=np.int64)
         DEP = L = np.zeros(0, dtype=bool)
 
     def w_name(w) -> str:
@@ -197,41 +212,60 @@ def exposures(ctx: Ctx) -> dict:
             return f"{name} ({', '.join(others)})" if others else name
         return members[0]
 
-    out = {"pos": P, "ent": E, "amount": A, "deposit": DEP, "n": n_ent, "grouped": grouped, "name_of": name_of,
-           "multi": multi}
-    ctx.memo["exposures"] = out
+    # the records of entities with and without deposits, and the loose ones (their sums are made per check)
+    named = E >= 0
+    parts = {}
+    for dep_in in (False, True):
+        sel = np.flatnonzero(named & (DEP == dep_in))
+        parts[dep_in] = (E[sel], P[sel])
+    out = {"pos": P, "ent": E, "deposit": DEP, "n": n_ent, "grouped": grouped, "name_of": name_of, "multi": multi,
+           "parts": parts, "loose": {True: np.flatnonzero(~named), False: np.flatnonzero(~named & ~DEP)},
+           "n_records": len(P)}
     return out
 
 
 def _sums(ex: dict, with_deposits: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(per-entity sums, amounts of the loose records, their record indexes)."""
-    keep = np.ones(len(ex["amount"]), dtype=bool) if with_deposits else ~ex["deposit"]
-    ent, amt = ex["ent"], ex["amount"]
-    sel = keep & (ent >= 0)
-    S = group_sum(ent[sel], amt[sel], ex["n"])  # exact integer cents
-    loose_idx = np.flatnonzero(keep & (ent < 0))
-    return S, amt[loose_idx], loose_idx
+    """(per-entity sums, amounts of the loose records, their record indexes): exact integer cents, one group sum
+    of the records without deposits and one of the deposits per check."""
+    memo = ex["sums"]
+    if with_deposits not in memo:
+        if False not in memo:
+            e, p = ex["parts"][False]
+            memo[False] = group_sum(e, _values(ex, p), ex["n"], big=ex["big"], nonneg=True)
+        S = memo[False]
+        if with_deposits:
+            e, p = ex["parts"][True]
+            S = S + group_sum(e, _values(ex, p), ex["n"], big=ex["big"], nonneg=True) if len(e) else S.copy()
+        memo[with_deposits] = S
+    loose_idx = ex["loose"][with_deposits]
+    return memo[with_deposits], ex["values"][ex["pos"][loose_idx]].astype(np.int64), loose_idx
+
+
+def _values(ex: dict, positions: np.ndarray) -> np.ndarray:
+    return ex["values"][positions]
 
 
 def _real_estate_sums(ctx: Ctx):
     """(items, asset code of each, asset keys « B:immeuble » / « I:émetteur » / « L:position », sums) of the
-    real-estate assets of the look-through actif (R. 139-45 I 2°)."""
-    if "real_estate_sums" not in ctx.memo:
+    real-estate assets of the look-through actif (R. 139-45 I 2°); the sums made per check."""
+    if "real_estate" not in ctx.smemo:
         idx = np.flatnonzero(ctx.T & ctx.nat(_REAL_ESTATE))
         a = ctx.a
         key = np.where(pd.notna(a["property"][idx]), "B:" + a["property"][idx].astype(str),
                        np.where(pd.notna(a["issuer"][idx]), "I:" + a["issuer"][idx].astype(str),
                                 "L:" + idx.astype(str)))
         codes, uniq = pd.factorize(key)
-        S = group_sum(codes, ctx.value[idx], len(uniq))
-        ctx.memo["real_estate_sums"] = (idx, codes, uniq, S)
+        ctx.smemo["real_estate"] = (idx, codes, uniq)
+    if "real_estate_sums" not in ctx.memo:
+        idx, codes, uniq = ctx.smemo["real_estate"]
+        ctx.memo["real_estate_sums"] = (idx, codes, uniq, group_sum(codes, ctx.value[idx], len(uniq)))
     return ctx.memo["real_estate_sums"]
 
 
 def _sovereign_sums(ctx: Ctx):
     """(records' items, issuer code of each, issuer names, sums) of the securities issued or guaranteed by an
-    issuer of R. 139-45 II (a guaranteed security counts for its guarantor too)."""
-    if "sovereign_sums" not in ctx.memo:
+    issuer of R. 139-45 II (a guaranteed security counts for its guarantor too); the sums made per check."""
+    if "sovereign" not in ctx.smemo:
         spec = ctx.doc["sovereign_45"]
         sec = ctx.T & ctx.nat(SECURITIES)
         by_issuer = sec & (ctx.kind_tri(spec, "issuer") == TRUE)
@@ -241,8 +275,10 @@ def _sovereign_sums(ctx: Ctx):
         names = np.concatenate([a["issuer"][by_issuer], a["guarantor"][by_guarantor]])
         names = np.where(pd.isna(names), "(émetteur non nommé)", names).astype(str)
         codes, uniq = pd.factorize(names)
-        S = group_sum(codes, ctx.value[recs_pos], len(uniq))
-        ctx.memo["sovereign_sums"] = (recs_pos, codes, uniq, S)
+        ctx.smemo["sovereign"] = (recs_pos, codes, uniq)
+    if "sovereign_sums" not in ctx.memo:
+        recs_pos, codes, uniq = ctx.smemo["sovereign"]
+        ctx.memo["sovereign_sums"] = (recs_pos, codes, uniq, group_sum(codes, ctx.value[recs_pos], len(uniq)))
     return ctx.memo["sovereign_sums"]
 
 
@@ -356,8 +392,11 @@ class Entity(Kind):
         """Mass of the uncertain records (ungrouped entities and loose records), their entities and positions."""
         ungrouped = np.flatnonzero(~ex["grouped"] & (S != 0))
         U = int(S[ungrouped].sum()) + int(loose_amt.sum())
-        pos = np.concatenate([ex["pos"][np.isin(ex["ent"], ungrouped)], ex["pos"][loose_idx]]).astype(np.int64)
-        return U, ungrouped, np.unique(pos)
+
+        def positions():  # only for a finding
+            pos = np.concatenate([ex["pos"][np.isin(ex["ent"], ungrouped)], ex["pos"][loose_idx]]).astype(np.int64)
+            return np.unique(pos)
+        return U, ungrouped, positions
 
     def _unknown(self, ctx, S_hi_text, pos, blind, what):
         findings = []
@@ -388,10 +427,9 @@ class Entity(Kind):
 
     def _entity(self, ctx: Ctx) -> RuleResult:
         ex = exposures(ctx)
-        _, blind = view_mask(ctx, "T")
-        blind_pos = np.flatnonzero(blind)
+        blind_pos = blind_of(ctx, "T")
         S, loose_amt, loose_idx = _sums(ex, self.p.get("deposits", False))
-        if not len(ex["amount"]) and not len(blind_pos):
+        if not ex["n_records"] and not len(blind_pos):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
         b = ctx.base
         allowed = cap_cents(b, self.lim)
@@ -416,15 +454,14 @@ class Entity(Kind):
         hi = largest + U + B if (U or B) else top
         if hi <= allowed:
             return RuleResult(self.spec, OK, [], top / b, self.lim_f, allowed - hi, top)
-        findings = self._unknown(ctx, f"{pct(hi / b)} pour une même entité", upos if U else np.zeros(0, np.int64),
+        findings = self._unknown(ctx, f"{pct(hi / b)} pour une même entité", upos() if U else np.zeros(0, np.int64),
                                  blind_pos, f"avec tout le fonds sur la plus grande entité, {pct((largest + B) / b)}")
         return RuleResult(self.spec, UNKNOWN_S, findings, top / b, self.lim_f, None, top)
 
     def _basket(self, ctx: Ctx) -> RuleResult:
         ex = exposures(ctx)
-        _, blind = view_mask(ctx, "T")
-        blind_pos = np.flatnonzero(blind)
-        if not len(ex["amount"]) and not len(blind_pos):
+        blind_pos = blind_of(ctx, "T")
+        if not ex["n_records"] and not len(blind_pos):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
         b = ctx.base
         five = cap_cents(b, Fraction(str(self.p["base_limit"])))
@@ -471,13 +508,12 @@ class Entity(Kind):
             hi += B + int(S2[(S2 <= five) & (S2 + B > five)].sum())
         if hi <= allowed:
             return RuleResult(self.spec, OK, [], lo / b, self.lim_f, allowed - hi, lo)
-        findings = self._unknown(ctx, f"{pct(hi / b)} au-delà de 5 % au total", upos if U else np.zeros(0, np.int64),
+        findings = self._unknown(ctx, f"{pct(hi / b)} au-delà de 5 % au total", upos() if U else np.zeros(0, np.int64),
                                  blind_pos, "le fonds pourrait porter des entités au-delà de 5 %")
         return RuleResult(self.spec, UNKNOWN_S, findings, lo / b, self.lim_f, None, lo)
 
     def _real_estate(self, ctx: Ctx) -> RuleResult:
-        _, blind = view_mask(ctx, "T")
-        blind_pos = np.flatnonzero(blind)
+        blind_pos = blind_of(ctx, "T")
         idx, codes, uniq, S = _real_estate_sums(ctx)
         if not len(idx) and not len(blind_pos):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
@@ -503,8 +539,7 @@ class Entity(Kind):
                           top / b, self.lim_f, None, top)
 
     def _sovereign(self, ctx: Ctx) -> RuleResult:
-        _, blind = view_mask(ctx, "T")
-        blind_pos = np.flatnonzero(blind)
+        blind_pos = blind_of(ctx, "T")
         recs_pos, codes, uniq, S = _sovereign_sums(ctx)
         b = ctx.base
         allowed = cap_cents(b, self.lim)
@@ -533,7 +568,7 @@ class Entity(Kind):
 
     def _groups(self, ctx: Ctx) -> RuleResult:
         ex = exposures(ctx)
-        if not len(ex["amount"]):
+        if not ex["n_records"]:
             return RuleResult(self.spec, NA, [])
         findings = []
         a = ctx.a
@@ -560,7 +595,7 @@ class Entity(Kind):
             return None
         if m in ("entity", "basket"):
             ex = exposures(ctx)
-            keep = np.ones(len(ex["amount"]), dtype=bool) if m == "basket" or self.p.get("deposits") else ~ex["deposit"]
+            keep = np.ones(ex["n_records"], dtype=bool) if m == "basket" or self.p.get("deposits") else ~ex["deposit"]
             ent, pos = ex["ent"][keep], ex["pos"][keep]
             key = np.where(ent >= 0, ent, ex["n"] + np.arange(len(ent)))
             codes, uniq = pd.factorize(key)
@@ -623,7 +658,12 @@ class IssuerShare(Kind):
     kind = "r139_issuer_share"
     Params = IssuerShareParams
 
-    def verdict(self, ctx: Ctx) -> RuleResult:
+    def _structure(self, ctx: Ctx) -> dict:
+        """The issuers' securities in scope and their issue's parts (each ISIN once per issuer): texts only,
+        made once per structure."""
+        key = ("issuer_share", self.id)
+        if key in ctx.smemo:
+            return ctx.smemo[key]
         part = self.p["part"]
         sure, maybe = _part_mask(ctx, part)
         a = ctx.a
@@ -633,23 +673,64 @@ class IssuerShare(Kind):
         _, blind = view_mask(ctx, "T")
         blind_pos = np.flatnonzero(blind & ~ctx.nat(["fonds_mutualise"]))
         idx = np.flatnonzero(scope)
-        if not len(idx) and not len(blind_pos):
-            return RuleResult(self.spec, NA, [], limit=self.lim_f)
-        lim = self.lim
-        findings = []
         all_codes, all_names = ctx.factorized("issuer")
         all_names = np.asarray(all_names, dtype=object)
         n_all = len(all_names)
         named = all_codes[idx] >= 0
-        for p in idx[~named].tolist():
+        st = {"idx_all": idx, "blind_pos": blind_pos, "unnamed": idx[~named], "idx": idx[named], "names": all_names,
+              "n_all": n_all}
+        idx = idx[named]
+        if len(idx):
+            everything = np.flatnonzero((sure | maybe) & ctx.known("issuer") & (ctx.T | ctx.holding))
+            icode = all_codes[idx]
+            held = np.bincount(icode, minlength=n_all) > 0
+            ev = everything[held[all_codes[everything]]]
+            emap = all_codes[ev]
+            isin_codes = ctx.factorized("isin")[0][ev]
+            # a security once per issuer, at its largest figure; a line without ISIN is a security of its own
+            with_isin = isin_codes >= 0
+            # the items whose figure is an issue's part: first those without ISIN, then those with one, sorted
+            # by (issuer, ISIN) so that each security's figure is one reduction (its largest)
+            alone = ev[~with_isin]
+            starts = None
+            ii = emap[~with_isin]
+            grouped = np.zeros(0, dtype=np.int64)
+            if with_isin.any():
+                sk, su = pd.factorize(emap[with_isin] * (int(isin_codes.max()) + 1) + isin_codes[with_isin])
+                first_of = np.zeros(len(su), dtype=np.int64)
+                first_of[sk[::-1]] = np.arange(len(sk))[::-1]
+                order = np.argsort(sk, kind="stable")
+                starts = np.searchsorted(sk[order], np.arange(len(su)))
+                grouped = ev[with_isin][order]
+                ii = np.concatenate([ii, emap[with_isin][first_of]])
+            out = np.full(n_all, np.nan)
+            np.fmin.at(out, emap, a["issuer_outstanding"][ev].astype(float))
+            evx = np.concatenate([alone, grouped])
+            st.update(icode=icode, held=held, ev=ev, emap=emap, evx=evx, n_alone=len(alone), starts=starts,
+                      qe=a["quantity_issued"][evx], qe_ok=a["quantity_issued"][evx] > 0,
+                      all_qe_ok=bool((a["quantity_issued"][evx] > 0).all()), outstanding=out,
+                      has_out=out > 0, ii=ii)
+        ctx.smemo[key] = st
+        return st
+
+    def verdict(self, ctx: Ctx) -> RuleResult:
+        part = self.p["part"]
+        st = self._structure(ctx)
+        a = ctx.a
+        blind_pos = st["blind_pos"]
+        if not len(st["idx_all"]) and not len(blind_pos):
+            return RuleResult(self.spec, NA, [], limit=self.lim_f)
+        lim = self.lim
+        findings = []
+        all_names, n_all = st["names"], st["n_all"]
+        for p in st["unnamed"].tolist():
             findings.append(self.finding(ctx, UNKNOWN_S, ctx.label(p), [p],
                                          f"à vérifier : renseigner « {ctx.colname('issuer')} » (part détenue des titres "
                                          f"d'un même émetteur)", columns=[ctx.colname("issuer")],
                                          euros=int(ctx.value[p])))
-        idx = idx[named]
+        idx = st["idx"]
         # the issue: every ISIN of the issuer once, across lines and funds — valeur / quantite × quantite_emise
         # (accrued interest left out), or the issuer's outstanding (encours_emetteur)
-        everything = np.flatnonzero((sure | maybe) & ctx.known("issuer") & (ctx.T | ctx.holding))
         q = a["quantity"]
         qe = a["quantity_issued"]
         mv = a["market_value"]
@@ -657,33 +738,29 @@ class IssuerShare(Kind):
         if len(idx):
             # per issuer (its code): Σ held (exact cents), the issue (cents, or NaN), whether an ISIN of it lacks
             # its issue size
-            icode = all_codes[idx]
-            num = group_sum(icode, ctx.value[idx], n_all)
-            held = np.bincount(icode, minlength=n_all) > 0
-            ev = everything[held[all_codes[everything]]]
-            emap = all_codes[ev]
-            qq, qqe, mmv = q[ev], qe[ev], mv[ev].astype(float)
-            ok_q = (qq > 0) & (qqe > 0)
+            icode, held, ev, emap = st["icode"], st["held"], st["ev"], st["emap"]
+            num = group_sum(icode, ctx.value[idx], n_all, big=ctx.vbig, nonneg=True)
+            evx, k0 = st["evx"], st["n_alone"]
+            qq = q[evx]
             with np.errstate(invalid="ignore", divide="ignore"):
-                issue_of = np.where(ok_q, mmv / np.where(ok_q, qq, 1) * qqe, np.nan)
-            isin_codes = ctx.factorized("isin")[0][ev]
-            # a security once per issuer, at its largest figure; a line without ISIN is a security of its own
-            with_isin = isin_codes >= 0
-            xs = issue_of[~with_isin]
-            ii = emap[~with_isin]
-            if with_isin.any():
-                sk, su = pd.factorize(emap[with_isin] * (int(isin_codes.max()) + 1) + isin_codes[with_isin])
-                best = np.full(len(su), np.nan)
-                np.fmax.at(best, sk, issue_of[with_isin])
-                first_of = np.zeros(len(su), dtype=np.int64)
-                first_of[sk[::-1]] = np.arange(len(sk))[::-1]
-                xs = np.concatenate([xs, best])
-                ii = np.concatenate([ii, emap[with_isin][first_of]])
-            den = np.bincount(ii, weights=np.nan_to_num(xs), minlength=n_all)
-            gap = np.bincount(ii, weights=np.isnan(xs).astype(float), minlength=n_all) > 0
-            out = np.full(n_all, np.nan)
-            np.fmin.at(out, emap, a["issuer_outstanding"][ev].astype(float))
-            has_out = out > 0
+                issue_of = mv[evx] / qq
+                issue_of *= st["qe"]
+            # a security whose quantity or issue size is not given (or not positive) has no figure
+            if not (st["all_qe_ok"] and qq.min() > 0):  # NaN quantities make the minimum NaN: not > 0
+                issue_of[~((qq > 0) & st["qe_ok"])] = np.nan
+            xs = issue_of[:k0]
+            if st["starts"] is not None:
+                xs = np.concatenate([xs, np.fmax.reduceat(issue_of[k0:], st["starts"])])
+            ii = st["ii"]
+            nan = np.isnan(xs)
+            if nan.any():
+                xs[nan] = 0.0
+                gap = np.bincount(ii[nan], minlength=n_all) > 0
+            else:
+                gap = np.zeros(n_all, dtype=bool)
+            den = np.bincount(ii, weights=xs, minlength=n_all)
+            out = st["outstanding"]
+            has_out = st["has_out"]
             den = np.where(has_out, out, den)
             gap = np.where(has_out, False, gap)
             with np.errstate(invalid="ignore", divide="ignore"):

@@ -27,7 +27,7 @@ _STATE_FR = {"none": "aucun inventaire", "late": "inventaire trop ancien", "futu
 
 def holdings_of(ctx: Ctx) -> dict:
     """Fund line position → positions of its holdings (all of them, used or not)."""
-    if "holdings_of" not in ctx.memo:
+    if "holdings_of" not in ctx.smemo:
         h = np.flatnonzero(ctx.holding & (ctx.line_pos >= 0))
         order = np.argsort(ctx.line_pos[h], kind="stable")
         h = h[order]
@@ -37,8 +37,16 @@ def holdings_of(ctx: Ctx) -> dict:
             cut = np.flatnonzero(np.diff(keys)) + 1
             for part in np.split(h, cut):
                 out[int(ctx.line_pos[part[0]])] = part
-        ctx.memo["holdings_of"] = out
-    return ctx.memo["holdings_of"]
+        ctx.smemo["holdings_of"] = out
+    return ctx.smemo["holdings_of"]
+
+
+def fund_lines(ctx: Ctx, natures) -> np.ndarray:
+    """Positions of the fund units of `natures` in the actif de placement (once per structure)."""
+    key = ("fund_lines", tuple(natures))
+    if key not in ctx.smemo:
+        ctx.smemo[key] = np.flatnonzero(ctx.U & ctx.nat(natures))
+    return ctx.smemo[key]
 
 
 class LookThroughParams(Common):
@@ -106,7 +114,7 @@ class FundShare(Kind):
     Params = FundShareParams
 
     def verdict(self, ctx: Ctx) -> RuleResult:
-        funds = np.flatnonzero(ctx.U & ctx.nat(self.p["funds"]))
+        funds = fund_lines(ctx, self.p["funds"])
         if not len(funds):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
         mode = self.p["eligible"]
@@ -117,12 +125,24 @@ class FundShare(Kind):
         is_min = self.p["sense"] == "min"
         findings = []
         worst_share = None
-        tri_all = _not_allowed_directly_tri(ctx) if mode == "potential_excess" else _eligible_tri(ctx, mode)
+        key = ("fund_share", mode)
+        if key not in ctx.smemo:
+            tri = _not_allowed_directly_tri(ctx) if mode == "potential_excess" else _eligible_tri(ctx, mode)
+            held = ctx.holding & (ctx.line_pos >= 0)
+            ctx.smemo[key] = (tri, held, held & (tri == TRUE), held & (tri >= UNKNOWN))
+        tri_all, m_all, m_true, m_maybe = ctx.smemo[key]
+        # per fund line: Σ of its holdings, of those that surely count, of those that may (exact cents)
+        s_all = ctx.total_by_fund(("fund", "all"), m_all)
+        s_true = ctx.total_by_fund(("fund", mode, "true"), m_true)
+        s_maybe = None
+        declared_frac = ctx.smemo.setdefault(("declared", declared_col), {})  # a declared share as written
         for f in funds.tolist():
             name = ctx.label(f)
             d = declared[f]
             if d == d:  # declared
-                share = frac(float(d))
+                share = declared_frac.get(f)
+                if share is None:
+                    share = declared_frac[f] = frac(float(d))
                 ok = share >= lim if is_min else share <= lim
                 worst_share = float(share) if worst_share is None else (min if is_min else max)(worst_share, float(share))
                 if not ok:
@@ -131,17 +151,19 @@ class FundShare(Kind):
                 # a declaration the fund's own usable inventory contradicts is not taken at its word
                 idx = hold.get(f)
                 if idx is not None and len(idx) and ctx.has_inventory[f]:
-                    v = ctx.value[idx]
-                    total = int(v.sum())
-                    tri = tri_all[idx]
+                    total = int(s_all[f])
                     if total > 0:
                         if mode == "potential_excess":
-                            actual = Fraction(int(v[tri == TRUE].sum()), total)
+                            actual = Fraction(int(s_true[f]), total)
                             if actual > lim:
+                                tri = tri_all[idx]
                                 findings.append(self._breach(ctx, f, actual, declared=False, idx=idx[tri == TRUE]))
                         else:
-                            s_hi = Fraction(int(v[tri >= UNKNOWN].sum()), total)
+                            if s_maybe is None:
+                                s_maybe = ctx.total_by_fund(("fund", mode, "maybe"), m_maybe)
+                            s_hi = Fraction(int(s_maybe[f]), total)
                             if s_hi < lim:
+                                tri = tri_all[idx]
                                 findings.append(self._breach(ctx, f, s_hi, declared=False, idx=idx[tri < TRUE]))
                 continue
             idx = hold.get(f)
@@ -152,18 +174,16 @@ class FundShare(Kind):
                     f"à vérifier : renseigner « {ctx.colname(declared_col)} » pour le fonds « {name} » "
                     f"(ou fournir son inventaire)", euros=int(ctx.value[f]), columns=[ctx.colname(declared_col)]))
                 continue
-            v = ctx.value[idx]
-            total = int(v.sum())
-            tri = tri_all[idx]
-            lo = int(v[tri == TRUE].sum())
-            hi = int(v[tri >= UNKNOWN].sum())
+            if s_maybe is None:
+                s_maybe = ctx.total_by_fund(("fund", mode, "maybe"), m_maybe)
+            total, lo, hi = int(s_all[f]), int(s_true[f]), int(s_maybe[f])
             if total <= 0:
                 findings.append(self.finding(ctx, UNKNOWN_S, name, [f], f"inventaire du fonds « {name} » de valeur nulle"))
                 continue
             if mode == "potential_excess":
                 # actual positions are at most the potential ones: beyond the limit already, a breach
                 if Fraction(lo, total) > lim:
-                    findings.append(self._breach(ctx, f, Fraction(lo, total), declared=False, idx=idx[tri == TRUE]))
+                    findings.append(self._breach(ctx, f, Fraction(lo, total), declared=False, idx=idx[tri_all[idx] == TRUE]))
                 else:
                     findings.append(self.finding(
                         ctx, UNKNOWN_S, name, [f],
@@ -174,10 +194,10 @@ class FundShare(Kind):
             s_lo, s_hi = Fraction(lo, total), Fraction(hi, total)
             worst_share = float(s_lo) if worst_share is None else min(worst_share, float(s_lo))
             if s_hi < lim:
-                findings.append(self._breach(ctx, f, s_hi, declared=False, idx=idx[tri < TRUE]))
+                findings.append(self._breach(ctx, f, s_hi, declared=False, idx=idx[tri_all[idx] < TRUE]))
             elif s_lo < lim:
                 cols = [ctx.colname("listing")]
-                findings.append(self.finding(ctx, UNKNOWN_S, name, np.concatenate([[f], idx[tri == UNKNOWN]]),
+                findings.append(self.finding(ctx, UNKNOWN_S, name, np.concatenate([[f], idx[tri_all[idx] == UNKNOWN]]),
                                              f"à vérifier : renseigner « {cols[0]} » des titres du fonds « {name} » "
                                              f"({fr_pct(float(s_lo))} à {fr_pct(float(s_hi))} pour un plancher de "
                                              f"{fr_pct(self.lim_f)})", columns=cols, one_fund=True))
@@ -217,20 +237,29 @@ class FundHoldings(Kind):
     Params = FundHoldingsParams
 
     def verdict(self, ctx: Ctx) -> RuleResult:
-        funds = np.flatnonzero(ctx.U & ctx.nat(self.p["funds"]))
+        funds = fund_lines(ctx, self.p["funds"])
         if not len(funds):
             return RuleResult(self.spec, NA, [])
-        hold = holdings_of(ctx)
-        allowed = ctx.nat(self.p["allowed"])
-        scope = np.zeros(ctx.n, dtype=bool)
+        key = ("fund_holdings", self.id)
+        if key not in ctx.smemo:  # each fund's holdings outside the categories allowed: texts only
+            hold = holdings_of(ctx)
+            allowed = ctx.nat(self.p["allowed"])
+            scope = np.zeros(ctx.n, dtype=bool)
+            per_fund = []
+            for f in funds.tolist():
+                idx = hold.get(f)
+                if idx is None or not ctx.has_inventory[f]:
+                    per_fund.append((f, None))
+                    continue
+                scope[idx] = True
+                per_fund.append((f, idx[~allowed[idx]]))
+            ctx.smemo[key] = (per_fund, scope)
+        per_fund, scope = ctx.smemo[key]
         findings = []
-        for f in funds.tolist():
-            idx = hold.get(f)
-            if idx is None or not ctx.has_inventory[f]:
+        for f, bad in per_fund:
+            if bad is None:
                 findings.append(self.blind_finding(ctx, [f], "sa composition ne peut être contrôlée"))
                 continue
-            scope[idx] = True
-            bad = idx[~allowed[idx]]
             if len(bad):
                 v = int(ctx.value[f])
                 kinds = sorted({str(ctx.nature[i]) for i in bad})
@@ -241,7 +270,7 @@ class FundHoldings(Kind):
                 out.via = ctx.label(f)
                 findings.append(out)
         if self.p.get("conditions"):
-            more, _ = line_findings(self, ctx, self.p["conditions"], scope)
+            more, _ = line_findings(self, ctx, self.p["conditions"], scope, key=self.id)
             findings += more
         findings.sort(key=lambda x: x.status != BREACH)
         st = worst(x.status for x in findings) if findings else OK

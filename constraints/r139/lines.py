@@ -30,9 +30,17 @@ def requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
     """Tri-state of every item for one requirement, and the columns it reads (made once per régime: the arrays are
     read, never written)."""
     key = ("requirement", repr(req))
-    if key not in ctx.memo:
-        ctx.memo[key] = _requirement(ctx, req)
-    return ctx.memo[key]
+    memo = ctx.memo if _short(req) else ctx.smemo  # a short position is read on the amounts
+    if key not in memo:
+        memo[key] = _requirement(ctx, req)
+    return memo[key]
+
+
+def _short(req) -> bool:
+    """Does the requirement read amounts (`short`: a negative value or quantity)?"""
+    if not isinstance(req, dict):
+        return False
+    return "short" in req or any(_short(r) for r in req.get("any_of", ()))
 
 
 def _requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
@@ -74,9 +82,9 @@ def _requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
 
 def applies_mask(ctx: Ctx, cond: dict) -> np.ndarray:
     key = ("applies", repr(cond.get("when")), repr(cond.get("forms")), bool(cond.get("direct_only")))
-    if key not in ctx.memo:
-        ctx.memo[key] = _applies_mask(ctx, cond)
-    return ctx.memo[key]
+    if key not in ctx.smemo:
+        ctx.smemo[key] = _applies_mask(ctx, cond)
+    return ctx.smemo[key]
 
 
 def _applies_mask(ctx: Ctx, cond: dict) -> np.ndarray:
@@ -91,6 +99,21 @@ def _applies_mask(ctx: Ctx, cond: dict) -> np.ndarray:
 
 def view_mask(ctx: Ctx, view: str) -> tuple[np.ndarray, np.ndarray]:
     """(items of the view, blind fund lines the view would need the holdings of)."""
+    key = ("view_mask", view)
+    if key not in ctx.smemo:
+        ctx.smemo[key] = _view_mask(ctx, view)
+    return ctx.smemo[key]
+
+
+def blind_of(ctx: Ctx, view: str) -> np.ndarray:
+    """Positions of the blind fund lines of a view (once per structure)."""
+    key = ("blind_of", view)
+    if key not in ctx.smemo:
+        ctx.smemo[key] = np.flatnonzero(view_mask(ctx, view)[1])
+    return ctx.smemo[key]
+
+
+def _view_mask(ctx: Ctx, view: str) -> tuple[np.ndarray, np.ndarray]:
     none = np.zeros(ctx.n, dtype=bool)
     if view == "P":
         return ctx.P, none
@@ -103,8 +126,9 @@ def view_mask(ctx: Ctx, view: str) -> tuple[np.ndarray, np.ndarray]:
     raise ValueError(view)
 
 
-def line_findings(kind: Kind, ctx: Ctx, conds: list, scope: np.ndarray) -> tuple[list, np.ndarray]:
-    """Findings per item of `scope` that fails a condition or cannot be told; and the mask of applicable items."""
+def _line_status(ctx: Ctx, conds: list, scope: np.ndarray, short_too: bool):
+    """(status per item, applicable items, [(cond, applies, tri, columns)]) of the conditions on `scope`; the
+    conditions that read amounts (`short`) are left out unless `short_too`."""
     status = np.full(ctx.n, TRUE, dtype=np.int8)
     applies_any = np.zeros(ctx.n, dtype=bool)
     evaluated = []
@@ -112,11 +136,49 @@ def line_findings(kind: Kind, ctx: Ctx, conds: list, scope: np.ndarray) -> tuple
         app = applies_mask(ctx, cond) & scope
         if not app.any():
             continue
-        tri, cols = requirement(ctx, cond["require"])
         applies_any |= app
+        if _short(cond["require"]) and not short_too:
+            evaluated.append((cond, app, None, []))
+            continue
+        tri, cols = requirement(ctx, cond["require"])
         status = np.where(app, np.minimum(status, tri), status)
         evaluated.append((cond, app, tri, cols))
-    bad = np.flatnonzero(applies_any & (status < TRUE))
+    return status, applies_any, evaluated
+
+
+def line_findings(kind: Kind, ctx: Ctx, conds: list, scope: np.ndarray, key=None) -> tuple[list, np.ndarray]:
+    """Findings per item of `scope` that fails a condition or cannot be told; and the mask of applicable items.
+    With a `key` (the same scope for every check of the structure), the status from texts and tri-states is
+    made once per structure; a short position (`short`, from the amounts) is then looked for among the items
+    whose value or quantity is negative only."""
+    if key is not None and any(isinstance(c["require"], dict) and "any_of" in c["require"]
+                               and _short(c["require"]) for c in conds):
+        key = None  # a short position within a choice: judged item by item on each check
+    if key is None:
+        status, applies_any, evaluated = _line_status(ctx, conds, scope, True)
+        bad = np.flatnonzero(applies_any & (status < TRUE))
+    else:
+        hit = ctx.smemo.get(("line_status", key))
+        if hit is None:
+            status, applies_any, evaluated = _line_status(ctx, conds, scope, False)
+            hit = ctx.smemo[("line_status", key)] = (status, applies_any, evaluated,
+                                                     np.flatnonzero(applies_any & (status < TRUE)))
+        status, applies_any, evaluated, bad = hit
+        shorts = [j for j, e in enumerate(evaluated) if e[2] is None]
+        if shorts:
+            neg = ctx.negatives()
+            evaluated = list(evaluated)
+            hit_neg = np.zeros(0, dtype=np.int64)
+            for j in shorts:
+                cond, app, _, _ = evaluated[j]
+                tri = np.full(ctx.n, TRUE, dtype=np.int8)  # a short requirement: FALSE on a negative item only
+                tri[neg] = FALSE
+                evaluated[j] = (cond, app, tri, [])
+                hit_neg = np.concatenate([hit_neg, neg[app[neg]]])
+            if len(hit_neg):
+                status = status.copy()
+                status[hit_neg] = FALSE
+                bad = np.union1d(bad, hit_neg)
     findings = []
     for i in bad.tolist():
         failed, cols = [], []
@@ -152,18 +214,22 @@ class LineConditions(Kind):
     Params = LineConditionsParams
 
     def verdict(self, ctx: Ctx) -> RuleResult:
-        scope, blind = view_mask(ctx, self.p["view"])
-        findings, applies = line_findings(self, ctx, self.p["conditions"], scope)
-        if blind.any():
-            findings.append(self.blind_finding(ctx, np.flatnonzero(blind).tolist(),
+        scope, _ = view_mask(ctx, self.p["view"])
+        blind = blind_of(ctx, self.p["view"])
+        findings, applies = line_findings(self, ctx, self.p["conditions"], scope, key=self.id)
+        if len(blind):
+            findings.append(self.blind_finding(ctx, blind.tolist(),
                                                "les actifs de l'organisme dédié ne peuvent être contrôlés"))
         if self.p.get("covers") == "all":
             applies = scope
-        if not applies.any() and not blind.any():
+        key = ("applies_any", self.id)
+        if key not in ctx.smemo:
+            ctx.smemo[key] = bool(applies.any())
+        if not ctx.smemo[key] and not len(blind):
             return RuleResult(self.spec, NA, [])
         findings.sort(key=lambda f: f.status != BREACH)
         st = worst(f.status for f in findings) if findings else OK
-        return RuleResult(self.spec, st, findings, figure=int(ctx.value[applies].sum()))
+        return RuleResult(self.spec, st, findings, figure=ctx.total((self.id, "applies"), applies))
 
     def line_status(self, ctx: Ctx):
         """Optimizer: (items the conditions apply to, tri-state per item); a fund seen without its holdings is

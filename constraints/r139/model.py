@@ -172,25 +172,120 @@ def normalise(items: pd.DataFrame) -> Table:
                 out[name] = col.to_numpy().astype(np.int64)
             else:
                 out[name] = pd.to_numeric(col, errors="coerce").to_numpy(float)
+                out[name + "_x"] = exact_column(col)
         elif name == "holding":
             out[name] = np.zeros(n, dtype=bool) if col is None else col.to_numpy().astype(bool)
         elif name in ("row", "line"):
             out[name] = np.arange(n) if col is None else col.to_numpy().astype(np.int64)
         else:
             out[name] = np.full(n, None, dtype=object) if col is None else col.to_numpy(dtype=object)
+    for name in ("notional", "exposure"):
+        if name + "_x" not in out:
+            out[name + "_x"] = np.full(n, None, dtype=object)
     if "market_value" not in items.columns:
         out["market_value"] = out["value"]
     return out
 
 
+def exact(x):
+    """A number of cents exactly as given: an int when whole, else a Fraction (a float's own value), None when
+    missing."""
+    if x is None or x is pd.NA or (isinstance(x, float) and x != x):
+        return None
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    f = Fraction(x) if not isinstance(x, np.floating) else Fraction(float(x))
+    return int(f) if f.denominator == 1 else f
+
+
+def exact_column(col: pd.Series) -> np.ndarray:
+    """A column of cents (notional, exposure) as exact numbers (`exact`), None where empty: a double cannot
+    hold every cent beyond 2^53 cents."""
+    vals = col.to_numpy(dtype=object)
+    out = np.full(len(vals), None, dtype=object)
+    known = np.flatnonzero(pd.notna(vals))
+    for i in known.tolist():
+        out[i] = exact(vals[i])
+    return out
+
+
+def round_cents(x) -> int:
+    """An exact sum of cents to the cent (half to even, as numpy's rint)."""
+    return int(round(x)) if isinstance(x, Fraction) else int(x)
+
+
 # --------------------------------------------------------------------------- a régime on a date
+
+# The attributes of a Ctx that depend on its structure only (texts, tri-states, the date, the inventories' dates).
+STRUCTURE = ("holding", "direct", "line_pos", "P", "nature", "U", "inventory_state", "has_inventory", "via_codes",
+             "D", "D_blind", "T", "T_blind", "D_items")
+
+
+class Structure:
+    """What the rules of one régime read that never depends on an amount: the views (P, D, U, T), the codes, the
+    tri-states, the masks and the groupings the kinds derive from them (`memo`), made once per table of items,
+    version, date and mode, and shared by every check of them — a change of amounts keeps it (the pre-trade
+    check). `sums` turns the masks whose values the rules add up into one code per item (`Patterns`)."""
+
+    def __init__(self, version) -> None:
+        self.version = version
+        self.attrs: dict = {}
+        self.memo: dict = {}
+        self.sums = Patterns()
+
+
+class Patterns:
+    """The masks whose values the rules add up (key → mask over the items), and, once the structure serves a
+    second check, each item's pattern: which of those masks it is in, and for a holding its fund line. A check
+    then makes one exact group sum of the values by pattern, and every mask's total — and every fund's — is a
+    sum over a few patterns (`Ctx.total`, `Ctx.total_by_fund`)."""
+
+    def __init__(self) -> None:
+        self.masks: dict = {}
+        self.code = None  # pattern of each item
+        self.n = 0
+        self.has: dict = {}  # key → patterns in the mask
+        self.fund = None  # fund line position of each pattern's holdings (-1: lines)
+        self.stale = False
+
+    def ask(self, key, mask) -> None:
+        if key not in self.masks:
+            self.masks[key] = mask
+            self.stale = True
+
+    def build(self, holding: np.ndarray, line_pos: np.ndarray) -> None:
+        keys = list(self.masks)
+        n = len(holding)
+        code = np.where(holding, line_pos, -1).astype(np.int64) + 1
+        n_code = int(code.max()) + 1 if n else 1
+        for start in range(0, len(keys), 62):
+            bits = np.zeros(n, dtype=np.int64)
+            for j, k in enumerate(keys[start:start + 62]):
+                bits |= self.masks[k].astype(np.int64) << j
+            b, ub = pd.factorize(bits)
+            code, uc = pd.factorize(code * len(ub) + b)
+            n_code = len(uc)
+        first = np.full(n_code, n, dtype=np.int64)
+        if n:
+            first[code[::-1]] = np.arange(n)[::-1]
+        self.code, self.n = code.astype(np.int64), n_code
+        self.has = {k: np.flatnonzero(self.masks[k][first]) if n else np.zeros(0, np.int64) for k in keys}
+        self.fund = np.where(holding[first], line_pos[first], -1) if n else np.zeros(0, np.int64)
+        self.stale = False
+
+
+def _inventory_key(inp) -> tuple:
+    return tuple(sorted((inp.inventories or {}).items(), key=lambda kv: kv[0]))
 
 
 class Ctx:
-    """One régime of a portfolio on a date, seen by the R. 139 rules."""
+    """One régime of a portfolio on a date, seen by the R. 139 rules: its `Structure` (`s`, its memo `smemo`:
+    everything that depends on texts and tri-states, shared by every check of the same items) and its amounts
+    (`value`, `base`, `memo`: sums and figures, made again for each check)."""
 
     def __init__(self, inp: R139Input, items: pd.DataFrame, version, as_of: dt.date, *, simplified: bool,
-                 regime: str | None, max_age_days: int | None = None, simplified_since: dt.date | None = None):
+                 regime: str | None, max_age_days: int | None = None, simplified_since: dt.date | None = None,
+                 structure: Structure | None = None):
         self.inp = inp
         self.version = version
         self.doc = version.extra
@@ -198,11 +293,42 @@ class Ctx:
         self.simplified = simplified
         self.regime = regime
         self.simplified_since = simplified_since
+        self.max_age_days = max_age_days
         self.memo: dict = {}
         self.a = a = items
         self.n = len(items)
-        for name, cu in items.codes.items():
-            self.memo[("codes", name)] = cu
+        st = structure
+        if st is None:
+            key = (version.id, as_of, bool(simplified), max_age_days, simplified_since, _inventory_key(inp))
+            cache = a.__dict__.setdefault("structures", {}) if hasattr(a, "__dict__") else {}
+            st = cache.get(key)
+            if st is None or st.version is not version:
+                st = cache[key] = Structure(version)
+        self.s = st
+        self.smemo = st.memo
+        if st.attrs:
+            self.__dict__.update(st.attrs)
+            if st.sums.stale:  # the structure serves again: the masks' patterns, once
+                st.sums.build(self.holding, self.line_pos)
+        else:
+            for name, cu in items.codes.items():
+                self.smemo[("codes", name)] = cu
+            self._structure(inp, as_of, simplified, max_age_days)
+            st.attrs = {k: getattr(self, k) for k in STRUCTURE}
+        self.value = np.asarray(a["value"], dtype=np.int64)
+        # the largest absolute value: every group sum of values is exact in doubles below 2^53 / n (`group_sum`)
+        self.vmin = int(self.value.min()) if self.n else 0
+        self.vbig = max(int(self.value.max()), -self.vmin) if self.n else 0
+        self.base = self.total(("view", "P"), self.P) if self.n else 0
+
+    def with_items(self, items) -> "Ctx":
+        """The same régime with other amounts (values, quantities, notionals, exposures; the same items, texts and
+        tri-states): the structure is kept, the amounts made again."""
+        return Ctx(self.inp, items, self.version, self.as_of, simplified=self.simplified, regime=self.regime,
+                   max_age_days=self.max_age_days, simplified_since=self.simplified_since, structure=self.s)
+
+    def _structure(self, inp, as_of, simplified, max_age_days) -> None:
+        a = self.a
         holding = a["holding"].astype(bool)
         self.holding = holding
         direct = ~holding
@@ -259,26 +385,70 @@ class Ctx:
             self.T = (self.P & ~looked) | (hold_ok & self.via_is(tuple(lt["looked_through"])))
             self.T_blind = self.P & looked & ~has_inv
         self.D_items = self.D & ~self.D_blind
-        self.value = a["value"].astype(np.int64)
-        self.base = int(self.value[self.P].sum()) if self.n else 0
         self.direct = direct
+
+    # ---- sums of amounts over structural masks
+
+    def total(self, key, mask: np.ndarray) -> int:
+        """Σ values (exact integer cents) over `mask`, a mask of the structure named `key` (the same key, the same
+        mask, for every check of this structure)."""
+        pt = self.s.sums
+        has = pt.has.get(key) if pt.code is not None else None
+        if has is None:
+            pt.ask(key, mask)
+            return int(self.value[mask].sum())
+        return int(self.pattern_sums()[has].sum())
+
+    def total_by_fund(self, key, mask: np.ndarray) -> np.ndarray:
+        """Per fund line position (an array over the items), Σ values of its holdings in `mask` (exact cents)."""
+        pt = self.s.sums
+        has = pt.has.get(key) if pt.code is not None else None
+        if has is None:
+            pt.ask(key, mask)
+            sel = mask & self.holding & (self.line_pos >= 0)
+            return group_sum(self.line_pos[sel], self.value[sel], self.n_fund_pos(), big=self.vbig, nonneg=True)
+        S = self.pattern_sums()[has]
+        f = pt.fund[has]
+        return group_sum(f, S, self.n_fund_pos())
+
+    def n_fund_pos(self) -> int:
+        """One more than the largest position of a fund line with holdings (the length of per-fund arrays)."""
+        if "n_fund_pos" not in self.smemo:
+            h = self.line_pos[self.holding]
+            self.smemo["n_fund_pos"] = int(h.max()) + 1 if len(h) else 0
+        return self.smemo["n_fund_pos"]
+
+    def negatives(self) -> np.ndarray:
+        """Positions of the items whose value or quantity is negative (a short position, R. 139-40)."""
+        if "negatives" not in self.memo:
+            with np.errstate(invalid="ignore"):
+                q = self.a["quantity"] < 0
+                self.memo["negatives"] = np.flatnonzero(q if self.vmin >= 0 else (self.value < 0) | q)
+        return self.memo["negatives"]
+
+    def pattern_sums(self) -> np.ndarray:
+        S = self.memo.get("pattern_sums")
+        if S is None:
+            pt = self.s.sums
+            S = self.memo["pattern_sums"] = group_sum(pt.code, self.value, pt.n, big=self.vbig, nonneg=True)
+        return S
 
     @property
     def via_nature(self) -> np.ndarray:
         """For a holding, the nature of its fund line (None for a line), as text."""
-        if "via_nature" not in self.memo:
-            self.memo["via_nature"] = np.append(np.asarray(self.factorized("nature")[1], dtype=object),
+        if "via_nature" not in self.smemo:
+            self.smemo["via_nature"] = np.append(np.asarray(self.factorized("nature")[1], dtype=object),
                                                 None)[self.via_codes]
-        return self.memo["via_nature"]
+        return self.smemo["via_nature"]
 
     def via_is(self, natures) -> np.ndarray:
         """Holdings whose fund line is of one of `natures` (the codes of `via_nature`)."""
         key = ("via_is", tuple(natures))
-        if key not in self.memo:
+        if key not in self.smemo:
             uniq = self.factorized("nature")[1]
             vals = set(natures)
-            self.memo[key] = code_in(self.via_codes, [k for k, u in enumerate(uniq) if u in vals], len(uniq))
-        return self.memo[key]
+            self.smemo[key] = code_in(self.via_codes, [k for k, u in enumerate(uniq) if u in vals], len(uniq))
+        return self.smemo[key]
 
     def eq(self, name: str, value) -> np.ndarray:
         """Items whose text `name` is `value` (from the codes; an empty cell is not)."""
@@ -302,24 +472,24 @@ class Ctx:
 
     def known(self, name: str) -> np.ndarray:
         key = ("known", name)
-        if key not in self.memo:
-            self.memo[key] = self.factorized(name)[0] >= 0 if self.a[name].dtype == object else pd.notna(self.a[name])
-        return self.memo[key]
+        if key not in self.smemo:
+            self.smemo[key] = self.factorized(name)[0] >= 0 if self.a[name].dtype == object else pd.notna(self.a[name])
+        return self.smemo[key]
 
     def factorized(self, name: str):
         """(codes, uniques) of a text column (-1: empty), kept from the cleaning of the table."""
         key = ("codes", name)
-        if key not in self.memo:
-            self.memo[key] = pd.factorize(self.a[name], use_na_sentinel=True)
-        return self.memo[key]
+        if key not in self.smemo:
+            self.smemo[key] = pd.factorize(self.a[name], use_na_sentinel=True)
+        return self.smemo[key]
 
     def isin(self, name: str, values) -> np.ndarray:
         key = ("isin", name, tuple(values))
-        if key not in self.memo:
+        if key not in self.smemo:
             codes, uniq = self.factorized(name)
             vals = set(values)
-            self.memo[key] = code_in(codes, [k for k, u in enumerate(uniq) if u in vals], len(uniq))
-        return self.memo[key]
+            self.smemo[key] = code_in(codes, [k for k, u in enumerate(uniq) if u in vals], len(uniq))
+        return self.smemo[key]
 
     def isin_via(self, natures) -> np.ndarray:
         """Holdings whose fund is of one of `natures` (from the fund line's nature codes)."""
@@ -343,17 +513,17 @@ class Ctx:
 
     def country_tri(self, column: str, group: str) -> np.ndarray:
         key = ("country", column, group)
-        if key not in self.memo:
+        if key not in self.smemo:
             inside = self.isin(column, tuple(sorted(self.states(group))))
-            self.memo[key] = np.where(self.known(column), np.where(inside, TRUE, FALSE), UNKNOWN).astype(np.int8)
-        return self.memo[key]
+            self.smemo[key] = np.where(self.known(column), np.where(inside, TRUE, FALSE), UNKNOWN).astype(np.int8)
+        return self.smemo[key]
 
     def kind_tri(self, spec: dict, who: str = "issuer") -> np.ndarray:
         """TRUE where the issuer (or guarantor) is of a kind of `spec` (`kinds`, `kinds_in_states`), FALSE where it
         is known not to be, UNKNOWN where its kind or its state is missing."""
         key = ("kind", who, repr(spec))
-        if key in self.memo:
-            return self.memo[key]
+        if key in self.smemo:
+            return self.smemo[key]
         kcol, ccol = (("issuer_kind", "country") if who == "issuer" else ("guarantor_kind", "guarantor_country"))
         tri = np.where(self.known(kcol), FALSE, UNKNOWN).astype(np.int8)
         tri[self.isin(kcol, tuple(spec.get("kinds", [])))] = TRUE
@@ -363,22 +533,22 @@ class Ctx:
                 tri[m] = self.country_tri(ccol, group)[m]
         if who == "guarantor":  # no guarantor: nothing to grant
             tri[~self.known("guarantor") & ~self.known("guarantor_kind")] = FALSE
-        self.memo[key] = tri
+        self.smemo[key] = tri
         return tri
 
     def sovereign_tri(self, name: str) -> np.ndarray:
         """Issued or guaranteed by an issuer of `doc[name]` (R. 139-45 II, R. 139-46 II, R. 139-14 2°)."""
         key = ("sovereign", name)
-        if key not in self.memo:
+        if key not in self.smemo:
             spec = self.doc[name]
-            self.memo[key] = np.maximum(self.kind_tri(spec, "issuer"), self.kind_tri(spec, "guarantor"))
-        return self.memo[key]
+            self.smemo[key] = np.maximum(self.kind_tri(spec, "issuer"), self.kind_tri(spec, "guarantor"))
+        return self.smemo[key]
 
     def listed_tri(self, assimilated: bool = True, eea_only: bool = False) -> np.ndarray:
         """R. 139-19: admitted on a market of I (1°–3°, or 1°–2° with `eea_only`), or a TCN assimilated (II, III)."""
         key = ("listed", assimilated, eea_only)
-        if key in self.memo:
-            return self.memo[key]
+        if key in self.smemo:
+            return self.smemo[key]
         li = self.doc["listing"]
         admitted = self.isin("listing", tuple(li["eea"] if eea_only else li["admitted"]))
         tri = np.where(self.known("listing"), FALSE, UNKNOWN).astype(np.int8)
@@ -390,28 +560,28 @@ class Ctx:
                 if not eea_only:
                     ii = np.maximum(ii, self.assimilated_tri("assimilated_iii"))
                 tri = np.where(tcn, np.maximum(tri, ii), tri).astype(np.int8)
-        self.memo[key] = tri
+        self.smemo[key] = tri
         return tri
 
     def assimilated_tri(self, name: str) -> np.ndarray:
         key = ("assim", name)
-        if key not in self.memo:
+        if key not in self.smemo:
             spec = self.doc["listing"][name]
             t = np.maximum(self.kind_tri(spec, "issuer"), self.kind_tri(spec, "guarantor"))
             # a missing kind leaves the question open only where the listing does not settle it
-            self.memo[key] = t
-        return self.memo[key]
+            self.smemo[key] = t
+        return self.smemo[key]
 
     def contract(self) -> np.ndarray:
         """Items that are, or carry, a financial contract (R. 139-18 9°, R. 139-36)."""
-        if "contract" not in self.memo:
-            self.memo["contract"] = self.nat(["contrat_financier"]) | (self.a["embedded_derivative"] == TRUE)
-        return self.memo["contract"]
+        if "contract" not in self.smemo:
+            self.smemo["contract"] = self.nat(["contrat_financier"]) | (self.a["embedded_derivative"] == TRUE)
+        return self.smemo["contract"]
 
     def equity_tri(self) -> np.ndarray:
         """Titres de capital émis par des sociétés par actions (R. 139-41 3°, 4°; RR 10)."""
-        if "equity" in self.memo:
-            return self.memo["equity"]
+        if "equity" in self.smemo:
+            return self.smemo["equity"]
         tri = np.full(self.n, FALSE, dtype=np.int8)
         tri[self.nat(["action", "acces_capital"])] = TRUE
         eod = self.a["equity_or_debt"]
@@ -424,7 +594,7 @@ class Ctx:
             t = np.where(listed | sa, TRUE, np.where(form_known, FALSE, UNKNOWN))
             tri[sci] = t[sci]
         del eod
-        self.memo["equity"] = tri
+        self.smemo["equity"] = tri
         return tri
 
     # ---- what a finding says of its items
@@ -484,19 +654,24 @@ def code_in(codes: np.ndarray, hits: list, n_uniques: int) -> np.ndarray:
     return table[codes]
 
 
-def group_sum(codes: np.ndarray, cents: np.ndarray, n: int) -> np.ndarray:
+def group_sum(codes: np.ndarray, cents: np.ndarray, n: int, *, big: int | None = None,
+              nonneg: bool = False) -> np.ndarray:
     """Exact int64 sums of integer cents per code in [0, n) (codes < 0 left out): a float bincount while every
-    partial sum is exact in a double (below 2^53 cents), int64 additions otherwise."""
+    partial sum is exact in a double (below 2^53 cents), int64 additions otherwise. `big`: a bound of the
+    cents' absolute values when the caller knows one; `nonneg`: the codes are known to be ≥ 0."""
     codes = np.asarray(codes, dtype=np.int64)
     cents = np.asarray(cents, dtype=np.int64)
-    keep = codes >= 0
-    if not keep.all():
-        codes, cents = codes[keep], cents[keep]
     if not len(codes):
         return np.zeros(n, dtype=np.int64)
-    big = int(np.abs(cents).max())
-    if big * len(cents) < 2 ** 53:
-        return np.rint(np.bincount(codes, weights=cents.astype(np.float64), minlength=n)).astype(np.int64)
+    if not nonneg and int(codes.min()) < 0:
+        keep = codes >= 0
+        codes, cents = codes[keep], cents[keep]
+        if not len(codes):
+            return np.zeros(n, dtype=np.int64)
+    if big is None:
+        big = max(int(cents.max()), -int(cents.min()))
+    if big * len(cents) < 2 ** 53:  # every partial sum an exact integer in a double
+        return np.bincount(codes, weights=cents, minlength=n).astype(np.int64)
     out = np.zeros(n, dtype=np.int64)
     np.add.at(out, codes, cents)
     return out

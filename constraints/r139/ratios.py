@@ -26,7 +26,7 @@ from constraints.schema import ShareText
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Group139, Kind, RuleResult, register
 from reserves.portfolio.fmt import fr_euros, fr_pct
 from .lines import view_mask
-from .model import FUNDS, SECURITIES, Ctx, below_cents, cap_cents
+from .model import FUNDS, SECURITIES, Ctx, below_cents, cap_cents, group_sum, round_cents
 
 _TENTH = ("autre", "autre_fm", "certificat", "cession_temporaire", "emprunt", *FUNDS, "contrat_financier_hors")
 _PCT_MORE = 6
@@ -43,28 +43,28 @@ def pct(x: float, lim: float | None = None) -> str:
 
 def via_kind(ctx: Ctx) -> np.ndarray:
     """'direct' for a line as held, else the nature of the fund it came through."""
-    if "via_kind" not in ctx.memo:
-        ctx.memo["via_kind"] = np.where(ctx.holding, ctx.via_nature, "direct")
-    return ctx.memo["via_kind"]
+    if "via_kind" not in ctx.smemo:
+        ctx.smemo["via_kind"] = np.where(ctx.holding, ctx.via_nature, "direct")
+    return ctx.smemo["via_kind"]
 
 
 def through(ctx: Ctx, vias) -> np.ndarray:
     """Items held directly (`direct`) or through a fund of one of the natures `vias`."""
     key = ("through", tuple(vias))
-    if key not in ctx.memo:
+    if key not in ctx.smemo:
         m = ctx.direct.copy() if "direct" in vias else np.zeros(ctx.n, dtype=bool)
         funds = tuple(v for v in vias if v != "direct")
         if funds:
             m |= ctx.holding & ctx.isin_via(funds)
-        ctx.memo[key] = m
-    return ctx.memo[key]
+        ctx.smemo[key] = m
+    return ctx.smemo[key]
 
 
 def clause_tri(ctx: Ctx, clause: dict) -> np.ndarray:
     """Tri-state of each item for one clause of a numerator (TRUE in, UNKNOWN maybe, FALSE out)."""
     key = ("clause", repr(sorted(clause.items(), key=str)))
-    if key in ctx.memo:
-        return ctx.memo[key]
+    if key in ctx.smemo:
+        return ctx.smemo[key]
     tri = np.full(ctx.n, TRUE, dtype=np.int8)
     if "natures" in clause:
         tri = np.minimum(tri, np.where(ctx.nat(clause["natures"]), TRUE, FALSE))
@@ -101,25 +101,51 @@ def clause_tri(ctx: Ctx, clause: dict) -> np.ndarray:
         t[ctx.isin("issuer_kind", tuple(clause["issuer_kinds"]))] = TRUE
         tri = np.minimum(tri, t)
     tri = tri.astype(np.int8)
-    ctx.memo[key] = tri
+    ctx.smemo[key] = tri
     return tri
 
 
 def numerator_tri(ctx: Ctx, clauses: list) -> np.ndarray:
-    return np.maximum.reduce([clause_tri(ctx, c) for c in clauses]).astype(np.int8)
+    key = ("numerator", repr([sorted(c.items(), key=str) for c in clauses]))
+    if key not in ctx.smemo:
+        ctx.smemo[key] = np.maximum.reduce([clause_tri(ctx, c) for c in clauses]).astype(np.int8)
+    return ctx.smemo[key]
 
 
-def contract_terms(ctx: Ctx, scope: np.ndarray, clauses: list):
+def contract_terms(ctx: Ctx, scope: np.ndarray, clauses: list, key=None):
     """Positive contract exposures of `scope` counted in the numerator: (lower cents, upper cents or None for no
-    bound, positions of the contracts that may count)."""
-    c = np.flatnonzero(scope & ctx.contract())
+    bound, positions of the contracts that may count). Sums are exact (`exposure_x`, `notional_x`). With a `key`,
+    what depends on texts only (the contracts, the clause of each one's underlying) is made once per structure."""
+    hit = ctx.smemo.get(("contract_terms", key)) if key is not None else None
+    if hit is None:
+        hit = _contract_classes(ctx, scope, clauses)
+        if key is not None:
+            ctx.smemo[("contract_terms", key)] = hit
+    c, tri = hit
     if not len(c):
         return 0, 0, c
     a = ctx.a
-    e = a["exposure"][c]
-    notional = a["notional"][c]
-    lo_e = np.where(np.isnan(e), 0, np.maximum(e, 0))
-    hi_e = np.where(np.isnan(e), np.abs(notional), np.maximum(e, 0))
+    lo, hi, unbounded = 0, 0, False
+    for j, p in enumerate(c.tolist()):
+        e, n_ = a["exposure_x"][p], a["notional_x"][p]
+        if tri[j] == TRUE and e is not None and e > 0:
+            lo += e
+        if tri[j] >= UNKNOWN:
+            if e is not None:
+                hi += max(e, 0)
+            elif n_ is not None:
+                hi += abs(n_)
+            else:
+                unbounded = True
+    return round_cents(lo), (None if unbounded else round_cents(hi)), c[tri >= UNKNOWN]
+
+
+def _contract_classes(ctx: Ctx, scope: np.ndarray, clauses: list):
+    """(contracts of `scope`, tri-state of each one's underlying for the numerator)."""
+    c = np.flatnonzero(scope & ctx.contract())
+    if not len(c):
+        return c, np.zeros(0, dtype=np.int8)
+    a = ctx.a
     # the clause of each contract's underlying: a held item with its ISIN, else the kind of underlying
     base_items = np.flatnonzero(scope & ~ctx.contract() & ctx.known("isin"))
     first = {}
@@ -140,10 +166,7 @@ def contract_terms(ctx: Ctx, scope: np.ndarray, clauses: list):
             tri[j] = tri_items[first[u]]
         elif a["underlying_kind"][p] is not None:
             tri[j] = TRUE if (a["underlying_kind"][p] == "action" and equity_clause and via_ok[j]) else FALSE
-    lo = int(np.rint(lo_e[tri == TRUE].sum()))
-    maybe = hi_e[tri >= UNKNOWN]
-    hi = None if np.isnan(maybe).any() else int(np.rint(maybe.sum()))
-    return lo, hi, c[tri >= UNKNOWN]
+    return c, tri
 
 
 class Clause(Strict):
@@ -172,25 +195,15 @@ class Share(Kind):
     kind = "r139_share"
     Params = ShareParams
 
-    def verdict(self, ctx: Ctx) -> RuleResult:
+    def _structure(self, ctx: Ctx) -> dict:
+        """What the rule reads of the texts: the items surely and maybe in the numerator, the blind funds it
+        could reach (made once per structure)."""
+        key = ("share", self.id)
+        if key in ctx.smemo:
+            return ctx.smemo[key]
         scope, blind = view_mask(ctx, self.p["view"])
         clauses = self.p["numerator"]
-        if not scope.any() and not blind.any():
-            return RuleResult(self.spec, NA, [], limit=self.lim_f, note="aucune ligne dans l'actif de placement")
-        b = ctx.base
-        if b <= 0:
-            f = self.finding(ctx, UNKNOWN_S, "base", None, "actif de placement nul ou négatif : pourcentage indéterminé")
-            return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f)
         tri = numerator_tri(ctx, clauses)
-        v = ctx.value
-        sure = scope & (tri == TRUE)
-        maybe = scope & (tri == UNKNOWN)
-        lo = int(v[sure].sum())
-        hi = lo + int(v[maybe].sum())
-        c_lo = c_hi = 0
-        c_maybe = np.zeros(0, dtype=np.int64)
-        if self.p.get("contracts"):
-            c_lo, c_hi, c_maybe = contract_terms(ctx, scope, clauses)
         blind_pos = np.flatnonzero(blind)
         if len(blind_pos) and any("via" in cl for cl in clauses):  # a fund the clause cannot reach adds nothing
             vk = ctx.nature[blind_pos].astype(str)
@@ -200,12 +213,35 @@ class Share(Kind):
             blind_pos = blind_pos[reach]
         if len(blind_pos) and all(cl.get("tenth") for cl in clauses):
             blind_pos = blind_pos[ctx.nature[blind_pos] == "fonds_mutualise"]
+        sure = scope & (tri == TRUE)
+        maybe = scope & (tri == UNKNOWN)
+        out = ctx.smemo[key] = {"scope": scope, "empty": not scope.any() and not blind.any(), "sure": sure,
+                                "maybe": maybe, "any_maybe": bool(maybe.any()), "blind_pos": blind_pos}
+        return out
+
+    def verdict(self, ctx: Ctx) -> RuleResult:
+        st = self._structure(ctx)
+        if st["empty"]:
+            return RuleResult(self.spec, NA, [], limit=self.lim_f, note="aucune ligne dans l'actif de placement")
+        b = ctx.base
+        if b <= 0:
+            f = self.finding(ctx, UNKNOWN_S, "base", None, "actif de placement nul ou négatif : pourcentage indéterminé")
+            return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f)
+        v = ctx.value
+        sure, maybe = st["sure"], st["maybe"]
+        lo = ctx.total((self.id, "sure"), sure)
+        hi = lo + (ctx.total((self.id, "maybe"), maybe) if st["any_maybe"] else 0)
+        c_lo = c_hi = 0
+        c_maybe = np.zeros(0, dtype=np.int64)
+        if self.p.get("contracts"):
+            c_lo, c_hi, c_maybe = contract_terms(ctx, st["scope"], self.p["numerator"], key=self.id)
+        blind_pos = st["blind_pos"]
         lo_t = lo + c_lo
         hi_t = None if c_hi is None else hi + c_hi + int(v[blind_pos].sum())
         allowed = cap_cents(b, self.lim)
         share = lo_t / b
-        rows_idx = np.flatnonzero(sure)
         if lo_t > allowed:
+            rows_idx = np.flatnonzero(sure)
             amount = lo_t - allowed
             msg = (f"{pct(share, self.lim_f)} de l'actif de placement ({fr_euros(lo_t)}) pour un plafond de "
                    f"{fr_pct(self.lim_f)} : céder {fr_euros(amount)} et les replacer hors de ce poste")
@@ -276,29 +312,35 @@ class Contracts(Kind):
     Params = ContractsParams
 
     def verdict(self, ctx: Ctx) -> RuleResult:
-        scope, blind = view_mask(ctx, self.p["view"])
-        c = np.flatnonzero(scope & ctx.contract())
-        if not len(c) and not blind.any():
+        key = ("contracts", self.id)
+        if key not in ctx.smemo:
+            scope, blind = view_mask(ctx, self.p["view"])
+            ctx.smemo[key] = (np.flatnonzero(scope & ctx.contract()), blind, bool(blind.any()))
+        c, blind, any_blind = ctx.smemo[key]
+        if not len(c) and not any_blind:
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
         b = ctx.base
         a = ctx.a
+        # exposures and notionals in exact cents (a double cannot hold every cent of a large actif)
+        ex = [a["exposure_x"][p] for p in c.tolist()]
         e = a["exposure"][c]
-        notional = a["notional"][c]
         cp = a["counterparty"][c]
-        has_e = ~np.isnan(e)
+        has_e = np.array([x is not None for x in ex], dtype=bool)
         has_cp = pd.notna(cp)
         lo = 0
-        nettable = has_e & has_cp
-        s = pd.Series(dtype=float)
-        if nettable.any():
-            s = pd.Series(e[nettable]).groupby(cp[nettable]).sum()
-            lo += int(np.rint(np.abs(s.to_numpy()).sum()))
-        ctx.memo["contracts_net"] = {"net": s, "contracts": c, "counterparty": cp, "exposure": e, "missing": ~has_e}
-        lo += int(np.rint(np.abs(e[has_e & ~has_cp]).sum()))
-        bound = np.abs(notional[~has_e])
-        hi = None if np.isnan(bound).any() else lo + int(np.rint(bound.sum()))
+        net: dict = {}
+        for j in np.flatnonzero(has_e & has_cp).tolist():
+            net[cp[j]] = net.get(cp[j], 0) + ex[j]
+        net = {k: net[k] for k in sorted(net)}  # per counterparty, in the order of their names
+        if net:
+            lo += round_cents(sum(abs(x) for x in net.values()))
+        ctx.memo["contracts_net"] = {"net": net, "contracts": c, "counterparty": cp, "exposure": e, "exact": ex,
+                                     "missing": ~has_e}
+        lo += round_cents(sum((abs(ex[j]) for j in np.flatnonzero(has_e & ~has_cp).tolist()), 0))
+        bound = [a["notional_x"][c[j]] for j in np.flatnonzero(~has_e).tolist()]
+        hi = None if any(x is None for x in bound) else lo + round_cents(sum((abs(x) for x in bound), 0))
         missing = c[~has_e]
-        if blind.any():
+        if any_blind:
             hi = None  # no bound on the contracts of a fund seen without its holdings
         allowed = cap_cents(b, self.lim) if b > 0 else -1
         share = lo / b if b > 0 else None
@@ -357,18 +399,20 @@ class Contracts(Kind):
         b = ctx.base
         if t is None or b <= 0:
             return fig
-        c, cp, e = t["contracts"], t["counterparty"], t["exposure"]
+        c, cp, e, ex = t["contracts"], t["counterparty"], t["exposure"], t["exact"]
         out = []
         for name, net in t["net"].items():
-            mine = c[(cp == name) & ~np.isnan(e)]
+            sel = np.flatnonzero((cp == name) & ~t["missing"])
+            mine = c[sel]
             w = ctx.where(mine)
-            v = int(np.rint(net))
+            v = round_cents(net)
             out.append(Group139(str(name), w["rows"], v, abs(v) / b, None, OK, via=w["via"],
-                                detail={"contracts": len(mine), "gross": int(np.rint(np.abs(e[(cp == name) & ~np.isnan(e)]).sum()))}))
+                                detail={"contracts": len(mine),
+                                        "gross": round_cents(sum((abs(ex[j]) for j in sel.tolist()), 0))}))
         for j in np.flatnonzero(pd.isna(cp) | t["missing"]).tolist():
             p = int(c[j])
             w = ctx.where([p])
-            v = None if np.isnan(e[j]) else int(np.rint(e[j]))
+            v = None if ex[j] is None else round_cents(ex[j])
             who = "sans contrepartie" if pd.isna(cp[j]) else f"contrepartie {cp[j]}"
             out.append(Group139(f"{ctx.label(p)} ({who})", w["rows"], v, None if v is None else abs(v) / b, None,
                                 OK if v is not None else UNKNOWN_S, via=w["via"],
@@ -390,51 +434,71 @@ class Currency(Kind):
     kind = "r139_currency"
     Params = CurrencyParams
 
-    def verdict(self, ctx: Ctx) -> RuleResult:
+    def _structure(self, ctx: Ctx) -> dict:
+        """The items held in a currency other than the euro (or not realisable in euros) and their currency, the
+        contracts of the view and the currency of their exposure: texts only, made once per structure."""
+        key = ("currency", self.id)
+        if key in ctx.smemo:
+            return ctx.smemo[key]
         scope, blind = view_mask(ctx, self.p["view"])
-        if not scope.any() and not blind.any():
-            return RuleResult(self.spec, NA, [], limit=self.lim_f)
-        b = ctx.base
         a = ctx.a
         con = ctx.contract()
         held = np.flatnonzero(scope & ~con)
         cur = a["currency"][held]
         not_eur = ~ctx.eq("currency", "EUR")[held] | (a["realisable_euro"][held] == FALSE)
+        keys = np.where((cur == "EUR") & (a["realisable_euro"][held] == FALSE), "EUR (non réalisable en euros)", cur)
+        sel = (keys != "EUR") & pd.notna(keys)  # a cell without currency names no exposure
+        codes, names = pd.factorize(keys[sel])
         c = np.flatnonzero(scope & con)
-        e = a["exposure"][c]
         ecur = np.where(pd.notna(a["exposure_currency"][c]), a["exposure_currency"][c], a["currency"][c])
-        # a contract whose exposure is not given may be exposed in its currency; an exchange contract without the
-        # currency of its exposure may be exposed in any
+        # an exchange contract without the currency of its exposure may be exposed in any
         fx_unknown = (ctx.a["underlying_kind"][c] == "change") & ~ctx.known("exposure_currency")[c]
-        noeur_contract = ((ecur != "EUR") & ~(e == 0)) | fx_unknown
-        blind_v = int(ctx.value[blind].sum())
-        if not not_eur.any() and not noeur_contract.any() and not blind.any():
+        out = ctx.smemo[key] = {
+            "empty": not scope.any() and not blind.any(), "blind": blind, "any_blind": bool(blind.any()),
+            "any_not_eur": bool(not_eur.any()), "held": held[sel], "codes": codes, "names": list(names),
+            "contracts": c, "ecur": ecur, "fx_unknown": fx_unknown, "idx_other": held[keys != "EUR"]}
+        return out
+
+    def verdict(self, ctx: Ctx) -> RuleResult:
+        st = self._structure(ctx)
+        if st["empty"]:
+            return RuleResult(self.spec, NA, [], limit=self.lim_f)
+        b = ctx.base
+        a = ctx.a
+        blind = st["blind"]
+        c, ecur, fx_unknown = st["contracts"], st["ecur"], st["fx_unknown"]
+        ex = [a["exposure_x"][p] for p in c.tolist()]
+        known_e = np.array([x is not None for x in ex], dtype=bool)
+        # a contract whose exposure is not given may be exposed in its currency
+        noeur_contract = ((ecur != "EUR") & np.array([x != 0 if x is not None else True for x in ex], dtype=bool)) \
+            | fx_unknown
+        blind_v = int(ctx.value[blind].sum()) if st["any_blind"] else 0
+        if not st["any_not_eur"] and not noeur_contract.any() and not st["any_blind"]:
             return RuleResult(self.spec, OK, [], 0.0, self.lim_f, below_cents(b, self.lim) if b > 0 else None, 0,
                               note="actif réalisable en euros (R. 139-44 al. 1)")
         if b <= 0:
             f = self.finding(ctx, UNKNOWN_S, "base", None, "actif de placement nul ou négatif : pourcentage indéterminé")
             return RuleResult(self.spec, UNKNOWN_S, [f], limit=self.lim_f)
-        # per currency other than the euro: holdings + contract exposures, netted within it (RR 13)
-        keys = np.where((cur == "EUR") & (a["realisable_euro"][held] == FALSE), "EUR (non réalisable en euros)", cur)
-        sel = keys != "EUR"
-        parts = [pd.Series(ctx.value[held][sel].astype(float), index=keys[sel])]
+        # per currency other than the euro: holdings + contract exposures, netted within it (RR 13), exact cents
+        sums = group_sum(st["codes"], ctx.value[st["held"]], len(st["names"]))
+        held_by = dict(zip(st["names"], (int(x) for x in sums)))
+        con_by: dict = {}
+        ce = (ecur != "EUR") & pd.notna(ecur)
+        for j in np.flatnonzero(ce & known_e).tolist():
+            con_by[ecur[j]] = con_by.get(ecur[j], 0) + ex[j]
         unbounded = []
-        extra_hi = 0.0
-        ce = ecur != "EUR"
-        known_e = ~np.isnan(e)
-        if (ce & known_e).any():
-            parts.append(pd.Series(e[ce & known_e], index=ecur[ce & known_e]))
-        for j in np.flatnonzero((ce & ~known_e) | fx_unknown).tolist():
-            n_ = a["notional"][c[j]]
-            if np.isnan(n_):
+        extra_hi = 0
+        for j in np.flatnonzero(((ecur != "EUR") & ~known_e) | fx_unknown).tolist():
+            n_ = a["notional_x"][c[j]]
+            if n_ is None:
                 unbounded.append(c[j])
             else:
                 extra_hi += abs(n_)
-        per = pd.concat(parts).groupby(level=0).sum() if parts else pd.Series(dtype=float)
-        ctx.memo["currency_exposure"] = {"held": parts[0].groupby(level=0).sum(), "per": per,
-                                         "contracts": parts[1].groupby(level=0).sum() if len(parts) > 1 else None}
-        lo = int(np.rint(np.abs(per.to_numpy()).sum()))
-        hi = None if unbounded else lo + int(np.rint(extra_hi)) + blind_v
+        per = {k: held_by.get(k, 0) + con_by.get(k, 0) for k in sorted(set(held_by) | set(con_by))}
+        ctx.memo["currency_exposure"] = {"held": {k: held_by[k] for k in sorted(held_by)}, "per": per,
+                                         "contracts": {k: con_by[k] for k in sorted(con_by)} if con_by else None}
+        lo = round_cents(sum((abs(x) for x in per.values()), 0))
+        hi = None if unbounded else lo + round_cents(extra_hi) + blind_v
         allowed = below_cents(b, self.lim)  # « inférieure à » : strictly below
         share = lo / b
         detail = ", ".join(f"{k} {fr_euros(int(round(x)))}" for k, x in per.items() if round(x) != 0)
@@ -443,7 +507,7 @@ class Currency(Kind):
             msg = (f"exposition de change {pct(share, self.lim_f)} de l'actif de placement ({fr_euros(lo)} : {detail}) "
                    f"pour une limite strictement inférieure à {fr_pct(self.lim_f)} : réduire l'exposition de "
                    f"{fr_euros(amount)} (couvertures compensées dans une même devise seulement)")
-            idx = np.concatenate([held[sel], c[ce]])
+            idx = np.concatenate([st["idx_other"], c[ecur != "EUR"]])
             f = self.finding(ctx, BREACH, self.spec.title, idx, msg, value=share, limit=self.lim_f, amount=amount,
                              action="sell", euros=lo)
             return RuleResult(self.spec, BREACH, [f], share, self.lim_f, allowed - lo, lo)
@@ -452,7 +516,7 @@ class Currency(Kind):
                               note="dérogation de l'alinéa 2 : exposition de change " + pct(hi / b))
         findings = []
         if unbounded or extra_hi:
-            pos = c[(ce & ~known_e) | fx_unknown]
+            pos = c[((ecur != "EUR") & ~known_e) | fx_unknown]
             findings.append(self.finding(ctx, UNKNOWN_S, self.spec.title, pos,
                                          "à vérifier : renseigner « exposition » et « devise_exposition » des "
                                          "contrats en devise ou de change",
@@ -477,9 +541,9 @@ class Currency(Kind):
         held, con = t["held"], t["contracts"]
         out = []
         for cur, net in t["per"].items():
-            h = int(np.rint(held.get(cur, 0.0)))
-            k = int(np.rint(con.get(cur, 0.0))) if con is not None else 0
-            v = int(np.rint(net))
+            h = round_cents(held.get(cur, 0))
+            k = round_cents(con.get(cur, 0)) if con is not None else 0
+            v = round_cents(net)
             out.append(Group139(str(cur), [], v, abs(v) / b, None, OK, detail={"held": h, "contracts": k}))
         out.sort(key=lambda g: -abs(g.euros))
         fig.groups = out[:max(top, 50)]
