@@ -121,7 +121,9 @@ def split_regimes(X, simplified) -> list:
     takes = X.__dict__.setdefault("regime_takes", {})  # each régime's items, taken once per table
     for name, c in groups:
         if c is not None and c not in takes:
-            takes[c] = X.take(np.flatnonzero(item_code == c))
+            idx = np.flatnonzero(item_code == c)
+            takes[c] = X.take(idx)
+            takes[c].__dict__["index"] = idx  # its items' positions in the table (for `Table.with_amounts`)
         items = X if c is None else takes[c]
         if simplified is True:
             simp = True

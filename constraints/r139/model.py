@@ -48,6 +48,8 @@ TRI = ("realisable_euro", "fund_compliant", "withdrawable", "in_body_name", "rea
 NUMBER = ("quantity", "quantity_issued", "issuer_outstanding", "eligible_share", "potential_excess")
 CENTS = ("value", "market_value", "notional", "exposure")
 FIELDS = TEXT + TRI + NUMBER + CENTS + ("row", "line", "holding", "maturity")
+# What an order changes of an item held (its line, and pro rata a fund's holdings): the rest is the structure.
+AMOUNTS = ("value", "market_value", "quantity", "notional", "exposure", "notional_x", "exposure_x")
 RAW_TEXT = {"label", "via", "sheet"}
 CASE_KEPT = {"label", "isin", "issuer", "group", "guarantor", "underlying", "counterparty", "property", "via",
              "sheet", "currency", "exposure_currency", "country", "guarantor_country", "legal_form"}
@@ -106,6 +108,42 @@ class Table(dict):
         t = Table({k: v[idx] for k, v in self.items()})
         t.codes = {k: (c[idx], u) for k, (c, u) in self.codes.items()}
         t.shared = self.shared
+        return t
+
+    def with_amounts(self, pos: np.ndarray, new: dict) -> "Table":
+        """This table with the amounts of the items at `pos` replaced (field → their new values; fields of
+        `AMOUNTS` only): texts, codes, régimes and structures are shared, so that the rules judge again from the
+        amounts alone (the pre-trade check). The new table knows its parent and what changed (`parent`), for
+        the sums that follow a change instead of being made again."""
+        bad = set(new) - set(AMOUNTS)
+        if bad:
+            raise ValueError(f"not amounts: {sorted(bad)}")
+        pos = np.asarray(pos, dtype=np.int64)
+        t = Table(self)
+        t.codes, t.shared = self.codes, self.shared
+        for f, vals in new.items():
+            arr = self[f].copy()
+            arr[pos] = vals
+            t[f] = arr
+        if "market_value" not in new and self["market_value"] is self["value"]:
+            t["market_value"] = t["value"]
+        d, nd = self.__dict__, t.__dict__
+        nd["structures"] = d.setdefault("structures", {})
+        for k in ("n_lines", "regime_groups"):
+            if k in d:
+                nd[k] = d[k]
+        nd["parent"] = (self, pos)
+        takes = d.get("regime_takes")
+        if takes:
+            out = {}
+            for c, take in takes.items():
+                idx = take.__dict__["index"]
+                j = np.searchsorted(idx, pos)
+                ok = j < len(idx)
+                ok[ok] = idx[j[ok]] == pos[ok]
+                out[c] = take.with_amounts(j[ok], {f: np.asarray(v)[ok] for f, v in new.items()})
+                out[c].__dict__["index"] = idx
+            nd["regime_takes"] = out
         return t
 
 

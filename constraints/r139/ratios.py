@@ -443,11 +443,11 @@ class Currency(Kind):
         scope, blind = view_mask(ctx, self.p["view"])
         a = ctx.a
         con = ctx.contract()
-        held = np.flatnonzero(scope & ~con)
-        cur = a["currency"][held]
-        not_eur = ~ctx.eq("currency", "EUR")[held] | (a["realisable_euro"][held] == FALSE)
-        keys = np.where((cur == "EUR") & (a["realisable_euro"][held] == FALSE), "EUR (non réalisable en euros)", cur)
-        sel = (keys != "EUR") & pd.notna(keys)  # a cell without currency names no exposure
+        # held in another currency, or in euros but not realisable in euros (from the codes: no text compared)
+        other = np.flatnonzero(scope & ~con & (~ctx.eq("currency", "EUR") | (a["realisable_euro"] == FALSE)))
+        cur = a["currency"][other]
+        keys = np.where(cur == "EUR", "EUR (non réalisable en euros)", cur)
+        sel = pd.notna(keys)  # a cell without currency names no exposure
         codes, names = pd.factorize(keys[sel])
         c = np.flatnonzero(scope & con)
         ecur = np.where(pd.notna(a["exposure_currency"][c]), a["exposure_currency"][c], a["currency"][c])
@@ -455,8 +455,8 @@ class Currency(Kind):
         fx_unknown = (ctx.a["underlying_kind"][c] == "change") & ~ctx.known("exposure_currency")[c]
         out = ctx.smemo[key] = {
             "empty": not scope.any() and not blind.any(), "blind": blind, "any_blind": bool(blind.any()),
-            "any_not_eur": bool(not_eur.any()), "held": held[sel], "codes": codes, "names": list(names),
-            "contracts": c, "ecur": ecur, "fx_unknown": fx_unknown, "idx_other": held[keys != "EUR"]}
+            "any_not_eur": bool(len(other)), "held": other[sel], "codes": codes, "names": list(names),
+            "contracts": c, "ecur": ecur, "fx_unknown": fx_unknown, "idx_other": other}
         return out
 
     def verdict(self, ctx: Ctx) -> RuleResult:
