@@ -265,3 +265,27 @@ def test_17_a_tpt_of_a_fund_not_in_the_portfolio_is_refused(tmp_path):
     tpt = write_tpt(tmp_path / "tpt.xlsx", rows)
     lines = fill([line("opcvm", pct("0.10"), "OPCVM Europe", isin=ISIN_FUND)])
     bad_input(case(tmp_path, lines), "--transparence", str(tpt))
+
+
+@pytest.mark.parametrize("lei", [True, False])
+def test_17_a_tpt_issuer_written_in_capitals_or_by_lei_is_the_lines_issuer(tmp_path, lei):
+    """TPT field 46 is the issuer as the manager writes it, 47 its LEI when 48 says so: 3 % held directly and
+    2,01 % through the fund are 5,01 % of one entity."""
+    from casebook_r139 import TPT_FIELDS
+
+    lei_bnp = "R0MUWSFPU8MPRO8K5P83"
+    nav = Decimal(1_000_000)
+    r1 = tpt_row(ISIN_FUND, nav, "FR21", "BNP Paribas 2030", Decimal(500_000), isin="FR0013405537",
+                 nominal=500_000, issuer="BNP PARIBAS", group="BNP PARIBAS" if not lei else None)
+    if lei:
+        r1[TPT_FIELDS.index("46_Issuer name")] = "BNP PARIBAS SA"
+        r1[TPT_FIELDS.index("47_Issuer identification code")] = lei_bnp
+        r1[TPT_FIELDS.index("48_Type of identification code for issuer")] = 1
+    r2 = tpt_row(ISIN_FUND, nav, "FI11", "Finland 2030", Decimal(500_000), isin="FI4000046545", nominal=500_000,
+                 issuer="République de Finlande", country="FI")
+    tpt = write_tpt(tmp_path / "tpt.xlsx", [r1, r2])
+    direct = line("obligation", pct("0.03"), "Obligation BNP", emetteur="BNP Paribas", lei=lei_bnp, groupe=lei_bnp,
+                  type_emetteur="etablissement_credit")
+    lines = fill([direct, line("opcvm", pct("0.04") + 2 * C, "OPCVM Europe", isin=ISIN_FUND)])
+    v = check(case(tmp_path, lines), "--transparence", str(tpt))
+    assert v["R139-45/entite-max5"] == "breach", v.explain()

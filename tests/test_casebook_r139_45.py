@@ -209,3 +209,31 @@ def test_45_3_one_issuer_under_two_groups_merges_them(tmp_path):
     v = check(case(tmp_path, lines))
     assert v["R139-45/entite-max5"] == "breach", v.explain()
     assert v["R139-45/groupes"] != "ok", v.explain()
+
+
+LEI_BNP = "R0MUWSFPU8MPRO8K5P83"
+
+
+@pytest.mark.parametrize("through", [dict(emetteur="BNP PARIBAS", groupe="BNP PARIBAS"),
+                                     dict(emetteur="BNP Paribas S.A.", groupe="Groupe BNP Paribas"),
+                                     dict(emetteur="Banque Nationale de Paris", lei=LEI_BNP, groupe=None),
+                                     dict(emetteur=None, lei=LEI_BNP, groupe=None)])
+def test_45_one_issuer_however_a_fund_inventory_names_it(tmp_path, through):
+    """An inventory names issuers as the fund's manager writes them: names that fold alike, or one LEI, are one
+    legal person (SPEC §1), so 3 % held directly and 2,01 % through a UCITS are 5,01 % of one entity."""
+    direct = line("obligation", pct("0.03"), "Obligation BNP Paribas", emetteur="BNP Paribas", lei=LEI_BNP,
+                  groupe=LEI_BNP, type_emetteur="etablissement_credit")
+    lines = fill([direct, line("opcvm", pct("0.04") + 2 * C, "OPCVM Crédit")])
+    holdings = [line("obligation", 500, "BNP 2031 (OPCVM)", type_emetteur="etablissement_credit", **through),
+                sovereign(500, "FI")]
+    v = check(case(tmp_path, lines, funds={"OPCVM Crédit": holdings}))
+    assert v["R139-45/entite-max5"] == "breach", v.explain()
+
+
+def test_45_a_guarantor_written_another_way_is_the_same_entity(tmp_path):
+    lines = fill([line("obligation", pct("0.03"), "Obligation Filiale", emetteur="Filiale Financement",
+                       groupe="FILIALE", garant="GROUPE GARANT", type_garant="autre", pays_garant="FR"),
+                  line("obligation", pct("0.02") + C, "Obligation Garant", emetteur="Groupe Garant SA",
+                       groupe="GARANT")])
+    v = check(case(tmp_path, lines))
+    assert v["R139-45/entite-max5"] == "breach", v.explain()

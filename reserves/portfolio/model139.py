@@ -110,7 +110,7 @@ class Portfolio139(Portfolio):
                                   via_nature=None, sheet=self.sheet, source=self.source)
         lt = self.lookthrough
         if lt is None or not len(lt):
-            return lines.reset_index(drop=True)
+            return one_name_per_person(lines.reset_index(drop=True))
         nature = self.lines["nature"].astype(object).to_numpy()
         holdings = lt.assign(holding=True, line=lt["fund_line"].to_numpy(dtype=np.int64),
                              via_nature=nature[lt["fund_line"].to_numpy(dtype=np.int64)])
@@ -119,7 +119,7 @@ class Portfolio139(Portfolio):
             if f in lines and f in holdings:
                 holdings[f] = holdings[f].astype(object)
                 lines[f] = lines[f].astype(object)
-        return pd.concat([lines, holdings], ignore_index=True, sort=False)
+        return one_name_per_person(pd.concat([lines, holdings], ignore_index=True, sort=False))
 
     def inventory_dates(self) -> dict:
         """Fund line index → valuation date of its inventory, for every line that has one (None when undated)."""
@@ -134,6 +134,66 @@ class Portfolio139(Portfolio):
             return self.headers[field_name]
         col = BY_FIELD139.get(field_name)
         return col.header if col else super().column_name(field_name)
+
+
+PERSON_COLUMNS = ("issuer", "guarantor", "counterparty")
+
+
+def one_name_per_person(items: pd.DataFrame) -> pd.DataFrame:
+    """The items with one name per legal person in `issuer`, `guarantor` and `counterparty`, and one name per
+    group in `group`: names that fold alike (case, accents, punctuation, legal forms: « BNP PARIBAS »,
+    « BNP Paribas SA ») or that carry one LEI (`lei`, or an LEI written as the name) are one person
+    (`identity.person_keys`), written as the first of its names in the table (the lines before the holdings);
+    an issuer known by its LEI alone takes that name. A fund's inventory or a TPT file names issuers as their
+    managers write them: without this, one issuer held directly and through a fund would be two entities
+    (R. 139-45) and two issuers (R. 139-46)."""
+    from .identity import name_key, person_keys
+
+    cols = [c for c in PERSON_COLUMNS if c in items.columns]
+    if not len(items) or not cols:
+        return items
+    n = len(items)
+    none = np.full(n, None, dtype=object)
+    lei = items["lei"].to_numpy(dtype=object) if "lei" in items.columns else none
+    lei = np.where(pd.isna(lei), None, lei).astype(object)
+    records: dict = {}  # (name, lei) -> position, in order of appearance
+    for c in cols:
+        names = items[c].to_numpy(dtype=object)
+        names = np.where(pd.isna(names), None, names).astype(object)
+        pairs = zip(names.tolist(), (lei if c == "issuer" else none).tolist())
+        for pair in dict.fromkeys(pairs):
+            if pair != (None, None):
+                records.setdefault(pair, len(records))
+    if not records:
+        return items
+    rec = list(records)
+    keys = person_keys([r[0] for r in rec], [r[1] for r in rec])
+    first: dict = {}
+    for (name, code), k in zip(rec, keys):
+        if k is not None and isinstance(name, str) and name.strip():
+            first.setdefault(k, name)
+    canon = {}
+    for (name, code), k in zip(rec, keys):
+        if k is not None:
+            canon[(name, code)] = first.get(k, code)
+    out = items.copy()
+    for c in cols:
+        names = out[c].to_numpy(dtype=object)
+        names = np.where(pd.isna(names), None, names).astype(object)
+        codes = lei if c == "issuer" else none
+        new = [canon.get((x, y), x) if (x is not None or y is not None) else None
+               for x, y in zip(names.tolist(), codes.tolist())]
+        out[c] = np.asarray(new, dtype=object)
+    if "group" in out.columns:
+        groups = out["group"].to_numpy(dtype=object)
+        groups = np.where(pd.isna(groups), None, groups).astype(object)
+        gfirst: dict = {}
+        gmap = {}
+        for g in dict.fromkeys(groups.tolist()):
+            if isinstance(g, str) and g.strip():
+                gmap[g] = gfirst.setdefault(name_key(g) or g, g)
+        out["group"] = np.asarray([gmap.get(g, g) for g in groups.tolist()], dtype=object)
+    return out
 
 
 def _header_columns():
