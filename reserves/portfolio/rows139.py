@@ -155,6 +155,15 @@ def parse_cells(cells: Cells, columns, problems: ProblemList, *, holdings: bool 
                          sheet=cells.sheet, row=int(rows[i]), column=cells.where.get("market_value"),
                          value=cells.cells.get("market_value", [None] * n)[i])
 
+    if nature is not None and "accrued_interest" in by and not holdings:
+        # SPEC §1: accrued interest on a line that is not a claim (shares, units, buildings, certificates)
+        odd = (acc != 0) & np.asarray(pd.Series(nature).isin(NOT_CLAIMS), dtype=bool)
+        for i in np.flatnonzero(odd)[:50]:
+            problems.add(f"coupon couru sur une ligne qui n'est pas une créance (nature « {nature[i]} ») : le coupon "
+                         "couru ne vaut que pour les titres de créance, dépôts et prêts",
+                         sheet=cells.sheet, row=int(rows[i]), column=cells.where.get("accrued_interest"),
+                         value=cells.cells.get("accrued_interest", [None] * n)[i])
+
     if "currency" in data:
         cur = data["currency"]
         data["currency_code"] = P.text_codes(cur)
@@ -179,6 +188,10 @@ def parse_cells(cells: Cells, columns, problems: ProblemList, *, holdings: bool 
                          for i, e, lab in zip(isin, issuer, data["label"])], dtype=object)
         data["security_code"] = pd.factorize(keys)[0].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
     return pd.DataFrame(data, index=pd.RangeIndex(n))
+
+
+NOT_CLAIMS = ("action", "droit_immobilier", "societe_immobiliere", "opci", "opcvm", "monetaire", "fonds_mutualise",
+              "organisme_dedie", "certificat")
 
 
 def _defaults(nature, legal_form, n):
