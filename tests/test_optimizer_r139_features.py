@@ -258,3 +258,32 @@ def test_infeasible_because_of_the_purchase_cap_names_it(tmp_path):
     d = p.to_dict()
     assert d["explanation"] and d["status_fr"] == "aucun portefeuille conforme possible"
     assert rebalance139(pf, version(), as_of=DATE, path=path, buy_cap=None).status == "optimal"
+
+
+# --------------------------------------------------------------------------- one place
+
+
+def test_the_proposal_words_and_the_regime_split_have_one_place_each():
+    """The words of a proposal's status are fmt.PROPOSAL_STATUS_FR (the R. 623 and R. 139 optimizers and the report
+    read them there); the régimes are split by the checker's public `split_regimes` alone."""
+    import ast
+
+    from reserves.portfolio import fmt
+    from tests.test_private_names import MODULES
+
+    words, splits = [], []
+    for module, path in sorted(MODULES.items()):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict) and any(isinstance(v, ast.Constant) and v.value == "proposition à vérifier"
+                                                  for v in node.values):
+                words.append(module)
+            if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
+                    and node.value.attr == "codes" and isinstance(node.slice, ast.Constant)
+                    and node.slice.value == "regime"):
+                splits.append(module)
+    assert words == ["reserves.portfolio.fmt"], words
+    assert splits == ["constraints.r139.checker"], splits
+    import optimizer.r139 as r139
+
+    assert not hasattr(r139, "STATUS_FR") and r139.split_regimes.__module__ == "constraints.r139.checker"
+    assert set(fmt.PROPOSAL_STATUS_FR) == {"nothing_to_do", "optimal", "unknown", "breach", "infeasible"}

@@ -89,7 +89,8 @@ def add_commands(sub, parser_class) -> None:
                         "catégorie, 0 pour l'en exempter (par ex. --quotite 100000 --quotite 13=0) (répétable)")
     o.add_argument("--achat-max", metavar="POINTS", default="2",
                    help="plafond des achats nets par émetteur (par ligne sans émetteur), en points de la valeur "
-                        "de sa poche avant opérations (défaut : 2) ; « aucun » pour le lever")
+                        "de sa poche avant opérations (défaut : 2) ; « aucun » pour le lever ; R. 139 : par ligne, en "
+                        "points de l'actif de placement de son régime")
     o.add_argument("--acheter-categorie", dest="buy_cats", action="append", metavar="CAT",
                    help="autoriser l'achat des lignes détenues d'une catégorie exclue par défaut (6, 9, 10, 11, 12 : "
                         "capital-investissement, immeubles, sociétés immobilières, prêts) (répétable)")
