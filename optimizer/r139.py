@@ -531,7 +531,7 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
     cash_e = _regime_cash(cash, prep.names)
     cash_c = np.rint(cash_e * 100).astype(np.int64)
     cash_doc = {prep.names[g]: int(c) for g, c in enumerate(cash_c.tolist())}
-    settings["cash"] = {str(k): c / 100 for k, c in cash_doc.items() if c}
+    settings["cash"] = {("actif de placement" if k is None else str(k)): c / 100 for k, c in cash_doc.items() if c}
     build_kw = dict(margin=margin, buy_cap=buy_cap, cash=cash_e, objective=objective, costs=costs_bps,
                     target=target)
     R, c_bs, col_lb, col_ub, n_bin = _build(prep, **build_kw)
