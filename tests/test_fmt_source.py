@@ -39,7 +39,9 @@ def test_the_words_of_a_status_are_written_once():
                                                   and isinstance(v, ast.Constant) and v.value == "non conforme"
                                                   for k, v in zip(node.keys, node.values)):
                 found.append(f"{module}:{node.lineno}")
-    assert found == ["reserves.portfolio.fmt:10"], found
+    line = next(i for i, text in enumerate(open(fmt.__file__, encoding="utf-8"), start=1)
+                if text.startswith("STATUS_FR = {"))
+    assert found == [f"reserves.portfolio.fmt:{line}"], found
     assert fmt.STATUS_FR == {"ok": "conforme", "breach": "non conforme", "unknown": "à vérifier",
                              "not_applicable": "sans objet"}
 
