@@ -66,13 +66,19 @@ def _regime_name(name) -> str:
     return "organisme entier" if name is None else str(name)
 
 
+def _short_title(d: Report139, most: int = 70) -> str:
+    """The page's title: the report and the file, at most `most` characters (a long file name is cut)."""
+    text = f"Rapport R. 139 — {d.pf.source}"
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
 def render_html139(d: Report139) -> str:
     v = d.verdict
     ver = v.version
     doc = _Doc()
     doc.add("<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_plain(d.title + ' — ' + d.pf.source)}</title>", '<meta name="generator" content="reserves">',
+            f"<title>{_plain(_short_title(d))}</title>", '<meta name="generator" content="reserves">',
             f"<style>{CSS139}</style>", "</head>", "<body>")
     doc.add('<section class="title-page" id="titre">', f"<h1>{_e(d.title)}</h1>",
             '<p class="sub">Placements — Code de la sécurité sociale, art. R. 139-1 à R. 139-56</p>',

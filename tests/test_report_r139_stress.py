@@ -197,6 +197,16 @@ def test_the_stress_view_reads_in_french(stressed, tmp_path):
     assert not NAN.search(text)
 
 
+@pytest.mark.skipif(shutil.which("html-validate") is None, reason="html-validate (npm) absent")
+def test_the_html_with_the_proposal_and_the_stress_view_validates(proposed, tmp_path):
+    out = tmp_path / "rapport.html"
+    assert main(["report", str(SAMPLE), "--transparence", str(TPT), "--proposition", "-o", str(out)]) == 1
+    (tmp_path / ".htmlvalidate.json").write_text('{"extends": ["html-validate:recommended"], "root": true}')
+    res = subprocess.run(["html-validate", str(out)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert not NAN.search(re.sub(r"<[^>]+>", " ", out.read_text("utf-8")))
+
+
 @pytest.mark.parametrize("shock,word", [("foo=-3", "inconnue"), ("actions=-100", "100 %"), ("taux=+1%", "points"),
                                         ("EUR=-5", "euro"), ("opci=+50pb", "pourcentage"), ("actions", "illisible")])
 def test_a_bad_shock_is_bad_input(stressed, tmp_path, capsys, shock, word):
