@@ -4,8 +4,8 @@ A scenario is a set of shocks, as for R. 623 (`reports.stress`): families `actio
 `acces_capital`), `immobilier` (`droit_immobilier`, `societe_immobiliere`, `opci`) and `devises` (every item
 not in euros) in percent of the value, `taux` in basis points through a modified duration (a `duree` /
 `duration` column of the `Portefeuille` sheet, else a default by nature, stated in the report); a nature
-named alone (`--choc opci=-25`, `--choc obligation=-3`) or a currency (`--choc USD=-12`) overrides its
-family for that nature or currency.
+named alone (`--choc opci=-25` in percent, `--choc obligation=+150` in basis points for the rate natures) or a
+currency (`--choc USD=-12`) overrides its family for that nature or currency.
 
 The shocks apply to the portfolio seen through (R. 139-17): a fund looked through with its inventory has
 each holding shocked by its own nature and currency and its line moves by the change of the inventory's
@@ -40,7 +40,7 @@ FAMILIES139 = {
                                                            "monetaire"), "unit": "pb"},
     "devises": {"label": "Devises (hors euro)", "natures": None, "unit": "%"},
 }
-ALIASES = {"action_s": "actions", "equity": "actions", "equities": "actions", "immo": "immobilier",
+ALIASES = {"equity": "actions", "equities": "actions", "immo": "immobilier",
            "realestate": "immobilier", "rates": "taux", "rate": "taux", "devise": "devises", "fx": "devises"}
 # Modified duration in years by nature when the file gives none (product parameters, not limits of the law).
 DEFAULT_DURATION = {"titre_etat": 7.0, "obligation": 5.0, "titre_participatif": 5.0, "tcn": 0.5, "monetaire": 0.25}
@@ -76,11 +76,11 @@ def parse_shock139(text: str, natures) -> tuple[str, Fraction]:
         unit = FAMILIES139[key]["unit"]
     elif folded in natures:
         key, unit = f"nature:{folded}", ("pb" if folded in DEFAULT_DURATION else "%")
-    elif re.fullmatch(r"[A-Za-z]{3}", word) and word.upper() == word:
-        if word == "EUR":
+    elif re.fullmatch(r"[A-Za-z]{3}", word):  # a currency, by its ISO code (usd as USD)
+        if word.upper() == "EUR":
             raise InputError.one(f"choc « {text} » : l'euro est la monnaie de référence ; choquer les autres "
                                  "devises (devises=-10, USD=-10)")
-        key, unit = f"devise:{word}", "%"
+        key, unit = f"devise:{word.upper()}", "%"
     else:
         raise InputError.one(f"choc « {text} » : famille, nature ou devise inconnue « {word} » ; familles : "
                              + ", ".join(FAMILIES139) + " ; natures : " + ", ".join(natures)
