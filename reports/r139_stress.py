@@ -76,7 +76,7 @@ def parse_shock139(text: str, natures) -> tuple[str, Fraction]:
         unit = FAMILIES139[key]["unit"]
     elif folded in natures:
         key, unit = f"nature:{folded}", ("pb" if folded in DEFAULT_DURATION else "%")
-    elif re.fullmatch(r"[A-Za-z]{3}", word):  # a currency, by its ISO code (usd as USD)
+    elif re.fullmatch(r"[A-Za-z]{3}", word) and _is_currency(word):  # a currency, by its ISO code (usd as USD)
         if word.upper() == "EUR":
             raise InputError.one(f"choc « {text} » : l'euro est la monnaie de référence ; choquer les autres "
                                  "devises (devises=-10, USD=-10)")
@@ -84,7 +84,7 @@ def parse_shock139(text: str, natures) -> tuple[str, Fraction]:
     else:
         raise InputError.one(f"choc « {text} » : famille, nature ou devise inconnue « {word} » ; familles : "
                              + ", ".join(FAMILIES139) + " ; natures : " + ", ".join(natures)
-                             + " ; devises en code ISO (USD, JPY…)")
+                             + " ; devises en code ISO 4217 (USD, JPY…)")
     if unit == "%" and amount <= -100:
         raise InputError.one(f"choc « {text} » : une baisse de 100 % ou plus n'a pas de sens")
     if unit == "%" and m.group(3) in ("pb", "bp"):
@@ -92,6 +92,16 @@ def parse_shock139(text: str, natures) -> tuple[str, Fraction]:
     if unit == "pb" and m.group(3) == "%":
         raise InputError.one(f"choc « {text} » : « {word} » se choque en points de base de taux (via la duration)")
     return key, amount
+
+
+def _is_currency(word: str) -> bool:
+    from reserves.portfolio.parsing import BadCell, parse_currency
+
+    try:
+        parse_currency(word)
+    except BadCell:
+        return False
+    return True
 
 
 def unit_of(key: str) -> str:

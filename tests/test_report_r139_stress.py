@@ -207,7 +207,7 @@ def test_the_html_with_the_proposal_and_the_stress_view_validates(proposed, tmp_
     assert not NAN.search(re.sub(r"<[^>]+>", " ", out.read_text("utf-8")))
 
 
-@pytest.mark.parametrize("shock,word", [("foo=-3", "inconnue"), ("actions=-100", "100 %"), ("taux=+1%", "points"),
+@pytest.mark.parametrize("shock,word", [("foo=-3", "inconnue"), ("XYZ=-3", "ISO 4217"), ("actions=-100", "100 %"), ("taux=+1%", "points"),
                                         ("EUR=-5", "euro"), ("opci=+50pb", "pourcentage"), ("actions", "illisible")])
 def test_a_bad_shock_is_bad_input(stressed, tmp_path, capsys, shock, word):
     out = tmp_path / "r.xlsx"
