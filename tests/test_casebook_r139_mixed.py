@@ -151,3 +151,24 @@ def test_a_share_above_100_percent_is_refused(tmp_path):
     lines = fill([line("opcvm", pct("0.04"), "OPCVM Crédit", part_titres_eligibles="120 %")])
     msg = bad_input(case(tmp_path, lines))
     assert "part_titres_eligibles" in msg and "120" in msg, msg
+
+
+def test_one_fund_on_two_regimes_is_seen_through_on_each_at_its_own_value(tmp_path):
+    """RR 1: a UCITS held by the base regime (4 % of it) and the invalidity regime (6 % of it), all of it one
+    company's bonds: the invalidity regime breaches R. 139-45 on its own base, the base regime does not."""
+    base = fill([line("opcvm", pct("0.04"), "OPCVM Crédit", regime="base")], regime="base")
+    inval = fill([line("opcvm", 60_000, "OPCVM Crédit", regime="invalidite")], base=1_000_000, regime="invalidite")
+    holdings = [company("obligation", 1_000, 1)]
+    v = check(case(tmp_path, base + inval, funds={"OPCVM Crédit": holdings}))
+    regs = {f.get("regime") for f in v.findings("R139-45/entite-max5") if f["status"] == "breach"}
+    assert regs == {"invalidite"}, v.explain()
+
+
+def test_a_ucits_deposits_with_a_bank_count_toward_that_bank(tmp_path):
+    """R. 139-45 I 3° on the look-through actif: 9 % deposited directly and 1,01 % through a UCITS's cash."""
+    lines = fill([line("depot", pct("0.09"), "Dépôt LBP", emetteur="La Banque Postale", groupe="LBP"),
+                  line("opcvm", pct("0.0202"), "OPCVM Monétaire Plus")])
+    holdings = [line("depot", 500, "Liquidités (OPCVM)", emetteur="La Banque Postale", groupe="LBP",
+                     au_nom_organisme=None), sovereign(500, "FI")]
+    v = check(case(tmp_path, lines, funds={"OPCVM Monétaire Plus": holdings}))
+    assert v["R139-45/entite-depots-max10"] == "breach", v.explain()
