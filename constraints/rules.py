@@ -2126,7 +2126,7 @@ class HoldingCap(Rule):
         Q = np.bincount(codes, weights=wq, minlength=n_groups)
         # one denominator per security: the largest quantity issued reported for it
         sub = np.flatnonzero(member)
-        if _distinct(ctx, "security_code") and _all_text(ctx.column("isin")[sub]):  # one line per ISIN
+        if _distinct(ctx, "security_code") and _text_on(ctx, "isin", sub):  # one line per ISIN
             I = np.bincount(codes, weights=wqi, minlength=n_groups)
         else:  # one denominator per issue (READING 7: by ISIN, else issuer, class and quantity issued)
             df = pd.DataFrame({"g": codes[sub], "s": self.issue_keys(ctx, sub, codes[sub]), "qi": wqi[sub]})
@@ -2421,6 +2421,16 @@ class HoldingCap(Rule):
         subjects = _first_text(ctx.column("issuer")[idx], codes2.astype(np.int64), n2) if n2 else []
         return LinearBlock(self.id, "<=", codes2.astype(np.int64), idx, q / v, Fraction(0), None,
                            self.lim_f * I, subjects, limit=self.lim)
+
+
+def _text_on(ctx: Context, column: str, idx: np.ndarray) -> bool:
+    """Every line of `idx` has a text in `column`: asked of the whole column first (once per portfolio, without
+    picking the lines), of the lines only when some line of the column has none."""
+    key = ("all_text", column)
+    every = ctx.memo.get(key)
+    if every is None:
+        every = ctx.memo[key] = _all_text(ctx.column(column))
+    return every or _all_text(ctx.column(column)[idx])
 
 
 def _all_text(a: np.ndarray) -> bool:
