@@ -36,7 +36,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from constraints import rulebook
 from constraints.checker import check
 from constraints.rules import BREACH, UNKNOWN_S, Context, build
 from reserves.portfolio.fmt import POCKET_FR, fr_euros, fr_pct
@@ -246,60 +245,123 @@ def _line_status(rules, ctx):
 def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_pocket, forms, line_rules,
                 margins, objective, cost_rate, target, cat, base_for_target, min_trade, lot, elastic=False,
                 tolerance=True, buy_caps=None) -> Model:
-    """The LP (or MILP) of the rebalancing, in arrays. Values in euros; v0 in cents."""
-    n = len(v0)
-    v = v0 / 100.0
-    tradable = can_sell | can_buy | must_close
-    T = np.flatnonzero(tradable)
-    nT = len(T)
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[T] = np.arange(nT)
-    vT = v[T]
-    lotT = np.where(np.isnan(lot[T]), 0.0, lot[T]) if lot is not None else np.zeros(nT)
-    has_lot = (lotT > 0) & ~must_close[T]
-    scale = np.where(has_lot, lotT, 1.0)
+    """The LP (or MILP) of the rebalancing, in arrays. Values in euros; v0 in cents.
 
-    # column bounds for b (buys) and s (sells), in units of the column (lots where lots apply)
-    b_lb, b_ub = np.zeros(nT), np.where(can_buy[T], INF, 0.0)
-    s_lb, s_ub = np.zeros(nT), np.where(can_sell[T], np.maximum(vT, 0.0), 0.0)
-    if not elastic:  # a line that fails a line condition ends at 0 (callers rule out locked ones first)
-        close = must_close[T]
-        s_lb = np.where(close & (vT > 0), vT, s_lb)
-        s_ub = np.where(close & (vT > 0), vT, np.where(close, 0.0, s_ub))
-        b_lb = np.where(close & (vT < 0), -vT, b_lb)
-        b_ub = np.where(close & (vT < 0), -vT, np.where(close, 0.0, b_ub))
-    s_ub = np.where(has_lot, np.floor(s_ub / scale + 1e-9), s_ub)
+    Columns: buys b and sells s of each tradable line (in lots where lots apply), one τ per base, then the
+    columns of the objective and of the minimum sizes; rows: the rules' own rows (`_Builder.rule_rows`), in the
+    elastic model the line conditions, the τ definitions, one balance per pocket, then the objective's, the
+    minimum sizes' and the purchase caps' rows. Each concern is one method of `_Builder`."""
+    b = _Builder(v0, can_sell, can_buy, must_close, lot, elastic)
+    b.taus(forms)
+    b.rule_rows(forms, margins, tolerance)
+    if elastic:
+        b.line_condition_rows(line_rules)
+    b.tau_rows()
+    b.balance_rows(pockets, cash_by_pocket)
+    b.trade_columns(objective, cost_rate)
+    if objective == "target":
+        b.target_rows(target, cat, base_for_target)
+    if min_trade is not None:
+        b.min_trade_rows(min_trade, cash_by_pocket)
+    if buy_caps is not None:
+        b.buy_cap_rows(buy_caps, tolerance)
+    return b.model()
 
-    bases = []  # distinct base masks -> tau column
-    base_key = {}
 
-    def tau_of(mask):
+class _Builder:
+    """The rows and columns of the rebalancing's model, added concern by concern (`build_model`)."""
+
+    def __init__(self, v0, can_sell, can_buy, must_close, lot, elastic: bool):
+        n = len(v0)
+        self.n, self.elastic, self.must_close = n, elastic, must_close
+        self.v = v = v0 / 100.0
+        self.T = T = np.flatnonzero(can_sell | can_buy | must_close)
+        self.nT = nT = len(T)
+        self.vT = v[T]
+        lotT = np.where(np.isnan(lot[T]), 0.0, lot[T]) if lot is not None else np.zeros(nT)
+        self.has_lot = (lotT > 0) & ~must_close[T]
+        self.scale = np.where(self.has_lot, lotT, 1.0)
+        self.b_lb, self.b_ub, self.s_lb, self.s_ub = self._trade_bounds(can_sell, can_buy)
+        self.bases: list = []  # distinct base masks -> tau column
+        self.base_key: dict = {}
+        # the main rows: Σ F·(b − s) over the tradable lines, τ coefficients, bounds
+        self.rows_F, self.rows_tau, self.rhs_lo, self.rhs_hi = [], [], [], []
+        self.r0 = 0
+        self.rule_rows_, self.line_rule_rows, self.balance_rows_, self.cap_rule_rows = [], [], [], []
+        self.n_rule = 0
+        # the other rows (dicts column -> coefficient) and the columns added after b, s and τ
+        self.extra_rows, self.extra_lo, self.extra_hi = [], [], []
+        self.col_lb, self.col_ub, self.c, self.integer = [], [], [], []
+        self.ncol = 0
+
+    def _trade_bounds(self, can_sell, can_buy):
+        """Bounds of b (buys) and s (sells), in units of the column (lots where lots apply)."""
+        T, nT, vT, must_close = self.T, self.nT, self.vT, self.must_close
+        b_lb, b_ub = np.zeros(nT), np.where(can_buy[T], INF, 0.0)
+        s_lb, s_ub = np.zeros(nT), np.where(can_sell[T], np.maximum(vT, 0.0), 0.0)
+        if not self.elastic:  # a line that fails a line condition ends at 0 (callers rule out locked ones first)
+            close = must_close[T]
+            s_lb = np.where(close & (vT > 0), vT, s_lb)
+            s_ub = np.where(close & (vT > 0), vT, np.where(close, 0.0, s_ub))
+            b_lb = np.where(close & (vT < 0), -vT, b_lb)
+            b_ub = np.where(close & (vT < 0), -vT, np.where(close, 0.0, b_ub))
+        s_ub = np.where(self.has_lot, np.floor(s_ub / self.scale + 1e-9), s_ub)
+        return b_lb, b_ub, s_lb, s_ub
+
+    # ---- the bases: one τ column each, the change of the base's total
+
+    def tau_of(self, mask) -> int:
         key = mask.tobytes()
-        if key not in base_key:
-            base_key[key] = len(bases)
-            bases.append(mask)
-        return base_key[key]
+        if key not in self.base_key:
+            self.base_key[key] = len(self.bases)
+            self.bases.append(mask)
+        return self.base_key[key]
 
-    for rule, block in forms:
-        if block.base is not None and block.share != 0:
-            tau_of(block.base)
+    def taus(self, forms) -> None:
+        for _, block in forms:
+            if block.base is not None and block.share != 0:
+                self.tau_of(block.base)
 
-    rows_F, rows_tau, rhs_lo, rhs_hi, rule_rows = [], [], [], [], []
-    r0 = 0
-    for rule, block in forms:
-        m = margin_for(margins, rule.id)
+    def _add_main(self, F, tau, lo, hi) -> int:
+        first = self.r0
+        self.rows_F.append(F)
+        self.rows_tau.append(tau)
+        self.rhs_lo.append(lo)
+        self.rhs_hi.append(hi)
+        self.r0 += len(lo)
+        return first
+
+    def _ones_row(self, idx):
+        """One row over the tradable lines: 1 on the lines `idx` (indices among the tradable lines)."""
+        return sp.csr_matrix((np.ones(len(idx)), (np.zeros(len(idx), dtype=np.int64), idx)), shape=(1, self.nT))
+
+    # ---- the rules
+
+    def rule_rows(self, forms, margins, tolerance: bool) -> None:
+        """Each rule's rows, tightened by its safety margin (`LinearBlock.tighten`), soft in the elastic model
+        (`LinearBlock.soft`), with an inner tolerance for the rounding to cents."""
+        for rule, block in forms:
+            m = margin_for(margins, rule.id)
+            tight = block.tighten(m)  # the rule's own rows with the safety margin
+            if self.elastic:
+                tight = tight.soft()  # and, to explain an infeasible problem, one slack per row
+            FT, lo, hi, tau = self._rule_block(block, tight, tolerance)
+            first = self._add_main(FT, tau, lo, hi)
+            self.rule_rows_.append(RuleRows(rule.id, rule.spec.article, rule.spec.title, first, block.n_rows,
+                                            list(tight.subjects), tight.sense, tight.euro_scale(), m, tight.slack))
+        self.n_rule = self.r0
+
+    def _rule_block(self, block, tight, tolerance: bool):
+        n, v, T = self.n, self.v, self.T
         k = block.n_rows
         F = sp.csr_matrix((block.coefs.astype(float), (block.rows, block.cols)), shape=(k, n))
-        tight = block.tighten(m)  # the rule's own rows with the safety margin
-        if elastic:
-            tight = tight.soft()  # and, to explain an infeasible problem, one slack per row
         const = np.asarray(tight.const, dtype=float)
         share_f = float(tight.share)
         B0 = float(v[block.base].sum()) if block.base is not None else 0.0
         rhs = share_f * B0 + const - F @ v
         FT = F[:, T]
         # rounding to cents moves each free line by at most two cents; lines forced to 0 are exact
-        FTf = FT[:, np.flatnonzero(~must_close[T])].tocsr()
+        FTf = FT[:, np.flatnonzero(~self.must_close[T])].tocsr()
         nnz = np.diff(FTf.indptr)
         absrow = np.asarray(abs(FTf).sum(axis=1)).ravel()
         tol = 2 * CENT * absrow + np.where(share_f > 0, CENT, 0.0) + 1e-9 * np.abs(rhs + F @ v)
@@ -308,92 +370,81 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
         if not tolerance:
             tol = 0.0 * tol
         if block.sense == "<=":
-            rhs_lo.append(np.full(k, -INF))
-            rhs_hi.append(rhs - tol)
+            lo, hi = np.full(k, -INF), rhs - tol
         else:
-            rhs_lo.append(rhs + tol)
-            rhs_hi.append(np.full(k, INF))
-        rows_F.append(FT)
-        tau_coef = np.zeros((k, len(bases)))
+            lo, hi = rhs + tol, np.full(k, INF)
+        tau_coef = np.zeros((k, len(self.bases)))
         if block.base is not None and share_f != 0:
-            tau_coef[:, tau_of(block.base)] = -share_f
-        rows_tau.append(sp.csr_matrix(tau_coef))
-        rule_rows.append(RuleRows(rule.id, rule.spec.article, rule.spec.title, r0, k, list(tight.subjects),
-                                  tight.sense, tight.euro_scale(), m, tight.slack))
-        r0 += k
-    n_rule = r0
+            tau_coef[:, self.tau_of(block.base)] = -share_f
+        return FT, lo, hi, sp.csr_matrix(tau_coef)
 
-    # elastic: the line conditions as rows Σ_bad h ≤ 0
-    line_rule_rows = []
-    if elastic:
+    def line_condition_rows(self, line_rules) -> None:
+        """Elastic model: the line conditions as rows Σ_bad h ≤ 0."""
+        n, T = self.n, self.T
         for rule, bad, _ in line_rules:
             idx = np.flatnonzero(bad)
             if len(idx) == 0:
                 continue
             F = sp.csr_matrix((np.ones(len(idx)), (np.zeros(len(idx), dtype=np.int64), idx)), shape=(1, n))
-            rows_F.append(F[:, T])
-            rows_tau.append(sp.csr_matrix((1, len(bases))))
-            rhs_lo.append(np.array([-INF]))
-            rhs_hi.append(np.array([-float(v[idx].sum())]))
-            line_rule_rows.append(RuleRows(rule.id, rule.spec.article, rule.spec.title, r0, 1,
-                                           [int(i) for i in idx], "<=", np.ones(1)))
-            r0 += 1
+            first = self._add_main(F[:, T], sp.csr_matrix((1, len(self.bases))), np.array([-INF]),
+                                   np.array([-float(self.v[idx].sum())]))
+            self.line_rule_rows.append(RuleRows(rule.id, rule.spec.article, rule.spec.title, first, 1,
+                                                [int(i) for i in idx], "<=", np.ones(1)))
 
-    # tau definitions: Σ_{base ∩ T} (b − s) − τ = 0
-    for mask in bases:
-        idx = np.flatnonzero(mask[T])
-        rows_F.append(sp.csr_matrix((np.ones(len(idx)), (np.zeros(len(idx), dtype=np.int64), idx)), shape=(1, nT)))
-        tc = np.zeros((1, len(bases)))
-        tc[0, base_key[mask.tobytes()]] = -1.0
-        rows_tau.append(sp.csr_matrix(tc))
-        rhs_lo.append(np.zeros(1))
-        rhs_hi.append(np.zeros(1))
-        r0 += 1
+    def tau_rows(self) -> None:
+        """τ definitions: Σ_{base ∩ T} (b − s) − τ = 0."""
+        for mask in self.bases:
+            tc = np.zeros((1, len(self.bases)))
+            tc[0, self.base_key[mask.tobytes()]] = -1.0
+            self._add_main(self._ones_row(np.flatnonzero(mask[self.T])), sp.csr_matrix(tc), np.zeros(1), np.zeros(1))
 
-    # one balance per pocket
-    balance_rows = []
-    for pocket in P.POCKETS:
-        idx = np.flatnonzero(pockets[T] == pocket)
-        cash = cash_by_pocket.get(pocket, 0.0)
-        if len(idx) == 0 and cash == 0:
-            continue
-        rows_F.append(sp.csr_matrix((np.ones(len(idx)), (np.zeros(len(idx), dtype=np.int64), idx)), shape=(1, nT)))
-        rows_tau.append(sp.csr_matrix((1, len(bases))))
-        rhs_lo.append(np.array([cash]))
-        rhs_hi.append(np.array([cash]))
-        balance_rows.append((pocket, r0))
-        r0 += 1
+    def balance_rows(self, pockets, cash_by_pocket) -> None:
+        """One balance per pocket: Σ (b − s) over the pocket = the cash brought to it (R. 623-2)."""
+        for pocket in P.POCKETS:
+            idx = np.flatnonzero(pockets[self.T] == pocket)
+            cash = cash_by_pocket.get(pocket, 0.0)
+            if len(idx) == 0 and cash == 0:
+                continue
+            r = self._add_main(self._ones_row(idx), sp.csr_matrix((1, len(self.bases))), np.array([cash]),
+                               np.array([cash]))
+            self.balance_rows_.append((pocket, r))
 
-    FT_all = sp.vstack(rows_F, format="csr") if rows_F else sp.csr_matrix((0, nT))
-    TAU = sp.vstack(rows_tau, format="csr") if rows_tau else sp.csr_matrix((0, len(bases)))
-    A = sp.hstack([FT_all @ sp.diags(scale), -(FT_all @ sp.diags(scale)), TAU], format="csr")
-    col_lb = [b_lb, s_lb, np.full(len(bases), -INF)]
-    col_ub = [b_ub, s_ub, np.full(len(bases), INF)]
-    integer = [has_lot, has_lot, np.zeros(len(bases), dtype=bool)]
-    trade_cost = scale * (cost_rate[T] if objective == "cost" else np.zeros(nT))
-    tie = scale * (1.0 if objective == "turnover" else TIE_BREAK)
-    c = [trade_cost + tie, trade_cost + tie, np.zeros(len(bases))]
-    ncol = 2 * nT + len(bases)
-    extra_rows, extra_lo, extra_hi = [], [], []
+    # ---- the columns and the objective
 
-    def add_cols(lb, ub, cost, integ):
-        nonlocal ncol
-        first = ncol
-        col_lb.append(lb)
-        col_ub.append(ub)
-        c.append(cost)
-        integer.append(integ)
-        ncol += len(lb)
+    def trade_columns(self, objective, cost_rate) -> None:
+        """The columns b, s (their cost: the transaction cost, and a tie-break per euro traded) and τ."""
+        nT, T, scale, k = self.nT, self.T, self.scale, len(self.bases)
+        self.col_lb = [self.b_lb, self.s_lb, np.full(k, -INF)]
+        self.col_ub = [self.b_ub, self.s_ub, np.full(k, INF)]
+        self.integer = [self.has_lot, self.has_lot, np.zeros(k, dtype=bool)]
+        trade_cost = scale * (cost_rate[T] if objective == "cost" else np.zeros(nT))
+        tie = scale * (1.0 if objective == "turnover" else TIE_BREAK)
+        self.c = [trade_cost + tie, trade_cost + tie, np.zeros(k)]
+        self.ncol = 2 * nT + k
+        self.col_slices = {"b": (0, nT), "s": (nT, 2 * nT), "tau": (2 * nT, 2 * nT + k)}
+
+    def add_cols(self, lb, ub, cost, integ) -> int:
+        first = self.ncol
+        self.col_lb.append(lb)
+        self.col_ub.append(ub)
+        self.c.append(cost)
+        self.integer.append(integ)
+        self.ncol += len(lb)
         return first
 
-    col_slices = {"b": (0, nT), "s": (nT, 2 * nT), "tau": (2 * nT, 2 * nT + len(bases))}
+    def _extra(self, row: dict, lo: float, hi: float) -> None:
+        self.extra_rows.append(row)
+        self.extra_lo.append(lo)
+        self.extra_hi.append(hi)
 
-    if objective == "target":
+    def target_rows(self, target, cat, base_for_target) -> None:
+        """Target allocation: per category, share·(B₀ + τ) − (value after) = d⁺ − d⁻, the objective Σ d."""
+        nT, T, scale, v = self.nT, self.T, self.scale, self.v
         cats = sorted(target)
         shares = np.array([float(target[k]) for k in cats])
-        d0 = add_cols(np.zeros(2 * len(cats)), np.full(2 * len(cats), INF), np.ones(2 * len(cats)),
-                      np.zeros(2 * len(cats), dtype=bool))
-        tau_idx = tau_of(base_for_target) if base_for_target.tobytes() in base_key else None
+        d0 = self.add_cols(np.zeros(2 * len(cats)), np.full(2 * len(cats), INF), np.ones(2 * len(cats)),
+                           np.zeros(2 * len(cats), dtype=bool))
+        tau_idx = self.tau_of(base_for_target) if base_for_target.tobytes() in self.base_key else None
         if tau_idx is None:
             raise ProposalError("base of the target allocation is not a base of the rulebook")
         B0 = float(v[base_for_target].sum())
@@ -407,82 +458,75 @@ def build_model(*, v0, held, can_sell, can_buy, must_close, pockets, cash_by_poc
             r[2 * nT + tau_idx] = -shares[i]
             r[d0 + 2 * i] = -1.0
             r[d0 + 2 * i + 1] = 1.0
-            extra_rows.append(r)
             val = shares[i] * B0 - float(v[mk].sum())
-            extra_lo.append(val)
-            extra_hi.append(val)
+            self._extra(r, val, val)
 
-    if min_trade is not None:
-        mt = min_trade[T]
-        need = ~np.isnan(mt) & (mt > 0) & ~must_close[T]
-        jb = np.flatnonzero(need & (b_ub > 0))
-        js = np.flatnonzero(need & (s_ub > 0))
-        big = float(np.abs(v).sum()) + sum(abs(x) for x in cash_by_pocket.values()) + 1.0
-        if len(jb):
-            y0 = add_cols(np.zeros(len(jb)), np.ones(len(jb)), np.zeros(len(jb)), np.ones(len(jb), dtype=bool))
-            for t, j in enumerate(jb):
-                extra_rows.append({j: scale[j], y0 + t: -(mt[j] + 2 * CENT)})
-                extra_lo.append(0.0)
-                extra_hi.append(INF)
-                extra_rows.append({j: scale[j], y0 + t: -big})
-                extra_lo.append(-INF)
-                extra_hi.append(0.0)
-        if len(js):
-            y0 = add_cols(np.zeros(len(js)), np.ones(len(js)), np.zeros(len(js)), np.ones(len(js), dtype=bool))
-            for t, j in enumerate(js):
-                extra_rows.append({nT + j: scale[j], y0 + t: -(mt[j] + 2 * CENT)})
-                extra_lo.append(0.0)
-                extra_hi.append(INF)
-                extra_rows.append({nT + j: scale[j], y0 + t: -(vT[j] + 1.0)})
-                extra_lo.append(-INF)
-                extra_hi.append(0.0)
+    def min_trade_rows(self, min_trade, cash_by_pocket) -> None:
+        """Minimum sizes: a line traded trades at least its minimum (one binary per line and direction)."""
+        nT, scale = self.nT, self.scale
+        mt = min_trade[self.T]
+        need = ~np.isnan(mt) & (mt > 0) & ~self.must_close[self.T]
+        jb = np.flatnonzero(need & (self.b_ub > 0))
+        js = np.flatnonzero(need & (self.s_ub > 0))
+        big = float(np.abs(self.v).sum()) + sum(abs(x) for x in cash_by_pocket.values()) + 1.0
+        for offset, lines, upper in ((0, jb, lambda j: big), (nT, js, lambda j: self.vT[j] + 1.0)):
+            if not len(lines):
+                continue
+            y0 = self.add_cols(np.zeros(len(lines)), np.ones(len(lines)), np.zeros(len(lines)),
+                               np.ones(len(lines), dtype=bool))
+            for t, j in enumerate(lines):
+                self._extra({offset + j: scale[j], y0 + t: -(mt[j] + 2 * CENT)}, 0.0, INF)
+                self._extra({offset + j: scale[j], y0 + t: -upper(j)}, -INF, 0.0)
 
-    cap_rule_rows = []
-    if buy_caps is not None:  # Σ over a group of what it buys ≤ its cap (preferences.buy_cap_groups)
+    def buy_cap_rows(self, buy_caps, tolerance: bool) -> None:
+        """Σ over a group of what it buys ≤ its cap (preferences.buy_cap_groups)."""
         group, caps, names = buy_caps
-        gT = group[T]
-        first = r0 + len(extra_rows)
+        gT = group[self.T]
+        first = self.r0 + len(self.extra_rows)
+        used = []
         for g in range(len(caps)):
-            idx = np.flatnonzero((gT == g) & (b_ub > 0))
+            idx = np.flatnonzero((gT == g) & (self.b_ub > 0))
             if len(idx) == 0:
                 continue
-            extra_rows.append({int(j): scale[j] for j in idx})
-            extra_lo.append(-INF)
-            extra_hi.append(caps[g] - (2 * CENT * len(idx) if tolerance else 0.0))
-        k = len(extra_rows) + r0 - first
-        if k:
-            used = [g for g in range(len(caps)) if np.any((gT == g) & (b_ub > 0))]
-            cap_rule_rows.append(RuleRows(BUY_CAP_RULE, None, BUY_CAP_TITLE, first, k,
-                                          [names[g] for g in used], "<=", np.ones(k)))
+            used.append(g)
+            self._extra({int(j): self.scale[j] for j in idx}, -INF,
+                        caps[g] - (2 * CENT * len(idx) if tolerance else 0.0))
+        if used:
+            self.cap_rule_rows.append(RuleRows(BUY_CAP_RULE, None, BUY_CAP_TITLE, first, len(used),
+                                               [names[g] for g in used], "<=", np.ones(len(used))))
 
-    A = sp.csr_matrix((A.data, A.indices, A.indptr), shape=(A.shape[0], ncol))
-    blocks = [("regles", 0, r0)]
-    row_lb = np.concatenate(rhs_lo)
-    row_ub = np.concatenate(rhs_hi)
-    if extra_rows:
-        ri, ci, vi = [], [], []
-        for k, r in enumerate(extra_rows):
-            for j, a in r.items():
-                ri.append(k)
-                ci.append(j)
-                vi.append(a)
-        E = sp.csr_matrix((vi, (ri, ci)), shape=(len(extra_rows), ncol))
-        A = sp.vstack([A, E], format="csr")
-        row_lb = np.concatenate([row_lb, extra_lo])
-        row_ub = np.concatenate([row_ub, extra_hi])
-        blocks.append(("objectif_et_seuils", r0, r0 + len(extra_rows)))
+    # ---- the model
 
-    col_lb_a, col_ub_a = np.concatenate(col_lb), np.concatenate(col_ub)
-    c_a = np.concatenate(c)
-    integ = np.concatenate(integer)
-
-    if elastic:  # one slack per soft row and per balance, priced in euros; the objective is their sum only
-        A, c_a, col_lb_a, col_ub_a, integ = _elastic(A, col_lb_a, col_ub_a, ncol, col_slices, rule_rows,
-                                                     line_rule_rows, balance_rows, cap_rule_rows)
-
-    lp = LP(c_a, col_lb_a, col_ub_a, A, row_lb, row_ub, integ if integ.any() else None, 0.0, blocks)
-    return Model(lp, n, T, scale, scale, has_lot, rule_rows, line_rule_rows, balance_rows, n_rule, col_slices,
-                 cap_rule_rows)
+    def model(self) -> Model:
+        nT, scale, r0 = self.nT, self.scale, self.r0
+        FT_all = sp.vstack(self.rows_F, format="csr") if self.rows_F else sp.csr_matrix((0, nT))
+        TAU = sp.vstack(self.rows_tau, format="csr") if self.rows_tau else sp.csr_matrix((0, len(self.bases)))
+        A = sp.hstack([FT_all @ sp.diags(scale), -(FT_all @ sp.diags(scale)), TAU], format="csr")
+        A = sp.csr_matrix((A.data, A.indices, A.indptr), shape=(A.shape[0], self.ncol))
+        blocks = [("regles", 0, r0)]
+        row_lb = np.concatenate(self.rhs_lo)
+        row_ub = np.concatenate(self.rhs_hi)
+        if self.extra_rows:
+            ri, ci, vi = [], [], []
+            for k, r in enumerate(self.extra_rows):
+                for j, a in r.items():
+                    ri.append(k)
+                    ci.append(j)
+                    vi.append(a)
+            E = sp.csr_matrix((vi, (ri, ci)), shape=(len(self.extra_rows), self.ncol))
+            A = sp.vstack([A, E], format="csr")
+            row_lb = np.concatenate([row_lb, self.extra_lo])
+            row_ub = np.concatenate([row_ub, self.extra_hi])
+            blocks.append(("objectif_et_seuils", r0, r0 + len(self.extra_rows)))
+        col_lb, col_ub = np.concatenate(self.col_lb), np.concatenate(self.col_ub)
+        c = np.concatenate(self.c)
+        integ = np.concatenate(self.integer)
+        if self.elastic:  # one slack per soft row and per balance, priced in euros; the objective is their sum only
+            A, c, col_lb, col_ub, integ = _elastic(A, col_lb, col_ub, self.ncol, self.col_slices, self.rule_rows_,
+                                                   self.line_rule_rows, self.balance_rows_, self.cap_rule_rows)
+        lp = LP(c, col_lb, col_ub, A, row_lb, row_ub, integ if integ.any() else None, 0.0, blocks)
+        return Model(lp, self.n, self.T, scale, scale, self.has_lot, self.rule_rows_, self.line_rule_rows,
+                     self.balance_rows_, self.n_rule, self.col_slices, self.cap_rule_rows)
 
 
 def _elastic(A, col_lb, col_ub, ncol: int, col_slices: dict, rule_rows, line_rule_rows, balance_rows,
@@ -694,142 +738,52 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     bought; `spread` takes, among the optimal proposals, the one whose purchases are closest to the
     current mix of each pocket.
     """
-    if objective not in OBJECTIVES:
-        raise InputError.one(f"objectif inconnu « {objective} » : attendu {', '.join(OBJECTIVES)}")
-    if objective == "target" and not target:
-        raise InputError.one("objectif « cible » : donner l'allocation cible par catégorie")
+    _check_objective(objective, target)
     from constraints.checker import version_of
 
     day, version = version_of(pf, date)  # SPEC §4: the date given, else the file's, else today
     as_of = as_of or day  # maturities (and memberships) are judged on the portfolio's date, never on today's
     t_start = time.perf_counter()
-    if isinstance(margins, dict):
-        ids = {r.id for r in version.rules}
-        unknown = [k for k in margins if k not in ids and k not in ("*", "default")]
-        if unknown:
-            raise InputError.one(f"marge de sécurité : règle inconnue « {unknown[0]} » (identifiants : "
-                                 "reserves rules)")
-        margins = {k: margin_for(margins, k) for k in margins}
-    elif margins is not None:
-        margins = margin_for(margins, "*")
+    margins = _parse_margins(margins, version)
 
     verdict_before = check(pf, date=date, as_of=as_of)
     ref, v0, held, in_universe, orig_row, source = combine(pf, universe)
     L = ref.lines
-    n = len(L)
     ref_cents = L["value"].to_numpy(dtype=np.int64)  # held lines at their value, universe lines at their price
     ctx = Context(ref, version, as_of)
     rules = build(version)
     forms = _forms(rules, ctx)
     line_rules = _line_status(rules, ctx)
 
-    cat = L["category"].to_numpy().astype(np.int64)
-    pockets = L["pocket"].to_numpy().astype(object)
-    excluded = ctx.excluded  # what leaves the base of R. 623-10-1: the rulebook's reading (`base_exclusions`)
-    locked = _locked_mask(locks, L["row"].to_numpy(), cat) & held
-    must_close = np.zeros(n, dtype=bool)
-    no_buy = np.zeros(n, dtype=bool)
-    for _, bad, unk in line_rules:
-        must_close |= bad
-        no_buy |= unk
-    # lines behind an `unknown` finding (missing data) are not bought: buying would not make them known
-    ref_verdict = check(ref, date=date, as_of=as_of)
-    row_index = {int(r): i for i, r in enumerate(L["row"].to_numpy())}
-    for f in ref_verdict.findings:
-        if f.status == UNKNOWN_S:
-            for r in f.rows:
-                if int(r) in row_index:
-                    no_buy[row_index[int(r)]] = True
-    # the holding cap's lines that its linear form leaves out (no quantity, no price) are not bought
-    for rule, block in forms:
-        if rule.spec.kind == "holding_cap":
-            scope = ctx.reserves & np.isin(cat, [P.CATEGORY_CODES[str(c)] for c in rule.p["categories"]])
-            covered = np.zeros(n, dtype=bool)
-            covered[block.cols] = True
-            no_buy |= scope & ~covered
-    ift = cat == P.CAT_IFT
-    fixed = excluded | locked | (ift & ~must_close)
-    can_sell = held & ~fixed & (v0 > 0) & ~ift
-    buyable = in_universe if universe is not None else held
+    tr = _trading(ctx, ref, forms, line_rules, check(ref, date=date, as_of=as_of), v0=v0, held=held,
+                  in_universe=in_universe, universe_given=universe is not None, locks=locks,
+                  buy_categories=buy_categories, buy_rows=buy_rows, restrict=restrict_buys, as_of=as_of)
+    cat, pockets, excluded, locked, fixed, can_sell = tr.cat, tr.pockets, tr.excluded, tr.locked, tr.fixed, tr.can_sell
     buy_cap = parse_buy_cap(buy_cap)
-    allowed = buy_allowed(L, in_universe=in_universe, universe_given=universe is not None,
-                          buy_categories=buy_categories, buy_rows=buy_rows, restrict=restrict_buys)
-    matured = matured_mask(L, ref.extra, as_of)
-    can_buy = buyable & ~fixed & ~no_buy & ~must_close & ~ift & allowed & ~matured
-    must_close_eff = must_close & (v0 != 0)
+    cash_by_pocket, cash_cents = _cash(cash)
 
-    cash_by_pocket = cash if isinstance(cash, dict) else {"reserves": cash}
-    cash_by_pocket = {k: float(fraction(x, "trésorerie")) for k, x in cash_by_pocket.items()}
-    cash_cents = {k: int(round(x * 100)) for k, x in cash_by_pocket.items()}
-    cash_by_pocket = {k: c / 100 for k, c in cash_cents.items()}
-    for k in P.POCKETS:
-        cash_cents.setdefault(k, 0)
-
-    cost_rate = _per_line(costs_bps, L["row"].to_numpy(), cat, held, "coût (points de base)")
-    cost_rate = np.where(np.isnan(cost_rate), 0.0, cost_rate) / 10000.0
-    mt = _per_line(min_trade, L["row"].to_numpy(), cat, held, "montant minimal d'opération") if min_trade else None
-    lt = _per_line(lots, L["row"].to_numpy(), cat, held, "quotité") if lots else None
-    tgt = None
-    if objective == "target":
-        tgt = {category_code(k): fraction(x, f"cible de la catégorie {k}") for k, x in target.items()}
-        tgt = {k: (x / 100 if x > 1 else x) for k, x in tgt.items()}
-    base_for_target = ctx.base_masks["reserves_less_excluded"]
-
-    kw = dict(v0=v0, held=held, can_sell=can_sell, can_buy=can_buy, must_close=must_close_eff, pockets=pockets,
+    kw = dict(v0=v0, held=held, can_sell=can_sell, can_buy=tr.can_buy, must_close=tr.must_close, pockets=pockets,
               cash_by_pocket=cash_by_pocket, forms=forms, line_rules=line_rules, margins=margins,
-              objective=objective, cost_rate=cost_rate, target=tgt, cat=cat, base_for_target=base_for_target,
-              min_trade=mt, lot=lt,
-              buy_caps=buy_cap_groups(L, v0, can_buy, pockets, excluded, buy_cap) if buy_cap is not None else None)
-    # The holding cap divides by the quantity issued of the securities *held*: a security sold out leaves the
-    # denominator (READING 7). Its linear form takes every security as held; when a solution sells one out,
-    # that security is taken out of the denominator and kept at 0, and the model solved again.
-    dropped = np.zeros(n, dtype=bool)
-    conflict = must_close_eff & fixed
-    spread_note = None
-    for _ in range(20):
-        model = build_model(**kw)
-        if conflict.any():  # a line to be sold that the user locked: no need to solve to know
-            sol = Solution("infeasible", None, None, 0.0, 0.0, "Infeasible", model.lp.is_mip)
-            break
-        sol, spread_note = solve_with_mix(
-            model.lp, model, spread=spread, weights=mix_weights(v0, can_buy, pockets), can_buy=can_buy,
-            pockets=pockets, v0_cents=v0, group_of=_spread_groups(objective, cat, cost_rate),
-            solve=lambda lp: solve_pyomo(lp, presolve=presolve, time_limit=time_limit, progress=progress))
-        if sol.status != "optimal":
-            break
-        t_cents = round_trades(model, sol.x, v0, can_sell, can_buy, must_close_eff, pockets, cash_cents)
-        gone = _securities_gone(forms, L, v0 + t_cents, dropped)
-        if not gone.any():
-            break
-        dropped |= gone
-        _holding_without(forms, L, dropped)
-        must_close_eff = must_close_eff | (dropped & (v0 != 0))
-        can_buy = can_buy & ~dropped
-        kw.update(must_close=must_close_eff, can_buy=can_buy)
-        if buy_cap is not None:
-            kw["buy_caps"] = buy_cap_groups(L, v0, can_buy, pockets, excluded, buy_cap)
-    else:  # pragma: no cover - twenty rounds of securities leaving: refuse rather than guess
-        raise ProposalError("holding cap: the set of securities held did not settle")
-    settings = {"objective": objective, "cash": cash_by_pocket,
-                "margins": ({k: float(x) for k, x in margins.items()} if isinstance(margins, dict)
-                            else None if margins is None else float(margins)),
-                "locked_rows": sorted(int(r) for r in L["row"].to_numpy()[locked]),
-                "universe": universe is not None,
-                "min_trade": _plain(min_trade), "lots": _plain(lots),
-                "holding_left_rows": sorted(int(r) for r in L["row"].to_numpy()[dropped & held]),
-                "buy_cap": None if buy_cap is None else float(buy_cap),
-                "buy_categories": [str(c) for c in (buy_categories or [])],
-                "buy_rows": sorted(int(r) for r in (buy_rows or [])),
-                "restrict_buys": bool(restrict_buys), "spread": bool(spread),
-                "matured_rows": sorted(int(r) for r in orig_row[matured & (held | in_universe)]),
-                "version": version.id, "as_of": as_of.isoformat()}
-    solver = {"name": "HiGHS (highspy) via Pyomo", "status": sol.highs_status, "seconds": round(sol.seconds, 4),
-              "build_seconds": round(sol.build_seconds, 4), "mip": sol.mip, "presolve": presolve,
-              "rows": int(model.lp.A.shape[0]), "columns": int(model.lp.A.shape[1])}
+              objective=objective, cat=cat, base_for_target=ctx.base_masks["reserves_less_excluded"],
+              **_objective_inputs(objective, target, costs_bps, min_trade, lots, L, cat, held),
+              buy_caps=buy_cap_groups(L, v0, tr.can_buy, pockets, excluded, buy_cap) if buy_cap is not None else None)
+
+    def solve(lp):
+        return solve_pyomo(lp, presolve=presolve, time_limit=time_limit, progress=progress)
+
+    model, sol, t_cents, dropped, spread_note = _solve_settled(
+        kw, forms, L, conflict=tr.must_close & fixed, spread=spread, group_of=_spread_groups(objective, cat,
+                                                                                             kw["cost_rate"]),
+        cash_cents=cash_cents, excluded=excluded, buy_cap=buy_cap, solve=solve)
+    must_close_eff, can_buy = kw["must_close"], kw["can_buy"]
+    settings = _settings(objective, cash_by_pocket, margins, L, locked, universe, min_trade, lots, dropped & held,
+                         buy_cap, buy_categories, buy_rows, restrict_buys, spread, orig_row[tr.matured & (held | in_universe)],
+                         version, as_of)
+    solver = _solver_info(sol, model, presolve)
     alloc_before = allocation(verdict_before, pf, margins)
 
     if sol.status != "optimal":
-        if sol.status not in ("infeasible",):
+        if sol.status != "infeasible":
             if sol.status == "time_limit":
                 raise InputError.one("la résolution a dépassé la limite de temps sans solution réalisable")
             raise ProposalError(f"HiGHS returned {sol.highs_status}")
@@ -841,25 +795,11 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
                         explanation, solver, _notes(verdict_before, None, margins), settings)
 
     new = v0 + t_cents
-    lines = _scale_quantities(L, np.where(held, v0, ref_cents), new)
-    keep = new != 0
-    after_lines = lines.loc[keep].copy()
-    after_lines["row"] = np.arange(2, 2 + int(keep.sum()), dtype=np.int64)
-    extra = ref.extra.loc[keep].reset_index(drop=True) if ref.extra is not None else None
-    after = replace(ref, lines=after_lines.reset_index(drop=True), extra=extra, sha256=None,
-                    source=f"proposition ({pf.source})", warnings=[]).with_values(new[keep])
+    after = _portfolio_after(pf, ref, L, np.where(held, v0, ref_cents), new)
     verdict_after = check(after, date=date, as_of=as_of)
     _verify(verdict_before, verdict_after, after, version, margins, as_of, t_cents, fixed, can_buy, can_sell,
             must_close_eff, v0)
-
-    trades = []
-    labels = L["label"].to_numpy()
-    for i in np.flatnonzero(t_cents):
-        trades.append({"row": int(orig_row[i]), "source": str(source[i]), "libelle": str(labels[i]),
-                       "categorie": P.CATEGORY_NAMES[int(cat[i])], "poche": str(pockets[i]),
-                       "sens": "achat" if t_cents[i] > 0 else "vente", "montant": abs(int(t_cents[i])) / 100,
-                       "avant": int(v0[i]) / 100, "après": int(new[i]) / 100})
-    trades.sort(key=lambda d: (d["sens"] != "vente", -d["montant"]))
+    trades = _trades(L, t_cents, v0, new, orig_row, source, cat, pockets)
     solver["objective_value"] = sol.objective
     solver["seconds_total"] = round(time.perf_counter() - t_start, 4)
     if sol.mip_gap is not None:
@@ -868,6 +808,191 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
     return Proposal("optimal", objective, trades, pf, after, verdict_before, verdict_after, alloc_before,
                     allocation(verdict_after, after, margins), [], solver, notes, settings)
 
+
+@dataclass
+class _Trading:
+    """What each line of the model may do (`_trading`)."""
+
+    cat: np.ndarray
+    pockets: np.ndarray
+    excluded: np.ndarray  # out of the base of R. 623-10-1, as the rulebook reads it: never traded
+    locked: np.ndarray
+    fixed: np.ndarray  # never traded: excluded, locked, hedging instruments
+    can_sell: np.ndarray
+    can_buy: np.ndarray
+    must_close: np.ndarray  # lines held that fail a line condition: they end at 0
+    matured: np.ndarray
+
+
+def _trading(ctx, ref, forms, line_rules, ref_verdict, *, v0, held, in_universe, universe_given, locks,
+             buy_categories, buy_rows, restrict, as_of) -> _Trading:
+    """Which lines may be sold, which bought, which must end at 0 and which are never traded."""
+    L = ref.lines
+    cat = L["category"].to_numpy().astype(np.int64)
+    pockets = L["pocket"].to_numpy().astype(object)
+    excluded = ctx.excluded  # what leaves the base of R. 623-10-1: the rulebook's reading (`base_exclusions`)
+    locked = _locked_mask(locks, L["row"].to_numpy(), cat) & held
+    must_close, no_buy = _line_verdicts(ctx, forms, line_rules, ref_verdict)
+    ift = cat == P.CAT_IFT
+    fixed = excluded | locked | (ift & ~must_close)
+    can_sell = held & ~fixed & (v0 > 0) & ~ift
+    allowed = buy_allowed(L, in_universe=in_universe, universe_given=universe_given, buy_categories=buy_categories,
+                          buy_rows=buy_rows, restrict=restrict)
+    matured = matured_mask(L, ref.extra, as_of)
+    buyable = in_universe if universe_given else held
+    can_buy = buyable & ~fixed & ~no_buy & ~must_close & ~ift & allowed & ~matured
+    return _Trading(cat, pockets, excluded, locked, fixed, can_sell, can_buy, must_close & (v0 != 0), matured)
+
+
+def _check_objective(objective: str, target) -> None:
+    if objective not in OBJECTIVES:
+        raise InputError.one(f"objectif inconnu « {objective} » : attendu {', '.join(OBJECTIVES)}")
+    if objective == "target" and not target:
+        raise InputError.one("objectif « cible » : donner l'allocation cible par catégorie")
+
+
+def _parse_margins(margins, version):
+    """The safety margins as Fractions: one for every rule, or {rule id: margin} (unknown ids refused)."""
+    if isinstance(margins, dict):
+        ids = {r.id for r in version.rules}
+        unknown = [k for k in margins if k not in ids and k not in ("*", "default")]
+        if unknown:
+            raise InputError.one(f"marge de sécurité : règle inconnue « {unknown[0]} » (identifiants : "
+                                 "reserves rules)")
+        return {k: margin_for(margins, k) for k in margins}
+    if margins is not None:
+        return margin_for(margins, "*")
+    return None
+
+
+def _line_verdicts(ctx, forms, line_rules, ref_verdict) -> tuple[np.ndarray, np.ndarray]:
+    """(lines that must end at 0: they fail a line condition, lines that may not be bought)."""
+    n = ctx.n
+    must_close = np.zeros(n, dtype=bool)
+    no_buy = np.zeros(n, dtype=bool)
+    for _, bad, unk in line_rules:
+        must_close |= bad
+        no_buy |= unk
+    # lines behind an `unknown` finding (missing data) are not bought: buying would not make them known
+    row_index = {int(r): i for i, r in enumerate(ctx.rows)}
+    for f in ref_verdict.findings:
+        if f.status == UNKNOWN_S:
+            for r in f.rows:
+                if int(r) in row_index:
+                    no_buy[row_index[int(r)]] = True
+    # the holding cap's lines that its linear form leaves out (no quantity, no price) are not bought
+    for rule, block in _holding_blocks(forms):
+        scope = ctx.reserves & np.isin(ctx.cat, [P.CATEGORY_CODES[str(c)] for c in rule.p["categories"]])
+        covered = np.zeros(n, dtype=bool)
+        covered[block.cols] = True
+        no_buy |= scope & ~covered
+    return must_close, no_buy
+
+
+def _cash(cash) -> tuple[dict, dict]:
+    """(euros, cents) brought to each pocket (negative: to raise), rounded to the cent."""
+    cash_by_pocket = cash if isinstance(cash, dict) else {"reserves": cash}
+    cash_by_pocket = {k: float(fraction(x, "trésorerie")) for k, x in cash_by_pocket.items()}
+    cash_cents = {k: int(round(x * 100)) for k, x in cash_by_pocket.items()}
+    cash_by_pocket = {k: c / 100 for k, c in cash_cents.items()}
+    for k in P.POCKETS:
+        cash_cents.setdefault(k, 0)
+    return cash_by_pocket, cash_cents
+
+
+def _objective_inputs(objective, target, costs_bps, min_trade, lots, L, cat, held) -> dict:
+    """The per-line costs, minimum sizes and lots, and the target allocation, as `build_model` takes them."""
+    rows = L["row"].to_numpy()
+    cost_rate = _per_line(costs_bps, rows, cat, held, "coût (points de base)")
+    cost_rate = np.where(np.isnan(cost_rate), 0.0, cost_rate) / 10000.0
+    mt = _per_line(min_trade, rows, cat, held, "montant minimal d'opération") if min_trade else None
+    lt = _per_line(lots, rows, cat, held, "quotité") if lots else None
+    tgt = None
+    if objective == "target":
+        tgt = {category_code(k): fraction(x, f"cible de la catégorie {k}") for k, x in target.items()}
+        tgt = {k: (x / 100 if x > 1 else x) for k, x in tgt.items()}
+    return {"cost_rate": cost_rate, "target": tgt, "min_trade": mt, "lot": lt}
+
+
+def _solve_settled(kw, forms, L, *, conflict, spread, group_of, cash_cents, excluded, buy_cap, solve):
+    """Solve until the securities held settle: (model, solution, trades in cents or None, lines dropped, note).
+
+    The holding cap divides by the quantity issued of the securities *held*: a security sold out leaves the
+    denominator (READING 7). Its linear form takes every security as held; when a solution sells one out, that
+    security is taken out of the denominator and kept at 0, and the model solved again (`kw` updated)."""
+    v0, pockets = kw["v0"], kw["pockets"]
+    dropped = np.zeros(len(v0), dtype=bool)
+    spread_note = None
+    for _ in range(20):
+        model = build_model(**kw)
+        if conflict.any():  # a line to be sold that the user locked: no need to solve to know
+            return model, Solution("infeasible", None, None, 0.0, 0.0, "Infeasible", model.lp.is_mip), None, \
+                dropped, spread_note
+        can_buy, must_close = kw["can_buy"], kw["must_close"]
+        sol, spread_note = solve_with_mix(model.lp, model, spread=spread, weights=mix_weights(v0, can_buy, pockets),
+                                          can_buy=can_buy, pockets=pockets, v0_cents=v0, group_of=group_of,
+                                          solve=solve)
+        if sol.status != "optimal":
+            return model, sol, None, dropped, spread_note
+        t_cents = round_trades(model, sol.x, v0, kw["can_sell"], can_buy, must_close, pockets, cash_cents)
+        gone = _securities_gone(forms, L, v0 + t_cents, dropped)
+        if not gone.any():
+            return model, sol, t_cents, dropped, spread_note
+        dropped |= gone
+        _holding_without(forms, L, dropped)
+        kw.update(must_close=must_close | (dropped & (v0 != 0)), can_buy=can_buy & ~dropped)
+        if buy_cap is not None:
+            kw["buy_caps"] = buy_cap_groups(L, v0, kw["can_buy"], pockets, excluded, buy_cap)
+    raise ProposalError("holding cap: the set of securities held did not settle")  # pragma: no cover
+
+
+def _settings(objective, cash_by_pocket, margins, L, locked, universe, min_trade, lots, left, buy_cap,
+              buy_categories, buy_rows, restrict_buys, spread, matured_rows, version, as_of) -> dict:
+    """The settings of the proposal, as the outputs show them."""
+    rows = L["row"].to_numpy()
+    return {"objective": objective, "cash": cash_by_pocket,
+            "margins": ({k: float(x) for k, x in margins.items()} if isinstance(margins, dict)
+                        else None if margins is None else float(margins)),
+            "locked_rows": sorted(int(r) for r in rows[locked]),
+            "universe": universe is not None,
+            "min_trade": _plain(min_trade), "lots": _plain(lots),
+            "holding_left_rows": sorted(int(r) for r in rows[left]),
+            "buy_cap": None if buy_cap is None else float(buy_cap),
+            "buy_categories": [str(c) for c in (buy_categories or [])],
+            "buy_rows": sorted(int(r) for r in (buy_rows or [])),
+            "restrict_buys": bool(restrict_buys), "spread": bool(spread),
+            "matured_rows": sorted(int(r) for r in matured_rows),
+            "version": version.id, "as_of": as_of.isoformat()}
+
+
+def _solver_info(sol, model, presolve) -> dict:
+    return {"name": "HiGHS (highspy) via Pyomo", "status": sol.highs_status, "seconds": round(sol.seconds, 4),
+            "build_seconds": round(sol.build_seconds, 4), "mip": sol.mip, "presolve": presolve,
+            "rows": int(model.lp.A.shape[0]), "columns": int(model.lp.A.shape[1])}
+
+
+def _portfolio_after(pf, ref, L, ref_cents, new):
+    """The portfolio after the trades: quantities follow the values, lines at 0 leave, rows renumbered."""
+    lines = _scale_quantities(L, ref_cents, new)
+    keep = new != 0
+    after_lines = lines.loc[keep].copy()
+    after_lines["row"] = np.arange(2, 2 + int(keep.sum()), dtype=np.int64)
+    extra = ref.extra.loc[keep].reset_index(drop=True) if ref.extra is not None else None
+    return replace(ref, lines=after_lines.reset_index(drop=True), extra=extra, sha256=None,
+                   source=f"proposition ({pf.source})", warnings=[]).with_values(new[keep])
+
+
+def _trades(L, t_cents, v0, new, orig_row, source, cat, pockets) -> list:
+    """The trades, sales first, largest first."""
+    trades = []
+    labels = L["label"].to_numpy()
+    for i in np.flatnonzero(t_cents):
+        trades.append({"row": int(orig_row[i]), "source": str(source[i]), "libelle": str(labels[i]),
+                       "categorie": P.CATEGORY_NAMES[int(cat[i])], "poche": str(pockets[i]),
+                       "sens": "achat" if t_cents[i] > 0 else "vente", "montant": abs(int(t_cents[i])) / 100,
+                       "avant": int(v0[i]) / 100, "après": int(new[i]) / 100})
+    trades.sort(key=lambda d: (d["sens"] != "vente", -d["montant"]))
+    return trades
 
 def _spread_groups(objective, cat, cost_rate):
     """Purchases are spread within groups of equal first objective: the pocket for least turnover, lines of
