@@ -36,7 +36,7 @@ import scipy.sparse as sp
 
 from constraints import rulebook
 from constraints.kind import LinearBlock
-from reserves.portfolio.fmt import fr_pct
+from reserves.portfolio.fmt import SENSE_FR, fr_pct
 from reserves.portfolio import parsing as P
 from reserves.portfolio.errors import InputError
 
@@ -178,6 +178,29 @@ def category_limits(version, margins, cats: list) -> tuple[list, list]:
         out.append({"rule": spec.id, "article": spec.article, "title": spec.title, "sense": spec.params["sense"],
                     "limit": float(lim), "margin": float(block.margin), "bound": float(block.share), "coef": coef})
     return out, left
+
+
+def _of(categories) -> str:
+    """« du 5° », « des 1°, 2° »."""
+    return ("du " if len(categories) == 1 else "des ") + ", ".join(f"{c}°" for c in categories)
+
+
+def _prudent_note(version, limits: list) -> str:
+    """The prudent reading of the limits by category, in French, each floor named with its limit (rulebook)."""
+    parts = []
+    for x in limits:
+        if x["sense"] != "min":
+            continue
+        spec = version.rule(x["rule"])
+        counted = [c for cl in spec.params["numerator"] if "flag" not in cl for c in cl["categories"]]
+        flagged = [c for cl in spec.params["numerator"] if "flag" in cl for c in cl["categories"]]
+        text = (f"pour le plancher de {fr_pct(x['limit'])} ({x['rule']}), les lignes {_of(counted)} sont supposées "
+                "remplir sa condition de devise")
+        if flagged:
+            text += f" et celles {_of(flagged)}, qui ne comptent que sous condition, ne comptent pas"
+        parts.append(text)
+    return ("Lecture prudente : " + " ; ".join(parts + ["pour les plafonds, toute ligne de la catégorie compte"])
+            + ".")
 
 
 def _category_coefficients(spec, cats: list) -> np.ndarray | None:
@@ -406,8 +429,7 @@ def allocate(params: AllocParams | dict | None = None, *, portfolio=None, date: 
     notes = list(notes_cur)
     notes.append("Limites tenues par catégorie : " + ", ".join(x["rule"] for x in limits) + ". Limites laissées au "
                  "niveau des lignes (reserves optimize) : " + ", ".join(left) + ".")
-    notes.append("Lecture prudente : pour le plancher de 34 %, les 1° à 4° sont supposés libellés en euros et les "
-                 "OPCVM du 5° ne comptent pas ; pour les plafonds, toute ligne de la catégorie compte.")
+    notes.append(_prudent_note(version, limits))
     t0 = __import__("time").perf_counter()
     w, sol = _solve(params, limits, cvar_cap=params.cvar_max)
     solver = {"name": "HiGHS (highspy) via Pyomo", "status": sol.highs_status}
@@ -457,7 +479,7 @@ def write_allocation_xlsx(a: Allocation, path) -> None:
     ws3 = wb.create_sheet("Limites")
     ws3.append(["Règle", "Titre", "Article", "Sens", "Limite", "Marge", "Proposée"])
     for x in a.limits:
-        ws3.append([x["rule"], x.get("title"), x["article"], {"min": "plancher", "max": "plafond"}.get(x["sense"],
+        ws3.append([x["rule"], x.get("title"), x["article"], SENSE_FR.get(x["sense"],
                     x["sense"]), x["limit"], x["margin"], x.get("value")])
     ws.column_dimensions["A"].width = 12
     ws3.column_dimensions["A"].width = 34

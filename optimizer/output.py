@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from reserves.portfolio.fmt import POCKET_FR, PROPOSAL_STATUS_FR, STATUS_FR, fr_euros, fr_pct
+from reserves.portfolio.fmt import POCKET_FR, PROPOSAL_STATUS_FR, SENSE_FR, STATUS_FR, fr_euros, fr_pct, fr_seconds
 
 SOLVER_STATUS_FR = {"Optimal": "optimal", "Infeasible": "infaisable", "Time limit reached": "limite de temps atteinte",
                     "Unbounded": "non borné", "Primal infeasible or unbounded": "infaisable"}
@@ -14,7 +14,6 @@ SOLVER_STATUS_FR = {"Optimal": "optimal", "Infeasible": "infaisable", "Time limi
 
 RESULT_FR = {**STATUS_FR, "warning": "alerte"}
 PROPOSAL_FR = {k: PROPOSAL_STATUS_FR[k] for k in ("optimal", "infeasible")}
-SENSE_FR = {"min": "plancher", "max": "plafond"}
 
 
 def _objective_fr(objective):
@@ -69,8 +68,7 @@ def _pct(x):
     return "" if x is None else fr_pct(x)
 
 
-def _sec(x):
-    return f"{x:.3f} s".replace(".", ",")
+_sec = fr_seconds
 
 
 def _eur(x):

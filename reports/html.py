@@ -17,9 +17,9 @@ from constraints.rules import BREACH, NA, OK, UNKNOWN_S
 
 from . import svg
 from .model import FindingGroup, ReportData, cat_label, text_of
-from .text import (ACTION_FR, SENSE_FR, VERDICT_FR, date_fr, datetime_fr, euros, fr_int, limit_text, pct, rows_text,
+from .text import (ACTION_FR, VERDICT_FR, date_fr, datetime_fr, euros, fr_int, limit_text, pct, rows_text,
                    value_text)
-from reserves.portfolio.fmt import STATUS_FR
+from reserves.portfolio.fmt import SENSE_FR, STATUS_FR
 
 CSS = """
 @page { size: A4; margin: 16mm 14mm 18mm 14mm; }

@@ -11,7 +11,7 @@ inside « R623-10-1 » and the dates.
 from __future__ import annotations
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
-from reserves.portfolio.fmt import STATUS_FR, fr_euros, fr_pct  # the one wording of money, shares and statuses
+from reserves.portfolio.fmt import STATUS_FR, fr_euros, fr_int, fr_pct  # the one wording of money, shares and statuses
 
 SYMBOL = {OK: ("✔", "green"), BREACH: ("✘", "bold red"), UNKNOWN_S: ("?", "yellow"), NA: ("–", "dim")}
 SCREENFUL = 40  # line findings shown one by one up to this many; beyond, a summary by rule
@@ -27,8 +27,7 @@ def _is_tty() -> bool:
     return sys.stdout.isatty()
 
 
-def _int_fr(n: int) -> str:
-    return f"{int(n):,}".replace(",", "\u202f")
+_int_fr = fr_int
 
 
 def _finding(console, f) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
-from reserves.portfolio.fmt import STATUS_FR, fr_euros, fr_pct  # the one wording of money, shares and statuses
+from reserves.portfolio.fmt import STATUS_FR, fr_euros, fr_int, fr_pct  # the one wording of money, shares and statuses
 
-VERDICT_FR = {OK: "CONFORME", BREACH: "NON CONFORME", UNKNOWN_S: "À VÉRIFIER"}
-SENSE_FR = {"max": "plafond", "min": "plancher"}
+VERDICT_FR = {s: STATUS_FR[s].upper() for s in (OK, BREACH, UNKNOWN_S)}  # « NON CONFORME »
 ACTION_FR = {"sell": "céder", "buy": "acheter"}
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
@@ -16,11 +15,6 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 
 def euros(cents) -> str:
     return "" if cents is None else fr_euros(int(cents))
-
-
-def fr_int(n) -> str:
-    """10 000: a count with a narrow no-break space between the thousands."""
-    return f"{int(n):,}".replace(",", "\u202f")
 
 
 def pct(x) -> str:

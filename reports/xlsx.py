@@ -30,8 +30,8 @@ from constraints.rules import BREACH, NA, OK, UNKNOWN_S
 from reserves.portfolio.outputs import XLSXWRITER_OPTIONS, formula_like
 
 from .model import ReportData, cat_label, text_of
-from .text import ACTION_FR, SENSE_FR, VERDICT_FR, date_fr, datetime_fr, euros, rows_text
-from reserves.portfolio.fmt import STATUS_FR
+from .text import ACTION_FR, VERDICT_FR, date_fr, datetime_fr, euros, rows_text
+from reserves.portfolio.fmt import SENSE_FR, STATUS_FR
 
 MONEY = '#,##0.00 "€";-#,##0.00 "€"'
 PERCENT = "0.00 %"

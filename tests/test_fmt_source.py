@@ -9,7 +9,7 @@ import importlib
 from reserves.portfolio import fmt
 from tests.test_private_names import MODULES, _resolve
 
-NAMES = {"fr_euros", "fr_pct", "fr_pct_beside", "STATUS_FR", "POCKET_FR"}
+NAMES = {"fr_euros", "fr_pct", "fr_pct_beside", "STATUS_FR", "POCKET_FR", "SENSE_FR"}
 
 
 def test_formatting_is_imported_from_its_module():

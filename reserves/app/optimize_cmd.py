@@ -8,6 +8,8 @@ import os
 import sys
 import time
 
+from reserves.portfolio.fmt import fr_seconds
+
 OBJECTIVES_FR = {"rotation": "turnover", "cout": "cost", "coût": "cost", "cible": "target"}
 
 
@@ -76,7 +78,7 @@ def add_commands(sub, parser_class) -> None:
                    help="R. 139 : trésorerie à placer (positive) ou à lever (négative) dans l'actif de placement "
                         "d'un régime (répétable)")
     o.add_argument("--marge", metavar="POINTS", help="marge de sécurité en points sous chaque plafond et au-dessus "
-                   "de chaque plancher (1 = garder l'immobilier à 19 %% pour 20 %%)")
+                   "de chaque plancher (1 = un point : une part plafonnée gardée un point sous son plafond)")
     o.add_argument("--marge-regle", action="append", metavar="REGLE=POINTS", help="marge propre à une règle (répétable)")
     o.add_argument("--cout", action="append", metavar="CAT=PB",
                    help="coût en points de base par catégorie ; R. 139 : par nature, par ex. action=30 (répétable)")
@@ -372,7 +374,7 @@ def cmd_optimize_r139(args, version, day, source, started) -> int:
         if args.output and p.status != "nothing_to_do":
             extra = (" ; les inventaires TPT y sont recopiés, feuille « Transparence »" if args.transparence else "")
             print(f"Proposition écrite : {args.output} (relisible seule par « reserves check »{extra})")
-        print(f"Temps de la commande : {seconds:.3f} s".replace(".", ",") + ".")
+        print(f"Temps de la commande : {fr_seconds(seconds)}.")
     if audit_cli.wanted(args):
         from reserves.app.audit.entries import proposal_content
 
@@ -397,8 +399,7 @@ def _timing(p, started) -> dict:
 
 
 def _timing_text(t) -> str:
-    def sec(x):
-        return f"{x:.3f} s".replace(".", ",")
+    sec = fr_seconds
 
     text = (f"Temps de la commande : {sec(t['command_seconds'])} (lecture, contrôles avant et après, modèle, "
             f"écriture), dont solveur {sec(t['solver_seconds'])} : modèle Pyomo {sec(t['model_build_seconds'] or 0)}, "

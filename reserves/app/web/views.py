@@ -7,7 +7,7 @@ import re
 import urllib.parse
 
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
-from reserves.portfolio.fmt import fr_euros, fr_pct
+from reserves.portfolio.fmt import fr_euros, fr_int, fr_pct
 
 from reserves.app.audit.entries import ENTRY_STATUS_FR as STATUS_FR, KIND_FR  # the verdict words and the others
 
@@ -49,9 +49,7 @@ def code_md(text) -> "Markup":
 
 def int_fr(n) -> str:
     """An integer with the French thousands separator (a narrow no-break space): 10 000."""
-    if n is None:
-        return ""
-    return f"{int(n):,}".replace(",", "\u202f")
+    return "" if n is None else fr_int(n)
 
 
 OBJECTIVE_LABEL = {"turnover": "rotation minimale", "cost": "coût de transaction minimal",
