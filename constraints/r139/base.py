@@ -142,14 +142,18 @@ class Kind(RuleKind):
     def update(self, state, change) -> bool:
         """The pre-trade update of a régime: `state` is its `Ctx`, `change` a `RegimeChange` (the régime's items
         once the orders are made: lines changed, added or sold, and the funds' holdings rescaled with their line).
-        The context is derived again from those items — once per change for all the rules that share it — since
-        one line moves the base and, through look-through, many figures of every rule (correctness first).
-        Returns True: the rule's result must be judged again."""
+        Items that differ from the state's by their amounts only (`Table.with_amounts` of the state's items) keep
+        its structure — texts, tri-states, masks, entities — and only the amounts are summed again; other items
+        (a line added or sold entirely) derive the context again. Once per change for all the rules that share
+        it: one line moves the base and, through look-through, many figures of every rule. Returns True: the
+        rule's result must be judged again."""
         if state.memo.get(_CHANGE) is change:
             return True
+        parent = getattr(change.items, "__dict__", {}).get("parent")
+        same = parent is not None and parent[0] is state.a and change.max_age_days == state.max_age_days
         state.__init__(change.inp or state.inp, change.items, state.version, state.as_of,
                        simplified=state.simplified, regime=state.regime, max_age_days=change.max_age_days,
-                       simplified_since=state.simplified_since)
+                       simplified_since=state.simplified_since, structure=state.s if same else None)
         state.memo[_CHANGE] = change
         return True
 

@@ -84,6 +84,8 @@ def exposures(ctx: Ctx) -> dict:
     ex = dict(ctx.smemo[key])
     ex["values"] = ctx.value
     ex["big"] = ctx.vbig
+    ex["follow"] = ctx.follow
+    ex["key"] = positive
     ex["sums"] = {}
     ctx.memo["exposures"] = ex
     return ex
@@ -217,7 +219,8 @@ def _exposures(ctx: Ctx, positive: np.ndarray) -> dict:
     parts = {}
     for dep_in in (False, True):
         sel = np.flatnonzero(named & (DEP == dep_in))
-        parts[dep_in] = (E[sel], P[sel])
+        order = np.argsort(P[sel], kind="stable")  # the records of an item, found by its position
+        parts[dep_in] = (E[sel], P[sel], order, P[sel][order])
     out = {"pos": P, "ent": E, "deposit": DEP, "n": n_ent, "grouped": grouped, "name_of": name_of, "multi": multi,
            "parts": parts, "loose": {True: np.flatnonzero(~named), False: np.flatnonzero(~named & ~DEP)},
            "n_records": len(P)}
@@ -228,14 +231,27 @@ def _sums(ex: dict, with_deposits: bool) -> tuple[np.ndarray, np.ndarray, np.nda
     """(per-entity sums, amounts of the loose records, their record indexes): exact integer cents, one group sum
     of the records without deposits and one of the deposits per check."""
     memo = ex["sums"]
+
+    def part(dep_in: bool) -> np.ndarray:
+        e, p, order, sorted_p = ex["parts"][dep_in]
+
+        def delta(prev, pos, old):  # the records of the changed items: old amounts out, new ones in
+            lo, hi = np.searchsorted(sorted_p, pos, "left"), np.searchsorted(sorted_p, pos, "right")
+            if not (hi > lo).any():
+                return prev
+            recs = order[np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist()) if b > a])]
+            out = prev.copy()
+            np.add.at(out, e[recs], ex["values"][p[recs]] - old[p[recs]])
+            return out
+        return ex["follow"](("entities", ex["key"], dep_in),
+                            lambda: group_sum(e, _values(ex, p), ex["n"], big=ex["big"], nonneg=True), delta)
+
     if with_deposits not in memo:
         if False not in memo:
-            e, p = ex["parts"][False]
-            memo[False] = group_sum(e, _values(ex, p), ex["n"], big=ex["big"], nonneg=True)
+            memo[False] = part(False)
         S = memo[False]
         if with_deposits:
-            e, p = ex["parts"][True]
-            S = S + group_sum(e, _values(ex, p), ex["n"], big=ex["big"], nonneg=True) if len(e) else S.copy()
+            S = S + part(True) if len(ex["parts"][True][0]) else S.copy()
         memo[with_deposits] = S
     loose_idx = ex["loose"][with_deposits]
     return memo[with_deposits], ex["values"][ex["pos"][loose_idx]].astype(np.int64), loose_idx
@@ -739,7 +755,16 @@ class IssuerShare(Kind):
             # per issuer (its code): Σ held (exact cents), the issue (cents, or NaN), whether an ISIN of it lacks
             # its issue size
             icode, held, ev, emap = st["icode"], st["held"], st["ev"], st["emap"]
-            num = group_sum(icode, ctx.value[idx], n_all, big=ctx.vbig, nonneg=True)
+            def delta(prev, pos, old):  # the issuers of the changed items: old amounts out, new ones in
+                j = np.minimum(np.searchsorted(idx, pos), len(idx) - 1)
+                hit = idx[j] == pos
+                if not hit.any():
+                    return prev
+                out = prev.copy()
+                np.add.at(out, icode[j[hit]], ctx.value[pos[hit]] - old[pos[hit]])
+                return out
+            num = ctx.follow(("issuers", self.id),
+                             lambda: group_sum(icode, ctx.value[idx], n_all, big=ctx.vbig, nonneg=True), delta)
             evx, k0 = st["evx"], st["n_alone"]
             qq = q[evx]
             with np.errstate(invalid="ignore", divide="ignore"):

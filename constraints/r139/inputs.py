@@ -104,9 +104,14 @@ def majority_warnings(pf) -> list[str]:
     L = pf.lines
     value = L["value"].to_numpy()
     qty = L["quantity_exact"].to_numpy(dtype=object) if "quantity_exact" in L else [None] * len(L)
-    labels = L["label"].to_numpy(dtype=object)
+    return majority_of(inv.to_dict("records"), value, qty, L["label"].to_numpy(dtype=object))
+
+
+def majority_of(records: list, value, qty, labels) -> list[str]:
+    """`majority_warnings` from the inventories' records and the lines' values, exact quantities and labels (the
+    pre-trade check gives the amounts after its orders)."""
     out = []
-    for rec in inv.to_dict("records"):
+    for rec in records:
         held = [int(i) for i in rec.get("lines") or ()]
         if not held:
             continue

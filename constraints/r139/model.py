@@ -285,6 +285,7 @@ class Patterns:
         self.has: dict = {}  # key → patterns in the mask
         self.fund = None  # fund line position of each pattern's holdings (-1: lines)
         self.stale = False
+        self.builds = 0  # how many times the patterns were made (sums kept for another table name the build)
 
     def ask(self, key, mask) -> None:
         if key not in self.masks:
@@ -310,6 +311,7 @@ class Patterns:
         self.has = {k: np.flatnonzero(self.masks[k][first]) if n else np.zeros(0, np.int64) for k in keys}
         self.fund = np.where(holding[first], line_pos[first], -1) if n else np.zeros(0, np.int64)
         self.stale = False
+        self.builds += 1
 
 
 def _inventory_key(inp) -> tuple:
@@ -468,7 +470,33 @@ class Ctx:
         S = self.memo.get("pattern_sums")
         if S is None:
             pt = self.s.sums
-            S = self.memo["pattern_sums"] = group_sum(pt.code, self.value, pt.n, big=self.vbig, nonneg=True)
+
+            def delta(prev, pos, old):
+                out = prev.copy()
+                np.add.at(out, pt.code[pos], self.value[pos] - old[pos])
+                return out
+            S = self.memo["pattern_sums"] = self.follow(
+                ("patterns", pt.builds), lambda: group_sum(pt.code, self.value, pt.n, big=self.vbig, nonneg=True),
+                delta)
+        return S
+
+    def follow(self, tag, full, delta):
+        """A sum of amounts that follows a change: for items made from other items by `Table.with_amounts` (the
+        pre-trade check), the other items' sum with the old contributions of the changed items taken out and the
+        new ones put in (`delta(previous, positions, old values)`, exact cents); else made in full. Kept on the
+        items for the next change only: a check never reads back its own items' sums."""
+        key = (id(self.s), tag)
+        parent = self.a.__dict__.get("parent") if hasattr(self.a, "__dict__") else None
+        S = None
+        if parent is not None:
+            table, pos = parent
+            prev = table.__dict__.get("sums", {}).get(key)
+            if prev is not None:
+                S = delta(prev, pos, np.asarray(table["value"], dtype=np.int64))
+        if S is None:
+            S = full()
+        if hasattr(self.a, "__dict__"):
+            self.a.__dict__.setdefault("sums", {})[key] = S
         return S
 
     @property

@@ -8,9 +8,13 @@ look-through holdings pro rata too (they are rescaled to the fund line's new val
 Any other order is a new line and needs `libelle`, `nature` and `devise`. A line sold entirely leaves the
 portfolio. Selling more than is held (but for a contract or a borrowing, which may be negative) is bad input.
 
-The verdict after the orders is the R. 139 checker's own on the portfolio with the orders applied: each régime's
-`Ctx` is derived again from the changed lines (correctness first: the rules' states are the régimes' contexts,
-`constraints.r139.base.Kind.update`). The effect of each order (on the portfolio after the orders above it) and
+The verdict after the orders is the R. 139 checker's own on the portfolio with the orders applied. An order that
+changes the amounts of a line held (a purchase or a sale of it, not the whole line; a fund line seen through moves
+its holdings pro rata, rescaled as the reader rescales them) keeps what the rules read of the texts — each
+régime's structure (`constraints.r139.model.Structure`: views, tri-states, masks, entities) — and the checker
+judges again from the new amounts only (`Table.with_amounts`), the sums following the change (old contributions
+out, new ones in, in cents). A new line, or a line sold entirely, changes the structure: the portfolio is then
+rebuilt and checked in full, as read. The effect of each order (on the portfolio after the orders above it) and
 of the set: `cree`, `aggrave`, `inconnu`, `neutre`, as for R. 623 (`reserves.pretrade.engine`); R. 139-48
 al. 3 (`R139-48/immobilier-achats`) is judged here: no purchase of an 8° asset (real estate) while a
 real-estate limit is broken.
@@ -211,22 +215,32 @@ class Book:
     def copy(self) -> "Book":
         b = Book.__new__(Book)
         b.pf, b.lines, b.origin = self.pf, self.lines.copy(), list(self.origin)
-        b.alive, b.next_row, b._match_cache = self.alive.copy(), self.next_row, None
+        b.alive, b.next_row, b._match_cache = self.alive.copy(), self.next_row, self._match_cache
         return b
 
     # ---- matching
 
+    def _keys(self) -> tuple:
+        """(ISIN in upper case, label key) of each line, made once per set of lines (a new line makes them again)."""
+        L = self.lines
+        if self._match_cache is None or self._match_cache[0] != len(L):
+            isin = L["isin"].to_numpy(dtype=object)
+            labels = L["label"].to_numpy(dtype=object)
+            self._match_cache = (len(L), [x.upper() if isinstance(x, str) else None for x in isin],
+                                 [P.key_of(x) if isinstance(x, str) else None for x in labels])
+        return self._match_cache[1], self._match_cache[2]
+
     def _resolve(self, order, table) -> tuple:
         L = self.lines
         i_o = order.index
+        isins, keys = self._keys()
         if order.isin:
-            isin = L["isin"].to_numpy(dtype=object)
-            cands = [i for i in range(len(L)) if isinstance(isin[i], str) and isin[i].upper() == order.isin.upper()]
+            want = order.isin.upper()
+            cands = [i for i, x in enumerate(isins) if x == want]
             match = "isin"
         else:
             key = P.key_of(order.label)
-            labels = L["label"].to_numpy(dtype=object)
-            cands = [i for i in range(len(L)) if isinstance(labels[i], str) and P.key_of(labels[i]) == key]
+            cands = [i for i, x in enumerate(keys) if x == key]
             match = "libelle"
         if order.pocket:
             pockets = L["pocket"].astype(object).to_numpy()
@@ -394,16 +408,147 @@ class Book:
         return replace(pf, lines=lines, lookthrough=lt, inventories=inv_table, inventory_list=inventories, extra=extra)
 
 
+# --------------------------------------------------------------------------- amounts of items
+
+
+class Holdings:
+    """One fund's holdings as its inventory sends them, ready to be rescaled to a value of the fund line exactly as
+    `lookthrough.rescale` does (values by largest remainders, accrued interest, notionals and exposures rounded
+    half away from zero, quantities × k exactly), for the amounts the checker reads only."""
+
+    def __init__(self, h: pd.DataFrame) -> None:
+        self.n = len(h)
+        self.value = h["value"].to_numpy().astype(np.int64)
+        self.raw_total = int(sum(self.value.tolist())) if self.n else 0
+        self.biggest = int(np.abs(self.value).max()) if self.n else 0
+        self.accrued = (h["accrued_interest"].to_numpy().astype(np.int64) if "accrued_interest" in h
+                        else np.zeros(self.n, np.int64))
+        self.money = {}
+        for f in ("notional", "exposure"):
+            if f in h:
+                given = ~h[f].isna().to_numpy()
+                self.money[f] = (np.flatnonzero(given), h[f][given].to_numpy(dtype=np.int64))
+        self.quantity = None
+        if "quantity_exact" in h:
+            qs = [None if q is None else Fraction(q) for q in h["quantity_exact"].to_numpy(dtype=object)]
+            self.quantity = [(None, None) if q is None else (q.numerator, q.denominator) for q in qs]
+        elif "quantity" in h:
+            self.quantity = pd.to_numeric(h["quantity"], errors="coerce").to_numpy(float)
+
+    def rescaled(self, total: int) -> dict:
+        from constraints.r139.model import exact
+        from reserves.portfolio.lookthrough import apportion, scale_round
+
+        n = self.n
+        value, k = apportion(self.value, total)
+        accrued = scale_round(self.accrued, k)
+        out = {"value": value.astype(np.int64), "market_value": (value - accrued).astype(np.int64)}
+        for f in ("notional", "exposure"):
+            fl, ex = np.full(n, np.nan), np.full(n, None, dtype=object)
+            if f in self.money:
+                idx, raw = self.money[f]
+                if len(idx):
+                    scaled = scale_round(raw, k)
+                    fl[idx] = scaled.astype(float)
+                    for p, x in zip(idx.tolist(), scaled.tolist()):
+                        ex[p] = exact(int(x))
+            out[f], out[f + "_x"] = fl, ex
+        if isinstance(self.quantity, list):  # float(Fraction(q) × k): one correctly rounded division
+            kn, kd = k.numerator, k.denominator
+            out["quantity"] = np.array([np.nan if a is None else (a * kn) / (b * kd) for a, b in self.quantity],
+                                       dtype=float)
+        elif self.quantity is not None:  # quantities without their exact figure are not rescaled (the reader's way)
+            out["quantity"] = self.quantity.copy()
+        else:
+            out["quantity"] = np.full(n, np.nan)
+        return out
+
+
+def _money(v):
+    return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+
+
+def _amounts_of_line(L: pd.DataFrame, i: int) -> dict:
+    """The amounts of line `i` as the checker's items have them (`model.AMOUNTS`)."""
+    from constraints.r139.model import exact
+
+    out = {"value": int(L["value"].iat[i]), "market_value": int(L["market_value"].iat[i])}
+    q = L["quantity"].iat[i] if "quantity" in L else None
+    out["quantity"] = np.nan if _money(q) is None else float(q)
+    for f in ("notional", "exposure"):
+        v = _money(L[f].iat[i]) if f in L else None
+        out[f] = np.nan if v is None else float(v)
+        out[f + "_x"] = exact(v)
+    return out
+
+
+def _typed(f: str, v: np.ndarray) -> np.ndarray:
+    if f in ("value", "market_value"):
+        return v.astype(np.int64)
+    if f.endswith("_x"):
+        return v.astype(object)
+    return v.astype(float)
+
+
 # --------------------------------------------------------------------------- the engine
 
 
-@dataclass
 class Verdicts:
-    """A verdict of the R. 139 checker with the input it judged."""
+    """A verdict of the R. 139 checker with the input it judged, and how that input lies out the book's lines
+    (`layout`: for the next order, an amount-only change). `pf`, the portfolio the verdict is about, is built
+    from the book when first asked for (the portfolio after the orders made so far)."""
 
-    verdict: object
-    inp: object
-    pf: object
+    def __init__(self, verdict, inp, pf=None, *, book=None, layout=None):
+        self.verdict, self.inp, self.layout = verdict, inp, layout
+        self._pf, self._book = pf, book
+
+    @property
+    def pf(self):
+        if self._pf is None:
+            self._pf = self._book.portfolio()
+        return self._pf
+
+
+@dataclass
+class Layout:
+    """Where the book's lines are in the items the checker read: `lines[k]`, the book's index of the k-th line
+    of the items (the lines come first, in that order); `ref`, the portfolio those items were made from (its
+    inventories and line columns); `X`, the items coded (`model.Table`)."""
+
+    lines: np.ndarray
+    ref: object
+    X: object
+    holdings: dict = field(default_factory=dict)  # line k → positions of its holdings in X
+
+    def inventory(self, j: int) -> "Holdings":
+        """The holdings of inventory `j` as sent (made once), for rescaling them to a new value of their line."""
+        hit = self.inventories.get(j)
+        if hit is None:
+            hit = self.inventories[j] = Holdings(self.ref.inventory_list[j].holdings)
+        return hit
+
+    def with_items(self, X) -> "Layout":
+        """The same layout over items with other amounts."""
+        out = Layout.__new__(Layout)
+        out.__dict__.update(self.__dict__)
+        out.X = X
+        return out
+
+    def __post_init__(self):
+        X = self.X
+        h = np.flatnonzero(X["holding"])
+        if len(h):
+            keys = X["line"][h]
+            order = np.argsort(keys, kind="stable")
+            h, keys = h[order], keys[order]
+            cut = np.flatnonzero(np.diff(keys)) + 1
+            for part in np.split(h, cut):
+                self.holdings[int(X["line"][part[0]])] = part
+        self.index = {int(b): k for k, b in enumerate(self.lines.tolist())}
+        self.inventories = {}
+        inv = getattr(self.ref, "inventories", None)
+        self.records = inv.to_dict("records") if inv is not None and len(inv) else []
+        self.labels = self.ref.lines["label"].to_numpy(dtype=object)
 
 
 class Engine139:
@@ -412,10 +557,11 @@ class Engine139:
 
     def __init__(self, pf, date: dt.date | None = None, *, as_of: dt.date | None = None,
                  warning=DEFAULT_WARNING, simplified=False, simplified_since=None, max_age_days=None,
-                 observations=None):
+                 observations=None, incremental: bool = True):
         from constraints import rulebook
 
         self.pf = pf
+        self.incremental = incremental  # False: every order set judged by a full check (the reference)
         self.as_of = as_of or date or pf.as_of or dt.date.today()
         self.version = rulebook.for_date(self.as_of)
         self.date = date
@@ -428,15 +574,78 @@ class Engine139:
     # ---- the checker on a book
 
     def _judge(self, book: Book) -> Verdicts:
+        """The full check of the book's portfolio (before any order: the portfolio as read)."""
         from constraints.r139.checker import check
         from constraints.r139.inputs import from_portfolio
 
-        pf = self.pf if not hasattr(self, "now") else book.portfolio()  # before any order: the portfolio as read
+        first = not hasattr(self, "now")
+        pf = self.pf if first else book.portfolio()
         inp = from_portfolio(pf, None)
         inp.observations = list(self.observations)
         v = check(inp, self.version, as_of=self.as_of, **self.options)
+        if self.incremental:  # a second check: each régime's patterns made and its sums kept, for the orders
+            check(inp, self.version, as_of=self.as_of, **self.options)
         v.as_of_source = getattr(self.pf, "as_of_source", None)
-        return Verdicts(v, inp, pf)
+        lines = np.arange(len(pf.lines)) if first else np.flatnonzero(book.alive)
+        return Verdicts(v, inp, pf, layout=Layout(lines, pf, inp.table()))
+
+    def _judge_after(self, book: Book, now: Verdicts, placed: Placed) -> Verdicts:
+        """The check after one more order: from the amounts only when the order changed a line held that stays
+        held, else in full."""
+        if self.incremental and placed.kind == "holding" and now.layout is not None:
+            got = self._judge_amounts(book, now, placed.line)
+            if got is not None:
+                return got
+        return self._judge(book)
+
+    def _judge_amounts(self, book: Book, now: Verdicts, i: int) -> Verdicts | None:
+        """The checker's verdict once line `i` of the book has new amounts, every text unchanged: the items of
+        `now` with that line's amounts (and its holdings', rescaled as the reader does), the régimes' structures
+        kept. None when the change is not one of amounts only (the line sold entirely or not in the items)."""
+        from constraints.r139.checker import check
+        from constraints.r139.inputs import majority_of
+        from constraints.r139.model import R139Input
+        from reserves.portfolio import lookthrough as LT
+
+        lay = now.layout
+        k = lay.index.get(int(i))
+        if k is None or not book.alive[i]:
+            return None
+        X = lay.X
+        if X["holding"][k] or int(X["line"][k]) != k:  # pragma: no cover - the lines come first, in order
+            return None
+        L = book.lines
+        pos = [np.array([k], dtype=np.int64)]
+        vals = {f: [np.array([v], dtype=object)] for f, v in _amounts_of_line(L, i).items()}
+        held = lay.holdings.get(k)
+        if held is not None and len(held):
+            j = lay.ref.lines["inventory"].iat[k]
+            if j is None or j != j or int(j) < 0:  # pragma: no cover - holdings come from an inventory
+                return None
+            inv = lay.inventory(int(j))
+            total = int(L["value"].iat[i])
+            if inv.raw_total <= 0 or inv.n != len(held) or inv.biggest * abs(total) > LT.MAX_CENTS * inv.raw_total:
+                return None  # the full check says what is wrong, as the reader does
+            pos.append(held)
+            for f, v in inv.rescaled(total).items():
+                vals[f].append(v)
+        pos = np.concatenate(pos)
+        new = {f: _typed(f, np.concatenate(v)) for f, v in vals.items()}
+        X2 = X.with_amounts(pos, new)
+        inp0 = now.inp
+        ref = lay.ref
+        warnings = list(ref.warnings)
+        if lay.records:  # R. 139-2, on the lines as the orders made them (every line of the layout is held)
+            qty = (L["quantity_exact"].to_numpy(dtype=object)[lay.lines] if "quantity_exact" in L
+                   else [None] * len(lay.lines))
+            warnings += majority_of(lay.records, L["value"].to_numpy()[lay.lines], qty, lay.labels)
+        inp = R139Input(items=inp0.items, inventories=inp0.inventories, observations=inp0.observations,
+                        warnings=warnings, source=inp0.source, headers=inp0.headers)
+        inp.__dict__["column_name"] = inp0.__dict__.get("column_name", inp.column_name)
+        inp.__dict__["_table"] = (inp.items, X2)
+        v = check(inp, self.version, as_of=self.as_of, **self.options)
+        v.as_of_source = getattr(self.pf, "as_of_source", None)
+        return Verdicts(v, inp, book=book, layout=lay.with_items(X2))
 
     @property
     def status(self) -> str:
@@ -464,7 +673,7 @@ class Engine139:
         for o in orders.items:
             p = book.apply(o, table, raw)
             placed.append(p)
-            after = self._judge(book)
+            after = self._judge_after(book, now, p)
             each.append(self._outcome([o], [p], now, after, book))
             now = after
         overall = self._outcome(orders.items, placed, before, now, book)
