@@ -60,9 +60,9 @@ def install(app, w) -> None:
      download_form, stored_of) = (w.settings, w.store, w.render, w.require_csrf, w.record, w.analysis_or_404,
                                   w.proposal_or_404, w.recheck, w.purge, w.download_form, w.stored_of)
 
-    def is_r139(a) -> bool:
-        """Whether the analysis falls under R. 139 (SPEC §4: its check date, else the date its file states, else
-        today), without reading the whole file."""
+    def version_of(a):
+        """The rulebook version the analysis falls under (SPEC §4: its check date, else the date its file states,
+        else today), without reading the whole file."""
         import datetime as dt
 
         from reserves.portfolio.reader import read_stated_date
@@ -71,14 +71,15 @@ def install(app, w) -> None:
         if day is None:
             stated = read_stated_date(stored_of(a)[0].path, a.sheet)
             day = stated[0] if stated else dt.date.today()
-        return services.version_for(day).engine == "r139"
+        return services.version_for(day)
 
     def form_page(request, a, status=200, form=None, error=None):
-        r139 = is_r139(a)
+        version = version_of(a)
+        r139 = version.engine == "r139"
         defaults = R139_FORM_DEFAULTS if r139 else OPTIMIZER_FORM_DEFAULTS
         return render(request, "optimize139.html" if r139 else "optimize.html", status, analysis=a,
                       objectives=services.objectives(), proposals=store.proposals_of(a.id),
-                      form={**defaults, **(form or {})}, **({"error": error} if error else {}))
+                      form={**defaults, **(form or {})}, version_id=version.id, **({"error": error} if error else {}))
 
     @app.get("/analyses/{analysis_id}/optimisation", include_in_schema=False)
     def optimize_form(request: Request, analysis_id: int, viewer: Viewer = Depends(page_viewer)):
