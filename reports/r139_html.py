@@ -411,6 +411,9 @@ def _proposal(doc, d: Report139):
                           "prorata (R. 139-17, dernier alinéa).")
     else:
         doc.add("<p>Aucune opération.</p>")
+    if pr.status in ("nothing_to_do", "infeasible"):  # no portfolio after trades to set beside the one held
+        doc.add("</section>")
+        return
     for rp in pr.regimes:
         doc.add(f"<h3>{_e(rp.title)} : plafonds avant et après (R. 139-41 à R. 139-44)</h3>")
         rows = [[_e(c.title) + f'<br><span class="rid-note">{_e(c.rule_id)}</span>', _e(c.article),

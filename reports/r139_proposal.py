@@ -138,7 +138,8 @@ def from_optimizer139(p, verdict) -> ProposalView139:
                        "achat" if t["action"] == "buy" else "vente", int(t["amount"]), int(t["before"]),
                        int(t["after"]), bool(t.get("whole"))) for t in p.trades]
     after = p.after
-    regimes = _regime_views(verdict.version, verdict, after)
+    # nothing to do: the portfolio after is the portfolio as checked; no proposal possible: nothing after it
+    regimes = _regime_views(verdict.version, verdict, verdict if p.status == "nothing_to_do" else after)
     return ProposalView139(p.status, PROPOSAL_STATUS_FR[p.status], trades, regimes, after, notes=list(p.notes),
                            rows=p.n_rows, binaries=p.n_binaries, source="reserves optimize (rotation minimale)",
                            explanation=[str(e.get("message") or e.get("title") or "")

@@ -364,3 +364,19 @@ def test_the_web_download_offers_the_shocks_and_the_proposal(tmp_path):
     bad = c.post(f"/analyses/{aid}/rapport.pdf", data={"csrf": token, "chocs": "lune=-5"})
     assert bad.status_code == 422 and "inconnue" in bad.text and "Traceback" not in bad.text
     assert c.post(f"/analyses/{aid}/rapport.xlsx", data={}).status_code in (400, 403)  # the CSRF token is required
+
+
+def test_a_compliant_portfolio_has_nothing_to_propose(tmp_path):
+    compliant = ROOT / "samples" / "portefeuille_r139_conforme.xlsx"
+    out = tmp_path / "r.xlsx"
+    assert main(["report", str(compliant), "--transparence", str(TPT), "--proposition", "--sans-choc",
+                 "-o", str(out)]) == 0
+    ws = openpyxl.load_workbook(out)[SHEETS139["proposal"]]
+    assert "Rien à faire" in str(ws.cell(row=3, column=1).value)
+    assert _sheet(out, "proposal") == []
+    caps = _sheet(out, "proposal_caps")
+    assert caps and all(c["Part après"] == c["Part avant"] and c["Statut après"] == c["Statut avant"] for c in caps)
+    html = tmp_path / "r.html"
+    assert main(["report", str(compliant), "--transparence", str(TPT), "--proposition", "--sans-choc",
+                 "-o", str(html)]) == 0
+    assert "Aucune opération." in html.read_text("utf-8")
