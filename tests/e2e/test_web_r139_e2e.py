@@ -69,3 +69,33 @@ def test_an_r139_portfolio_with_a_tpt_file_in_the_browser(server, browser, tmp_p
     assert "Via" in page.locator("table.findings thead").inner_text()
     page.screenshot(path=str(tmp_path / "verdict-r139.png"), full_page=True)
     context.close()
+
+
+def test_the_regime_simplifie_box_in_the_browser(server, browser, tmp_path):
+    """The upload form's box gives the régime simplifié's verdict (R. 139-14, R. 139-15); the header names R. 139."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    if page.get_by_label("Nom d'utilisateur").count():
+        page.get_by_label("Nom d'utilisateur").fill(server.user)
+        page.get_by_label("Mot de passe").fill(server.password)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(server.url + "/")
+    assert "R. 139" not in page.locator("header").inner_text()  # no portfolio yet: neither rulebook
+    page.get_by_label("Portefeuille (.xlsx, .ods ou .csv)").set_input_files(
+        str(SAMPLES / "portefeuille_r139_conforme.xlsx"))
+    page.get_by_label("Inventaires des fonds au format TPT (facultatif)").set_input_files(
+        [str(SAMPLES / "tpt_fonds_credit_euro.xlsx")])
+    page.get_by_label("Régime simplifié (R. 139-14, R. 139-15)").check()
+    page.get_by_role("button", name="Contrôler").click()
+    page.wait_for_load_state()
+    assert "/analyses/" in page.url, page.locator("main").inner_text()[:2000]
+    assert "régime simplifié (R. 139-10)" in page.locator("dl.figures").inner_text()
+    assert "non conforme" in page.locator("#verdict-titre").inner_text()
+    assert page.locator('table.rules tr[data-rule="R139-14/eligibilite"]').count() == 1
+    header = page.locator("header").inner_text()
+    assert "R. 139-1 à R. 139-56 (version R139-2019-07-08)" in header and "R. 623" not in header
+    assert page.title().endswith("— R. 139 — Réserves")
+    page.screenshot(path=str(tmp_path / "verdict-r139-simplifie.png"), full_page=False)
+    context.close()

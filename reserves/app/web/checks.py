@@ -71,13 +71,14 @@ def install(app, w) -> None:
         async with request.form(**FORM_LIMITS) as form:
             require_csrf(viewer.session, form)
             date_text, sheet = field_text(form, "date", 40), field_text(form, "feuille")
+            simplified = field_text(form, "regime_simplifie", 8)
             try:
                 analysis_id, _ = await run_in_threadpool(
                     run_check, viewer.name, form_file(form, "fichier"), form_file(form, "ordres"),
-                    date_text, sheet, "web", form_files(form, "transparence"))
+                    date_text, sheet, "web", form_files(form, "transparence"), simplified)
             except PageError as err:
                 return upload_page(request, viewer, err.status, problems=err.problems, dropped=err.dropped,
-                                   date=date_text or "", feuille=sheet or "")
+                                   date=date_text or "", feuille=sheet or "", regime_simplifie=bool(simplified))
         return RedirectResponse(f"{request.scope.get('root_path', '')}/analyses/{analysis_id}", status_code=303)
 
     @app.get("/analyses/{analysis_id}", include_in_schema=False)
@@ -181,14 +182,17 @@ def install(app, w) -> None:
                 "orders": {"type": "string", "format": "binary",
                            "description": "facultatif : les ordres envisagés (colonne « montant » signée)"},
                 "date": {"type": "string", "description": "facultatif : date du contrôle, AAAA-MM-JJ ou JJ/MM/AAAA"},
-                "sheet": {"type": "string", "description": "facultatif : feuille à lire"}}}}}}})
+                "sheet": {"type": "string", "description": "facultatif : feuille à lire"},
+                "regime_simplifie": {"type": "string", "description": (
+                    "facultatif, R. 139 : le régime simplifié (R. 139-14, R. 139-15), comme `--regime-simplifie` : "
+                    "« oui » pour tout l'organisme, ou les noms des régimes concernés séparés par des virgules")}}}}}}})
     async def api_check(request: Request, viewer: Viewer = Depends(api_viewer)):
         async with request.form(**FORM_LIMITS) as form:
             try:
                 _, doc = await run_in_threadpool(
                     run_check, viewer.name, form_file(form, "file"), form_file(form, "orders"),
                     field_text(form, "date", 40), field_text(form, "sheet"), "api",
-                    form_files(form, "transparence"))
+                    form_files(form, "transparence"), field_text(form, "regime_simplifie", 400))
             except PageError as err:
                 return json_error(err.status, err.problems, err.dropped)
         return JSONResponse(doc)

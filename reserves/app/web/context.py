@@ -108,17 +108,18 @@ def make(app, settings, users, store, audit, signer, templates, throttle, sessio
         """The verdict of a stored analysis, computed again from the stored file (same file, same date)."""
         pf_file, orders_file = stored_of(a)
         pf = services.load_portfolio(pf_file, a.sheet, date=a.check_date, transparence=stored_tpt(a))
-        verdict = services.check(pf, a.check_date)
+        verdict = services.check(pf, a.check_date, a.simplified)
         orders_verdict = None
         if orders_file is not None:
             orders = services.load_orders(orders_file, services.is_r139(pf))
-            orders_verdict = services.check_orders(pf, orders, a.check_date)
+            orders_verdict = services.check_orders(pf, orders, a.check_date, a.simplified)
         return pf, verdict, orders_verdict
 
     # ------------------------------------------------------------------ the check itself (pages and API)
     def run_check(user: str, pf_upload: UploadFile | None, orders_upload: UploadFile | None,
-                  date_text: str | None, sheet: str | None, channel: str, tpt_uploads=()):
-        """Store, read and check; record in the audit trail. Returns (analysis id, document) or raises."""
+                  date_text: str | None, sheet: str | None, channel: str, tpt_uploads=(), simplified_text=None):
+        """Store, read and check; record in the audit trail. Returns (analysis id, document) or raises.
+        `simplified_text`: the régime simplifié asked (`services.simplified_option`)."""
         pf_file = orders_file = None
         tpt_files: list = []
         try:
@@ -128,6 +129,7 @@ def make(app, settings, users, store, audit, signer, templates, throttle, sessio
                 raise uploads.UploadRefused.one(413, f"{len(tpt_uploads)} fichiers de transparence envoyés : au plus "
                                                      f"{MAX_TPT_FILES} par contrôle")
             date = parse_date(date_text)
+            simplified = services.simplified_option(simplified_text)
             services.version_for(date)
             pf_file = uploads.store(pf_upload.file, pf_upload.filename, settings.files_dir,
                                     settings.max_upload_bytes, what="le portefeuille")
@@ -139,15 +141,17 @@ def make(app, settings, users, store, audit, signer, templates, throttle, sessio
                                                what="le fichier de transparence"))
             check_quota(user, pf_file, orders_file, *tpt_files)
             pf = services.load_portfolio(pf_file, sheet, date=date, transparence=tpt_files)
+            if simplified and not services.is_r139(pf):
+                raise InputError.one(services.SIMPLIFIED_R623)
             audit_orders = None
             if orders_file is None:
-                verdict = services.check(pf, date)
+                verdict = services.check(pf, date, simplified)
                 doc = verdict.to_dict()
                 doc["exit_code"] = verdict.exit_code
                 kind, status = "check", verdict.status
             else:
                 orders = services.load_orders(orders_file, services.is_r139(pf))
-                ov = services.check_orders(pf, orders, date)
+                ov = services.check_orders(pf, orders, date, simplified)
                 doc = ov.to_dict()  # the verdict after the orders, with `orders_check` and `orders`
                 doc["exit_code"] = ov.exit_code
                 doc.setdefault("orders_check", {})["file"] = services.file_info(orders_file)
@@ -174,7 +178,10 @@ def make(app, settings, users, store, audit, signer, templates, throttle, sessio
         try:
             entry = record(kind, user, file_name=pf_file.name, sha256=pf_file.sha256, version=version,
                            status=status, payload={"channel": channel, "date": date.isoformat() if date else None,
-                                                   "sheet": pf.sheet, "verdict": doc}, orders=audit_orders)
+                                                   "sheet": pf.sheet, "verdict": doc,
+                                                   **({"regime_simplifie": sorted(simplified) if
+                                                       isinstance(simplified, frozenset) else True}
+                                                      if simplified else {})}, orders=audit_orders)
             audit_id = entry_id(entry)
             analysis_id = store.add_analysis(
                 user_name=user, sha256=pf_file.sha256, fmt=pf_file.fmt, file_name=pf_file.name, size=pf_file.size,
@@ -183,7 +190,8 @@ def make(app, settings, users, store, audit, signer, templates, throttle, sessio
                 orders_fmt=orders_file.fmt if orders_file else None,
                 orders_name=orders_file.name if orders_file else None,
                 orders_size=orders_file.size if orders_file else None,
-                status=status, audit_id=audit_id, files=[("transparence", t) for t in tpt_files])
+                status=status, audit_id=audit_id, files=[("transparence", t) for t in tpt_files],
+                simplified=simplified)
         except BaseException:  # not recorded (audit trail full…): the file is not kept
             purge(pf_file, orders_file, *tpt_files)
             raise

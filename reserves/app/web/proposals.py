@@ -24,7 +24,7 @@ PAIRS = re.compile(r"[\s;]+")
 # The R. 139 optimizer's form: the settings of `reserves optimize` that apply to an R. 139 portfolio.
 R139_FORM_DEFAULTS = {"objectif": "rotation", "couts": "", "cout_defaut": "", "cibles": "", "marge": "",
                       "tresorerie": "", "tresorerie_regimes": "", "bloquer_lignes": "", "achat_max": "2",
-                      "acheter_lignes": ""}
+                      "acheter_lignes": "", "regime_simplifie": ""}
 # R. 623 settings without object for an R. 139 portfolio: refused when filled in (a crafted form)
 R623_ONLY_FIELDS = {"marges_regles": "marges par règle", "tresorerie_gestion": "trésorerie de la poche gestion",
                     "bloquer_categories": "catégories bloquées", "acheter_categories": "catégories achetables",
@@ -77,6 +77,8 @@ def install(app, w) -> None:
         version = version_of(a)
         r139 = version.engine == "r139"
         defaults = R139_FORM_DEFAULTS if r139 else OPTIMIZER_FORM_DEFAULTS
+        if r139 and form is None and a.simplified:
+            defaults = {**defaults, "regime_simplifie": "oui"}
         return render(request, "optimize139.html" if r139 else "optimize.html", status, analysis=a,
                       objectives=services.objectives(), proposals=store.proposals_of(a.id),
                       form={**defaults, **(form or {})}, version_id=version.id, **({"error": error} if error else {}))
@@ -113,11 +115,13 @@ def install(app, w) -> None:
 
     def run_optimizer(user: str, a, fields: dict, universe_file=None) -> int:
         pf, verdict, _ = recheck(a)
+        if fields.get("regime_simplifie") and not services.is_r139(pf):
+            raise InputError.one(services.SIMPLIFIED_R623)
         if services.is_r139(pf):
             if universe_file is not None:
                 raise InputError.one("univers : réglage des articles R. 623-3 à R. 623-10-4, sans objet pour un "
                                      "portefeuille soumis aux articles R. 139-1 à R. 139-56")
-            return run_optimizer139(user, a, pf, verdict, r139_settings(fields))
+            return run_optimizer139(user, a, pf, verdict, r139_settings(fields), fields)
         kwargs = services.optimizer_settings(fields)
         universe = services.load_universe(universe_file) if universe_file is not None else None
         proposal = services.rebalance(pf, kwargs, a.check_date, universe=universe)
@@ -138,17 +142,21 @@ def install(app, w) -> None:
         return store.add_proposal(analysis_id=a.id, user_name=user, objective=kwargs["objective"],
                                   status=proposal.status, result=doc, xlsx=xlsx, audit_id=entry_id(entry))
 
-    def run_optimizer139(user: str, a, pf, verdict, kwargs: dict) -> int:
+    def run_optimizer139(user: str, a, pf, verdict, kwargs: dict, fields: dict) -> int:
         """The R. 139 optimizer on the stored portfolio, as the check saw it (same date, same inventories and
         observations); the proposal re-checked by the R. 139 checker, its workbook written when it has no breach."""
         from optimizer.output139 import write_xlsx
         from optimizer.r139 import rebalance139
 
         pf_file, _ = stored_of(a)
+        simplified = services.simplified_option(fields.get("regime_simplifie"))
         proposal = rebalance139(pf, verdict.version, as_of=pf.as_of, observations=getattr(pf, "observations", ()),
-                                **kwargs)
+                                simplified=simplified, **kwargs)
         doc = proposal.to_dict()
         doc["engine"] = "r139"
+        if simplified:  # as the audit record of the check: the régime simplifié asked
+            doc.setdefault("settings", {})["regime_simplifie"] = (sorted(simplified)
+                                                                 if isinstance(simplified, frozenset) else True)
         if proposal.after is not None:
             doc["verdict_after"] = proposal.after.to_dict()
         xlsx = None
@@ -257,6 +265,10 @@ def proposal139_view(doc: dict) -> dict:
                       "status_after_fr": STATUS_FR.get(a.get("status"), "") if a else ""})
     st = doc.get("settings") or {}
     rows = [("Objectif", doc.get("objective_fr") or "")]
+    if st.get("regime_simplifie"):
+        simp = st["regime_simplifie"]
+        rows.append(("Régime simplifié (R. 139-14, R. 139-15)", "tout l'organisme" if simp is True else
+                     "régimes " + ", ".join(map(str, simp))))
     if st.get("margin") not in (None, "0"):
         rows.append(("Marge de sécurité", _pct(float(Fraction(st["margin"])))))
     rows.append(("Plafond d'achat par ligne", "aucun" if st.get("buy_cap") is None else

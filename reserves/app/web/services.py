@@ -125,8 +125,9 @@ def version_for(date: dt.date | None):
         raise InputError.one(str(exc)) from None
 
 
-def check(pf, date: dt.date | None):
-    """The verdict of the rules in force on the portfolio's date (R. 623's or R. 139's)."""
+def check(pf, date: dt.date | None, simplified=False):
+    """The verdict of the rules in force on the portfolio's date (R. 623's or R. 139's); `simplified`: the régime
+    simplifié of R. 139 (False, True for the whole body, or régime names), as `reserves check --regime-simplifie`."""
     if is_r139(pf):
         from constraints import rulebook
         from constraints.r139.checker import check as check139
@@ -134,7 +135,7 @@ def check(pf, date: dt.date | None):
 
         inp = from_portfolio(pf, None)
         inp.observations = list(getattr(pf, "observations", []))
-        verdict = check139(inp, rulebook.for_date(pf.as_of), as_of=pf.as_of)
+        verdict = check139(inp, rulebook.for_date(pf.as_of), as_of=pf.as_of, simplified=simplified)
         verdict.as_of_source = pf.as_of_source
         return verdict
     from constraints.checker import check as _check
@@ -142,16 +143,35 @@ def check(pf, date: dt.date | None):
     return _check(pf, date=date)
 
 
-def check_orders(pf, orders, date: dt.date | None):
+def check_orders(pf, orders, date: dt.date | None, simplified=False):
     if is_r139(pf):
         from reserves.pretrade.r139 import check_orders139
 
-        ov = check_orders139(pf, orders, as_of=pf.as_of, observations=getattr(pf, "observations", []))
+        ov = check_orders139(pf, orders, as_of=pf.as_of, observations=getattr(pf, "observations", []),
+                             simplified=simplified)
         ov.verdict_after.as_of_source = pf.as_of_source
         return ov
     from reserves.pretrade.orders import check_orders as _check_orders
 
     return _check_orders(pf, orders, date=date)
+
+
+SIMPLIFIED_R623 = ("régime simplifié (R. 139-14, R. 139-15) : sans objet pour un portefeuille soumis aux articles "
+                   "R. 623-3 à R. 623-10-4")
+
+
+def simplified_option(text: str | None):
+    """The régime simplifié asked by a form or the API, read as `--regime-simplifie` is: absent or empty, no; a box
+    ticked (« oui », « on », « 1 », « true »), the whole body; else the names of the régimes, separated by commas."""
+    from reserves.app.check139 import parse_regimes
+
+    text = (text or "").strip()
+    if not text or text.lower() in ("non", "0", "false", "faux"):
+        return False
+    if text.lower() in ("oui", "on", "1", "true", "vrai"):
+        return True
+    names = parse_regimes(text)
+    return True if names is True else frozenset(names)
 
 
 def file_info(stored: uploads.StoredFile, pf=None) -> dict:

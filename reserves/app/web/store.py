@@ -48,6 +48,15 @@ analysis_files = sa.Table(
     sa.Column("size", sa.Integer, nullable=False),
 )
 
+# The options of the check that the files do not carry: the régime simplifié (R. 139-14, R. 139-15; the command
+# line's `--regime-simplifie`), "*" for the whole body, else the names of the régimes concerned separated by commas.
+# A table of its own, so that a base made before it gains it without a migration.
+analysis_options = sa.Table(
+    "web_analysis_options", metadata,
+    sa.Column("analysis_id", sa.Integer, sa.ForeignKey("web_analyses.id"), primary_key=True),
+    sa.Column("regime_simplifie", sa.String(400), nullable=True),
+)
+
 proposals = sa.Table(
     "web_proposals", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -80,6 +89,20 @@ class Analysis:
     status: str
     audit_id: str | None
     files: list = field(default_factory=list)  # [AnalysisFile]: the TPT files read with the portfolio
+    simplified: bool | frozenset = False  # the régime simplifié: False, True (the whole body) or régime names
+
+
+def simplified_text(simplified) -> str | None:
+    """The stored form of `simplified` (False, True or régime names)."""
+    if not simplified:
+        return None
+    return "*" if simplified is True else ",".join(sorted(simplified))
+
+
+def simplified_of(text: str | None):
+    if not text:
+        return False
+    return True if text == "*" else frozenset(t for t in text.split(",") if t)
 
 
 @dataclass
@@ -113,8 +136,9 @@ class Store:
         self.engine = engine or make_engine(url)
         metadata.create_all(self.engine)
 
-    def add_analysis(self, files=(), **values) -> int:
-        """A new analysis; `files`: the other files it read, [(role, StoredFile)]."""
+    def add_analysis(self, files=(), simplified=False, **values) -> int:
+        """A new analysis; `files`: the other files it read, [(role, StoredFile)]; `simplified`: the régime
+        simplifié it was checked in (False, True for the whole body, or régime names)."""
         values.setdefault("created_at", _now())
         if values.get("audit_id") is not None:
             values["audit_id"] = str(values["audit_id"])
@@ -123,6 +147,9 @@ class Store:
             for k, (role, f) in enumerate(files):
                 conn.execute(analysis_files.insert().values(analysis_id=aid, role=role, position=k, sha256=f.sha256,
                                                             fmt=f.fmt, file_name=f.name, size=f.size))
+            if simplified:
+                conn.execute(analysis_options.insert().values(analysis_id=aid,
+                                                              regime_simplifie=simplified_text(simplified)))
             return aid
 
     def analysis(self, analysis_id: int) -> Analysis | None:
@@ -132,8 +159,10 @@ class Store:
                 return None
             files = conn.execute(sa.select(analysis_files).where(analysis_files.c.analysis_id == analysis_id)
                                  .order_by(analysis_files.c.position)).all()
+            simplified = conn.execute(sa.select(analysis_options.c.regime_simplifie)
+                                      .where(analysis_options.c.analysis_id == analysis_id)).scalar()
         return Analysis(**r._mapping, files=[AnalysisFile(f.role, f.sha256, f.fmt, f.file_name, f.size)
-                                             for f in files])
+                                             for f in files], simplified=simplified_of(simplified))
 
     def recent(self, limit: int = 20, user: str | None = None) -> list[Analysis]:
         """The latest analyses, of one user only when `user` is given."""
