@@ -82,6 +82,11 @@ def test_the_upload_checkbox_checks_in_the_regime_simplifie_and_the_analysis_kee
     assert j.status_code == 200 and essence(j.json()) == essence(expected)
     rec = next(e for e in AuditLog(web.state.settings.db_url).list(limit=10) if e.kind == "check")
     assert rec.payload["regime_simplifie"] is True and rec.payload["channel"] == "web"
+    x = client.post(loc + "/rapport.xlsx", data={"csrf": client.csrf})  # the report, in the same régime
+    assert x.status_code == 200 and x.content[:2] == b"PK"
+    rep = next(e for e in AuditLog(web.state.settings.db_url).list(limit=10) if e.kind == "report" and
+               e.payload.get("format") == "xlsx")
+    assert rep.status == "breach" and rep.payload["verdict"]["regime"] == "simplifie"
     # the optimizer's form is ticked as the check was
     form = client.get(loc + "/optimisation").text
     box = re.search(r'<input id="regime_simplifie"[^>]*>', form).group(0)

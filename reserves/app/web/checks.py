@@ -22,10 +22,11 @@ SHOCKS_DEFAULT = "actions=-30 immobilier=-15 taux=+100"  # the report's scenario
 
 
 def write_report139(pf, verdict, fmt: str, folder: str, *, chocs: str | None = None, sans_choc: bool = False,
-                    proposition: bool = False) -> str:
+                    proposition: bool = False, simplified=False) -> str:
     """The R. 139 report as `reserves report` writes it: the stress view (the shocks of the form, separated by
     spaces or semicolons, else the command's default scenario; none with `sans_choc`) and, if asked, the
-    optimizer's proposal re-checked. Written into `folder` under a server-chosen name; returns the path."""
+    optimizer's proposal re-checked. Written into `folder` under a server-chosen name; returns the path.
+    `simplified`: the régime simplifié the analysis was checked in, for the shocked and the proposed portfolios."""
     import os
     import re
     import tempfile
@@ -40,7 +41,7 @@ def write_report139(pf, verdict, fmt: str, folder: str, *, chocs: str | None = N
     os.close(fd)
     try:
         make_report139(pf, verdict, path, scenario=scenario, proposal=bool(proposition),
-                       observations=getattr(pf, "observations", []))
+                       observations=getattr(pf, "observations", []), options={"simplified": simplified})
     except BaseException:
         if os.path.exists(path):
             os.unlink(path)
@@ -140,7 +141,8 @@ def install(app, w) -> None:
         pf, verdict, _ = recheck(a)
         try:
             if services.is_r139(pf):
-                path = write_report139(pf, verdict, fmt, settings.outputs_dir, **(wanted or {}))
+                path = write_report139(pf, verdict, fmt, settings.outputs_dir, simplified=a.simplified,
+                                       **(wanted or {}))
             else:
                 path = services.write_report(pf, verdict, fmt, settings.outputs_dir, date=a.check_date)
         except InputError as err:
