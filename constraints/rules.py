@@ -2422,6 +2422,19 @@ class HoldingCap(Rule):
         return LinearBlock(self.id, "<=", codes2.astype(np.int64), idx, q / v, Fraction(0), None,
                            self.lim_f * I, subjects, limit=self.lim)
 
+    def block_issues(self, ctx: Context, block: LinearBlock) -> np.ndarray:
+        """Per column of this rule's `linear_form` block, a code of its issue (READING 7: by ISIN, else the
+        issuer, class and quantity issued), the unit that leaves the denominator once none of its lines is held."""
+        keys = self.issue_keys(ctx, block.cols, block.rows)
+        return pd.factorize(pd.MultiIndex.from_arrays([np.asarray(block.rows, dtype=np.int64), keys]))[0]
+
+    def const_held(self, ctx: Context, block: LinearBlock, held: np.ndarray) -> np.ndarray:
+        """The right-hand sides of `block` (its `linear_form`) over the issues still held: `held` says, per column,
+        whether its line stays held; an issue counts once, while one of its lines does (the checker's denominator)."""
+        cols, rows = block.cols[held], np.asarray(block.rows, dtype=np.int64)[held]
+        qi = ctx.column("quantity_issued", float)[cols]
+        return self.lim_f * self._issued(ctx, cols, rows, block.n_rows, qi)
+
 
 def _text_on(ctx: Context, column: str, idx: np.ndarray) -> bool:
     """Every line of `idx` has a text in `column`: asked of the whole column first (once per portfolio, without

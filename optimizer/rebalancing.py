@@ -772,7 +772,7 @@ def rebalance(pf, *, objective: str = "turnover", locks=None, universe=None, cas
         return solve_pyomo(lp, presolve=presolve, time_limit=time_limit, progress=progress)
 
     model, sol, t_cents, dropped, spread_note = _solve_settled(
-        kw, forms, L, conflict=tr.must_close & fixed, spread=spread, group_of=_spread_groups(objective, cat,
+        kw, forms, ctx, conflict=tr.must_close & fixed, spread=spread, group_of=_spread_groups(objective, cat,
                                                                                              kw["cost_rate"]),
         cash_cents=cash_cents, excluded=excluded, buy_cap=buy_cap, solve=solve)
     must_close_eff, can_buy = kw["must_close"], kw["can_buy"]
@@ -914,12 +914,13 @@ def _objective_inputs(objective, target, costs_bps, min_trade, lots, L, cat, hel
     return {"cost_rate": cost_rate, "target": tgt, "min_trade": mt, "lot": lt}
 
 
-def _solve_settled(kw, forms, L, *, conflict, spread, group_of, cash_cents, excluded, buy_cap, solve):
+def _solve_settled(kw, forms, ctx, *, conflict, spread, group_of, cash_cents, excluded, buy_cap, solve):
     """Solve until the securities held settle: (model, solution, trades in cents or None, lines dropped, note).
 
-    The holding cap divides by the quantity issued of the securities *held*: a security sold out leaves the
-    denominator (READING 7). Its linear form takes every security as held; when a solution sells one out, that
-    security is taken out of the denominator and kept at 0, and the model solved again (`kw` updated)."""
+    The holding cap divides by the quantity issued of the securities *held*: an issue sold out (none of its lines
+    held; by ISIN, else issuer, class and quantity issued, READING 7) leaves the denominator. Its linear form takes
+    every issue as held; when a solution sells one out, its lines are kept at 0, the denominator recounted by the
+    rule over the issues still held, and the model solved again (`kw` updated)."""
     v0, pockets = kw["v0"], kw["pockets"]
     dropped = np.zeros(len(v0), dtype=bool)
     spread_note = None
@@ -935,14 +936,14 @@ def _solve_settled(kw, forms, L, *, conflict, spread, group_of, cash_cents, excl
         if sol.status != "optimal":
             return model, sol, None, dropped, spread_note
         t_cents = round_trades(model, sol.x, v0, kw["can_sell"], can_buy, must_close, pockets, cash_cents)
-        gone = _securities_gone(forms, L, v0 + t_cents, dropped)
+        gone = _securities_gone(forms, ctx, v0 + t_cents, dropped)
         if not gone.any():
             return model, sol, t_cents, dropped, spread_note
         dropped |= gone
-        _holding_without(forms, L, dropped)
+        _holding_without(forms, ctx, dropped)
         kw.update(must_close=must_close | (dropped & (v0 != 0)), can_buy=can_buy & ~dropped)
         if buy_cap is not None:
-            kw["buy_caps"] = buy_cap_groups(L, v0, kw["can_buy"], pockets, excluded, buy_cap)
+            kw["buy_caps"] = buy_cap_groups(ctx.L, v0, kw["can_buy"], pockets, excluded, buy_cap)
     raise ProposalError("holding cap: the set of securities held did not settle")  # pragma: no cover
 
 
@@ -1017,29 +1018,22 @@ def _holding_blocks(forms):
     return [(rule, block) for rule, block in forms if rule.spec.kind == "holding_cap"]
 
 
-def _securities_gone(forms, L, new_cents, dropped) -> np.ndarray:
-    """Lines of holding-cap securities that the solution sells out (every line of the security at 0)."""
-    sec = L["security_code"].to_numpy()
-    out = np.zeros(len(L), dtype=bool)
-    for _, block in _holding_blocks(forms):
+def _securities_gone(forms, ctx, new_cents, dropped) -> np.ndarray:
+    """Lines of holding-cap issues that the solution sells out (every line of the issue at 0, READING 7)."""
+    out = np.zeros(len(new_cents), dtype=bool)
+    for rule, block in _holding_blocks(forms):
         cols = block.cols
-        held_after = pd.Series(new_cents[cols] != 0).groupby(sec[cols]).any()
-        gone_secs = held_after.index[~held_after.to_numpy()]
-        out[cols[np.isin(sec[cols], gone_secs)]] = True
+        issue = rule.block_issues(ctx, block)
+        held_after = np.zeros(int(issue.max()) + 1 if len(issue) else 0, dtype=bool)
+        np.logical_or.at(held_after, issue, new_cents[cols] != 0)
+        out[cols[~held_after[issue]]] = True
     return out & ~dropped
 
 
-def _holding_without(forms, L, dropped) -> None:
-    """Recompute each holding-cap row's right-hand side over the securities still held."""
-    sec = L["security_code"].to_numpy()
-    qi = L["quantity_issued"].to_numpy(dtype=float)
+def _holding_without(forms, ctx, dropped) -> None:
+    """Recompute each holding-cap row's right-hand side over the issues still held (the rule's own count)."""
     for rule, block in _holding_blocks(forms):
-        keep = ~dropped[block.cols]
-        df = pd.DataFrame({"g": block.rows[keep], "s": sec[block.cols][keep], "qi": qi[block.cols][keep]})
-        per_sec = df.groupby(["g", "s"], sort=False)["qi"].max()
-        issued = np.bincount(per_sec.index.get_level_values(0).to_numpy(dtype=np.int64), weights=per_sec.to_numpy(),
-                             minlength=block.n_rows)
-        block.const = float(rule.spec.limit()) * issued
+        block.const = rule.const_held(ctx, block, ~dropped[block.cols])
 
 
 def _verify(before, after_verdict, after_pf, version, margins, as_of, t_cents, fixed, can_buy, can_sell,

@@ -1,6 +1,13 @@
 import os
 
 import pytest
+from hypothesis import settings
+
+# CI runs the property tests on hypothesis's fixed examples (derandomize), so a verdict does not depend on the run;
+# locally, each run draws new ones (`--hypothesis-seed=N` to replay)
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -57,8 +57,8 @@ def portfolios(draw):
 def independent_lp(pf, cost=None, gone_rows=()):
     """min Σ w·(b + s) with h = v + b − s, written from the text of the law.
 
-    `gone_rows`: lines sold out, whose securities leave the holding cap's denominator (READING 7: the
-    securities held); the same problem as the optimizer's once it knows which securities leave."""
+    `gone_rows`: lines of issues sold out, which leave the holding cap's denominator (READING 7: the
+    securities held); the same problem as the optimizer's once it knows which issues leave."""
     L = pf.lines
     n = len(L)
     v = L["value"].to_numpy() / 100
@@ -97,15 +97,16 @@ def independent_lp(pf, cost=None, gone_rows=()):
         cap(counted & (issuer == who), lim("R623-10-1/emetteur-max5"), B)
     for b in set(building[base & np.isin(cat, [9, 10])]):
         cap(base & np.isin(cat, [9, 10]) & (building == b), lim("R623-10-1/immeuble-max5"), B)
-    # 10 % of the securities of one issuer, 1° to 4°, 6° and 7° (READING 7), each line its own security, shares
-    # (6°, 7°) apart from debt (1° to 4°)
+    # 10 % of the securities of one issuer, 1° to 4°, 6° and 7° (READING 7), shares (6°, 7°) apart from debt
+    # (1° to 4°), each issue once in the denominator: these lines have no ISIN, so lines of one issuer and class
+    # with the same quantity issued are one issue
     for cls in ([6, 7], [1, 2, 3, 4]):
         scope = np.isin(cat, cls) & ~excluded
         for who in set(issuer[scope]):
             m = scope & (issuer == who)
             coef = np.where(m, q / v, 0.0)
             A_ub.append(np.concatenate([coef, -coef]))
-            b_ub.append(lim("R623-10-1/detention-max10") * qi[m & ~gone].sum() - (coef * v).sum())
+            b_ub.append(lim("R623-10-1/detention-max10") * np.unique(qi[m & ~gone]).sum() - (coef * v).sum())
     A_eq = [np.concatenate([np.ones(n), -np.ones(n)])]  # no cash in or out
     bounds = []
     for j in range(n):  # buys: any held line but excluded cash; sells: up to the holding
