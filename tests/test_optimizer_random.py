@@ -31,6 +31,7 @@ def portfolios(draw):
     n_issuers = max(2, n // 3)
     n_buildings = max(1, n // 5)
     lines = [line("OAT socle", 1, draw(st.integers(100_000, 5_000_000)), issued=1e12)]
+    issues = []  # (shares, issuer, quantity issued) of the issues drawn
     for i in range(n - 1):
         cat = draw(st.sampled_from(CATS))
         value = draw(st.integers(10_000_000, 1_000_000_000)) / 100  # euros, to the cent
@@ -47,6 +48,11 @@ def portfolios(draw):
             kw["forme_juridique"] = "SICAV"  # a fund with legal personality counts against the 5 % cap
         if cat in (1, 2, 3, 6, 7):
             kw["issued"] = (value / 100) * draw(st.sampled_from([5, 8, 12, 40, 1000]))
+            twins = [d for d in issues if d[0] == (cat in (6, 7))]
+            if twins and draw(st.integers(0, 3)) == 0:  # another line of an issue already drawn (READING 7)
+                _, kw["issuer"], kw["issued"] = draw(st.sampled_from(twins))
+            if "issuer" in kw:
+                issues.append((cat in (6, 7), kw["issuer"], kw["issued"]))
         lines.append(line(f"Ligne {i}", cat, value, **kw))
     if draw(st.booleans()):
         lines.append(line("Disponibilités exclues", 13, draw(st.integers(100_000, 3_000_000)), issuer="Banque",
