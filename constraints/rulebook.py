@@ -245,9 +245,19 @@ _HEAD_DATE = re.compile(r"^(valid_from|valid_until):[ \t]*['\"]?(\d{4}-\d{2}-\d{
 
 def _period_of(path: Path) -> tuple | None:
     """(valid_from, valid_until) as a version file's top-level keys state them, read without parsing the file;
-    None when they are not written plainly (the file is then read in full)."""
+    None when they are not written plainly (the file is then read in full). Read once while the file is unchanged
+    (its modification time and size), as `_version_file` keeps the version it holds."""
     try:
-        text = path.read_text(encoding="utf-8")
+        st = path.stat()
+    except OSError:
+        return None
+    return _period_in(str(path), (st.st_mtime_ns, st.st_size))
+
+
+@lru_cache(maxsize=64)
+def _period_in(path: str, stamp: tuple) -> tuple | None:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
     except OSError:
         return None
     found: dict = {}
@@ -261,12 +271,26 @@ def _period_of(path: Path) -> tuple | None:
     return found["valid_from"], found.get("valid_until")
 
 
+def _version_files(folder: Path) -> tuple:
+    """The version files of a folder, sorted, listed again only when the folder changed (its modification time)."""
+    try:
+        stamp = folder.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _listing(str(folder), stamp)
+
+
+@lru_cache(maxsize=16)
+def _listing(folder: str, stamp: int) -> tuple:
+    return tuple(sorted(Path(folder).glob("*.yaml")))
+
+
 def _only_version_on(day: dt.date) -> Version | None:
     """The version in force on `day` read alone, when the others have not been read yet and the periods the files
     state put exactly one of them over that day (a check reads only the version it needs); None otherwise."""
     if versions.cache_info().currsize:
         return None
-    periods = [(p, _period_of(p)) for p in sorted(VERSIONS_DIR.glob("*.yaml"))]
+    periods = [(p, _period_of(p)) for p in _version_files(VERSIONS_DIR)]
     if not periods or any(per is None for _, per in periods):
         return None
     over = [p for p, (a, b) in periods if a <= day and (b is None or day <= b)]
