@@ -127,7 +127,7 @@ def check(pf, *, date: dt.date | None = None, as_of: dt.date | None = None) -> V
     day, source, where = rulebook.date_of(pf, date)
     version = _r623(rulebook.for_date(day), day)
     as_of = as_of or day
-    ctx = Context(pf, version, as_of)
+    ctx = Context(pf, version, as_of, keep=True)  # the table's structure, kept from an earlier check if unchanged
     results = [rule.evaluate(ctx) for rule in _rules(version, day)]
     return Verdict(version, as_of, results, total=ctx.total("reserves"), base=ctx.total("reserves_less_excluded"),
                    gestion_total=ctx.total("gestion"), excluded_total=ctx.total("excluded"),

@@ -147,31 +147,121 @@ def _column_array(L: pd.DataFrame, name: str, n: int) -> np.ndarray | None:
     return a
 
 
+class Structure:
+    """What the rules derive from a lines table without adding up an amount: its columns as arrays, the masks of
+    categories, pockets and conditions, the codes of the groups (`memo`), made once per table, version, date and
+    readings, and shared by every check of that table while it is unchanged (`structure_of`). The sums of values
+    and quantities are never kept: each check makes them again."""
+
+    __slots__ = ("version", "memo", "arrays", "stamp", "held", "builds")
+
+    def __init__(self, version=None, stamp=None, held=None):
+        self.version = version
+        self.memo: dict = {}  # answers shared by several rules (read-only arrays)
+        self.arrays: dict = {}  # columns as the table keeps them (read-only views)
+        self.stamp = stamp  # `_table_stamp` of the table when the structure was made
+        self.held = held  # a shallow copy of the table: a write to the table then copies what it writes (pandas)
+        self.builds = 0
+
+
+def _table_stamp(L: pd.DataFrame):
+    """What identifies the data of a table: its block manager, its column index, its blocks and their arrays (one
+    tuple of objects, compared by identity); None when pandas does not say (no structure is then kept).
+
+    pandas copies on write: while a shallow copy of the table shares its blocks (`Structure.held`), any write to the
+    table — a cell, a column, a rename, a sort in place — gives it a new block, array or index, so that an unchanged
+    stamp means unchanged data."""
+    try:
+        mgr = L._mgr
+        blocks = tuple(mgr.blocks)
+        return (mgr, L.columns, L.index) + blocks + tuple(b.values for b in blocks)
+    except AttributeError:  # pragma: no cover - a pandas without these internals
+        return None
+
+
+def _same_stamp(a, b) -> bool:
+    return a is not None and b is not None and len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
+_STRUCTURES: dict = {}  # id(table) -> (weak reference to the table, {key: Structure})
+_MAX_PER_TABLE = 8
+
+
+def structure_of(pf, version: Version, as_of: dt.date) -> Structure:
+    """The structure of a portfolio's lines for a version, a date and the readings the lines were marked with: the
+    one kept since an earlier check of the same table when the table has not changed since (`_table_stamp`), else
+    a new one, kept for the next check."""
+    import weakref
+
+    L = pf.lines
+    stamp = _table_stamp(L)
+    if stamp is None:
+        return Structure(version)
+    key = (id(version), as_of, getattr(pf, "readings", None))
+    entry = _STRUCTURES.get(id(L))
+    if entry is None or entry[0]() is not L:
+        try:
+            ref = weakref.ref(L)
+        except TypeError:  # pragma: no cover - a table without weak references: nothing kept
+            return Structure(version)
+        entry = _STRUCTURES[id(L)] = (ref, {})
+        weakref.finalize(L, _forget, id(L), ref)
+    kept = entry[1]
+    st = kept.get(key)
+    if st is not None and st.version is version and _same_stamp(st.stamp, stamp):
+        return st
+    if st is not None and not _same_stamp(st.stamp, stamp):
+        kept.clear()  # the table changed: nothing made from it before holds
+    if len(kept) >= _MAX_PER_TABLE:
+        kept.pop(next(iter(kept)))
+    held = L.copy(deep=False)
+    st = kept[key] = Structure(version, _table_stamp(L), held)
+    return st
+
+
+def _forget(table_id: int, ref) -> None:
+    entry = _STRUCTURES.get(table_id)
+    if entry is not None and entry[0] is ref:
+        del _STRUCTURES[table_id]
+
+
 class Context:
     """A portfolio seen by the rules on a date: masks and totals computed once.
 
     Line masks, columns as arrays and answers shared by several rules are kept
-    in `memo`; the counts and exact sums of the values by category and pocket
-    are taken in one pass (`tally`), so that most rules never go through the
-    lines one by one.
+    in `memo` (the `Structure`: with `keep`, the one kept for this table since
+    an earlier check, while the table is unchanged); the counts and exact sums
+    of the values by category and pocket are taken in one pass (`tally`), so
+    that most rules never go through the lines one by one. Sums of values and
+    quantities are made for each context.
     """
 
-    def __init__(self, pf, version: Version, as_of: dt.date):
+    def __init__(self, pf, version: Version, as_of: dt.date, *, keep: bool = False):
         self.pf = pf
         self.version = version
         self.as_of = as_of
         L = pf.lines
         self.L = L
         self.n = len(L)
-        self.memo: dict = {}  # answers shared by several rules (read-only arrays)
-        self._arrays: dict = {}
+        s = self.structure = structure_of(pf, version, as_of) if keep else Structure(version)
+        self.memo: dict = s.memo  # answers shared by several rules (read-only arrays), made from no amount
+        self._arrays: dict = s.arrays
+        self._amounts: dict = {}  # what depends on the values, for this context only
         self.cat = self.column("category")
         self.value = self.column("value", np.int64)
         self.rows = self.column("row")
         self.gestion = self.column("gestion", bool)
-        self.reserves = ~self.gestion
-        self.excluded, self.euro = line_marks(self)  # the version's readings (R. 623-10-1, R. 623-3 IV)
-        self.base_masks = {"reserves": self.reserves, "reserves_less_excluded": self.reserves & ~self.excluded}
+        marks = self.memo.get("marks")
+        if marks is None:
+            reserves = ~self.gestion
+            excluded, euro = line_marks(self)  # the version's readings (R. 623-10-1, R. 623-3 IV)
+            less = reserves & ~excluded
+            for a in (reserves, less):
+                a.flags.writeable = False
+            marks = self.memo["marks"] = (reserves, excluded, euro, less)
+            s.builds += 1
+        self.reserves, self.excluded, self.euro, less = marks
+        self.base_masks = {"reserves": self.reserves, "reserves_less_excluded": less}
         self._totals: dict[str, int] = {}
         if self.n:
             lo, hi = int(self.value.min()), int(self.value.max())
@@ -188,9 +278,9 @@ class Context:
     @property
     def value_f(self) -> np.ndarray:
         """The values as float64 (exact: |value| < 2**53 cents)."""
-        vf = self.memo.get("value_f")
+        vf = self._amounts.get("value_f")
         if vf is None:
-            vf = self.memo["value_f"] = self.value.astype(np.float64)
+            vf = self._amounts["value_f"] = self.value.astype(np.float64)
         return vf
 
     def column(self, name: str, dtype=None) -> np.ndarray:
@@ -318,8 +408,11 @@ class Context:
 
     # ---- counts and sums
 
-    def _tallies(self):
-        if self._tally is None:
+    def _tally_key(self):
+        """(category·4 + pocket class per line, the counts of each cell, the number of categories): the cells the
+        values are summed in, made once per structure."""
+        out = self.memo.get("tally_key")
+        if out is None:
             n_cats = _N_CATS
             cat = self.cat
             if self.n and (int(cat.min()) < 0 or int(cat.max()) >= n_cats):
@@ -337,10 +430,18 @@ class Context:
             else:  # pragma: no cover - categories are codes 1 to 15
                 key = cat.astype(np.intp) * 4 + self.gestion * 2 + (self.excluded & self.reserves)
             counts = np.bincount(key, minlength=4 * n_cats).reshape(n_cats, 4)
+            counts.flags.writeable = False
+            key.flags.writeable = False
+            out = self.memo["tally_key"] = (key, counts, n_cats)
+        return out
+
+    def _tallies(self):
+        if self._tally is None:
+            key, counts, n_cats = self._tally_key()
             if self.span < 1 << 53:  # float sums of integer cents are exact below 2**53
-                sums = np.rint(np.bincount(key, weights=self.value_f, minlength=4 * n_cats)).astype(np.int64)
+                sums = np.rint(np.bincount(_unlocked(key), weights=self.value_f, minlength=4 * n_cats)).astype(np.int64)
             else:
-                sums = group_sums(key, self.value, 4 * n_cats)
+                sums = group_sums(_unlocked(key), self.value, 4 * n_cats)
                 if self.span >= 1 << 62:
                     sums = np.array([int(x) for x in sums], dtype=object)
             self._tally = (counts, sums.reshape(n_cats, 4), {})
@@ -396,9 +497,9 @@ class Context:
 
     def book(self) -> Book:
         """The line table the rules' states share (`constraints.kind.Book`), made once per context."""
-        b = self.memo.get("book")
+        b = self._amounts.get("book")
         if b is None:
-            b = self.memo["book"] = Book(self)
+            b = self._amounts["book"] = Book(self)
         return b
 
     def colname(self, field_name: str) -> str:
@@ -493,6 +594,12 @@ def floor_cents(base: int, lim: Fraction) -> int:
 
 class Rule(RuleKind):
     """The base of the R. 623 kinds below (see `constraints.kind` for what a kind serves)."""
+
+    def __init__(self, spec: RuleSpec):
+        super().__init__(spec)
+        # the key of what the rule derives from the lines in a structure: its id and every parameter (two rules of
+        # the same id with other parameters — another edition, a margin — never share an answer)
+        self.mkey = (self.id, repr(sorted(self.p.items(), key=lambda kv: kv[0])))
 
 
 # ---- line conditions -------------------------------------------------------
@@ -1716,7 +1823,7 @@ class IssuerCap(_GroupCap):
     Params = IssuerCapParams
 
     def _scope(self, ctx: Context):
-        key = ("issuer_scope", self.id)
+        key = ("issuer_scope", self.mkey)
         if key in ctx.memo:
             return ctx.memo[key]
         in_scope = ctx.base_masks[self.p["base"]] & ctx.cat_mask(self.p["categories"])
@@ -1999,7 +2106,7 @@ class HoldingCap(Rule):
     def _hcodes(self, ctx: Context):
         """(a group code per line — issuer and class of securities, READING 7 —, 0 for lines without, the number
         of groups, lines with an issuer)."""
-        key = ("holding_codes", self.id)
+        key = ("holding_codes", self.mkey)
         if key not in ctx.memo:
             icode = ctx.column("issuer_code")
             cls = self.line_class(ctx)
@@ -2021,7 +2128,7 @@ class HoldingCap(Rule):
 
     def line_class(self, ctx: Context) -> np.ndarray:
         """Per line, the index of its class in the rulebook's `classes` (equity, debt…), -1 outside them."""
-        key = ("holding_class", self.id)
+        key = ("holding_class", self.mkey)
         c = ctx.memo.get(key)
         if c is None:
             cat = ctx.cat
@@ -2058,7 +2165,7 @@ class HoldingCap(Rule):
     def _gframe(self, ctx: Context):
         """(member lines — in scope, with an issuer —, their group code, number of groups, subject and class per
         group, lines in scope without an issuer)."""
-        key = ("holding_frame", self.id)
+        key = ("holding_frame", self.mkey)
         if key in ctx.memo:
             return ctx.memo[key]
         scope = self._scope(ctx)
