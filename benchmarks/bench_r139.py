@@ -24,6 +24,11 @@ dependent sum made again (one exact group sum by pattern, by entity, by
 issuer…), every rule judged, its findings built. « premier contrôle » is the
 first check of a table, structure included, timed on a table never checked.
 
+« repli des noms »: `model139.one_name_per_person`, which every load of an R. 139 portfolio runs on its items
+(issuers, guarantors, counterparties folded to one name per legal person, groups to one name per group), on
+the same items, against `pd.factorize` of the columns it folds; « premier » with nothing kept from an earlier table,
+« relu » the same names folded again (a portfolio read again: the persons of its distinct names are kept).
+
 Times are the best of several repetitions; only the ratio means something
 from one machine to another. This is not a test: it never fails on a slow
 machine.
@@ -47,6 +52,7 @@ if str(ROOT) not in sys.path:
 from constraints import rulebook  # noqa: E402
 from constraints.r139.checker import check  # noqa: E402
 from constraints.r139.model import R139Input, normalise  # noqa: E402
+from reserves.portfolio import identity, model139  # noqa: E402
 
 DATE = dt.date(2025, 12, 31)
 NATURES = np.array(["action", "obligation", "tcn", "titre_etat", "depot"], dtype=object)
@@ -160,6 +166,25 @@ def main(argv=None) -> int:
               f"| {t_code * 1000:,.0f} ms | {t_fac * 1000:,.0f} ms | {t_code / t_fac:,.1f}× |".replace(",", "\u202f"))
         print(f"  verdict : {v.status} ; " + ", ".join(f"{r.spec.id} {r.status}" for r in v.results
                                                        if r.status not in ("ok", "not_applicable")), file=sys.stderr)
+    print()
+    print("| lignes vues par transparence | noms distincts | repli des noms, premier | relu | pd.factorize des noms "
+          "| rapport (premier) | rapport (relu) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for n_funds in sizes:
+        it = synthetic(n_funds).items
+        cols = [c for c in (*model139.PERSON_COLUMNS, "group") if c in it.columns]
+
+        def fold_first():  # nothing kept: neither the persons of a table nor the folded words of a name
+            model139._PERSON_KEYS.clear()
+            identity.name_words.cache_clear()
+            return model139.one_name_per_person(it)
+        t_first = best_of(fold_first, 3)
+        t_again = best_of(lambda: model139.one_name_per_person(it), 3)
+        t_fac = best_of(lambda: [pd.factorize(it[c]) for c in cols], 5)
+        n_names = sum(len(pd.unique(it[c].dropna())) for c in cols)
+        n = int(it["holding"].sum())
+        print(f"| {n:,} | {n_names:,} | {t_first * 1000:,.0f} ms | {t_again * 1000:,.0f} ms | {t_fac * 1000:,.0f} ms "
+              f"| {t_first / t_fac:,.1f}× | {t_again / t_fac:,.1f}× |".replace(",", "\u202f"))
     return 0
 
 

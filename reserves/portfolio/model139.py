@@ -137,6 +137,7 @@ class Portfolio139(Portfolio):
 
 
 PERSON_COLUMNS = ("issuer", "guarantor", "counterparty")
+_PERSON_KEYS: dict = {}  # distinct (name, LEI) pairs of a table, in order -> their person keys (`person_keys`)
 
 
 def one_name_per_person(items: pd.DataFrame) -> pd.DataFrame:
@@ -146,28 +147,49 @@ def one_name_per_person(items: pd.DataFrame) -> pd.DataFrame:
     (`identity.person_keys`), written as the first of its names in the table (the lines before the holdings);
     an issuer known by its LEI alone takes that name. A fund's inventory or a TPT file names issuers as their
     managers write them: without this, one issuer held directly and through a fund would be two entities
-    (R. 139-45) and two issuers (R. 139-46)."""
+    (R. 139-45) and two issuers (R. 139-46).
+
+    The work is done once per distinct (name, LEI) pair and per distinct group (their codes by `pd.factorize`,
+    in the order they first appear), each column then rewritten through its codes."""
     from .identity import name_key, person_keys
 
     cols = [c for c in PERSON_COLUMNS if c in items.columns]
     if not len(items) or not cols:
         return items
     n = len(items)
-    none = np.full(n, None, dtype=object)
-    lei = items["lei"].to_numpy(dtype=object) if "lei" in items.columns else none
-    lei = np.where(pd.isna(lei), None, lei).astype(object)
-    records: dict = {}  # (name, lei) -> position, in order of appearance
+    if "lei" in items.columns:
+        lei_codes, lei_u = pd.factorize(items["lei"].to_numpy(dtype=object), use_na_sentinel=True)
+    else:
+        lei_codes, lei_u = np.full(n, -1, dtype=np.int64), np.zeros(0, dtype=object)
+    lei_u = np.asarray(lei_u, dtype=object)
+    # per column: the code of each item's (name, LEI) pair (-1: neither), and those pairs in order of appearance
+    per_col = {}
+    records: dict = {}  # (name, lei) -> position, in order of appearance (columns in order)
     for c in cols:
-        names = items[c].to_numpy(dtype=object)
-        names = np.where(pd.isna(names), None, names).astype(object)
-        pairs = zip(names.tolist(), (lei if c == "issuer" else none).tolist())
-        for pair in dict.fromkeys(pairs):
+        name_codes, name_u = pd.factorize(items[c].to_numpy(dtype=object), use_na_sentinel=True)
+        name_u = np.asarray(name_u, dtype=object)
+        if c == "issuer" and len(lei_u):
+            span = len(lei_u) + 1
+            pair_codes, pair_u = pd.factorize(name_codes.astype(np.int64) * span + lei_codes + 1 + span)
+            pair_u = np.asarray(pair_u, dtype=np.int64)
+            nm_k, lei_k = pair_u // span - 1, pair_u % span - 1
+            pairs = [(None if a < 0 else name_u[a], None if b < 0 else lei_u[b])
+                     for a, b in zip(nm_k.tolist(), lei_k.tolist())]
+        else:
+            pair_codes, pairs = name_codes, [(x, None) for x in name_u.tolist()]
+        per_col[c] = (np.asarray(pair_codes, dtype=np.int64), pairs)
+        for pair in pairs:
             if pair != (None, None):
                 records.setdefault(pair, len(records))
     if not records:
         return items
-    rec = list(records)
-    keys = person_keys([r[0] for r in rec], [r[1] for r in rec])
+    rec = tuple(records)
+    keys = _PERSON_KEYS.get(rec)
+    if keys is None:
+        keys = person_keys([r[0] for r in rec], [r[1] for r in rec])
+        while len(_PERSON_KEYS) >= 4:  # the last few tables' persons: a portfolio read again names the same ones
+            _PERSON_KEYS.pop(next(iter(_PERSON_KEYS)))
+        _PERSON_KEYS[rec] = keys
     first: dict = {}
     for (name, code), k in zip(rec, keys):
         if k is not None and isinstance(name, str) and name.strip():
@@ -176,23 +198,24 @@ def one_name_per_person(items: pd.DataFrame) -> pd.DataFrame:
     for (name, code), k in zip(rec, keys):
         if k is not None:
             canon[(name, code)] = first.get(k, code)
-    out = items.copy()
+    new_cols = {}
     for c in cols:
-        names = out[c].to_numpy(dtype=object)
-        names = np.where(pd.isna(names), None, names).astype(object)
-        codes = lei if c == "issuer" else none
-        new = [canon.get((x, y), x) if (x is not None or y is not None) else None
-               for x, y in zip(names.tolist(), codes.tolist())]
-        out[c] = np.asarray(new, dtype=object)
-    if "group" in out.columns:
-        groups = out["group"].to_numpy(dtype=object)
-        groups = np.where(pd.isna(groups), None, groups).astype(object)
+        pair_codes, pairs = per_col[c]
+        table = np.empty(len(pairs) + 1, dtype=object)  # the last: an item that names nobody
+        table[:-1] = [canon.get(p, p[0]) if p != (None, None) else None for p in pairs]
+        table[-1] = None
+        new_cols[c] = table[pair_codes]
+    if "group" in items.columns:
+        g_codes, g_u = pd.factorize(items["group"].to_numpy(dtype=object), use_na_sentinel=True)
         gfirst: dict = {}
-        gmap = {}
-        for g in dict.fromkeys(groups.tolist()):
-            if isinstance(g, str) and g.strip():
-                gmap[g] = gfirst.setdefault(name_key(g) or g, g)
-        out["group"] = np.asarray([gmap.get(g, g) for g in groups.tolist()], dtype=object)
+        table = np.empty(len(g_u) + 1, dtype=object)
+        for j, g in enumerate(g_u.tolist()):
+            table[j] = gfirst.setdefault(name_key(g) or g, g) if isinstance(g, str) and g.strip() else g
+        table[-1] = None
+        new_cols["group"] = table[g_codes]
+    out = items.copy(deep=False)
+    for c, v in new_cols.items():
+        out[c] = v
     return out
 
 
