@@ -5,6 +5,7 @@ one to a whole column, once per distinct value."""
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 import unicodedata
@@ -229,8 +230,19 @@ def parse_currency(v: object) -> str:
 _ISIN_SHAPE = re.compile(r"[A-Z]{2}[0-9A-Z]{9}[0-9]")
 _ISIN_TO_DIGITS = str.maketrans({c: str(i) for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")})
 _LUHN_DOUBLE = str.maketrans({str(d): str(sum(divmod(2 * d, 10))) for d in range(10)})  # digit → digit sum of 2·digit
-_ISIN_COUNTRIES = None
 _ISIN_CLEAN = re.compile(r"[\s\-]")
+
+
+@functools.lru_cache(maxsize=None)
+def isin_country_known(cc: str) -> bool:
+    """Whether stdnum takes `cc` (two capital letters) as the country prefix of an ISIN, asked through its public
+    API: a code of that prefix with the right check digit is valid exactly when the prefix is one it knows."""
+    from stdnum import isin
+
+    if len(cc) != 2 or not (cc.isascii() and cc.isalpha() and cc.isupper()):
+        return False
+    body = cc + "000000000"
+    return isin.is_valid(body + isin.calc_check_digit(body))
 
 
 def _isin_fast_ok(s: str) -> bool:
@@ -239,32 +251,21 @@ def _isin_fast_ok(s: str) -> bool:
     True only when stdnum would accept `s` too (same alphabet, length, country
     list and check digit); anything else goes to stdnum for the exact reason.
     """
-    global _ISIN_COUNTRIES
-    if _ISIN_COUNTRIES is None:
-        from stdnum import isin
-
-        _ISIN_COUNTRIES = getattr(isin, "_country_codes", frozenset())
-    if not _ISIN_SHAPE.fullmatch(s) or s[:2] not in _ISIN_COUNTRIES:
+    if not _ISIN_SHAPE.fullmatch(s) or not isin_country_known(s[:2]):
         return False
     digits = s[:-1].translate(_ISIN_TO_DIGITS)[::-1]
     total = sum(map(int, digits[0::2].translate(_LUHN_DOUBLE))) + sum(map(int, digits[1::2]))
     return (10 - total) % 10 == int(s[-1])
 
 
-_ISIN_COUNTRY_TABLE = None
-
-
-def _isin_country_table() -> np.ndarray:
-    """The ISIN country codes as a table of 26 × 26 letters pairs (built once)."""
-    global _ISIN_COUNTRY_TABLE
-    if _ISIN_COUNTRY_TABLE is None:
-        table = np.zeros(26 * 26, dtype=bool)
-        for cc in _ISIN_COUNTRIES:
-            if len(cc) == 2 and cc.isascii() and cc.isalpha() and cc.isupper():
-                table[(ord(cc[0]) - 65) * 26 + ord(cc[1]) - 65] = True
-        table.flags.writeable = False
-        _ISIN_COUNTRY_TABLE = table
-    return _ISIN_COUNTRY_TABLE
+def _isin_country_mask(first: np.ndarray, second: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Per code (its first two characters as byte values), whether its country prefix is known (only the prefixes
+    present are asked, once each)."""
+    pair = np.where(shape, (first - 65) * 26 + second - 65, -1)
+    known = np.zeros(26 * 26, dtype=bool)
+    for p in np.unique(pair[pair >= 0]).tolist():
+        known[p] = isin_country_known(chr(65 + p // 26) + chr(65 + p % 26))
+    return np.where(pair >= 0, known[np.clip(pair, 0, 26 * 26 - 1)], False)
 
 
 def _isin_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -275,18 +276,16 @@ def _isin_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     done = np.zeros(len(uniques), dtype=bool)
     out = np.empty(len(uniques), dtype=object)
-    _isin_fast_ok("")  # loads the country list
     idx = np.flatnonzero(np.fromiter((type(u) is str and len(u) == 12 and u.isascii() for u in uniques),
                                      dtype=bool, count=len(uniques)))
-    if not len(idx) or not _ISIN_COUNTRIES:
+    if not len(idx):
         return done, out
     joined = "".join(uniques[idx].tolist())
     m = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, 12).astype(np.int64)
     is_digit = (m >= 48) & (m <= 57)
     is_upper = (m >= 65) & (m <= 90)
     shape = is_upper[:, :2].all(1) & (is_digit | is_upper)[:, 2:11].all(1) & is_digit[:, 11]
-    table = _isin_country_table()
-    country = table[np.clip((m[:, 0] - 65) * 26 + m[:, 1] - 65, 0, 26 * 26 - 1)]
+    country = _isin_country_mask(m[:, 0], m[:, 1], shape)
     # Luhn over the digits of the body, letters read as two digits (A = 10 … Z = 35), from the right
     body = m[:, :11][:, ::-1]
     val = np.where(is_digit[:, :11][:, ::-1], body - 48, body - 55)
