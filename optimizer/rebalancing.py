@@ -1114,55 +1114,93 @@ def explain_infeasible(kw: dict, hard: Model, *, locked, L, presolve) -> list:
     model = build_model(**kw, elastic=True)
     lp = model.lp  # with its integers: lots and minimum sizes can be the cause (optimizer.lots)
     sol = solve_pyomo(lp, presolve=presolve, time_limit=20.0 if lp.is_mip else None)
-    integer_causes = []
-    if hard.lp.is_mip:
-        from .lots import diagnose
-
-        integer_causes = diagnose(kw, hard, build_model=build_model, pocket_fr=_pocket_fr,
-                                  solve=lambda lp_, limit: solve_direct(lp_, presolve=presolve, time_limit=limit))
-    out = []
+    integer_causes = _integer_causes(kw, hard, presolve)
     if sol.status != "optimal" and sol.x is None:
         return integer_causes or [{"rule": None, "article": None, "euros": None,
                  "message": "aucune solution, même en relâchant chaque règle : vérifier la trésorerie demandée"}]
+    by_row = _slack_by_row(model, sol)
+    out = (_rule_causes(model, by_row, kw, locked, L) + _buy_cap_causes(model, by_row)
+           + _cash_causes(model, by_row, integer_causes))
+    out.sort(key=lambda d: -(d["euros"] or 0))
+    out = integer_causes + out + _lock_causes(locked, L) + _iis_causes(hard)
+    if not any(e["rule"] not in ("blocages", "iis") for e in out):  # never an empty explanation
+        out.insert(0, {"rule": "modele", "article": None, "title": "conflit non isolé", "euros": None, "subjects": [],
+                       "message": "Aucune règle ne se distingue seule : c'est l'ensemble des réglages (blocages, "
+                                  "trésorerie, quotités, montants minimaux, plafond d'achat) qui rend la proposition "
+                                  "impossible ; relâcher l'un d'eux."})
+    return out
+
+
+def _integer_causes(kw: dict, hard: Model, presolve) -> list:
+    """The causes the lots and minimum sizes give (optimizer.lots), for a mixed-integer model; [] otherwise."""
+    if not hard.lp.is_mip:
+        return []
+    from .lots import diagnose
+
+    return diagnose(kw, hard, build_model=build_model, pocket_fr=_pocket_fr,
+                    solve=lambda lp_, limit: solve_direct(lp_, presolve=presolve, time_limit=limit))
+
+
+def _slack_by_row(model: Model, sol) -> dict:
+    """{row of the elastic model: euros of slack it needed}."""
     lo, hi = model.col_slices["slack"]
-    slack = sol.x[lo:hi]
-    srows = model.col_slices["slack_rows"]
     by_row = {}
-    for r, s in zip(srows.tolist(), slack.tolist()):
+    for r, s in zip(model.col_slices["slack_rows"].tolist(), sol.x[lo:hi].tolist()):
         by_row[r] = by_row.get(r, 0.0) + s
+    return by_row
+
+
+def _row_amounts(rr, by_row: dict) -> tuple[float, list]:
+    """(total slack of a rule's rows, the subjects of its rows that needed one, largest first, at most five)."""
+    amounts = [(by_row.get(rr.first + k, 0.0), k) for k in range(rr.count)]
+    total = sum(a for a, _ in amounts)
+    return total, [rr.subjects[k] for a, k in sorted(amounts, reverse=True) if a >= 0.005][:5]
+
+
+def _rule_causes(model: Model, by_row: dict, kw: dict, locked, L) -> list:
+    """Each rule of the rulebook whose rows needed slack: by how many euros, and the subjects in cause."""
     labels = L["label"].to_numpy()
     rows = L["row"].to_numpy()
+    out = []
     for rr in model.rule_rows + model.line_rule_rows:
-        amounts = [(by_row.get(rr.first + k, 0.0), k) for k in range(rr.count)]
-        total = sum(a for a, _ in amounts)
+        total, subjects = _row_amounts(rr, by_row)
         if total < 0.005:
             continue
-        subjects = [rr.subjects[k] for a, k in sorted(amounts, reverse=True) if a >= 0.005][:5]
-        if rr in model.line_rule_rows:  # the lines that fail the rule and could not be sold
+        line_rule = rr in model.line_rule_rows
+        if line_rule:  # the lines that fail the rule and could not be sold
             stuck = [i for i in rr.subjects if locked[i] or kw["v0"][i] != 0][:5]
             subjects = [f"{labels[i]} (ligne {rows[i]})" for i in stuck]
         if len(rr.subjects) == 1 and rr.subjects[0] == rr.title:
             subjects = []
-        verb = "plafond dépassé" if rr.sense == "<=" else "plancher manqué"
-        if rr in model.line_rule_rows:
-            verb = "lignes à céder conservées"
+        verb = "lignes à céder conservées" if line_rule else ("plafond dépassé" if rr.sense == "<=" else
+                                                              "plancher manqué")
         msg = (f"{rr.rule} ({rr.article}) — {rr.title} : {verb} d'au moins {fr_euros(int(round(total * 100)))}"
                + (f" (marge de sécurité de {fr_pct(float(rr.margin))} comprise)" if rr.margin else "")
                + (f" ; en cause : {', '.join(map(str, subjects))}" if subjects else ""))
         out.append({"rule": rr.rule, "article": rr.article, "title": rr.title, "euros": round(total, 2),
                     "subjects": [str(s) for s in subjects], "message": msg})
-    for rr in model.cap_rule_rows:  # the purchase caps: a preference of the user, named as such
-        amounts = [(by_row.get(rr.first + k, 0.0), k) for k in range(rr.count)]
-        total = sum(a for a, _ in amounts)
+    return out
+
+
+def _buy_cap_causes(model: Model, by_row: dict) -> list:
+    """The purchase caps whose rows needed slack: a preference of the user, named as such."""
+    out = []
+    for rr in model.cap_rule_rows:
+        total, subjects = _row_amounts(rr, by_row)
         if total < 0.005:
             continue
-        subjects = [rr.subjects[k] for a, k in sorted(amounts, reverse=True) if a >= 0.005][:5]
         out.append({"rule": BUY_CAP_RULE, "article": None, "title": BUY_CAP_TITLE, "euros": round(total, 2),
                     "subjects": subjects,
                     "message": f"{BUY_CAP_TITLE} : il faudrait acheter au moins {fr_euros(int(round(total * 100)))} "
                                f"de plus que le plafond ; en cause : {', '.join(subjects)}. Relever --achat-max, "
                                "autoriser d'autres achats (--acheter-categorie, --univers) ou lever le plafond "
                                "(--achat-max aucun)."})
+    return out
+
+
+def _cash_causes(model: Model, by_row: dict, integer_causes: list) -> list:
+    """The pockets whose cash balance needed slack (unless the lots already name that pocket)."""
+    out = []
     for pocket, r in model.balance_rows:
         s = by_row.get(r, 0.0)
         if s >= 0.005 and not any(e["subjects"] and _pocket_fr(pocket) in e["subjects"] for e in integer_causes):
@@ -1170,43 +1208,50 @@ def explain_infeasible(kw: dict, hard: Model, *, locked, L, presolve) -> list:
                         "euros": round(s, 2), "subjects": [],
                         "message": f"la trésorerie demandée dans la poche {_pocket_fr(pocket)} ne peut être levée ou "
                                    f"placée : écart de {fr_euros(int(round(s * 100)))}"})
-    out.sort(key=lambda d: -(d["euros"] or 0))
-    out = integer_causes + out
-    if locked.any():
-        rows = sorted(int(r) for r in L["row"].to_numpy()[locked])
-        msg = ("lignes bloquées par l'utilisateur (ni vendues ni achetées) : lignes " + ", ".join(map(str, rows[:20]))
-               + ("…" if len(rows) > 20 else ""))
-        out.append({"rule": "blocages", "article": None, "title": "blocages", "euros": None, "subjects": rows[:20],
-                    "message": msg})
-    # HiGHS's irreducible infeasible subset, where it names rows
+    return out
+
+
+def _lock_causes(locked, L) -> list:
+    """The lines the user locked, named (they are often the cause)."""
+    if not locked.any():
+        return []
+    rows = sorted(int(r) for r in L["row"].to_numpy()[locked])
+    msg = ("lignes bloquées par l'utilisateur (ni vendues ni achetées) : lignes " + ", ".join(map(str, rows[:20]))
+           + ("…" if len(rows) > 20 else ""))
+    return [{"rule": "blocages", "article": None, "title": "blocages", "euros": None, "subjects": rows[:20],
+             "message": msg}]
+
+
+def _iis_causes(hard: Model) -> list:
+    """HiGHS's irreducible infeasible subset of the hard model, where it names rows; its failure is said, never
+    swallowed."""
     try:
         hsol = solve_direct(replace(hard.lp, integer=None), presolve="on", keep=True)
         small = hard.lp.A.shape[0] <= 20000
         rows = iis_rows(hsol.highs) if small and hsol.status == "infeasible" and hsol.highs is not None else None
-    except RuntimeError as exc:  # HiGHS could not isolate one: said in the explanation, never swallowed
-        rows = None
-        out.append({"rule": "iis", "article": None, "title": "sous-système irréductible (HiGHS)", "euros": None,
-                    "subjects": [], "message": "HiGHS n'a pas pu isoler un ensemble minimal de contraintes "
-                                               f"incompatibles ({type(exc).__name__} : {exc})"})
-    if rows:
-        names = []
-        for r in rows:
-            for rr in hard.rule_rows:
-                if rr.first <= r < rr.first + rr.count and rr.rule not in names:
-                    names.append(rr.rule)
-        for rr in hard.cap_rule_rows:
-            if any(rr.first <= r < rr.first + rr.count for r in rows):
-                names.append(BUY_CAP_RULE)
-        for pocket, r in hard.balance_rows:
-            if r in rows:
-                names.append(f"trésorerie de la poche {_pocket_fr(pocket)}")
-        if names:
-            out.append({"rule": "iis", "article": None, "title": "sous-système irréductible (HiGHS)", "euros": None,
-                        "subjects": names,
-                        "message": "HiGHS isole un ensemble minimal de contraintes incompatibles : " + ", ".join(names)})
-    if not any(e["rule"] not in ("blocages", "iis") for e in out):  # never an empty explanation
-        out.insert(0, {"rule": "modele", "article": None, "title": "conflit non isolé", "euros": None, "subjects": [],
-                       "message": "Aucune règle ne se distingue seule : c'est l'ensemble des réglages (blocages, "
-                                  "trésorerie, quotités, montants minimaux, plafond d'achat) qui rend la proposition "
-                                  "impossible ; relâcher l'un d'eux."})
-    return out
+    except RuntimeError as exc:  # HiGHS could not isolate one: said in the explanation
+        return [{"rule": "iis", "article": None, "title": "sous-système irréductible (HiGHS)", "euros": None,
+                 "subjects": [], "message": "HiGHS n'a pas pu isoler un ensemble minimal de contraintes "
+                                            f"incompatibles ({type(exc).__name__} : {exc})"}]
+    names = _iis_names(hard, rows) if rows else []
+    if not names:
+        return []
+    return [{"rule": "iis", "article": None, "title": "sous-système irréductible (HiGHS)", "euros": None,
+             "subjects": names,
+             "message": "HiGHS isole un ensemble minimal de contraintes incompatibles : " + ", ".join(names)}]
+
+
+def _iis_names(hard: Model, rows) -> list:
+    """The rules, purchase caps and cash balances the rows of an IIS belong to."""
+    names = []
+    for r in rows:
+        for rr in hard.rule_rows:
+            if rr.first <= r < rr.first + rr.count and rr.rule not in names:
+                names.append(rr.rule)
+    for rr in hard.cap_rule_rows:
+        if any(rr.first <= r < rr.first + rr.count for r in rows):
+            names.append(BUY_CAP_RULE)
+    for pocket, r in hard.balance_rows:
+        if r in rows:
+            names.append(f"trésorerie de la poche {_pocket_fr(pocket)}")
+    return names
