@@ -159,6 +159,18 @@ class Figures:
 # --------------------------------------------------------------------------- linear forms
 
 
+def tightened(limit: Fraction, sense: str, margin) -> Fraction:
+    """A limit with a safety margin: a cap (`<=`, or a rule's `max`) lowered by it, a floor (`>=`, `min`) raised.
+    The one place the margin's formula is written: the optimizer's rows (`LinearBlock.tighten`) and the check of a
+    proposal against its margins (`RuleSpec.with_margin`) both apply it."""
+    m = Fraction(margin)
+    if sense in ("<=", "max"):
+        return limit - m
+    if sense in (">=", "min"):
+        return limit + m
+    raise ValueError(f"sense of a limit: <=, >=, max or min, not {sense!r}")
+
+
 @dataclass
 class LinearBlock:
     """Rows `k` of: Σ_j A[k, j]·x_j  (sense)  share · Σ_j base_j·x_j + const_k, with x the line values in euros.
@@ -196,13 +208,12 @@ class LinearBlock:
         m = Fraction(margin)
         if m == 0:
             return self
-        sign = -1 if self.sense == "<=" else 1
         if self.share != 0:
-            return replace(self, share=self.share + sign * m, margin=self.margin + m)
+            return replace(self, share=tightened(self.share, self.sense, m), margin=self.margin + m)
         lim = self.limit
         if lim is None or lim == 0:
             raise ValueError(f"{self.rule}: a margin on rows with a constant right-hand side needs the limit")
-        factor = float((lim + sign * m) / lim)
+        factor = float(tightened(lim, self.sense, m) / lim)
         return replace(self, const=np.asarray(self.const, dtype=float) * factor, margin=self.margin + m)
 
     def euro_scale(self) -> np.ndarray:
@@ -482,6 +493,6 @@ def register(cls: type[RuleKind]) -> type[RuleKind]:
     return cls
 
 
-__all__ = ["RuleKind", "Params", "register", "KINDS", "LineChange", "Book", "BASE", "Figures", "GroupFigure",
+__all__ = ["RuleKind", "Params", "register", "tightened", "KINDS", "LineChange", "Book", "BASE", "Figures", "GroupFigure",
            "LinearBlock", "RuleResult", "Finding", "worst", "euros", "OK", "BREACH", "UNKNOWN_S", "NA",
            "BASE_CLASSES"]

@@ -76,11 +76,12 @@ class RuleSpec:
 
     def with_margin(self, margin) -> "RuleSpec":
         """The rule with its limit tightened by a safety margin (a cap lowered, a floor raised)."""
+        from .kind import tightened  # the margin's one formula, the optimizer's rows' own
+
         m = Fraction(margin)
         if not m or "limit" not in self.params:
             return self
-        lim = self.limit()
-        new = lim + m if self.params.get("sense") == "min" else lim - m
+        new = tightened(self.limit(), self.params.get("sense", "max"), m)
         return replace(self, params={**self.params, "limit": f"{new.numerator}/{new.denominator}"})
 
 
