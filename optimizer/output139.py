@@ -19,7 +19,30 @@ from reserves.portfolio.fmt import STATUS_FR as RULE_STATUS_FR
 
 from .rebalancing import OBJECTIVE_FR
 
-ACTION_FR = {"sell": "vente", "buy": "achat"}
+ACTION_FR = {"sell": "vente", "buy": "achat", "reduce": "réduction du contrat"}
+
+
+def side_fr(t: dict, *, cents: bool = True, short: bool = False) -> str:
+    """A trade's sense in French: « vente », « achat » (« totale » when whole); for a financial contract,
+    « dénouement total du contrat », or « réduction du contrat à 66,67 % : exposition A → B » (its notional where
+    the exposure is not given; `short`: without the figures). `cents`: the amounts of `t` are cents (a `Proposal139`'s), else euros (its JSON)."""
+    from reserves.portfolio.fmt import fr_euros
+
+    if t.get("action") != "reduce":
+        return ACTION_FR.get(t.get("action"), str(t.get("action"))) + (" totale" if t.get("whole") else "")
+    if t.get("whole"):
+        return "dénouement total du contrat"
+    if short:
+        return "réduction du contrat"
+
+    def eur(x):
+        return fr_euros(int(x) if cents else int(round(x * 100)))
+
+    out = f"réduction du contrat à {_pct(t.get('kept'))}"
+    for f, name in (("exposure", "exposition"), ("notional", "notionnel")):
+        if t.get(f + "_before") is not None:
+            return out + f" : {name} {eur(t[f + '_before'])} → {eur(t[f + '_after'])}"
+    return out
 
 
 def _eur(cents) -> str:
@@ -70,7 +93,7 @@ def render(p, console=None) -> None:
     for h in ("Ligne", "Libellé", "Nature", "Régime", "Sens", "Montant", "Avant", "Après"):
         t.add_column(h, justify="right" if h in ("Montant", "Avant", "Après", "Ligne") else "left")
     for x in p.trades[:300]:
-        sens = ACTION_FR[x["action"]] + (" totale" if x["whole"] else "")
+        sens = side_fr(x)
         t.add_row(str(x["row"]), x["label"][:60], x["nature"], x["regime"] or "", sens, _eur(x["amount"]),
                   _eur(x["before"]), _eur(x["after"]))
     console.print(t)
@@ -79,6 +102,10 @@ def render(p, console=None) -> None:
     sold = sum(x["amount"] for x in p.trades if x["action"] == "sell")
     bought = sum(x["amount"] for x in p.trades if x["action"] == "buy")
     console.print(f"Ventes : {_eur(sold)}   Achats : {_eur(bought)}   Rotation : {_eur(sold + bought)}")
+    reduced = [x for x in p.trades if x["action"] == "reduce"]
+    if reduced:
+        console.print(f"Contrats financiers réduits ou dénoués : {len(reduced)} (valeur, exposition et notionnel "
+                      "réduits dans la même proportion)")
     console.print(limits_table(p))
     msg = {"optimal": "[green]Portefeuille proposé conforme[/green] (contrôlé à nouveau par le vérificateur R. 139).",
            "unknown": "[yellow]Aucun manquement après les opérations (contrôlé à nouveau) ; des règles restent à "
@@ -121,7 +148,7 @@ def write_xlsx(p, src_path, out_path) -> None:
             text = ws.cell(hr, c).value
             if text is None:
                 continue
-            for f in ("market_value", "accrued_interest", "quantity"):
+            for f in ("market_value", "accrued_interest", "quantity", "notional", "exposure"):
                 if f in pf.headers and str(text).strip() == str(pf.headers[f]).strip():
                     col[f] = c
         L = pf.lines
@@ -139,6 +166,10 @@ def write_xlsx(p, src_path, out_path) -> None:
             if "quantity" in col and ws.cell(r, col["quantity"]).value not in (None, ""):
                 q = L["quantity_exact"].iat[j] if "quantity_exact" in L else L["quantity"].iat[j]
                 ws.cell(r, col["quantity"]).value = float(q)
+            if t["action"] == "reduce":  # a contract reduced: its notional and exposure with it
+                for f in ("notional", "exposure"):
+                    if f in col and t.get(f + "_after") is not None:
+                        ws.cell(r, col[f]).value = round(t[f + "_after"] / 100, 2)
         for r in sorted((t["row"] for t in p.trades if t["whole"]), reverse=True):
             ws.delete_rows(r)  # a line sold whole leaves the sheet
         copied = write_lookthrough(wb, p)
@@ -150,10 +181,15 @@ def write_xlsx(p, src_path, out_path) -> None:
         if name in wb.sheetnames:
             del wb[name]
     ops = wb.create_sheet("Opérations")
-    ops.append(["ligne", "libelle", "nature", "regime", "sens", "montant", "avant", "apres"])
+    ops.append(["ligne", "libelle", "nature", "regime", "sens", "montant", "avant", "apres", "part_conservee",
+                "exposition_avant", "exposition_apres", "notionnel_avant", "notionnel_apres"])
     for x in p.trades:
-        ops.append([x["row"], x["label"], x["nature"], x["regime"], ACTION_FR[x["action"]] + (" totale" if x["whole"] else ""),
-                    x["amount"] / 100, x["before"] / 100, x["after"] / 100])
+        row = [x["row"], x["label"], x["nature"], x["regime"], side_fr(x, short=True), x["amount"] / 100, x["before"] / 100,
+               x["after"] / 100]
+        if x["action"] == "reduce":
+            row += [x["kept"]] + [None if x.get(k) is None else x[k] / 100
+                                  for k in ("exposure_before", "exposure_after", "notional_before", "notional_after")]
+        ops.append(row)
     ctl = wb.create_sheet("Contrôle")
     ctl.append([f"Proposition : {STATUS_FR[p.status]} — règlement {p.before.version.id}, portefeuille au "
                 f"{p.before.as_of.strftime('%d/%m/%Y')}"])
@@ -170,14 +206,14 @@ def write_xlsx(p, src_path, out_path) -> None:
     for ws in (ops, ctl):
         for c in ws[1 if ws is ops else 2]:
             c.font = bold
-        for letter, width in zip("ABCDEFGH", (10, 50, 20, 18, 14, 20, 20, 20)):
+        for letter, width in zip("ABCDEFGHIJKLM", (10, 50, 20, 18, 26, 20, 20, 20, 14, 20, 20, 20, 20)):
             ws.column_dimensions[letter].width = width
         ws.page_setup.orientation = "landscape"  # printed: every column on the page's width
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
-    for row in ops.iter_rows(min_row=2, min_col=6, max_col=8):
+    for row in ops.iter_rows(min_row=2, min_col=6, max_col=13):
         for c in row:
-            c.number_format = '#,##0.00 "€"'
+            c.number_format = "0.00%" if c.column == 9 else '#,##0.00 "€"'
     for row in ctl.iter_rows(min_row=3, min_col=3, max_col=6):
         for c in row:
             if c.column in (3, 4, 6):

@@ -25,9 +25,18 @@ Objectives (`optimizer.rebalancing.OBJECTIVE_FR`): least turnover (Σ b + s); le
 cost in basis points per `nature`); least distance to a target allocation by `nature` of the lines as held
 (Σ |share − target| in euros of the actif de placement of each régime, turnover breaking ties).
 
-What is not traded: lines outside the actif de placement (`gestion`, `prestations_3_mois`), financial
-contracts and funds whose look-through holds some (their exposures are constants of the rows), lines
-locked by the user. What is not bought: real estate, fonds mutualisés and other illiquid natures, lines
+Financial contracts (R. 139-37 to R. 139-44): a contract line held directly in the actif de placement has one
+more decision, d ∈ [0, 1], the share of it closed (it is reduced or closed, never grown): its value, exposure,
+notional and quantity are × (1 − d). The kinds give the contracts' terms apart (`ContractRows`: R. 139-40 2°'s
+underlying and cash, R. 139-41's positive exposures, R. 139-43's nets per counterparty, R. 139-44's per
+currency); a net's |·| is a column of its own bounding it from both sides (no sign fixed in advance); the value
+a contract reduced pays in (or out) goes to its régime's balance. A contract failing a line condition is closed
+whole, unless it only covers more than the underlying held, which its rows reduce it to. Reduced notionals and
+exposures are rounded toward zero.
+
+What is not traded: lines outside the actif de placement (`gestion`, `prestations_3_mois`), funds whose
+look-through holds contracts and contracts embedded in a security (their exposures are constants of the rows),
+lines locked by the user. What is not bought: real estate, fonds mutualisés and other illiquid natures, lines
 of unknown status under a line rule, funds seen without their holdings. A fund seen without its
 holdings adds nothing to the rows: the rules it leaves open stay `unknown` and say which inventory to
 give; a line without group counts as its own entity, as the checker's lower bound does.
@@ -45,13 +54,15 @@ from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from constraints.r139.checker import check, rules_of, split_regimes
 from constraints.r139.cure import Cure
+from constraints.r139.base import ContractRows
 from constraints.r139.entities import BasketBlock
 from constraints.r139.inputs import from_portfolio
-from constraints.r139.model import FALSE, UNKNOWN, Ctx, normalise
+from constraints.r139.model import FALSE, TRUE, UNKNOWN, Ctx, normalise, round_cents
 from constraints.rules import BREACH, OK, UNKNOWN_S
 from reserves.portfolio import lookthrough as LT
 from reserves.portfolio.columns139 import NATURES
@@ -76,6 +87,9 @@ BUY_CAP_TITLE = "plafond d'achat par ligne (--achat-max)"
 BALANCE_RULE = "tresorerie"
 EXPLAIN_TIME_LIMIT = 20.0  # seconds for the elastic model (a mixed-integer programme with the basket)
 IIS_MAX_ROWS = 20000
+
+
+_CENTS_KEYS = ("before", "after", "amount", "exposure_before", "exposure_after", "notional_before", "notional_after")
 
 
 @dataclass
@@ -116,7 +130,7 @@ class Proposal139:
             "objective": self.objective, "objective_fr": OBJECTIVE_FR[self.objective],
             "before": self.before.status, "after": None if after is None else after.status,
             "cash": [{"regime": k, "amount": c / 100} for k, c in self.cash.items() if c],
-            "trades": [{k: (v / 100 if k in ("before", "after", "amount") else v) for k, v in t.items()}
+            "trades": [{k: (v / 100 if k in _CENTS_KEYS and v is not None else v) for k, v in t.items()}
                        for t in self.trades],
             "sold": sum(t["amount"] for t in self.trades if t["action"] == "sell") / 100,
             "bought": sum(t["amount"] for t in self.trades if t["action"] == "buy") / 100,
@@ -157,7 +171,7 @@ class _Prep:
     L: object
     v_c: np.ndarray  # line values, cents
     T: np.ndarray  # the lines that can be traded
-    forms: list  # (rule, block, G = F·M over the lines, régime index)
+    forms: list  # (rule, block, G = F·M over the lines, régime index, KL contract terms over the lines, k0 as held)
     close: np.ndarray  # lines that must go (a failed line condition)
     close_why: dict
     can_buy: np.ndarray
@@ -168,6 +182,7 @@ class _Prep:
     names: list  # régime names (None: the only one, no `regime` column)
     nature: np.ndarray
     stuck: np.ndarray  # lines that must go and cannot be traded
+    C: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # contract lines that may be reduced
 
 
 @dataclass
@@ -254,6 +269,7 @@ def _prepare(pf, inp, version, *, as_of, simplified, simplified_since, max_age_d
     nobuy = np.zeros(n, dtype=bool)
     in_base = np.zeros(n, dtype=bool)
     regime_of = np.full(n, -1, dtype=np.int64)
+    is_contract = np.zeros(n, dtype=bool)
     bases, names = [], []
     for g, (name, items, simp) in enumerate(split_regimes(X, simplified)):
         ctx = Ctx(inp, items, version, as_of, simplified=simp, regime=name, max_age_days=max_age_days,
@@ -264,11 +280,25 @@ def _prepare(pf, inp, version, *, as_of, simplified, simplified_since, max_age_d
         bases.append(ctx.base / 100.0)
         names.append(name)
         M = lookthrough_matrix(ctx, v_c)
+        # a financial contract held directly in the actif de placement is reduced or closed by the share kept of it:
+        # its value, exposure and notional move together (R. 139-37 to R. 139-44); one held through a fund, or
+        # embedded in a security, is a constant of the rows
+        con = ctx.contract()
+        traded_con = ctx.direct & ctx.P & ctx.nat(["contrat_financier"]) & (ctx.a["embedded_derivative"] != TRUE)
+        tc = np.flatnonzero(traded_con)
+        E = sp.csr_matrix((np.ones(len(tc)), (tc, line[tc])), shape=(ctx.n, n))
+        is_contract[line[tc]] = True
         for rule in rules:
             for block in blocks_of(rule.linear_form(ctx)):
                 F = sp.csr_matrix((np.asarray(block.coefs, dtype=float), (block.rows, block.cols)),
                                   shape=(block.n_rows, ctx.n))
-                forms.append((rule, block, (F @ M).tocsr(), g))
+                KL, k0 = None, np.zeros(block.n_rows)
+                if isinstance(block, ContractRows) and len(block.k_cols):
+                    K = sp.csr_matrix((np.asarray(block.k_coefs, dtype=float), (block.k_rows, block.k_cols)),
+                                      shape=(block.n_rows, ctx.n))
+                    k0 = np.asarray(K.sum(axis=1)).ravel()
+                    KL = (K @ E).tocsr()
+                forms.append((rule, block, (F @ M).tocsr(), g, KL, k0))
             st = rule.line_status(ctx)
             if st is not None:
                 applies, tri = st
@@ -278,13 +308,17 @@ def _prepare(pf, inp, version, *, as_of, simplified, simplified_since, max_age_d
                     close_why.setdefault(i, rule.id)
                 nobuy[line[applies & (tri == UNKNOWN)]] = True
         nobuy[line[ctx.T_blind | ctx.D_blind]] = True
-        locked[np.unique(line[ctx.contract()])] = True  # contracts, and funds that hold some, are not traded
+        locked[np.unique(line[con & ~traded_con])] = True  # funds that hold contracts, embedded ones: not traded
     nature = L["nature"].astype(object).to_numpy()
-    can_sell = in_base & (v_c > 0) & ~locked
+    C = np.flatnonzero(is_contract & in_base & ~locked)
+    # a contract is not bought or sold in euros: it is kept in part (its share, a column of its own)
+    can_sell = in_base & (v_c > 0) & ~locked & ~is_contract
     allowed = ~np.isin(nature, NO_BUY) | L["row"].isin([int(r) for r in buy_rows]).to_numpy()
     can_buy = can_sell & ~close & ~nobuy & allowed
+    tradeable = can_sell.copy()
+    tradeable[C] = True
     return _Prep(L, v_c, np.flatnonzero(can_sell), forms, close, close_why, can_buy, in_base, locked, regime_of,
-                 bases, names, nature, np.flatnonzero(close & ~can_sell & (v_c != 0)))
+                 bases, names, nature, np.flatnonzero(close & ~tradeable & (v_c != 0)), C)
 
 
 def _regime_cash(cash, names) -> np.ndarray:
@@ -343,26 +377,48 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
     s_lb = np.where(close_T, vT, 0.0)
     s_ub = vT.copy()
     R = _Rows(nT)
+    # the contracts: d, the share of each closed (0 as held, 1 closed whole; its value, exposure and notional × 1 − d)
+    C = prep.C
+    vC = v[C]
+    close_C = prep.close[C]
+    c_C = _contract_costs(prep, objective, costs) if not elastic else np.zeros(len(C))
+    dcol = np.array([R.col(1.0 if close_C[i] else 0.0, 1.0, float(c_C[i])) for i in range(len(C))], dtype=np.int64)
     baskets = []
-    for rule, block, G, g in prep.forms:
+    for rule, block, G, g, KL, k0 in prep.forms:
         tight = block.tighten(margin) if (margin and block.limit is not None) else block
         if elastic:
             tight = tight.soft()
         B = new_bases[g] if block.base is not None else 0.0
         rhs = float(tight.share) * B + np.asarray(tight.const, dtype=float)
-        lhs0 = G @ v
+        lhs0 = G @ v + k0
         GT = G[:, T].tocsr()
-        absrow = np.asarray(abs(GT).sum(axis=1)).ravel()
-        tol = 2 * CENT * absrow + CENT + 1e-9 * np.abs(rhs)
+        CD = -(G[:, C] @ sp.diags(vC))  # the row's change per share closed of each contract
+        if KL is not None:
+            CD = CD - KL[:, C]
+        CD = sp.csr_matrix(CD)
+        CD.eliminate_zeros()
+        if getattr(block, "exact", False):
+            # 0 ≤ 0 once every contract goes: no tolerance but the lines' own cents (a contract's notional and
+            # exposure reduced are rounded toward zero, never above the row's term)
+            tol = 2 * CENT * np.asarray(abs(GT).sum(axis=1)).ravel()
+        else:
+            absrow = np.asarray(abs(GT).sum(axis=1)).ravel() + np.diff(CD.indptr)
+            tol = 2 * CENT * absrow + CENT + 1e-9 * np.abs(rhs)
         scale = tight.euro_scale()
+        c_up = np.asarray(CD.multiply(CD > 0).sum(axis=1)).ravel()
+        c_down = -np.asarray(CD.multiply(CD < 0).sum(axis=1)).ravel()
         if isinstance(block, BasketBlock):
-            baskets.append((rule, tight, GT, lhs0, rhs, tol, g, scale))
+            baskets.append((rule, tight, GT, lhs0, rhs, tol, g, scale, CD, c_up))
             continue
-        up = GT.multiply(GT > 0) @ b_ub - GT.multiply(GT < 0) @ s_ub  # the most the row can grow
-        down = GT.multiply(GT > 0) @ s_ub - GT.multiply(GT < 0) @ b_ub
+        if getattr(block, "abs_sum", False):
+            _abs_rows(R, rule, tight, GT, CD, dcol, lhs0, float(rhs[0]) - float(tol.sum()) + CENT * (len(tol) - 1))
+            continue
+        up = GT.multiply(GT > 0) @ b_ub - GT.multiply(GT < 0) @ s_ub + c_up  # the most the row can grow
+        down = GT.multiply(GT > 0) @ s_ub - GT.multiply(GT < 0) @ b_ub + c_down
         le = block.sense == "<="
         keep = ~(np.isfinite(up) & (lhs0 + up <= rhs - tol)) if le else ~(np.isfinite(down) & (lhs0 - down >= rhs + tol))
-        fixed_bad = keep & (np.diff(GT.indptr) == 0) & ((lhs0 > rhs) if le else (lhs0 < rhs))
+        fixed_bad = (keep & (np.diff(GT.indptr) == 0) & (np.diff(CD.indptr) == 0)
+                     & ((lhs0 > rhs) if le else (lhs0 < rhs)))
         for k in np.flatnonzero(fixed_bad).tolist():
             R.notes.append(f"{rule.id} — {block.subjects[k]} : ne dépend d'aucune ligne négociable (contrats, lignes "
                            f"bloquées) : la limite ne peut être rétablie par des ventes ou des achats")
@@ -373,11 +429,11 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
         hi = rhs[idx] - lhs0[idx] - tol[idx] if le else np.full(len(idx), INF)
         soft = ((-1.0 if le else 1.0) / scale[idx]) if tight.slack else None
         R.add("regles", GT[idx], lo, hi, [("rule", rule, tight.subjects[k], block.sense) for k in idx.tolist()],
-              soft=soft)
+              other=_triplets(CD[idx], dcol), soft=soft)
     n_bin = 0
-    for rule, tight, GT, lhs0, rhs, tol, g, scale in baskets:
+    for rule, tight, GT, lhs0, rhs, tol, g, scale, CD, c_up in baskets:
         five = rhs  # share · actif de placement, per entity row
-        smax = lhs0 + GT.multiply(GT > 0) @ b_ub
+        smax = lhs0 + GT.multiply(GT > 0) @ b_ub + c_up
         # an entity that one line's purchase cannot bring above 5 % gets no binary: it keeps to 5 % (a plain row
         # where it could get there at all), which can only be stricter than the basket
         room = float(buy_cap) * prep.bases[g] if (buy_cap is not None and not elastic) else INF
@@ -386,7 +442,7 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
         plain = np.setdiff1d(np.flatnonzero(reach), cand)
         if len(plain):
             R.add("regles", GT[plain], np.full(len(plain), -INF), five[plain] - lhs0[plain] - tol[plain],
-                  [("rule", rule, tight.subjects[k], "<=") for k in plain.tolist()],
+                  [("rule", rule, tight.subjects[k], "<=") for k in plain.tolist()], other=_triplets(CD[plain], dcol),
                   soft=(-1.0 / scale[plain]) if tight.slack else None)
         if not len(cand):
             continue
@@ -401,25 +457,30 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
             row = GT[k]
             subject = tight.subjects[k]
             # S − M·y ≤ 5 %: outside the basket an entity keeps to 5 %
+            cd = _triplets(CD[[k]], dcol)
             R.add("panier_40", row, [-INF], [float(five[k] - lhs0[k] - tol[k])], [("basket", rule, subject, "<=")],
-                  other=[(0, y, -Mk)])
+                  other=[(0, y, -Mk)] + cd)
             # S − z + M·y ≤ M: in the basket, z is at least its whole exposure
             R.add("panier_40", row, [-INF], [float(Mk - lhs0[k])], [("basket", rule, subject, "<=")],
-                  other=[(0, z, -1.0), (0, y, Mk)])
+                  other=[(0, z, -1.0), (0, y, Mk)] + cd)
             n_bin += 1
         R.add("panier_40", None, [-INF], [forty - CENT - 1e-9 * forty], [("rule", rule, "panier des 40 %", "<=")],
               other=[(0, z, 1.0) for z in zs], soft=[-1.0] if tight.slack else None)
-    # one balance per régime: what it sells pays for what it buys, plus the cash added to it
+    # one balance per régime: what it sells pays for what it buys, plus the cash added to it; a contract reduced
+    # pays in (or, of a negative value, out) its value × the share closed
+    reg_C = prep.regime_of[C]
     for g in range(len(prep.bases)):
         sel = np.flatnonzero(reg_T == g)
-        if len(sel) or cash[g]:
+        mine = np.flatnonzero(reg_C == g)
+        if len(sel) or cash[g] or len(mine):
             r = sp.csr_matrix((np.ones(len(sel)), (np.zeros(len(sel), dtype=np.int64), sel)), shape=(1, nT))
-            other = []
             other = []
             if elastic:  # sold more than the cash allows (+), or bought more (−)
                 other = [(0, R.col(0.0, INF, 1.0), 1.0), (0, R.col(0.0, INF, 1.0), -1.0)]
+            slacks = list(other)
+            other += [(0, int(dcol[i]), -float(vC[i])) for i in mine.tolist() if vC[i]]
             R.add("equilibre", r, [cash[g]], [cash[g]], [("balance", None, prep.names[g], "=")], other=other)
-            for _, c, sign in other:
+            for _, c, sign in slacks:
                 R.slacks.append((c, R.n - 1))
                 R.signs[c] = sign
     if elastic:  # the purchase caps, a preference of the user, give way before a limit of the law
@@ -439,6 +500,52 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
     else:
         c_bs = np.concatenate([c_line, c_line])
     return R, c_bs, np.concatenate([np.zeros(nT), s_lb]), np.concatenate([b_ub, s_ub]), n_bin
+
+
+def _abs_rows(R: _Rows, rule, block, GT, CD, dcol, lhs0, cap) -> None:
+    """Σ_g |e_g| ≤ cap, e_g = lhs0_g + GT_g·(b − s) + CD_g·d the groups of an `abs_sum` block (a counterparty's net
+    exposure, a currency's): one column t_g ≥ |e_g| each (t_g − e_g ≥ 0, t_g + e_g ≥ 0), Σ t_g ≤ cap."""
+    k = len(lhs0)
+    t = [R.col(0.0, INF) for _ in range(k)]
+    mine = [(i, t[i], 1.0) for i in range(k)]
+    meta = [("abs", rule, block.subjects[i], ">=") for i in range(k)]
+    neg = [(r, c, -v) for r, c, v in _triplets(CD, dcol)]
+    R.add("regles", -GT, lhs0, np.full(k, INF), meta, other=mine + neg)
+    R.add("regles", GT, -lhs0, np.full(k, INF), meta, other=mine + _triplets(CD, dcol))
+    R.add("regles", None, [-INF], [cap], [("rule", rule, block.subjects[0] if k == 1 else rule.spec.title, "<=")],
+          other=[(0, c, 1.0) for c in t], soft=[-1.0] if block.slack else None)
+
+
+def _triplets(CD, dcol) -> list:
+    """(row, column, coefficient) of the contracts' shares closed in rows `CD` (rows × contracts)."""
+    if CD.nnz == 0:
+        return []
+    coo = CD.tocoo()
+    return list(zip(coo.row.tolist(), dcol[coo.col].tolist(), coo.data.tolist()))
+
+
+def _contract_size(prep: _Prep) -> np.ndarray:
+    """Euros of each contract that may be reduced: |value| + |exposure| (else |notional|), what a share closed
+    trades."""
+    L = prep.L
+    C = prep.C
+    e = pd.to_numeric(L["exposure"], errors="coerce").to_numpy(dtype=float)[C] if "exposure" in L else np.full(len(C), np.nan)
+    n_ = pd.to_numeric(L["notional"], errors="coerce").to_numpy(dtype=float)[C] if "notional" in L else np.full(len(C), np.nan)
+    size = np.where(np.isnan(e), np.nan_to_num(np.abs(n_)), np.abs(e))
+    return (np.abs(prep.v_c[C].astype(float)) + size) / 100.0
+
+
+def _contract_costs(prep: _Prep, objective, costs_bps) -> np.ndarray:
+    """The objective's price of closing each contract whole: its size (`_contract_size`) × 1 (turnover), × the
+    basis points of `contrat_financier` (cost), × the tie-break (target)."""
+    size = _contract_size(prep)
+    if objective == "cost":
+        per = (costs_bps or {}).get("natures") or {}
+        bps = float(per.get("contrat_financier", (costs_bps or {}).get("default") or 0))
+        return size * (bps / 10000.0 + TIE_BREAK)
+    if objective == "target":
+        return size * TIE_BREAK
+    return size
 
 
 class _OnlyBuys:
@@ -561,7 +668,8 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
     solver["solve_seconds"] = round(time.perf_counter() - t0, 3)
     for j in prep.stuck.tolist():
         notes.append(f"ligne {int(L['row'].iat[j])} « {L['label'].iat[j]} » : à céder ({prep.close_why.get(j)}) "
-                     f"mais non négociable (bloquée, contrat, ou hors de l'actif de placement)")
+                     f"mais non négociable (bloquée, contrat d'un fonds ou intégré à un titre, ou hors de l'actif de "
+                     f"placement)")
     if sol.x is None:
         notes.insert(0, "aucun portefeuille ne tient toutes les limites avec les lignes négociables (" +
                      ("achats non plafonnés" if buy_cap is None else
@@ -579,29 +687,46 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
     newT = np.where(prep.close[T] | (x[nT:2 * nT] >= vT - CENT / 2), 0, newT)
     newT = np.maximum(newT, 0)
     oldT = v_c[T]
+    C = prep.C
+    kept = _kept_shares(x[2 * nT:2 * nT + len(C)], prep.close[C], _contract_size(prep))
+    newC = np.array([round_cents(Fraction(int(v_c[j])) * kept[i]) for i, j in enumerate(C.tolist())], dtype=np.int64)
     for g in range(len(prep.bases)):  # each régime's cash balances to the cent
         sel = np.flatnonzero(prep.regime_of[T] == g)
         if not len(sel):
             continue
-        diff = int(newT[sel].sum() - oldT[sel].sum() - cash_c[g])
+        mine = prep.regime_of[C] == g
+        diff = int(newT[sel].sum() - oldT[sel].sum() + newC[mine].sum() - v_c[C][mine].sum() - cash_c[g])
         if diff:
             ok = sel[newT[sel] >= diff] if diff > 0 else sel
             j = ok[np.argmax(newT[ok] - oldT[ok])] if len(ok) else sel[np.argmax(newT[sel])]
             newT[j] -= diff
     new_c[T] = newT
-    pf_after = with_values(pf, new_c)
+    new_c[C] = newC
+    scaled = {int(j): kept[i] for i, j in enumerate(C.tolist()) if kept[i] != 1}
+    pf_after = with_values(pf, new_c, kept=scaled)
     inp2 = from_portfolio(pf_after, path)
     inp2.observations = list(inp.observations)
     after = check(inp2, version, **kw)
     trades = []
     names = prep.names
-    for j in np.flatnonzero(new_c != v_c).tolist():
+    for j in np.flatnonzero((new_c != v_c) & ~np.isin(np.arange(len(v_c)), list(scaled))).tolist():
         d = int(new_c[j] - v_c[j])
         g = prep.regime_of[j]
         trades.append({"row": int(L["row"].iat[j]), "label": str(L["label"].iat[j]), "nature": str(prep.nature[j]),
                        "regime": None if g < 0 else names[g], "before": int(v_c[j]), "after": int(new_c[j]),
                        "action": "buy" if d > 0 else "sell", "amount": abs(d), "whole": bool(new_c[j] == 0)})
-    trades.sort(key=lambda t: (t["action"] != "sell", -t["amount"]))
+    for j, k in scaled.items():  # a contract reduced (its share kept) or closed whole
+        g = prep.regime_of[j]
+        t = {"row": int(L["row"].iat[j]), "label": str(L["label"].iat[j]), "nature": str(prep.nature[j]),
+             "regime": None if g < 0 else names[g], "before": int(v_c[j]), "after": int(new_c[j]),
+             "action": "reduce", "amount": abs(int(new_c[j] - v_c[j])), "whole": k == 0, "kept": float(k)}
+        for f in ("exposure", "notional"):
+            x0 = L[f].iat[j] if f in L else None
+            known = x0 is not None and not pd.isna(x0)
+            t[f + "_before"] = int(x0) if known else None
+            t[f + "_after"] = _toward_zero(Fraction(int(x0)) * k) if known else None
+        trades.append(t)
+    trades.sort(key=lambda t: ({"reduce": 0, "sell": 1}.get(t["action"], 2), -t["amount"]))
     if any(r.status == BREACH for r in after.results):
         status = "breach"
         notes.append("le contrôle après opérations trouve encore des manquements : " +
@@ -703,8 +828,8 @@ def explain_infeasible(prep: _Prep, build_kw: dict, hard: LP, hard_rows: _Rows, 
         rows = sorted(int(r) for r in L["row"].to_numpy()[prep.locked])
         out.append({"rule": "blocages", "article": None, "title": "lignes non négociées", "euros": None,
                     "subjects": rows[:20],
-                    "message": "lignes ni vendues ni achetées (bloquées par l'utilisateur, contrats financiers, fonds "
-                               "qui en détiennent) : lignes " + ", ".join(map(str, rows[:20])) +
+                    "message": "lignes ni vendues ni achetées (bloquées par l'utilisateur, contrats intégrés à un titre, "
+                               "fonds qui détiennent des contrats) : lignes " + ", ".join(map(str, rows[:20])) +
                                ("…" if len(rows) > 20 else "")})
     try:  # HiGHS's irreducible infeasible subset, where it names rows
         hsol = solve_direct(replace(hard, integer=None), presolve="on", keep=True)
@@ -738,19 +863,46 @@ def explain_infeasible(prep: _Prep, build_kw: dict, hard: LP, hard_rows: _Rows, 
 # --------------------------------------------------------------------------- the portfolio after the trades
 
 
-def with_values(pf, new_cents: np.ndarray):
+def _kept_shares(d: np.ndarray, close: np.ndarray, size: np.ndarray) -> list:
+    """The share kept of each contract (an exact Fraction of the solver's double): 1 where what it closes is under
+    a tenth of a cent of its size (euros), 0 where what it keeps is, or where it must be closed."""
+    out = []
+    for di, c, z in zip(np.asarray(d, dtype=float).tolist(), np.asarray(close, dtype=bool).tolist(),
+                        np.asarray(size, dtype=float).tolist()):
+        k = min(max(1.0 - di, 0.0), 1.0)
+        out.append(Fraction(0) if (c or k * z < 1e-3) else Fraction(1) if (1 - k) * z < 1e-3 else Fraction(k))
+    return out
+
+
+def _toward_zero(x: Fraction) -> int:
+    """Cents of a contract's notional or exposure reduced: rounded toward zero (a reduced contract never
+    overstates what it was reduced to)."""
+    return int(x)  # int() of a Fraction truncates toward zero
+
+
+def with_values(pf, new_cents: np.ndarray, kept: dict | None = None):
     """The portfolio with each line at its new value: accrued interest and quantities moved pro rata (quantities
     rounded up to 1/10 000, which can only overstate a share of an issue), the funds' holdings rescaled; a line
-    sold whole is left out."""
+    sold whole is left out. `kept` {line index: share kept} gives the contracts reduced: their value, accrued
+    interest, quantity, notional and exposure × that share (to the cent), a contract at 0 closed (left out)."""
     lines = pf.lines.copy()
     old = lines["value"].to_numpy(dtype=np.int64)
     new = np.asarray(new_cents, dtype=np.int64)
-    changed = np.flatnonzero(new != old)
+    kept = kept or {}
+    changed = np.union1d(np.flatnonzero(new != old), np.array(sorted(kept), dtype=np.int64))
     ai = lines["accrued_interest"].to_numpy(dtype=np.int64).copy()
     q = lines["quantity"].to_numpy(dtype=float).copy()
     qx = lines["quantity_exact"].to_numpy(dtype=object).copy() if "quantity_exact" in lines else None
+    for f in ("exposure", "notional"):
+        if kept and f in lines:
+            col = lines[f].copy()
+            for j, k in kept.items():
+                x0 = col.iat[j]
+                if x0 is not None and not pd.isna(x0):
+                    col.iat[j] = _toward_zero(Fraction(int(x0)) * k)
+            lines[f] = col
     for j in changed.tolist():
-        t = Fraction(int(new[j]), int(old[j])) if old[j] else Fraction(0)
+        t = kept[j] if j in kept else Fraction(int(new[j]), int(old[j])) if old[j] else Fraction(0)
         ai[j] = int(round(Fraction(int(ai[j])) * t))
         if qx is not None and qx[j] is not None and not (isinstance(qx[j], float) and np.isnan(qx[j])):
             nq = (Decimal(str(qx[j])) * Decimal(t.numerator) / Decimal(t.denominator)).quantize(
@@ -764,6 +916,8 @@ def with_values(pf, new_cents: np.ndarray):
     if qx is not None:
         lines["quantity_exact"] = qx
     gone = (new == 0) & (old != 0)  # a line sold whole leaves the portfolio (its conditions no longer apply)
+    for j, k in kept.items():
+        gone[j] = k == 0  # so does a contract closed whole, of any value
     extra = pf.extra
     inventories = list(pf.inventory_list)
     if gone.any():

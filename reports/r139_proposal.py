@@ -24,7 +24,7 @@ class TradeRow:
     label: str
     nature: str
     regime: str | None
-    action: str  # achat | vente
+    action: str  # achat | vente | réduction du contrat… | dénouement total du contrat
     amount: int  # cents
     before: int
     after: int
@@ -134,9 +134,13 @@ def _regime_views(version, before, after) -> list:
 
 def from_optimizer139(p, verdict) -> ProposalView139:
     """The view of an `optimizer.r139.Proposal139` made from the portfolio checked as `verdict`."""
+    from optimizer.output139 import side_fr
+
+    # a contract reduced or closed says so, with its exposure before and after (its own words say « total »)
     trades = [TradeRow(int(t["row"]), str(t["label"]), str(t["nature"]), t.get("regime"),
-                       "achat" if t["action"] == "buy" else "vente", int(t["amount"]), int(t["before"]),
-                       int(t["after"]), bool(t.get("whole"))) for t in p.trades]
+                       side_fr(t) if t["action"] == "reduce" else "achat" if t["action"] == "buy" else "vente",
+                       int(t["amount"]), int(t["before"]), int(t["after"]),
+                       bool(t.get("whole")) and t["action"] != "reduce") for t in p.trades]
     after = p.after
     # nothing to do: the portfolio after is the portfolio as checked; no proposal possible: nothing after it
     regimes = _regime_views(verdict.version, verdict, verdict if p.status == "nothing_to_do" else after)

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from constraints import rulebook
 from constraints.r139.checker import check, rules_of
 from constraints.r139.cure import Cure
+from constraints.r139.base import ContractRows
 from constraints.r139.entities import BasketBlock
 from constraints.r139.inputs import from_portfolio
 from constraints.r139.model import Ctx, normalise
@@ -83,6 +84,8 @@ def test_rows_agree_with_the_checker_before_and_after(breached_with_tpt):
                     F = sp.csr_matrix((block.coefs.astype(float), (block.rows, block.cols)), shape=(block.n_rows, ctx.n))
                     lhs = (F @ M) @ (values / 100)
                     rhs = float(block.share) * ctx.base / 100 + np.asarray(block.const, dtype=float)
+                    if isinstance(block, ContractRows):  # the contracts' terms as held; Σ |group| of an abs_sum
+                        lhs, rhs = block.value_at(M @ (values / 100))
                     if isinstance(block, BasketBlock):
                         bad = lhs[lhs > rhs + 0.005].sum() > float(block.basket) * ctx.base / 100 + 0.005
                     elif block.sense == "<=":

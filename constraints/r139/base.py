@@ -15,7 +15,9 @@ from fractions import Fraction
 
 from typing import Literal
 
-from constraints.kind import Figures, GroupFigure, RuleKind
+import numpy as np
+
+from constraints.kind import Figures, GroupFigure, LinearBlock, RuleKind
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S, Finding, RuleResult, euros, worst
 from constraints.schema import Strict
 from reserves.portfolio.fmt import fr_euros, fr_pct
@@ -23,7 +25,8 @@ from reserves.portfolio.fmt import fr_euros, fr_pct
 from .model import FALSE, TRUE, UNKNOWN, Ctx
 
 __all__ = ["Kind", "Finding139", "Group139", "Figures", "RuleResult", "OK", "BREACH", "UNKNOWN_S", "NA", "worst",
-           "TRUE", "FALSE", "UNKNOWN", "KINDS", "RegimeChange", "register", "Common", "Condition", "Nature", "Strict"]
+           "TRUE", "FALSE", "UNKNOWN", "KINDS", "RegimeChange", "register", "Common", "Condition", "Nature", "Strict",
+           "ContractRows"]
 
 
 @dataclass
@@ -69,6 +72,35 @@ def status_by_subject(result) -> dict:
         if out.get(f.subject) != BREACH:
             out[f.subject] = f.status
     return out
+
+
+@dataclass
+class ContractRows(LinearBlock):
+    """Linear rows with the financial contracts' terms apart: row `k_rows[i]` has `k_coefs[i]` euros for the
+    contract item `k_cols[i]` as held (exposure, notional), × the share of the contract kept (1 as held). The
+    optimizer makes that share a decision of a contract line it may reduce or close (R. 139-37 to R. 139-44:
+    exposures, notionals and values move with it), a constant for a contract it cannot trade (one held through a
+    fund, an embedded one): so `const` leaves the contracts out. With `abs_sum`, the rows are the groups whose
+    absolute values add up to the one figure capped (exposures netted within a group, RR 12 and RR 13): the
+    optimizer bounds each |group| by a column of its own, exactly (no sign fixed in advance). `exact` rows (a contract within what it covers, the
+    sides of a net) are kept without the optimizer's tolerance for cents: contracts are rounded toward zero."""
+
+    k_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    k_cols: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    k_coefs: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    exact: bool = False  # rows the optimizer keeps without its rounding tolerance (0 ≤ 0 when every contract goes)
+    abs_sum: bool = False  # the rows are groups (a counterparty, a currency): Σ |row| (sense) share · base + const[0]
+
+    def value_at(self, x: np.ndarray, kept: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(left-hand side, right-hand side) at the item values `x` (euros) and the shares `kept` of the contract
+        items (1 where None)."""
+        lhs, rhs = super().value_at(x)
+        k = np.ones(len(x)) if kept is None else np.asarray(kept, dtype=float)
+        lhs = lhs + np.bincount(np.asarray(self.k_rows, dtype=np.int64), weights=np.asarray(self.k_coefs, dtype=float)
+                                * k[np.asarray(self.k_cols, dtype=np.int64)], minlength=self.n_rows)
+        if self.abs_sum:
+            return np.array([np.abs(lhs).sum()]), rhs[:1]
+        return lhs, rhs
 
 
 KINDS: dict = {}

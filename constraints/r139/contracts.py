@@ -11,13 +11,15 @@ underlying held throughout). The body's contracts and its dedicated funds'
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 
 from .base import Common, Nature
 from typing import Literal
 
-from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, register, worst
+from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, ContractRows, Kind, RuleResult, register, worst
 from reserves.portfolio.fmt import fr_euros
 from .lines import blind_of, status_from_result, view_mask
 from .model import Ctx, group_sum
@@ -208,5 +210,106 @@ class ContractLines(Kind):
                              action="buy")]
 
     def line_status(self, ctx: Ctx):
-        """Optimizer: the lines its breaches name are to be sold whole, those its open findings name not bought."""
-        return status_from_result(ctx, self.judge(ctx)) if self.applies(ctx) else None
+        """Optimizer: the lines its breaches name are to be sold whole (a contract closed), those its open findings
+        name not bought. The forward purchases of R. 139-40 2° are left to the rows of `linear_form` (reduced until
+        the cash held settles them), not closed whole."""
+        if not self.applies(ctx):
+            return None
+        result = self.judge(ctx)
+        check = self.p["check"]
+        if check == "forward_covered":
+            result = RuleResult(result.spec, result.status, [f for f in result.findings
+                                                             if not (f.status == BREACH and f.action == "buy")])
+        applies, tri = status_from_result(ctx, result)
+        if check in ("hedge", "forward_covered", "r139_37"):
+            # a contract over the underlying it covers (an ISIN or currency held, its notional known) is reduced to
+            # it by the rows of R. 139-37 1° and R. 139-40 2° (`linear_form`), not closed whole
+            scope, _ = view_mask(ctx, self.p["view"])
+            for p in np.flatnonzero(applies & (tri == FALSE)).tolist():
+                if self._only_short_of_underlying(ctx, scope, p, check):
+                    tri[p] = TRUE
+        return applies, tri
+
+    def _only_short_of_underlying(self, ctx: Ctx, scope, p: int, check: str) -> bool:
+        """The contract fails only for holding less of its (matched) underlying than its notional."""
+        if not len(self._underlying_items(ctx, scope, p)) or ctx.a["notional_x"][p] is None:
+            return False
+        if check == "forward_covered":
+            return self._one(ctx, scope, p, check)[1] == [_SAYS["forward_sale"]]
+        t, failed, _ = self._one(ctx, scope, p, check)
+        return t == FALSE and set(failed) == {_SAYS["hedge"]}
+
+    @staticmethod
+    def _underlying_items(ctx: Ctx, scope, p: int) -> np.ndarray:
+        """Items of the view (contracts left out) that are the contract's underlying: its ISIN, else, for an
+        exchange contract, its currency."""
+        a = ctx.a
+        u = a["underlying"][p]
+        if u is None:
+            return np.zeros(0, dtype=np.int64)
+        uu = str(u).strip()
+        base = scope & ~ctx.contract()
+        match = base & ((a["isin"] == uu.upper()) | (a["isin"] == uu))
+        if not match.any() and a["underlying_kind"][p] == "change":
+            match = base & (a["currency"] == uu.upper())
+        return np.flatnonzero(match)
+
+    def linear_form(self, ctx: Ctx):
+        """Optimizer, for `hedge` (R. 139-37 1°) and `forward_covered` (R. 139-40 2°): a contract whose underlying
+        is an ISIN (or, for an exchange contract, a currency) held keeps |notional| × the share of it kept within
+        the value held of that underlying, Σ x ≥ k · |n| — the underlying may not be sold below what the contract
+        covers; and the forward purchases together, Σ k · |notional| within the deposits and money-market funds
+        of the view. Contracts failing their condition now are closed by `line_status`."""
+        check = self.p["check"]
+        if check not in ("hedge", "forward_covered") or not self.applies(ctx):
+            return None
+        scope, _ = view_mask(ctx, self.p["view"])
+        cons = self._contracts(ctx, scope)
+        if not len(cons):
+            return None
+        a = ctx.a
+        rows, cols, coefs, k_rows, k_cols, k_coefs, subjects = [], [], [], [], [], [], []
+        buys = []
+        for p in cons.tolist():
+            e, n_ = a["exposure_x"][p], a["notional_x"][p]
+            need = abs(n_) if n_ is not None else None
+            if check == "forward_covered":
+                sign = e if e is not None else n_
+                if sign is None:
+                    continue
+                if sign > 0:
+                    buys.append((p, abs(n_) if n_ is not None else abs(e)))
+                    continue
+            elif a["underlying_kind"][p] in self.p.get("commodities", ["marchandise"]) or a["hedge"][p] == FALSE:
+                continue
+            if need is None:
+                continue
+            idx = self._underlying_items(ctx, scope, p)
+            if not len(idx):
+                continue
+            uu = str(a["underlying"][p]).strip()
+            r = len(subjects)
+            rows += [r] * len(idx)
+            cols += idx.tolist()
+            coefs += [-1.0] * len(idx)
+            k_rows.append(r)
+            k_cols.append(p)
+            k_coefs.append(float(need) / 100)
+            subjects.append(f"{ctx.label(p)} : sous-jacent {uu} détenu")
+        if buys:
+            cash = np.flatnonzero(scope & ctx.nat(self.p.get("liquidity", ["depot", "monetaire"])))
+            r = len(subjects)
+            rows += [r] * len(cash)
+            cols += cash.tolist()
+            coefs += [-1.0] * len(cash)
+            for p, need in buys:
+                k_rows.append(r)
+                k_cols.append(p)
+                k_coefs.append(float(need) / 100)
+            subjects.append("achats à terme : liquidités détenues")
+        if not subjects:
+            return None
+        return ContractRows(self.id, "<=", np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
+                            np.array(coefs, dtype=float), Fraction(0), None, np.zeros(len(subjects)), subjects,
+                            exact=True, k_rows=np.array(k_rows, dtype=np.int64), k_cols=np.array(k_cols, dtype=np.int64),
+                            k_coefs=np.array(k_coefs, dtype=float))

@@ -17,13 +17,13 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from constraints.kind import LinearBlock
 
 from .base import Common, Nature, Strict
 from typing import Literal
 from constraints.schema import ShareText
 
-from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Group139, Kind, RuleResult, register
+from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, ContractRows, Figures, Group139, Kind, RuleResult,
+                   register)
 from reserves.portfolio.fmt import fr_euros, fr_pct
 from .lines import view_mask
 from .model import FUNDS, SECURITIES, Ctx, below_cents, cap_cents, group_sum, round_cents
@@ -284,7 +284,8 @@ class Share(Kind):
 
     def linear_form(self, ctx: Ctx):
         """Optimizer: one row Σ x (items of the view in the numerator, those of unknown class too: the worst case)
-        + the contracts' positive exposures (a constant: contracts are not traded) ≤ limit · actif de placement.
+        + the contracts' positive exposures (R. 139-47 al. 2: an exposure given, else the notional where the
+        underlying's class is not known; × the share of each contract kept) ≤ limit · actif de placement.
         The columns are the items of `ctx` (lines and holdings seen through), x their values in euros."""
         if not self.applies(ctx):
             return None
@@ -292,12 +293,22 @@ class Share(Kind):
         clauses = self.p["numerator"]
         tri = numerator_tri(ctx, clauses)
         cols = np.flatnonzero(scope & (tri != FALSE))
-        extra = 0
+        k_cols, k_coefs = [], []
         if self.p.get("contracts"):
-            c_lo, c_hi, _ = contract_terms(ctx, scope, clauses)
-            extra = c_lo if c_hi is None else c_hi
-        return LinearBlock(self.id, "<=", np.zeros(len(cols), dtype=np.int64), cols, np.ones(len(cols)), self.lim,
-                           ctx.P.copy(), np.array([-extra / 100]), [self.spec.title], limit=self.lim)
+            c, ctri = _contract_classes(ctx, scope, clauses)
+            a = ctx.a
+            for j, p in enumerate(c.tolist()):
+                if ctri[j] < UNKNOWN:
+                    continue
+                e, n_ = a["exposure_x"][p], a["notional_x"][p]
+                w = max(e, 0) if e is not None else (abs(n_) if n_ is not None else None)
+                if w:  # neither given: the rule stays open and says what to fill
+                    k_cols.append(p)
+                    k_coefs.append(float(w) / 100)
+        return ContractRows(self.id, "<=", np.zeros(len(cols), dtype=np.int64), cols, np.ones(len(cols)), self.lim,
+                            ctx.P.copy(), np.zeros(1), [self.spec.title], limit=self.lim,
+                            k_rows=np.zeros(len(k_cols), dtype=np.int64), k_cols=np.array(k_cols, dtype=np.int64),
+                            k_coefs=np.array(k_coefs, dtype=float))
 
 
 class ContractsParams(Common):
@@ -369,8 +380,9 @@ class Contracts(Kind):
         return RuleResult(self.spec, UNKNOWN_S, findings, share, self.lim_f, None, lo)
 
     def linear_form(self, ctx: Ctx):
-        """Optimizer: the exposures netted per counterparty, a constant (contracts are not traded): a row without
-        columns, 0 ≤ limit · actif de placement − Σ |net| (|notionnel| where the exposure is not given)."""
+        """Optimizer: Σ over counterparties of |net exposure| (each contract's × the share of it kept), plus
+        |exposure| of a contract without counterparty and |notional| of one without exposure (the checker's bound),
+        each a group of its own ≤ limit · actif de placement: one `abs_sum` block, a row per group."""
         if not self.applies(ctx):
             return None
         scope, _ = view_mask(ctx, self.p["view"])
@@ -378,16 +390,30 @@ class Contracts(Kind):
         if not len(c):
             return None
         a = ctx.a
-        e, notional, cp = a["exposure"][c], a["notional"][c], a["counterparty"][c]
-        has_e, has_cp = ~np.isnan(e), pd.notna(cp)
-        total = 0.0
-        if (has_e & has_cp).any():
-            total += float(np.abs(pd.Series(e[has_e & has_cp]).groupby(cp[has_e & has_cp]).sum().to_numpy()).sum())
-        total += float(np.abs(e[has_e & ~has_cp]).sum()) + float(np.nansum(np.abs(notional[~has_e])))
+        cp = a["counterparty"][c]
+        group: dict = {}
+        k_rows, k_cols, k_coefs, subjects = [], [], [], []
+        for j, p in enumerate(c.tolist()):
+            e, n_ = a["exposure_x"][p], a["notional_x"][p]
+            if e is not None and pd.notna(cp[j]):
+                if cp[j] not in group:
+                    group[cp[j]] = len(subjects)
+                    subjects.append(f"contrepartie {cp[j]}")
+                r, w = group[cp[j]], float(e) / 100
+            elif e is not None or n_ is not None:
+                r, w = len(subjects), abs(float(e if e is not None else n_)) / 100
+                subjects.append(ctx.label(p))
+            else:
+                continue  # neither: the rule stays open
+            k_rows.append(r)
+            k_cols.append(p)
+            k_coefs.append(w)
+        if not subjects:
+            return None
         none = np.zeros(0, dtype=np.int64)
-        return LinearBlock(self.id, "<=", none, none, np.zeros(0), self.lim, ctx.P.copy(), np.array([-total / 100]),
-                           [self.spec.title], limit=self.lim)
-
+        return ContractRows(self.id, "<=", none, none, np.zeros(0), self.lim, ctx.P.copy(), np.zeros(len(subjects)),
+                            subjects, limit=self.lim, abs_sum=True, k_rows=np.array(k_rows, dtype=np.int64),
+                            k_cols=np.array(k_cols, dtype=np.int64), k_coefs=np.array(k_coefs, dtype=float))
 
     def figures(self, state, result=None, top: int = 20) -> Figures:
         """Per counterparty: the exposures of its contracts netted (`euros`, signed), |net| as a share of the actif
@@ -550,10 +576,11 @@ class Currency(Kind):
         return fig
 
     def linear_form(self, ctx: Ctx):
-        """Optimizer: Σ over currencies other than the euro of s_c · (holdings in c + contract exposures in c)
-        ≤ limit · actif de placement − one cent (« inférieure à »), with s_c the sign of that sum now; and a second
-        block keeping each sum on its side of zero, so that the row is the exposure itself (hedges netted within
-        a currency, RR 13). Contracts are not traded: their exposures are constants."""
+        """Optimizer: Σ over currencies other than the euro of |holdings in c + contract exposures in c| (each
+        contract's × the share of it kept; hedges netted within a currency, RR 13) < limit · actif de placement
+        (one cent under: « inférieure à »): one `abs_sum` block, a row per currency. A contract in a currency
+        without its exposure (or an exchange contract without the currency of its exposure) is a group of its own,
+        |notional| × its share kept."""
         if not self.applies(ctx):
             return None
         scope, _ = view_mask(ctx, self.p["view"])
@@ -570,24 +597,19 @@ class Currency(Kind):
         ecur = np.where(pd.notna(a["exposure_currency"][c]), a["exposure_currency"][c], a["currency"][c]).astype(str)
         fx_unknown = (a["underlying_kind"][c] == "change") & ~ctx.known("exposure_currency")[c]
         known_e = ~np.isnan(e)
-        const: dict = {}
-        for k, x in zip(ecur[known_e & (ecur != "EUR") & ~fx_unknown], e[known_e & (ecur != "EUR") & ~fx_unknown]):
-            const[k] = const.get(k, 0.0) + float(x)
-        unsigned = float(np.nansum(np.abs(a["notional"][c][(~known_e & (ecur != "EUR")) | fx_unknown])))
-        names = sorted(set(keys.tolist()) | set(const))
-        if not names and not unsigned:
+        signed = known_e & (ecur != "EUR") & ~fx_unknown
+        unsigned = ((~known_e & (ecur != "EUR")) | fx_unknown) & ~np.isnan(a["notional"][c])
+        names = sorted(set(keys.tolist()) | set(ecur[signed].tolist()))
+        if not names and not unsigned.any():
             return None
         code = {k: j for j, k in enumerate(names)}
         kc = np.array([code[k] for k in keys.tolist()], dtype=np.int64)
-        now = np.bincount(kc, weights=ctx.value[held].astype(float), minlength=len(names)) / 100
-        now += np.array([const.get(k, 0.0) / 100 for k in names])
-        sign = np.where(now >= 0, 1.0, -1.0)
-        fixed = float(sum(sign[code[k]] * const[k] / 100 for k in const))
-        main = LinearBlock(self.id, "<=", np.zeros(len(held), dtype=np.int64), held, sign[kc], self.lim, ctx.P.copy(),
-                           np.array([-fixed - unsigned / 100 - 0.01]), [self.spec.title], limit=self.lim)
-        if not const:  # holdings alone: each sum is a sum of values, already on its side of zero
-            return main
-        sides = LinearBlock(self.id, ">=", kc, held, sign[kc], Fraction(0), None,
-                            np.array([-sign[code[k]] * const.get(k, 0.0) / 100 for k in names]),
-                            [f"exposition en {k}" for k in names])
-        return [main, sides]
+        subjects = [f"exposition en {k}" for k in names] + [ctx.label(p) for p in c[unsigned].tolist()]
+        k_rows = np.concatenate([np.array([code[k] for k in ecur[signed].tolist()], dtype=np.int64),
+                                 len(names) + np.arange(int(unsigned.sum()), dtype=np.int64)])
+        k_cols = np.concatenate([c[signed], c[unsigned]]).astype(np.int64)
+        k_coefs = np.concatenate([e[signed] / 100, np.abs(a["notional"][c][unsigned]) / 100])
+        const = np.zeros(len(subjects))
+        const[0] = -0.01
+        return ContractRows(self.id, "<=", kc, held, np.ones(len(held)), self.lim, ctx.P.copy(), const, subjects,
+                            limit=self.lim, abs_sum=True, k_rows=k_rows, k_cols=k_cols, k_coefs=k_coefs)

@@ -220,7 +220,7 @@ def install(app, w) -> None:
 # --------------------------------------------------------------------------- the R. 139 proposal page
 
 
-ACTION_FR = {"sell": "vente", "buy": "achat"}
+
 
 
 def _pct(x) -> str:
@@ -243,13 +243,14 @@ def proposal139_view(doc: dict) -> dict:
     the rules in conflict when none exists, and the notes."""
     from fractions import Fraction
 
+    from optimizer.output139 import side_fr
     from reserves.portfolio.fmt import PROPOSAL_STATUS_FR, STATUS_FR, fr_euros
 
     def euros(x) -> str:
         return fr_euros(round(x * 100)) if isinstance(x, (int, float)) else ""
 
     trades = [{"row": t.get("row"), "label": t.get("label"), "nature": t.get("nature"), "regime": t.get("regime") or "",
-               "side": ACTION_FR.get(t.get("action"), t.get("action")) + (" totale" if t.get("whole") else ""),
+               "side": side_fr(t, cents=False),
                "amount": euros(t.get("amount")), "before": euros(t.get("before")), "after": euros(t.get("after"))}
               for t in doc.get("trades") or []]
     after = {r["id"]: r for r in doc.get("rules_after") or []}
