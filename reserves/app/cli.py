@@ -54,6 +54,13 @@ def add_free_columns_option(p) -> None:
 
 
 def cmd_check(args) -> int:
+    from reserves.portfolio.reader import one_read
+
+    with one_read():  # the date the file states, then its lines: one read of the file
+        return _check(args)
+
+
+def _check(args) -> int:
     from constraints import rulebook
     from constraints.checker import check
 

@@ -109,7 +109,13 @@ def _version(args):
 
 
 def cmd_report(args) -> int:
-    from constraints import rulebook
+    from reserves.portfolio.reader import one_read
+
+    with one_read():  # the date the file states, then its lines: one read of the file
+        return _report(args)
+
+
+def _report(args) -> int:
     from reserves.app.problems import print_problems
     from reserves.portfolio.errors import InputError
 

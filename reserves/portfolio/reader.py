@@ -9,6 +9,7 @@ as Python values with their Excel row number; parsing them is
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -161,13 +162,35 @@ def choose_sheet(names: list[str], sheet_name: str | None, name: str) -> str:
     return names[0]
 
 
-def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, columns=None, free_columns=()) -> RawTable:
+_KEPT: dict | None = None  # inside `one_read()`: {(file, its stamp, sheet asked): (chosen sheet, grid, side sheet)}
+
+
+@contextlib.contextmanager
+def one_read():
+    """Inside this block, the reads of one workbook share one calamine read of it while the file is unchanged (same
+    path, size, modification time and inode): a command that learns the date from the file, then reads its lines,
+    reads it once. Each read still runs its own checks of the cells (`locate`); nothing is kept after the block."""
+    global _KEPT
+    outer = _KEPT
+    if outer is None:
+        _KEPT = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _KEPT = None
+
+
+def _grid(path: str, name: str, sheet_name: str | None) -> tuple:
+    """(chosen sheet, its grid of cells, (name, first rows) of its « Paramètres » sheet or None), read by calamine."""
     import python_calamine as pc
 
-    from reserves.portfolio.bounds import check_workbook
-
-    # What the sheet really holds, before calamine lays out its grid (far cells, lying zip headers).
-    check_workbook(path, name, fmt, lambda names: choose_sheet(names, sheet_name, name))
+    key = None
+    if _KEPT is not None:
+        st = os.stat(path)
+        key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev, sheet_name)
+        if key in _KEPT:
+            return _KEPT[key]
     try:
         wb = pc.CalamineWorkbook.from_path(path)
         chosen = choose_sheet(list(wb.sheet_names), sheet_name, name)
@@ -183,9 +206,22 @@ def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, colum
             raise
         raise InputError.one(f"« {name} » n'est pas un classeur lisible : une cellule contient une valeur que le lecteur "
                              "ne sait pas interpréter (nombre infini ou hors limites, date impossible)") from None
+    found = (chosen, data, _parameters_rows(wb, chosen))
+    if key is not None:
+        _KEPT[key] = found
+    return found
+
+
+def _read_workbook(path: str, name: str, fmt: str, sheet_name: str | None, columns=None, free_columns=()) -> RawTable:
+    from reserves.portfolio.bounds import check_workbook
+
+    # What the sheet really holds, before calamine lays out its grid (far cells, lying zip headers).
+    check_workbook(path, name, fmt, lambda names: choose_sheet(names, sheet_name, name))
+    chosen, data, side = _grid(path, name, sheet_name)
     raw = locate(data, name, chosen, fmt, columns, free_columns)
     raw.path = path
-    _stated_date_of_workbook(raw, wb, chosen)
+    if side is not None:
+        _stated_date_beside(raw, *side)
     return raw
 
 
@@ -446,18 +482,23 @@ def refuse_misspelled_headers(raw: RawTable, columns=None, free_columns=()) -> N
         raise InputError(problems)
 
 
-def _stated_date_of_workbook(raw: RawTable, wb, chosen: str) -> None:
-    """The date on a sheet `Paramètres` (SPEC §4), beside the one of the title rows (they must agree)."""
+def _parameters_rows(wb, chosen: str) -> tuple | None:
+    """(name, first rows) of a sheet `Paramètres` beside the chosen one; None without one, or an unreadable one (said
+    when it is the one asked for, never here)."""
     for n in wb.sheet_names:
         if n != chosen and _fold(n) == PARAMETERS_SHEET:
             try:
-                rows = wb.get_sheet_by_name(n).to_python(skip_empty_area=False)[:HEADER_SEARCH_ROWS]
-            except Exception:  # an unreadable side sheet: said when it is the one asked for, never here
-                return
-            both = combine((raw.as_of, raw.as_of_where) if raw.as_of else None, find_date(rows, n))
-            if both is not None:
-                raw.as_of, raw.as_of_where = both
-            return
+                return n, wb.get_sheet_by_name(n).to_python(skip_empty_area=False)[:HEADER_SEARCH_ROWS]
+            except Exception:
+                return None
+    return None
+
+
+def _stated_date_beside(raw: RawTable, sheet: str, rows: list) -> None:
+    """The date on a sheet `Paramètres` (SPEC §4), beside the one of the title rows (they must agree)."""
+    both = combine((raw.as_of, raw.as_of_where) if raw.as_of else None, find_date(rows, sheet))
+    if both is not None:
+        raw.as_of, raw.as_of_where = both
 
 
 def read_stated_date(path, sheet_name: str | None = None) -> tuple | None:
