@@ -18,7 +18,8 @@ building and real-estate caps broken, 30 line breaches, 100 lines to check), or 
    optimizer), and the stress view of a generated R. 139 workbook of 10 000 lines, as multiples of one check
    of the same portfolio in memory.
 3. commands as new processes: `reserves report … -o rapport.pdf` and `-o rapport.xlsx` against
-   `reserves check` on the same file (median of runs).
+   `reserves check` on the same file (median of alternated runs, from compiled bytecode; `--commandes`:
+   this part alone).
 
 Times are the best of N runs (the PDF includes starting Chromium); only the ratios mean something from
 one machine to another. This is not a test and never fails.
@@ -66,15 +67,6 @@ def best_cpu(fn, repeat: int) -> tuple[float, float]:
     return min(times), min(cpu)
 
 
-def median_cmd(cmd: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def pages(pdf: str) -> int:
     if not shutil.which("pdfinfo"):
         return 0
@@ -88,6 +80,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--lines", type=int, default=10_000)
     ap.add_argument("--file")
+    ap.add_argument("--commandes", action="store_true",
+                    help="seulement la partie 3 (les commandes en nouveaux processus)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         src = args.file
@@ -98,6 +92,9 @@ def main() -> None:
             with pd.ExcelWriter(src, engine="xlsxwriter") as xw:  # dated within R. 623's period (SPEC §4)
                 breached_frame(args.lines).to_excel(xw, sheet_name="Portefeuille", index=False, startrow=1)
                 xw.sheets["Portefeuille"].write_string(0, 0, "Date d'arrêté : 31/12/2016")
+        if args.commandes:
+            commands(src, tmp, args.repeat, pdf=bool(shutil.which("chromium") or shutil.which("chromium-browser")))
+            return
         pf = load(src)
         print(f"Portefeuille : {Path(src).name}, {len(pf.lines)} lignes, {len(check(pf).findings)} constats")
         ref, ref_cpu = best_cpu(lambda: check(load(src)), args.repeat)
@@ -119,13 +116,33 @@ def main() -> None:
                   f"{t - ref:5.2f} s = {(t - ref) / only:5.0f} × le contrôle seul ; processeur {cpu:5.2f} s = "
                   f"{cpu / ref_cpu:4.1f} ×{extra}")
         bench_r139(args.repeat, tmp)
-        exe = [sys.executable, "-m", "reserves.app.cli"]
-        ref_cmd = median_cmd([*exe, "check", src], args.repeat)
-        print(f"commande « reserves check » (nouveau processus) : {ref_cmd:.2f} s")
-        for fmt in ("xlsx", "pdf") if len(runs) > 2 else ("xlsx",):
-            t = median_cmd([*exe, "report", src, "-o", os.path.join(tmp, f"cli.{fmt}")], args.repeat)
-            print(f"commande « reserves report … -o rapport.{fmt} » : {t:.2f} s = {t / ref_cmd:.1f} × "
-                  "« reserves check »")
+        commands(src, tmp, args.repeat, pdf=len(runs) > 2)
+
+
+def commands(src: str, tmp: str, repeat: int, pdf: bool) -> None:
+    """Part 3: `reserves report` as a new process against `reserves check` on the same file, alternated (so that
+    all see the same load), medians; from compiled bytecode, as installed (written once into a temporary folder)."""
+    exe = [sys.executable, "-m", "reserves.app.cli"]
+    cmds = {"check": [*exe, "check", src]}
+    for fmt in ("xlsx", "pdf") if pdf else ("xlsx",):
+        cmds[fmt] = [*exe, "report", src, "-o", os.path.join(tmp, f"cli.{fmt}")]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tmp, "bytecode")
+    for cmd in cmds.values():  # writes the bytecode once
+        subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    times: dict = {k: [] for k in cmds}
+    for _ in range(repeat):
+        for k, cmd in cmds.items():
+            t = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
+            times[k].append(time.perf_counter() - t)
+    ref_cmd = statistics.median(times.pop("check"))
+    print(f"commande « reserves check » (nouveau processus) : {ref_cmd:.2f} s")
+    for fmt, ts in times.items():
+        t = statistics.median(ts)
+        print(f"commande « reserves report … -o rapport.{fmt} » : {t:.2f} s = {t / ref_cmd:.1f} × "
+              "« reserves check »")
 
 
 def bench_r139(repeat: int, tmp: str) -> None:
