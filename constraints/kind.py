@@ -13,7 +13,10 @@ them writes the rule again:
   `LineChange` (undone by `update(state, change.inverse())`), and
   `judge(state)` for the verdict after (`glance(state, level)` first: a
   status told by integer comparisons when the rule is quiet, no judging
-  then). `ctx.book()` is the line table every
+  then). An order only tried (`try_order`) is first asked of the rules that
+  count its line with `peek(state, change, level)`: what `glance` would
+  answer after the update, the state left as it is; when every rule touched
+  is quiet that way, nothing is updated nor undone. `ctx.book()` is the line table every
   state of one portfolio shares (values, alive lines, rows, the totals of each
   base): the engine applies a change to the book once, then to each rule's
   state;
@@ -438,6 +441,14 @@ class RuleKind:
         `level`, None for a rule without a limit) no subject —, told cheaply (integer comparisons of the sums
         the state keeps); None otherwise, or when it cannot be told cheaply (the engine then judges the rule).
         The default: None."""
+        return None
+
+    def peek(self, state, change: LineChange, level) -> str | None:
+        """What `glance` would answer after `update(state, change)`, without changing the state: the book already
+        holds the change, the state not. Asked only for a line of the portfolio the rule counts (its `update`
+        answered True for an earlier change of it). None when it cannot be told cheaply, or when the rule would
+        not be quiet: the engine then makes the change and judges. Never a status where `glance` after the
+        update would answer None. The default: None."""
         return None
 
     def watch(self, state, result: RuleResult, level) -> dict:

@@ -908,7 +908,17 @@ class LineConditions(Rule):
         return {("l", int(st.book.rows[i])) for i in lines}
 
     def glance(self, st: "LineState", level) -> str | None:
-        if st.n_applies == 0:
+        return self._quiet(st, st.n_applies)
+
+    def peek(self, st: "LineState", ch: LineChange, level) -> str | None:
+        i = ch.line
+        if ch.new is not None or i >= st.book.n0 or st.speaks is None or not st.speaks[i]:
+            return None
+        return self._quiet(st, st.n_applies + int(ch.alive_after) - int(ch.alive_before))
+
+    def _quiet(self, st: "LineState", n_applies: int) -> str | None:
+        """`glance` with `n_applies` lines the rule applies to (the book as it stands)."""
+        if n_applies == 0:
             return NA
         if len(st.bad):  # lines that fail or cannot be told: their findings (unless sold) to judge
             return None
@@ -1163,6 +1173,18 @@ class Share(Rule):
         return BASE if int(st.book.pclass[ch.line]) in self._classes else False
 
     def glance(self, st: "ShareState", level) -> str | None:
+        return self._quiet(st, st.v, level)
+
+    def peek(self, st: "ShareState", ch: LineChange, level) -> str | None:
+        i = ch.line
+        if ch.new is not None or i >= st.book.n0 or st.mask is None:
+            return None
+        # the numerator moves by the line's change; a line that counts only if its category's conditions are met
+        # moves `m`, which the glance does not read
+        return self._quiet(st, st.v + ch.delta if st.mask[i] else st.v, level)
+
+    def _quiet(self, st: "ShareState", v: int, level) -> str | None:
+        """`glance` with the numerator's sum `v` (the book as it stands)."""
         book = st.book
         base = self.p["base"]
         if book.count[base] == 0:
@@ -1170,7 +1192,6 @@ class Share(Rule):
         b = book.total[base]
         if b <= 0:
             return None
-        v = st.v
         num, den = self._num_den
         if level is None:
             ln, ld = 0, 0  # no warning level: v·0 against 0·b never bites
@@ -1512,6 +1533,42 @@ class _GroupCap(Rule):
     def glance(self, st: "GroupState", level) -> str | None:
         if st.n_in == 0:
             return NA
+        if st.wtop is None:
+            ng = st.n_groups
+            st.wtop, st.wrest = (int(st.worst[:ng].max()) if ng else 0), None
+        return self._quiet(st, st.n_in, st.wtop, st.top_now() if level is not None and st.n_groups else 0, level)
+
+    def peek(self, st: "GroupState", ch: LineChange, level) -> str | None:
+        i = ch.line
+        if ch.new is not None or i >= st.book.n0 or not st._owned or st.wide:
+            return None
+        info = st.infos.get(i)
+        if info is None or info[2]:  # not counted, or a loose line (the glance then judges anyway)
+            return None
+        g, counted, _ = info
+        d = ch.delta
+        dn = int(ch.alive_after) - int(ch.alive_before)
+        if abs(d) >= 1 << 59 or abs(st.book.total["reserves"]) >= 1 << 61:
+            return None  # `update` would widen the sums first
+        n_in = st.n_in + dn
+        if n_in == 0:
+            return NA
+        if st.wtop is None or st.top is None:
+            return None
+        b0, s0 = st.best.item(g), st.size.item(g)
+        b1 = b0 + d if counted == TRUE else b0
+        # the largest sums after, or more: the other groups are unchanged, so that the largest after is at most the
+        # larger of the largest before and group g's after (exactly that when g grows); the glance only asks
+        # whether they stay under a limit
+        wtop = max(st.wtop, st.worst.item(g) + d)
+        top = max(st.top, b1 if s0 + dn > 0 else NO_VALUE)
+        return self._quiet(st, n_in, wtop, 0 if top == NO_VALUE else top, level)
+
+    def _quiet(self, st: "GroupState", n_in: int, wtop: int, top: int, level) -> str | None:
+        """`glance` with `n_in` lines counted, `wtop` the largest sum at worst, `top` the largest sum of the groups
+        with lines alive (the book as it stands)."""
+        if n_in == 0:
+            return NA
         b = st.book.total[self.p["base"]]
         if b <= 0 or len(st.loose):
             return None
@@ -1519,17 +1576,14 @@ class _GroupCap(Rule):
             for info in st.added.values():
                 if info[2]:  # a line added alone, in no group
                     return None
-        ng = st.n_groups
-        if st.wtop is None:
-            st.wtop, st.wrest = (int(st.worst[:ng].max()) if ng else 0), None
         num, den = self._num_den
-        if st.wtop * den > num * b:  # some group above the cap at worst (wtop > ⌊lim·b⌋, in integers)
+        if wtop * den > num * b:  # some group above the cap at worst (wtop > ⌊lim·b⌋, in integers)
             return None
-        if level is not None and ng:
+        if level is not None and st.n_groups:
             lv = self._level
             if lv is None or lv[0] is not level:
                 lv = self._level = (level, level.numerator, level.denominator)
-            if st.top_now() * lv[2] > lv[1] * b:  # some group beyond the warning level
+            if top * lv[2] > lv[1] * b:  # some group beyond the warning level
                 return None
         return OK
 
@@ -1896,6 +1950,16 @@ class IssuerCap(_GroupCap):
         if s == OK and st.alike is not None:
             allowed = cap_cents(st.book.total[self.p["base"]], self.lim)
             if any(t > allowed for t in st.alike[2]):  # look-alike persons together above the cap: to judge
+                return None
+        return s
+
+    def peek(self, st: "GroupState", ch: LineChange, level) -> str | None:
+        s = super().peek(st, ch, level)
+        if s == OK and st.alike is not None:
+            allowed = cap_cents(st.book.total[self.p["base"]], self.lim)
+            code = st.alike[3].get(ch.line)
+            d = ch.delta
+            if any((t + d if c == code else t) > allowed for c, t in enumerate(st.alike[2])):
                 return None
         return s
 
@@ -2344,6 +2408,49 @@ class HoldingCap(Rule):
     def glance(self, st: "HoldingState", level) -> str | None:
         if st.n_in == 0:
             return NA
+        if st.n_groups:
+            st.scan()
+        return self._quiet(st, st.n_in, st.top_ratio() if st.n_groups and not st.nflag else 0.0, level)
+
+    def peek(self, st: "HoldingState", ch: LineChange, level) -> str | None:
+        i = ch.line
+        if ch.new is not None or i >= st.book.n0:
+            return None
+        f = st.facts.get(i)
+        if f is None:
+            return None
+        da = int(ch.alive_after) - int(ch.alive_before)
+        n_in = st.n_in + da
+        g = f[0]
+        if g < 0:  # a line without an issuer: only the count moves
+            if st.n_groups:
+                st.scan()
+            return self._quiet(st, n_in, st.top_ratio() if st.n_groups and not st.nflag else 0.0, level)
+        qa, qb = ch.quantity_after, ch.quantity_before
+        exact = st.exact.get(g)
+        scan = st._scan
+        if (da or not ch.alive_after or exact is None or qa is None or qb is None or f[2] is None
+                or type(exact[0]) is not int or scan is None or len(scan[0]) != st.n_groups or st.ctop is None):
+            return None  # `update` would count the issuer's lines again (`refresh`), or sums not kept: to judge
+        a = qa * QUANTITY_SCALE if type(qa) is int else _scaled(qa)
+        b = qb * QUANTITY_SCALE if type(qb) is int else _scaled(qb)
+        if a is None or b is None:
+            return None
+        # what `bump` would make of the issuer's ratio, and of the largest concluded ratio
+        qf = (exact[0] + a - b) / QUANTITY_SCALE
+        ig = st.I.item(g)
+        r = qf / ig if ig > 0 else 0.0
+        # the largest concluded ratio after, or more (the other issuers are unchanged): enough for the glance,
+        # which only asks whether it stays under the limit and the warning level
+        top = max(st.ctop, r) if scan[1].item(g) >= 0 else st.ctop
+        if n_in == 0:
+            return NA
+        return self._quiet(st, n_in, top if not st.nflag else 0.0, level)
+
+    def _quiet(self, st: "HoldingState", n_in: int, top: float, level) -> str | None:
+        """`glance` with `n_in` lines counted and `top` the largest concluded ratio (the scan as it stands)."""
+        if n_in == 0:
+            return NA
         if len(st.noissuer):
             return None
         if st.added:
@@ -2352,10 +2459,8 @@ class HoldingCap(Rule):
                     return None
         if st.n_groups == 0:
             return OK
-        st.scan()
         if st.nflag:
             return None
-        top = st.top_ratio()
         if top > self.lim_f - 1e-9 or (level is not None and top > float(level) * (1 - 1e-9)):
             return None
         return OK

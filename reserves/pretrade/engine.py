@@ -212,6 +212,8 @@ class Engine:
         # the tests compare the engine with)
         self._glances = [(_never_quiet if judge_all else rule.glance, st, lvl)
                          for rule, st, lvl in zip(self.rules, self.states, self._levels)]
+        # `peek`: the status after a change of a line a rule counts, its state left as it is (an order tried)
+        self._peeks = [_never_peeks if judge_all else rule.peek for rule in self.rules]
         # the results: None where the rule was quiet when last looked at (its `glance` answered a status, so that
         # it had no finding and no subject beyond the warning level), judged when asked (`results`)
         self._results: list = [rule.judge(st) for rule, st in zip(self.rules, self.states)]
@@ -286,7 +288,7 @@ class Engine:
                     base.append(u[0])
                 elif a:
                     touch.append(u)
-            cares = self._cares[i] = (touch, [u[0] for u in touch] + base)
+            cares = self._cares[i] = (touch, [u[0] for u in touch] + base, base)
             if dirty is not None:
                 dirty.update(cares[1])
             return
@@ -357,32 +359,71 @@ class Engine:
             return "holding", cands[0], match
         return "new", None, "nouvelle"
 
+    def _holding_change(self, order, i: int) -> LineChange:
+        """The change an order makes to held line i (refused with a French message when it cannot be made)."""
+        book = self.book
+        alive = book.alive
+        held = True if alive is None else alive.item(i)
+        old = book.value.item(i) if held else 0
+        new = old + order.amount
+        cat = self.category[i]
+        if order.category is not None and order.category != cat:
+            raise order.problem(
+                f"catégorie de l'ordre ({P.CATEGORY_NAMES[order.category]}) différente de celle de la ligne "
+                f"détenue ({P.CATEGORY_NAMES[cat]}, ligne {self.row[i]} du portefeuille)", column="category",
+                value=P.CATEGORY_NAMES[order.category])
+        if order.currency is not None and order.currency != self._currency(i):
+            raise order.problem(f"devise de l'ordre ({order.currency}) différente de celle de la ligne détenue "
+                                f"({self._currency(i)}, ligne {self.row[i]} du portefeuille)",
+                                column="currency", value=order.currency)
+        if new < 0 and cat != P.CAT_IFT:
+            raise order.problem(
+                f"vente de {fr_euros(-order.amount)} supérieure à la valeur détenue ({fr_euros(old)}, ligne "
+                f"{self.row[i]} du portefeuille « {self.label[i]} »)", column="market_value",
+                value=order.amount_text)
+        return LineChange(i, old, new, held, new != 0, self.q[i], self._requantify(i, old, new, order))
+
+    def _peek_one(self, order) -> OrderOutcome | None:
+        """One order tried on a held line whose rules are known (an earlier change of it): each rule that counts
+        the line `peek`s at the status after, the others that see it (through their base's total) `glance` with
+        the book holding the change; no state is changed. None when some rule is not quiet that way: the order
+        is then made, judged and undone."""
+        kind, i, match = self._resolve(order)
+        if kind != "holding":
+            return None
+        cares = self._cares.get(i)
+        if cares is None:
+            return None
+        ch = self._holding_change(order, i)
+        status1 = list(self._status)
+        book = self.book
+        book.apply(ch)
+        try:
+            peeks, levels = self._peeks, self._levels
+            for r, _, st in cares[0]:
+                s = peeks[r](st, ch, levels[r])
+                if s is None:
+                    return None
+                status1[r] = s
+            glances = self._glances
+            for r in cares[2]:
+                glance, st, level = glances[r]
+                s = glance(st, level)
+                if s is None:
+                    return None
+                status1[r] = s
+        finally:
+            book.apply(ch.inverse())
+        status = BREACH if BREACH in status1 else UNKNOWN_S if UNKNOWN_S in status1 else OK
+        return OrderOutcome(order.row, order.label or self.label[i], order.isin, order.amount, match,
+                            book.rows.item(i), EFFECT_NEUTRAL, [], [], status, dict(zip(self._ids, status1)))
+
     def _apply_one(self, order, touched: set, dirty: set) -> tuple:
         kind, i, match = self._resolve(order)
         if kind == "holding":
             book = self.book
-            alive = book.alive
-            held = True if alive is None else alive.item(i)
-            old = book.value.item(i) if held else 0
-            new = old + order.amount
-            cat = self.category[i]
-            if order.category is not None and order.category != cat:
-                raise order.problem(
-                    f"catégorie de l'ordre ({P.CATEGORY_NAMES[order.category]}) différente de celle de la ligne "
-                    f"détenue ({P.CATEGORY_NAMES[cat]}, ligne {self.row[i]} du portefeuille)", column="category",
-                    value=P.CATEGORY_NAMES[order.category])
-            if order.currency is not None and order.currency != self._currency(i):
-                raise order.problem(f"devise de l'ordre ({order.currency}) différente de celle de la ligne détenue "
-                                    f"({self._currency(i)}, ligne {self.row[i]} du portefeuille)",
-                                    column="currency", value=order.currency)
-            if new < 0 and cat != P.CAT_IFT:
-                raise order.problem(
-                    f"vente de {fr_euros(-order.amount)} supérieure à la valeur détenue ({fr_euros(old)}, ligne "
-                    f"{self.row[i]} du portefeuille « {self.label[i]} »)", column="market_value",
-                    value=order.amount_text)
-            q_after = self._requantify(i, old, new, order)
-            ch = LineChange(i, old, new, held, new != 0, self.q[i], q_after)
-            self._set(self.q, i, q_after)
+            ch = self._holding_change(order, i)
+            self._set(self.q, i, ch.quantity_after)
             self._change(ch, dirty)
             line_row = book.rows.item(i)
         else:
@@ -540,6 +581,10 @@ class Engine:
 
     def _run(self, orders, keep: bool) -> OrderOutcome:
         orders = list(orders)
+        if not keep and len(orders) == 1:
+            got = self._peek_one(orders[0])
+            if got is not None:
+                return got
         outer = self._log
         self._log = []
         touched: set = set()
@@ -739,6 +784,10 @@ class Engine:
 
 
 def _never_quiet(state, level) -> None:
+    return None
+
+
+def _never_peeks(state, change, level) -> None:
     return None
 
 
