@@ -114,6 +114,13 @@ def _runs(codes) -> list:
     return [tuple(r) for r in runs]
 
 
+def _locked(*arrays) -> None:
+    """Mark arrays kept in a structure read-only (every check reads them; none writes them)."""
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+
+
 def _unlocked(a: np.ndarray) -> np.ndarray:
     """The same memory, not marked read-only, for numpy routines that copy a read-only input before reading it
     (bincount, take): only ever read."""
@@ -1062,16 +1069,36 @@ class Share(Rule):
 
     def numerator(self, ctx: Context) -> np.ndarray:
         """Lines that count toward the share (with `qualify`, only those that surely meet their category's
-        definition)."""
-        mask = self._clauses(ctx)
-        q = self.qualified(ctx)
-        return mask if q is None else mask & (q == TRUE)
+        definition); read-only, made once per structure."""
+        key = ("numerator", self.mkey)
+        m = ctx.memo.get(key)
+        if m is None:
+            mask = self._clauses(ctx)
+            q = self.qualified(ctx)
+            m = mask if q is None else mask & (q == TRUE)
+            _locked(m)
+            ctx.memo[key] = m
+        return m
 
     def maybe(self, ctx: Context) -> np.ndarray | None:
         """Lines of the numerator's clauses whose category's conditions are unknown: they count or not (READING
-        14); None when the rule has no `qualify`."""
-        q = self.qualified(ctx)
-        return None if q is None else self._clauses(ctx) & (q == UNKNOWN)
+        14); None when the rule has no `qualify` or no such line (read-only, made once per structure)."""
+        key = ("maybe", self.mkey)
+        if key not in ctx.memo:
+            q = self.qualified(ctx)
+            m = None if q is None else self._clauses(ctx) & (q == UNKNOWN)
+            if m is not None:
+                _locked(m)
+            ctx.memo[key] = m
+        return ctx.memo[key]
+
+    def _some_maybe(self, ctx: Context) -> bool:
+        key = ("some_maybe", self.mkey)
+        some = ctx.memo.get(key)
+        if some is None:
+            maybe = self.maybe(ctx)
+            some = ctx.memo[key] = maybe is not None and bool(maybe.any())
+        return some
 
     def qualified(self, ctx: Context) -> np.ndarray | None:
         """Per line, the tri-state of the conditions of the rules named in `qualify` (TRUE where none applies)."""
@@ -1127,7 +1154,7 @@ class Share(Rule):
 
     def state(self, ctx: Context) -> "ShareState":
         maybe = self.maybe(ctx)
-        m = ctx.sum_where(maybe) if maybe is not None and maybe.any() else 0
+        m = ctx.sum_where(maybe) if maybe is not None and self._some_maybe(ctx) else 0
         return ShareState(ctx, self.numerator_sum(ctx), m, maybe)
 
     def _counts(self, st: "ShareState", i: int) -> bool:
@@ -1424,24 +1451,38 @@ class _GroupCap(Rule):
 
     # ---- state, update, judge (the checker's evaluate is judge(state(ctx)))
 
+    def _frame(self, ctx: Context):
+        """`grouping` and what `state` derives from it without an amount (made once per structure): (line
+        indices, group codes, number of groups, lines surely counted — None when all are —, group code per line,
+        member per line, counted tri-state per line, loose lines)."""
+        key = ("group_frame", self.mkey)
+        out = ctx.memo.get(key)
+        if out is None:
+            idx, codes, n_groups, counted, loose = self.grouping(ctx)
+            sure = counted == TRUE
+            sure = None if sure.all() else sure
+            code_of = np.zeros(ctx.n, dtype=np.intp)
+            code_of[idx] = codes
+            member = np.zeros(ctx.n, dtype=bool)
+            member[idx] = True
+            cnt = np.full(ctx.n, TRUE, dtype=np.int8)
+            cnt[idx] = counted
+            loose = np.asarray(loose, dtype=np.intp)
+            out = (idx, codes, n_groups, sure, code_of, member, cnt, loose)
+            _locked(*out)
+            ctx.memo[key] = out
+        return out
+
     def state(self, ctx: Context) -> "GroupState":
-        idx, codes, n_groups, counted, loose = self.grouping(ctx)
+        idx, codes, n_groups, sure, code_of, member, cnt, loose = self._frame(ctx)
         st = GroupState(ctx)
         st.n_in = len(idx) + len(loose)
         if st.n_in == 0:
             return st
         vals = ctx.value[idx]
-        sure = counted == TRUE
         worst_ = _sums_by_code(ctx, codes, vals, n_groups)
-        best = worst_ if sure.all() else _sums_by_code(ctx, codes[sure], vals[sure], n_groups)
-        code_of = np.zeros(ctx.n, dtype=np.intp)
-        code_of[idx] = codes
-        member = np.zeros(ctx.n, dtype=bool)
-        member[idx] = True
-        cnt = np.full(ctx.n, TRUE, dtype=np.int8)
-        cnt[idx] = counted
-        st.set_groups(code_of, member, cnt, n_groups, best, worst_, np.asarray(loose, dtype=np.intp),
-                      int(best.max()) if len(best) else 0)
+        best = worst_ if sure is None else _sums_by_code(ctx, codes[sure], vals[sure], n_groups)
+        st.set_groups(code_of, member, cnt, n_groups, best, worst_, loose, int(best.max()) if len(best) else 0)
         return st
 
     def new_member(self, st: "GroupState", nctx: Context):
@@ -1907,17 +1948,14 @@ class IssuerCap(_GroupCap):
         """Sums per issuer straight from the issuer codes, over every line at once (no grouping of the lines)."""
         st = GroupState(ctx)
         codes, n_groups = _dense_codes(ctx, "issuer_code")
-        in_scope, counted = self._scope(ctx)
-        sel = in_scope & (counted != FALSE)
-        if not sel.any():
+        fr = self._members(ctx)
+        if fr is None:
             return st
-        has = _has_issuer(ctx)
-        member = sel if has is None else sel & has
-        loose = np.zeros(0, dtype=np.intp) if has is None else np.flatnonzero(sel & ~has)
-        st.n_in = int(member.sum()) + len(loose)
-        maybe = member & (counted == UNKNOWN)
+        member, loose, n_member, surely, alike = fr
+        counted = self._scope(ctx)[1]
+        st.n_in = n_member + len(loose)
         worst_ = _group_totals(ctx, codes, member, n_groups)
-        best = _group_totals(ctx, codes, member & ~maybe, n_groups) if maybe.any() else worst_
+        best = _group_totals(ctx, codes, surely, n_groups) if surely is not None else worst_
         # the largest sum of an issuer with lines here: issuers without sum to 0, so that the largest sum of
         # all is theirs when it is not 0
         top = int(best.max()) if len(best) else 0
@@ -1926,16 +1964,43 @@ class IssuerCap(_GroupCap):
             present[codes[member]] = True
             top = int(best[present].max()) if present.any() else 0
         st.set_groups(codes, member, counted, n_groups, best, worst_, loose, top)
-        if "issuer_alike" in ctx.L.columns:  # READING 5: the look-alike persons' lines and their sums, kept up to date
-            alike = ctx.column("issuer_alike")
-            sel = member & (alike >= 0)
-            if sel.any():
-                idx = np.flatnonzero(sel)
-                acodes, uniq = pd.factorize(alike[idx])
-                acodes = acodes.astype(np.intp)
-                totals = [int(x) for x in group_sums(acodes, ctx.value[idx], len(uniq))]
-                st.alike = (idx, acodes, totals, dict(zip(idx.tolist(), acodes.tolist())))
+        if alike is not None:  # READING 5: the look-alike persons' lines and their sums, kept up to date
+            idx, acodes, n_alike, by_line = alike
+            totals = [int(x) for x in group_sums(acodes, ctx.value[idx], n_alike)]
+            st.alike = (idx, acodes, totals, by_line)  # (the engine moves the totals, reads the rest)
         return st
+
+    def _members(self, ctx: Context):
+        """(members — in scope, counted or maybe, with an issuer —, loose lines — the same without an issuer —,
+        number of members, the members surely counted — None when all are —, the look-alike persons' lines:
+        (lines, code per line, number of codes, line -> code) or None); None when no line is in scope. Made once
+        per structure."""
+        key = ("issuer_members", self.mkey)
+        if key in ctx.memo:
+            return ctx.memo[key]
+        in_scope, counted = self._scope(ctx)
+        sel = in_scope & (counted != FALSE)
+        out = None
+        if sel.any():
+            has = _has_issuer(ctx)
+            member = sel if has is None else sel & has
+            loose = np.zeros(0, dtype=np.intp) if has is None else np.flatnonzero(sel & ~has)
+            maybe = member & (counted == UNKNOWN)
+            surely = member & ~maybe if maybe.any() else None
+            alike = None
+            if "issuer_alike" in ctx.L.columns:
+                a = ctx.column("issuer_alike")
+                asel = member & (a >= 0)
+                if asel.any():
+                    idx = np.flatnonzero(asel)
+                    acodes, uniq = pd.factorize(a[idx])
+                    acodes = acodes.astype(np.intp)
+                    _locked(idx, acodes)
+                    alike = (idx, acodes, len(uniq), dict(zip(idx.tolist(), acodes.tolist())))
+            _locked(member, loose, surely)
+            out = (member, loose, int(member.sum()), surely, alike)
+        ctx.memo[key] = out
+        return out
 
     def update(self, st: "GroupState", ch: LineChange) -> bool:
         out = super().update(st, ch)
@@ -2269,49 +2334,77 @@ class HoldingCap(Rule):
     # ---- state, update, judge (the checker's evaluate is judge(state(ctx)))
 
     def state(self, ctx: Context) -> "HoldingState":
-        """Sums per issuer straight from the issuer codes, over every line at once (no grouping of the lines)."""
+        """Sums per issuer straight from the issuer codes, over the lines held at once (no grouping of the lines)."""
         st = HoldingState(ctx)
-        scope = self._scope(ctx)
-        st.n_in = int(np.count_nonzero(scope))
+        fr = self._members(ctx)
+        st.n_in = fr[0]
         if not st.n_in:
             return st
-        codes, n_groups, has = self._hcodes(ctx)
-        q = ctx.column("quantity", float)
-        qi = ctx.column("quantity_issued", float)
-        st.noissuer = np.flatnonzero(scope & ~has)
-        member = scope & has
+        _, noissuer, member, idx, gm, issues = fr
+        codes, n_groups, _ = self._hcodes(ctx)
+        q = ctx.column("quantity", float)[idx]
+        qi = ctx.column("quantity_issued", float)[idx]
+        st.noissuer = noissuer
         st.keyinfo = (self, ctx)
-        # Σ per issuer over every line at once, the other lines weighing 0; a line without both quantities
-        # counts for 0 and leaves its issuer undecided
+        # Σ per issuer over the lines with an issuer; a line without both quantities counts for 0 and leaves its
+        # issuer undecided
         gmissing = np.zeros(n_groups, dtype=bool)
         with np.errstate(invalid="ignore", over="ignore"):
-            wq, wqi = q * member, qi * member
-            every = np.isfinite(wq.sum()) and np.isfinite(wqi.sum())
-        if every:  # no quantity missing (NaN) or infinite, on any line
-            full = member
+            every = np.isfinite(q.sum()) and np.isfinite(qi.sum())
+        if every:  # no quantity missing (NaN) or infinite, on any line held
+            wq, wqi = q, qi
+            nonpositive = bool((qi <= 0).any())
         else:
             missing = np.isnan(q) | np.isnan(qi)
-            full = member & ~missing
-            wq, wqi = np.where(full, q, 0.0), np.where(full, qi, 0.0)
-            gmissing[codes[member & missing]] = True
-        Q = np.bincount(codes, weights=wq, minlength=n_groups)
-        # one denominator per security: the largest quantity issued reported for it
-        sub = np.flatnonzero(member)
-        if _distinct(ctx, "security_code") and _text_on(ctx, "isin", sub):  # one line per ISIN
-            I = np.bincount(codes, weights=wqi, minlength=n_groups)
+            wq, wqi = np.where(missing, 0.0, q), np.where(missing, 0.0, qi)
+            gmissing[gm[missing]] = True
+            with np.errstate(invalid="ignore"):
+                nonpositive = bool(((qi <= 0) & ~missing).any())
+        Q = np.bincount(gm, weights=wq, minlength=n_groups)
+        # one denominator per issue: the largest quantity issued reported for it
+        if issues is None:  # one line per ISIN
+            I = np.bincount(gm, weights=wqi, minlength=n_groups)
         else:  # one denominator per issue (READING 7: by ISIN, else issuer, class and quantity issued)
-            df = pd.DataFrame({"g": codes[sub], "s": self.issue_keys(ctx, sub, codes[sub]), "qi": wqi[sub]})
-            df = df.groupby(["g", "s"], sort=False)["qi"].max()
-            I = np.bincount(df.index.get_level_values(0).to_numpy(), weights=df.to_numpy(), minlength=n_groups)
+            order, starts, issue_group = issues
+            I = np.bincount(issue_group, weights=np.maximum.reduceat(wqi[order], starts), minlength=n_groups)
         positive = I > 0
-        if not (full & (qi <= 0)).any():  # an issuer with lines here has a positive Σ issued, or a gap
+        if not nonpositive:  # an issuer with lines here has a positive Σ issued, or a gap
             present = positive | gmissing
         else:
             present = np.zeros(n_groups, dtype=bool)
-            present[codes[member]] = True
+            present[gm] = True
         st.codes, st.member, st.n_groups = codes, member, n_groups
         st.Q, st.I, st.gmissing, st.present = Q, I, gmissing, present
         return st
+
+    def _members(self, ctx: Context):
+        """(lines in scope, those without an issuer, the mask of those with one, their indices, their group
+        codes, their issues — None when each line is its own issue (one line per ISIN), else (the order of the
+        lines by issue, where each issue starts in it, the group of each issue) —), made once per structure."""
+        key = ("holding_members", self.mkey)
+        out = ctx.memo.get(key)
+        if out is None:
+            scope = self._scope(ctx)
+            n_in = int(np.count_nonzero(scope))
+            if not n_in:
+                out = ctx.memo[key] = (0, None, None, None, None, None)
+                return out
+            codes, n_groups, has = self._hcodes(ctx)
+            noissuer = np.flatnonzero(scope & ~has)
+            member = scope & has
+            idx = np.flatnonzero(member)
+            gm = codes[idx]
+            issues = None
+            if not (_distinct(ctx, "security_code") and _text_on(ctx, "isin", idx)):
+                pair, _ = pd.factorize(pd.MultiIndex.from_arrays([gm, self.issue_keys(ctx, idx, gm)]))
+                order = np.argsort(pair, kind="stable")
+                sp = pair[order]
+                starts = np.flatnonzero(np.r_[True, sp[1:] != sp[:-1]]) if len(sp) else np.zeros(0, np.intp)
+                issues = (order, starts, gm[order][starts])
+                _locked(*issues)
+            _locked(noissuer, member, idx, gm)
+            out = ctx.memo[key] = (n_in, noissuer, member, idx, gm, issues)
+        return out
 
     def _line(self, st: "HoldingState", i: int):
         """(issuer group or -1 without issuer, exact quantity, exact quantity issued, security) of a line the rule
