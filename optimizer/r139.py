@@ -60,7 +60,7 @@ import scipy.sparse as sp
 from constraints.r139.checker import check, rules_of, split_regimes
 from constraints.r139.cure import Cure
 from constraints.r139.base import ContractRows
-from constraints.r139.entities import BasketBlock
+from constraints.r139.entities import BasketBlock, IssueRows
 from constraints.r139.inputs import from_portfolio
 from constraints.r139.model import FALSE, TRUE, UNKNOWN, Ctx, normalise, round_cents
 from constraints.rules import BREACH, OK, UNKNOWN_S
@@ -298,7 +298,19 @@ def _prepare(pf, inp, version, *, as_of, simplified, simplified_since, max_age_d
                                       shape=(block.n_rows, ctx.n))
                     k0 = np.asarray(K.sum(axis=1)).ravel()
                     KL = (K @ E).tocsr()
-                forms.append((rule, block, (F @ M).tocsr(), g, KL, k0))
+                secs = None
+                if isinstance(block, IssueRows) and any(block.issues):
+                    # per row, each security whose issue is counted: (limit · issue, its items over the lines, euros
+                    # per unit, its value held now)
+                    secs = []
+                    for row in block.issues:
+                        out = []
+                        for x, items, unit in row:
+                            S = sp.csr_matrix((np.ones(len(items)), (np.zeros(len(items), dtype=np.int64), items)),
+                                              shape=(1, ctx.n)) @ M
+                            out.append((x, sp.csr_matrix(S), unit))
+                        secs.append(out)
+                forms.append((rule, block, (F @ M).tocsr(), g, KL, k0, secs))
             st = rule.line_status(ctx)
             if st is not None:
                 applies, tri = st
@@ -384,7 +396,8 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
     c_C = _contract_costs(prep, objective, costs) if not elastic else np.zeros(len(C))
     dcol = np.array([R.col(1.0 if close_C[i] else 0.0, 1.0, float(c_C[i])) for i in range(len(C))], dtype=np.int64)
     baskets = []
-    for rule, block, G, g, KL, k0 in prep.forms:
+    n_bin = 0
+    for rule, block, G, g, KL, k0, secs in prep.forms:
         tight = block.tighten(margin) if (margin and block.limit is not None) else block
         if elastic:
             tight = tight.soft()
@@ -423,6 +436,14 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
             R.notes.append(f"{rule.id} — {block.subjects[k]} : ne dépend d'aucune ligne négociable (contrats, lignes "
                            f"bloquées) : la limite ne peut être rétablie par des ventes ou des achats")
         idx = np.flatnonzero(keep & ~fixed_bad)
+        if secs is not None and not elastic:
+            var_rows = [k for k in range(block.n_rows)
+                        if len(secs[k]) >= 2 and any(_sold_out_possible(S, T) for _, S, _ in secs[k])]
+            factor = np.divide(np.asarray(tight.const, dtype=float), np.asarray(block.const, dtype=float),
+                               out=np.ones(block.n_rows), where=np.asarray(block.const, dtype=float) != 0)
+            n_bin += _issue_rows(R, rule, tight, GT, lhs0, rhs, tol, up, var_rows, secs, factor, T, b_ub, v,
+                                 new_bases[g])
+            idx = np.setdiff1d(idx, np.array(var_rows, dtype=np.int64))
         if not len(idx):
             continue
         lo = np.full(len(idx), -INF) if le else rhs[idx] - lhs0[idx] + tol[idx]
@@ -430,7 +451,6 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
         soft = ((-1.0 if le else 1.0) / scale[idx]) if tight.slack else None
         R.add("regles", GT[idx], lo, hi, [("rule", rule, tight.subjects[k], block.sense) for k in idx.tolist()],
               other=_triplets(CD[idx], dcol), soft=soft)
-    n_bin = 0
     for rule, tight, GT, lhs0, rhs, tol, g, scale, CD, c_up in baskets:
         five = rhs  # share · actif de placement, per entity row
         smax = lhs0 + GT.multiply(GT > 0) @ b_ub + c_up
@@ -500,6 +520,50 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
     else:
         c_bs = np.concatenate([c_line, c_line])
     return R, c_bs, np.concatenate([np.zeros(nT), s_lb]), np.concatenate([b_ub, s_ub]), n_bin
+
+
+def _sold_out_possible(S, T) -> bool:
+    """Every line of a security (`S`, its items over the lines) can be sold: the optimizer may sell it out."""
+    lines = S.indices[S.data != 0]
+    return bool(len(lines)) and bool(np.isin(lines, T).all())
+
+
+def _issue_rows(R: _Rows, rule, block, GT, lhs0, rhs, tol, up, rows, secs, factor, T, b_ub, v, base) -> int:
+    """R. 139-46 with the securities held (RR 9, READING 7's count by security). For each row `k` of `rows` (an
+    issuer with two securities or more, one of which the trades could sell out), a binary h per security that
+    could be sold out: 1 it stays held (at least one unit, or a euro: it stays in the denominator), 0 it is sold
+    out (every line of it at 0, and its issue out, as the checker counts it after the trades):
+    Σ x ≤ limit · (Σ issues that stay + Σ h · issue). A row that holds even with every such security's issue out
+    needs none. Returns the number of binaries."""
+    pos = {int(j): i for i, j in enumerate(T.tolist())}
+    nT = len(T)
+    n = 0
+    for k in rows:
+        var = [(x * factor[k], S, unit) for x, S, unit in secs[k] if _sold_out_possible(S, T)]
+        x_var = sum(x for x, _, _ in var)
+        fixed = float(rhs[k]) - x_var  # limit · the issues that cannot be sold out
+        if np.isfinite(up[k]) and lhs0[k] + up[k] <= fixed - tol[k]:
+            continue  # within the cap even with every issue that may go out of the denominator
+        other = []
+        for x, S, unit in var:
+            cols = np.array([pos[int(j)] for j in S.indices.tolist()], dtype=np.int64)
+            w = S.data
+            ST = sp.csr_matrix((w, (np.zeros(len(cols), dtype=np.int64), cols)), shape=(1, nT))
+            v_now = float((S @ v)[0])
+            grow = float(np.sum(np.where(np.isfinite(b_ub[cols]), b_ub[cols], 2 * base) * w))
+            big = v_now + grow + 1.0
+            eps = max(1.0, float(unit))
+            h = R.col(0.0, 1.0, 0.0, True)
+            n += 1
+            subject = block.subjects[k]
+            # sold out when h = 0: Σ its lines ≤ M · h;  held when h = 1: at least one unit (or a euro)
+            R.add("detention_46", ST, [-INF], [-v_now], [("issue", rule, subject, "<=")], other=[(0, h, -big)])
+            R.add("detention_46", -ST, [-INF], [v_now], [("issue", rule, subject, "<=")], other=[(0, h, eps)])
+            # with no issue that stays, the tolerance for cents goes with each issue held (all out: 0 ≤ 0)
+            other.append((0, h, -(x if fixed > tol[k] else x - float(tol[k]))))
+        hi = fixed - float(lhs0[k]) - (float(tol[k]) if fixed > tol[k] else 0.0)
+        R.add("regles", GT[[k]], [-INF], [hi], [("rule", rule, block.subjects[k], "<=")], other=other)
+    return n
 
 
 def _abs_rows(R: _Rows, rule, block, GT, CD, dcol, lhs0, cap) -> None:

@@ -26,13 +26,13 @@ its holdings in the worst place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
-from constraints.kind import LinearBlock
+from constraints.kind import LinearBlock, tightened
 
 from .base import Common
 from typing import Literal
@@ -296,6 +296,25 @@ def _sovereign_sums(ctx: Ctx):
         recs_pos, codes, uniq = ctx.smemo["sovereign"]
         ctx.memo["sovereign_sums"] = (recs_pos, codes, uniq, group_sum(codes, ctx.value[recs_pos], len(uniq)))
     return ctx.memo["sovereign_sums"]
+
+
+@dataclass
+class IssueRows(LinearBlock):
+    """The rows of R. 139-46 (RR 9): per issuer, Σ x of its securities held ≤ limit · its issue, a constant as held.
+    Where the issue is counted from the securities held (valeur / quantite × quantite_emise of each, no
+    `encours_emetteur`), `issues[row]` lists them: (limit · the security's issue in euros, its items, euros per unit)
+    — a security sold out leaves the denominator, as in the checker; the optimizer states whether each stays held
+    with a binary (`optimizer.r139`)."""
+
+    issues: list = field(default_factory=list)
+
+    def tighten(self, margin) -> "IssueRows":
+        out = super().tighten(margin)
+        m = Fraction(margin)
+        if m == 0 or not self.limit:
+            return out
+        factor = float(tightened(self.limit, self.sense, m) / self.limit)
+        return replace(out, issues=[[(x * factor, items, unit) for x, items, unit in row] for row in self.issues])
 
 
 @dataclass
@@ -879,6 +898,20 @@ class IssuerShare(Kind):
         return fig
 
     @staticmethod
+    def _issues(a, ev, q, qe, mv) -> dict:
+        """Security (ISIN, else the line) → (its issue, exact cents: the largest valeur / quantite × quantite_emise
+        of its items; its items)."""
+        best: dict = {}
+        for p in ev.tolist():
+            if not (q[p] > 0 and qe[p] > 0):
+                continue
+            sec = a["isin"][p] if a["isin"][p] is not None and a["isin"][p] == a["isin"][p] else f"L{p}"
+            x = Fraction(int(mv[p])) / frac(float(q[p])) * frac(float(qe[p]))
+            old = best.get(sec)
+            best[sec] = (max(x, old[0]) if old else x, (old[1] if old else []) + [p])
+        return best
+
+    @staticmethod
     def _exact_issue(a, ev, q, qe, mv) -> Fraction:
         """Σ over the issuer's ISINs (each once, the largest figure) of valeur / quantite × quantite_emise, exactly."""
         best: dict = {}
@@ -909,18 +942,24 @@ class IssuerShare(Kind):
         codes = ctx.factorized("issuer")[0]
         icode, held_codes = pd.factorize(codes[idx])
         names = np.asarray(ctx.factorized("issuer")[1], dtype=object)[held_codes]
-        rows, cols, const, subjects = [], [], [], []
+        rows, cols, const, subjects, issues = [], [], [], [], []
         for k in range(len(held_codes)):
             ev = everything[codes[everything] == held_codes[k]]
             out = a["issuer_outstanding"][ev]
             out = out[out > 0]
+            secs = []
             if len(out):
                 d = Fraction(int(round(float(out.min()))))
             else:
                 ok_q = (q[ev] > 0) & (qe[ev] > 0)
                 if not ok_q.all():  # an ISIN without its issue size: the share is not known
                     continue
-                d = self._exact_issue(a, ev, q, qe, mv)
+                by_sec = self._issues(a, ev, q, qe, mv)
+                d = sum((x for x, _ in by_sec.values()), Fraction(0))
+                # an issue counts while one of its items is held (sold out, it leaves the denominator)
+                secs = [(float(self.lim * x) / 100, np.array(items, dtype=np.int64),
+                         float(Fraction(int(mv[items[0]])) / frac(float(q[items[0]]))) / 100)
+                        for x, items in by_sec.values()]
             if d <= 0:
                 continue
             members = idx[icode == k]
@@ -928,8 +967,9 @@ class IssuerShare(Kind):
             cols.append(members)
             const.append(float(self.lim * d) / 100)
             subjects.append(str(names[k]))
+            issues.append(secs)
         if not subjects:
             return None
         cols_a = np.concatenate(cols).astype(np.int64)
-        return LinearBlock(self.id, "<=", np.concatenate(rows), cols_a, np.ones(len(cols_a)), Fraction(0), None,
-                           np.array(const), subjects, limit=self.lim)
+        return IssueRows(self.id, "<=", np.concatenate(rows), cols_a, np.ones(len(cols_a)), Fraction(0), None,
+                         np.array(const), subjects, limit=self.lim, issues=issues)
