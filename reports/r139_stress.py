@@ -10,8 +10,18 @@ currency (`--choc USD=-12`) overrides its family for that nature or currency.
 The shocks apply to the portfolio seen through (R. 139-17): a fund looked through with its inventory has
 each holding shocked by its own nature and currency and its line moves by the change of the inventory's
 sum (the holdings are then rescaled to the new line value as the reader does, last paragraph); a fund held
-without a usable inventory, other funds in a fund's inventory and financial contracts keep their value
-(their composition is unknown to the shock; the report says how much was left so). The shocked portfolio is
+without a usable inventory and other funds in a fund's inventory keep their value (their composition is unknown
+to the shock; the report says how much was left so).
+
+A financial contract (a line, or a holding of a fund looked through) is shocked through its exposure: R. 139-47
+makes the exposure the value of the equivalent position in the underlying, and the contract's gain or loss the
+change of that position. The underlying is read as the checker reads it: the item held with the contract's
+`sous_jacent` ISIN (its nature, currency and duration), else `type_sous_jacent` — `action` as an equity, `taux`
+as a bond (the contract's `duration`, else 5 years), `change` through the currency of the exposure alone; the
+currency of the exposure (`devise_exposition`, else `devise`) is shocked as an item's. So exposure' = exposure ×
+the underlying's factor (to the cent) and value' = value + exposure' − exposure; the notional, a contractual
+amount, is kept. A contract on credit, commodities or other underlyings, or without its exposure, keeps its value
+and exposure (counted in what the scenario does not reach). The shocked portfolio is
 checked again by the R. 139 checker with the same options; every figure of the view is a result of that
 check. The scenario is scaled from 0 to 100 % to find, for each rule, the smallest fraction at which it
 breaks (a passive-breach forecast, as for R. 623).
@@ -226,14 +236,24 @@ def shocked_portfolio(pf, scenario: dict, scale: float = 1.0, *, durations=None)
     old = lines["value"].to_numpy(dtype=np.int64)
     f = factors(nat, lines["currency"].tolist(), durations, scenario, scale)
     new = np.rint(old * f).astype(np.int64)
+    held = (lines["isin"].to_numpy(dtype=object) if "isin" in lines else np.full(len(lines), None), nat,
+            lines["currency"].to_numpy(dtype=object), durations)
+    given, _ = _durations(pf)
+    c_value, c_exp = contract_shock(lines, scenario, scale, durations=given, held=held)
+    new = np.where(nat == "contrat_financier", c_value, new)
     invs = []
     inv_of = lines["inventory"].to_numpy() if "inventory" in lines else np.full(len(lines), -1)
     for j, inv in enumerate(pf.inventory_list):
         h = inv.holdings
         hn = h["nature"].astype(object).to_numpy()
         hv = h["value"].to_numpy(dtype=np.int64)
-        hf = factors(hn, h["currency"].tolist(), _default_durations(hn), scenario, scale)
+        hd = _default_durations(hn)
+        hf = factors(hn, h["currency"].tolist(), hd, scenario, scale)
         hnew = np.rint(hv * hf).astype(np.int64)
+        h_isin = h["isin"].to_numpy(dtype=object) if "isin" in h else np.full(len(h), None)
+        hc_value, hc_exp = contract_shock(h, scenario, scale, held=(h_isin, hn, h["currency"].to_numpy(dtype=object), hd))
+        hnew = np.where(hn == "contrat_financier", hc_value, hnew)
+        h = _with_exposure(h, hc_exp)
         total, total_new = int(hv.sum()), int(hnew.sum())
         if total <= 0 or total_new <= 0:  # nothing left to spread the line over: the inventory is kept as read
             invs.append(inv)
@@ -242,8 +262,8 @@ def shocked_portfolio(pf, scenario: dict, scale: float = 1.0, *, durations=None)
             if nat[i] in LOOKED_THROUGH:
                 # the fund's value moves with its inventory's sum: V × S' / S, rounded half up in exact integers
                 new[i] = (2 * int(old[i]) * total_new + total) // (2 * total)
-        invs.append(replace(inv, holdings=_scaled(h, hnew)) if (hnew != hv).any() else inv)
-    lines = _scaled(lines, new)
+        invs.append(replace(inv, holdings=_scaled(h, hnew)) if (hnew != hv).any() or h is not inv.holdings else inv)
+    lines = _with_exposure(_scaled(lines, new), c_exp)
     funds = np.flatnonzero(inv_of >= 0)
     if not len(funds):  # no inventory: the look-through table stays the (empty) one read
         return replace(pf, lines=lines)
@@ -255,6 +275,80 @@ def shocked_portfolio(pf, scenario: dict, scale: float = 1.0, *, durations=None)
         lt["fund_line"] = funds[lt["fund_line"].to_numpy(dtype=np.int64)]
     inv_table["lines"] = [tuple(int(funds[i]) for i in t) for t in inv_table["lines"]]
     return replace(pf, lines=lines, lookthrough=lt, inventories=inv_table, inventory_list=invs)
+
+
+CONTRACT_UNDERLYING = {"action": "action", "taux": "obligation"}  # type_sous_jacent → the nature shocked as
+
+
+def _blank(x) -> bool:
+    import pandas as pd
+
+    return x is None or bool(pd.isna(x))
+
+
+def contract_shock(df, scenario: dict, scale: float, *, durations=None, held=None):
+    """(value cents, exposure or None) of each row of `df` (lines or holdings) after the scenario: a financial
+    contract whose exposure is known and whose underlying a shock reaches moves by its exposure (module
+    docstring); other rows keep theirs. `held` (isin, nature, currency, duration of the items held) reads an
+    underlying by its ISIN."""
+    n = len(df)
+    value = df["value"].to_numpy(dtype=np.int64).copy()
+    if "exposure" not in df or not n:
+        return value, None
+    exp = df["exposure"].to_numpy(dtype=object).copy()
+    nat = df["nature"].astype(object).to_numpy()
+    con = np.flatnonzero(nat == "contrat_financier")
+    if not len(con):
+        return value, None
+    col = {k: (df[k].astype(object).to_numpy() if k in df else np.full(n, None))
+           for k in ("underlying_kind", "underlying", "exposure_currency", "currency")}
+    by_isin = {}
+    if held is not None:
+        h_isin, h_nat, h_cur, h_dur = held
+        for i in range(len(h_isin)):
+            if not _blank(h_isin[i]) and h_nat[i] != "contrat_financier":
+                by_isin.setdefault(str(h_isin[i]).upper(), (h_nat[i], h_cur[i], h_dur[i]))
+    u_nat, u_cur, u_dur, ok = [], [], [], []
+    for p in con.tolist():
+        k = None if _blank(col["underlying_kind"][p]) else col["underlying_kind"][p]
+        given_cur = None if _blank(col["exposure_currency"][p]) else col["exposure_currency"][p]
+        hit = None if _blank(col["underlying"][p]) else by_isin.get(str(col["underlying"][p]).strip().upper())
+        if hit is not None:
+            nature, c_u, d = hit
+            c = given_cur or c_u
+        else:
+            nature = CONTRACT_UNDERLYING.get(k)
+            c = given_cur or col["currency"][p]
+            d = durations[p] if durations is not None and np.isfinite(durations[p]) else np.nan
+            if not np.isfinite(d):
+                d = DEFAULT_DURATION.get("obligation", 5.0) if nature == "obligation" else 0.0
+        u_nat.append(nature)
+        u_cur.append(c)
+        u_dur.append(d)
+        ok.append(not _blank(exp[p]) and (nature is not None or k == "change"))
+    f = factors(np.array(u_nat, dtype=object), u_cur, np.array(u_dur, dtype=float), scenario, scale)
+    for j, p in enumerate(con.tolist()):
+        if not ok[j] or f[j] == 1.0:
+            continue
+        e = int(exp[p])
+        e2 = int(np.rint(e * f[j]))
+        exp[p] = e2
+        value[p] = int(value[p]) + e2 - e
+    return value, exp
+
+
+def _with_exposure(df, exposure):
+    """`df` with the contracts' exposures after the shock (None: unchanged)."""
+    if exposure is None:
+        return df
+    import pandas as pd
+
+    new = pd.array([None if _blank(x) else int(x) for x in exposure], dtype="Int64")
+    if df["exposure"].astype("Int64").equals(pd.Series(new, index=df.index)):
+        return df
+    out = df.copy()
+    out["exposure"] = pd.Series(new, index=df.index).astype(df["exposure"].dtype)
+    return out
 
 
 def _line_durations(lines, given) -> np.ndarray:
@@ -393,7 +487,8 @@ def run139(pf, verdict, scenario: dict, recheck) -> StressResult139:
     unshocked = _unshocked(pf)
     notes = []
     if unshocked:
-        notes.append("fonds sans inventaire utilisable, fonds détenus par un fonds et contrats financiers gardent "
+        notes.append("fonds sans inventaire utilisable, fonds détenus par un fonds et contrats financiers sans "
+                     "exposition ou sur un sous-jacent qu'aucun choc n'atteint (crédit, marchandises, autre) gardent "
                      "leur valeur (leur composition échappe au choc)")
     return StressResult139(scenario, col, defaulted, verdict.base, after.base, verdict.total, after.total, rows,
                            natures, unshocked, verdict_after=after, notes=notes)
@@ -405,12 +500,24 @@ def _unshocked(pf) -> int:
     nat = L["nature"].astype(object).to_numpy()
     inv = L["inventory"].to_numpy() if "inventory" in L else np.full(len(L), -1)
     blind = np.isin(nat, LOOKED_THROUGH) & (inv < 0)
-    total = int(L["value"].to_numpy(dtype=np.int64)[blind | (nat == "contrat_financier")].sum())
+    total = int(L["value"].to_numpy(dtype=np.int64)[blind | ((nat == "contrat_financier") & ~_reached(L))].sum())
     lt = pf.lookthrough
     if lt is not None and len(lt):
         ln = lt["nature"].astype(object).to_numpy()
-        total += int(lt["value"].to_numpy(dtype=np.int64)[np.isin(ln, UNSHOCKED)].sum())
+        left = np.isin(ln, UNSHOCKED) & ~((ln == "contrat_financier") & _reached(lt))
+        total += int(lt["value"].to_numpy(dtype=np.int64)[left].sum())
     return total
+
+
+def _reached(df) -> np.ndarray:
+    """Contracts a shock can reach through their exposure (given, on equities, rates, currencies or an ISIN)."""
+    n = len(df)
+    if "exposure" not in df:
+        return np.zeros(n, dtype=bool)
+    has_e = df["exposure"].notna().to_numpy()
+    kind = df["underlying_kind"].astype(object).to_numpy() if "underlying_kind" in df else np.full(n, None)
+    und = df["underlying"].notna().to_numpy() if "underlying" in df else np.zeros(n, dtype=bool)
+    return has_e & (np.isin(kind, ("action", "taux", "change")) | und)
 
 
 __all__ = ["FAMILIES139", "DEFAULT_DURATION", "parse_scenario139", "parse_shock139", "shocked_portfolio", "run139",
