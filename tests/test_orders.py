@@ -340,3 +340,32 @@ def test_one_security_on_two_lines_without_isin_counts_its_issue_once_after_a_sa
     assert res.status == BREACH and res.value == pytest.approx(110 / 1000)  # not 110 / 2000
     ov = run(pf, {"libelle": "Actions Renault (compte B)", "montant": "-6 000,00"})
     assert ov.verdict_after.result("R623-10-1/detention-max10").status == "ok"  # 60 / 1000
+
+
+def test_a_few_orders_are_read_as_a_long_list_reads_them():
+    """Up to `FEW_ORDERS` orders, cells are parsed one by one, not by a pass over each column: the same orders, the
+    same bad cells reported in the same order (each bad value once, with its rows), as the column pass gives."""
+    from reserves.pretrade.orders import FEW_ORDERS
+
+    few = [{"isin": "FR0000120271", "libelle": "Total", "montant": "1 000,50", "quantite": "10"},
+           {"isin": "XX123", "libelle": "Mauvais", "montant": "douze"},
+           {"isin": None, "libelle": "  ", "montant": True},
+           {"isin": "XX123", "libelle": "Mauvais encore", "montant": "douze", "quantite": -3},
+           {"libelle": "Nouvelle", "montant": 2.5, "categorie": "2", "devise": "eur", "poche": "gestion"},
+           {"libelle": "Vide", "montant": float("nan")},
+           {"isin": "FR0000120271", "montant": -1, "quantite": 1.5}]
+    padding = [{"libelle": f"Ligne {k}", "montant": 100 + k} for k in range(FEW_ORDERS)]
+
+    def problems(records):
+        with pytest.raises(InputError) as err:
+            orders_from_records(records)
+        return [p.to_dict() for p in err.value.problems]
+
+    assert len(few) <= FEW_ORDERS < len(few) + len(padding)
+    assert problems(few) == problems(few + padding)
+    good = [few[0], few[4], few[6]]
+
+    def fields(orders):
+        return [(o.row, o.label, o.isin, o.amount, o.quantity, o.pocket, o.category, o.currency, o.amount_text)
+                for o in orders.items]
+    assert fields(orders_from_records(good)) == fields(orders_from_records(good + padding))[:len(good)]

@@ -352,6 +352,27 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_COLUMN_KEYS: dict = {}  # id of a tuple of columns -> (the tuple, its header keys, required columns, columns by field)
+
+
+def _column_keys(columns) -> tuple:
+    """(normalized header or alias -> field, the required columns, field -> column) of a table's columns; made once
+    per tuple of columns (a table of a few rows, an order sent to the service, is read in microseconds)."""
+    got = _COLUMN_KEYS.get(id(columns))
+    if got is None or got[0] is not columns:
+        keys, by_field = {}, {}
+        for c in columns:
+            keys[normalize_header(c.header)] = c.field
+            keys[normalize_header(c.alias)] = c.field
+            by_field[c.field] = c
+        got = (columns, keys, tuple(c for c in columns if c.required), by_field)
+        if isinstance(columns, tuple):  # a list may change: made again each time
+            if len(_COLUMN_KEYS) >= 64:
+                _COLUMN_KEYS.clear()
+            _COLUMN_KEYS[id(columns)] = got
+    return got[1:]
+
+
 def locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free_columns=()) -> RawTable:
     """Find the header row (the first one holding every required column) and cut the table.
 
@@ -359,12 +380,7 @@ def locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free
     """
     header_keys, required, by_field = HEADER_KEYS, REQUIRED, BY_FIELD
     if columns is not None:
-        header_keys = {}
-        for c in columns:
-            header_keys[normalize_header(c.header)] = c.field
-            header_keys[normalize_header(c.alias)] = c.field
-        required = tuple(c for c in columns if c.required)
-        by_field = {c.field: c for c in columns}
+        header_keys, required, by_field = _column_keys(columns)
     if not any(any(not _is_blank(c) for c in row) for row in data):
         raise InputError.one("la feuille est vide", sheet=sheet)
     best: tuple[int, int, dict] | None = None
@@ -461,11 +477,7 @@ def refuse_misspelled_headers(raw: RawTable, columns=None, free_columns=()) -> N
     if columns is None:
         keys, by_field = HEADER_KEYS, BY_FIELD
     else:
-        keys, by_field = {}, {}
-        for c in columns:
-            keys[normalize_header(c.header)] = c.field
-            keys[normalize_header(c.alias)] = c.field
-            by_field[c.field] = c
+        keys, _, by_field = _column_keys(columns)
     free = {normalize_header(f) for f in free_columns or ()}
     problems = []
     for title, c in (raw.extra or {}).items():

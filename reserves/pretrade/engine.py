@@ -39,7 +39,7 @@ from constraints import rulebook
 from constraints.checker import Verdict
 from constraints.kind import BASE, BREACH, NA, OK, UNKNOWN_S, LineChange, worst
 from constraints.rules import Context, build
-from reserves.portfolio.fmt import fr_euros, fr_pct
+from reserves.portfolio.fmt import SENSE_FR, fr_euros, fr_pct
 from reserves.portfolio import parsing as P
 from reserves.portfolio.errors import InputError, Problem
 
@@ -232,6 +232,7 @@ class Engine:
             if isinstance(s, str):
                 self.isin_index.setdefault(s, []).append(i)
         self.label_index: dict | None = None  # built on the first order matched by label
+        self._label_keys: dict = {}  # label of an order -> its key in `label_index`
         self.next_row = (int(ctx.rows.max()) if n else int(getattr(pf, "header_row", 1))) + 1
         self.new_lines: list = []  # line ids of the lines orders added
         self.origin: dict = {}  # new line -> (order, one-line table)
@@ -340,7 +341,12 @@ class Engine:
                 for i, lab in enumerate(self.label):
                     index.setdefault(P.key_of(lab), []).append(i)
                 self.label_index = index  # not logged: it holds every line, and a line undone is never matched
-            cands, match = self.label_index.get(P.key_of(order.label), []), "libelle"
+            key = self._label_keys.get(order.label)
+            if key is None:  # the folding of a label costs about 10 µs: done once per label asked
+                if len(self._label_keys) >= 10_000:
+                    self._label_keys.clear()
+                key = self._label_keys[order.label] = P.key_of(order.label)
+            cands, match = self.label_index.get(key, []), "libelle"
             cands = [i for i in cands if i < self.book.n]
         else:
             raise order.problem("ni « isin » ni « libelle » : impossible de savoir quelle ligne l'ordre concerne")
@@ -414,7 +420,7 @@ class Engine:
                 status1[r] = s
         finally:
             book.apply(ch.inverse())
-        status = BREACH if BREACH in status1 else UNKNOWN_S if UNKNOWN_S in status1 else OK
+        status = _overall(status1)
         return OrderOutcome(order.row, order.label or self.label[i], order.isin, order.amount, match,
                             book.rows.item(i), EFFECT_NEUTRAL, [], [], status, dict(zip(self._ids, status1)))
 
@@ -547,7 +553,7 @@ class Engine:
                     prev = watch0.get(key)
                     grew = prev is None or _worse_share(share, prev[1], floor)
                 if grew:
-                    what = "plafond" if not floor else "plancher"
+                    what = SENSE_FR["min" if floor else "max"]
                     head = rule.spec.title if subject == rule.spec.title else f"{rule.spec.title} — {subject}"
                     alerts.append(Alert(rule.id, rule.spec.article, subject, float(share), float(lim), float(level),
                                         f"{head} : {fr_pct(float(share))} pour un {what} de {fr_pct(float(lim))} "
@@ -564,7 +570,7 @@ class Engine:
             msg = (f"{rule.spec.title} — « {f1.subject} » : {words} "
                    + ("(ligne non conforme)" if f1.status == BREACH else "(données manquantes sur la ligne)"))
         elif share is not None and lim_f is not None:
-            what = "plancher" if rule.p.get("sense") == "min" else "plafond"
+            what = SENSE_FR["min" if rule.p.get("sense") == "min" else "max"]
             msg = f"{head} : {words}, {fr_pct(share)} pour un {what} de {fr_pct(lim_f)}"
             if f1.amount is not None and f1.status == BREACH:
                 msg += f" (écart {fr_euros(f1.amount)}"
@@ -635,7 +641,7 @@ class Engine:
         finally:
             self._log = outer
         statuses = dict(zip(self._ids, status1))
-        status = BREACH if BREACH in status1 else UNKNOWN_S if UNKNOWN_S in status1 else OK
+        status = _overall(status1)
         if changes:
             changes.sort(key=lambda c: -EFFECT_RANK[c.effect])
             effect = worst_effect(c.effect for c in changes)
@@ -697,8 +703,7 @@ class Engine:
 
     @property
     def status(self) -> str:
-        s = worst(self.rule_statuses().values())
-        return OK if s == NA else s
+        return _overall(self._status)
 
     def verdict(self) -> Verdict:
         """The verdict of the portfolio as the engine now holds it, as the checker gives it."""
@@ -781,6 +786,12 @@ class Engine:
         return replace(pf, lines=out, extra=extra, headers=headers,
                        present=frozenset(pf.present) | frozenset(k for k in headers if k != "market_value"))
 
+
+
+def _overall(statuses) -> str:
+    """The portfolio's status from its rules' (`worst`; no rule applying is compliant)."""
+    s = worst(statuses)
+    return OK if s == NA else s
 
 
 def _never_quiet(state, level) -> None:

@@ -209,6 +209,42 @@ def as_order(order) -> Order:
     return got.items[0]
 
 
+FEW_ORDERS = 16  # up to this many orders, cells are parsed one by one (a column pass costs more for so few)
+
+
+def _parse_few(cells: list, parser, on_error) -> tuple | None:
+    """`parsing.parse_column` for a few cells, without its pass over the column: each distinct value parsed once,
+    in the order of its first cell, its bad values reported as that pass reports them. None when a cell cannot
+    be compared with the others (the column pass then says what it says)."""
+    values: list = [None] * len(cells)
+    blank = [False] * len(cells)
+    seen: dict = {}
+    bad: list = []
+    try:
+        for i, c in enumerate(cells):
+            if P.is_blank(c):
+                blank[i] = True
+                continue
+            v = ("VRAI" if c else "FAUX") if type(c) is bool else c  # True == 1: check boxes kept apart
+            key = (type(v) is str, v)
+            got = seen.get(key)
+            if got is None:
+                try:
+                    got = seen[key] = (True, parser(v))
+                except P.BadCell as exc:
+                    got = seen[key] = (False, [v, str(exc), []])
+                    bad.append(got[1])
+            if got[0]:
+                values[i] = got[1]
+            else:
+                got[1][2].append(i)
+    except TypeError:  # an unhashable cell (a list in a JSON order)
+        return None
+    for v, reason, where in bad:
+        on_error(where, v, reason)
+    return values, blank
+
+
 def _from_raw(raw) -> Orders:
     from reserves.portfolio.errors import ProblemList
     from reserves.portfolio.model import is_total_row
@@ -235,7 +271,8 @@ def _from_raw(raw) -> Orders:
             for i in indices[:20]:
                 problems.add(reason, sheet=sheet, row=int(raw.row_numbers[i]), column=where, value=value)
         raw_cells = cells(f)
-        values, blank = P.parse_column(raw_cells, parser, on_error)
+        few = _parse_few(raw_cells, parser, on_error) if n <= FEW_ORDERS else None
+        values, blank = few if few is not None else P.parse_column(raw_cells, parser, on_error)
         # a blank cell is blank whatever the parser made of it
         return list(values), [bool(b) or P.is_blank(c) for b, c in zip(blank, raw_cells)]
 

@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reserves.portfolio.errors import InputError, Problem
 
-from .access import Viewer, api_viewer
+from .access import Viewer, api_viewer, api_viewer_now
 
 TTL_S = 3600
 PER_USER = 8
@@ -282,7 +282,7 @@ def install(app: FastAPI, *, store_file, load_portfolio, record, parse_date, for
             "type": "object", "required": ["ordres"], "properties": {"ordres": {
                 "type": "array", "items": {"type": "object"},
                 "description": "les ordres : colonnes d'un fichier d'ordres (libelle, isin, montant…)"}}}}}}})
-    async def check(pid: str, request: Request, viewer: Viewer = Depends(api_viewer)):
+    async def check(pid: str, request: Request, viewer: Viewer = Depends(api_viewer_now)):
         writer.busy()
         loaded = loads.get(viewer, pid)
         try:
