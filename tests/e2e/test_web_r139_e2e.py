@@ -99,3 +99,43 @@ def test_the_regime_simplifie_box_in_the_browser(server, browser, tmp_path):
     assert page.title().endswith("— R. 139 — Réserves")
     page.screenshot(path=str(tmp_path / "verdict-r139-simplifie.png"), full_page=False)
     context.close()
+
+
+def test_the_regime_simplifie_start_date_in_the_browser(server, browser, tmp_path):
+    """The upload form's « Régime simplifié depuis » field (R. 139-11, as `--regime-simplifie-depuis`): a bad date is
+    refused in French with the field kept; a good one gives the deadlines from that date, named on the page, and
+    fills in the optimizer's form."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    if page.get_by_label("Nom d'utilisateur").count():
+        page.get_by_label("Nom d'utilisateur").fill(server.user)
+        page.get_by_label("Mot de passe").fill(server.password)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(server.url + "/")
+
+    def upload(since):
+        page.get_by_label("Portefeuille (.xlsx, .ods ou .csv)").set_input_files(
+            str(SAMPLES / "portefeuille_r139_conforme.xlsx"))
+        page.get_by_label("Inventaires des fonds au format TPT (facultatif)").set_input_files(
+            [str(SAMPLES / "tpt_fonds_credit_euro.xlsx")])
+        page.get_by_label("Régime simplifié (R. 139-14, R. 139-15)").check()
+        page.get_by_label("Régime simplifié depuis (facultatif)").fill(since)
+        page.get_by_role("button", name="Contrôler").click()
+        page.wait_for_load_state()
+
+    upload("31/02/2024")
+    assert "date invalide « 31/02/2024 » : attendu AAAA-MM-JJ ou JJ/MM/AAAA" in page.locator("main").inner_text()
+    assert page.get_by_label("Régime simplifié depuis (facultatif)").input_value() == "31/02/2024"
+    page.screenshot(path=str(tmp_path / "regime-simplifie-depuis-refus.png"), full_page=False)
+    upload("01/03/2024")
+    assert "/analyses/" in page.url, page.locator("main").inner_text()[:2000]
+    figures = page.locator("dl.figures").inner_text()
+    assert "régime simplifié (R. 139-10), depuis le 01/03/2024 (R. 139-11)" in figures
+    assert "01/03/2026" in page.locator("main").inner_text()  # two years from that date (R. 139-11)
+    page.screenshot(path=str(tmp_path / "verdict-r139-simplifie-depuis.png"), full_page=False)
+    page.goto(page.url + "/optimisation")
+    assert page.get_by_label("Régime simplifié depuis (facultatif)").input_value() == "2024-03-01"
+    page.screenshot(path=str(tmp_path / "optimisation-r139-simplifie-depuis.png"), full_page=True)
+    context.close()

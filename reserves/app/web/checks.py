@@ -22,11 +22,12 @@ SHOCKS_DEFAULT = "actions=-30 immobilier=-15 taux=+100"  # the report's scenario
 
 
 def write_report139(pf, verdict, fmt: str, folder: str, *, chocs: str | None = None, sans_choc: bool = False,
-                    proposition: bool = False, simplified=False) -> str:
+                    proposition: bool = False, simplified=False, simplified_since=None) -> str:
     """The R. 139 report as `reserves report` writes it: the stress view (the shocks of the form, separated by
     spaces or semicolons, else the command's default scenario; none with `sans_choc`) and, if asked, the
     optimizer's proposal re-checked. Written into `folder` under a server-chosen name; returns the path.
-    `simplified`: the régime simplifié the analysis was checked in, for the shocked and the proposed portfolios."""
+    `simplified`: the régime simplifié the analysis was checked in (since `simplified_since`), for the shocked and
+    the proposed portfolios."""
     import os
     import re
     import tempfile
@@ -41,7 +42,8 @@ def write_report139(pf, verdict, fmt: str, folder: str, *, chocs: str | None = N
     os.close(fd)
     try:
         make_report139(pf, verdict, path, scenario=scenario, proposal=bool(proposition),
-                       observations=getattr(pf, "observations", []), options={"simplified": simplified})
+                       observations=getattr(pf, "observations", []),
+                       options={"simplified": simplified, "simplified_since": simplified_since})
     except BaseException:
         if os.path.exists(path):
             os.unlink(path)
@@ -73,13 +75,15 @@ def install(app, w) -> None:
             require_csrf(viewer.session, form)
             date_text, sheet = field_text(form, "date", 40), field_text(form, "feuille")
             simplified = field_text(form, "regime_simplifie", 8)
+            since = field_text(form, "regime_simplifie_depuis", 40)
             try:
                 analysis_id, _ = await run_in_threadpool(
                     run_check, viewer.name, form_file(form, "fichier"), form_file(form, "ordres"),
-                    date_text, sheet, "web", form_files(form, "transparence"), simplified)
+                    date_text, sheet, "web", form_files(form, "transparence"), simplified, since)
             except PageError as err:
                 return upload_page(request, viewer, err.status, problems=err.problems, dropped=err.dropped,
-                                   date=date_text or "", feuille=sheet or "", regime_simplifie=bool(simplified))
+                                   date=date_text or "", feuille=sheet or "", regime_simplifie=bool(simplified),
+                                   regime_simplifie_depuis=since or "")
         return RedirectResponse(f"{request.scope.get('root_path', '')}/analyses/{analysis_id}", status_code=303)
 
     @app.get("/analyses/{analysis_id}", include_in_schema=False)
@@ -142,7 +146,7 @@ def install(app, w) -> None:
         try:
             if services.is_r139(pf):
                 path = write_report139(pf, verdict, fmt, settings.outputs_dir, simplified=a.simplified,
-                                       **(wanted or {}))
+                                       simplified_since=a.simplified_since, **(wanted or {}))
             else:
                 path = services.write_report(pf, verdict, fmt, settings.outputs_dir, date=a.check_date)
         except InputError as err:
@@ -187,14 +191,18 @@ def install(app, w) -> None:
                 "sheet": {"type": "string", "description": "facultatif : feuille à lire"},
                 "regime_simplifie": {"type": "string", "description": (
                     "facultatif, R. 139 : le régime simplifié (R. 139-14, R. 139-15), comme `--regime-simplifie` : "
-                    "« oui » pour tout l'organisme, ou les noms des régimes concernés séparés par des virgules")}}}}}}})
+                    "« oui » pour tout l'organisme, ou les noms des régimes concernés séparés par des virgules")},
+                "regime_simplifie_depuis": {"type": "string", "description": (
+                    "facultatif, R. 139-11 : date depuis laquelle le régime simplifié s'applique (délais de cession), "
+                    "comme `--regime-simplifie-depuis` : AAAA-MM-JJ ou JJ/MM/AAAA")}}}}}}})
     async def api_check(request: Request, viewer: Viewer = Depends(api_viewer)):
         async with request.form(**FORM_LIMITS) as form:
             try:
                 _, doc = await run_in_threadpool(
                     run_check, viewer.name, form_file(form, "file"), form_file(form, "orders"),
                     field_text(form, "date", 40), field_text(form, "sheet"), "api",
-                    form_files(form, "transparence"), field_text(form, "regime_simplifie", 400))
+                    form_files(form, "transparence"), field_text(form, "regime_simplifie", 400),
+                    field_text(form, "regime_simplifie_depuis", 40))
             except PageError as err:
                 return json_error(err.status, err.problems, err.dropped)
         return JSONResponse(doc)

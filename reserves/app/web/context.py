@@ -108,18 +108,20 @@ def make(app, settings, users, store, audit, signer, templates, throttle, sessio
         """The verdict of a stored analysis, computed again from the stored file (same file, same date)."""
         pf_file, orders_file = stored_of(a)
         pf = services.load_portfolio(pf_file, a.sheet, date=a.check_date, transparence=stored_tpt(a))
-        verdict = services.check(pf, a.check_date, a.simplified)
+        verdict = services.check(pf, a.check_date, a.simplified, a.simplified_since)
         orders_verdict = None
         if orders_file is not None:
             orders = services.load_orders(orders_file, services.is_r139(pf))
-            orders_verdict = services.check_orders(pf, orders, a.check_date, a.simplified)
+            orders_verdict = services.check_orders(pf, orders, a.check_date, a.simplified, a.simplified_since)
         return pf, verdict, orders_verdict
 
     # ------------------------------------------------------------------ the check itself (pages and API)
     def run_check(user: str, pf_upload: UploadFile | None, orders_upload: UploadFile | None,
-                  date_text: str | None, sheet: str | None, channel: str, tpt_uploads=(), simplified_text=None):
+                  date_text: str | None, sheet: str | None, channel: str, tpt_uploads=(), simplified_text=None,
+                  since_text=None):
         """Store, read and check; record in the audit trail. Returns (analysis id, document) or raises.
-        `simplified_text`: the régime simplifié asked (`services.simplified_option`)."""
+        `simplified_text`: the régime simplifié asked (`services.simplified_option`); `since_text`: since when
+        (`services.simplified_since_option`)."""
         pf_file = orders_file = None
         tpt_files: list = []
         try:
@@ -130,6 +132,7 @@ def make(app, settings, users, store, audit, signer, templates, throttle, sessio
                                                      f"{MAX_TPT_FILES} par contrôle")
             date = parse_date(date_text)
             simplified = services.simplified_option(simplified_text)
+            since = services.simplified_since_option(since_text)
             services.version_for(date)
             pf_file = uploads.store(pf_upload.file, pf_upload.filename, settings.files_dir,
                                     settings.max_upload_bytes, what="le portefeuille")
@@ -143,15 +146,17 @@ def make(app, settings, users, store, audit, signer, templates, throttle, sessio
             pf = services.load_portfolio(pf_file, sheet, date=date, transparence=tpt_files)
             if simplified and not services.is_r139(pf):
                 raise InputError.one(services.SIMPLIFIED_R623)
+            if since is not None and not services.is_r139(pf):
+                raise InputError.one(services.SINCE_R623)
             audit_orders = None
             if orders_file is None:
-                verdict = services.check(pf, date, simplified)
+                verdict = services.check(pf, date, simplified, since)
                 doc = verdict.to_dict()
                 doc["exit_code"] = verdict.exit_code
                 kind, status = "check", verdict.status
             else:
                 orders = services.load_orders(orders_file, services.is_r139(pf))
-                ov = services.check_orders(pf, orders, date, simplified)
+                ov = services.check_orders(pf, orders, date, simplified, since)
                 doc = ov.to_dict()  # the verdict after the orders, with `orders_check` and `orders`
                 doc["exit_code"] = ov.exit_code
                 doc.setdefault("orders_check", {})["file"] = services.file_info(orders_file)
@@ -181,7 +186,9 @@ def make(app, settings, users, store, audit, signer, templates, throttle, sessio
                                                    "sheet": pf.sheet, "verdict": doc,
                                                    **({"regime_simplifie": sorted(simplified) if
                                                        isinstance(simplified, frozenset) else True}
-                                                      if simplified else {})}, orders=audit_orders)
+                                                      if simplified else {}),
+                                                   **({"regime_simplifie_depuis": since.isoformat()}
+                                                      if since is not None else {})}, orders=audit_orders)
             audit_id = entry_id(entry)
             analysis_id = store.add_analysis(
                 user_name=user, sha256=pf_file.sha256, fmt=pf_file.fmt, file_name=pf_file.name, size=pf_file.size,
@@ -191,7 +198,7 @@ def make(app, settings, users, store, audit, signer, templates, throttle, sessio
                 orders_name=orders_file.name if orders_file else None,
                 orders_size=orders_file.size if orders_file else None,
                 status=status, audit_id=audit_id, files=[("transparence", t) for t in tpt_files],
-                simplified=simplified)
+                simplified=simplified, simplified_since=since)
         except BaseException:  # not recorded (audit trail full…): the file is not kept
             purge(pf_file, orders_file, *tpt_files)
             raise

@@ -24,7 +24,7 @@ PAIRS = re.compile(r"[\s;]+")
 # The R. 139 optimizer's form: the settings of `reserves optimize` that apply to an R. 139 portfolio.
 R139_FORM_DEFAULTS = {"objectif": "rotation", "couts": "", "cout_defaut": "", "cibles": "", "marge": "",
                       "tresorerie": "", "tresorerie_regimes": "", "bloquer_lignes": "", "achat_max": "2",
-                      "acheter_lignes": "", "regime_simplifie": ""}
+                      "acheter_lignes": "", "regime_simplifie": "", "regime_simplifie_depuis": ""}
 # R. 623 settings without object for an R. 139 portfolio: refused when filled in (a crafted form)
 R623_ONLY_FIELDS = {"marges_regles": "marges par règle", "tresorerie_gestion": "trésorerie de la poche gestion",
                     "bloquer_categories": "catégories bloquées", "acheter_categories": "catégories achetables",
@@ -79,6 +79,8 @@ def install(app, w) -> None:
         defaults = R139_FORM_DEFAULTS if r139 else OPTIMIZER_FORM_DEFAULTS
         if r139 and form is None and a.simplified:
             defaults = {**defaults, "regime_simplifie": "oui"}
+        if r139 and form is None and a.simplified_since is not None:
+            defaults = {**defaults, "regime_simplifie_depuis": a.simplified_since.isoformat()}
         return render(request, "optimize139.html" if r139 else "optimize.html", status, analysis=a,
                       objectives=services.objectives(), proposals=store.proposals_of(a.id),
                       form={**defaults, **(form or {})}, version_id=version.id, **({"error": error} if error else {}))
@@ -117,6 +119,8 @@ def install(app, w) -> None:
         pf, verdict, _ = recheck(a)
         if fields.get("regime_simplifie") and not services.is_r139(pf):
             raise InputError.one(services.SIMPLIFIED_R623)
+        if (fields.get("regime_simplifie_depuis") or "").strip() and not services.is_r139(pf):
+            raise InputError.one(services.SINCE_R623)
         if services.is_r139(pf):
             if universe_file is not None:
                 raise InputError.one("univers : réglage des articles R. 623-3 à R. 623-10-4, sans objet pour un "
@@ -150,13 +154,16 @@ def install(app, w) -> None:
 
         pf_file, _ = stored_of(a)
         simplified = services.simplified_option(fields.get("regime_simplifie"))
+        since = services.simplified_since_option(fields.get("regime_simplifie_depuis"))
         proposal = rebalance139(pf, verdict.version, as_of=pf.as_of, observations=getattr(pf, "observations", ()),
-                                simplified=simplified, **kwargs)
+                                simplified=simplified, simplified_since=since, **kwargs)
         doc = proposal.to_dict()
         doc["engine"] = "r139"
         if simplified:  # as the audit record of the check: the régime simplifié asked
             doc.setdefault("settings", {})["regime_simplifie"] = (sorted(simplified)
                                                                  if isinstance(simplified, frozenset) else True)
+        if since is not None:
+            doc.setdefault("settings", {})["regime_simplifie_depuis"] = since.isoformat()
         if proposal.after is not None:
             doc["verdict_after"] = proposal.after.to_dict()
         xlsx = None
@@ -270,6 +277,11 @@ def proposal139_view(doc: dict) -> dict:
         simp = st["regime_simplifie"]
         rows.append(("Régime simplifié (R. 139-14, R. 139-15)", "tout l'organisme" if simp is True else
                      "régimes " + ", ".join(map(str, simp))))
+    if st.get("regime_simplifie_depuis"):
+        import datetime as _dt
+
+        d = _dt.date.fromisoformat(st["regime_simplifie_depuis"])
+        rows.append(("Régime simplifié depuis (R. 139-11)", d.strftime("%d/%m/%Y")))
     if st.get("margin") not in (None, "0"):
         rows.append(("Marge de sécurité", _pct(float(Fraction(st["margin"])))))
     rows.append(("Plafond d'achat par ligne", "aucun" if st.get("buy_cap") is None else

@@ -125,9 +125,10 @@ def version_for(date: dt.date | None):
         raise InputError.one(str(exc)) from None
 
 
-def check(pf, date: dt.date | None, simplified=False):
+def check(pf, date: dt.date | None, simplified=False, since: dt.date | None = None):
     """The verdict of the rules in force on the portfolio's date (R. 623's or R. 139's); `simplified`: the régime
-    simplifié of R. 139 (False, True for the whole body, or régime names), as `reserves check --regime-simplifie`."""
+    simplifié of R. 139 (False, True for the whole body, or régime names), as `reserves check --regime-simplifie`;
+    `since`: the date it applies from (R. 139-11), as `--regime-simplifie-depuis`."""
     if is_r139(pf):
         from constraints import rulebook
         from constraints.r139.checker import check as check139
@@ -135,7 +136,8 @@ def check(pf, date: dt.date | None, simplified=False):
 
         inp = from_portfolio(pf, None)
         inp.observations = list(getattr(pf, "observations", []))
-        verdict = check139(inp, rulebook.for_date(pf.as_of), as_of=pf.as_of, simplified=simplified)
+        verdict = check139(inp, rulebook.for_date(pf.as_of), as_of=pf.as_of, simplified=simplified,
+                           simplified_since=since)
         verdict.as_of_source = pf.as_of_source
         return verdict
     from constraints.checker import check as _check
@@ -143,12 +145,12 @@ def check(pf, date: dt.date | None, simplified=False):
     return _check(pf, date=date)
 
 
-def check_orders(pf, orders, date: dt.date | None, simplified=False):
+def check_orders(pf, orders, date: dt.date | None, simplified=False, since: dt.date | None = None):
     if is_r139(pf):
         from reserves.pretrade.r139 import check_orders139
 
         ov = check_orders139(pf, orders, as_of=pf.as_of, observations=getattr(pf, "observations", []),
-                             simplified=simplified)
+                             simplified=simplified, simplified_since=since)
         ov.verdict_after.as_of_source = pf.as_of_source
         return ov
     from reserves.pretrade.orders import check_orders as _check_orders
@@ -172,6 +174,25 @@ def simplified_option(text: str | None):
         return True
     names = parse_regimes(text)
     return True if names is True else frozenset(names)
+
+
+SINCE_R623 = ("régime simplifié depuis (R. 139-11) : sans objet pour un portefeuille soumis aux articles R. 623-3 à "
+              "R. 623-10-4")
+
+
+def simplified_since_option(text: str | None) -> dt.date | None:
+    """The start date of the régime simplifié asked by a form or the API, read as `--regime-simplifie-depuis` is
+    (AAAA-MM-JJ or JJ/MM/AAAA, the command line's message): absent or empty, none."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise InputError.one(f"régime simplifié depuis (--regime-simplifie-depuis) : date invalide « {text[:40]} » : "
+                         "attendu AAAA-MM-JJ ou JJ/MM/AAAA")
 
 
 def file_info(stored: uploads.StoredFile, pf=None) -> dict:

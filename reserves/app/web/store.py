@@ -57,6 +57,14 @@ analysis_options = sa.Table(
     sa.Column("regime_simplifie", sa.String(400), nullable=True),
 )
 
+# The start date of the régime simplifié (R. 139-11: the periods to sell what it forbids; the command line's
+# `--regime-simplifie-depuis`), a table of its own for the same reason.
+analysis_since = sa.Table(
+    "web_analysis_simplified_since", metadata,
+    sa.Column("analysis_id", sa.Integer, sa.ForeignKey("web_analyses.id"), primary_key=True),
+    sa.Column("since", sa.Date, nullable=False),
+)
+
 proposals = sa.Table(
     "web_proposals", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -90,6 +98,7 @@ class Analysis:
     audit_id: str | None
     files: list = field(default_factory=list)  # [AnalysisFile]: the TPT files read with the portfolio
     simplified: bool | frozenset = False  # the régime simplifié: False, True (the whole body) or régime names
+    simplified_since: dt.date | None = None  # since when (R. 139-11), as `--regime-simplifie-depuis`
 
 
 def simplified_text(simplified) -> str | None:
@@ -136,9 +145,10 @@ class Store:
         self.engine = engine or make_engine(url)
         metadata.create_all(self.engine)
 
-    def add_analysis(self, files=(), simplified=False, **values) -> int:
+    def add_analysis(self, files=(), simplified=False, simplified_since=None, **values) -> int:
         """A new analysis; `files`: the other files it read, [(role, StoredFile)]; `simplified`: the régime
-        simplifié it was checked in (False, True for the whole body, or régime names)."""
+        simplifié it was checked in (False, True for the whole body, or régime names); `simplified_since`: since
+        when (a date, or None)."""
         values.setdefault("created_at", _now())
         if values.get("audit_id") is not None:
             values["audit_id"] = str(values["audit_id"])
@@ -150,6 +160,8 @@ class Store:
             if simplified:
                 conn.execute(analysis_options.insert().values(analysis_id=aid,
                                                               regime_simplifie=simplified_text(simplified)))
+            if simplified_since is not None:
+                conn.execute(analysis_since.insert().values(analysis_id=aid, since=simplified_since))
             return aid
 
     def analysis(self, analysis_id: int) -> Analysis | None:
@@ -161,8 +173,11 @@ class Store:
                                  .order_by(analysis_files.c.position)).all()
             simplified = conn.execute(sa.select(analysis_options.c.regime_simplifie)
                                       .where(analysis_options.c.analysis_id == analysis_id)).scalar()
+            since = conn.execute(sa.select(analysis_since.c.since)
+                                 .where(analysis_since.c.analysis_id == analysis_id)).scalar()
         return Analysis(**r._mapping, files=[AnalysisFile(f.role, f.sha256, f.fmt, f.file_name, f.size)
-                                             for f in files], simplified=simplified_of(simplified))
+                                             for f in files], simplified=simplified_of(simplified),
+                        simplified_since=since)
 
     def recent(self, limit: int = 20, user: str | None = None) -> list[Analysis]:
         """The latest analyses, of one user only when `user` is given."""
