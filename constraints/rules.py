@@ -2334,7 +2334,9 @@ class HoldingCap(Rule):
     # ---- state, update, judge (the checker's evaluate is judge(state(ctx)))
 
     def state(self, ctx: Context) -> "HoldingState":
-        """Sums per issuer straight from the issuer codes, over the lines held at once (no grouping of the lines)."""
+        """Sums per issuer straight from the issuer codes, over the lines held at once (no grouping of the lines):
+        Σ held made again at each check; Σ issued — a fact of the issues, not an amount an order changes — taken
+        from the structure while every quantity held is known."""
         st = HoldingState(ctx)
         fr = self._members(ctx)
         st.n_in = fr[0]
@@ -2343,39 +2345,79 @@ class HoldingCap(Rule):
         _, noissuer, member, idx, gm, issues = fr
         codes, n_groups, _ = self._hcodes(ctx)
         q = ctx.column("quantity", float)[idx]
-        qi = ctx.column("quantity_issued", float)[idx]
         st.noissuer = noissuer
         st.keyinfo = (self, ctx)
-        # Σ per issuer over the lines with an issuer; a line without both quantities counts for 0 and leaves its
-        # issuer undecided
-        gmissing = np.zeros(n_groups, dtype=bool)
         with np.errstate(invalid="ignore", over="ignore"):
-            every = np.isfinite(q.sum()) and np.isfinite(qi.sum())
-        if every:  # no quantity missing (NaN) or infinite, on any line held
-            wq, wqi = q, qi
-            nonpositive = bool((qi <= 0).any())
+            known = np.isfinite(q.sum())  # no quantity held missing (NaN) or infinite
+        qi_missing = None
+        if known:
+            qi_missing, I, gmissing, nonpositive, positive, present = self._issued_kept(ctx, fr, n_groups)
+            wq = q if qi_missing is None else np.where(qi_missing, 0.0, q)
         else:
+            # a line without both quantities counts for 0 and leaves its issuer undecided
+            qi = ctx.column("quantity_issued", float)[idx]
+            gmissing = np.zeros(n_groups, dtype=bool)
             missing = np.isnan(q) | np.isnan(qi)
             wq, wqi = np.where(missing, 0.0, q), np.where(missing, 0.0, qi)
             gmissing[gm[missing]] = True
             with np.errstate(invalid="ignore"):
                 nonpositive = bool(((qi <= 0) & ~missing).any())
+            I = self._issued_sums(gm, wqi, issues, n_groups)
+            positive = I > 0
+            present = None
         Q = np.bincount(gm, weights=wq, minlength=n_groups)
-        # one denominator per issue: the largest quantity issued reported for it
-        if issues is None:  # one line per ISIN
-            I = np.bincount(gm, weights=wqi, minlength=n_groups)
-        else:  # one denominator per issue (READING 7: by ISIN, else issuer, class and quantity issued)
-            order, starts, issue_group = issues
-            I = np.bincount(issue_group, weights=np.maximum.reduceat(wqi[order], starts), minlength=n_groups)
-        positive = I > 0
-        if not nonpositive:  # an issuer with lines here has a positive Σ issued, or a gap
-            present = positive | gmissing
-        else:
-            present = np.zeros(n_groups, dtype=bool)
-            present[gm] = True
+        if present is None:
+            if not nonpositive:  # an issuer with lines here has a positive Σ issued, or a gap
+                present = positive | gmissing
+            else:
+                present = np.zeros(n_groups, dtype=bool)
+                present[gm] = True
         st.codes, st.member, st.n_groups = codes, member, n_groups
         st.Q, st.I, st.gmissing, st.present = Q, I, gmissing, present
+        if known and not nonpositive and qi_missing is None:
+            # `HoldingState.scan` in fewer passes: no issuer undecided, every issuer with lines has a Σ issued
+            ratio = np.divide(Q, I, out=np.zeros(n_groups), where=positive)
+            st._scan = (ratio, np.where(positive, ratio, -1.0), np.zeros(n_groups, dtype=bool))
+            st.nflag, st.ctop = 0, None
         return st
+
+    @staticmethod
+    def _issued_sums(gm, wqi, issues, n_groups) -> np.ndarray:
+        """Σ per group of the quantity issued of each issue, counted once (the largest reported for it)."""
+        if issues is None:  # one line per ISIN
+            return np.bincount(gm, weights=wqi, minlength=n_groups)
+        order, starts, issue_group = issues  # one denominator per issue (READING 7: by ISIN, else issuer, class
+        # and quantity issued)
+        return np.bincount(issue_group, weights=np.maximum.reduceat(wqi[order], starts), minlength=n_groups)
+
+    def _issued_kept(self, ctx: Context, fr, n_groups: int):
+        """(lines held whose quantity issued is missing — None without any —, Σ issued per group, groups with such
+        a line, some quantity issued not positive, Σ issued positive per group, groups present) when every quantity
+        held is known: made once per structure."""
+        key = ("holding_issued", self.mkey)
+        out = ctx.memo.get(key)
+        if out is None:
+            _, _, _, idx, gm, issues = fr
+            qi = ctx.column("quantity_issued", float)[idx]
+            missing = np.isnan(qi)
+            gmissing = np.zeros(n_groups, dtype=bool)
+            if missing.any():
+                gmissing[gm[missing]] = True
+                wqi = np.where(missing, 0.0, qi)
+            else:
+                missing, wqi = None, qi
+            with np.errstate(invalid="ignore"):
+                nonpositive = bool(((qi <= 0) if missing is None else ((qi <= 0) & ~missing)).any())
+            I = self._issued_sums(gm, wqi, issues, n_groups)
+            positive = I > 0
+            if not nonpositive:
+                present = positive | gmissing
+            else:
+                present = np.zeros(n_groups, dtype=bool)
+                present[gm] = True
+            _locked(missing, I, gmissing, positive, present)
+            out = ctx.memo[key] = (missing, I, gmissing, nonpositive, positive, present)
+        return out
 
     def _members(self, ctx: Context):
         """(lines in scope, those without an issuer, the mask of those with one, their indices, their group
