@@ -129,6 +129,7 @@ def check(pf, *, date: dt.date | None = None, as_of: dt.date | None = None) -> V
     as_of = as_of or day
     ctx = Context(pf, version, as_of, keep=True)  # the table's structure, kept from an earlier check if unchanged
     results = [rule.evaluate(ctx) for rule in _rules(version, day)]
+    ctx.settle()  # what the next check of this table reads of its structure
     return Verdict(version, as_of, results, total=ctx.total("reserves"), base=ctx.total("reserves_less_excluded"),
                    gestion_total=ctx.total("gestion"), excluded_total=ctx.total("excluded"),
                    n_lines=ctx.n, warnings=list(getattr(pf, "warnings", [])), as_of_source=source,

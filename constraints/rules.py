@@ -160,7 +160,7 @@ class Structure:
     readings, and shared by every check of that table while it is unchanged (`structure_of`). The sums of values
     and quantities are never kept: each check makes them again."""
 
-    __slots__ = ("version", "memo", "arrays", "stamp", "held", "builds")
+    __slots__ = ("version", "memo", "arrays", "stamp", "held", "builds", "masks", "patterns")
 
     def __init__(self, version=None, stamp=None, held=None):
         self.version = version
@@ -169,6 +169,38 @@ class Structure:
         self.stamp = stamp  # `_table_stamp` of the table when the structure was made
         self.held = held  # a shallow copy of the table: a write to the table then copies what it writes (pandas)
         self.builds = 0
+        self.masks: dict = {}  # key -> a mask whose values some rule adds up (`Context.sum_where`)
+        self.patterns = None  # `Patterns` of the tally cells and those masks, once made (`settle`)
+
+    def settle(self, tally_key: np.ndarray) -> None:
+        """After a check: the pattern of each line — its tally cell (category, pocket class) and which of the
+        masks summed it is in —, so that the next checks make every sum of values in one pass (`Patterns`)."""
+        if self.patterns is None or set(self.patterns.has) != set(list(self.masks)[:_MASK_BITS]):
+            self.patterns = Patterns(tally_key, self.masks)
+
+
+_MASK_BITS = 55  # masks per pattern word, beside a tally cell of 8 bits
+
+
+class Patterns:
+    """The lines by pattern: `code` of each line, and per pattern its tally cell (`cell`) and, per mask key, the
+    patterns inside the mask (`has`). A check then sums the values once, by pattern (a few hundred at most), and
+    every tally and masked sum is an exact sum of those."""
+
+    __slots__ = ("code", "n", "cell", "has")
+
+    def __init__(self, tally_key: np.ndarray, masks: dict):
+        keys = list(masks)[:_MASK_BITS]  # (beyond, a mask is summed on its own)
+        word = tally_key.astype(np.int64) << _MASK_BITS
+        for j, k in enumerate(keys):
+            word |= masks[k].astype(np.int64) << j
+        code, uniq = pd.factorize(word)
+        uniq = np.asarray(uniq, dtype=np.int64)
+        self.code = code.astype(np.intp)
+        self.n = len(uniq)
+        self.cell = (uniq >> _MASK_BITS).astype(np.intp)
+        self.has = {k: np.flatnonzero((uniq >> j) & 1) for j, k in enumerate(keys)}
+        _locked(self.code, self.cell, *self.has.values())
 
 
 def _table_stamp(L: pd.DataFrame):
@@ -442,17 +474,42 @@ class Context:
             out = self.memo["tally_key"] = (key, counts, n_cats)
         return out
 
+    def _sums_by(self, codes: np.ndarray, n: int) -> np.ndarray:
+        """Exact Σ of the values per code (every line has one): int64, or Python integers beyond 2**62 cents."""
+        if self.span < 1 << 53:  # float sums of integer cents are exact below 2**53
+            return np.rint(np.bincount(_unlocked(codes), weights=self.value_f, minlength=n)).astype(np.int64)
+        sums = group_sums(_unlocked(codes), self.value, n)
+        if self.span >= 1 << 62:
+            sums = np.array([int(x) for x in sums], dtype=object)
+        return sums
+
+    def _pattern_sums(self):
+        """Σ of the values per pattern of the structure (one pass over the lines), None before the structure has
+        its patterns."""
+        P = self.structure.patterns
+        if P is None:
+            return None
+        ps = self._amounts.get("patterns")
+        if ps is None:
+            ps = self._amounts["patterns"] = self._sums_by(P.code, P.n)
+        return ps
+
     def _tallies(self):
         if self._tally is None:
             key, counts, n_cats = self._tally_key()
-            if self.span < 1 << 53:  # float sums of integer cents are exact below 2**53
-                sums = np.rint(np.bincount(_unlocked(key), weights=self.value_f, minlength=4 * n_cats)).astype(np.int64)
-            else:
-                sums = group_sums(_unlocked(key), self.value, 4 * n_cats)
-                if self.span >= 1 << 62:
-                    sums = np.array([int(x) for x in sums], dtype=object)
+            ps = self._pattern_sums()
+            if ps is None:
+                sums = self._sums_by(key, 4 * n_cats)
+            else:  # the cells' sums from the patterns' (exact: integers, at most the span of the values)
+                sums = np.zeros(4 * n_cats, dtype=ps.dtype)
+                np.add.at(sums, self.structure.patterns.cell, ps)
             self._tally = (counts, sums.reshape(n_cats, 4), {})
         return self._tally
+
+    def settle(self) -> None:
+        """After a check that keeps its structure: the patterns of the lines made for the next checks."""
+        if self.structure.stamp is not None:
+            self.structure.settle(self._tally_key()[0])
 
     def _by_category(self, pockets: str) -> tuple[list, list]:
         """Counts and exact sums of the values (Python integers) per category code in some pockets."""
@@ -484,8 +541,14 @@ class Context:
             self._totals[base] = self.tally(None, base)[1]
         return self._totals[base]
 
-    def sum_where(self, mask: np.ndarray) -> int:
-        """Exact sum of the values of the lines of a mask, cents."""
+    def sum_where(self, mask: np.ndarray, key=None) -> int:
+        """Exact sum of the values of the lines of a mask, cents; with `key`, a mask of the structure (the same key,
+        the same mask, for every check of it): from the sums by pattern once the structure has them."""
+        if key is not None:
+            P = self.structure.patterns
+            if P is not None and key in P.has:
+                return int(self._pattern_sums()[P.has[key]].sum())
+            self.structure.masks.setdefault(key, mask)
         if self.span < 1 << 53:  # every partial sum is an integer float, exact in any order
             return int(np.dot(self.value_f, mask))
         if self.span < 1 << 62:  # no partial sum can wrap around
@@ -1147,14 +1210,14 @@ class Share(Rule):
     def numerator_sum(self, ctx: Context) -> int:
         """Σ of the values of the numerator's lines, cents (by category when the clauses name only categories)."""
         if self._by_category is None or self.p.get("qualify"):
-            return ctx.sum_where(self.numerator(ctx))
+            return ctx.sum_where(self.numerator(ctx), ("numerator", self.mkey))
         return ctx.tally(None if isinstance(self._by_category, str) else self._by_category, self.p["base"])[1]
 
     # ---- state, update, judge (the checker's evaluate is judge(state(ctx)))
 
     def state(self, ctx: Context) -> "ShareState":
         maybe = self.maybe(ctx)
-        m = ctx.sum_where(maybe) if maybe is not None and self._some_maybe(ctx) else 0
+        m = ctx.sum_where(maybe, ("maybe", self.mkey)) if maybe is not None and self._some_maybe(ctx) else 0
         return ShareState(ctx, self.numerator_sum(ctx), m, maybe)
 
     def _counts(self, st: "ShareState", i: int) -> bool:
@@ -1951,11 +2014,12 @@ class IssuerCap(_GroupCap):
         fr = self._members(ctx)
         if fr is None:
             return st
-        member, loose, n_member, surely, alike = fr
+        member, loose, n_member, surely, alike, (midx, mcodes), sure_at = fr
         counted = self._scope(ctx)[1]
         st.n_in = n_member + len(loose)
-        worst_ = _group_totals(ctx, codes, member, n_groups)
-        best = _group_totals(ctx, codes, surely, n_groups) if surely is not None else worst_
+        vals = ctx.value[midx]  # the members' values, summed per issuer (the others weigh nothing)
+        worst_ = _sums_by_code(ctx, mcodes, vals, n_groups)
+        best = _sums_by_code(ctx, mcodes[sure_at], vals[sure_at], n_groups) if sure_at is not None else worst_
         # the largest sum of an issuer with lines here: issuers without sum to 0, so that the largest sum of
         # all is theirs when it is not 0
         top = int(best.max()) if len(best) else 0
@@ -1997,8 +2061,12 @@ class IssuerCap(_GroupCap):
                     acodes = acodes.astype(np.intp)
                     _locked(idx, acodes)
                     alike = (idx, acodes, len(uniq), dict(zip(idx.tolist(), acodes.tolist())))
-            _locked(member, loose, surely)
-            out = (member, loose, int(member.sum()), surely, alike)
+            midx = np.flatnonzero(member)
+            codes = _dense_codes(ctx, "issuer_code")[0]
+            mcodes = codes[midx]
+            sure_at = None if surely is None else surely[midx]
+            _locked(member, loose, surely, midx, mcodes, sure_at)
+            out = (member, loose, len(midx), surely, alike, (midx, mcodes), sure_at)
         ctx.memo[key] = out
         return out
 

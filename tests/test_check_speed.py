@@ -149,3 +149,23 @@ def test_a_change_of_values_alone_keeps_the_sums_right():
     assert after == _fresh_verdict(pf) and after != before
     statuses = {r["id"]: r["status"] for r in after["rules"]}
     assert statuses["R623-10-1/emetteur-max5"] == "breach"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from test_properties import PROFILE, holdings  # noqa: E402
+
+
+@PROFILE
+@given(holdings(), st.lists(st.integers(1, 10**9), min_size=1, max_size=3))
+def test_every_check_of_a_kept_structure_agrees_with_a_table_never_checked(lines, values):
+    """The first check makes the structure, the next ones read it (and its patterns: every sum of values in one
+    pass); values changed in place in between are summed again. Each verdict is the one of a new table."""
+    pf = portfolio(*lines)
+    for k, cents in enumerate(values):
+        assert _verdict(pf) == _fresh_verdict(pf)
+        L = pf.lines
+        L.loc[L.index[k % len(L)], "value"] = cents  # an amount changed in place: a new structure
+        assert _verdict(pf) == _fresh_verdict(pf)
+        assert _verdict(pf) == _fresh_verdict(pf)
