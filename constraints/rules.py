@@ -38,6 +38,15 @@ from .rulebook import RuleSpec, Version, line_marks, state_groups, states_on
 from .schema import Categories, ColumnName, Condition, Limit, Literal, Strict
 
 
+def fr_limit(lim) -> str:
+    """A limit of the rulebook as the text writes it, in French: 5 %, 10 %, 2,5 % (from its value, so that a message
+    follows the rulebook)."""
+    pct = Fraction(lim) * 100
+    if pct.denominator == 1:
+        return f"{pct.numerator} %"
+    return f"{float(pct):.6f}".rstrip("0").rstrip(".").replace(".", ",") + " %"
+
+
 def category_codes(items) -> np.ndarray:
     return np.array([CATEGORY_CODES[str(c)] for c in items], dtype=np.int8)
 
@@ -2182,7 +2191,7 @@ class IssuerCap(_GroupCap):
             else:
                 out.append(self.finding(
                     UNKNOWN_S, label, [book.rows[i]],
-                    f"à vérifier : renseigner « {issuer} » pour le plafond de 5 % par personne morale",
+                    f"à vérifier : renseigner « {issuer} » pour le plafond de {fr_limit(self.lim)} par personne morale",
                     value=v / b, limit=self.lim_f, euros=v, columns=[issuer], line=int(book.rows[i])))
         return out
 
@@ -2757,7 +2766,8 @@ class HoldingCap(Rule):
         for i in lonely:
             label = str(labels[i]) if i < book.n0 else str(book.new[i].column("label")[0])
             findings.append(self.finding(UNKNOWN_S, label, [book.rows[i]],
-                                         f"à vérifier : renseigner « {ctx.colname('issuer')} » pour le plafond de 10 % de détention",
+                                         f"à vérifier : renseigner « {ctx.colname('issuer')} » pour le plafond de "
+                                         f"{fr_limit(self.lim)} de détention",
                                          columns=[ctx.colname("issuer")], euros=int(book.value[i]),
                                          line=int(book.rows[i])))
         ng = st.n_groups

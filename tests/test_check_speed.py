@@ -169,3 +169,41 @@ def test_every_check_of_a_kept_structure_agrees_with_a_table_never_checked(lines
         L.loc[L.index[k % len(L)], "value"] = cents  # an amount changed in place: a new structure
         assert _verdict(pf) == _fresh_verdict(pf)
         assert _verdict(pf) == _fresh_verdict(pf)
+
+
+# --------------------------------------------------------------------------- messages follow the rulebook
+
+
+def test_the_limits_in_the_messages_follow_the_rulebook(tmp_path, monkeypatch):
+    """The percentages a message names are the rule's values: a copied rulebook with other limits (4 % per legal
+    person, 7,5 % of the securities of an issuer) gives messages with those."""
+    from constraints.rules import fr_limit
+
+    assert (fr_limit("0.05"), fr_limit("0.10"), fr_limit("0.075"), fr_limit("1/3")) == ("5 %", "10 %", "7,5 %",
+                                                                                          "33,333333 %")
+    lines = (ballast("9 000 000,00"),
+             line(7, "100 000,00", label="Action sans émetteur", emetteur=None),
+             line(2, "100 000,00", label="Obligation sans émetteur", emetteur=None))
+
+    def messages(v):
+        return {(f.rule, f.subject): f.message for f in v.findings}
+
+    before = messages(checker.check(portfolio(*lines), date=DAY))
+    assert "pour le plafond de 5 % par personne morale" in before[("R623-10-1/emetteur-max5", "Action sans émetteur")]
+    assert "pour le plafond de 10 % de détention" in before[("R623-10-1/detention-max10", "Obligation sans émetteur")]
+    src = rulebook.VERSIONS_DIR / "r623_2002-11-01.yaml"
+    text = src.read_text(encoding="utf-8")
+    for rule_id, old, new in (("emetteur-max5", '"0.05"', '"0.04"'), ("detention-max10", '"0.10"', '"0.075"')):
+        head, _, rest = text.partition(f"id: R623-10-1/{rule_id}")
+        assert old in rest.split("- id:")[0]
+        text = head + f"id: R623-10-1/{rule_id}" + rest.replace(old, new, 1)
+    (tmp_path / src.name).write_text(text, encoding="utf-8")
+    shutil.copy(rulebook.VERSIONS_DIR / "r139_2019-07-08.yaml", tmp_path)
+    _fresh(monkeypatch, tmp_path)
+    try:
+        after = messages(checker.check(portfolio(*lines), date=DAY))
+    finally:
+        rulebook.versions.cache_clear()
+    assert "pour le plafond de 4 % par personne morale" in after[("R623-10-1/emetteur-max5", "Action sans émetteur")]
+    assert "pour le plafond de 7,5 % de détention" in after[("R623-10-1/detention-max10",
+                                                             "Obligation sans émetteur")]
