@@ -21,6 +21,14 @@ z ≥ 0; Σ z ≤ 40 %. The mixed-integer programme is solved by HiGHS through P
 the binaries are then fixed and the linear programme solved again, so that the integrality tolerance
 never leaves an entity at 5 % plus a few euros outside the basket.
 
+R. 139-46 (RR 9) divides by the issue of an issuer, which the checker counts from the securities held (valeur /
+quantite × quantite_emise of each ISIN) when no `encours_emetteur` is given: a security sold out leaves the
+denominator. The kind gives each security's issue (`IssueRows`); for an issuer with two securities or more, one
+of which the trades could sell out, one binary h per such security: h = 1 it stays held (at least one unit, or a
+euro), h = 0 every line of it is at 0 and its issue is out: Σ x ≤ limit · (issues that stay + Σ h · issue). No
+re-solve loop: a sale out is never proposed when the rest of the issuer would then break the cap, and never
+refused when it would not.
+
 Objectives (`optimizer.rebalancing.OBJECTIVE_FR`): least turnover (Σ b + s); least cost (Σ cost · (b + s), a
 cost in basis points per `nature`); least distance to a target allocation by `nature` of the lines as held
 (Σ |share − target| in euros of the actif de placement of each régime, turnover breaking ties).
