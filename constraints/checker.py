@@ -74,7 +74,7 @@ def _readings() -> tuple:
     import yaml
 
     with open(READINGS_FILE, encoding="utf-8") as fh:
-        return tuple(yaml.safe_load(fh)["readings"])
+        return tuple(yaml.load(fh, Loader=rulebook.YAML_LOADER)["readings"])
 
 
 def readings_of(rule_id: str) -> list:

@@ -31,7 +31,11 @@ them writes the rule again:
 
 A kind declares its rulebook keys in `Params`, a pydantic model (unknown keys
 are refused): the rulebook validates every entry when a version is loaded, and
-a wrong key is refused with the file, the rule and the key named.
+a wrong key is refused with the file, the rule and the key named. A kind may
+name its model with `deferred(module, name)` (the R. 623 kinds' are in
+`constraints/params.py`), so that pydantic loads only when a version file is
+validated: the rulebook keeps what it validated, keyed by the file's bytes
+and the code (`constraints.rulebook`), and a check reads that.
 
 Grouping keys (issuer, building, security) are built once, by
 `reserves.portfolio.keys.grouping_codes`, for the reader, the orders, the
@@ -51,10 +55,11 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pydantic import BaseModel
+
     from .rulebook import RuleSpec, Version
 
 OK, BREACH, UNKNOWN_S, NA = "ok", "breach", "unknown", "not_applicable"
@@ -485,10 +490,17 @@ class RuleKind:
         return Finding(self.id, status, subject, list(rows), message, article=self.spec.article, **kw)
 
 
-class Params(BaseModel):
-    """The keys every rulebook entry has besides its kind's own (validated by the rulebook)."""
+class deferred:
+    """A kind's `Params` named by its module and class, imported when first asked for: the pydantic model loads when
+    a rulebook file is validated, never for a check whose rulebook was validated already."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    def __init__(self, module: str, name: str):
+        self.module, self.name = module, name
+
+    def __get__(self, obj, owner=None):
+        import importlib
+
+        return getattr(importlib.import_module(self.module), self.name)
 
 
 KINDS: dict[str, type[RuleKind]] = {}
@@ -504,6 +516,6 @@ def register(cls: type[RuleKind]) -> type[RuleKind]:
     return cls
 
 
-__all__ = ["RuleKind", "Params", "register", "tightened", "KINDS", "LineChange", "Book", "BASE", "Figures", "GroupFigure",
+__all__ = ["RuleKind", "deferred", "register", "tightened", "KINDS", "LineChange", "Book", "BASE", "Figures", "GroupFigure",
            "LinearBlock", "RuleResult", "Finding", "worst", "euros", "OK", "BREACH", "UNKNOWN_S", "NA",
            "BASE_CLASSES"]

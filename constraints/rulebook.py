@@ -8,12 +8,18 @@ in `constraints/data/states.yaml`: membership is read on the date of the check.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import os
+import pickle
 import re
+import tempfile
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 
@@ -25,6 +31,7 @@ try:  # the C loader is ten times faster; fall back when PyYAML was built withou
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
+YAML_LOADER = _Loader  # safe: plain data only
 
 
 from reserves.portfolio.errors import InputError, Problem
@@ -100,7 +107,8 @@ class Version:
     path: str
     engine: str = "r623"  # which checker reads it: the R. 623 kinds, or the R. 139 ones (constraints/r139)
     extra: dict = field(default_factory=dict, compare=False, hash=False)  # the version's other data (natures…)
-    readings: object = field(default=None, compare=False, hash=False)  # `schema.Readings` of an R. 623 version
+    readings: object = field(default=None, compare=False, hash=False)  # `schema.Readings` of an R. 623 version, as
+    # plain data (`_plain`: the same attributes)
 
     def reading(self, name: str, day: dt.date | None = None) -> tuple:
         """(values, reference, date it took effect) of a reading of the lines in force on `day` (without a day:
@@ -115,8 +123,7 @@ class Version:
     def line_readings(self, day: dt.date | None = None):
         """The readings the lines are marked with on `day`, as the loader takes them (`LineReadings`)."""
         if day is not None:  # two days of one edition of the readings read the same
-            days = [d for name in type(self.readings).model_fields for d in getattr(self.readings, name).values
-                    if d <= day]
+            days = [d for reading in vars(self.readings).values() for d in reading.values if d <= day]
             day = max(days, default=day)
         cache = self.__dict__.setdefault("_line_readings", {})
         if day not in cache:
@@ -156,14 +163,26 @@ _VERSION_KEYS = {"version", "title", "valid_from", "valid_until", "set_by", "end
 
 def load_version(path: Path) -> Version:
     """Read and validate one version file (`schema.RulebookError`, in French, naming the file, the rule and the
-    key, when it does not follow the schema)."""
+    key, when it does not follow the schema). What was validated is kept on disk (`validated_cache_dir`), keyed by
+    the SHA-256 of the file and of the code that validates it: the next process reads it without validating (nor
+    loading pydantic); a changed file, or changed code, is validated again."""
+    path = Path(path)
+    data = path.read_bytes()
+    key = _validated_key(data)
+    version = _validated_get(key)
+    if version is None:
+        version = _validate_version(path, data)
+        _validated_put(key, version)
+    return replace(version, path=str(path))
+
+
+def _validate_version(path: Path, data: bytes) -> Version:
     from .schema import validate_readings, validate_rule, validate_version
 
-    with open(path, encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=_Loader)
-    name = f"constraints/versions/{Path(path).name}" if Path(path).parent == VERSIONS_DIR else str(path)
+    doc = yaml.load(data.decode("utf-8"), Loader=_Loader)
+    name = f"constraints/versions/{path.name}" if path.parent == VERSIONS_DIR else str(path)
     head = validate_version(doc, name)
-    readings = validate_readings(doc.get("readings"), name) if head.engine == "r623" else None
+    readings = _plain(validate_readings(doc.get("readings"), name)) if head.engine == "r623" else None
     rules = []
     seen = set()
     for k, r in enumerate(doc["rules"]):
@@ -181,6 +200,103 @@ def load_version(path: Path) -> Version:
         categories={str(k): v for k, v in head.categories.items()}, rules=tuple(rules),
         exclusions=_exclusions(readings), path=str(path), engine=head.engine,
         extra={k: v for k, v in doc.items() if k not in _VERSION_KEYS}, readings=readings)
+
+
+def _plain(value):
+    """A validated pydantic model as plain data with the same attributes (`SimpleNamespace`): what a check reads of
+    a version needs no pydantic, and keeps without it."""
+    fields = getattr(type(value), "model_fields", None)
+    if fields is not None:
+        return SimpleNamespace(**{k: _plain(getattr(value, k)) for k in fields})
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------- the versions validated, kept on disk
+
+CACHE_ENV = "RESERVES_CACHE_DIR"  # where validated versions are kept; set empty: nothing is kept
+_ROOT = HERE.parent
+
+
+def validated_cache_dir() -> Path | None:
+    """The folder of validated versions: $RESERVES_CACHE_DIR, else the user's cache folder (XDG); None when the
+    variable is set empty."""
+    given = os.environ.get(CACHE_ENV)
+    if given is not None:
+        return Path(given) if given.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "reserves" / "rulebook"
+
+
+@lru_cache(maxsize=None)
+def _code_version() -> bytes:
+    """SHA-256 of what validation depends on besides the file: the code and data of `constraints/`, the tables of
+    the portfolio's parser and columns it checks against, pydantic's version and Python's."""
+    import importlib.util
+    import sys
+
+    h = hashlib.sha256(sys.version.encode())
+    files = sorted(p for p in HERE.rglob("*") if p.suffix in (".py", ".yaml") and p.is_file())
+    files += [_ROOT / "reserves" / "portfolio" / "parsing.py", _ROOT / "reserves" / "portfolio" / "columns.py"]
+    spec = importlib.util.find_spec("pydantic")
+    if spec is not None and spec.origin:
+        files.append(Path(spec.origin).parent / "version.py")
+    for p in files:
+        h.update(str(p.relative_to(_ROOT) if p.is_relative_to(_ROOT) else p.name).encode())
+        try:
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+        except OSError:
+            h.update(b"-")
+    return h.digest()
+
+
+def _validated_key(data: bytes) -> str:
+    return hashlib.sha256(_code_version() + hashlib.sha256(data).digest()).hexdigest()
+
+
+def _private_dir(d: Path) -> bool:
+    """Ours alone: a validated version is read back only from a folder no one else may write to."""
+    try:
+        st = d.stat()
+    except OSError:
+        return False
+    return d.is_dir() and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def _validated_get(key: str) -> Version | None:
+    d = validated_cache_dir()
+    if d is None or not _private_dir(d):
+        return None
+    try:
+        with open(d / f"{key}.pickle", "rb") as fh:
+            found = pickle.load(fh)
+    except Exception:  # none yet, or unreadable: validated again (and written again)
+        return None
+    return found if isinstance(found, Version) else None
+
+
+def _validated_put(key: str, version: Version) -> None:
+    d = validated_cache_dir()
+    if d is None:
+        return
+    try:
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private_dir(d):
+            return
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(version, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, d / f"{key}.pickle")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except (OSError, pickle.PicklingError):  # a read-only or full disk: the next process validates again
+        return
 
 
 def _exclusions(readings) -> dict:

@@ -33,9 +33,8 @@ from reserves.portfolio.fmt import fr_euros, fr_pct, fr_pct_beside
 from reserves.portfolio.keys import group_key, security_key
 
 from .kind import (BASE, BASE_CLASSES, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
-                   LineChange, RuleKind, RuleResult, euros, register, worst)
+                   LineChange, RuleKind, RuleResult, deferred, euros, register, worst)
 from .rulebook import RuleSpec, Version, line_marks, state_groups, states_on
-from .schema import Categories, ColumnName, Condition, Limit, Literal, Strict
 
 
 def fr_limit(lim) -> str:
@@ -837,17 +836,11 @@ def _test(ctx: Context, req, idx: np.ndarray | None = None) -> tuple[np.ndarray,
     raise ValueError(f"unknown requirement {req!r}")
 
 
-class LineConditionsParams(Strict):
-    pockets: list[Literal["reserves", "gestion"]] = ["reserves", "gestion"]
-    covers: Literal["all"] | None = None  # every line of the pockets is spoken of, not only those that fail
-    conditions: list[Condition]
-
-
 class LineConditions(Rule):
     """Conditions that each line of some categories must meet (the article's own list)."""
 
     kind = "line_conditions"
-    Params = LineConditionsParams
+    Params = deferred("constraints.params", "LineConditionsParams")  # the rulebook keys (pydantic: loaded to validate)
 
     def __init__(self, spec: RuleSpec):
         super().__init__(spec)
@@ -1102,28 +1095,11 @@ class LineState:
 # ---- share of the base -----------------------------------------------------
 
 
-class NumeratorClause(Strict):
-    """Lines that count: every key given must hold (a clause with none counts every line of the base)."""
-
-    categories: Categories | None = None
-    currency: str | None = None
-    flag: ColumnName | None = None
-    euro: bool | None = None
-
-
-class ShareParams(Strict):
-    sense: Literal["min", "max"]
-    limit: Limit
-    base: Literal["reserves", "reserves_less_excluded"]
-    numerator: list[NumeratorClause]
-    qualify: list[str] | None = None  # READING 14: rules whose conditions a line must meet to count
-
-
 class Share(Rule):
     """A floor (`min`) or cap (`max`) on the share of some lines in the base."""
 
     kind = "share"
-    Params = ShareParams
+    Params = deferred("constraints.params", "ShareParams")  # the rulebook keys (pydantic: loaded to validate)
 
     def __init__(self, spec: RuleSpec):
         super().__init__(spec)
@@ -1391,8 +1367,6 @@ class ShareState:
         self.m = m  # READING 14: Σ of the lines that count only if their category's conditions are met
         self.maybe = maybe  # those lines of the portfolio (None: the rule has no `qualify`)
         self.madded: dict = {}  # new line -> one of them
-
-
 
 
 _LINE_RULES: dict = {}
@@ -1967,14 +1941,6 @@ def _first_text(texts: np.ndarray, codes: np.ndarray, n_groups: int) -> list:
     return [str(texts[i]) for i in first]
 
 
-class IssuerCapParams(Strict):
-    limit: Limit
-    base: Literal["reserves", "reserves_less_excluded"]
-    categories: Categories
-    fund_categories: Categories
-    no_legal_personality: list[str]
-
-
 def _person_key(ctx: Context, i: int):
     """The legal person of line i (READING 5: `reserves.portfolio.identity`), None without an issuer."""
     if "issuer_key" in ctx.L.columns:
@@ -1987,7 +1953,7 @@ class IssuerCap(_GroupCap):
     """R. 623-10-1: at most 5 % of the assets per legal person (READING 5)."""
 
     kind = "issuer_cap"
-    Params = IssuerCapParams
+    Params = deferred("constraints.params", "IssuerCapParams")  # the rulebook keys (pydantic: loaded to validate)
 
     def _scope(self, ctx: Context):
         key = ("issuer_scope", self.mkey)
@@ -2223,17 +2189,11 @@ class IssuerCap(_GroupCap):
         return block
 
 
-class BuildingCapParams(Strict):
-    limit: Limit
-    base: Literal["reserves", "reserves_less_excluded"]
-    categories: Categories
-
-
 class BuildingCap(_GroupCap):
     """R. 623-10-1: at most 5 % per building or real-estate company (READING 6)."""
 
     kind = "building_cap"
-    Params = BuildingCapParams
+    Params = deferred("constraints.params", "BuildingCapParams")  # the rulebook keys (pydantic: loaded to validate)
 
     def grouping(self, ctx: Context):
         L = ctx.L
@@ -2279,13 +2239,6 @@ class BuildingCap(_GroupCap):
         return np.where(pd.notna(prop), prop, np.where(pd.notna(iss), iss, lab))
 
 
-class HoldingCapParams(Strict):
-    limit: Limit
-    categories: Categories
-    pockets: list[Literal["reserves", "gestion"]] = ["reserves"]  # READING 7: « un même organisme »: both
-    classes: dict[str, Categories] | None = None  # READING 7: shares and debt apart
-
-
 def _issue_key(isin, quantity_issued) -> str:
     """One issue within an issuer's class (READING 7): its ISIN, else its quantity issued."""
     if isinstance(isin, str) and isin:
@@ -2302,7 +2255,7 @@ class HoldingCap(Rule):
     """
 
     kind = "holding_cap"
-    Params = HoldingCapParams
+    Params = deferred("constraints.params", "HoldingCapParams")  # the rulebook keys (pydantic: loaded to validate)
 
     def _scope(self, ctx: Context):
         pockets = ctx.pocket_mask(self.p.get("pockets", ["reserves"]))

@@ -73,8 +73,10 @@ def generation_time(now: dt.datetime | None = None) -> dt.datetime:
 
 @lru_cache(maxsize=None)
 def all_readings() -> tuple[dict, ...]:
+    from constraints.rulebook import YAML_LOADER
+
     with open(READINGS_FILE, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        doc = yaml.load(fh, Loader=YAML_LOADER)  # the C loader where PyYAML has it
     out = []
     for r in doc["readings"]:
         rules = r.get("rules") or []
