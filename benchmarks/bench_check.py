@@ -1,6 +1,6 @@
 """How fast the check is, as ratios against a reference measured in the same run.
 
-    python benchmarks/bench_check.py [--quick]
+    python benchmarks/bench_check.py [--quick] [--partie N ...]
 
 1. `constraints.checker.check(pf)` on portfolios of 10 000 and 1 000 000
    lines built in memory (a realistic mix of categories, one issuer for about
@@ -8,13 +8,14 @@
    values: `np.bincount` of the values by category and by issuer, and the
    totals. Goal: at most 3×.
 2. Reading a 50 000-line .xlsx: `reserves.portfolio.model.load` against a raw
-   python-calamine read of the same sheet (goal: at most 1.5×) and against an
-   openpyxl read-only pass over its values.
+   python-calamine read of the same sheet, the two alternated (goal: at most
+   1.5×), and against an openpyxl read-only pass over its values.
 3. Cold start: `reserves check samples/portefeuille_conforme.xlsx --json` as a
    new process against a bare Python process that imports pandas and reads
    the same file with python-calamine (goal: at most 1.5×), median of runs;
    both from compiled bytecode, as installed (written once into a temporary
-   folder, not beside the sources).
+   folder, not beside the sources); the CPU time of both processes beside (a
+   loaded machine stretches wall times far more).
 
 Times are the best of several repetitions (the median for the cold starts; the
 check and its numpy reference are run alternately, so that both see the same load);
@@ -198,25 +199,8 @@ def report(what: str, seconds: float, ref_name: str, ref_seconds: float, goal: f
           flush=True)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Mesure de la vitesse du contrôle (ratios à une référence).")
-    ap.add_argument("--quick", action="store_true", help="tailles réduites (contrôle rapide du script)")
-    args = ap.parse_args(argv)
-    sizes = [10_000, 100_000] if args.quick else [10_000, 1_000_000]
-    xlsx_lines = 5_000 if args.quick else 50_000
-    repeat = 3 if args.quick else 5
-
-    print(f"{'mesure':<42} {'secondes':>11}   {'référence':<30} {'secondes':>11}   {'ratio':>8}   objectif")
-
-    # 1. the checker against a numpy pass
-    check(from_frame(synthetic_frame(200), as_of=R623_DAY))  # warm-up: imports, rulebook
-    for n in sizes:
-        pf = from_frame(synthetic_frame(n), as_of=R623_DAY)
-        verdict = check(pf)
-        t_check, t_ref = best_of_pair(lambda: check(pf), lambda: reference(pf), repeat * 4 if n <= 100_000 else 3)
-        report(f"check() {n:>9,} lignes ({verdict.status})".replace(",", " "), t_check, "numpy bincount", t_ref, 3)
-
-    # 2. reading a large workbook
+def read_large(xlsx_lines: int, repeat: int, quick: bool) -> None:
+    """Part 2: `load` of a large workbook against raw python-calamine and openpyxl (alternated, best of each)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "grand.xlsx"
         write_xlsx(synthetic_frame(xlsx_lines, seed=11), path)
@@ -234,14 +218,16 @@ def main(argv=None) -> int:
 
         pf = load(path)
         assert len(pf) == xlsx_lines
-        t_load = best_of(lambda: load(path), repeat)
-        t_cal = best_of(raw_calamine, repeat)
+        t_load, t_cal = best_of_pair(lambda: load(path), raw_calamine, repeat)  # alternated
         report(f"load() xlsx {xlsx_lines:,} lignes".replace(",", " "), t_load, "python-calamine brut", t_cal, 1.5)
-        t_opx = best_of(raw_openpyxl, 1 if not args.quick else 2)
+        t_opx = best_of(raw_openpyxl, 1 if not quick else 2)
         report(f"load() xlsx {xlsx_lines:,} lignes".replace(",", " "), t_load, "openpyxl lecture seule", t_opx, None)
 
-    # 3. cold start of the command
-    runs = 5 if args.quick else 9
+
+def cold_start(quick: bool) -> None:
+    """Part 3: `reserves check --json` as a new process against a bare Python that imports pandas and reads the
+    file with calamine (alternated, medians of wall time; the processes' CPU time beside, for a loaded machine)."""
+    runs = 5 if quick else 9
     script = Path(sys.executable).parent / "reserves"
     exe = [str(script)] if script.exists() else [sys.executable, "-m", "reserves.app.cli"]
     bare = [sys.executable, "-c",
@@ -256,12 +242,53 @@ def main(argv=None) -> int:
         for c in (bare, cmd):
             subprocess.run(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=ROOT,
                            env=dict(env, PYTHONPYCACHEPREFIX=cache))
-        cli, ref = [], []
+        cli, ref, cli_cpu, ref_cpu = [], [], [], []
         for _ in range(runs):  # alternated, so that both see the same load on a shared machine
+            c0 = children_cpu()
             cli.append(median_of(cmd, 1, cache))
+            c1 = children_cpu()
             ref.append(median_of(bare, 1, cache))
+            cli_cpu.append(c1 - c0)
+            ref_cpu.append(children_cpu() - c1)
     t_cli, t_bare = statistics.median(cli), statistics.median(ref)
     report("reserves check --json (démarrage à froid)", t_cli, "python + pandas + calamine", t_bare, 1.5)
+    report("  le même, temps processeur", statistics.median(cli_cpu), "python + pandas + calamine",
+           statistics.median(ref_cpu), 1.5)
+
+
+def children_cpu() -> float:
+    """CPU time (user + system) of the finished child processes so far."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Mesure de la vitesse du contrôle (ratios à une référence).")
+    ap.add_argument("--quick", action="store_true", help="tailles réduites (contrôle rapide du script)")
+    ap.add_argument("--partie", type=int, action="append", choices=(1, 2, 3),
+                    help="ne mesurer que cette partie (répétable) ; par défaut, les trois")
+    args = ap.parse_args(argv)
+    parts = set(args.partie or (1, 2, 3))
+    sizes = ([10_000, 100_000] if args.quick else [10_000, 1_000_000]) if 1 in parts else []
+    xlsx_lines = 5_000 if args.quick else 50_000
+    repeat = 3 if args.quick else 5
+
+    print(f"{'mesure':<42} {'secondes':>11}   {'référence':<30} {'secondes':>11}   {'ratio':>8}   objectif")
+
+    # 1. the checker against a numpy pass
+    check(from_frame(synthetic_frame(200), as_of=R623_DAY))  # warm-up: imports, rulebook
+    for n in sizes:
+        pf = from_frame(synthetic_frame(n), as_of=R623_DAY)
+        verdict = check(pf)
+        t_check, t_ref = best_of_pair(lambda: check(pf), lambda: reference(pf), repeat * 4 if n <= 100_000 else 3)
+        report(f"check() {n:>9,} lignes ({verdict.status})".replace(",", " "), t_check, "numpy bincount", t_ref, 3)
+
+    if 2 in parts:
+        read_large(xlsx_lines, repeat, args.quick)
+    if 3 in parts:
+        cold_start(args.quick)
 
     missed = [r for r in ROWS if r[6] == "MANQUÉ"]
     print(f"\n{len(ROWS) - len(missed)} mesure(s) sur {len(ROWS)} dans l'objectif ou sans objectif ; "
