@@ -681,6 +681,32 @@ def _part_mask(ctx: Ctx, part: str) -> tuple[np.ndarray, np.ndarray]:
     return sure, maybe_sci & ~given
 
 
+def _issue_figures(ctx: Ctx) -> np.ndarray:
+    """Per item, valeur / quantite × quantite_emise (accrued interest left out: `market_value`), NaN where the
+    quantity or the issue size is not given or not positive: one pass over the items per check, read by both parts
+    of R. 139-46 (capital, créance). Which items have an issue size is the structure's."""
+    fig = ctx.memo.get("issue_figures")
+    if fig is None:
+        a = ctx.a
+        if "issue_size_ok" not in ctx.smemo:
+            qe = np.asarray(a["quantity_issued"], dtype=np.float64)
+            with np.errstate(invalid="ignore"):
+                ok = qe > 0
+            ctx.smemo["issue_size_ok"] = (qe, ok, bool(ok.all()))
+        qe, qe_ok, all_ok = ctx.smemo["issue_size_ok"]
+        q = np.asarray(a["quantity"], dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fig = a["market_value"] / q
+            fig *= qe
+            bad = q <= 0  # NaN quantities compare False: caught by the figure's own NaN
+        if not all_ok:
+            bad |= ~qe_ok
+        if bad.any():
+            fig[bad] = np.nan
+        ctx.memo["issue_figures"] = fig
+    return fig
+
+
 class IssuerShareParams(Common):
     part: Literal["capital", "creance"]
     limit: ShareText
@@ -742,9 +768,7 @@ class IssuerShare(Kind):
             np.fmin.at(out, emap, a["issuer_outstanding"][ev].astype(float))
             evx = np.concatenate([alone, grouped])
             st.update(icode=icode, held=held, ev=ev, emap=emap, evx=evx, n_alone=len(alone), starts=starts,
-                      qe=a["quantity_issued"][evx], qe_ok=a["quantity_issued"][evx] > 0,
-                      all_qe_ok=bool((a["quantity_issued"][evx] > 0).all()), outstanding=out,
-                      has_out=out > 0, ii=ii)
+                      outstanding=out, has_out=out > 0, any_out=bool((out > 0).any()), ii=ii)
         ctx.smemo[key] = st
         return st
 
@@ -785,13 +809,7 @@ class IssuerShare(Kind):
             num = ctx.follow(("issuers", self.id),
                              lambda: group_sum(icode, ctx.value[idx], n_all, big=ctx.vbig, nonneg=True), delta)
             evx, k0 = st["evx"], st["n_alone"]
-            qq = q[evx]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                issue_of = mv[evx] / qq
-                issue_of *= st["qe"]
-            # a security whose quantity or issue size is not given (or not positive) has no figure
-            if not (st["all_qe_ok"] and qq.min() > 0):  # NaN quantities make the minimum NaN: not > 0
-                issue_of[~((qq > 0) & st["qe_ok"])] = np.nan
+            issue_of = _issue_figures(ctx)[evx]  # NaN: a security without its issue size
             xs = issue_of[:k0]
             if st["starts"] is not None:
                 xs = np.concatenate([xs, np.fmax.reduceat(issue_of[k0:], st["starts"])])
@@ -801,21 +819,31 @@ class IssuerShare(Kind):
                 xs[nan] = 0.0
                 gap = np.bincount(ii[nan], minlength=n_all) > 0
             else:
-                gap = np.zeros(n_all, dtype=bool)
+                gap = None
             den = np.bincount(ii, weights=xs, minlength=n_all)
             out = st["outstanding"]
             has_out = st["has_out"]
-            den = np.where(has_out, out, den)
-            gap = np.where(has_out, False, gap)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                ratio = np.where(den > 0, num / np.where(den > 0, den, 1), np.inf)
+            if st["any_out"]:
+                den = np.where(has_out, out, den)
+                if gap is not None:
+                    gap = np.where(has_out, False, gap)
             known = den > 0
+            # whole-array operations, no choice by a scattered mask (`np.where`, an index by a mask, a division with
+            # `where=`: each costs several divisions); an issuer not held has no value (0 / its issue)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = num / den
+            held_known = known & held
+            unknown_held = held > known
             ctx.memo[("issuer_share", part)] = {"names": all_names, "held": num, "issue": den, "known": known,
                                                 "present": held, "icode": icode, "idx": idx, "outstanding": has_out}
-            if (known & held).any():
-                worst_share = float(ratio[known & held].max())
+            if held_known.any():
+                if not unknown_held.any() and num.min() >= 0:  # the largest share is the largest of all (NaN: 0 / 0)
+                    worst_share = float(np.fmax.reduce(ratio))
+                else:
+                    worst_share = float(np.where(held_known, ratio, -np.inf).max())
             lim_f = float(lim)
-            flagged = np.flatnonzero(held & (~known | (ratio > lim_f * (1 - 1e-9))))
+            # issuers held over the cap (a margin below it: the exact share decides), or whose issue is not known
+            flagged = np.flatnonzero(((ratio > lim_f * (1 - 1e-9)) & held_known) | unknown_held)
             if len(flagged):
                 # in the order the issuers first appear, as they are read
                 first = np.full(n_all, len(idx), dtype=np.int64)
@@ -842,7 +870,7 @@ class IssuerShare(Kind):
                 share = Fraction(n_k) / d
                 if share <= lim:
                     continue
-                if gap[k]:
+                if gap is not None and gap[k]:
                     findings.append(self.finding(
                         ctx, UNKNOWN_S, str(name), pos,
                         f"à vérifier : {pct(float(share))} des titres connus de « {name} » ; renseigner « "
