@@ -66,9 +66,12 @@ class LookThrough(Kind):
             return RuleResult(self.spec, NA, [])
         findings = []
         age = ctx.doc["lookthrough"]["max_age_days"]
-        for pos, st in sorted(states.items()):
-            if st == "ok":
-                continue
+        key = ("lookthrough", "funds")
+        if key not in ctx.smemo:  # the fund lines, and those without a usable inventory, in order
+            ctx.smemo[key] = (np.array(sorted(states), dtype=np.int64),
+                              [(pos, st) for pos, st in sorted(states.items()) if st != "ok"])
+        positions, missing = ctx.smemo[key]
+        for pos, st in missing:
             v = int(ctx.value[pos])
             msg = (f"à vérifier : {_STATE_FR[st]} pour le fonds « {ctx.label(pos)} » ({fr_euros(v)}) : les règles de "
                    f"l'actif vu par transparence ne concluent que si leur verdict tient avec tout le fonds au pire "
@@ -78,7 +81,7 @@ class LookThrough(Kind):
             f.via = ctx.label(pos)
             findings.append(f)
         return RuleResult(self.spec, UNKNOWN_S if findings else OK, findings,
-                          figure=int(sum(int(ctx.value[p]) for p in states)))
+                          figure=int(ctx.value[positions].sum()))
 
 
 def _eligible_tri(ctx: Ctx, mode: str) -> np.ndarray:
@@ -99,6 +102,11 @@ def _not_allowed_directly_tri(ctx: Ctx) -> np.ndarray:
     return tri
 
 
+def _padded(S: np.ndarray, n: int) -> np.ndarray:
+    """Per-fund sums over at least `n` positions (zeros after the last fund with holdings)."""
+    return S if len(S) >= n else np.concatenate([S, np.zeros(n - len(S), dtype=S.dtype)])
+
+
 class FundShareParams(Common):
     funds: list[Nature]
     sense: Literal["min", "max"]
@@ -113,38 +121,93 @@ class FundShare(Kind):
     kind = "r139_fund_share"
     Params = FundShareParams
 
+    def _plan(self, ctx: Ctx, funds: np.ndarray) -> dict:
+        """What the verdict of each fund depends on besides amounts (once per structure): its declared share and
+        whether it meets the limit, whether its inventory can contradict the declaration, and, for a fund without
+        a declaration, whether it is to be computed from its inventory."""
+        key = ("fund_share_plan", self.id)
+        plan = ctx.smemo.get(key)
+        if plan is not None:
+            return plan
+        mode = self.p["eligible"]
+        declared_col = "potential_excess" if mode == "potential_excess" else "eligible_share"
+        d = ctx.a[declared_col][funds]
+        hold = holdings_of(ctx)
+        lim, is_min = self.lim, self.p["sense"] == "min"
+        declared = d == d
+        shares = {int(f): frac(float(x)) for f, x in zip(funds[declared].tolist(), d[declared].tolist())}
+        ok = np.array([(shares[f] >= lim if is_min else shares[f] <= lim) if f in shares else True
+                       for f in funds.tolist()], dtype=bool)
+        inv = np.array([hold.get(f) is not None and len(hold[f]) > 0 and bool(ctx.has_inventory[f])
+                        for f in funds.tolist()], dtype=bool)
+        blind = np.array([hold.get(f) is None or (not ctx.has_inventory[f] and mode != "potential_excess")
+                          for f in funds.tolist()], dtype=bool)
+        worst_declared = None
+        if shares:
+            worst_declared = (min if is_min else max)(float(x) for x in shares.values())
+        plan = ctx.smemo[key] = {
+            "declared": declared, "shares": shares, "breach": declared & ~ok, "contradict": declared & ok & inv,
+            "blind": ~declared & blind, "computed": ~declared & ~blind, "worst_declared": worst_declared}
+        return plan
+
     def verdict(self, ctx: Ctx) -> RuleResult:
         funds = fund_lines(ctx, self.p["funds"])
         if not len(funds):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
         mode = self.p["eligible"]
         declared_col = "potential_excess" if mode == "potential_excess" else "eligible_share"
-        declared = ctx.a[declared_col]
         hold = holdings_of(ctx)
         lim = self.lim
         is_min = self.p["sense"] == "min"
+        excess = mode == "potential_excess"
         findings = []
-        worst_share = None
         key = ("fund_share", mode)
         if key not in ctx.smemo:
             tri = _not_allowed_directly_tri(ctx) if mode == "potential_excess" else _eligible_tri(ctx, mode)
             held = ctx.holding & (ctx.line_pos >= 0)
             ctx.smemo[key] = (tri, held, held & (tri == TRUE), held & (tri >= UNKNOWN))
         tri_all, m_all, m_true, m_maybe = ctx.smemo[key]
+        plan = self._plan(ctx, funds)
         # per fund line: Σ of its holdings, of those that surely count, of those that may (exact cents)
         s_all = ctx.total_by_fund(("fund", "all"), m_all)
         s_true = ctx.total_by_fund(("fund", mode, "true"), m_true)
         s_maybe = None
-        declared_frac = ctx.smemo.setdefault(("declared", declared_col), {})  # a declared share as written
-        for f in funds.tolist():
+        if plan["computed"].any() or (not excess and plan["contradict"].any()):
+            s_maybe = ctx.total_by_fund(("fund", mode, "maybe"), m_maybe)
+        need = int(funds.max()) + 1  # (per-fund sums stop at the last fund line with holdings)
+        s_all, s_true = _padded(s_all, need), _padded(s_true, need)
+        if s_maybe is not None:
+            s_maybe = _padded(s_maybe, need)
+        # the funds that may have a finding, screened in whole-array operations with a margin (the exact
+        # fractions below decide); the others have none
+        tot = s_all[funds].astype(np.float64)
+        lo_f = s_true[funds].astype(np.float64)
+        hi_f = s_maybe[funds].astype(np.float64) if s_maybe is not None else None
+        up, down = tot * (self.lim_f * (1 + 1e-9)), tot * (self.lim_f * (1 - 1e-9))
+        contradicted, computed = plan["contradict"], plan["computed"]
+        if excess:
+            contradicted = contradicted & (tot > 0) & (lo_f > down)
+        else:
+            if contradicted.any():
+                contradicted = contradicted & (tot > 0) & (hi_f < up)
+            if computed.any():
+                computed = computed & ((tot <= 0) | (lo_f < up) | (hi_f < up))  # (a short holding: hi < lo)
+        todo = funds[plan["breach"] | contradicted | plan["blind"] | computed]
+        worst_share = plan["worst_declared"]
+        if not excess:
+            calc = plan["computed"] & (tot > 0)
+            if calc.any():
+                lo_c, tot_c = s_true[funds][calc], s_all[funds][calc]
+                if int(tot_c.max()) < 2 ** 53 and int(np.abs(lo_c).max()) < 2 ** 53:
+                    ws = float((lo_c.astype(np.float64) / tot_c.astype(np.float64)).min())  # each correctly rounded
+                else:
+                    ws = min(float(Fraction(int(a), int(b))) for a, b in zip(lo_c.tolist(), tot_c.tolist()))
+                worst_share = ws if worst_share is None else min(worst_share, ws)  # (these rules are floors)
+        for f in todo.tolist():
             name = ctx.label(f)
-            d = declared[f]
-            if d == d:  # declared
-                share = declared_frac.get(f)
-                if share is None:
-                    share = declared_frac[f] = frac(float(d))
+            share = plan["shares"].get(f)
+            if share is not None:  # declared
                 ok = share >= lim if is_min else share <= lim
-                worst_share = float(share) if worst_share is None else (min if is_min else max)(worst_share, float(share))
                 if not ok:
                     findings.append(self._breach(ctx, f, share, declared=True))
                     continue
@@ -153,14 +216,12 @@ class FundShare(Kind):
                 if idx is not None and len(idx) and ctx.has_inventory[f]:
                     total = int(s_all[f])
                     if total > 0:
-                        if mode == "potential_excess":
+                        if excess:
                             actual = Fraction(int(s_true[f]), total)
                             if actual > lim:
                                 tri = tri_all[idx]
                                 findings.append(self._breach(ctx, f, actual, declared=False, idx=idx[tri == TRUE]))
                         else:
-                            if s_maybe is None:
-                                s_maybe = ctx.total_by_fund(("fund", mode, "maybe"), m_maybe)
                             s_hi = Fraction(int(s_maybe[f]), total)
                             if s_hi < lim:
                                 tri = tri_all[idx]
@@ -168,19 +229,17 @@ class FundShare(Kind):
                 continue
             idx = hold.get(f)
             # an inventory, even too old to be used, can still show actual positions beyond the limit
-            if idx is None or (not ctx.has_inventory[f] and mode != "potential_excess"):
+            if idx is None or (not ctx.has_inventory[f] and not excess):
                 findings.append(self.finding(
                     ctx, UNKNOWN_S, name, [f],
                     f"à vérifier : renseigner « {ctx.colname(declared_col)} » pour le fonds « {name} » "
                     f"(ou fournir son inventaire)", euros=int(ctx.value[f]), columns=[ctx.colname(declared_col)]))
                 continue
-            if s_maybe is None:
-                s_maybe = ctx.total_by_fund(("fund", mode, "maybe"), m_maybe)
             total, lo, hi = int(s_all[f]), int(s_true[f]), int(s_maybe[f])
             if total <= 0:
                 findings.append(self.finding(ctx, UNKNOWN_S, name, [f], f"inventaire du fonds « {name} » de valeur nulle"))
                 continue
-            if mode == "potential_excess":
+            if excess:
                 # actual positions are at most the potential ones: beyond the limit already, a breach
                 if Fraction(lo, total) > lim:
                     findings.append(self._breach(ctx, f, Fraction(lo, total), declared=False, idx=idx[tri_all[idx] == TRUE]))
@@ -192,7 +251,6 @@ class FundShare(Kind):
                         columns=[ctx.colname(declared_col)]))
                 continue
             s_lo, s_hi = Fraction(lo, total), Fraction(hi, total)
-            worst_share = float(s_lo) if worst_share is None else min(worst_share, float(s_lo))
             if s_hi < lim:
                 findings.append(self._breach(ctx, f, s_hi, declared=False, idx=idx[tri_all[idx] < TRUE]))
             elif s_lo < lim:
