@@ -23,7 +23,7 @@ from typing import Literal
 
 from .base import BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Kind, RuleResult, register, worst
 from reserves.portfolio.fmt import fr_euros
-from .model import Ctx, in_values
+from .model import Ctx, as_int8, in_values, tri_min_where, tri_of
 
 
 def requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
@@ -58,7 +58,7 @@ def _requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
         q = ctx.a["quantity"]
         with np.errstate(invalid="ignore"):
             short = (ctx.value < 0) | (q < 0)
-        return np.where(short, FALSE, TRUE).astype(np.int8), []
+        return (TRUE - 2 * as_int8(short)).astype(np.int8), []
     col = req["column"]
     blank_ok = req.get("blank_ok", False)
     if "is" in req:
@@ -69,14 +69,14 @@ def _requirement(ctx: Ctx, req) -> tuple[np.ndarray, list]:
         tri = ctx.country_tri(col, req["in"])
     elif "one_of" in req:
         inside = ctx.isin(col, tuple(req["one_of"]))
-        tri = np.where(ctx.known(col), np.where(inside, TRUE, FALSE), UNKNOWN).astype(np.int8)
+        tri = tri_of(ctx.known(col), inside)
     elif "not_one_of" in req:
         inside = ctx.isin(col, tuple(str(v).upper() if col == "legal_form" else v for v in req["not_one_of"]))
-        tri = np.where(ctx.known(col), np.where(inside, FALSE, TRUE), UNKNOWN).astype(np.int8)
+        tri = tri_of(ctx.known(col), ~inside)
     else:
         raise ValueError(f"unknown requirement {req!r}")
     if blank_ok:
-        tri = np.where(tri == UNKNOWN, TRUE, tri).astype(np.int8)
+        tri = (tri + as_int8(tri == UNKNOWN)).astype(np.int8)  # UNKNOWN → TRUE
     return tri, [col]
 
 
@@ -141,7 +141,7 @@ def _line_status(ctx: Ctx, conds: list, scope: np.ndarray, short_too: bool):
             evaluated.append((cond, app, None, []))
             continue
         tri, cols = requirement(ctx, cond["require"])
-        status = np.where(app, np.minimum(status, tri), status)
+        status = tri_min_where(status, app, tri)
         evaluated.append((cond, app, tri, cols))
     return status, applies_any, evaluated
 
@@ -274,7 +274,7 @@ def conditions_status(ctx: Ctx, conds: list, scope: np.ndarray) -> tuple[np.ndar
             continue
         tri, _ = requirement(ctx, cond["require"])
         applies_any |= app
-        status = np.where(app, np.minimum(status, tri), status)
+        status = tri_min_where(status, app, tri)
     return applies_any, status
 
 
