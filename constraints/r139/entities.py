@@ -106,7 +106,7 @@ def _exposures(ctx: Ctx, positive: np.ndarray) -> dict:
     pos, who, gkey, amount, dep, loose = [], [], [], [], [], []
     # one code space for the names of issuers, guarantors, counterparties (and funds: their issuer or label)
     fund_all = ctx.nat(FUNDS)
-    cols = ("issuer", "guarantor", "counterparty") + (("label",) if (fund_all & scope).any() else ())
+    cols = ("issuer", "guarantor", "counterparty")
     fac = {c: ctx.factorized(c) for c in cols}
     shared = getattr(a, "shared", {})
     uniques = [fac[c][1] for c in cols]
@@ -120,9 +120,29 @@ def _exposures(ctx: Ctx, positive: np.ndarray) -> dict:
         first_name[universe[::-1]] = uni_names[::-1]
         offs = np.cumsum([0] + [len(fac[c][1]) for c in cols])
         to_uni = {c: np.append(universe[offs[k]:offs[k + 1]], -1).astype(np.int64) for k, c in enumerate(cols)}
-        hit = shared[("universe", cols)] = (uniques, n_uni, first_name, to_uni)
-    _, n_uni, first_name, to_uni = hit
-    uni_of = {c: to_uni[c][fac[c][0]] for c in cols}  # per item, the universe code of each column (-1 empty)
+        hit = shared[("universe", cols)] = (uniques, n_uni, first_name, to_uni, {})
+    _, n_uni, first_name, to_uni, code_of_name = hit
+    # per item, the universe code of each column (-1 empty; a column without a name: no pass over the items)
+    uni_of = {c: to_uni[c][fac[c][0]] if len(fac[c][1]) else np.broadcast_to(np.int64(-1), (ctx.n,)) for c in cols}
+    # a fund without issuer is its label: the labels of the fund units in scope only, coded in the same space (a
+    # label written as another name is that name's code; other labels new codes after the names)
+    fund_pos = np.flatnonzero(fund_all & scope)
+    if len(fund_pos):
+        if not code_of_name and len(first_name):
+            code_of_name.update((name, k) for k, name in reversed(list(enumerate(first_name.tolist()))))
+        extra: dict = {}
+        label_code = np.full(ctx.n, -1, dtype=np.int64)
+        for p, lab in zip(fund_pos.tolist(), a["label"][fund_pos].tolist()):
+            if lab is None or (not isinstance(lab, str) and pd.isna(lab)):
+                continue
+            k = code_of_name.get(lab)
+            if k is None:
+                k = extra.setdefault(lab, n_uni + len(extra))
+            label_code[p] = k
+        if extra:
+            n_uni += len(extra)
+            first_name = np.concatenate([first_name, np.array(list(extra), dtype=object)])
+        uni_of["label"] = label_code
     gcodes, gnames = ctx.factorized("group")
     never_kind = {c: ctx.isin(c, tuple(never)) for c in ("issuer_kind", "guarantor_kind")}
 
@@ -172,7 +192,9 @@ def _exposures(ctx: Ctx, positive: np.ndarray) -> dict:
     valid = ~L
     # the distinct (name, group) pairs, in the order they first appear
     span = int(G.max()) + 3 if len(G) else 3
-    pair = pd.unique(wcode[valid].astype(np.int64) * span + (G[valid].astype(np.int64) + 2))
+    everyone = bool(valid.all())  # (no index by a mask when every record names someone)
+    pair = pd.unique((wcode if everyone else wcode[valid]).astype(np.int64) * span
+                     + ((G if everyone else G[valid]).astype(np.int64) + 2))
     pw, pg = pair // span, pair % span - 2
     never_w = np.zeros(nw, dtype=bool)
     never_w[pw[pg == -2]] = True
@@ -203,7 +225,8 @@ def _exposures(ctx: Ctx, positive: np.ndarray) -> dict:
         grouped[ent_w[certain]] = True
     E = ent_w[wcode] if len(W) else np.zeros(0, dtype=np.int64)
     # loose records (no issuer / counterparty) are uncertain, each its own entity at best
-    E = np.where(L, -1, E)
+    if L.any():
+        E[L] = -1
 
     def name_of(e: int) -> str:
         k = int(ekey[e])

@@ -707,6 +707,17 @@ def tri_of(known: np.ndarray, inside: np.ndarray) -> np.ndarray:
     return (UNKNOWN + as_int8(known) * (2 * as_int8(inside) - 1)).astype(np.int8, copy=False)
 
 
+def sure(mask: np.ndarray) -> np.ndarray:
+    """TRUE where `mask`, FALSE elsewhere (int8)."""
+    return (as_int8(mask) * TRUE).astype(np.int8, copy=False)
+
+
+def select8(mask: np.ndarray, a, b) -> np.ndarray:
+    """`np.where(mask, a, b)` for tri-states (int8 arrays or scalars), by arithmetic: b + mask · (a − b)."""
+    return (b + as_int8(mask) * (np.asarray(a, dtype=np.int8) - np.asarray(b, dtype=np.int8))).astype(np.int8,
+                                                                                                        copy=False)
+
+
 def tri_min_where(status: np.ndarray, applies: np.ndarray, tri: np.ndarray) -> np.ndarray:
     """`np.where(applies, np.minimum(status, tri), status)` for tri-states (0, 1, 2), by arithmetic: where the mask
     is off, tri | 2 ≥ TRUE leaves the status as it is."""
