@@ -376,6 +376,20 @@ class Book:
         self.value[i] = ch.value_after
         self.alive[i] = ch.alive_after
 
+    def undo(self, ch: LineChange) -> None:
+        """Take back `apply(ch)` of a change of a line of the portfolio (not a line added), at once: what
+        `apply(ch.inverse())` does, without making the inverse."""
+        i = ch.line
+        d = -ch.delta
+        dn = int(ch.alive_before) - int(ch.alive_after)
+        total, count = self.total, self.count
+        for name in _NAMES_OF_CLASS[self._pclass[i]]:
+            total[name] += d
+            if dn:
+                count[name] += dn
+        self.value[i] = ch.value_before
+        self.alive[i] = ch.alive_before
+
     def truncate(self, n: int) -> None:
         """Forget the lines added from index `n` on (they must be dead: undone)."""
         for i in range(n, self.n):

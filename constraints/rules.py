@@ -2626,8 +2626,14 @@ class HoldingCap(Rule):
             return OK
         if st.nflag:
             return None
-        if top > self.lim_f - 1e-9 or (level is not None and top > float(level) * (1 - 1e-9)):
+        if top > self.lim_f - 1e-9:
             return None
+        if level is not None:
+            lv = getattr(self, "_flevel", None)
+            if lv is None or lv[0] is not level:  # the warning level as a float, once per level
+                lv = self._flevel = (level, float(level) * (1 - 1e-9))
+            if top > lv[1]:
+                return None
         return OK
 
     def watch(self, st: "HoldingState", result: RuleResult, level) -> dict:

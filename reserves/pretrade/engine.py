@@ -419,7 +419,7 @@ class Engine:
                     return None
                 status1[r] = s
         finally:
-            book.apply(ch.inverse())
+            book.undo(ch)
         status = _overall(status1)
         return OrderOutcome(order.row, order.label or self.label[i], order.isin, order.amount, match,
                             book.rows.item(i), EFFECT_NEUTRAL, [], [], status, dict(zip(self._ids, status1)))
@@ -790,7 +790,7 @@ class Engine:
 
 def _overall(statuses) -> str:
     """The portfolio's status from its rules' (`worst`; no rule applying is compliant)."""
-    s = worst(statuses)
+    s = worst(set(statuses))
     return OK if s == NA else s
 
 
