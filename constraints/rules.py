@@ -199,15 +199,25 @@ class Patterns:
 
     def __init__(self, tally_key: np.ndarray, masks: dict):
         keys = list(masks)[:_MASK_BITS]  # (beyond, a mask is summed on its own)
-        word = tally_key.astype(np.int64) << _MASK_BITS
-        for j, k in enumerate(keys):
-            word |= masks[k].astype(np.int64) << j
-        code, uniq = pd.factorize(word)
-        uniq = np.asarray(uniq, dtype=np.int64)
-        self.code = code.astype(np.intp)
+        n_cells = int(tally_key.max()) + 1 if len(tally_key) else 1
+        if n_cells << len(keys) <= 1 << 16:  # few masks: the word itself is the pattern (no factorize)
+            word = tally_key.astype(np.intp) << len(keys)
+            for j, k in enumerate(keys):
+                word |= masks[k].view(np.uint8).astype(np.intp) << j
+            uniq = np.arange(n_cells << len(keys), dtype=np.int64)
+            self.code = word
+            self.cell = (uniq >> len(keys)).astype(np.intp)
+            self.has = {k: np.flatnonzero((uniq >> j) & 1) for j, k in enumerate(keys)}
+        else:
+            word = tally_key.astype(np.int64) << _MASK_BITS
+            for j, k in enumerate(keys):
+                word |= masks[k].astype(np.int64) << j
+            code, uniq = pd.factorize(word)
+            uniq = np.asarray(uniq, dtype=np.int64)
+            self.code = code.astype(np.intp)
+            self.cell = (uniq >> _MASK_BITS).astype(np.intp)
+            self.has = {k: np.flatnonzero((uniq >> j) & 1) for j, k in enumerate(keys)}
         self.n = len(uniq)
-        self.cell = (uniq >> _MASK_BITS).astype(np.intp)
-        self.has = {k: np.flatnonzero((uniq >> j) & 1) for j, k in enumerate(keys)}
         _locked(self.code, self.cell, *self.has.values())
 
 
