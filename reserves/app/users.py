@@ -116,6 +116,10 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+# the look-up of every API call, made once (building the statement cost twice its running on SQLite)
+_BY_TOKEN_HASH = sa.select(users_table).where(users_table.c.token_hash == sa.bindparam("token_hash"))
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -217,7 +221,7 @@ class UserStore:
         if not token or len(token) > 200:
             return None
         with self.engine.connect() as conn:
-            r = conn.execute(sa.select(users_table).where(users_table.c.token_hash == _digest(token))).first()
+            r = conn.execute(_BY_TOKEN_HASH, {"token_hash": _digest(token)}).first()
         if r is None or not r.active or not hmac.compare_digest(r.token_hash, _digest(token)):
             return None
         return self._user(r)
