@@ -98,16 +98,9 @@ def parse_money(v: object) -> int:
     return int((d * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
 
 
-def of_type(values: np.ndarray, t: type) -> np.ndarray:
-    """Mask of the values of exactly type `t` (their types listed in one C-level pass, compared at once)."""
-    if not len(values):
-        return np.zeros(0, dtype=bool)
-    return np.array(list(map(type, values)), dtype=object) == t
-
-
 def _float_uniques(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the plain floats among distinct cell values, and those floats."""
-    idx = np.flatnonzero(of_type(uniques, float))
+    idx = np.flatnonzero(np.fromiter((type(u) is float for u in uniques), dtype=bool, count=len(uniques)))
     return idx, np.array(uniques[idx].tolist(), dtype=float)
 
 
@@ -283,10 +276,8 @@ def _isin_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     done = np.zeros(len(uniques), dtype=bool)
     out = np.empty(len(uniques), dtype=object)
-    idx = np.flatnonzero(of_type(uniques, str))
-    texts = uniques[idx].tolist()
-    idx = idx[(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) == 12)
-              & np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))]
+    idx = np.flatnonzero(np.fromiter((type(u) is str and len(u) == 12 and u.isascii() for u in uniques),
+                                     dtype=bool, count=len(uniques)))
     if not len(idx):
         return done, out
     joined = "".join(uniques[idx].tolist())
@@ -405,11 +396,8 @@ def parse_text(v: object) -> str:
 def _text_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`parse_text` for plain strings: whitespace runs made one space, ends stripped (str.split's whitespace is re's \\s)."""
     # blank text is left to parse_column, which marks it blank
-    done = of_type(uniques, str)
-    strs = np.flatnonzero(done)
-    texts = uniques[strs].tolist()
-    done[strs] = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) > 0
-    done[strs] &= ~np.fromiter(map(str.isspace, texts), dtype=bool, count=len(texts))
+    done = np.fromiter((type(u) is str and not u.isspace() and u != "" for u in uniques), dtype=bool,
+                       count=len(uniques))
     out = np.empty(len(uniques), dtype=object)
     sel = np.flatnonzero(done)
     out[sel] = [" ".join(u.split()) for u in uniques[sel].tolist()]

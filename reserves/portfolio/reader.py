@@ -437,18 +437,12 @@ def locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free
                 numbers.append(r + 2 + i)
     else:
         for i, row in enumerate(body):
-            first = row[0] if row else None  # most rows: a first cell that is not blank tells at once
-            if (first is not None and (not isinstance(first, str) or first.strip())) or \
-                    any(not _is_blank(c) for c in row):
+            if any(not _is_blank(c) for c in row):
                 rows.append(row)
                 numbers.append(r + 2 + i)
-    table = None
     if fmt != "csv":  # a CSV holds text only; a workbook's numbers come from the file's own XML
-        table = _grid_table(rows)
-        _refuse_non_finite(rows, numbers, header, sheet, table)
+        _refuse_non_finite(rows, numbers, header, sheet)
     raw = RawTable(name, sheet, r + 1, fields, headers, extra, rows, numbers, fmt)
-    if table is not None:  # the columns, for the parsers (`model._cells` reads them from there)
-        raw.__dict__["_columns"] = [table[:, j] for j in range(table.shape[1])]
     if columns is None:
         refuse_misspelled_headers(raw, None, free_columns)
     stated = find_date(data[:r], sheet)
@@ -457,35 +451,8 @@ def locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free
     return raw
 
 
-def _grid_table(rows: list[list]):
-    """The rows of a workbook's grid (all of one width) as one 2-D object array (one C-level copy), or None."""
-    import numpy as np
-
-    if not rows or len(set(map(len, rows))) != 1 or not rows[0]:
-        return None
-    table = np.empty((len(rows), len(rows[0])), dtype=object)
-    table[:, :] = rows
-    return table
-
-
-def _refuse_non_finite(rows: list[list], numbers: list[int], header: list, sheet: str, table=None) -> None:
-    """A number that is not finite (an .ods `office:value="inf"`, a NaN) in any cell is bad input, not an empty cell.
-    With the grid as a 2-D array (`table`), column by column: only the columns holding a float are summed."""
-    if table is not None:
-        suspect = []
-        for j in range(table.shape[1]):
-            col = table[:, j]
-            if float not in set(map(type, col)):
-                continue
-            floats = [v for v in col.tolist() if v.__class__ is float]
-            if sum(floats) - sum(floats) != 0.0:  # a sum of finite numbers, even overflowed, is not nan
-                suspect.append(j)
-        if not suspect:
-            return
-    _refuse_non_finite_rows(rows, numbers, header, sheet)
-
-
-def _refuse_non_finite_rows(rows: list[list], numbers: list[int], header: list, sheet: str) -> None:
+def _refuse_non_finite(rows: list[list], numbers: list[int], header: list, sheet: str) -> None:
+    """A number that is not finite (an .ods `office:value="inf"`, a NaN) in any cell is bad input, not an empty cell."""
     from reserves.portfolio.errors import ProblemList
 
     problems = ProblemList()
