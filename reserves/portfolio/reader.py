@@ -437,7 +437,9 @@ def locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free
                 numbers.append(r + 2 + i)
     else:
         for i, row in enumerate(body):
-            if any(not _is_blank(c) for c in row):
+            first = row[0] if row else None  # most rows: a first cell that is not blank tells at once
+            if (first is not None and (not isinstance(first, str) or first.strip())) or \
+                    any(not _is_blank(c) for c in row):
                 rows.append(row)
                 numbers.append(r + 2 + i)
     if fmt != "csv":  # a CSV holds text only; a workbook's numbers come from the file's own XML
@@ -457,8 +459,8 @@ def _refuse_non_finite(rows: list[list], numbers: list[int], header: list, sheet
 
     problems = ProblemList()
     for row, number in zip(rows, numbers):
-        floats = [v for v in row if v.__class__ is float]
-        if not floats or sum(floats) - sum(floats) == 0.0:  # a sum of finite numbers, even overflowed, is not nan
+        total = sum([v for v in row if v.__class__ is float])
+        if total - total == 0.0:  # a sum of finite numbers (none: 0), even overflowed, is not nan
             continue
         for j, v in enumerate(row):
             if v.__class__ is float and v - v != 0.0:  # inf - inf and nan - nan are nan
