@@ -266,6 +266,22 @@ def _private_dir(d: Path) -> bool:
     return d.is_dir() and st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
+KEPT_VERSIONS = 64  # validated versions kept at most (each code version keys its own): the oldest go first
+
+
+def _prune(d: Path, keep: str) -> None:
+    """Leave at most `KEPT_VERSIONS` validated versions in `d`, the least recently written removed first."""
+    found = []
+    for p in d.glob("*.pickle"):
+        with contextlib.suppress(OSError):
+            found.append((p.stat().st_mtime_ns, p))
+    found.sort(reverse=True)
+    for _, p in found[KEPT_VERSIONS:]:
+        if p.name != keep:
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
 def _validated_get(key: str) -> Version | None:
     d = validated_cache_dir()
     if d is None or not _private_dir(d):
@@ -291,6 +307,7 @@ def _validated_put(key: str, version: Version) -> None:
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(version, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, d / f"{key}.pickle")
+            _prune(d, keep=f"{key}.pickle")
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

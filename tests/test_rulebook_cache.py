@@ -102,3 +102,18 @@ def test_nothing_is_kept_when_the_variable_is_set_empty(tmp_path, monkeypatch):
     assert rulebook.validated_cache_dir() is None
     v = rulebook.load_version(SOURCE)
     assert v.rules and asdict(v.rules[0])
+
+
+def test_at_most_a_few_dozen_validated_versions_are_kept(tmp_path, cache):
+    cache.mkdir(mode=0o700)
+    for k in range(rulebook.KEPT_VERSIONS + 10):
+        old = cache / f"{k:064x}.pickle"
+        old.write_bytes(b"")
+        os.utime(old, ns=(10**18 + k, 10**18 + k))
+    path = tmp_path / "r623_essai.yaml"
+    shutil.copy(SOURCE, path)
+    rulebook.load_version(path)
+    left = sorted(p.name for p in cache.glob("*.pickle"))
+    assert len(left) == rulebook.KEPT_VERSIONS
+    assert f"{0:064x}.pickle" not in left  # the oldest went first
+    assert _load_in_new_process(path, cache).endswith("False False")  # the new one is kept
