@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         "et propositions de réallocation."))
     sub = p.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
     sub.required = True
+    _with_french_names(sub)
 
     c = sub.add_parser("check", help="contrôler un portefeuille (xlsx, ods, csv)")
     c.add_argument("file", metavar="FICHIER", help="portefeuille (xlsx, ods, csv)")
@@ -213,7 +214,6 @@ def build_parser() -> argparse.ArgumentParser:
     from reserves.app.web.commands import add_commands as add_web_commands  # serve, user (FastAPI loads only when run)
 
     add_web_commands(sub, FrenchParser)
-    _add_french_names(sub)
     return p
 
 
@@ -223,17 +223,18 @@ FRENCH_NAMES = {"check": "controler", "template": "modele", "rules": "regles", "
                 "user": "utilisateur"}
 
 
-def _add_french_names(sub) -> None:
-    """The French names as argparse aliases of the English ones (same parser, shown in the help as argparse
-    shows its own aliases), added here so that each command module keeps its English name alone."""
-    for name, french in FRENCH_NAMES.items():
-        parser = sub._name_parser_map.get(name)
-        if parser is None or french in sub._name_parser_map:
-            continue
-        sub._name_parser_map[french] = parser
-        for choice in sub._choices_actions:
-            if choice.dest == name:
-                choice.metavar = f"{name} ({french})"
+def _with_french_names(sub) -> None:
+    """Every command added to `sub` gets its French name as an argparse alias (same parser, shown in the help as
+    argparse shows its aliases), given here so that each command module keeps its English name alone."""
+    add = sub.add_parser
+
+    def add_parser(name, **kwargs):
+        french = FRENCH_NAMES.get(name)
+        if french is not None:
+            kwargs["aliases"] = [*kwargs.get("aliases", ()), french]
+        return add(name, **kwargs)
+
+    sub.add_parser = add_parser
 
 
 def main(argv=None) -> int:

@@ -41,14 +41,15 @@ def formula_like(value: object) -> bool:
 def text_safe(wb):
     """Make every text cell of an openpyxl workbook a text cell (no formula from a string); returns `wb`."""
     for ws in wb.worksheets:
-        cells = getattr(ws, "_cells", None)
-        values = cells.values() if cells is not None else (c for row in ws.iter_rows() for c in row)
-        for cell in values:
-            v = cell._value if hasattr(cell, "_value") else cell.value
-            if type(v) is str and v.startswith(FORMULA_START):
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-                cell.quotePrefix = True
+        # openpyxl's public walk over the used range: a position without a cell gets an empty one, which the
+        # writer leaves out of the file (no value, no style)
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if type(v) is str and v.startswith(FORMULA_START):
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
+                    cell.quotePrefix = True
     return wb
 
 
