@@ -47,6 +47,8 @@ th, td { border: 1px solid #c8c8c8; padding: 3px 5px; vertical-align: top; text-
 th { background: #1f3864; color: #fff; font-weight: bold; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
+table.keep { break-inside: avoid; }
+p:has(+ table), p:has(+ .chart) { break-after: avoid; }
 td.n, th.n { text-align: right; white-space: nowrap; }
 th.n { white-space: normal; }
 table.groups td:nth-child(2) { min-width: 13em; } table.groups td:nth-child(3) { min-width: 8em; }
@@ -54,6 +56,7 @@ tr.s-breach td { background: #f8cbad; } tr.s-unknown td { background: #ffe699; }
 .quote { font-style: italic; color: #444; font-size: 8pt; }
 .note { color: #444; font-size: 8.8pt; }
 .chart { max-width: 100%; height: auto; display: block; margin: 6px 0; break-inside: avoid; }
+.chart + p.legend { break-before: avoid; }
 .nw { white-space: nowrap; }
 .rid-note { color: #555; font-size: 7.6pt; }
 p.legend { font-size: 8.5pt; margin: 0 0 8px 0; }
@@ -70,6 +73,7 @@ footer { margin-top: 20px; font-size: 8pt; color: #666; }
 
 
 NUM = ' class="n"'
+KEEP_ROWS = 12  # tables of at most this many rows are kept on one page
 
 
 # An article reference (« R. 623-3 I 3° », « art. R. 139-12 », a rule id's « R623-10-1 ») is never cut by a line
@@ -110,6 +114,8 @@ class Doc:
 
     def table(self, headers, rows, *, numeric=(), status: list | None = None, caption: str = "", cls: str = ""):
         """headers: texts; rows: lists of already escaped cell html; numeric: column indices aligned right."""
+        if len(rows) <= KEEP_ROWS:  # a short table is never cut: its head and caption go with its rows
+            cls = f"{cls} keep".strip()
         out = [f'<table class="{cls}">' if cls else "<table>"]
         if caption:
             out.append(f"<caption class=\"note\">{_e(caption)}</caption>")

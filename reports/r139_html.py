@@ -160,11 +160,6 @@ def _synthesis(doc, d: Report139):
         more = f" ; et {len(by_rule) - 6} autre(s) règle(s)" if len(by_rule) > 6 else ""
         doc.add(f"<p>{len(d.unknowns)} point(s) à vérifier : {items}{more} (partie « À vérifier » : ce qu'il faut "
                 "renseigner).</p>")
-    items = [(c.title, c.share or 0, c.limit, c.status) for p in d.parts[:1] for c in p.caps
-             if c.share is not None and c.status != NA]
-    if items:
-        doc.add(svg.bars(items, title=f"{d.parts[0].title} : parts de l'actif de placement et plafonds (trait rouge)"),
-                svg.legend([("ok", "part conforme"), ("breach", "plafond franchi"), ("limit", "plafond")]))
     if d.proposal is not None:
         pr = d.proposal
         after = (f" ; contrôle après opérations : <strong>{_e(VERDICT_FR[pr.verdict_after.status])}</strong>"
@@ -182,6 +177,11 @@ def _synthesis(doc, d: Report139):
         else:
             doc.add("<p>Choc de marché : aucune limite supplémentaire ne serait franchie sous le scénario étudié "
                     f"(verdict après le choc : {_e(VERDICT_FR[st.status_after].lower())}).</p>")
+    items = [(c.title, c.share or 0, c.limit, c.status) for p in d.parts[:1] for c in p.caps
+             if c.share is not None and c.status != NA]
+    if items:
+        doc.add(svg.bars(items, title=f"{d.parts[0].title} : parts de l'actif de placement et plafonds (trait rouge)"),
+                svg.legend([("ok", "part conforme"), ("breach", "plafond franchi"), ("limit", "plafond")]))
     doc.add("</section>")
 
 

@@ -347,6 +347,23 @@ def test_the_pdf_reads_as_a_commission_reads_it(made, verdict):
     for raw in pages:
         for ln in raw.splitlines():
             assert not ln.strip().startswith("€") and not ln.strip().startswith("%"), ln
+    _no_heading_left_at_a_page_foot(made["pdf"], n)
+
+
+def _no_heading_left_at_a_page_foot(pdf, n: int) -> None:
+    """No page ends with a heading, or with a table's head whose rows start on the next page (the head is then
+    printed again at the top of that page)."""
+    def content(p):
+        raw = subprocess.run(["pdftotext", "-layout", "-f", str(p), "-l", str(p), str(pdf), "-"],
+                             capture_output=True, text=True, check=True).stdout
+        lines = [" ".join(ln.split()) for ln in raw.splitlines() if ln.strip()]
+        return [ln for ln in lines if not re.search(r"page \d+ / \d+$", ln)]  # the running footer
+
+    pages = [content(p) for p in range(1, n + 1)]
+    for i in range(1, n - 1):
+        tail, head = pages[i][-2:], pages[i + 1][:2]
+        assert not set(tail) & set(head), (i + 1, tail)
+        assert not (tail and re.match(r"^\d+\.\d+ \S", tail[-1])), (i + 1, tail)
 
 
 def test_the_report_is_recorded_and_reads_first_observations_from_the_journal(tmp_path, capsys):
