@@ -250,6 +250,22 @@ class LinearBlock:
         return lhs, rhs
 
 
+def within(lo, hi, k: int, r: int):
+    """The integers d with lo ≤ d ≤ hi (None: no bound) and k·d ≤ r, as (lo, hi); None when there are none. Exact
+    (integers only): the constraints a kind's `calm` interval is the intersection of."""
+    if k > 0:
+        top = r // k
+        hi = top if hi is None else min(hi, top)
+    elif k < 0:
+        bottom = -(r // -k)  # ⌈r / k⌉ for k < 0
+        lo = bottom if lo is None else max(lo, bottom)
+    elif r < 0:
+        return None
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    return lo, hi
+
+
 # --------------------------------------------------------------------------- the line table of the states
 
 
@@ -396,6 +412,10 @@ class Book:
             self.new.pop(i, None)
         self.n = max(self.n0, min(self.n, n))
 
+    def in_base(self, i: int, base: str) -> bool:
+        """Line i's value is in the total of base `base` (its pocket class is one the base sums)."""
+        return base in _NAMES_OF_CLASS[self.pclass.item(i)]
+
     def live(self, idx: np.ndarray) -> np.ndarray:
         """The lines of `idx` still alive."""
         if self.alive is None:
@@ -470,6 +490,17 @@ class RuleKind:
         update would answer None. The default: None."""
         return None
 
+    def calm(self, state, line: int, level) -> tuple | None:
+        """The changes of line `line` of the portfolio (alive before and after; its rules known: an earlier change of
+        it was handed to `update`) that leave the rule quiet with the status `glance` gives now, as
+        (lo, hi, qmax): every change whose value delta d, in cents, is within lo ≤ d ≤ hi (None: no bound) and,
+        when `qmax` is not None, whose quantity after is known and at most `qmax` (exact), is one after which
+        `glance` would answer the status it answers now — the state as it stands, none of it changed. An order
+        within it is then told by a comparison and, where there is a quantity, one more (`Engine.try_order`).
+        None when the rule is not quiet now, or the interval cannot be told exactly. The interval holds while the
+        state stays as it is (the engine asks again after an order made). The default: None."""
+        return None
+
     def watch(self, state, result: RuleResult, level) -> dict:
         """Subjects within the limit but beyond the warning level `level` (a share): {key: (subject, share)},
         keyed as the engine keys findings (a line's row, else the subject)."""
@@ -530,6 +561,6 @@ def register(cls: type[RuleKind]) -> type[RuleKind]:
     return cls
 
 
-__all__ = ["RuleKind", "deferred", "register", "tightened", "KINDS", "LineChange", "Book", "BASE", "Figures", "GroupFigure",
+__all__ = ["RuleKind", "deferred", "register", "tightened", "within", "KINDS", "LineChange", "Book", "BASE", "Figures", "GroupFigure",
            "LinearBlock", "RuleResult", "Finding", "worst", "euros", "OK", "BREACH", "UNKNOWN_S", "NA",
            "BASE_CLASSES"]

@@ -32,7 +32,7 @@ from reserves.portfolio.parsing import (CAT_IFT, CAT_OTHER, CATEGORY_CODES, FALS
 from reserves.portfolio.fmt import fr_euros, fr_pct, fr_pct_beside
 from reserves.portfolio.keys import group_key, security_key
 
-from .kind import (BASE, BASE_CLASSES, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
+from .kind import (BASE, BASE_CLASSES, within, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
                    LineChange, RuleKind, RuleResult, deferred, euros, register, worst)
 from .rulebook import RuleSpec, Version, line_marks, state_groups, states_on
 
@@ -998,6 +998,12 @@ class LineConditions(Rule):
             return None
         return self._quiet(st, st.n_applies + int(ch.alive_after) - int(ch.alive_before))
 
+    def calm(self, st: "LineState", line: int, level) -> tuple | None:
+        # quiet or not, for a line alive before and after, does not depend on its value: the count stays
+        if line >= st.book.n0 or st.speaks is None or not st.speaks[line]:
+            return None
+        return None if self._quiet(st, st.n_applies) is None else (None, None, None)
+
     def _quiet(self, st: "LineState", n_applies: int) -> str | None:
         """`glance` with `n_applies` lines the rule applies to (the book as it stands)."""
         if n_applies == 0:
@@ -1267,6 +1273,36 @@ class Share(Rule):
         # the numerator moves by the line's change; a line that counts only if its category's conditions are met
         # moves `m`, which the glance does not read
         return self._quiet(st, st.v + ch.delta if st.mask[i] else st.v, level)
+
+    def calm(self, st: "ShareState", line: int, level) -> tuple | None:
+        # the line's change d moves the numerator by d (when it counts there) and the base by d (when in it): each
+        # test of `_quiet` is then k·d ≤ r in integers
+        book = st.book
+        if line >= book.n0:
+            return None
+        if st.mask is None:
+            st.mask = self.numerator(st.ctx)
+        s = self._quiet(st, st.v, level)
+        if s is None:
+            return None
+        if s == NA:  # no line in the base: so it stays while the line is alive before and after
+            return None, None, None
+        base = self.p["base"]
+        a = 1 if st.mask[line] else 0
+        e = 1 if book.in_base(line, base) else 0
+        b, v = book.total[base], st.v
+        num, den = self._num_den
+        ln, ld = (0, 0) if level is None else (level.numerator, level.denominator)
+        if self._max:  # (v + a·d)·den ≤ num·(b + e·d), and the same at the warning level
+            tests = ((a * den - e * num, num * b - v * den), (a * ld - e * ln, ln * b - v * ld))
+        else:
+            tests = ((e * num - a * den, v * den - num * b), (e * ln - a * ld, v * ld - ln * b))
+        out = within(None, None, -e, b - 1)  # the base stays positive
+        for k, r in tests:
+            if out is None:
+                return None
+            out = within(*out, k, r)
+        return None if out is None else (*out, None)
 
     def _quiet(self, st: "ShareState", v: int, level) -> str | None:
         """`glance` with the numerator's sum `v` (the book as it stands)."""
@@ -1660,6 +1696,53 @@ class _GroupCap(Rule):
         wtop = max(st.wtop, st.worst.item(g) + d)
         top = max(st.top, b1 if s0 + dn > 0 else NO_VALUE)
         return self._quiet(st, n_in, wtop, 0 if top == NO_VALUE else top, level)
+
+    def calm(self, st: "GroupState", line: int, level) -> tuple | None:
+        # the line's change d moves its group's sums (at worst by d, surely counted by d when the line surely
+        # counts) and the base (when in it); the other groups stay: their largest sums are read once, exactly
+        book = st.book
+        if line >= book.n0 or st.wide:
+            return None
+        s = self.glance(st, level)
+        if s is None:
+            return None
+        if s == NA:
+            return None, None, None
+        info = st.infos.get(line, False)
+        if info is False or abs(book.total["reserves"]) >= 1 << 60:
+            return None
+        base = self.p["base"]
+        b = book.total[base]
+        e = 1 if book.in_base(line, base) else 0
+        num, den = self._num_den
+        ng = st.n_groups
+        levelled = level is not None and ng
+        ln, ld = (level.numerator, level.denominator) if levelled else (0, 0)
+        if info is None:  # counted only through the base: the largest sums stay
+            top = st.top_now() if levelled else 0
+            tests = [(-e * num, num * b - st.wtop * den), (-e * ln, ln * b - top * ld)]
+        else:
+            g, counted, loose = info
+            if loose or g >= ng:
+                return None
+            worst_, best, size = st.worst[:ng], st.best[:ng], st.size_now()[:ng]
+            others = np.ones(ng, dtype=bool)
+            others[g] = False
+            wo = int(worst_[others].max()) if ng > 1 else None
+            alive = others & (size > 0)
+            to = int(best[alive].max()) if alive.any() else None
+            ct = 1 if counted == TRUE else 0
+            tests = [(den - e * num, num * b - int(worst_[g]) * den), (ct * ld - e * ln, ln * b - int(best[g]) * ld)]
+            if wo is not None:
+                tests.append((-e * num, num * b - wo * den))
+            if to is not None:
+                tests.append((-e * ln, ln * b - to * ld))
+        out = within(-(1 << 59) + 1, (1 << 59) - 1, -e, b - 1)  # sums kept in int64 (else widened), base positive
+        for k, r in tests:
+            if out is None:
+                return None
+            out = within(*out, k, r)
+        return None if out is None else (*out, None)
 
     def _quiet(self, st: "GroupState", n_in: int, wtop: int, top: int, level) -> str | None:
         """`glance` with `n_in` lines counted, `wtop` the largest sum at worst, `top` the largest sum of the groups
@@ -2080,6 +2163,25 @@ class IssuerCap(_GroupCap):
             if any((t + d if c == code else t) > allowed for c, t in enumerate(st.alike[2])):
                 return None
         return s
+
+    def calm(self, st: "GroupState", line: int, level) -> tuple | None:
+        out = super().calm(st, line, level)
+        if out is None or st.alike is None or st.n_in == 0:
+            return out
+        # look-alike persons together within the cap: t + d (the line's person) or t (the others) ≤ ⌊lim·b'⌋
+        book = st.book
+        base = self.p["base"]
+        b = book.total[base]
+        e = 1 if book.in_base(line, base) else 0
+        num, den = self._num_den
+        code = st.alike[3].get(line)
+        lo, hi, _ = out
+        rng = (lo, hi)
+        for c, t in enumerate(st.alike[2]):
+            rng = within(*rng, (den - e * num) if c == code else -e * num, num * b - int(t) * den)
+            if rng is None:
+                return None
+        return (*rng, None)
 
     def judge(self, st: "GroupState") -> RuleResult:
         res = super().judge(st)
@@ -2621,6 +2723,60 @@ class HoldingCap(Rule):
         if n_in == 0:
             return NA
         return self._quiet(st, n_in, top if not st.nflag else 0.0, level)
+
+    def calm(self, st: "HoldingState", line: int, level) -> tuple | None:
+        # only the quantity held counts: the line's issuer's ratio after, as `bump` makes it (in floats), is
+        # monotone in the quantity after, so that the largest quantity whose ratio stays within the limit and the
+        # warning level is found once (by bisection over integer units of 10⁻⁹)
+        if line >= st.book.n0:
+            return None
+        s = self.glance(st, level)
+        if s is None:
+            return None
+        if s == NA:
+            return None, None, None
+        f = st.facts.get(line)
+        if f is None:
+            return None
+        g = f[0]
+        if g < 0:
+            return None, None, None
+        exact, scan = st.exact.get(g), st._scan
+        if (exact is None or type(exact[0]) is not int or scan is None or len(scan[0]) != st.n_groups
+                or st.ctop is None or f[2] is None):
+            return None
+        info = self._line(st, line)
+        qb = None if info is None else info[1]
+        b = None if qb is None else _scaled(qb)
+        if b is None:
+            return None
+        ig = st.I.item(g)
+        if scan[1].item(g) < 0 or not ig > 0:  # the ratio is not read (issuer not concluded), or is 0
+            return None, None, float("inf")
+        top_ok = self.lim_f - 1e-9
+        warn = None if level is None else float(level) * (1 - 1e-9)
+        E = exact[0]
+
+        def ok(a: int) -> bool:
+            r = ((E + a - b) / QUANTITY_SCALE) / ig
+            return not (r > top_ok) and not (warn is not None and r > warn)
+
+        if not ok(b):
+            return None
+        lo, step = b, 1
+        while ok(b + step):
+            lo = b + step
+            step *= 2
+            if step > 1 << 200:
+                return None, None, float("inf")
+        hi = b + step  # ok(lo), not ok(hi)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if ok(mid):
+                lo = mid
+            else:
+                hi = mid
+        return None, None, Fraction(lo, QUANTITY_SCALE)
 
     def _quiet(self, st: "HoldingState", n_in: int, top: float, level) -> str | None:
         """`glance` with `n_in` lines counted and `top` the largest concluded ratio (the scan as it stands)."""

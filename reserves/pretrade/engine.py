@@ -214,6 +214,12 @@ class Engine:
                          for rule, st, lvl in zip(self.rules, self.states, self._levels)]
         # `peek`: the status after a change of a line a rule counts, its state left as it is (an order tried)
         self._peeks = [_never_peeks if judge_all else rule.peek for rule in self.rules]
+        # `calm`: line of the portfolio -> the orders on it that leave every rule that sees it quiet, with the
+        # status it has now ((lowest amount, highest amount, highest amount pro rata, quantity cap), cents and
+        # exact), or False; made when first asked, forgotten when an order is made
+        self._calm: dict = {}
+        self._calm_on = not judge_all
+        self._now = None  # (the portfolio's status, every rule's) as they stand, for a calm order's answer
         # the results: None where the rule was quiet when last looked at (its `glance` answered a status, so that
         # it had no finding and no subject beyond the warning level), judged when asked (`results`)
         self._results: list = [rule.judge(st) for rule, st in zip(self.rules, self.states)]
@@ -424,6 +430,99 @@ class Engine:
         return OrderOutcome(order.row, order.label or self.label[i], order.isin, order.amount, match,
                             book.rows.item(i), EFFECT_NEUTRAL, [], [], status, dict(zip(self._ids, status1)))
 
+    def _calm_of(self, i: int):
+        """The calm interval of held line i (see `_calm`), False when there is none; None while its rules are not
+        known (no change of it handed to them yet)."""
+        cares = self._cares.get(i)
+        if cares is None:
+            return None
+        book = self.book
+        if not (True if book.alive is None else book.alive.item(i)):
+            return False
+        old = book.value.item(i)
+        if old > 0:
+            lo, hi = 1 - old, None  # alive after, and no sale beyond the value held
+        elif old < 0 and self.category[i] == P.CAT_IFT:
+            lo, hi = None, -1 - old
+        else:
+            return False
+        qcap = None
+        rules, glances, levels, status = self.rules, self._glances, self._levels, self._status
+        for r in cares[1]:
+            glance, st, level = glances[r]
+            if glance(st, level) != status[r]:
+                return False
+            c = rules[r].calm(st, i, level)
+            if c is None:
+                return False
+            if c[0] is not None and (lo is None or c[0] > lo):
+                lo = c[0]
+            if c[1] is not None and (hi is None or c[1] < hi):
+                hi = c[1]
+            if c[2] is not None and (qcap is None or c[2] < qcap):
+                qcap = c[2]
+        if lo is not None and hi is not None and lo > hi:
+            return False
+        # pro rata (no quantity in the order): ⌈q·new/old·10⁶⌉ / 10⁶ ≤ qcap for new ≤ vmax
+        hp = hi
+        if qcap is not None and qcap != float("inf"):
+            q = self.q[i]
+            if q is None or old <= 0:
+                hp = False
+            else:
+                n, d = (q, 1) if isinstance(q, int) else (q.numerator, q.denominator)
+                if n < 0:
+                    hp = False
+                elif n > 0:
+                    k = qcap * 10**6
+                    k = k.numerator // k.denominator if isinstance(k, Fraction) else int(k)
+                    vmax = (k * d * old) // (n * 10**6)
+                    hp = vmax - old if hi is None else min(hi, vmax - old)
+                    if lo is not None and hp < lo:
+                        hp = False
+        elif qcap is not None and (self.q[i] is None or old <= 0):
+            hp = False  # a quantity after is needed, pro rata gives none
+        return lo, hi, hp, qcap
+
+    def _calm_one(self, order) -> OrderOutcome | None:
+        """One order tried on a held line within its calm interval: every rule that sees the line stays quiet with
+        the status it has (`RuleKind.calm`), so that the answer is the portfolio as it stands, neutral, told by
+        comparing the amount (and the quantity) with the bounds. None otherwise."""
+        kind, i, match = self._resolve(order)
+        if kind != "holding":
+            return None
+        c = self._calm.get(i)
+        if c is None:
+            c = self._calm_of(i)
+            if c is None:
+                return None
+            self._calm[i] = c
+        if c is False:
+            return None
+        lo, hi, hp, qcap = c
+        amount = order.amount
+        if (lo is not None and amount < lo) or (order.category is not None and order.category != self.category[i]) \
+                or (order.currency is not None and order.currency != self.currency[i]):
+            return None  # beyond, or refused: the order is made (or refused) in full
+        if order.quantity is None:
+            if hp is False or (hp is not None and amount > hp):
+                return None
+        else:
+            if hi is not None and amount > hi:
+                return None
+            q = self.q[i]
+            if q is not None:
+                nq = q + _exact(order.quantity) * (1 if amount >= 0 else -1)
+                if nq < 0 or (qcap is not None and nq > qcap):
+                    return None
+            elif qcap is not None:
+                return None
+        now = self._now
+        if now is None:
+            now = self._now = (_overall(self._status), dict(zip(self._ids, self._status)))
+        return OrderOutcome(order.row, order.label or self.label[i], order.isin, amount, match,
+                            self.book.rows.item(i), EFFECT_NEUTRAL, [], [], now[0], now[1].copy())
+
     def _apply_one(self, order, touched: set, dirty: set) -> tuple:
         kind, i, match = self._resolve(order)
         if kind == "holding":
@@ -587,8 +686,13 @@ class Engine:
 
     def _run(self, orders, keep: bool) -> OrderOutcome:
         orders = list(orders)
-        if not keep and len(orders) == 1:
-            got = self._peek_one(orders[0])
+        if keep:  # the state changes: the calm intervals and the answer as it stands are made again when asked
+            self._calm.clear()
+            self._now = None
+        elif len(orders) == 1:
+            got = self._calm_one(orders[0]) if self._calm_on else None
+            if got is None:
+                got = self._peek_one(orders[0])
             if got is not None:
                 return got
         outer = self._log
@@ -684,6 +788,8 @@ class Engine:
 
         class _Scratch:
             def __enter__(self):
+                engine._calm.clear()
+                engine._now = None
                 self.outer = engine._log
                 engine._log = []
                 self.saved = (list(engine._results), list(engine._status), list(engine._watch))
@@ -693,6 +799,8 @@ class Engine:
                 engine._rollback(0)
                 engine._log = self.outer
                 engine._results, engine._status, engine._watch = self.saved
+                engine._calm.clear()
+                engine._now = None
                 return False
         return _Scratch()
 
