@@ -127,11 +127,15 @@ class OrderOutcome:
         return self.effect not in (EFFECT_CREATES, EFFECT_WORSENS)
 
     def to_dict(self) -> dict:
+        ch, w = self.changes, self.warnings
         return {"row": self.row, "libelle": self.label, "isin": self.isin, "montant": self.amount / 100,
                 "action": "achat" if self.amount >= 0 else "vente", "match": self.match, "ligne": self.line_row,
-                "effect": self.effect, "passes": self.passes, "status_after": self.status_after,
-                "rules": sorted({c.rule for c in self.changes}), "changes": [c.to_dict() for c in self.changes],
-                "warnings": [w.to_dict() for w in self.warnings]}
+                "effect": self.effect, "passes": self.effect not in _FAILING, "status_after": self.status_after,
+                "rules": sorted({c.rule for c in ch}) if ch else [], "changes": [c.to_dict() for c in ch] if ch else [],
+                "warnings": [a.to_dict() for a in w] if w else []}
+
+
+_FAILING = frozenset((EFFECT_CREATES, EFFECT_WORSENS))
 
 
 
@@ -684,13 +688,13 @@ class Engine:
                       f1.amount if f1.status == BREACH else None, None if f0 is None else f0.euros, f1.euros,
                       list(f1.rows), msg)
 
-    def _run(self, orders, keep: bool) -> OrderOutcome:
+    def _run(self, orders, keep: bool, calm: bool = True) -> OrderOutcome:
         orders = list(orders)
         if keep:  # the state changes: the calm intervals and the answer as it stands are made again when asked
             self._calm.clear()
             self._now = None
         elif len(orders) == 1:
-            got = self._calm_one(orders[0]) if self._calm_on else None
+            got = self._calm_one(orders[0]) if calm and self._calm_on else None
             if got is None:
                 got = self._peek_one(orders[0])
             if got is not None:
@@ -761,9 +765,16 @@ class Engine:
 
     def try_order(self, order) -> OrderOutcome:
         """The effect of one order on the portfolio as it stands; the engine is left unchanged."""
-        from reserves.pretrade.orders import Order, as_order
+        if type(order) is not _ORDER[0]:
+            from reserves.pretrade.orders import Order, as_order
 
-        return self._run([order if type(order) is Order else as_order(order)], keep=False)
+            _ORDER[0] = Order
+            order = as_order(order)
+        if self._calm_on:
+            got = self._calm_one(order)
+            if got is not None:
+                return got
+        return self._run([order], keep=False, calm=False)
 
     def try_orders(self, orders) -> OrderOutcome:
         """The effect of an order set taken together; the engine is left unchanged."""
@@ -894,6 +905,9 @@ class Engine:
         return replace(pf, lines=out, extra=extra, headers=headers,
                        present=frozenset(pf.present) | frozenset(k for k in headers if k != "market_value"))
 
+
+
+_ORDER: list = [None]  # reserves.pretrade.orders.Order, once imported (it imports this module)
 
 
 def _overall(statuses) -> str:
