@@ -230,7 +230,7 @@ def _blank(x) -> bool:
 def _cell(column, h, i):
     """The cell of holding i for a column of the `Transparence` sheet, as the reader reads it back."""
     from reserves.portfolio import parsing as P
-    from reserves.portfolio.columns139 import CHOICES
+    from reserves.portfolio.columns139 import CHOICES, FUND_NATURES
 
     f, kind = column.field, column.kind
     if f not in h:
@@ -242,7 +242,14 @@ def _cell(column, h, i):
         return None if _blank(x) else round(int(x) / 100, 2)
     if kind in ("number", "exact_ratio"):
         d = h[f + "_exact"].iat[i] if f + "_exact" in h else x
-        return None if _blank(d) else _decimal_cell(d, up=(f == "quantity"))
+        if _blank(d):
+            return None
+        if f != "quantity":
+            return _decimal_cell(d, up=None)
+        # a holding's units, rounded as the proposal's lines are (`optimizer.r139.round_quantity`): a fund's up,
+        # a security's down (its unit price, and so its issue under R. 139-46, can only grow)
+        given = "equity_or_debt_given" in h and bool(h["equity_or_debt_given"].iat[i])
+        return _decimal_cell(d, up=str(h["nature"].iat[i]) in FUND_NATURES and not given)
     if f == "equity_or_debt" and "equity_or_debt_given" in h and not h["equity_or_debt_given"].iat[i]:
         return None  # the default of its nature (RR 9), not written by the inventory
     if _blank(x):
@@ -250,15 +257,20 @@ def _cell(column, h, i):
     return str(x) if kind in CHOICES else x
 
 
-def _decimal_cell(d, *, up: bool):
+def _decimal_cell(d, *, up: bool | None):
     """An exact number as a cell: an int, a float that reads back to the same decimal, else its text; a rescaled
-    quantity (a fraction) rounded away from zero to 1/10 000 (it can only overstate a share of an issue)."""
+    quantity (a fraction, `up` True or False) rounded to 1/10 000 in that direction (`round_quantity`); another
+    fraction (`up` None) to 1/10 000 away from zero."""
     from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
     from fractions import Fraction
 
+    from .r139 import round_quantity
+
     if isinstance(d, Fraction):
         q = Decimal(d.numerator) / Decimal(d.denominator)
-        if q != Fraction(d) or up:
+        if up is not None:
+            q = round_quantity(d, up=up)
+        elif q != Fraction(d):
             q = q.quantize(Decimal("0.0001"), rounding=ROUND_CEILING if d >= 0 else ROUND_FLOOR)
         d = q
     d = Decimal(str(d)) if not isinstance(d, Decimal) else d

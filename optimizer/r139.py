@@ -49,7 +49,8 @@ of unknown status under a line rule, funds seen without their holdings. A fund s
 holdings adds nothing to the rows: the rules it leaves open stay `unknown` and say which inventory to
 give; a line without group counts as its own entity, as the checker's lower bound does.
 
-The rounded proposal (cents; quantities and accrued interest moved pro rata, quantities rounded up)
+The rounded proposal (cents; accrued interest moved pro rata, quantities with the market value, rounded in
+the safe direction of the rule that reads them: `round_quantity`)
 is checked again by the R. 139 checker on the portfolio after the trades; its verdict is the answer.
 """
 
@@ -58,7 +59,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -73,7 +74,7 @@ from constraints.r139.inputs import from_portfolio
 from constraints.r139.model import FALSE, TRUE, UNKNOWN, Ctx, normalise, round_cents
 from constraints.rules import BREACH, OK, UNKNOWN_S
 from reserves.portfolio import lookthrough as LT
-from reserves.portfolio.columns139 import NATURES
+from reserves.portfolio.columns139 import FUND_NATURES, NATURES
 from reserves.portfolio.errors import InputError
 from reserves.portfolio.fmt import PROPOSAL_STATUS_FR, fr_euros, fr_pct
 
@@ -339,6 +340,37 @@ def _prepare(pf, inp, version, *, as_of, simplified, simplified_since, max_age_d
     tradeable[C] = True
     return _Prep(L, v_c, np.flatnonzero(can_sell), forms, close, close_why, can_buy, in_base, locked, regime_of,
                  bases, names, nature, np.flatnonzero(close & ~tradeable & (v_c != 0)), C)
+
+
+def _balance_cents(new: np.ndarray, exact: np.ndarray, old: np.ndarray, gone: np.ndarray, diff: int) -> np.ndarray:
+    """The lines' cents `new` (the solver's values `exact` rounded) with `diff` cents taken out (added back when
+    negative) so that the régime's sales pay for its purchases to the cent: a cent at a time from the traded lines
+    whose rounding moved them most the same way (largest remainders), so that no line is more than a cent from the
+    solver's value — what the rows' tolerances allow (`_build`: two cents per coefficient). Lines sold whole
+    and lines not traded are not touched; only a remainder of the solver's own tolerance larger than the traded
+    lines goes round them again."""
+    out = new.copy()
+    step = 1 if diff > 0 else -1
+    cand = np.flatnonzero((out != old) & ~gone)
+    if not len(cand):  # only contracts or lines sold whole moved: the largest line traded takes the cents
+        moved = np.flatnonzero(out != old)
+        j = moved[np.argmax(out[moved])] if len(moved) else int(np.argmax(out))
+        out[j] = max(int(out[j]) - diff, 0)
+        return out
+    left = abs(diff)
+    while left:
+        err = (out[cand] - exact[cand]) * step  # how far each is now on the side the cents are taken from
+        ok = cand[(out[cand] - step >= 0)]
+        if not len(ok):
+            break
+        order = ok[np.argsort(-err[np.searchsorted(cand, ok)], kind="stable")]
+        take = order[:left]
+        out[take] -= step
+        left -= len(take)
+    if left:  # nothing left to take a cent from: the largest line takes the rest
+        j = cand[np.argmax(out[cand])]
+        out[j] -= step * left
+    return out
 
 
 def _regime_cash(cash, names) -> np.ndarray:
@@ -755,9 +787,9 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
     x = sol.x
     new_c = v_c.copy()
     trade = x[:nT] - x[nT:2 * nT]
-    newT = np.rint((vT + trade) * 100).astype(np.int64)
-    newT = np.where(prep.close[T] | (x[nT:2 * nT] >= vT - CENT / 2), 0, newT)
-    newT = np.maximum(newT, 0)
+    exact_T = (vT + trade) * 100  # the solver's values, cents
+    gone_T = prep.close[T] | (x[nT:2 * nT] >= vT - CENT / 2)
+    newT = np.where(gone_T, 0, np.maximum(np.rint(exact_T).astype(np.int64), 0))
     oldT = v_c[T]
     C = prep.C
     kept = _kept_shares(x[2 * nT:2 * nT + len(C)], prep.close[C], _contract_size(prep))
@@ -769,9 +801,7 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
         mine = prep.regime_of[C] == g
         diff = int(newT[sel].sum() - oldT[sel].sum() + newC[mine].sum() - v_c[C][mine].sum() - cash_c[g])
         if diff:
-            ok = sel[newT[sel] >= diff] if diff > 0 else sel
-            j = ok[np.argmax(newT[ok] - oldT[ok])] if len(ok) else sel[np.argmax(newT[sel])]
-            newT[j] -= diff
+            newT[sel] = _balance_cents(newT[sel], exact_T[sel], oldT[sel], gone_T[sel], diff)
     new_c[T] = newT
     new_c[C] = newC
     scaled = {int(j): kept[i] for i, j in enumerate(C.tolist()) if kept[i] != 1}
@@ -952,9 +982,30 @@ def _toward_zero(x: Fraction) -> int:
     return int(x)  # int() of a Fraction truncates toward zero
 
 
+def round_quantity(x: Fraction, *, up: bool) -> Decimal:
+    """A quantity after a trade, to 1/10 000 (`QUANTITY_PLACES`), rounded in the safe direction of what reads it.
+
+    A security's units divide its market value into the unit price that R. 139-46 multiplies by `quantite_emise`
+    (RR 9: the issue of its issuer): rounded down (`up` False), the price, the issue and so the room under the 5 %
+    can only grow — rounded up, a partial sale of a small holding lowers the issue and can put the issuer over the
+    cap it was brought to. A fund's units are the numerator of its share of the fund (R. 139-2, the units held over
+    the fund's shares): rounded up (`up` True), that share is never understated. A positive quantity never
+    rounds to 0 (a line held without units would read as one whose quantity is missing): rounded down under
+    1/10 000, it keeps six significant digits."""
+    if x == 0:
+        return Decimal(0)
+    d = Decimal(x.numerator) / Decimal(x.denominator)
+    how = (ROUND_CEILING if up else ROUND_FLOOR) if x > 0 else (ROUND_FLOOR if up else ROUND_CEILING)
+    out = d.quantize(QUANTITY_PLACES, rounding=how)
+    if out == 0:
+        out = d.quantize(Decimal(1).scaleb(d.adjusted() - 5), rounding=how)
+    return out
+
+
 def with_values(pf, new_cents: np.ndarray, kept: dict | None = None):
-    """The portfolio with each line at its new value: accrued interest and quantities moved pro rata (quantities
-    rounded up to 1/10 000, which can only overstate a share of an issue), the funds' holdings rescaled; a line
+    """The portfolio with each line at its new value: accrued interest moved pro rata, quantities with the market
+    value (its unit price kept) rounded to 1/10 000 in the safe direction (`round_quantity`), the funds' holdings
+    rescaled; a line
     sold whole is left out. `kept` {line index: share kept} gives the contracts reduced: their value, accrued
     interest, quantity, notional and exposure × that share (to the cent), a contract at 0 closed (left out)."""
     lines = pf.lines.copy()
@@ -973,12 +1024,20 @@ def with_values(pf, new_cents: np.ndarray, kept: dict | None = None):
                 if x0 is not None and not pd.isna(x0):
                     col.iat[j] = _toward_zero(Fraction(int(x0)) * k)
             lines[f] = col
+    mv_old = lines["market_value"].to_numpy(dtype=np.int64)
+    nature = lines["nature"].astype(object).to_numpy()
+    given_eod = (lines["equity_or_debt_given"].to_numpy(dtype=bool) if "equity_or_debt_given" in lines
+                 else np.zeros(len(lines), dtype=bool))
     for j in changed.tolist():
         t = kept[j] if j in kept else Fraction(int(new[j]), int(old[j])) if old[j] else Fraction(0)
         ai[j] = int(round(Fraction(int(ai[j])) * t))
         if qx is not None and qx[j] is not None and not (isinstance(qx[j], float) and np.isnan(qx[j])):
-            nq = (Decimal(str(qx[j])) * Decimal(t.numerator) / Decimal(t.denominator)).quantize(
-                QUANTITY_PLACES, rounding=ROUND_CEILING)
+            # the units move with the market value (the price stays: the issue R. 139-46 counts is a constant of
+            # the rows), then rounded to 1/10 000 in the safe direction of the rule that reads them
+            mv_new = int(new[j]) - int(ai[j])
+            share = Fraction(mv_new, int(mv_old[j])) if mv_old[j] > 0 and mv_new >= 0 else t
+            up = nature[j] in FUND_NATURES and not given_eod[j]
+            nq = round_quantity(Fraction(str(qx[j])) * share, up=up)
             qx[j] = nq
             q[j] = float(nq)
     lines["accrued_interest"] = ai
