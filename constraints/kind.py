@@ -493,9 +493,9 @@ class RuleKind:
     def calm(self, state, line: int, level) -> tuple | None:
         """The changes of line `line` of the portfolio (alive before and after; its rules known: an earlier change of
         it was handed to `update`) that leave the rule quiet with the status `glance` gives now, as
-        (lo, hi, qmax): every change whose value delta d, in cents, is within lo ≤ d ≤ hi (None: no bound) and,
+        (lo, hi, qmax, status): every change whose value delta d, in cents, is within lo ≤ d ≤ hi (None: no bound) and,
         when `qmax` is not None, whose quantity after is known and at most `qmax` (exact), is one after which
-        `glance` would answer the status it answers now — the state as it stands, none of it changed. An order
+        `glance` would answer the status it answers now, `status` — the state as it stands, none of it changed. An order
         within it is then told by a comparison and, where there is a quantity, one more (`Engine.try_order`).
         None when the rule is not quiet now, or the interval cannot be told exactly. The interval holds while the
         state stays as it is (the engine asks again after an order made). The default: None."""

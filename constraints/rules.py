@@ -1002,7 +1002,8 @@ class LineConditions(Rule):
         # quiet or not, for a line alive before and after, does not depend on its value: the count stays
         if line >= st.book.n0 or st.speaks is None or not st.speaks[line]:
             return None
-        return None if self._quiet(st, st.n_applies) is None else (None, None, None)
+        s = self._quiet(st, st.n_applies)
+        return None if s is None else (None, None, None, s)
 
     def _quiet(self, st: "LineState", n_applies: int) -> str | None:
         """`glance` with `n_applies` lines the rule applies to (the book as it stands)."""
@@ -1286,7 +1287,7 @@ class Share(Rule):
         if s is None:
             return None
         if s == NA:  # no line in the base: so it stays while the line is alive before and after
-            return None, None, None
+            return None, None, None, s
         base = self.p["base"]
         a = 1 if st.mask[line] else 0
         e = 1 if book.in_base(line, base) else 0
@@ -1302,7 +1303,7 @@ class Share(Rule):
             if out is None:
                 return None
             out = within(*out, k, r)
-        return None if out is None else (*out, None)
+        return None if out is None else (*out, None, s)
 
     def _quiet(self, st: "ShareState", v: int, level) -> str | None:
         """`glance` with the numerator's sum `v` (the book as it stands)."""
@@ -1707,7 +1708,7 @@ class _GroupCap(Rule):
         if s is None:
             return None
         if s == NA:
-            return None, None, None
+            return None, None, None, s
         info = st.infos.get(line, False)
         if info is False or abs(book.total["reserves"]) >= 1 << 60:
             return None
@@ -1725,14 +1726,22 @@ class _GroupCap(Rule):
             g, counted, loose = info
             if loose or g >= ng:
                 return None
-            worst_, best, size = st.worst[:ng], st.best[:ng], st.size_now()[:ng]
-            others = np.ones(ng, dtype=bool)
-            others[g] = False
-            wo = int(worst_[others].max()) if ng > 1 else None
-            alive = others & (size > 0)
-            to = int(best[alive].max()) if alive.any() else None
+            worst_, best = st.worst, st.best
+            wg, bg = int(worst_.item(g)), int(best.item(g))
+            # the largest sums of the other groups: the largest of all (kept exactly by the state) when group g is
+            # below it, else one pass
+            wo = st.wtop
+            if wg >= wo:
+                others = np.ones(ng, dtype=bool)
+                others[g] = False
+                wo = int(worst_[:ng][others].max()) if ng > 1 else None
+            to = st.top_now() if levelled else None
+            if to is not None and (bg >= to or st.top == NO_VALUE):
+                others = st.size_now()[:ng] > 0
+                others[g] = False
+                to = int(best[:ng][others].max()) if others.any() else None
             ct = 1 if counted == TRUE else 0
-            tests = [(den - e * num, num * b - int(worst_[g]) * den), (ct * ld - e * ln, ln * b - int(best[g]) * ld)]
+            tests = [(den - e * num, num * b - wg * den), (ct * ld - e * ln, ln * b - bg * ld)]
             if wo is not None:
                 tests.append((-e * num, num * b - wo * den))
             if to is not None:
@@ -1742,7 +1751,7 @@ class _GroupCap(Rule):
             if out is None:
                 return None
             out = within(*out, k, r)
-        return None if out is None else (*out, None)
+        return None if out is None else (*out, None, s)
 
     def _quiet(self, st: "GroupState", n_in: int, wtop: int, top: int, level) -> str | None:
         """`glance` with `n_in` lines counted, `wtop` the largest sum at worst, `top` the largest sum of the groups
@@ -2175,13 +2184,13 @@ class IssuerCap(_GroupCap):
         e = 1 if book.in_base(line, base) else 0
         num, den = self._num_den
         code = st.alike[3].get(line)
-        lo, hi, _ = out
+        lo, hi, _, s = out
         rng = (lo, hi)
         for c, t in enumerate(st.alike[2]):
             rng = within(*rng, (den - e * num) if c == code else -e * num, num * b - int(t) * den)
             if rng is None:
                 return None
-        return (*rng, None)
+        return (*rng, None, s)
 
     def judge(self, st: "GroupState") -> RuleResult:
         res = super().judge(st)
@@ -2734,13 +2743,13 @@ class HoldingCap(Rule):
         if s is None:
             return None
         if s == NA:
-            return None, None, None
+            return None, None, None, s
         f = st.facts.get(line)
         if f is None:
             return None
         g = f[0]
         if g < 0:
-            return None, None, None
+            return None, None, None, s
         exact, scan = st.exact.get(g), st._scan
         if (exact is None or type(exact[0]) is not int or scan is None or len(scan[0]) != st.n_groups
                 or st.ctop is None or f[2] is None):
@@ -2752,7 +2761,7 @@ class HoldingCap(Rule):
             return None
         ig = st.I.item(g)
         if scan[1].item(g) < 0 or not ig > 0:  # the ratio is not read (issuer not concluded), or is 0
-            return None, None, float("inf")
+            return None, None, float("inf"), s
         top_ok = self.lim_f - 1e-9
         warn = None if level is None else float(level) * (1 - 1e-9)
         E = exact[0]
@@ -2763,20 +2772,30 @@ class HoldingCap(Rule):
 
         if not ok(b):
             return None
-        lo, step = b, 1
-        while ok(b + step):
-            lo = b + step
-            step *= 2
-            if step > 1 << 200:
-                return None, None, float("inf")
-        hi = b + step  # ok(lo), not ok(hi)
+        # from the float estimate of the bound (a few units off at most), outwards by doubling steps, then halving
+        thr = top_ok if warn is None else min(top_ok, warn)
+        guess = int(thr * ig * QUANTITY_SCALE) - E + b
+        if guess > b and not ok(guess):
+            hi, step = guess, 1
+            while hi - step > b and not ok(hi - step):
+                hi -= step
+                step *= 2
+            lo = max(b, hi - step)
+        else:
+            lo, step = max(guess, b), 1
+            while ok(lo + step):
+                lo += step
+                step *= 2
+                if step > 1 << 200:
+                    return None, None, float("inf"), s
+            hi = lo + step  # ok(lo), not ok(hi)
         while hi - lo > 1:
             mid = (lo + hi) // 2
             if ok(mid):
                 lo = mid
             else:
                 hi = mid
-        return None, None, Fraction(lo, QUANTITY_SCALE)
+        return None, None, Fraction(lo, QUANTITY_SCALE), s
 
     def _quiet(self, st: "HoldingState", n_in: int, top: float, level) -> str | None:
         """`glance` with `n_in` lines counted and `top` the largest concluded ratio (the scan as it stands)."""

@@ -147,9 +147,14 @@ def test_an_order_made_forgets_the_calm_intervals():
     assert hi == (5 * 89_000_000 - 100 * 4_000_000) // 95  # (4 000 000 + d) ≤ 5 % · (89 000 000 + d)
     for d in _around(hi):
         assert _same(fast, full, _order("Action T", d))[0] == (d <= hi)
+    kept = dict(fast._calm)
     with fast.scratch():
         fast.apply(_order("Action T", 1000))
-    assert not fast._calm
+        assert not fast._calm  # the block's state is another one
+        _same(fast, Engine(fast.portfolio(), DATE, warning="1", judge_all=True), _order("Action T", 100))
+    assert fast._calm == kept  # the orders undone, the intervals of before hold again
+    for d in _around(hi):
+        assert _same(fast, full, _order("Action T", d))[0] == (d <= hi)
     assert_same(fast, check(fast.portfolio(), date=DATE))
 
 

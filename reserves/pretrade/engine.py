@@ -451,13 +451,11 @@ class Engine:
         else:
             return False
         qcap = None
-        rules, glances, levels, status = self.rules, self._glances, self._levels, self._status
+        rules, glances, status = self.rules, self._glances, self._status
         for r in cares[1]:
-            glance, st, level = glances[r]
-            if glance(st, level) != status[r]:
-                return False
+            _, st, level = glances[r]
             c = rules[r].calm(st, i, level)
-            if c is None:
+            if c is None or c[3] != status[r]:
                 return False
             if c[0] is not None and (lo is None or c[0] > lo):
                 lo = c[0]
@@ -799,8 +797,9 @@ class Engine:
 
         class _Scratch:
             def __enter__(self):
-                engine._calm.clear()
-                engine._now = None
+                # the calm intervals hold again once the block's orders are undone: kept aside meanwhile
+                self.calm = (engine._calm, engine._now)
+                engine._calm, engine._now = {}, None
                 self.outer = engine._log
                 engine._log = []
                 self.saved = (list(engine._results), list(engine._status), list(engine._watch))
@@ -810,8 +809,7 @@ class Engine:
                 engine._rollback(0)
                 engine._log = self.outer
                 engine._results, engine._status, engine._watch = self.saved
-                engine._calm.clear()
-                engine._now = None
+                engine._calm, engine._now = self.calm
                 return False
         return _Scratch()
 
