@@ -143,22 +143,21 @@ def _unlocked(a: np.ndarray) -> np.ndarray:
 
 
 def _column_array(L: pd.DataFrame, name: str, n: int) -> np.ndarray | None:
-    """A column of a table as pandas keeps it, when that is a numpy array (read-only view), else None: pandas'
-    own access, far cheaper than making a Series of it. Text columns are read the ordinary way."""
-    get = getattr(L, "_get_column_array", None)
-    if get is None:  # pragma: no cover - a pandas without it
-        return None
+    """A column of a table as a numpy array when pandas keeps it as one: `Series.to_numpy()`, which pandas ≥ 3
+    gives as a read-only view of the table's memory (no copy); else None (text and other extension columns are
+    read the ordinary way). Read once per structure (`Context.column`)."""
     try:
-        loc = L.columns.get_loc(name)
+        s = L[name]
     except KeyError:
         return None
-    if not isinstance(loc, int):  # pragma: no cover - a repeated column name
+    if not isinstance(s, pd.Series) or not isinstance(s.dtype, np.dtype):  # a repeated name; an extension column
         return None
-    a = get(loc)
-    if type(a) is not np.ndarray or a.shape != (n,):
+    a = s.to_numpy()
+    if type(a) is not np.ndarray or a.shape != (n,):  # pragma: no cover - pandas gives a 1-d array of the lines
         return None
-    a = a.view()
-    a.flags.writeable = False
+    if a.flags.writeable:  # pragma: no cover - pandas ≥ 3 gives it read-only
+        a = a.view()
+        a.flags.writeable = False
     return a
 
 

@@ -72,7 +72,8 @@ def generation_time(now: dt.datetime | None = None) -> dt.datetime:
 
 
 @lru_cache(maxsize=None)
-def all_readings() -> tuple[dict, ...]:
+def _reading_texts() -> tuple[dict, ...]:
+    """The readings as the file writes them (placeholders for the limits of the rulebook)."""
     from constraints.rulebook import YAML_LOADER
 
     with open(READINGS_FILE, encoding="utf-8") as fh:
@@ -80,9 +81,35 @@ def all_readings() -> tuple[dict, ...]:
     out = []
     for r in doc["readings"]:
         rules = r.get("rules") or []
-        out.append({"id": str(r["id"]), "title": r["title"], "text": " ".join(str(r["text"]).split()),
+        out.append({"id": str(r["id"]), "title": str(r["title"]), "text": " ".join(str(r["text"]).split()),
                     "rules": "all" if rules == "all" else tuple(rules)})
     return tuple(out)
+
+
+_RESOLVED: dict = {}
+
+
+def all_readings(version=None, day: dt.date | None = None) -> tuple[dict, ...]:
+    """The readings of the law with the limits of `version` in force on `day` (`constraints.limits_text`; without a
+    version, the latest R. 623 one): a limit the text names is the rulebook's."""
+    if version is None:
+        from constraints.rulebook import latest
+
+        version = latest("r623")
+    key = (id(version), version.edition(day))
+    hit = _RESOLVED.get(key)
+    if hit is None or hit[0] is not version:
+        from constraints.limits_text import with_limits
+
+        out = []
+        for r in _reading_texts():
+            try:
+                out.append(dict(r, title=with_limits(r["title"], version, day),
+                                text=with_limits(r["text"], version, day)))
+            except KeyError:  # a reading of a rule this version does not have: not one of its readings
+                continue
+        hit = _RESOLVED[key] = (version, tuple(out))
+    return hit[1]
 
 
 def readings_markdown() -> str:
@@ -91,9 +118,11 @@ def readings_markdown() -> str:
 
 
 def readings_for(verdict) -> list[dict]:
-    """The readings a verdict depends on: those of every evaluated rule (status other than not applicable)."""
+    """The readings a verdict depends on: those of every evaluated rule (status other than not applicable), with
+    the limits of the verdict's version on its date."""
     evaluated = {r.spec.id for r in verdict.results if r.status != NA}
-    return [r for r in all_readings() if r["rules"] == "all" or evaluated.intersection(r["rules"])]
+    return [r for r in all_readings(verdict.version, verdict.as_of)
+            if r["rules"] == "all" or evaluated.intersection(r["rules"])]
 
 
 # --------------------------------------------------------------------------- rows

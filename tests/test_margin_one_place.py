@@ -65,3 +65,20 @@ def test_a_proposal_with_a_larger_margin_keeps_every_cap_that_much_further():
                     (value >= bound - Fraction(1, 10**6)), (r.spec.id, margin, value, bound)
                 checked += 1
         assert checked >= 3
+
+
+def test_the_basket_rows_of_r139_take_the_same_formula():
+    """R. 139-45 I 3°'s rows (5 % per entity, 40 % for the basket): both caps lowered by the margin, by `tightened`
+    (a cap: the limit minus the margin), and the margin recorded; no margin leaves the block as it is."""
+    from constraints.r139.entities import BasketBlock
+
+    block = BasketBlock("R139-45/entites", "<=", np.zeros(1, dtype=np.intp), np.zeros(1, dtype=np.intp), np.ones(1),
+                        Fraction("0.05"), np.ones(1), np.zeros(1), ["Entité A"], limit=Fraction("0.05"),
+                        basket=Fraction("0.40"))
+    assert block.tighten(0) is block
+    for margin in ("0.005", "0.01"):
+        moved = block.tighten(margin)
+        m = Fraction(margin)
+        assert (moved.share, moved.basket, moved.margin) == (Fraction("0.05") - m, Fraction("0.40") - m, m)
+        assert (moved.share, moved.basket) == (tightened(block.share, "<=", m), tightened(block.basket, "<=", m))
+        assert moved.tighten(margin).basket == Fraction("0.40") - 2 * m  # margins add up

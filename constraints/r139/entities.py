@@ -350,10 +350,13 @@ class BasketBlock(LinearBlock):
     basket: Fraction = Fraction(0)
 
     def tighten(self, margin) -> "BasketBlock":
+        """Both caps (the share per entity and the basket) moved by the margin with the one formula of a margin
+        (`tightened`: a cap lowered by it), as `LinearBlock.tighten` moves a share."""
         m = Fraction(margin)
         if m == 0:
             return self
-        return replace(self, share=self.share - m, basket=self.basket - m, margin=self.margin + m)
+        return replace(self, share=tightened(self.share, self.sense, m), basket=tightened(self.basket, self.sense, m),
+                       margin=self.margin + m)
 
 
 class EntityParams(Common):

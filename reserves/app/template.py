@@ -75,13 +75,18 @@ def accepted(col: Column, version=None) -> str:
 
 
 def help_text(col: Column, version=None) -> str:
-    """A column's meaning as the template shows it: the exclusion marks are the version's."""
+    """A column's meaning as the template shows it: the exclusion marks and the limits it names are the
+    version's (`constraints.limits_text`)."""
     if col.kind == "exclusion":
         v = _version(version)
         reading = v.reading("base_exclusions")[0]
         cats = ", ".join(f"{c}°" if str(c).isdigit() else str(c) for c in reading.categories)
         return (" ou ".join(exclusion_choices(v)) + f" : disponibilités ({cats}) hors de la base des limites "
                 f"({v.readings.base_exclusions.article}) ; vide : dans la base.")
+    if "{" in col.help:
+        from constraints.limits_text import with_limits
+
+        return with_limits(col.help, _version(version))
     return col.help
 
 

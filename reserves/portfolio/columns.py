@@ -33,7 +33,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("currency", "devise", "currency", "currency", True, "Code ISO 4217 de la devise de libellé (EUR, USD…)."),
     Column("isin", "isin", "isin", "isin", False, "Code ISIN ; format et clé de contrôle vérifiés."),
     Column("issuer", "emetteur", "issuer", "text", False,
-           "Émetteur (personne morale) ; un LEI est bienvenu. Sert aux plafonds de 5 % par émetteur et de 10 % de détention."),
+           "Émetteur (personne morale) ; un LEI est bienvenu. Sert aux plafonds de {limite:R623-10-1/emetteur-max5} par "
+           "émetteur et de {limite:R623-10-1/detention-max10} de détention."),  # limits: the rulebook's, where shown
     Column("lei", "lei", "lei", "lei", False,
            "LEI de l'émetteur (ISO 17442, 20 caractères, clé de contrôle vérifiée) : les lignes d'un même LEI sont "
            "une même personne morale."),
