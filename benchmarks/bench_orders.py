@@ -145,6 +145,27 @@ def main(argv=None) -> int:
               f"{t_cold * 1e3:19.2f} ms {ratio_cold:7.0f}×   {c_inc * 1e6:6.1f} µs : {cpu:5.0f}× et {cpu_cold:5.0f}×")
     print(f"Rapport le plus faible : {worst:.0f}× (objectif ≥ {GOAL:g}×) ; contre le contrôle d'une table jamais "
           f"contrôlée : {worst_cold:.0f}× ; en temps de processeur : {worst_cpu:.0f}×")
+
+    # what the rows above do not show: each order on a line never tried before (its rules found out, then its calm
+    # interval made on the next one), and a new line whose order is read anew each time (its one-line portfolio
+    # made each time: above, the same order object keeps it)
+    print("Ordres chacun sur une autre ligne (référence : contrôle de nouveau de la même table, alterné) :")
+    L = pf.lines
+    held = L[~L["gestion"] & (L["category"] == 2)]
+    n_each = rounds * 10
+    picks = [held.iloc[k] for k in range(0, len(held), max(len(held) // (n_each + 1), 1))][:n_each]
+    firsts = [orders_from_records([{"isin": r["isin"], "montant": 1000_00}]).items[0] for r in picks]
+    after = apply_orders(pf, [firsts[0]])
+    new_rec = sample_orders(pf)["ligne nouvelle"]
+    news = [orders_from_records([new_rec]).items[0] for _ in range(n_each)]
+    cases = (("1er ordre sur la ligne", firsts), ("2e ordre sur la même ligne", list(firsts)),
+             ("ligne nouvelle, ordre relu", news))
+    for name, orders in cases:
+        it = iter(orders)
+        t_full, t_inc, c_full, c_inc = best_of_pair_cpu(lambda: check(after), lambda: one_order(engine, next(it)),
+                                                        rounds, inner_b=10)
+        print(f"{name:<26} {t_inc * 1e6:9.1f} µs {t_full * 1e3:14.2f} ms {t_full / t_inc:7.1f}×"
+              f"{'':>48}{c_inc * 1e6:6.1f} µs : {c_full / c_inc:5.1f}×")
     return 0
 
 

@@ -16,7 +16,9 @@ them writes the rule again:
   then). An order only tried (`try_order`) is first asked of the rules that
   count its line with `peek(state, change, level)`: what `glance` would
   answer after the update, the state left as it is; when every rule touched
-  is quiet that way, nothing is updated nor undone. `ctx.book()` is the line table every
+  is quiet that way, nothing is updated nor undone; before that, `calm(state, line,
+  level)` gives the changes of that line within which the rule stays quiet with
+  its status, so that the next orders on it are told by comparisons. `ctx.book()` is the line table every
   state of one portfolio shares (values, alive lines, rows, the totals of each
   base): the engine applies a change to the book once, then to each rule's
   state;

@@ -15,6 +15,12 @@ and compared with their result before. Nothing here knows what a rule counts: a
 new kind of rule needs no change to this module.
 `try_order` evaluates an order and undoes it (`change.inverse()`); `apply`
 keeps it. Limits are compared exactly (integer cents, fractions), by the kinds.
+An order tried on a held line whose rules are known is first compared with the
+line's calm interval: each rule that sees the line gives (`rule.calm`) the
+changes of its value (and the largest quantity after) within which it stays
+quiet with its status; the engine keeps their intersection per line until an
+order is made, so that an order within it is answered, neutral, by two or three
+comparisons, nothing updated nor undone.
 
 The effect of an order (or of an order set) on each rule and subject:
 `cree` a breach where there was none (nor an `unknown`), `aggrave` an
