@@ -524,7 +524,11 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
             R.add("panier_40", row, [-INF], [float(Mk - lhs0[k])], [("basket", rule, subject, "<=")],
                   other=[(0, z, -1.0), (0, y, Mk)] + cd)
             n_bin += 1
-        R.add("panier_40", None, [-INF], [forty - CENT - 1e-9 * forty], [("rule", rule, "panier des 40 %", "<=")],
+        # z ≥ each entity's exposure at the solver's values; rounded to the cent, each entity's can grow by its
+        # rows' tolerance for cents: the 40 % keeps the sum of them inside, as an entity's own row keeps its own
+        rounding = float(tol[cand].sum())
+        R.add("panier_40", None, [-INF], [forty - CENT - rounding - 1e-9 * forty],
+              [("rule", rule, "panier des 40 %", "<=")],
               other=[(0, z, 1.0) for z in zs], soft=[-1.0] if tight.slack else None)
     # one balance per régime: what it sells pays for what it buys, plus the cash added to it; a contract reduced
     # pays in (or, of a negative value, out) its value × the share closed

@@ -112,8 +112,9 @@ def test_the_cents_left_by_the_rounding_are_spread_a_cent_at_a_time(drawn, data)
 @st.composite
 def small_portfolios(draw):
     """Three EEA State bonds and issuer X (two securities, a few units of a large price, its issue a few times what
-    is held: often over R. 139-46's 5 %, sometimes over R. 139-45's 5 % of the actif de placement too), and maybe
-    dollar bonds of four issuers near R. 139-44's 15 %."""
+    is held: often over R. 139-46's 5 %, sometimes over R. 139-45's 5 % of the actif de placement too), maybe
+    dollar bonds of four issuers near R. 139-44's 15 %, maybe six to eight companies over 5 % (R. 139-45's
+    40 % basket, over it or near it)."""
     lines = []
     for label, isin, nature in (("X 2027", "FR00000000B8", "tcn"), ("X 2030", "FR00000000A0", "obligation")):
         units = draw(st.integers(1, 12))
@@ -125,11 +126,18 @@ def small_portfolios(draw):
         for k in range(4):
             lines.append(dict(bond(f"Dollar {k}", None, 1, None, issuer=f"US Corp {k}"), valeur=usd // 4 + k,
                               devise="USD", pays="US", cotation="ocde", quantite=1000, quantite_emise=100_000))
+    if draw(st.booleans()):  # the 5/10/40 basket: six to eight companies over 5 %, two lines each
+        for k in range(draw(st.integers(6, 8))):
+            euros = draw(st.integers(10_200_000, 15_000_000))
+            first = draw(st.integers(1_000_000, euros - 1_000_000))
+            for part, price in ((first, 1_037.17), (euros - first, 98.63)):
+                lines.append(bond(f"Société {k} {price}", None, round(part / price, 4), 10**9, issuer=f"Société {k}"))
+    assume(sum(x["valeur"] for x in lines) <= 150_000_000)
     return lines, draw(st.sampled_from(["turnover", "cost"]))
 
 
 @given(small_portfolios())
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                 HealthCheck.too_slow])
 def test_every_proposal_re_checks_with_no_breach(tmp_path, drawn):
     lines, objective = drawn
