@@ -17,11 +17,20 @@ A financial contract (a line, or a holding of a fund looked through) is shocked 
 makes the exposure the value of the equivalent position in the underlying, and the contract's gain or loss the
 change of that position. The underlying is read as the checker reads it: the item held with the contract's
 `sous_jacent` ISIN (its nature, currency and duration), else `type_sous_jacent` — `action` as an equity, `taux`
-as a bond (the contract's `duration`, else 5 years), `change` through the currency of the exposure alone; the
-currency of the exposure (`devise_exposition`, else `devise`) is shocked as an item's. So exposure' = exposure ×
-the underlying's factor (to the cent) and value' = value + exposure' − exposure; the notional, a contractual
-amount, is kept. A contract on credit, commodities or other underlyings, or without its exposure, keeps its value
-and exposure (counted in what the scenario does not reach). The shocked portfolio is
+as a bond (the contract's `duration`, else 5 years), `credit` as a bond too, `change` through the currency of
+the exposure alone; the currency of the exposure (`devise_exposition`, else `devise`) is shocked as an item's.
+So exposure' = exposure × the underlying's factor (to the cent) and value' = value + exposure' − exposure; the
+notional, a contractual amount, is kept.
+
+A credit default swap (`type_sous_jacent` `credit`) is a position on the debt of its reference entity: R. 139-47's
+equivalent position is that entity's bond — its `sous_jacent` ISIN when the body holds it, else a bond of the
+contract's `duration` (5 years by default) in the currency of the exposure. Protection sold is long that bond
+(a positive `exposition`), protection bought short it (a negative one): a rise of the bond's yield (`taux`, or
+its nature's shock) is a loss for the seller and a gain for the buyer, by the same exposure × duration × rise as
+the bond; the exposure's currency is shocked as a bond's. The report's rate shock is a move of the reference
+bond's yield, its spread included: a swap hedging a bond held moves against it. A contract on commodities or
+other underlyings, or without its exposure, keeps its value and exposure (counted in what the scenario does not
+reach). The shocked portfolio is
 checked again by the R. 139 checker with the same options; every figure of the view is a result of that
 check. The scenario is scaled from 0 to 100 % to find, for each rule, the smallest fraction at which it
 breaks (a passive-breach forecast, as for R. 623).
@@ -277,7 +286,8 @@ def shocked_portfolio(pf, scenario: dict, scale: float = 1.0, *, durations=None)
     return replace(pf, lines=lines, lookthrough=lt, inventories=inv_table, inventory_list=invs)
 
 
-CONTRACT_UNDERLYING = {"action": "action", "taux": "obligation"}  # type_sous_jacent → the nature shocked as
+# type_sous_jacent → the nature shocked as (a credit default swap: a bond of its reference entity, module docstring)
+CONTRACT_UNDERLYING = {"action": "action", "taux": "obligation", "credit": "obligation"}
 
 
 def _blank(x) -> bool:
@@ -488,7 +498,7 @@ def run139(pf, verdict, scenario: dict, recheck) -> StressResult139:
     notes = []
     if unshocked:
         notes.append("fonds sans inventaire utilisable, fonds détenus par un fonds et contrats financiers sans "
-                     "exposition ou sur un sous-jacent qu'aucun choc n'atteint (crédit, marchandises, autre) gardent "
+                     "exposition ou sur un sous-jacent qu'aucun choc n'atteint (marchandises, autre) gardent "
                      "leur valeur (leur composition échappe au choc)")
     return StressResult139(scenario, col, defaulted, verdict.base, after.base, verdict.total, after.total, rows,
                            natures, unshocked, verdict_after=after, notes=notes)
@@ -510,14 +520,15 @@ def _unshocked(pf) -> int:
 
 
 def _reached(df) -> np.ndarray:
-    """Contracts a shock can reach through their exposure (given, on equities, rates, currencies or an ISIN)."""
+    """Contracts a shock can reach through their exposure (given, on equities, rates, credit, currencies or an
+    ISIN)."""
     n = len(df)
     if "exposure" not in df:
         return np.zeros(n, dtype=bool)
     has_e = df["exposure"].notna().to_numpy()
     kind = df["underlying_kind"].astype(object).to_numpy() if "underlying_kind" in df else np.full(n, None)
     und = df["underlying"].notna().to_numpy() if "underlying" in df else np.zeros(n, dtype=bool)
-    return has_e & (np.isin(kind, ("action", "taux", "change")) | und)
+    return has_e & (np.isin(kind, ("action", "taux", "credit", "change")) | und)
 
 
 __all__ = ["FAMILIES139", "DEFAULT_DURATION", "parse_scenario139", "parse_shock139", "shocked_portfolio", "run139",

@@ -61,9 +61,19 @@ def _portfolio(shocked: bool):
         # a rate swap on the OAT held (its ISIN): the OAT's duration, 10: +5 M€ → 4,5 M€, a loss of 0,5 M€
         _line("Swap de taux", "contrat_financier", v(100_000, -400_000), type_contrat="swap", type_sous_jacent="taux",
               sous_jacent=_isin("FR000000000"), exposition=v(5_000_000, 4_500_000), notionnel=5_000_000),
-        # on credit: no shock reaches it
-        _line("CDS", "contrat_financier", 0, type_contrat="swap", type_sous_jacent="credit", exposition=1_000_000,
-              notionnel=1_000_000),
+        # credit default swaps (R. 139-47: the equivalent position in a bond of the reference entity). Protection
+        # sold on an entity not held: long a 5-year bond, +1 M€ → 0,95 M€, a loss of 50 k€
+        _line("CDS vendu", "contrat_financier", v(0, -50_000), type_contrat="swap", type_sous_jacent="credit",
+              exposition=v(1_000_000, 950_000), notionnel=1_000_000),
+        # protection bought on the OAT held (its ISIN, duration 10): short it, −2 M€ → −1,8 M€, a gain of 0,2 M€
+        _line("CDS acheté OAT", "contrat_financier", v(30_000, 230_000), type_contrat="swap",
+              type_sous_jacent="credit", sous_jacent=_isin("FR000000000"), exposition=v(-2_000_000, -1_800_000),
+              notionnel=2_000_000, contrepartie="JPM"),
+        # protection bought in dollars (a 4-year duration of its own): −1 M€, taux +100 pb and USD −10 %:
+        # × 0,96 × 0,9 → −864 k€, a gain of 136 k€
+        _line("CDS acheté USD", "contrat_financier", v(0, 136_000), type_contrat="swap", type_sous_jacent="credit",
+              exposition=v(-1_000_000, -864_000), notionnel=1_000_000, devise_exposition="USD", duration=4,
+              contrepartie="JPM"),
         _line(FUND, "opcvm", v(10_000_000, 6_500_000)),
     ]
     holdings = [  # the fund: 6 M€ of shares (−50 %) and a future on shares of +1 M€ (−50 %: a loss of 0,5 M€)
@@ -128,7 +138,8 @@ def test_every_stress_figure_is_the_check_of_the_shocked_portfolio(stressed, cap
     raw = list(ws.iter_rows(min_row=HEADER_ROW, values_only=True))
     rows = {r["Règle"]: r for r in (dict(zip(raw[0], x)) for x in raw[1:]) if r.get("Règle")}
     _, after = _json(capsys, "check", stressed["shocked"])
-    assert after["base"] == 36_000_000 + 27_900_000 + 5_000_000 + 10_000_000 - 4_000_000 + 300_000 - 400_000 + 6_500_000
+    assert after["base"] == (36_000_000 + 27_900_000 + 5_000_000 + 10_000_000 - 4_000_000 + 300_000 - 400_000
+                             - 50_000 + 230_000 + 136_000 + 6_500_000)
     shown = 0
     for r in after["rules"]:
         row = rows.get(r["id"])
@@ -141,8 +152,10 @@ def test_every_stress_figure_is_the_check_of_the_shocked_portfolio(stressed, cap
         assert row["Valeur après (€)"] == r.get("euros"), r["id"]
         assert row["Marge après le choc (€)"] == r.get("headroom"), r["id"]
     assert shown == len(rows)
-    # the contracts' figures moved: R. 139-43 nets on LCH 4 + 4,5 + 1 (the CDS) + 0,5 (through the fund), BNP 2,7
+    # the contracts' figures moved: R. 139-43 nets on LCH 4 + 4,5 + 0,95 (the CDS sold) + 0,5 (through the fund),
+    # BNP 2,7, JPM |−1,8 − 0,864| (the CDS bought)
     c43 = rows["R139-43/contrats-max10"]
-    assert c43["Valeur après (€)"] == 4_000_000 + 4_500_000 + 1_000_000 + 500_000 + 2_700_000
+    assert c43["Valeur après (€)"] == 4_000_000 + 4_500_000 + 950_000 + 500_000 + 2_700_000 + 1_800_000 + 864_000
+    # in dollars: the forward sale −2,7 M€ and the CDS bought −0,864 M€ net within the currency (RR 13)
     c44 = next(r for r in after["rules"] if r["id"] == "R139-44/change-max15")
-    assert rows["R139-44/change-max15"]["Valeur après (€)"] == c44.get("euros") == 2_700_000
+    assert rows["R139-44/change-max15"]["Valeur après (€)"] == c44.get("euros") == 2_700_000 + 864_000
