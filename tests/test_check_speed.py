@@ -49,6 +49,7 @@ def test_the_period_of_a_version_file_is_read_once_and_again_when_the_file_chang
 from dataclasses import replace  # noqa: E402
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from constraints import checker  # noqa: E402
 from constraints.rules import Context  # noqa: E402
@@ -98,6 +99,10 @@ def _row(L, label):
     return int(np.flatnonzero(L["label"].to_numpy() == label)[0])
 
 
+def _unknown_custody(L):
+    L.insert(len(L.columns), "custody", np.full(len(L), UNKNOWN, dtype=np.int8))
+
+
 MUTATIONS = {
     # a cell written in place: an equity line becomes a building (categories, caps)
     "category cell": lambda L: L.iloc.__setitem__((_row(L, "Action A"), L.columns.get_loc("category")), 9),
@@ -120,6 +125,24 @@ MUTATIONS = {
     # a column renamed in place: the flag of forest assets read as missing (unknown) -- then put back
     "renamed": lambda L: L.rename(columns={"custody": "custody_old"}, inplace=True) or
     L.insert(len(L.columns), "custody", np.full(len(L), UNKNOWN, dtype=np.int8)),
+    # a cell through `.at` and through `.iat`
+    "at cell": lambda L: L.at.__setitem__((L.index[_row(L, "Action A")], "category"), 9),
+    "iat cell": lambda L: L.iat.__setitem__((_row(L, "Action A"), L.columns.get_loc("gestion")), True),
+    # a whole column written through `.loc` (the same array object, new values), and through `isetitem`
+    "loc column": lambda L: L.loc.__setitem__((slice(None), "custody"), UNKNOWN),
+    "isetitem": lambda L: L.isetitem(L.columns.get_loc("custody"), np.full(len(L), UNKNOWN, dtype=np.int8)),
+    # a column dropped in place, deleted, popped -- then put back, unknown everywhere
+    "dropped": lambda L: L.drop(columns=["custody"], inplace=True) or _unknown_custody(L),
+    "deleted": lambda L: L.__delitem__("custody") or _unknown_custody(L),
+    "popped": lambda L: L.pop("custody") is None or _unknown_custody(L),
+    # a column cast (then a cell of it written)
+    "cast": lambda L: L.__setitem__("category", L["category"].astype(np.int16)) or
+    L.loc.__setitem__((L.index[_row(L, "Action A")], "category"), 9),
+    # `update`, `replace` and `eval` in place
+    "update": lambda L: L.update(pd.DataFrame({"category": [9]}, index=[L.index[_row(L, "Action A")]],
+                                              dtype=L["category"].dtype)),
+    "replace": lambda L: L.replace({"label": {"Forêt G": "Bois de Vincennes"}}, inplace=True),
+    "eval": lambda L: L.eval("value = value * 3", inplace=True),
 }
 
 
@@ -137,6 +160,51 @@ def test_a_table_changed_after_its_check_is_never_judged_on_its_old_structure(na
         assert after != before  # (the change changes the verdict: an old structure would have kept it)
     assert _structure(pf) is not s
     assert _verdict(pf) == after  # and the new structure serves in turn
+
+
+SAME_VERDICT = {
+    # a new row index, in place: the same lines under other labels
+    "index replaced": lambda L: setattr(L, "index", L.index + 100),
+    "index sorted": lambda L: L.sort_index(ascending=False, inplace=True),
+    "index reset": lambda L: L.sort_values("value", inplace=True) or L.reset_index(drop=True, inplace=True),
+    # new column labels, in place (the same names)
+    "columns replaced": lambda L: setattr(L, "columns", pd.Index(list(L.columns))),
+    # a column inserted, a column cast to the same values, a column written with the values it had
+    "inserted": lambda L: L.insert(0, "note_libre", "x"),
+    "cast same values": lambda L: L.__setitem__("issuer_code", L["issuer_code"].astype(np.int32)),
+    "written again": lambda L: L.loc.__setitem__((slice(None), "value"), L["value"].to_numpy().copy()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME_VERDICT))
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_any_write_to_a_checked_table_makes_its_structure_again(name):
+    """A write that leaves the verdict as it was is still a write: the structure is made again (an unchanged one
+    is never assumed), and the verdict is the one of a table never checked."""
+    pf = _pf()
+    before = _verdict(pf)
+    s = _structure(pf)
+    assert _structure(pf) is s
+    SAME_VERDICT[name](pf.lines)
+    assert _structure(pf) is not s
+    assert _verdict(pf) == _fresh_verdict(pf) == before
+
+
+def test_a_table_put_together_from_a_checked_one_has_its_own_structure():
+    """`pd.concat` of a checked table, and a copy of it: new tables, each with its own structure and the verdict
+    of its own lines."""
+    pf = _pf()
+    before = _verdict(pf)
+    s = _structure(pf)
+    L = pf.lines
+    doubled = replace(pf, lines=pd.concat([L, L[L["label"] == "Action A"]], ignore_index=True))
+    assert _structure(doubled) is not s
+    assert _verdict(doubled) == _fresh_verdict(doubled) != before
+    shallow = replace(pf, lines=L.copy(deep=False))
+    assert _structure(shallow) is not s and _verdict(shallow) == before
+    shallow.lines.loc[shallow.lines.index[_row(L, "Action A")], "category"] = 9  # the copy written, not the table
+    assert _verdict(shallow) == _fresh_verdict(shallow) != before
+    assert _verdict(pf) == before and _structure(pf) is s
 
 
 def test_a_change_of_values_alone_keeps_the_sums_right():

@@ -105,7 +105,9 @@ KNOWN = {
                                "_equality", "_MatrixConstraintData"}),
     # argparse's own messages put in French through its gettext hook (`argparse._`)
     "reserves.app.cli": frozenset({"_"}),
-    # pandas' block manager, read for the staleness guard of a kept structure
+    # pandas' block manager, read for the staleness guard of a kept structure: no public API reaches a column's
+    # array without a Series (pandas-dev/pandas#41350); the public stamp measured costs more than a check
+    # (`constraints.rules._table_stamp`)
     "constraints.rules": frozenset({"_mgr"}),
 }
 
