@@ -187,7 +187,7 @@ def main(argv=None) -> int:
 
         def fold_first():  # nothing kept: neither the persons of a table nor the folded words of a name
             model139._PERSON_KEYS.clear()
-            identity.name_words.cache_clear()
+            identity.clear_name_words()
             return model139.one_name_per_person(it)
         t_first = best_of(fold_first, 3)
         t_again = best_of(lambda: model139.one_name_per_person(it), 3)

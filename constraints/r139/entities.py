@@ -85,6 +85,7 @@ def exposures(ctx: Ctx) -> dict:
     ex["values"] = ctx.value
     ex["big"] = ctx.vbig
     ex["follow"] = ctx.follow
+    ex["vsum"] = ctx.vsum
     ex["key"] = positive
     ex["sums"] = {}
     ctx.memo["exposures"] = ex
@@ -267,7 +268,7 @@ def _sums(ex: dict, with_deposits: bool) -> tuple[np.ndarray, np.ndarray, np.nda
             np.add.at(out, e[recs], ex["values"][p[recs]] - old[p[recs]])
             return out
         return ex["follow"](("entities", ex["key"], dep_in),
-                            lambda: group_sum(e, _values(ex, p), ex["n"], big=ex["big"], nonneg=True), delta)
+                            lambda: ex["vsum"](e, p, ex["n"]), delta)
 
     if with_deposits not in memo:
         if False not in memo:
@@ -278,10 +279,6 @@ def _sums(ex: dict, with_deposits: bool) -> tuple[np.ndarray, np.ndarray, np.nda
         memo[with_deposits] = S
     loose_idx = ex["loose"][with_deposits]
     return memo[with_deposits], ex["values"][ex["pos"][loose_idx]].astype(np.int64), loose_idx
-
-
-def _values(ex: dict, positions: np.ndarray) -> np.ndarray:
-    return ex["values"][positions]
 
 
 def _real_estate_sums(ctx: Ctx):
@@ -833,7 +830,7 @@ class IssuerShare(Kind):
                 np.add.at(out, icode[j[hit]], ctx.value[pos[hit]] - old[pos[hit]])
                 return out
             num = ctx.follow(("issuers", self.id),
-                             lambda: group_sum(icode, ctx.value[idx], n_all, big=ctx.vbig, nonneg=True), delta)
+                             lambda: ctx.vsum(icode, idx, n_all), delta)
             evx, k0 = st["evx"], st["n_alone"]
             issue_of = _issue_figures(ctx)[evx]  # NaN: a security without its issue size
             xs = issue_of[:k0]

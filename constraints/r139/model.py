@@ -272,6 +272,9 @@ class Structure:
         self.sums = Patterns()
 
 
+LANES = 4
+
+
 class Patterns:
     """The masks whose values the rules add up (key → mask over the items), and, once the structure serves a
     second check, each item's pattern: which of those masks it is in, and for a holding its fund line. A check
@@ -281,6 +284,7 @@ class Patterns:
     def __init__(self) -> None:
         self.masks: dict = {}
         self.code = None  # pattern of each item
+        self.lanes = None  # code · LANES + position mod LANES (`Ctx.pattern_sums`)
         self.n = 0
         self.has: dict = {}  # key → patterns in the mask
         self.fund = None  # fund line position of each pattern's holdings (-1: lines)
@@ -308,6 +312,9 @@ class Patterns:
         if n:
             first[code[::-1]] = np.arange(n)[::-1]
         self.code, self.n = code.astype(np.int64), n_code
+        # the pattern code spread over LANES bins per pattern by position: neighbouring items, often of one
+        # pattern, add into different bins (a bincount's additions into one bin wait for each other)
+        self.lanes = self.code * LANES + np.arange(n, dtype=np.int64) % LANES
         self.has = {k: np.flatnonzero(self.masks[k][first]) if n else np.zeros(0, np.int64) for k in keys}
         self.fund = np.where(holding[first], line_pos[first], -1) if n else np.zeros(0, np.int64)
         self.stale = False
@@ -359,7 +366,33 @@ class Ctx:
         # the largest absolute value: every group sum of values is exact in doubles below 2^53 / n (`group_sum`)
         self.vmin = int(self.value.min()) if self.n else 0
         self.vbig = max(int(self.value.max()), -self.vmin) if self.n else 0
+        self._fvalue = False
         self.base = self.total(("view", "P"), self.P) if self.n else 0
+
+    @property
+    def fvalue(self) -> np.ndarray | None:
+        """The values as doubles (made once per check) when every sum of values over any subset of the items is
+        an exact integer in a double — Σ |value| below 2^53 cents (90 000 bn €) bounds every partial sum of every
+        bincount of them —, else None (the group sums then add int64 cents)."""
+        if self._fvalue is False:
+            exact = False
+            if self.n:
+                if self.vbig * self.n < 2 ** 53:
+                    exact = True
+                elif self.vbig * self.n < 2 ** 63:  # the int64 sum of |value| cannot overflow
+                    exact = int(np.abs(self.value).sum()) < 2 ** 53
+            self._fvalue = self.value.astype(np.float64) if exact else None
+        return self._fvalue
+
+    def vsum(self, codes: np.ndarray, positions: np.ndarray | None, n: int) -> np.ndarray:
+        """Exact int64 sums of the values of the items at `positions` (all when None) per code in [0, n) (codes
+        ≥ 0, one per position)."""
+        fv = self.fvalue
+        if fv is not None:
+            w = fv if positions is None else fv[positions]
+            return group_sum(codes, w, n, nonneg=True)
+        return group_sum(codes, self.value if positions is None else self.value[positions], n, big=self.vbig,
+                         nonneg=True)
 
     def with_items(self, items) -> "Ctx":
         """The same régime with other amounts (values, quantities, notionals, exposures; the same items, texts and
@@ -475,9 +508,12 @@ class Ctx:
                 out = prev.copy()
                 np.add.at(out, pt.code[pos], self.value[pos] - old[pos])
                 return out
-            S = self.memo["pattern_sums"] = self.follow(
-                ("patterns", pt.builds), lambda: group_sum(pt.code, self.value, pt.n, big=self.vbig, nonneg=True),
-                delta)
+            def full():
+                fv = self.fvalue
+                if fv is None:
+                    return group_sum(pt.code, self.value, pt.n, big=self.vbig, nonneg=True)
+                return group_sum(pt.lanes, fv, pt.n * LANES, nonneg=True).reshape(-1, LANES).sum(axis=1)
+            S = self.memo["pattern_sums"] = self.follow(("patterns", pt.builds), full, delta)
         return S
 
     def follow(self, tag, full, delta):
@@ -753,11 +789,17 @@ def group_sum(codes: np.ndarray, cents: np.ndarray, n: int, *, big: int | None =
               nonneg: bool = False) -> np.ndarray:
     """Exact int64 sums of integer cents per code in [0, n) (codes < 0 left out): a float bincount while every
     partial sum is exact in a double (below 2^53 cents), int64 additions otherwise. `big`: a bound of the
-    cents' absolute values when the caller knows one; `nonneg`: the codes are known to be ≥ 0."""
+    cents' absolute values when the caller knows one; `nonneg`: the codes are known to be ≥ 0. Cents given as
+    doubles (`Ctx.fvalue`) are integers whose every partial sum the caller knows to be exact: one bincount."""
     codes = np.asarray(codes, dtype=np.int64)
-    cents = np.asarray(cents, dtype=np.int64)
     if not len(codes):
         return np.zeros(n, dtype=np.int64)
+    if getattr(cents, "dtype", None) == np.float64:
+        if not nonneg and int(codes.min()) < 0:
+            keep = codes >= 0
+            codes, cents = codes[keep], cents[keep]
+        return np.bincount(codes, weights=cents, minlength=n).astype(np.int64)
+    cents = np.asarray(cents, dtype=np.int64)
     if not nonneg and int(codes.min()) < 0:
         keep = codes >= 0
         codes, cents = codes[keep], cents[keep]

@@ -151,7 +151,7 @@ def one_name_per_person(items: pd.DataFrame) -> pd.DataFrame:
 
     The work is done once per distinct (name, LEI) pair and per distinct group (their codes by `pd.factorize`,
     in the order they first appear), each column then rewritten through its codes."""
-    from .identity import name_key, person_keys
+    from .identity import name_key, names_words, person_keys
 
     cols = [c for c in PERSON_COLUMNS if c in items.columns]
     if not len(items) or not cols:
@@ -208,8 +208,10 @@ def one_name_per_person(items: pd.DataFrame) -> pd.DataFrame:
     if "group" in items.columns:
         g_codes, g_u = pd.factorize(items["group"].to_numpy(dtype=object), use_na_sentinel=True)
         gfirst: dict = {}
+        g_u = g_u.tolist()
+        names_words([g for g in g_u if isinstance(g, str) and g.strip()])  # the groups' names folded together
         table = np.empty(len(g_u) + 1, dtype=object)
-        for j, g in enumerate(g_u.tolist()):
+        for j, g in enumerate(g_u):
             table[j] = gfirst.setdefault(name_key(g) or g, g) if isinstance(g, str) and g.strip() else g
         table[-1] = None
         new_cols["group"] = table[g_codes]
