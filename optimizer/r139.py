@@ -192,6 +192,7 @@ class _Prep:
     nature: np.ndarray
     stuck: np.ndarray  # lines that must go and cannot be traded
     C: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # contract lines that may be reduced
+    constants: dict = field(default_factory=dict)  # line → (how it carries contracts the proposal cannot change, labels)
 
 
 @dataclass
@@ -280,6 +281,7 @@ def _prepare(pf, inp, version, *, as_of, simplified, simplified_since, max_age_d
     regime_of = np.full(n, -1, dtype=np.int64)
     is_contract = np.zeros(n, dtype=bool)
     bases, names = [], []
+    constants: dict = {}  # line → (fund | embedded | other, the labels of a fund's contracts)
     for g, (name, items, simp) in enumerate(split_regimes(X, simplified)):
         ctx = Ctx(inp, items, version, as_of, simplified=simp, regime=name, max_age_days=max_age_days,
                   simplified_since=simplified_since)
@@ -329,7 +331,15 @@ def _prepare(pf, inp, version, *, as_of, simplified, simplified_since, max_age_d
                     close_why.setdefault(i, rule.id)
                 nobuy[line[applies & (tri == UNKNOWN)]] = True
         nobuy[line[ctx.T_blind | ctx.D_blind]] = True
-        locked[np.unique(line[con & ~traded_con])] = True  # funds that hold contracts, embedded ones: not traded
+        fixed = np.flatnonzero(con & ~traded_con)
+        locked[np.unique(line[fixed])] = True  # funds that hold contracts, embedded ones: not traded
+        for i in fixed.tolist():  # what the proposal says it cannot change
+            j = int(line[i])
+            if j not in constants:
+                constants[j] = ("fund" if ctx.holding[i] else "embedded" if ctx.a["embedded_derivative"][i] == TRUE
+                                else "other", [])
+            if ctx.holding[i] and ctx.label(i) not in constants[j][1]:
+                constants[j][1].append(ctx.label(i))
     nature = L["nature"].astype(object).to_numpy()
     C = np.flatnonzero(is_contract & in_base & ~locked)
     # a contract is not bought or sold in euros: it is kept in part (its share, a column of its own)
@@ -339,7 +349,7 @@ def _prepare(pf, inp, version, *, as_of, simplified, simplified_since, max_age_d
     tradeable = can_sell.copy()
     tradeable[C] = True
     return _Prep(L, v_c, np.flatnonzero(can_sell), forms, close, close_why, can_buy, in_base, locked, regime_of,
-                 bases, names, nature, np.flatnonzero(close & ~tradeable & (v_c != 0)), C)
+                 bases, names, nature, np.flatnonzero(close & ~tradeable & (v_c != 0)), C, constants)
 
 
 def _balance_cents(new: np.ndarray, exact: np.ndarray, old: np.ndarray, gone: np.ndarray, diff: int) -> np.ndarray:
@@ -371,6 +381,37 @@ def _balance_cents(new: np.ndarray, exact: np.ndarray, old: np.ndarray, gone: np
         j = cand[np.argmax(out[cand])]
         out[j] -= step * left
     return out
+
+
+CONSTANTS_MAX = 10  # lines named in the note, the rest counted
+
+
+def constants_note(prep: _Prep) -> str | None:
+    """The French note on the contracts the proposal cannot change: held through a fund seen through (R. 139-17) or
+    embedded in a security (R. 139-36 III), each a constant of the rows, counted as the checker counts it; the lines
+    that carry them are neither sold nor bought."""
+    if not prep.constants:
+        return None
+    L = prep.L
+    parts = []
+    for j, (how, labels) in sorted(prep.constants.items(), key=lambda kv: int(L["row"].iat[kv[0]])):
+        where = f"« {L['label'].iat[j]} » (ligne {int(L['row'].iat[j])}"
+        if how == "fund":
+            shown = ", ".join(f"« {x} »" for x in labels[:3]) + (f" et {len(labels) - 3} autres" if len(labels) > 3
+                                                                   else "")
+            parts.append(f"{where}, fonds vu par transparence : {shown})")
+        elif how == "embedded":
+            parts.append(f"{where}, contrat intégré au titre)")
+        else:
+            parts.append(f"{where})")
+    more = len(parts) - CONSTANTS_MAX
+    listed = " ; ".join(parts[:CONSTANTS_MAX]) + (f" ; et {more} autres lignes" if more > 0 else "")
+    return ("contrats financiers que la proposition ne peut changer : " + listed + ". Leurs expositions et "
+            "notionnels comptent tels que le vérificateur les lit (inventaire ramené à la valeur du fonds, contrat "
+            "intégré tel que déclaré) dans R. 139-40 2°, R. 139-41, R. 139-43 et R. 139-44 ; ils ne sont ni réduits "
+            "ni dénoués, et les lignes qui les portent ne sont ni vendues ni achetées : seuls les contrats détenus en "
+            "direct sont réduits. Les réduire demande d'agir auprès de la société de gestion du fonds, ou de céder "
+            "le titre hors de la proposition.")
 
 
 def _regime_cash(cash, names) -> np.ndarray:
@@ -755,6 +796,9 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
     nT = len(T)
     vT = v_c[T] / 100.0
     notes = list(R.notes)
+    fixed_note = constants_note(prep)
+    if fixed_note:
+        notes.append(fixed_note)
     common = dict(objective=objective, cash=cash_doc, settings=settings, source=pf.source, before_lines=v_c,
                   inventories_before=list(pf.inventory_list),
                   n_rows=int(lp.A.shape[0]), n_binaries=n_bin)
