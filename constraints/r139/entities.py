@@ -730,6 +730,110 @@ def _issue_figures(ctx: Ctx) -> np.ndarray:
     return fig
 
 
+TRASH = 8
+
+
+def _full_codes(ctx: Ctx) -> dict | None:
+    """For both parts of R. 139-46 at once, a code per item (structure): `num`, the issuer of an item held in
+    scope (capital: its issuer's code; créance: n + that code; else 2n, a bin left out), and `den`, the same for
+    the items without ISIN whose figure is part of an issue; None when an item is in both parts (`les_deux`):
+    each part then sums on its own. One bincount over all the items per check then serves both parts, instead
+    of a gather and a bincount per part."""
+    if "issuer_share_full" in ctx.smemo:
+        return ctx.smemo["issuer_share_full"]
+    out = None
+    sts = {part: ctx.smemo.get(("issuer_share", part)) for part in ("capital", "creance")}
+    if any(st is None for st in sts.values()):  # a part not judged yet on this structure: each on its own
+        return None
+    if all(st is not None and len(st["idx"]) for st in sts.values()):
+        n_all = sts["capital"]["n_all"]
+        # the items of neither part in TRASH bins after both parts', by position (consecutive additions into one
+        # bin wait for each other)
+        num = 2 * n_all + np.arange(ctx.n, dtype=np.int64) % TRASH
+        den = num.copy()
+        ok = True
+        for k, part in enumerate(("capital", "creance")):
+            st = sts[part]
+            if (num[st["idx"]] < 2 * n_all).any():
+                ok = False
+                break
+            num[st["idx"]] = st["icode"] + k * n_all
+            alone = st["evx"][:st["n_alone"]]
+            if (den[alone] < 2 * n_all).any():
+                ok = False
+                break
+            den[alone] = st["emap_alone"] + k * n_all
+        if ok:
+            out = {"num": num, "den": den, "n_all": n_all}
+    ctx.smemo["issuer_share_full"] = out
+    return out
+
+
+def _issuer_sums(ctx: Ctx, st: dict, part: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(Σ held per issuer code, exact cents; Σ of its issue's figures — NaN figures counted 0 —; per issuer
+    whether a figure of its issue is missing, or None when none is) for one part of R. 139-46."""
+    idx, icode, n_all = st["idx"], st["icode"], st["n_all"]
+    full = _full_codes(ctx) if ctx.fvalue is not None else None
+    k = 0 if part == "capital" else 1
+    fig = _issue_figures(ctx)
+    evx, k0 = st["evx"], st["n_alone"]
+    if full is not None:
+        code = full["num"]
+
+        def delta(prev, pos, old):  # the issuers of the changed items: old amounts out, new ones in
+            out = prev.copy()
+            np.add.at(out, code[pos], ctx.value[pos] - old[pos])
+            return out
+        S = ctx.memo.get("issuer_held")
+        if S is None:  # (once per check for both parts)
+            S = ctx.memo["issuer_held"] = ctx.follow(
+                ("issuers", "both"), lambda: group_sum(code, ctx.fvalue, 2 * n_all + TRASH, nonneg=True), delta)
+        num = S[k * n_all:(k + 1) * n_all]
+        per = ctx.memo.get("issue_sums")
+        if per is None:
+            nan = np.isnan(fig)
+            any_nan = bool(nan.any())
+            w = np.where(nan, 0.0, fig) if any_nan else fig
+            D = np.bincount(full["den"], weights=w, minlength=2 * n_all + TRASH)
+            G = np.bincount(full["den"][nan], minlength=2 * n_all + TRASH) > 0 if any_nan else None
+            per = ctx.memo["issue_sums"] = (D, G)
+        D, G = per
+        den = D[k * n_all:(k + 1) * n_all].copy()
+        gap = G[k * n_all:(k + 1) * n_all].copy() if G is not None else None
+        if st["starts"] is not None:  # the securities with an ISIN: each at its largest figure
+            xs = np.fmax.reduceat(fig[evx[k0:]], st["starts"])
+            nan = np.isnan(xs)
+            if nan.any():
+                xs[nan] = 0.0
+                g = np.bincount(st["ii"][k0:][nan], minlength=n_all) > 0
+                gap = g if gap is None else gap | g
+            den += np.bincount(st["ii"][k0:], weights=xs, minlength=n_all)
+        return num, den, gap
+
+    def delta(prev, pos, old):  # the issuers of the changed items: old amounts out, new ones in
+        j = np.minimum(np.searchsorted(idx, pos), len(idx) - 1)
+        hit = idx[j] == pos
+        if not hit.any():
+            return prev
+        out = prev.copy()
+        np.add.at(out, icode[j[hit]], ctx.value[pos[hit]] - old[pos[hit]])
+        return out
+    num = ctx.follow(("issuers", part), lambda: ctx.vsum(icode, idx, n_all), delta)
+    issue_of = fig[evx]  # NaN: a security without its issue size
+    xs = issue_of[:k0]
+    if st["starts"] is not None:
+        xs = np.concatenate([xs, np.fmax.reduceat(issue_of[k0:], st["starts"])])
+    ii = st["ii"]
+    nan = np.isnan(xs)
+    if nan.any():
+        xs[nan] = 0.0
+        gap = np.bincount(ii[nan], minlength=n_all) > 0
+    else:
+        gap = None
+    den = np.bincount(ii, weights=xs, minlength=n_all)
+    return num, den, gap
+
+
 class IssuerShareParams(Common):
     part: Literal["capital", "creance"]
     limit: ShareText
@@ -745,7 +849,8 @@ class IssuerShare(Kind):
     def _structure(self, ctx: Ctx) -> dict:
         """The issuers' securities in scope and their issue's parts (each ISIN once per issuer): texts only,
         made once per structure."""
-        key = ("issuer_share", self.id)
+        part = self.p["part"]
+        key = ("issuer_share", part)  # (the same for every rule of the part)
         if key in ctx.smemo:
             return ctx.smemo[key]
         part = self.p["part"]
@@ -791,6 +896,7 @@ class IssuerShare(Kind):
             np.fmin.at(out, emap, a["issuer_outstanding"][ev].astype(float))
             evx = np.concatenate([alone, grouped])
             st.update(icode=icode, held=held, ev=ev, emap=emap, evx=evx, n_alone=len(alone), starts=starts,
+                      emap_alone=emap[~with_isin],
                       outstanding=out, has_out=out > 0, any_out=bool((out > 0).any()), ii=ii)
         ctx.smemo[key] = st
         return st
@@ -821,29 +927,7 @@ class IssuerShare(Kind):
             # per issuer (its code): Σ held (exact cents), the issue (cents, or NaN), whether an ISIN of it lacks
             # its issue size
             icode, held, ev, emap = st["icode"], st["held"], st["ev"], st["emap"]
-            def delta(prev, pos, old):  # the issuers of the changed items: old amounts out, new ones in
-                j = np.minimum(np.searchsorted(idx, pos), len(idx) - 1)
-                hit = idx[j] == pos
-                if not hit.any():
-                    return prev
-                out = prev.copy()
-                np.add.at(out, icode[j[hit]], ctx.value[pos[hit]] - old[pos[hit]])
-                return out
-            num = ctx.follow(("issuers", self.id),
-                             lambda: ctx.vsum(icode, idx, n_all), delta)
-            evx, k0 = st["evx"], st["n_alone"]
-            issue_of = _issue_figures(ctx)[evx]  # NaN: a security without its issue size
-            xs = issue_of[:k0]
-            if st["starts"] is not None:
-                xs = np.concatenate([xs, np.fmax.reduceat(issue_of[k0:], st["starts"])])
-            ii = st["ii"]
-            nan = np.isnan(xs)
-            if nan.any():
-                xs[nan] = 0.0
-                gap = np.bincount(ii[nan], minlength=n_all) > 0
-            else:
-                gap = None
-            den = np.bincount(ii, weights=xs, minlength=n_all)
+            num, den, gap = _issuer_sums(ctx, st, part)
             out = st["outstanding"]
             has_out = st["has_out"]
             if st["any_out"]:
