@@ -51,7 +51,10 @@ give; a line without group counts as its own entity, as the checker's lower boun
 
 The rounded proposal (cents; accrued interest moved pro rata, quantities with the market value, rounded in
 the safe direction of the rule that reads them: `round_quantity`)
-is checked again by the R. 139 checker on the portfolio after the trades; its verdict is the answer.
+is checked again by the R. 139 checker on the portfolio after the trades; its verdict is the answer. Read again as
+the checker reads it, a proposal can still break a rule the rows hold: a fund sold in part has its inventory
+rescaled to the cent, and a small holding's unit price (R. 139-46's issue) moves with it. Then the rows of that
+rule are kept the excess further inside and the programme solved again (`RESOLVES` times at most; a note says so).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 
@@ -454,9 +458,11 @@ def _line_costs(prep: _Prep, objective, costs_bps) -> np.ndarray:
     return bps / 10000.0 + TIE_BREAK
 
 
-def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elastic=False):
+def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elastic=False, extra=None):
     """The model: (LP, rows, column bounds of b and s, number of binaries). `elastic`: every soft row of the kinds,
-    each régime's balance and each purchase cap gets a slack, and the objective is their sum in euros."""
+    each régime's balance and each purchase cap gets a slack, and the objective is their sum in euros. `extra`
+    {rule id: euros}: the rows of those rules kept that much further inside their limits (`_extra_tolerance`)."""
+    extra = extra or {}
     T, v_c = prep.T, prep.v_c
     nT = len(T)
     v = v_c / 100.0
@@ -498,6 +504,7 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
         else:
             absrow = np.asarray(abs(GT).sum(axis=1)).ravel() + np.diff(CD.indptr)
             tol = 2 * CENT * absrow + CENT + 1e-9 * np.abs(rhs)
+        tol = tol + extra.get(rule.id, 0.0)
         scale = tight.euro_scale()
         c_up = np.asarray(CD.multiply(CD > 0).sum(axis=1)).ravel()
         c_down = -np.asarray(CD.multiply(CD < 0).sum(axis=1)).ravel()
@@ -567,7 +574,7 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
             n_bin += 1
         # z ≥ each entity's exposure at the solver's values; rounded to the cent, each entity's can grow by its
         # rows' tolerance for cents: the 40 % keeps the sum of them inside, as an entity's own row keeps its own
-        rounding = float(tol[cand].sum())
+        rounding = float(tol[cand].sum()) + extra.get(rule.id, 0.0)
         R.add("panier_40", None, [-INF], [forty - CENT - rounding - 1e-9 * forty],
               [("rule", rule, "panier des 40 %", "<=")],
               other=[(0, z, 1.0) for z in zs], soft=[-1.0] if tight.slack else None)
@@ -607,6 +614,28 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
     return R, c_bs, np.concatenate([np.zeros(nT), s_lb]), np.concatenate([b_ub, s_ub]), n_bin
 
 
+RESOLVES = 2  # times the programme is solved again with the rows of a rule the rounded proposal breaks further inside
+
+
+def _extra_tolerance(res, extra: dict) -> dict:
+    """{rule id: euros} the rows of each rule are to be kept inside their limits, more than `extra`, for the rules
+    the rounded proposal `res` still breaks though the programme has rows for them: each by its largest excess
+    (a finding's amount to sell, else the rule's headroom below zero) and a cent. {} when there are none."""
+    if res.after is None:
+        return {}
+    modelled = {m[1].id for m in res.R.meta if m[1] is not None}
+    more = dict(extra)
+    for r in res.after.results:
+        if r.status != BREACH or r.spec.id not in modelled:
+            continue
+        cents = [f.amount for f in r.findings if f.status == BREACH and f.amount]
+        if not cents and r.headroom is not None and r.headroom < 0:
+            cents = [-r.headroom]
+        excess = (max(cents) if cents else 100) / 100.0
+        more[r.spec.id] = more.get(r.spec.id, 0.0) + excess + CENT
+    return more if more != extra else {}
+
+
 def _sold_out_possible(S, T) -> bool:
     """Every line of a security (`S`, its items over the lines) can be sold: the optimizer may sell it out."""
     lines = S.indices[S.data != 0]
@@ -637,7 +666,11 @@ def _issue_rows(R: _Rows, rule, block, GT, lhs0, rhs, tol, up, rows, secs, facto
             v_now = float((S @ v)[0])
             grow = float(np.sum(np.where(np.isfinite(b_ub[cols]), b_ub[cols], 2 * base) * w))
             big = v_now + grow + 1.0
+            # held: at least one unit (or a euro) of a security held directly; one seen through a fund (its items
+            # a share of their lines) is often a fraction of a unit, held while its fund keeps a hundredth of it
             eps = max(1.0, float(unit))
+            if not np.all(w == 1.0):
+                eps = min(eps, max(CENT, 0.01 * v_now))
             h = R.col(0.0, 1.0, 0.0, True)
             n += 1
             subject = block.subjects[k]
@@ -790,39 +823,92 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
     settings["cash"] = {("actif de placement" if k is None else str(k)): c / 100 for k, c in cash_doc.items() if c}
     build_kw = dict(margin=margin, buy_cap=buy_cap, cash=cash_e, objective=objective, costs=costs_bps,
                     target=target)
-    R, c_bs, col_lb, col_ub, n_bin = _build(prep, **build_kw)
-    lp = R.lp(c_bs, col_lb, col_ub)
     T, v_c, L = prep.T, prep.v_c, prep.L
     nT = len(T)
     vT = v_c[T] / 100.0
-    notes = list(R.notes)
     fixed_note = constants_note(prep)
+
+    def attempt(extra: dict):
+        """Build, solve, round and check again, the rows of each rule in `extra` kept that many euros further inside."""
+        R, c_bs, col_lb, col_ub, n_bin = _build(prep, **build_kw, extra=extra)
+        lp = R.lp(c_bs, col_lb, col_ub)
+        t0 = time.perf_counter()
+        sol = solve_pyomo(lp, presolve=presolve, time_limit=time_limit, progress=progress)
+        solver = {"mip": lp.is_mip, "binaries": n_bin, "rows": int(lp.A.shape[0]), "columns": int(lp.A.shape[1]),
+                  "build_seconds": sol.build_seconds, "seconds": sol.seconds, "status": sol.status,
+                  "highs_status": sol.highs_status, "check_seconds": round(t_check, 3)}
+        if sol.x is not None and lp.is_mip:  # the binaries fixed, the linear programme again
+            y = np.round(sol.x).clip(0, 1)
+            lb2, ub2 = lp.col_lb.copy(), lp.col_ub.copy()
+            ints = np.flatnonzero(lp.integer)
+            lb2[ints] = ub2[ints] = y[ints]
+            sol2 = solve_pyomo(replace(lp, col_lb=lb2, col_ub=ub2, integer=None), presolve=presolve,
+                               time_limit=time_limit)
+            solver["polish_seconds"] = sol2.build_seconds + sol2.seconds
+            sol = sol2 if sol2.x is not None else sol
+            solver["status"] = sol.status
+        solver["solve_seconds"] = round(time.perf_counter() - t0, 3)
+        if sol.x is None:
+            return SimpleNamespace(R=R, lp=lp, n_bin=n_bin, sol=sol, solver=solver, after=None)
+        x = sol.x
+        new_c = v_c.copy()
+        trade = x[:nT] - x[nT:2 * nT]
+        exact_T = (vT + trade) * 100  # the solver's values, cents
+        gone_T = prep.close[T] | (x[nT:2 * nT] >= vT - CENT / 2)
+        newT = np.where(gone_T, 0, np.maximum(np.rint(exact_T).astype(np.int64), 0))
+        oldT = v_c[T]
+        C = prep.C
+        kept = _kept_shares(x[2 * nT:2 * nT + len(C)], prep.close[C], _contract_size(prep))
+        newC = np.array([round_cents(Fraction(int(v_c[j])) * kept[i]) for i, j in enumerate(C.tolist())], dtype=np.int64)
+        for g in range(len(prep.bases)):  # each régime's cash balances to the cent
+            sel = np.flatnonzero(prep.regime_of[T] == g)
+            if not len(sel):
+                continue
+            mine = prep.regime_of[C] == g
+            diff = int(newT[sel].sum() - oldT[sel].sum() + newC[mine].sum() - v_c[C][mine].sum() - cash_c[g])
+            if diff:
+                newT[sel] = _balance_cents(newT[sel], exact_T[sel], oldT[sel], gone_T[sel], diff)
+        new_c[T] = newT
+        new_c[C] = newC
+        scaled = {int(j): kept[i] for i, j in enumerate(C.tolist()) if kept[i] != 1}
+        pf_after = with_values(pf, new_c, kept=scaled)
+        inp2 = from_portfolio(pf_after, path)
+        inp2.observations = list(inp.observations)
+        after = check(inp2, version, **kw)
+        return SimpleNamespace(R=R, lp=lp, n_bin=n_bin, sol=sol, solver=solver, after=after, new_c=new_c,
+                               scaled=scaled, pf_after=pf_after)
+
+    res = attempt({})
+    # the proposal is rounded (cents, quantities) and read again as the checker reads it (a fund's holdings rescaled
+    # to the cent): where that still puts a rule the rows hold over its limit, the rows of that rule are kept the
+    # excess further inside and the programme solved again (at most RESOLVES times)
+    extra: dict = {}
+    for _ in range(RESOLVES):
+        more = _extra_tolerance(res, extra)
+        if not more:
+            break
+        again = attempt(more)
+        if again.after is None:  # kept further inside, no portfolio holds: the first proposal is the answer
+            break
+        extra = more
+        again.solver["resolved"] = res.solver.get("resolved", 0) + 1
+        res = again
+    R, lp, n_bin, sol, solver = res.R, res.lp, res.n_bin, res.sol, res.solver
+    notes = list(R.notes)
     if fixed_note:
         notes.append(fixed_note)
+    if extra:
+        notes.append("proposition résolue à nouveau, les limites de " + ", ".join(sorted(extra)) + " tenues plus à "
+                     "l'intérieur : arrondie au centime et relue comme le vérificateur la lit (inventaires des fonds "
+                     "ramenés à leur valeur), la première solution les dépassait encore")
     common = dict(objective=objective, cash=cash_doc, settings=settings, source=pf.source, before_lines=v_c,
                   inventories_before=list(pf.inventory_list),
                   n_rows=int(lp.A.shape[0]), n_binaries=n_bin)
-    t0 = time.perf_counter()
-    sol = solve_pyomo(lp, presolve=presolve, time_limit=time_limit, progress=progress)
-    solver = {"mip": lp.is_mip, "binaries": n_bin, "rows": int(lp.A.shape[0]), "columns": int(lp.A.shape[1]),
-              "build_seconds": sol.build_seconds, "seconds": sol.seconds, "status": sol.status,
-              "highs_status": sol.highs_status, "check_seconds": round(t_check, 3)}
-    if sol.x is not None and lp.is_mip:  # the binaries fixed, the linear programme again
-        y = np.round(sol.x).clip(0, 1)
-        lb2, ub2 = lp.col_lb.copy(), lp.col_ub.copy()
-        ints = np.flatnonzero(lp.integer)
-        lb2[ints] = ub2[ints] = y[ints]
-        sol2 = solve_pyomo(replace(lp, col_lb=lb2, col_ub=ub2, integer=None), presolve=presolve,
-                           time_limit=time_limit)
-        solver["polish_seconds"] = sol2.build_seconds + sol2.seconds
-        sol = sol2 if sol2.x is not None else sol
-        solver["status"] = sol.status
-    solver["solve_seconds"] = round(time.perf_counter() - t0, 3)
     for j in prep.stuck.tolist():
         notes.append(f"ligne {int(L['row'].iat[j])} « {L['label'].iat[j]} » : à céder ({prep.close_why.get(j)}) "
                      f"mais non négociable (bloquée, contrat d'un fonds ou intégré à un titre, ou hors de l'actif de "
                      f"placement)")
-    if sol.x is None:
+    if res.after is None:
         notes.insert(0, "aucun portefeuille ne tient toutes les limites avec les lignes négociables (" +
                      ("achats non plafonnés" if buy_cap is None else
                       f"achats plafonnés à {fr_pct(float(buy_cap))} de l'actif de placement par ligne") + ")")
@@ -832,31 +918,7 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
             explanation = explain_infeasible(prep, build_kw, lp, R, presolve=presolve)
             solver["explain_seconds"] = round(time.perf_counter() - t1, 3)
         return Proposal139("infeasible", before, None, notes=notes, solver=solver, explanation=explanation, **common)
-    x = sol.x
-    new_c = v_c.copy()
-    trade = x[:nT] - x[nT:2 * nT]
-    exact_T = (vT + trade) * 100  # the solver's values, cents
-    gone_T = prep.close[T] | (x[nT:2 * nT] >= vT - CENT / 2)
-    newT = np.where(gone_T, 0, np.maximum(np.rint(exact_T).astype(np.int64), 0))
-    oldT = v_c[T]
-    C = prep.C
-    kept = _kept_shares(x[2 * nT:2 * nT + len(C)], prep.close[C], _contract_size(prep))
-    newC = np.array([round_cents(Fraction(int(v_c[j])) * kept[i]) for i, j in enumerate(C.tolist())], dtype=np.int64)
-    for g in range(len(prep.bases)):  # each régime's cash balances to the cent
-        sel = np.flatnonzero(prep.regime_of[T] == g)
-        if not len(sel):
-            continue
-        mine = prep.regime_of[C] == g
-        diff = int(newT[sel].sum() - oldT[sel].sum() + newC[mine].sum() - v_c[C][mine].sum() - cash_c[g])
-        if diff:
-            newT[sel] = _balance_cents(newT[sel], exact_T[sel], oldT[sel], gone_T[sel], diff)
-    new_c[T] = newT
-    new_c[C] = newC
-    scaled = {int(j): kept[i] for i, j in enumerate(C.tolist()) if kept[i] != 1}
-    pf_after = with_values(pf, new_c, kept=scaled)
-    inp2 = from_portfolio(pf_after, path)
-    inp2.observations = list(inp.observations)
-    after = check(inp2, version, **kw)
+    new_c, scaled, pf_after, after = res.new_c, res.scaled, res.pf_after, res.after
     trades = []
     names = prep.names
     for j in np.flatnonzero((new_c != v_c) & ~np.isin(np.arange(len(v_c)), list(scaled))).tolist():

@@ -5,7 +5,9 @@ R. 139-46 (RR 9) counts an issuer's issue from the securities held, valeur / qua
 moves the quantity with the value, and a quantity rounded up lowers the unit price, the issue, and so the room under
 the 5 % — by far more than the solver's cent tolerance on a small holding (a few units of a large price). Rounded
 down, the price can only rise. And each régime's sales pay for its purchases to the cent: the cents the rounding
-leaves over are spread a cent at a time over the lines traded, never put whole on one line a cap holds.
+leaves over are spread a cent at a time over the lines traded, never put whole on one line a cap holds. What the
+rounding of the reader itself moves (a fund sold in part: its inventory rescaled to the cent, a small holding's unit
+price with it) is caught by the re-check, and the programme solved again with that rule's rows further inside.
 
 Real files, the real solver (HiGHS through Pyomo), the real checker; the property test draws small portfolios
 (hypothesis, bounded, derandomized under CI).
@@ -67,6 +69,53 @@ def test_a_partial_sale_of_a_few_units_keeps_the_issuer_under_5_percent(tmp_path
     # at the cap or just under it (the rounding down can only raise the issue)
     (r,) = [r for r in p.after.results if r.spec.id == RULE]
     assert 0.0499 < r.value <= 0.05
+
+
+def _with_fund(path, lines, fund, holdings):
+    import datetime as dt
+
+    import openpyxl
+
+    from test_optimizer_r139_contracts import HEADERS
+
+    heads = HEADERS + ["fonds_conforme", "part_titres_eligibles", "depassement_potentiel"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Portefeuille"
+    ws.append(["Date d'arrêté : 31/12/2025"])
+    ws.append(heads)
+    for x in [*lines, fund]:
+        ws.append([x.get(h) for h in heads])
+    t = wb.create_sheet("Transparence")
+    t.append(["fonds", "date_valorisation", *heads])
+    for h in holdings:
+        t.append([fund["libelle"], dt.datetime(2025, 12, 31), *[h.get(k) for k in heads]])
+    wb.save(path)
+    return path
+
+
+def test_a_fund_sold_in_part_whose_holding_moves_an_issue_is_solved_again(tmp_path):
+    # X: 9 118 bonds of 1 000 € held directly (9,1 M€ of a 100 M€ issue) and 1/1 000 of a bond of 1 110 € a unit
+    # (an issue of 11,1 M€) held through a fund of 31,87 M€ (16 %, over R. 139-41's 15 % for UCITS): the fund is
+    # sold down, its inventory of 1 M€ rescaled to the new value, and the fund's 35 € of X, rounded to the cent, move
+    # that bond's unit price and so X's issue: the first rounded proposal is 58,91 € over R. 139-46's 5 %. The rows
+    # of R. 139-46 are kept that much further inside and the programme solved again: compliant, re-checked
+    fund = dict(libelle="OPCVM X", nature="opcvm", valeur=31_870_485.92, devise="EUR", emetteur="Gestion A",
+                pays="FR", conservation="oui", fonds_conforme="oui", part_titres_eligibles="95 %",
+                depassement_potentiel="5 %")
+    holdings = [dict(libelle="OAT", nature="titre_etat", valeur=1_000_000 - 1.11, devise="EUR", isin="FR0012993103",
+                     emetteur="République française", pays="FR", conservation="oui", cotation="eee",
+                     type_emetteur="etat"),
+                bond("X 2040", "FR00000000B8", 0.001, 10_000, price=1_110)]
+    a = bond("X 2030", "FR00000000A0", 9118, 100_000)
+    lines = [*states(200_000_000 - fund["valeur"] - a["valeur"]), a]
+    path = _with_fund(tmp_path / "fonds.xlsx", lines, fund, holdings)
+    p = solve(path, objective="cost", costs_bps={"natures": {"obligation": 0, "opcvm": 0}, "default": 100})
+    assert rules(p.before)[RULE] == "breach" and rules(p.before)["R139-41/opcvm-max15"] == "breach"
+    assert p.status == "optimal", (breaches(p.after), p.notes)
+    assert p.solver.get("resolved") == 1
+    assert any(n.startswith("proposition résolue à nouveau, les limites de R139-46/creances-max5") for n in p.notes)
+    assert rules(p.after)[RULE] == "ok" and rules(p.after)["R139-41/opcvm-max15"] == "ok"
 
 
 def test_quantities_round_down_for_securities_up_for_fund_units_and_never_to_zero():
