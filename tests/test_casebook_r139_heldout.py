@@ -497,7 +497,7 @@ for tag, d, want in (("at", 0, "ok"), ("under", -C, "ok"), ("over", C, "breach")
     fm = isin()
     simple(f"15-2-fonds-mutualises-15-{tag}",
            fill([line("fonds_mutualise", pct("15") + d, "FM S", isin=fm, part_titres_eligibles="0.6")]),
-           {"R139-15/fonds-mutualises-max15": want}, want, bug=ROUNDED if tag == "under" else "",
+           {"R139-15/fonds-mutualises-max15": want}, want,
            why="R. 139-42: 15 % of the fund's inventory is 15 % of its units however rescaled",
            transparence=fund_rows(fm, [line("obligation", Decimal(850000), "Oblig FM"),
                                        line("autre_fm", Decimal(150000), "Prêt FM")]))
@@ -675,7 +675,7 @@ u_r = isin()
 case("17-rescaled-fraction-of-a-cent-over-5",
      fill([line("fonds_mutualise", pct("10"), "FM Arrondi", isin=u_r)]), {E5: "breach"}, "breach",
      transparence=fund_rows(u_r, [line("obligation", Decimal(500000004), "Arrondi Corp"),
-                                  sovereign(Decimal(499999996), 1)]), bug=ROUNDED,
+                                  sovereign(Decimal(499999996), 1)]),
      why="R. 139-17 last paragraph: values x k exactly; limits compared exactly")
 u_r2 = isin()
 case("17-rescaled-fraction-of-a-cent-under-5",
@@ -686,8 +686,113 @@ u_r3 = isin()
 case("41-3-rescaled-fraction-of-a-cent-over-25",
      fill(equities(pct("20"), 5, "Eq Arr") + [line("opcvm", pct("10"), "OPCVM Arrondi", isin=u_r3)]),
      {A25: "breach"}, "breach",
-     transparence=fund_rows(u_r3, [*equities(Decimal(500000004), 5, "Arr Via"), sovereign(Decimal(499999996), 1)]),
-     bug=ROUNDED)
+     transparence=fund_rows(u_r3, [*equities(Decimal(500000004), 5, "Arr Via"), sovereign(Decimal(499999996), 1)]))
+
+# ---------------------------------------------------------------- bad look-through input, bad lines (exit 2)
+def bad(name, lines, message, **kw):
+    case(name, lines, code=2, message=message, **kw)
+
+
+u_b1 = isin()
+bad("bad-lt-value-not-a-number", fill([ucits(pct("2"), "OPCVM B1", u_b1)]),
+    ("Transparence", "ligne 3", "valeur", "douze"),
+    transparence=fund_rows(u_b1, [sovereign(Decimal(1000), 1), sovereign("douze", 2)]))
+u_b2 = isin()
+bad("bad-lt-sum-zero", fill([ucits(pct("2"), "OPCVM B2", u_b2)]), ("Transparence", u_b2),
+    transparence=fund_rows(u_b2, [sovereign(Decimal(1000), 1), line("contrat_financier", Decimal(-1000), None,
+                                                                     exposition=Decimal(-1000))]))
+u_b3 = isin()
+bad("bad-lt-sum-negative", fill([ucits(pct("2"), "OPCVM B3", u_b3)]), ("Transparence", u_b3),
+    transparence=fund_rows(u_b3, [sovereign(Decimal(1000), 1), line("contrat_financier", Decimal(-2000), None,
+                                                                     exposition=Decimal(-2000))]))
+bad("bad-lt-unknown-fund", fill([ucits(pct("2"), "OPCVM B4")]), ("Transparence", "FR"),
+    transparence=fund_rows(isin(), [sovereign(Decimal(1000), 1)]))
+u_b5 = isin()
+bad("bad-lt-two-inventories", fill([ucits(pct("2"), "OPCVM B5", u_b5)]), ("Transparence", u_b5),
+    transparence=fund_rows(u_b5, [sovereign(Decimal(1000), 1)], date=dt.date(2025, 12, 1))
+    + fund_rows(u_b5, [sovereign(Decimal(1000), 2)], date=dt.date(2025, 12, 15)))
+u_b6 = isin()
+bad("bad-lt-isin-check-digit", fill([ucits(pct("2"), "OPCVM B6", u_b6)]), ("Transparence", "isin", "FR0000120173"),
+    transparence=fund_rows(u_b6, [sovereign(Decimal(1000), 1, isin="FR0000120173")]))
+u_b7 = isin()
+bad("bad-lt-nature", fill([ucits(pct("2"), "OPCVM B7", u_b7)]), ("Transparence", "nature", "actionz"),
+    transparence=fund_rows(u_b7, [line("actionz", Decimal(1000), "X")]))
+bad("bad-lt-fund-names-a-share", fill([line("action", pct("2"), "Pas un fonds", isin=(u_b8 := isin()))]),
+    ("Transparence", u_b8), transparence=fund_rows(u_b8, [sovereign(Decimal(1000), 1)]))
+bad("bad-negative-share-line", fill([]) + [line("action", Decimal(-1000), "Négative SA")],
+    ("Portefeuille", "valeur", "-1"))
+bad("bad-nature", fill([]) + [line("actionnn", Decimal(1000), "X SA")], ("Portefeuille", "nature", "actionnn"))
+bad("bad-exclusion-on-a-share", fill([]) + [line("action", Decimal(1000), "Exclue SA", exclusion="prestations_3_mois")],
+    ("Portefeuille", "exclusion"))
+bad("bad-exclusion-l134", fill([]) + [line("depot", Decimal(1000), "Banque L134", exclusion="compensation_L134-1")],
+    ("Portefeuille", "exclusion", "compensation_L134-1"))
+bad("bad-categorie-under-r139", [{"libelle": "OAT", "categorie": "1", "valeur": 1000, "devise": "EUR"}],
+    ("--date",), why="SPEC-R139 §1: categorie but no nature under R. 139: exit 2 citing --date")
+bad("bad-constats-date", fill([line("obligation", pct("5") + C, "Orange CB")]), ("Constats", "premier_constat"),
+    constats=[dict(regle=E5, sujet="Orange CB", premier_constat="hier")])
+
+# ---------------------------------------------------------------- dates and versions (SPEC §4, SPEC-R139 §0)
+R623_LINES = [{"libelle": "OAT 2030", "categorie": "1", "valeur": 1000000, "devise": "EUR", "isin": "FR0011883966",
+               "emetteur": "République française", "pays": "FR", "conservation": "oui"}]
+bad("date-2018", fill([]), ("2017-887",), date="2018-06-30")
+bad("date-2019-07-07", fill([]), ("2017-887",), date="2019-07-07")
+case("date-2019-07-08", fill([]), {E5: OKNA}, "ok", date="2019-07-08", version="R139-2019-07-08")
+case("date-2025-title", fill([]), {}, "ok", date=None, title_date="31/12/2025", version="R139-2019-07-08")
+case("date-2016-title-r623", R623_LINES, {}, None, date=None, title_date="31/12/2016", version="R623-2002-11-01")
+case("date-2017-12-31-r623", R623_LINES, {}, None, date="2017-12-31", version="R623-2002-11-01")
+bad("date-2018-title", fill([]), ("2017-887",), date=None, title_date="15/03/2018")
+bad("date-before-2002", R623_LINES, ("2002",), date="2002-10-31")
+
+# ---------------------------------------------------------------- TPT files (--transparence, SPEC-R139 §2)
+def tpt_holding(cic, name, clean, **kw):
+    return {"cic": cic, "name": name, "clean": clean, **kw}
+
+
+SOV_TPT = lambda v, i=1: tpt_holding("DE11", f"Bund {i}", v, isin=isin("DE"), issuer="République fédérale d'Allemagne",
+                                     country="DE", nominal=v, qty=v)
+for tag, extra, want in (("at", 0, "ok"), ("over", 1, "breach")):
+    u_t = isin()
+    case(f"tpt-entity-5-rescaled-{tag}", fill([line("fonds_mutualise", pct("10"), "FM TPT", isin=u_t)]),
+         {E5: want, LT: "ok"}, want,
+         tpt=[(u_t, Decimal(2000000), [tpt_holding("FR21", "Oblig TPT Corp", Decimal(1000000) + extra,
+                                                   isin=isin(), issuer="TPT Corp", country="FR", nominal=1000000,
+                                                   qty=1000000, lei=lei("9695TPTCORP0000000")),
+                                       SOV_TPT(Decimal(1000000) - extra)])],
+         why="TPT 25: the clean value, rescaled to the line: 5 % + 1/2 cent... ")
+u_t2 = isin()
+case("tpt-csv", fill([line("fonds_mutualise", pct("10"), "FM TPT CSV", isin=u_t2)]), {E5: "breach", LT: "ok"},
+     "breach", tpt=[(u_t2, Decimal(1000), [tpt_holding("FR21", "Oblig CSV Corp", Decimal(600), isin=isin(),
+                                                      issuer="CSV Corp", country="FR", nominal=600, qty=600),
+                                          SOV_TPT(Decimal(400))], "csv")])
+u_t3 = isin()
+case("tpt-lei-matches-direct-line",
+     fill([line("obligation", pct("3"), "Orange SA", groupe=lei("969500MCOONR8990S7")),
+           line("fonds_mutualise", pct("10"), "FM TPT LEI", isin=u_t3)]),
+     {E5: "breach"}, "breach",
+     tpt=[(u_t3, Decimal(1000), [tpt_holding("FR21", "ORANGE 2030", Decimal(201), isin=isin(), issuer="ORANGE",
+                                             lei=lei("969500MCOONR8990S7"), group_id=lei("969500MCOONR8990S7"),
+                                             country="FR", nominal=201, qty=201),
+                                 SOV_TPT(Decimal(799))])],
+     why="RR 8: one entity known by LEI in the TPT file and the direct line's groupe: 3 % + 2,01 %")
+u_t4 = isin()
+case("tpt-equity-cic-3",
+     fill(equities(pct("20"), 5, "Eq TPT") + [line("opcvm", pct("10"), "OPCVM TPT", isin=u_t4)]),
+     {A25: "breach"}, "breach",
+     tpt=[(u_t4, Decimal(1000), [tpt_holding("FR31", f"Action TPT {i}", Decimal(110), isin=isin(),
+                                             issuer=f"TPT Eq {i}", country="FR", qty=1) for i in range(5)]
+           + [SOV_TPT(Decimal(450))])],
+     why="CIC 3rd character 3: equity; 20 % + 10 % x 55 % = 25,5 %")
+u_t5 = isin()
+bad("tpt-bad-value", fill([line("fonds_mutualise", pct("10"), "FM TPT bad", isin=u_t5)]),
+    ("25_", "abc"), tpt=[(u_t5, Decimal(1000), [tpt_holding("FR21", "Oblig", "abc", isin=isin(), issuer="X",
+                                                            country="FR")])])
+u_t6 = isin()
+bad("tpt-sum-zero", fill([line("fonds_mutualise", pct("10"), "FM TPT zero", isin=u_t6)]), (u_t6,),
+    tpt=[(u_t6, Decimal(0), [tpt_holding("FR21", "Oblig", Decimal(0), isin=isin(), issuer="X", country="FR")])])
+u_t7 = isin()
+bad("tpt-and-sheet-same-fund", fill([line("fonds_mutualise", pct("10"), "FM deux", isin=u_t7)]), (u_t7,),
+    transparence=fund_rows(u_t7, [sovereign(Decimal(1000), 1)]),
+    tpt=[(u_t7, Decimal(1000), [SOV_TPT(Decimal(1000))])], why="SPEC-R139 §2: two inventories of one fund")
 
 # ---------------------------------------------------------------- the run
 def test_book_is_broad_and_named_once():

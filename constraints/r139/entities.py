@@ -42,7 +42,7 @@ from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, Figures, Gro
                    status_by_subject, worst)
 from reserves.portfolio.fmt import fr_euros, fr_pct
 from .lines import blind_of, view_mask
-from .model import FUNDS, SECURITIES, SA_FORMS, Ctx, cap_cents, frac, group_index, group_sum
+from .model import FUNDS, SECURITIES, SA_FORMS, Ctx, cap_cents, frac, group_index, group_sum, settle
 from .ratios import pct
 
 _CLAIMS = (*SECURITIES, "societe_immobiliere", "opci", "autre_fm", "autre", "certificat", *FUNDS)
@@ -281,6 +281,30 @@ def _sums(ex: dict, with_deposits: bool) -> tuple[np.ndarray, np.ndarray, np.nda
     return memo[with_deposits], ex["values"][ex["pos"][loose_idx]].astype(np.int64), loose_idx
 
 
+def _settled(ctx: Ctx, S: np.ndarray, lim: Fraction, positions_of) -> np.ndarray:
+    """Per-group sums `S` (cents of rescaled holdings, rounded) with the groups near lim·base put on the side of
+    it where their exact sums lie (`model.settle`); `positions_of(k)` gives the items of group k."""
+    n_h = ctx.n_holdings()
+    if not n_h or not len(S):
+        return S
+    allowed = cap_cents(ctx.base, lim)
+    near = np.flatnonzero(np.abs(S.astype(np.int64) - allowed) <= n_h + 1)
+    if not len(near):
+        return S
+    out = np.array(S, dtype=np.int64, copy=True)
+    for k in near.tolist():
+        out[k] = settle(ctx, int(S[k]), positions_of(k), lim)
+    return out
+
+
+def _entity_positions(ex: dict, e: int, with_deposits: bool) -> np.ndarray:
+    """The items of the records of entity `e` (repeats kept, as in its sum), deposits in or out."""
+    recs = ex["ent"] == e
+    if not with_deposits:
+        recs &= ~ex["deposit"]
+    return ex["pos"][recs]
+
+
 def _real_estate_sums(ctx: Ctx):
     """(items, asset code of each, asset keys « B:immeuble » / « I:émetteur » / « L:position », sums) of the
     real-estate assets of the look-through actif (R. 139-45 I 2°); the sums made per check."""
@@ -486,11 +510,15 @@ class Entity(Kind):
     def _entity(self, ctx: Ctx) -> RuleResult:
         ex = exposures(ctx)
         blind_pos = blind_of(ctx, "T")
-        S, loose_amt, loose_idx = _sums(ex, self.p.get("deposits", False))
+        deps = self.p.get("deposits", False)
+        S, loose_amt, loose_idx = _sums(ex, deps)
         if not ex["n_records"] and not len(blind_pos):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
         b = ctx.base
         allowed = cap_cents(b, self.lim)
+        S = _settled(ctx, S, self.lim, lambda e: _entity_positions(ex, e, deps))
+        if len(loose_idx):
+            loose_amt = _settled(ctx, loose_amt, self.lim, lambda j: ex["pos"][loose_idx[j:j + 1]])
         lo_all = np.concatenate([S, loose_amt])
         top = int(lo_all.max()) if len(lo_all) else 0
         over = np.flatnonzero(S > allowed)
@@ -522,12 +550,23 @@ class Entity(Kind):
         if not ex["n_records"] and not len(blind_pos):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
         b = ctx.base
-        five = cap_cents(b, Fraction(str(self.p["base_limit"])))
+        five_lim = Fraction(str(self.p["base_limit"]))
+        five = cap_cents(b, five_lim)
         allowed = cap_cents(b, self.lim)
         S, loose_amt, loose_idx = _sums(ex, True)
+        # an entity is in the basket when its exact sum is above 5 %; the basket's exact sum decides the 40 %
+        S_in = _settled(ctx, S, five_lim, lambda e: _entity_positions(ex, e, True))
+        loose_in = (_settled(ctx, loose_amt, five_lim, lambda j: ex["pos"][loose_idx[j:j + 1]])
+                    if len(loose_idx) else loose_amt)
+        in_basket = np.concatenate([S_in, loose_in]) > five
         lo_all = np.concatenate([S, loose_amt])
-        in_basket = lo_all > five
         lo = int(lo_all[in_basket].sum())
+        if ctx.n_holdings() and in_basket.any():
+            nS = len(S)
+            ents = np.flatnonzero(in_basket[:nS])
+            recs = np.flatnonzero(np.isin(ex["ent"], ents))
+            bpos = np.concatenate([ex["pos"][recs], ex["pos"][loose_idx[in_basket[nS:]]]]).astype(np.int64)
+            lo = settle(ctx, lo, bpos, self.lim)
         if lo > allowed:
             # RR 6: entities nearest to 5 % brought back to 5 % first
             order = np.sort(lo_all[in_basket])
@@ -577,6 +616,7 @@ class Entity(Kind):
             return RuleResult(self.spec, NA, [], limit=self.lim_f)
         b = ctx.base
         allowed = cap_cents(b, self.lim)
+        S = _settled(ctx, S, self.lim, lambda k: idx[codes == k])
         top = int(S.max()) if len(S) else 0
         findings = []
         for k in np.flatnonzero(S > allowed).tolist():
@@ -601,6 +641,7 @@ class Entity(Kind):
         recs_pos, codes, uniq, S = _sovereign_sums(ctx)
         b = ctx.base
         allowed = cap_cents(b, self.lim)
+        S = _settled(ctx, S, self.lim, lambda k: recs_pos[codes == k])
         B = int(ctx.value[blind_pos].sum())
         if not len(recs_pos):
             if B <= allowed:

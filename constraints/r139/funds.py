@@ -169,11 +169,12 @@ class FundShare(Kind):
         tri_all, m_all, m_true, m_maybe = ctx.smemo[key]
         plan = self._plan(ctx, funds)
         # per fund line: Σ of its holdings, of those that surely count, of those that may (exact cents)
-        s_all = ctx.total_by_fund(("fund", "all"), m_all)
-        s_true = ctx.total_by_fund(("fund", mode, "true"), m_true)
+        # (in the inventory's own cents: a share of a fund is exact and the same however it is rescaled)
+        s_all = ctx.raw_by_fund(("fund", "all"), m_all)
+        s_true = ctx.raw_by_fund(("fund", mode, "true"), m_true)
         s_maybe = None
         if plan["computed"].any() or (not excess and plan["contradict"].any()):
-            s_maybe = ctx.total_by_fund(("fund", mode, "maybe"), m_maybe)
+            s_maybe = ctx.raw_by_fund(("fund", mode, "maybe"), m_maybe)
         need = int(funds.max()) + 1  # (per-fund sums stop at the last fund line with holdings)
         s_all, s_true = _padded(s_all, need), _padded(s_true, need)
         if s_maybe is not None:

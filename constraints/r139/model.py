@@ -222,6 +222,11 @@ def normalise(items: pd.DataFrame) -> Table:
             out[name + "_x"] = np.full(n, None, dtype=object)
     if "market_value" not in items.columns:
         out["market_value"] = out["value"]
+    # a holding's value as its inventory gives it: with its fund line's value, its exact rescaled value (`Ctx.exact_sum`)
+    raw = items["raw_value"] if "raw_value" in items.columns else None
+    out["raw_value"] = (out["value"] if raw is None else
+                        np.where(pd.isna(raw).to_numpy(), out["value"], pd.to_numeric(raw, errors="coerce").fillna(0)
+                                 .to_numpy()).astype(np.int64))
     return out
 
 
@@ -483,6 +488,51 @@ class Ctx:
         S = self.pattern_sums()[has]
         f = pt.fund[has]
         return group_sum(f, S, self.n_fund_pos())
+
+    def exact_sum(self, pos) -> Fraction:
+        """Σ exact values of the items at `pos` (repeats counted): a line's cents; a holding's value before its
+        rounding to the cent, raw value × its fund line's value / Σ raw values of that line's holdings (R. 139-17,
+        last paragraph). A fund line whose rounded holdings do not sum to its value keeps their cents."""
+        pos = np.asarray(pos, dtype=np.int64)
+        h = self.holding[pos] & (self.line_pos[pos] >= 0)
+        total = Fraction(sum(self.value[pos[~h]].tolist()))
+        if not h.any():
+            return total
+        if "raw_totals" not in self.smemo:
+            sel = self.holding & (self.line_pos >= 0)
+            raw = np.asarray(self.a["raw_value"], dtype=np.int64) if "raw_value" in self.a else self.value
+            self.smemo["raw_totals"] = (raw, group_sum(self.line_pos[sel], raw[sel], self.n_fund_pos(), nonneg=True))
+        raw, s = self.smemo["raw_totals"]
+        if "rounded_totals" not in self.memo:
+            sel = self.holding & (self.line_pos >= 0)
+            self.memo["rounded_totals"] = group_sum(self.line_pos[sel], self.value[sel], self.n_fund_pos(), nonneg=True)
+        rounded = self.memo["rounded_totals"]
+        hp = pos[h]
+        lp = self.line_pos[hp]
+        for f in np.unique(lp).tolist():
+            sel = hp[lp == f]
+            V, sf = int(self.value[f]), int(s[f])
+            if sf > 0 and int(rounded[f]) == V:
+                total += Fraction(sum(raw[sel].tolist()) * V, sf)
+            else:
+                total += sum(self.value[sel].tolist())
+        return total
+
+    def raw_by_fund(self, key, mask: np.ndarray) -> np.ndarray:
+        """Per fund line position, Σ raw values (the inventory's own cents, before rescaling) of its holdings in
+        `mask`: a share of a fund's inventory is the same however the fund is rescaled, and exact (a mask of the
+        structure named `key`)."""
+        k = ("raw_by_fund", key)
+        if k not in self.smemo:
+            raw = np.asarray(self.a["raw_value"], dtype=np.int64) if "raw_value" in self.a else self.value
+            sel = mask & self.holding & (self.line_pos >= 0)
+            self.smemo[k] = group_sum(self.line_pos[sel], raw[sel], self.n_fund_pos(), nonneg=True)
+        return self.smemo[k]
+
+    def n_holdings(self) -> int:
+        if "n_holdings" not in self.smemo:
+            self.smemo["n_holdings"] = int(np.count_nonzero(self.holding))
+        return self.smemo["n_holdings"]
 
     def n_fund_pos(self) -> int:
         """One more than the largest position of a fund line with holdings (the length of per-fund arrays)."""
@@ -833,6 +883,30 @@ def frac(x) -> Fraction:
 
 def cap_cents(base: int, lim: Fraction) -> int:
     return (lim.numerator * int(base)) // lim.denominator
+
+
+def settle(ctx, S: int, pos, lim: Fraction, *, strict: bool = False, base: int | None = None) -> int:
+    """`S`, a sum of cents over the items at `pos` (plus exact cents of other terms: contracts, funds seen
+    without their holdings), put on the side of lim·base where its exact value lies: rescaled holdings are
+    rounded to the cent (each by less than a cent), and limits are compared exactly (R. 139-17 last paragraph:
+    the holdings' values are the inventory's × k). Unchanged when the rounding cannot cross the limit; else the
+    cents allowed (or one more), so that `S > cap_cents` (strict: `S > below_cents`) is the exact verdict."""
+    S = int(S)
+    n_h = ctx.n_holdings()
+    if not n_h:
+        return S
+    b = int(ctx.base if base is None else base)
+    num, den = lim.numerator * b, lim.denominator
+    if abs(S * den - num) > (n_h + 1) * den:
+        return S
+    pos = np.asarray(pos, dtype=np.int64)
+    E = ctx.exact_sum(pos) + (S - sum(ctx.value[pos].tolist()))
+    cap = Fraction(num, den)
+    if strict:
+        below = below_cents(b, lim)
+        return min(S, below) if E < cap else max(S, below + 1)
+    allowed = cap_cents(b, lim)
+    return min(S, allowed) if E <= cap else max(S, allowed + 1)
 
 
 def below_cents(base: int, lim: Fraction) -> int:

@@ -26,7 +26,7 @@ from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, ContractRows
                    register)
 from reserves.portfolio.fmt import fr_euros, fr_pct
 from .lines import view_mask
-from .model import FUNDS, SECURITIES, Ctx, as_int8, below_cents, cap_cents, group_sum, round_cents, select8, sure
+from .model import FUNDS, SECURITIES, Ctx, as_int8, below_cents, cap_cents, group_sum, round_cents, select8, settle, sure
 
 _TENTH = ("autre", "autre_fm", "certificat", "cession_temporaire", "emprunt", *FUNDS, "contrat_financier_hors")
 _PCT_MORE = 6
@@ -239,6 +239,11 @@ class Share(Kind):
         blind_pos = st["blind_pos"]
         lo_t = lo + c_lo
         hi_t = None if c_hi is None else hi + c_hi + int(v[blind_pos].sum())
+        # rescaled holdings are rounded to the cent: near the limit, the exact sums decide
+        lo_t = settle(ctx, lo_t, np.flatnonzero(sure), self.lim)
+        if hi_t is not None:
+            hi_t = settle(ctx, hi_t, np.flatnonzero(sure | maybe) if st["any_maybe"] else np.flatnonzero(sure),
+                          self.lim)
         allowed = cap_cents(b, self.lim)
         share = lo_t / b
         if lo_t > allowed:
