@@ -147,8 +147,8 @@ def fund_rows(fund_isin: str, holdings: list[dict], date=VALUATION) -> list[dict
 
 
 def _cell(v):
-    if isinstance(v, Decimal):
-        return float(v) if v == v.quantize(CENT) and abs(v) < 10**13 else str(v)
+    if isinstance(v, Decimal):  # a number, as Excel holds it (a fraction of a cent: the nearest double)
+        return float(v) if abs(v) < 10**13 else str(v)
     return v
 
 

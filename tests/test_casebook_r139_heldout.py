@@ -313,6 +313,13 @@ for tag, d, want in (("at", 0, "ok"), ("over", C, "breach")):
                                                         exposition=pct("5") + d, devise_exposition="EUR",
                                                         contrepartie="Eurex Clearing")]),
          {A25: want}, why="R. 139-41 ratios add positive contract exposures (SPEC-R139 §3)")
+for tag, d, want in (("at", 0, "ok"), ("over", C, "unknown")):
+    case(f"41-7-financement-index-future-{tag}",
+         fill([line("contrat_financier", Decimal(0), None, type_contrat="future", sous_jacent=idx_isin,
+                    type_sous_jacent="action", sous_jacent_detenu="a_detenir", notionnel=pct("5") + d,
+                    exposition=pct("5") + d, devise_exposition="EUR", contrepartie="Eurex Clearing")]),
+         {FIN5: want}, why="RR 20: an index future's issuers are not known to be organismes de financement, nor "
+                           "known not to be: unknown where it would change the verdict, never a breach")
 case("41-3-actions-25-short-future-no-offset",
      fill(equities(pct("25") + C, 6, "Eq S") + [line("contrat_financier", Decimal(0), None, type_contrat="future",
                                                        sous_jacent=idx_isin, type_sous_jacent="action",
@@ -793,6 +800,81 @@ u_t7 = isin()
 bad("tpt-and-sheet-same-fund", fill([line("fonds_mutualise", pct("10"), "FM deux", isin=u_t7)]), (u_t7,),
     transparence=fund_rows(u_t7, [sovereign(Decimal(1000), 1)]),
     tpt=[(u_t7, Decimal(1000), [SOV_TPT(Decimal(1000))])], why="SPEC-R139 §2: two inventories of one fund")
+
+# ---------------------------------------------------------------- classifications missing (RR 20), listings (RR 11)
+case("41-7-financement-issuer-kind-missing",
+     fill([line("obligation", pct("2"), f"Émetteur NC {i}", type_emetteur=None) for i in range(3)]),
+     {FIN5: "unknown"}, "unknown", why="RR 20: an empty type_emetteur may hide an organisme de financement")
+case("41-7-financement-issuer-kind-missing-small",
+     fill([line("obligation", pct("2"), f"Émetteur NS {i}", type_emetteur=None) for i in range(2)]),
+     {FIN5: "ok"}, None, why="RR 20: unknown only where the other classification would change the verdict")
+case("45-2-sovereign-kind-missing",
+     fill([line("titre_etat", pct("20"), "République italienne", type_emetteur=None, pays="IT")]),
+     {E5: ("unknown", "breach")}, None, why="RR 20: an empty type_emetteur grants no exemption")
+case("19-3-us-treasury-tcn-unlisted-counts-ocde",
+     fill([line("tcn", pct("5"), f"US Treasury {i}", type_emetteur="etat", pays="US", cotation="aucune")
+           for i in range(3)] + [line("tcn", C, "US Treasury X", type_emetteur="etat", pays="US",
+                                      cotation="aucune")]),
+     {OCDE15: "breach", "R139-19/cotation": "ok"}, None,
+     why="R. 139-19 III: OECD-state TCN assimilated to I 3°: counted in 41 5° (RR 11)")
+case("41-5-best-listing-eee",
+     fill(equities(pct("20"), 5, "Dual Listed", cotation="eee", pays="US")),
+     {OCDE15: OKNA}, "ok", why="RR 11: listed in New York and Paris is 1°")
+case("41-3-listed-real-estate-company-counts-twice",
+     fill(equities(pct("20"), 5, "Eq RE") + [line("societe_immobiliere", pct("5") + C, "Foncière Cotée SA",
+                                                  forme_juridique="SA", cotation="eee")]),
+     {A25: "breach", IMMO20: "ok"}, "breach", why="RR 10: a listed real-estate company counts in 41 3° and 41 2°")
+cv = isin()
+case("46-convertible-both",
+     fill([line("obligation", Decimal(600000), "Convertible SA", isin=cv, capital_ou_creance="les_deux",
+                quantite=600, quantite_emise=10000)]),
+     {CAP5: "breach", DEBT5: "breach"}, "breach", why="RR 9: les_deux for a convertible")
+s1, s2, s3 = isin(), isin(), isin()
+case("46-same-isin-two-funds-issue-once",
+     fill([line("fonds_mutualise", pct("1"), "FM dummy", isin=s3),
+           line("opcvm", pct("5"), "OPCVM I1", isin=s1), line("organisme_dedie", pct("5"), "Dédié I2", isin=s2)]),
+     {CAP5: "breach"}, "breach",
+     transparence=fund_rows(s1, [line("action", Decimal(300), "Titre Partagé", isin=(tp := isin()), quantite=3,
+                                      quantite_emise=10000), sovereign(Decimal(700), 1)])
+     + fund_rows(s2, [line("action", Decimal(300), "Titre Partagé", isin=tp, quantite=3, quantite_emise=10000),
+                      sovereign(Decimal(700), 2)])
+     + fund_rows(s3, [sovereign(Decimal(100), 3)]),
+     why="RR 9: each ISIN once across funds: 150 000 + 150 000 of a 10 000 000 € issue... = 3 %? see below")
+
+# ---------------------------------------------------------------- more of the régime simplifié (RR 19, R. 139-11)
+dd3 = isin()
+simple("14-7-dedie-holds-real-estate", fill([line("organisme_dedie", pct("5"), "Dédié S3", isin=dd3)]),
+       {"R139-14/organismes-dedies": "breach"}, "breach",
+       transparence=fund_rows(dd3, [line("droit_immobilier", Decimal(100000)), sovereign(Decimal(900000), 1)]),
+       why="R. 139-14 7°: only 1° to 3° and 6° of R. 139-14")
+simple("24-simplified-sci-unknown", fill([line("societe_immobiliere", pct("1"), "SCI Simple", forme_juridique="SCI")]),
+       {"R139-24/perte-limitee": "unknown"}, "unknown", why="RR 19: R. 139-24 applies in the simplified regime")
+simple("21-simplified-deposit-locked", fill([line("depot", pct("1"), "Banque Simple", remboursable="non")]),
+       {"R139-21/depots": "breach"}, "breach")
+simple("45-not-in-simplified", fill([line("depot", pct("20"), "Banque Unique")]),
+       {E10: "not_applicable", E5: "not_applicable"}, "ok", why="R. 139-10: R. 139-45 does not apply")
+for tag, since, cure in (("in-time", "2024-06-30", "ok"), ("past", "2023-12-30", "breach")):
+    simple(f"11-cession-two-years-{tag}", fill([line("action", pct("1"), f"Action Héritée {tag}")]),
+           {EL14: "breach", CURE: cure}, "breach", args=("--regime-simplifie-depuis", since),
+           why="R. 139-11: two years from the simplified regime's application")
+simple("11-debt-five-years-under-par", fill([line("obligation", Decimal(90000), "Oblig sous le pair",
+                                                  quantite=100000)]),
+       {EL14: "breach", CURE: "ok"}, "breach", args=("--regime-simplifie-depuis", "2023-06-30"),
+       why="R. 139-11: five years for a debt security while its nominal exceeds its value")
+
+# ---------------------------------------------------------------- R. 139-40 2°: forwards covered throughout
+fw = isin()
+case("40-2-forward-sale-underlying-held",
+     fill([line("action", pct("2"), "Titre Vendu à Terme", isin=fw),
+           line("contrat_financier", Decimal(0), None, type_contrat="terme", sous_jacent=fw,
+                type_sous_jacent="action", notionnel=pct("2"), exposition=-pct("2"), devise_exposition="EUR",
+                contrepartie="Eurex Clearing", cotation="eee")]),
+     {"R139-40/terme-couvert": "ok"}, why="R. 139-40 2°: the underlying held throughout")
+case("40-2-forward-sale-not-held",
+     fill([line("contrat_financier", Decimal(0), None, type_contrat="terme", sous_jacent=isin(),
+                type_sous_jacent="action", notionnel=pct("2"), exposition=-pct("2"), devise_exposition="EUR",
+                contrepartie="Eurex Clearing", cotation="eee", sous_jacent_detenu="non")]),
+     {"R139-40/terme-couvert": "breach"}, "breach")
 
 # ---------------------------------------------------------------- the run
 def test_book_is_broad_and_named_once():

@@ -7,8 +7,8 @@ decide. Each rule reading the look-through actif at, under and over its limit by
 - under: a fraction of a cent under a limit that is not a whole number of cents, rounded above the cents allowed
   (a base of 9 999 999,99 €: 5 % is 499 999,9995 €; a holding of 499 999,9993 € is within it).
 
-Funds of 1 000 000,00 € (a tenth of the base) whose inventories sum to 10 000 000 000 €: a holding of
-x € of the inventory is x / 10 000 € of the body's.
+Funds of 1 000 000,00 € (a tenth of the base; 2 000 000,00 € for the currency) whose inventories sum to
+10 000 000 000 €: a holding of x € of the inventory is x / 10 000 € (x / 5 000 €) of the body's.
 """
 
 from __future__ import annotations
@@ -33,14 +33,15 @@ POINTS = [("over", B, Decimal("0.004"), "breach"), ("at", B, Decimal(0), "ok"),
           ("under", B - CENT, Decimal("-0.0002"), "ok")]
 
 
-def fund_case(name, rule, lim, direct, via_lines, base, offset, want, nature="fonds_mutualise", other=()):
+def fund_case(name, rule, lim, direct, via_lines, base, offset, want, nature="fonds_mutualise", other=(),
+              line_value=LINE):
     """A fund line of 1 000 000,00 € whose holdings `via_lines(inventory euros)` give the body lim · base + offset
     less what it holds directly (`direct` euros, in the lines `other`)."""
     u = isin()
-    h = inventory_part(Decimal(lim) * base + offset - direct)
+    h = (Decimal(lim) * base + offset - direct) * INV / line_value
     rest = INV - h
     inv = [*via_lines(h), sovereign(rest / 2, 1), sovereign(rest / 2, 2)]
-    lines = fill([line(nature, LINE, f"Fonds {name}", isin=u), *other], base=base)
+    lines = fill([line(nature, line_value, f"Fonds {name}", isin=u), *other], base=base)
     return Case(name, lines, {rule: want}, want, transparence=fund_rows(u, inv))
 
 
@@ -105,3 +106,43 @@ def test_points_are_a_fraction_of_a_cent_from_the_limit():
     assert inventory_part(Decimal("500000.004")) / INV * LINE == Decimal("500000.004")
     assert pct("5", B - CENT) == Decimal("500000.00")  # 499 999,9995 € shown in cents: the rounding at stake
     assert Decimal("499999.9993") < (B - CENT) * Decimal("0.05") < Decimal("500000.00")
+
+
+# R. 139-44: currency exposure strictly under 15 %, all in US dollars through a fund (a base of 9 999 999,99 €:
+# 15 % is 1 499 999,9985 €)
+FX_POINTS = [("over", B, Decimal("0.004"), "breach"),  # 1 500 000,004 €
+             ("at", B - CENT, Decimal(0), "breach"),  # 1 499 999,9985 € exactly: « inférieure à » fails
+             ("under", B - CENT, Decimal("-0.0003"), "ok"),  # 1 499 999,9982 €, rounded to 1 500 000,00 €
+             ("under-by-a-fraction", B, Decimal("-0.004"), "ok")]  # 1 499 999,996 €, rounded to 1 500 000,00 €
+for tag, base, off, want in FX_POINTS:
+    CASES.append(fund_case(f"44-{tag}", "R139-44/change-max15", "0.15", 0,
+                           lambda h: [line("action", h / 5, f"US Arrondi {i}", devise="USD", pays="US",
+                                           cotation="ocde") for i in range(5)], base, off, want,
+                           line_value=Decimal(2000000)))
+
+
+# R. 139-46 I 1°: 5 % of an issuer's equity; the issue is 10 000 shares at 1 000 € (10 000 000 €, from a line held
+# directly: valeur / quantite × quantite_emise), 300 shares held directly and the rest through a UCITS
+for tag, off, want in (("over", Decimal("0.004"), "breach"), ("at", Decimal(0), "ok"),
+                       ("under", Decimal("-0.004"), "ok")):
+    share_isin = isin()
+    CASES.append(fund_case(f"46-1-{tag}", "R139-46/capital-max5", "0.05", Decimal(300000),
+                           lambda h, s=share_isin: [line("action", h, "Émetteur 46", isin=s, quantite=None,
+                                                         quantite_emise=None)],
+                           B, off, want, nature="opcvm",
+                           other=[line("action", Decimal(300000), "Émetteur 46", isin=share_isin, quantite=300,
+                                       quantite_emise=10000)]))
+
+
+# R. 139-43: contracts of a dedicated fund, exposures × k exactly (R. 139-17: « corrigées proportionnellement »):
+# a short future of 10 % + 0,4 cent of the base once rescaled is over 10 %
+for tag, off, want in (("over", Decimal("0.004"), "breach"), ("at", Decimal(0), "ok"),
+                       ("under", Decimal("-0.004"), "ok")):
+    u = isin()
+    bund = isin("DE")
+    expo = (B * Decimal("0.10") + off) * INV / LINE
+    inv = [sovereign(INV / 2, 1, isin=bund), sovereign(INV / 2, 2),
+           line("contrat_financier", Decimal(0), None, sous_jacent=bund, type_sous_jacent="taux", notionnel=-expo,
+                exposition=-expo, devise_exposition="EUR", contrepartie="Eurex Clearing")]
+    CASES.append(Case(f"43-{tag}", fill([line("organisme_dedie", LINE, "Dédié 43", isin=u)]),
+                      {"R139-43/contrats-max10": want}, transparence=fund_rows(u, inv)))

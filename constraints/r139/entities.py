@@ -991,7 +991,13 @@ class IssuerShare(Kind):
                     worst_share = float(np.where(held_known, ratio, -np.inf).max())
             lim_f = float(lim)
             # issuers held over the cap (a margin below it: the exact share decides), or whose issue is not known
-            flagged = np.flatnonzero(((ratio > lim_f * (1 - 1e-9)) & held_known) | unknown_held)
+            n_h = ctx.n_holdings()  # rescaled holdings are rounded to the cent: the screen allows for it
+            if n_h:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ratio_hi = (num + (n_h + 1)) / den
+            else:
+                ratio_hi = ratio
+            flagged = np.flatnonzero(((ratio_hi > lim_f * (1 - 1e-9)) & held_known) | unknown_held)
             if len(flagged):
                 # in the order the issuers first appear, as they are read
                 first = np.full(n_all, len(idx), dtype=np.int64)
@@ -1015,7 +1021,8 @@ class IssuerShare(Kind):
                     d = Fraction(int(round(out[k])))
                 else:
                     d = self._exact_issue(a, np.sort(ev[e_order[e_starts[k]:e_starts[k + 1]]]), q, qe, mv)
-                share = Fraction(n_k) / d
+                # the exact value held: a holding's inventory value × k, not its cents (R. 139-17 last paragraph)
+                share = (ctx.exact_sum(pos) if n_h else Fraction(n_k)) / d
                 if share <= lim:
                     continue
                 if gap is not None and gap[k]:
@@ -1026,7 +1033,7 @@ class IssuerShare(Kind):
                         columns=[ctx.colname("quantity_issued")]))
                     continue
                 allowed = lim * d
-                amount = int(n_k - (allowed.numerator // allowed.denominator))
+                amount = max(int(n_k - (allowed.numerator // allowed.denominator)), 1)
                 what = "du capital" if part == "capital" else "des titres de créance"
                 findings.append(self.finding(
                     ctx, BREACH, str(name), pos,

@@ -220,6 +220,15 @@ def normalise(items: pd.DataFrame) -> Table:
     for name in ("notional", "exposure"):
         if name + "_x" not in out:
             out[name + "_x"] = np.full(n, None, dtype=object)
+        if name + "_exact" in items.columns:  # a holding's rescaled figure before its rounding to the cent
+            ex = items[name + "_exact"].to_numpy(dtype=object)
+            given = np.flatnonzero(pd.notna(ex))
+            if len(given):
+                x = out[name + "_x"].copy()
+                for i in given.tolist():
+                    f = Fraction(ex[i])
+                    x[i] = int(f) if f.denominator == 1 else f
+                out[name + "_x"] = x
     if "market_value" not in items.columns:
         out["market_value"] = out["value"]
     # a holding's value as its inventory gives it: with its fund line's value, its exact rescaled value (`Ctx.exact_sum`)
@@ -900,12 +909,24 @@ def settle(ctx, S: int, pos, lim: Fraction, *, strict: bool = False, base: int |
     if abs(S * den - num) > (n_h + 1) * den:
         return S
     pos = np.asarray(pos, dtype=np.int64)
-    E = ctx.exact_sum(pos) + (S - sum(ctx.value[pos].tolist()))
-    cap = Fraction(num, den)
+    return settled_to(S, ctx.exact_sum(pos) + (S - sum(ctx.value[pos].tolist())), lim, b, strict=strict)
+
+
+def near_limit(ctx, S: int, lim: Fraction, base: int | None = None) -> bool:
+    """Whether the rounding of the rescaled holdings (less than a cent each) or of an exact sum of contracts (half a
+    cent) could put `S` on the wrong side of lim·base."""
+    n_h = ctx.n_holdings()
+    b = int(ctx.base if base is None else base)
+    return abs(int(S) * lim.denominator - lim.numerator * b) <= (n_h + 1) * lim.denominator
+
+
+def settled_to(S: int, E: Fraction, lim: Fraction, base: int, *, strict: bool = False) -> int:
+    """`S` cents moved to the side of lim·base where the exact figure `E` lies."""
+    cap = lim * int(base)
     if strict:
-        below = below_cents(b, lim)
+        below = below_cents(base, lim)
         return min(S, below) if E < cap else max(S, below + 1)
-    allowed = cap_cents(b, lim)
+    allowed = cap_cents(base, lim)
     return min(S, allowed) if E <= cap else max(S, allowed + 1)
 
 

@@ -26,7 +26,8 @@ from .base import (BREACH, NA, OK, UNKNOWN_S, FALSE, TRUE, UNKNOWN, ContractRows
                    register)
 from reserves.portfolio.fmt import fr_euros, fr_pct
 from .lines import view_mask
-from .model import FUNDS, SECURITIES, Ctx, as_int8, below_cents, cap_cents, group_sum, round_cents, select8, settle, sure
+from .model import (FUNDS, SECURITIES, Ctx, as_int8, below_cents, cap_cents, group_sum, near_limit, round_cents, select8,
+                    settle, settled_to, sure)
 
 _TENTH = ("autre", "autre_fm", "certificat", "cession_temporaire", "emprunt", *FUNDS, "contrat_financier_hors")
 _PCT_MORE = 6
@@ -113,7 +114,7 @@ def numerator_tri(ctx: Ctx, clauses: list) -> np.ndarray:
     return ctx.smemo[key]
 
 
-def contract_terms(ctx: Ctx, scope: np.ndarray, clauses: list, key=None):
+def contract_terms(ctx: Ctx, scope: np.ndarray, clauses: list, key=None, exact: bool = False):
     """Positive contract exposures of `scope` counted in the numerator: (lower cents, upper cents or None for no
     bound, positions of the contracts that may count). Sums are exact (`exposure_x`, `notional_x`). With a `key`,
     what depends on texts only (the contracts, the clause of each one's underlying) is made once per structure."""
@@ -138,6 +139,8 @@ def contract_terms(ctx: Ctx, scope: np.ndarray, clauses: list, key=None):
                 hi += abs(n_)
             else:
                 unbounded = True
+    if exact:  # the exact sums, not their cents
+        return lo, (None if unbounded else hi), c[tri >= UNKNOWN]
     return round_cents(lo), (None if unbounded else round_cents(hi)), c[tri >= UNKNOWN]
 
 
@@ -153,7 +156,15 @@ def _contract_classes(ctx: Ctx, scope: np.ndarray, clauses: list):
     for p in base_items.tolist():
         first.setdefault(a["isin"][p], p)
     tri_items = numerator_tri(ctx, clauses)
-    equity_clause = any(cl.get("equity") or "action" in cl.get("natures", ()) for cl in clauses)
+    # a contract on shares not held (an index…): in a clause of equity as such, surely; in one that also asks what
+    # is not known of its underlying (its issuer's kind, its listing, a fund it comes through), maybe (RR 20)
+    def equity_of(cl) -> bool:
+        return bool(cl.get("equity") or "action" in (cl.get("natures") or ()))
+
+    def conditioned(cl) -> bool:
+        return any(cl.get(k) for k in ("issuer_kinds", "oecd_only", "tenth", "non_euro"))
+    equity_clause = any(equity_of(cl) and not conditioned(cl) for cl in clauses)
+    equity_maybe = any(equity_of(cl) and conditioned(cl) for cl in clauses)
     via_ok = np.ones(len(c), dtype=bool)
     for cl in clauses:
         if "via" in cl:
@@ -166,7 +177,10 @@ def _contract_classes(ctx: Ctx, scope: np.ndarray, clauses: list):
         elif u is not None and u in first:
             tri[j] = tri_items[first[u]]
         elif a["underlying_kind"][p] is not None:
-            tri[j] = TRUE if (a["underlying_kind"][p] == "action" and equity_clause and via_ok[j]) else FALSE
+            if a["underlying_kind"][p] == "action" and via_ok[j] and (equity_clause or equity_maybe):
+                tri[j] = TRUE if equity_clause else UNKNOWN
+            else:
+                tri[j] = FALSE
     return c, tri
 
 
@@ -233,17 +247,22 @@ class Share(Kind):
         lo = ctx.total((self.id, "sure"), sure)
         hi = lo + (ctx.total((self.id, "maybe"), maybe) if st["any_maybe"] else 0)
         c_lo = c_hi = 0
+        c_lo_x = c_hi_x = 0
         c_maybe = np.zeros(0, dtype=np.int64)
         if self.p.get("contracts"):
-            c_lo, c_hi, c_maybe = contract_terms(ctx, st["scope"], self.p["numerator"], key=self.id)
+            c_lo_x, c_hi_x, c_maybe = contract_terms(ctx, st["scope"], self.p["numerator"], key=self.id, exact=True)
+            c_lo, c_hi = round_cents(c_lo_x), (None if c_hi_x is None else round_cents(c_hi_x))
         blind_pos = st["blind_pos"]
+        blind_v = int(v[blind_pos].sum())
         lo_t = lo + c_lo
-        hi_t = None if c_hi is None else hi + c_hi + int(v[blind_pos].sum())
-        # rescaled holdings are rounded to the cent: near the limit, the exact sums decide
-        lo_t = settle(ctx, lo_t, np.flatnonzero(sure), self.lim)
-        if hi_t is not None:
-            hi_t = settle(ctx, hi_t, np.flatnonzero(sure | maybe) if st["any_maybe"] else np.flatnonzero(sure),
-                          self.lim)
+        hi_t = None if c_hi is None else hi + c_hi + blind_v
+        # rescaled holdings are rounded to the cent, contract exposures summed exactly: near the limit, the exact
+        # sums decide
+        if near_limit(ctx, lo_t, self.lim):
+            lo_t = settled_to(lo_t, ctx.exact_sum(np.flatnonzero(sure)) + c_lo_x, self.lim, b)
+        if hi_t is not None and near_limit(ctx, hi_t, self.lim):
+            hpos = np.flatnonzero(sure | maybe) if st["any_maybe"] else np.flatnonzero(sure)
+            hi_t = settled_to(hi_t, ctx.exact_sum(hpos) + c_hi_x + blind_v, self.lim, b)
         allowed = cap_cents(b, self.lim)
         share = lo_t / b
         if lo_t > allowed:
@@ -356,6 +375,13 @@ class Contracts(Kind):
         lo += round_cents(sum((abs(ex[j]) for j in np.flatnonzero(has_e & ~has_cp).tolist()), 0))
         bound = [a["notional_x"][c[j]] for j in np.flatnonzero(~has_e).tolist()]
         hi = None if any(x is None for x in bound) else lo + round_cents(sum((abs(x) for x in bound), 0))
+        if b > 0:  # exposures are exact (rescaled ones × k): compared exactly, not by their cents
+            lo_x = sum((abs(x) for x in net.values()), 0) + sum((abs(ex[j]) for j in np.flatnonzero(has_e & ~has_cp)
+                                                                 .tolist()), 0)
+            lo2 = settled_to(lo, Fraction(lo_x), self.lim, b)
+            if hi is not None:
+                hi = settled_to(hi, Fraction(lo_x) + sum((abs(x) for x in bound), 0), self.lim, b)
+            lo = lo2
         missing = c[~has_e]
         if any_blind:
             hi = None  # no bound on the contracts of a fund seen without its holdings
@@ -530,6 +556,11 @@ class Currency(Kind):
         ctx.memo["currency_exposure"] = {"held": {k: held_by[k] for k in sorted(held_by)}, "per": per,
                                          "contracts": {k: con_by[k] for k in sorted(con_by)} if con_by else None}
         lo = round_cents(sum((abs(x) for x in per.values()), 0))
+        if near_limit(ctx, lo, self.lim):  # rescaled holdings rounded to the cent: the exact sums decide
+            held_pos = {name: st["held"][st["codes"] == i] for i, name in enumerate(st["names"])}
+            E = sum((abs((ctx.exact_sum(held_pos[k]) if k in held_pos else 0) + Fraction(con_by.get(k, 0)))
+                     for k in per), Fraction(0))
+            lo = settled_to(lo, E, self.lim, b, strict=True)
         hi = None if unbounded else lo + round_cents(extra_hi) + blind_v
         allowed = below_cents(b, self.lim)  # « inférieure à » : strictly below
         share = lo / b

@@ -169,9 +169,13 @@ def rescale(holdings: pd.DataFrame, total: int) -> tuple[pd.DataFrame, Fraction]
             col = h[f]
             given = ~col.isna().to_numpy()
             out = pd.array([None] * len(h), dtype="Int64")
+            exact = np.full(len(h), None, dtype=object)
             if given.any():
-                out[given] = scale_round(col[given].to_numpy(dtype=np.int64), k)
+                raw = col[given].to_numpy(dtype=np.int64)
+                out[given] = scale_round(raw, k)
+                exact[np.flatnonzero(given)] = [Fraction(int(x)) * k for x in raw.tolist()]
             h[f] = out
+            h[f + "_exact"] = exact  # × k exactly: the limits compare these, not their cents
     for f in SCALED_QUANTITIES:
         if f + "_exact" in h:
             exact = h[f + "_exact"].to_numpy(dtype=object)

@@ -450,8 +450,8 @@ class Holdings:
                 if len(idx):
                     scaled = scale_round(raw, k)
                     fl[idx] = scaled.astype(float)
-                    for p, x in zip(idx.tolist(), scaled.tolist()):
-                        ex[p] = exact(int(x))
+                    for p, x in zip(idx.tolist(), raw.tolist()):  # × k exactly, as the reader keeps it
+                        ex[p] = exact(Fraction(int(x)) * k)
             out[f], out[f + "_x"] = fl, ex
         if isinstance(self.quantity, list):  # float(Fraction(q) × k): one correctly rounded division
             kn, kd = k.numerator, k.denominator
