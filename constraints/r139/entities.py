@@ -69,6 +69,9 @@ class _Find:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+TRASH = 8  # bins for the items a sum leaves out, by position (consecutive additions into one bin wait for each other)
+
+
 def exposures(ctx: Ctx) -> dict:
     """The R. 139-45 I records of the look-through actif: who each record is on and its entity (made once per
     structure and set of contracts of positive value), with the records' amounts (`amount`, made per check)."""
@@ -86,6 +89,7 @@ def exposures(ctx: Ctx) -> dict:
     ex["big"] = ctx.vbig
     ex["follow"] = ctx.follow
     ex["vsum"] = ctx.vsum
+    ex["fvalue"] = ctx.fvalue
     ex["key"] = positive
     ex["sums"] = {}
     ctx.memo["exposures"] = ex
@@ -245,8 +249,17 @@ def _exposures(ctx: Ctx, positive: np.ndarray) -> dict:
         sel = np.flatnonzero(named & (DEP == dep_in))
         order = np.argsort(P[sel], kind="stable")  # the records of an item, found by its position
         parts[dep_in] = (E[sel], P[sel], order, P[sel][order])
+    # a part whose records are most items, each item at most once: a code per item (its record's entity; the
+    # other items in TRASH bins after the entities', by position), so that its sums are one bincount over all
+    # the items, without a gather of their values
+    full = {}
+    for dep_in, (e, p, _, sorted_p) in parts.items():
+        if 2 * len(p) > ctx.n and (len(sorted_p) < 2 or bool((sorted_p[1:] != sorted_p[:-1]).all())):
+            code = n_ent + np.arange(ctx.n, dtype=np.int64) % TRASH
+            code[p] = e
+            full[dep_in] = code
     out = {"pos": P, "ent": E, "deposit": DEP, "n": n_ent, "grouped": grouped, "name_of": name_of, "multi": multi,
-           "parts": parts, "loose": {True: np.flatnonzero(~named), False: np.flatnonzero(~named & ~DEP)},
+           "parts": parts, "full": full, "loose": {True: np.flatnonzero(~named), False: np.flatnonzero(~named & ~DEP)},
            "n_records": len(P)}
     return out
 
@@ -267,6 +280,11 @@ def _sums(ex: dict, with_deposits: bool) -> tuple[np.ndarray, np.ndarray, np.nda
             out = prev.copy()
             np.add.at(out, e[recs], ex["values"][p[recs]] - old[p[recs]])
             return out
+        code = ex["full"].get(dep_in)
+        fv = ex["fvalue"]
+        if code is not None and fv is not None:
+            return ex["follow"](("entities", ex["key"], dep_in),
+                                lambda: group_sum(code, fv, ex["n"] + TRASH, nonneg=True)[:ex["n"]], delta)
         return ex["follow"](("entities", ex["key"], dep_in),
                             lambda: ex["vsum"](e, p, ex["n"]), delta)
 
@@ -769,9 +787,6 @@ def _issue_figures(ctx: Ctx) -> np.ndarray:
             fig[bad] = np.nan
         ctx.memo["issue_figures"] = fig
     return fig
-
-
-TRASH = 8
 
 
 def _full_codes(ctx: Ctx) -> dict | None:
