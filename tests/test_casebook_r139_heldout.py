@@ -876,6 +876,109 @@ case("40-2-forward-sale-not-held",
                 contrepartie="Eurex Clearing", cotation="eee", sous_jacent_detenu="non")]),
      {"R139-40/terme-couvert": "breach"}, "breach")
 
+# ---------------------------------------------------------------- states and places: EEA, Switzerland, the UK
+case("45-2-swiss-confederation", fill([line("titre_etat", pct("20"), "Confédération suisse", pays="CH")]),
+     {SOV50: "ok", E5: OKNA}, "ok", why="R. 139-45 II: la Suisse")
+case("45-2-norway-eea", fill([line("titre_etat", pct("20"), "Royaume de Norvège", pays="NO")]),
+     {SOV50: "ok", E5: OKNA}, "ok", why="R. 139-45 II: an EEA state")
+case("45-2-united-kingdom-under-I", fill([line("titre_etat", pct("5") + C, "Royaume-Uni", pays="GB")]),
+     {E5: "breach"}, "breach", why="R. 139-45 II: the UK is neither EU, EEA nor Switzerland")
+case("45-2-opi", fill([line("obligation", pct("20"), "Banque mondiale (BIRD)", type_emetteur="opi", pays="INT")]),
+     {SOV50: "ok", E5: OKNA}, "ok", why="R. 139-45 II: organismes publics internationaux with EU members")
+case("46-2-uk-gilt-not-exempt",
+     fill([line("titre_etat", Decimal(600000), "Royaume-Uni G", pays="GB", quantite=600, quantite_emise=10000)]),
+     {DEBT5: "breach"}, "breach", why="R. 139-46 II 1°: EU/EEA/CH states only")
+case("46-2-opi-exempt",
+     fill([line("obligation", Decimal(600000), "BIRD", type_emetteur="opi", pays="INT", quantite=600,
+                quantite_emise=10000)]), {DEBT5: OKNA}, "ok", why="R. 139-46 II 2°")
+one("21-depot-norway", line("depot", pct("1"), "DNB", pays="NO"), "R139-21/depots", "ok")
+one("21-depot-uk", line("depot", pct("1"), "Barclays", pays="GB"), "R139-21/depots", "breach")
+one("22-building-norway", line("droit_immobilier", pct("1"), pays="NO"), "R139-22/immobilier", "ok")
+one("22-building-uk", line("droit_immobilier", pct("1"), pays="GB"), "R139-22/immobilier", "breach")
+one("19-ecb-tcn-unlisted", line("tcn", pct("1"), "Banque centrale européenne", type_emetteur="bce", pays="DE",
+                                cotation="aucune"), "R139-19/cotation", "ok", why="R. 139-19 II 2°")
+one("19-cades-tcn-unlisted", line("tcn", pct("1"), "CADES", type_emetteur="cades", cotation="aucune"),
+    "R139-19/cotation", "ok", why="R. 139-19 II 7°")
+
+# ---------------------------------------------------------------- R. 139-41 1° over two UCITS, R. 139-16 2° computed
+for tag, d, want in (("at", 0, "ok"), ("over", C, "breach")):
+    ua, ub = isin(), isin()
+    case(f"41-1-two-ucits-{tag}", fill([ucits(pct("7.5"), "OPCVM A", ua), ucits(pct("7.5") + d, "OPCVM B", ub)]),
+         {OPCVM15: want}, want, transparence=fund_rows(ua, [sovereign(Decimal(1000), 1)])
+         + fund_rows(ub, [sovereign(Decimal(1000), 2)]))
+for tag, eligible, want in (("at", 900, "ok"), ("under", 899, "breach")):
+    uc = isin()
+    case(f"16-opcvm-90-from-inventory-{tag}",
+         fill([ucits(pct("5"), "OPCVM Calc", uc, part_titres_eligibles=None)]),
+         {"R139-16/opcvm-90": want}, want,
+         transparence=fund_rows(uc, [sovereign(Decimal(eligible), 1),
+                                     line("action", Decimal(1000 - eligible), "Non cotée OPCVM", cotation="aucune")]),
+         why="R. 139-16 2°: ≥ 90 % read from the inventory when not declared")
+
+# ---------------------------------------------------------------- cure of R. 139-39 (three months), subjects
+otc = dict(lines=fill([hedged_bonds(), future(-pct("2"), "BNP Paribas", type_contrat="swap", cotation="aucune")]))
+for tag, first, cure in (("in", dt.date(2025, 10, 1), "ok"), ("past", dt.date(2025, 9, 30), "breach")):
+    case(f"39-three-months-{tag}", otc["lines"], {"R139-37/marches": "breach", CURE: cure}, "breach",
+         constats=[dict(regle="R139-37/marches", sujet="", premier_constat=first),
+                   dict(regle="R139-39/denouement-3-mois", sujet="", premier_constat=first)],
+         why="R. 139-39: unwound within three months")
+case("48-subject-not-matching", orange_breach()["lines"], {E5: "breach", CURE: "unknown"}, "breach",
+     constats=[dict(regle=E5, sujet="Une autre entité", premier_constat=dt.date(2025, 10, 1))],
+     why="RR 15: no first date for this subject")
+
+# ---------------------------------------------------------------- aliases of the contract (SPEC-R139 §1)
+case("poche-reserves-alias", fill(equities(pct("25") + C, 6, "Eq P", poche="reserves")), {A25: "breach"}, "breach")
+case("exclusion-alias-echeance-trimestrielle",
+     fill(equities(pct("25") + C, 6, "Eq T")) + [line("depot", Decimal(3000000), "Banque Trim",
+                                                     exclusion="echeance_trimestrielle")],
+     {A25: "breach"}, "breach")
+case("english-headers", [{{"libelle": "name", "nature": "asset_type", "valeur": "market_value",
+                           "devise": "currency"}.get(k, k): v for k, v in r.items()}
+                         for r in fill(equities(pct("25") + C, 6, "Eq EN"))],
+     {A25: "breach"}, "breach", why="SPEC §1: the English aliases")
+
+# ---------------------------------------------------------------- funds inside funds through TPT (RR 4)
+u_t8 = isin()
+case("tpt-fund-in-fm-is-tenth",
+     fill([line("fonds_mutualise", pct("20"), "FM TPT fonds", isin=u_t8)]), {AFM15: "breach"}, "breach",
+     tpt=[(u_t8, Decimal(1000), [tpt_holding("FR43", "Monétaire dans FM", Decimal(760), isin=isin(),
+                                             issuer="Gérant Monétaire", country="FR", qty=1),
+                                 SOV_TPT(Decimal(240))])],
+     why="RR 4: a fund unit inside a fonds mutualisé is a 10° asset: 20 % x 76 % = 15,2 %")
+u_t9 = isin()
+case("tpt-unlisted-in-dedicated-fund",
+     fill([line("organisme_dedie", pct("5"), "Dédié TPT", isin=u_t9)]), {"R139-19/cotation": "breach"}, "breach",
+     tpt=[(u_t9, Decimal(1000), [tpt_holding("XL31", "Action non cotée", Decimal(100), isin=isin(),
+                                             issuer="PME SAS", country="FR", qty=1),
+                                 SOV_TPT(Decimal(900))])],
+     why="SPEC-R139 §2: CIC XL is unlisted; RR 17: held via a dedicated fund, it breaches")
+
+# ---------------------------------------------------------------- more entities (RR 6, RR 8), accrued interest in TPT
+case("45-contract-positive-value-claim-on-counterparty",
+     fill([hedged_bonds(), future(-pct("1"), "Banque Contrepartie", type_contrat="swap", cotation="eee")
+           | {"valeur": pct("5") + C}]),
+     {E5: "breach"}, "breach", why="RR 6: a contract's positive value is a claim on its counterparty")
+GRP_LEI = lei("5493GROUPEXYZ00000")
+u_g = isin()
+case("45-group-through-tpt-group-id",
+     fill([line("obligation", pct("3"), "Filiale Directe", groupe=GRP_LEI),
+           line("fonds_mutualise", pct("10"), "FM Groupe", isin=u_g)]),
+     {E5: "breach"}, "breach",
+     tpt=[(u_g, Decimal(1000), [tpt_holding("FR21", "Autre filiale 2030", Decimal(201), isin=isin(),
+                                            issuer="Autre Filiale SA", group="Groupe XYZ", group_id=GRP_LEI,
+                                            country="FR", nominal=201, qty=201), SOV_TPT(Decimal(799))])],
+     why="R. 139-45 III: the group of TPT field 50 is the groupe of the direct line: 3 % + 2,01 %")
+u_ai = isin()
+case("tpt-accrued-interest-counts",
+     fill([line("fonds_mutualise", pct("10"), "FM Coupons", isin=u_ai)]), {E5: "breach"}, "breach",
+     tpt=[(u_ai, Decimal(1000), [tpt_holding("FR21", "Oblig couru", Decimal(495), dirty=Decimal(505), isin=isin(),
+                                             issuer="Couru SA", country="FR", nominal=500, qty=500),
+                                 SOV_TPT(Decimal(495))])],
+     why="RR 3 and SPEC-R139 §2: 24 − 25 is accrued interest, in the holding and in Σvᵢ: 505 / 1 000 = 5,05 %")
+case("44-euro-not-realisable",
+     fill(equities(pct("15"), 4, "EUR NR", realisable_euro="non")), {FX15: "breach"}, "breach",
+     why="RR 13: none marked realisable_euro = non")
+
 # ---------------------------------------------------------------- the run
 def test_book_is_broad_and_named_once():
     names = [c.name for c in CASES]
