@@ -163,7 +163,8 @@ def small_portfolios(draw):
     """Three EEA State bonds and issuer X (two securities, a few units of a large price, its issue a few times what
     is held: often over R. 139-46's 5 %, sometimes over R. 139-45's 5 % of the actif de placement too), maybe
     dollar bonds of four issuers near R. 139-44's 15 %, maybe six to eight companies over 5 % (R. 139-45's
-    40 % basket, over it or near it)."""
+    40 % basket, over it or near it), maybe a fund over R. 139-41's 15 % holding a few euros of a third bond of X
+    (the fund is sold in part: its inventory rescaled to the cent moves that bond's unit price)."""
     lines = []
     for label, isin, nature in (("X 2027", "FR00000000B8", "tcn"), ("X 2030", "FR00000000A0", "obligation")):
         units = draw(st.integers(1, 12))
@@ -181,20 +182,57 @@ def small_portfolios(draw):
             first = draw(st.integers(1_000_000, euros - 1_000_000))
             for part, price in ((first, 1_037.17), (euros - first, 98.63)):
                 lines.append(bond(f"Société {k} {price}", None, round(part / price, 4), 10**9, issuer=f"Société {k}"))
-    assume(sum(x["valeur"] for x in lines) <= 150_000_000)
-    return lines, draw(st.sampled_from(["turnover", "cost"]))
+    fund = holdings = None
+    if draw(st.booleans()):  # a fund over R. 139-41's 15 % for UCITS, holding a few euros of a third bond of X
+        fund = dict(libelle="OPCVM X", nature="opcvm", valeur=draw(st.integers(3_010_000_000, 3_400_000_000)) / 100,
+                    devise="EUR", emetteur="Gestion A", pays="FR", conservation="oui", fonds_conforme="oui",
+                    part_titres_eligibles="95 %", depassement_potentiel="5 %")
+        x = draw(st.integers(100, 300)) / 100
+        holdings = [dict(libelle="OAT", nature="titre_etat", valeur=1_000_000 - x, devise="EUR", isin="FR0012993103",
+                         emetteur="République française", pays="FR", conservation="oui", cotation="eee",
+                         type_emetteur="etat"),
+                    bond("X 2040", "FR00000000C6", 0.001, draw(st.integers(5_000, 20_000)), price=x * 1000)]
+    held = sum(x["valeur"] for x in lines) + (fund["valeur"] if fund else 0)
+    assume(held <= 150_000_000)
+    return lines, fund, holdings, draw(st.sampled_from(["turnover", "cost"]))
 
 
 @given(small_portfolios())
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                 HealthCheck.too_slow])
 def test_every_proposal_re_checks_with_no_breach(tmp_path, drawn):
-    lines, objective = drawn
-    path = write(tmp_path / "p.xlsx", [*states(200_000_000 - int(sum(x["valeur"] for x in lines))), *lines])
+    lines, fund, holdings, objective = drawn
+    rest = 200_000_000 - int(sum(x["valeur"] for x in lines) + (fund["valeur"] if fund else 0))
+    if fund is None:
+        path = write(tmp_path / "p.xlsx", [*states(rest), *lines])
+    else:
+        path = _with_fund(tmp_path / "p.xlsx", [*states(rest), *lines], fund, holdings)
     # purchases not capped: the State bonds can always take what is sold (a cap makes some draws infeasible)
-    p = solve(path, objective=objective, costs_bps=COSTS if objective == "cost" else None, buy_cap=None,
+    costs = {"natures": {"obligation": 100, "tcn": 0, "opcvm": 0}, "default": 100}
+    p = solve(path, objective=objective, costs_bps=costs if objective == "cost" else None, buy_cap=None,
               explain=False)
     assume(p.status != "nothing_to_do")
     assert p.status != "infeasible", p.explanation
     assert p.status == "optimal", (breaches(p.after), p.notes, p.trades)
     assert breaches(p.after) == []
+
+
+@given(st.integers(1, 300), st.integers(3_010_000_000, 3_400_000_000), st.integers(9_000, 12_000))
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                               HealthCheck.too_slow])
+def test_a_fund_sold_in_part_never_leaves_an_issuer_over_5_percent(tmp_path, cents, fund_cents, units):
+    """Issuer X held directly over R. 139-46's 5 % and, for a few euros, through a fund over R. 139-41's 15 % for
+    UCITS: both are cured at once, whatever the rounding of the fund's inventory rescaled to its new value."""
+    fund = dict(libelle="OPCVM X", nature="opcvm", valeur=fund_cents / 100, devise="EUR", emetteur="Gestion A",
+                pays="FR", conservation="oui", fonds_conforme="oui", part_titres_eligibles="95 %",
+                depassement_potentiel="5 %")
+    x = cents / 100
+    holdings = [dict(libelle="OAT", nature="titre_etat", valeur=1_000_000 - x, devise="EUR", isin="FR0012993103",
+                     emetteur="République française", pays="FR", conservation="oui", cotation="eee",
+                     type_emetteur="etat"),
+                bond("X 2040", "FR00000000B8", 0.001, 10_000, price=x * 1000)]
+    a = bond("X 2030", "FR00000000A0", units, 100_000)
+    path = _with_fund(tmp_path / "f.xlsx", [*states(200_000_000 - fund["valeur"] - a["valeur"]), a], fund, holdings)
+    p = solve(path, objective="cost", costs_bps={"natures": {"obligation": 0, "opcvm": 0}, "default": 100},
+              explain=False)
+    assert p.status == "optimal", (breaches(p.after) if p.after else p.status, p.notes)
