@@ -979,6 +979,39 @@ case("44-euro-not-realisable",
      fill(equities(pct("15"), 4, "EUR NR", realisable_euro="non")), {FX15: "breach"}, "breach",
      why="RR 13: none marked realisable_euro = non")
 
+# ---------------------------------------------------------------- a fund inside a UCITS (RR 4), one person by LEI
+u_ff = isin()
+case("16-ucits-holding-funds-undeclared",
+     fill([ucits(pct("5"), "OPCVM de fonds", u_ff, part_titres_eligibles=None)]),
+     {"R139-16/opcvm-90": "breach"}, "breach",
+     transparence=fund_rows(u_ff, [line("opcvm", Decimal(110), "OPCVM dans OPCVM"), sovereign(Decimal(890), 1)]),
+     why="RR 4: a fund unit inside a UCITS is in its non-eligible 10 %: 89 % < 90 %")
+u_ff2 = isin()
+case("16-ucits-declared-contradicted",
+     fill([ucits(pct("5"), "OPCVM déclaré", u_ff2, part_titres_eligibles="0.95")]),
+     {"R139-16/opcvm-90": "breach"}, "breach",
+     transparence=fund_rows(u_ff2, [line("opcvm", Decimal(110), "OPCVM dans OPCVM 2"), sovereign(Decimal(890), 1)]),
+     why="a declaration its own inventory contradicts is not taken at its word")
+ONE_LEI = lei("R0MUWSFPU8MPRO8K5P")
+case("45-one-person-by-lei",
+     fill([line("obligation", pct("3"), "BNP Paribas", lei=ONE_LEI, groupe=None),
+           line("obligation", pct("2") + C, "BNP PARIBAS SA", lei=ONE_LEI, groupe=None)]),
+     {E5: ("breach",)}, "breach", why="SPEC §1: lines with one LEI are one legal person")
+u_lei = isin()
+case("45-tpt-issuer-lei-matches-line-lei",
+     fill([line("obligation", pct("3"), "Orange", lei=lei("969500MCOONR8990S7"), groupe=None),
+           line("fonds_mutualise", pct("10"), "FM LEI", isin=u_lei)]),
+     {E5: "breach"}, "breach",
+     tpt=[(u_lei, Decimal(1000), [tpt_holding("FR21", "ORANGE SA 2031", Decimal(201), isin=isin(), issuer="ORANGE SA",
+                                              lei=lei("969500MCOONR8990S7"), country="FR", nominal=201, qty=201),
+                                  SOV_TPT(Decimal(799))])],
+     why="TPT 47 is the issuer's LEI: one person with the direct line")
+u_t10 = isin()
+bad("tpt-no-currency", fill([line("fonds_mutualise", pct("10"), "FM TPT sans devise", isin=u_t10)]), ("21_",),
+    tpt=[(u_t10, Decimal(1000), [tpt_holding("FR21", "Oblig", Decimal(1000), isin=isin(), issuer="X", country="FR",
+                                             cur=None)])],
+    why="a TPT line must give its quotation currency")
+
 # ---------------------------------------------------------------- the run
 def test_book_is_broad_and_named_once():
     names = [c.name for c in CASES]
