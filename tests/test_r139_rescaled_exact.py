@@ -146,3 +146,15 @@ for tag, off, want in (("over", Decimal("0.004"), "breach"), ("at", Decimal(0), 
                 exposition=-expo, devise_exposition="EUR", contrepartie="Eurex Clearing")]
     CASES.append(Case(f"43-{tag}", fill([line("organisme_dedie", LINE, "Dédié 43", isin=u)]),
                       {"R139-43/contrats-max10": want}, transparence=fund_rows(u, inv)))
+
+
+# R. 139-46 with the issue valued from the holding itself: 0,05 of a one-share issue held through the fund is 5 %
+# exactly, whatever the rounding of its value (500 000 004 € of the inventory: 50 000,0004 € for the body)
+for tag, q, want in (("at", Decimal("500"), "ok"), ("over", Decimal("500.01"), "breach")):
+    u = isin()
+    h = Decimal(500000004)
+    CASES.append(Case(f"46-issue-from-holding-{tag}", fill([line("opcvm", LINE, "OPCVM 46b", isin=u)]),
+                      {"R139-46/capital-max5": want}, want,
+                      transparence=fund_rows(u, [line("action", h, "Émetteur 46b", quantite=q,
+                                                      quantite_emise=1),
+                                                 sovereign((INV - h) / 2, 1), sovereign((INV - h) / 2, 2)])))

@@ -1012,7 +1012,7 @@ class IssuerShare(Kind):
                     ratio_hi = (num + (n_h + 1)) / den
             else:
                 ratio_hi = ratio
-            flagged = np.flatnonzero(((ratio_hi > lim_f * (1 - 1e-9)) & held_known) | unknown_held)
+            flagged = np.flatnonzero(((ratio_hi > lim_f * (1 - (1e-6 if n_h else 1e-9))) & held_known) | unknown_held)
             if len(flagged):
                 # in the order the issuers first appear, as they are read
                 first = np.full(n_all, len(idx), dtype=np.int64)
@@ -1104,7 +1104,11 @@ class IssuerShare(Kind):
             if not (q[p] > 0 and qe[p] > 0):
                 continue
             sec = a["isin"][p] if a["isin"][p] is not None and a["isin"][p] == a["isin"][p] else f"L{p}"
-            x = Fraction(int(mv[p])) / frac(float(q[p])) * frac(float(qe[p]))
+            price = a["raw_price"][p] if "raw_price" in a and a["holding"][p] else None
+            if price is not None and price == price:  # a holding: its inventory's price, not its rounded cents
+                x = Fraction(price) * frac(float(qe[p]))
+            else:
+                x = Fraction(int(mv[p])) / frac(float(q[p])) * frac(float(qe[p]))
             old = best.get(sec)
             best[sec] = (max(x, old[0]) if old else x, (old[1] if old else []) + [p])
         return best
@@ -1117,7 +1121,11 @@ class IssuerShare(Kind):
             if not (q[p] > 0 and qe[p] > 0):
                 continue
             sec = a["isin"][p] if a["isin"][p] is not None and a["isin"][p] == a["isin"][p] else f"L{p}"
-            x = Fraction(int(mv[p])) / frac(float(q[p])) * frac(float(qe[p]))
+            price = a["raw_price"][p] if "raw_price" in a and a["holding"][p] else None
+            if price is not None and price == price:  # a holding: its inventory's price, not its rounded cents
+                x = Fraction(price) * frac(float(qe[p]))
+            else:
+                x = Fraction(int(mv[p])) / frac(float(q[p])) * frac(float(qe[p]))
             if sec not in best or x > best[sec]:
                 best[sec] = x
         return sum(best.values(), Fraction(0))

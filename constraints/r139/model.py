@@ -231,6 +231,9 @@ def normalise(items: pd.DataFrame) -> Table:
                 out[name + "_x"] = x
     if "market_value" not in items.columns:
         out["market_value"] = out["value"]
+    # a holding's unit price as its inventory gives it (cents, exact), for the issue of R. 139-46
+    out["raw_price"] = (items["raw_price"].to_numpy(dtype=object) if "raw_price" in items.columns
+                        else np.full(n, None, dtype=object))
     # a holding's value as its inventory gives it: with its fund line's value, its exact rescaled value (`Ctx.exact_sum`)
     raw = items["raw_value"] if "raw_value" in items.columns else None
     out["raw_value"] = (out["value"] if raw is None else

@@ -176,6 +176,12 @@ def rescale(holdings: pd.DataFrame, total: int) -> tuple[pd.DataFrame, Fraction]
                 exact[np.flatnonzero(given)] = [Fraction(int(x)) * k for x in raw.tolist()]
             h[f] = out
             h[f + "_exact"] = exact  # × k exactly: the limits compare these, not their cents
+    if "quantity_exact" in h:  # a unit's price as the inventory gives it: the same however the fund is rescaled
+        raw_mv = (holdings["value"] - holdings["accrued_interest"]).to_numpy() if "accrued_interest" in holdings \
+            else holdings["value"].to_numpy()
+        qx = h["quantity_exact"].to_numpy(dtype=object)
+        h["raw_price"] = np.array([None if q is None or not Fraction(q) > 0 else Fraction(int(m)) / Fraction(q)
+                                   for m, q in zip(raw_mv.tolist(), qx.tolist())], dtype=object)
     for f in SCALED_QUANTITIES:
         if f + "_exact" in h:
             exact = h[f + "_exact"].to_numpy(dtype=object)
