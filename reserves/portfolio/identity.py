@@ -162,7 +162,7 @@ _SPACES_AT_SEP = re.compile(r" ?\x00 ?")
 _RUN = re.compile(" {2,}")
 _TO_SPACE = {c: " " for c in range(128) if not (chr(c).isdigit() or "a" <= chr(c) <= "z" or chr(c) in ".\x00")}
 _WORDS: dict = {}  # name -> its folded words (`name_words`), kept from one table to the next
-_WORDS_MAX = 262144
+_WORDS_MAX = 524288
 
 
 def _fold_all(texts: list) -> list:
@@ -190,9 +190,11 @@ def names_words(names) -> list:
     words when it is nothing but a legal form."""
     names = list(names)
     distinct = dict.fromkeys(names)
-    if len(_WORDS) + len(distinct) > _WORDS_MAX:
-        _WORDS.clear()
     todo = [x for x in distinct if x not in _WORDS]
+    extra = len(_WORDS) + len(todo) - _WORDS_MAX
+    if extra > 0:  # the names folded first forgotten first, none of this call's
+        for x in [x for x in _WORDS if x not in distinct][:extra]:
+            del _WORDS[x]
     if todo:
         texts = [str(x) for x in todo]
         for i, t in enumerate(texts):
