@@ -1012,6 +1012,40 @@ bad("tpt-no-currency", fill([line("fonds_mutualise", pct("10"), "FM TPT sans dev
                                              cur=None)])],
     why="a TPT line must give its quotation currency")
 
+# ---------------------------------------------------------------- which paragraph of R. 139-17 a holding comes through
+u_fm30 = isin()
+case("41-3-fm-equity-not-in-25",
+     fill([line("fonds_mutualise", pct("30"), "FM Actions 30", isin=u_fm30)]), {A25: OKNA, A50: "ok"}, "ok",
+     transparence=fund_rows(u_fm30, equities(Decimal(3000000), 7, "Via FM30")),
+     why="R. 139-41 3° names R. 139-17 1° and 2° only: fonds mutualisés' equity counts in 4°")
+u_fm51 = isin()
+case("41-4-fm-equity-over-50",
+     fill([line("fonds_mutualise", pct("50") + C, "FM Actions 50", isin=u_fm51)]), {A50: "breach"}, "breach",
+     transparence=fund_rows(u_fm51, equities(Decimal(5000000), 11, "Via FM50")))
+u_oc = isin()
+case("41-5-ocde-through-ucits",
+     fill(equities(pct("10"), 2, "US Direct", cotation="ocde", pays="US")
+          + [ucits(pct("10"), "OPCVM US", u_oc)]),
+     {OCDE15: "breach"}, "breach",
+     transparence=fund_rows(u_oc, [*equities(Decimal(510), 5, "US Via", cotation="ocde", pays="US"),
+                                   sovereign(Decimal(490), 1)]),
+     why="RR 11: UCITS holdings count: 10 % + 5,1 %")
+u_d10 = isin()
+case("18-dedie-holds-tenth-asset",
+     fill([line("organisme_dedie", pct("5"), "Dédié prêts", isin=u_d10)]), {"R139-18/eligibilite": "breach"},
+     "breach", transparence=fund_rows(u_d10, [line("autre_fm", Decimal(100), "Prêt dans dédié"),
+                                             sovereign(Decimal(900), 1)]),
+     why="RR 4: a dedicated fund's holdings are the body's own; 10° only through a fonds mutualisé")
+simple("14-7-dedie-missing-inventory", fill([line("organisme_dedie", pct("5"), "Dédié sans inventaire",
+                                                   isin=isin())]),
+       {"R139-14/organismes-dedies": "unknown"}, "unknown")
+u_sh = isin()
+case("17-inventory-with-a-short-position",
+     fill([line("fonds_mutualise", pct("10"), "FM découvert", isin=u_sh)]), {E5: "breach"}, "breach",
+     transparence=fund_rows(u_sh, [line("obligation", Decimal(600), "Couvert SA"), sovereign(Decimal(500), 1),
+                                   line("emprunt", Decimal(-100), "Découvert du fonds")]),
+     why="R. 139-17: Σvᵢ = 1 000 > 0; 600 / 1 000 of 10 % = 6 %")
+
 # ---------------------------------------------------------------- the run
 def test_book_is_broad_and_named_once():
     names = [c.name for c in CASES]
