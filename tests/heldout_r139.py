@@ -275,6 +275,7 @@ class Case:
     finding: dict[str, dict] = field(default_factory=dict)  # rule id -> keys its first finding carries
     version: str | None = None  # the version id applied
     bug: str = ""  # a known disagreement, the product wrong (strict xfail until fixed)
+    orders: str | None = None  # an orders file (CSV text) checked with the portfolio (--ordres)
 
     def expected_code(self) -> int | None:
         if self.code is not None:
@@ -293,6 +294,10 @@ def play(case: Case, tmp: Path) -> list[str]:
         fmt = fmt[0] if fmt else "xlsx"
         tp = write_tpt(tmp / f"{case.name}-tpt{i}.{fmt}", fund, nav, holdings, fmt=fmt)
         args += ["--transparence", str(tp)]
+    if case.orders is not None:
+        op = tmp / f"{case.name}-ordres.csv"
+        op.write_text(case.orders, encoding="utf-8")
+        args += ["--ordres", str(op)]
     code, data, err = run(path, *args, date=case.date)
     problems = []
     want = case.expected_code()

@@ -1046,6 +1046,35 @@ case("17-inventory-with-a-short-position",
                                    line("emprunt", Decimal(-100), "Découvert du fonds")]),
      why="R. 139-17: Σvᵢ = 1 000 > 0; 600 / 1 000 of 10 % = 6 %")
 
+# ---------------------------------------------------------------- R. 139-48 al. 3: no purchase of 8° assets during a kept overrun
+KEPT = [dict(regle=IMMO20, sujet="", premier_constat=dt.date(2025, 3, 1), cause="valorisation")]
+case("48-3-building-bought-during-overrun", imm_lines, {"R139-48/immobilier-achats": "breach", IMMO20: "breach"},
+     "breach", constats=KEPT,
+     orders="libelle;nature;montant;devise;immeuble;pays;actes_en_france;detention_integrale\n"
+            "Nouvel immeuble;droit_immobilier;100 000,00;EUR;IMM-NEW;FR;oui;oui\n",
+     why="R. 139-48 al. 3: « ne peut entreprendre, tant que le dépassement persiste, aucun nouvel achat »")
+case("48-3-other-order-during-overrun", imm_lines, {"R139-48/immobilier-achats": OKNA, IMMO20: "breach"},
+     "breach", constats=KEPT,
+     orders=f"libelle;nature;montant;devise;isin\nVente OAT;titre_etat;-100 000,00;EUR;{imm_lines[-1]['isin']}\n",
+     why="a sale is no purchase of 8° assets")
+
+# ---------------------------------------------------------------- deposits held by funds (RR 6, RR 16)
+u_dep = isin()
+case("45-3-fund-deposit-counts-with-entity",
+     fill([line("obligation", pct("4"), "Banque Fonds", type_emetteur="etablissement_credit"),
+           line("fonds_mutualise", pct("10"), "FM Trésorerie", isin=u_dep)]),
+     {E5: "ok", E10: "breach"}, "breach",
+     transparence=fund_rows(u_dep, [line("depot", Decimal(610), "Banque Fonds", au_nom_organisme="non"),
+                                    sovereign(Decimal(390), 1)]),
+     why="R. 139-45 I 3°: 4 % of bonds + 6,1 % of deposits through the fund > 10 %")
+u_dep2 = isin()
+case("21-dedicated-fund-deposit-in-its-name",
+     fill([line("organisme_dedie", pct("5"), "Dédié Trésorerie", isin=u_dep2)]),
+     {"R139-21/depots": "ok"}, "ok",
+     transparence=fund_rows(u_dep2, [line("depot", Decimal(300), "Banque Dédiée", au_nom_organisme="non"),
+                                     sovereign(Decimal(700), 1)]),
+     why="RR 16: a fund's deposit is in the fund's name, deemed the body's")
+
 # ---------------------------------------------------------------- the run
 def test_book_is_broad_and_named_once():
     names = [c.name for c in CASES]
