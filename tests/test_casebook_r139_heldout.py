@@ -1075,6 +1075,18 @@ case("21-dedicated-fund-deposit-in-its-name",
                                      sovereign(Decimal(700), 1)]),
      why="RR 16: a fund's deposit is in the fund's name, deemed the body's")
 
+# ---------------------------------------------------------------- worst place of a fund without inventory, per rule
+case("17-blind-fund-contracts-no-bound", fill([ucits(pct("1"), "OPCVM sans inventaire C")]),
+     {CTR10: "unknown"}, "unknown", why="SPEC-R139 §2: no bound for R139-43")
+case("17-blind-fund-currency-worst-under", fill([ucits(pct("14.99"), "OPCVM sans inventaire FX")]),
+     {FX15: "ok"}, "unknown", why="the whole fund in another currency: 14,99 % < 15 %")
+case("17-blind-fund-currency-worst-at", fill([ucits(pct("15"), "OPCVM sans inventaire FX15")]),
+     {FX15: "unknown"}, "unknown", why="the whole fund in another currency: 15 % is not under 15 %")
+case("17-blind-fund-real-estate-worst", fill([line("droit_immobilier", pct("9"), immeuble="IMM-BL"),
+                                             line("fonds_mutualise", pct("1") + C, "FM sans inventaire I",
+                                                  isin=isin())]),
+     {IMM10: "unknown"}, "unknown", why="the whole fund in the same building: 10 % + 1 cent")
+
 # ---------------------------------------------------------------- the run
 def test_book_is_broad_and_named_once():
     names = [c.name for c in CASES]
