@@ -276,6 +276,7 @@ class Case:
     version: str | None = None  # the version id applied
     bug: str = ""  # a known disagreement, the product wrong (strict xfail until fixed)
     orders: str | None = None  # an orders file (CSV text) checked with the portfolio (--ordres)
+    sheets: dict | None = None  # other sheets (name -> rows as dicts)
 
     def expected_code(self) -> int | None:
         if self.code is not None:
@@ -287,7 +288,7 @@ def play(case: Case, tmp: Path) -> list[str]:
     """Run one case; return the disagreements with what the text gives (empty: the product agrees)."""
     tmp.mkdir(parents=True, exist_ok=True)
     path = write(tmp / f"{case.name}.xlsx", case.lines, transparence=case.transparence, constats=case.constats,
-                 titres=case.titres, title_date=case.title_date)
+                 titres=case.titres, title_date=case.title_date, sheets=case.sheets)
     args = list(case.args)
     for i, t in enumerate(case.tpt):
         fund, nav, holdings, *fmt = t

@@ -748,6 +748,12 @@ case("date-2025-title", fill([]), {}, "ok", date=None, title_date="31/12/2025", 
 case("date-2016-title-r623", R623_LINES, {}, None, date=None, title_date="31/12/2016", version="R623-2002-11-01")
 case("date-2017-12-31-r623", R623_LINES, {}, None, date="2017-12-31", version="R623-2002-11-01")
 bad("date-2018-title", fill([]), ("2017-887",), date=None, title_date="15/03/2018")
+case("date-2016-parametres-r623", R623_LINES, {}, None, date=None, version="R623-2002-11-01",
+     sheets={"Paramètres": [{"parametre": "date_arrete", "valeur": "31/12/2016"}]})
+bad("date-2018-parametres", fill([]), ("2017-887",), date=None,
+    sheets={"Paramètres": [{"parametre": "date_arrete", "valeur": "30/06/2018"}]})
+case("date-2025-parametres", fill([]), {}, "ok", date=None, version="R139-2019-07-08",
+     sheets={"Paramètres": [{"parametre": "date_arrete", "valeur": "31/12/2025"}]})
 bad("date-before-2002", R623_LINES, ("2002",), date="2002-10-31")
 
 # ---------------------------------------------------------------- TPT files (--transparence, SPEC-R139 §2)
