@@ -211,6 +211,7 @@ class _Rows:
     slacks: list = field(default_factory=list)  # (other column, row)
     notes: list = field(default_factory=list)
     signs: dict = field(default_factory=dict)  # balance slack column → +1 (sold beyond the cash) or −1 (bought)
+    stuck: set = field(default_factory=set)  # (rule id, subject) of the rows broken that no trade reaches
     n: int = 0
 
     def col(self, lb, ub, cost=0.0, integer=False) -> int:
@@ -521,6 +522,7 @@ def _build(prep: _Prep, *, margin, buy_cap, cash, objective, costs, target, elas
         fixed_bad = (keep & (np.diff(GT.indptr) == 0) & (np.diff(CD.indptr) == 0)
                      & ((lhs0 > rhs) if le else (lhs0 < rhs)))
         for k in np.flatnonzero(fixed_bad).tolist():
+            R.stuck.add((rule.id, str(block.subjects[k])))
             R.notes.append(f"{rule.id} — {block.subjects[k]} : ne dépend d'aucune ligne négociable (contrats, lignes "
                            f"bloquées) : la limite ne peut être rétablie par des ventes ou des achats")
         idx = np.flatnonzero(keep & ~fixed_bad)
@@ -628,12 +630,22 @@ def _extra_tolerance(res, extra: dict) -> dict:
     for r in res.after.results:
         if r.status != BREACH or r.spec.id not in modelled:
             continue
-        cents = [f.amount for f in r.findings if f.status == BREACH and f.amount]
+        mine = [f for f in r.findings if f.status == BREACH and (r.spec.id, str(f.subject)) not in res.R.stuck]
+        if not mine:  # only rows no trade reaches (said in the notes): solving again cannot change them
+            continue
+        cents = [f.amount for f in mine if f.amount]
         if not cents and r.headroom is not None and r.headroom < 0:
             cents = [-r.headroom]
         excess = (max(cents) if cents else 100) / 100.0
         more[r.spec.id] = more.get(r.spec.id, 0.0) + excess + CENT
     return more if more != extra else {}
+
+
+def _excesses(res) -> list:
+    """The breaches of a proposal re-checked: (rule id, the amounts of its findings), to see whether solving again
+    moved them."""
+    return sorted((r.spec.id, tuple(sorted(f.amount or 0 for f in r.findings if f.status == BREACH)))
+                  for r in res.after.results if r.status == BREACH)
 
 
 def _sold_out_possible(S, T) -> bool:
@@ -892,7 +904,10 @@ def rebalance139(pf, version, *, as_of: dt.date, path=None, simplified=False, si
             break
         extra = more
         again.solver["resolved"] = res.solver.get("resolved", 0) + 1
+        same = _excesses(again) == _excesses(res)
         res = again
+        if same:  # the excess did not move: rows no trade reaches (said in the notes), no use solving again
+            break
     R, lp, n_bin, sol, solver = res.R, res.lp, res.n_bin, res.sol, res.solver
     notes = list(R.notes)
     if fixed_note:

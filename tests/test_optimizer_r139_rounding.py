@@ -236,3 +236,17 @@ def test_a_fund_sold_in_part_never_leaves_an_issuer_over_5_percent(tmp_path, cen
     p = solve(path, objective="cost", costs_bps={"natures": {"obligation": 0, "opcvm": 0}, "default": 100},
               explain=False)
     assert p.status == "optimal", (breaches(p.after) if p.after else p.status, p.notes)
+
+
+def test_a_breach_no_trade_reaches_is_not_solved_again(tmp_path):
+    # Y and Z each 6 % of 200 M€ (R. 139-45's 5 %), Y locked by the user: its breach stays (said in the notes) and
+    # is no reason to solve again — which would keep every entity 2 M€ further inside and sell Z down to 4 %
+    lines = [bond("Y 2030", "FR00000000A0", 12_000, 10**7, issuer="Société Y"),
+             bond("Z 2030", "FR00000000B8", 12_000, 10**7, issuer="Société Z")]
+    path = write(tmp_path / "y.xlsx", [*states(176_000_000), *lines])
+    p = solve(path, locks=[6])
+    assert p.status == "breach" and breaches(p.after) == ["R139-45/entite-max5"]
+    assert any("Société Y : ne dépend d'aucune ligne négociable" in n for n in p.notes)
+    assert "resolved" not in p.solver and not [n for n in p.notes if n.startswith("proposition résolue")]
+    (z,) = [t for t in p.trades if t["row"] == 7]
+    assert 200_000_000 <= z["amount"] <= 200_000_100  # Z to 5 %, not further
