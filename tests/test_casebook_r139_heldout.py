@@ -1093,6 +1093,36 @@ case("17-blind-fund-real-estate-worst", fill([line("droit_immobilier", pct("9"),
                                                   isin=isin())]),
      {IMM10: "unknown"}, "unknown", why="the whole fund in the same building: 10 % + 1 cent")
 
+# ---------------------------------------------------------------- the TPT CIC mapping (SPEC-R139 §2)
+u_c6 = isin()
+case("tpt-cic-6-organisme-de-financement",
+     fill([line("fonds_mutualise", pct("10"), "FM Titrisation", isin=u_c6)]), {FIN5: "breach"}, "breach",
+     tpt=[(u_c6, Decimal(1000), [*[tpt_holding("FR61", f"ABS {i}", Decimal(51), isin=isin(), issuer=f"FCT {i}",
+                                              country="FR", nominal=51, qty=51) for i in range(10)],
+                                 SOV_TPT(Decimal(490))])],
+     why="CIC 6 (collateralised) is an organisme de financement: 10 % x 51 % = 5,1 %")
+u_c11 = isin()
+case("tpt-cic-11-state", fill([sovereign(pct("30"), 5), line("fonds_mutualise", pct("30"), "FM Souverain", isin=u_c11)]),
+     {E5: OKNA, SOV50: "ok"}, "ok",
+     tpt=[(u_c11, Decimal(1000), [tpt_holding("DE11", "Bund 2035", Decimal(1000), isin=(bund35 := isin("DE")),
+                                              issuer="République fédérale d'Allemagne", country="DE", nominal=1000,
+                                              qty=1000)])],
+     titres=[{"isin": bund35, "cotation": "eee"}],
+     why="CIC 11: a state, R. 139-45 II: 30 % of Germany (its listing from the Titres sheet: a TPT proves none)")
+case("tpt-listing-unknown", fill([line("fonds_mutualise", pct("20"), "FM Souverain 2", isin=(u_c12 := isin()))]),
+     {OCDE15: "unknown"}, "unknown",
+     tpt=[(u_c12, Decimal(1000), [tpt_holding("FI11", "Finlande 2036", Decimal(1000), isin=isin("FI"),
+                                              issuer="République de Finlande", country="FI", nominal=1000,
+                                              qty=1000)])],
+     why="SPEC-R139 §2: a country code proves no listing: 20 % may be OECD-only")
+u_c7 = isin()
+case("tpt-cic-7-deposit", fill([line("obligation", pct("4"), "Banque TPT", type_emetteur="etablissement_credit"),
+                                line("fonds_mutualise", pct("10"), "FM Cash", isin=u_c7)]),
+     {E5: "ok", E10: "breach"}, "breach",
+     tpt=[(u_c7, Decimal(1000), [tpt_holding("FR71", "Dépôt Banque TPT", Decimal(610), issuer="Banque TPT",
+                                             country="FR"), SOV_TPT(Decimal(390))])],
+     why="CIC 7: a deposit with the bank: 4 % + 6,1 % > 10 %, bonds alone 4 %")
+
 # ---------------------------------------------------------------- the run
 def test_book_is_broad_and_named_once():
     names = [c.name for c in CASES]
