@@ -156,7 +156,6 @@ def _strip_forms(s: str) -> str:
 
 
 _SEP = "\x00"  # between the names of a batch: no name holds it once cleaned, nothing folds to it or across it
-_NOT_WORD_DOT_SEP = re.compile(r"[^0-9a-z.\x00]+")
 _UNDOT = re.compile(r"\b[a-z](?:\s?\.\s?[a-z]\b)+\.?")
 _SPACES_AT_SEP = re.compile(r" ?\x00 ?")
 _RUN = re.compile(" {2,}")
@@ -202,7 +201,7 @@ def names_words(names) -> list:
                 texts[i] = LEI_SHAPE.sub(" ", t.upper())
         if _SEP in "".join(texts):
             texts = [t.replace(_SEP, " ") for t in texts]  # (it folds to a space, as any punctuation)
-        terms, lasts, firsts, most = _term_index()
+        _, lasts, firsts, _ = _term_index()
         folded = _fold_all(texts)
         for i, s in enumerate(folded):
             if " " in s and (s.rpartition(" ")[2] in lasts or s.partition(" ")[0] in firsts):
