@@ -38,7 +38,7 @@ from constraints import rulebook
 from constraints.r139.base import ContractRows
 from constraints.r139.checker import check, rules_of
 from constraints.r139.entities import BasketBlock
-from constraints.r139.inputs import from_portfolio
+from constraints.r139.inputs import from_portfolio, read_constats
 from constraints.rules import BREACH, NA, OK, UNKNOWN_S
 
 DATE = dt.date(2025, 12, 31)
@@ -115,6 +115,7 @@ class Situation:
     orders: list = field(default_factory=list)
     funds: dict = field(default_factory=dict)  # fund label -> holdings (its `Transparence` rows)
     simplified: bool = False
+    constats: list = field(default_factory=list)  # rows of the `Constats` sheet (R. 139-48: first observations)
 
 
 # --------------------------------------------------------------------------- files written with the template
@@ -126,9 +127,9 @@ def _cell(v):
     return v
 
 
-def write(path: Path, lines: list, funds: dict | None = None) -> Path:
-    """The portfolio as a workbook of the product's R. 139 template: `Portefeuille` (every line) and
-    `Transparence` (each fund's inventory, valued on 15/12/2025)."""
+def write(path: Path, lines: list, funds: dict | None = None, constats: list | None = None) -> Path:
+    """The portfolio as a workbook of the product's R. 139 template: `Portefeuille` (every line), `Transparence`
+    (each fund's inventory, valued on 15/12/2025) and, when given, `Constats` (SPEC-R139 §4)."""
     from reserves.app.template139 import build_workbook
 
     wb = build_workbook()
@@ -149,6 +150,12 @@ def write(path: Path, lines: list, funds: dict | None = None) -> Path:
             unknown = set(row) - set(lhead)
             assert not unknown, unknown
             lt.append([_cell(row.get(x)) for x in lhead])
+    if constats:
+        ws = wb.create_sheet("Constats")
+        head = ["regle", "sujet", "premier_constat", "cause"]
+        ws.append(head)
+        for c in constats:
+            ws.append([c.get(h) for h in head])
     wb.save(path)
     return path
 
@@ -316,6 +323,7 @@ class Agreed:
     report: dict
     proposal: object = None
     rechecked: object = None
+    rows_are_figures: bool = False  # a single-row cap: its sides at the proposal are the checker's euros and limit
 
 
 _SOLVED: dict = {}
@@ -328,11 +336,11 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
     from reserves.pretrade.r139 import Engine139, orders_from_records139
 
     tmp.mkdir(parents=True, exist_ok=True)
-    before_path = write(tmp / "avant.xlsx", sit.lines, sit.funds)
+    before_path = write(tmp / "avant.xlsx", sit.lines, sit.funds, sit.constats)
     pf0 = load(before_path)
     before = full_check(pf0, before_path, sit.simplified)
     after_lines = applied(sit.lines, sit.orders)
-    after_path = write(tmp / "apres.xlsx", after_lines, sit.funds) if sit.orders else before_path
+    after_path = write(tmp / "apres.xlsx", after_lines, sit.funds, sit.constats) if sit.orders else before_path
     pf1 = load(after_path) if sit.orders else pf0
     after = full_check(pf1, after_path, sit.simplified) if sit.orders else before
     res = after.result(rule_id)
@@ -342,8 +350,11 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
     if value is not None:
         assert res.value is not None
         if isinstance(value, Fraction):
-            assert Fraction(res.figure, after.base) == value or Fraction(res.value).limit_denominator(10**12) == value, (
+            exact = Fraction(res.figure, after.base) if res.figure is not None and rule_id.startswith(
+                ("R139-15/", "R139-41/", "R139-43/", "R139-44/", "R139-45/")) else None
+            assert (exact if exact is not None else Fraction(res.value).limit_denominator(10**12)) == value, (
                 rule_id, res.value, value)
+            assert res.value == float(value), (rule_id, res.value, float(value))
         else:
             assert res.value == value, (rule_id, res.value, value)
     if limit is not None:
@@ -352,7 +363,7 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
         assert any(f.status == BREACH for f in res.findings)
 
     # 2. the engine after the orders
-    engine = Engine139(pf0, as_of=DATE, simplified=sit.simplified)
+    engine = Engine139(pf0, as_of=DATE, simplified=sit.simplified, observations=read_constats(str(before_path)))
     if sit.orders:
         engine.apply_all(orders_from_records139([{k: _cell(v) for k, v in o.items()} for o in sit.orders]))
     ev = engine.verdict()
@@ -391,24 +402,25 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
                 bad = {name[int(r)] for f in res.findings if f.status == BREACH for r in f.rows}
                 left = {str(lab): int(v) for lab, v in zip(p.portfolio.lines["label"], p.portfolio.lines["value"])}
                 assert bad and all(left.get(lab, 0) == 0 for lab in bad), (rule_id, bad, left)
-            for ctx, blocks in linear_rows(rule, again):
-                _rows_are_the_figures(rule_id, blocks, ctx, again.result(rule_id))
+            agreed.rows_are_figures = any([_rows_are_the_figures(rule_id, blocks, ctx, again.result(rule_id))
+                                           for ctx, blocks in linear_rows(rule, again)])
         agreed.proposal, agreed.rechecked = p, again
     return agreed
 
 
-def _rows_are_the_figures(rule_id, blocks, ctx, res) -> None:
+def _rows_are_the_figures(rule_id, blocks, ctx, res) -> bool:
     """A single-row share cap (a ratio of R. 139-15, 41, 42): its left-hand side at the values is the euros behind
     the checker's share, its right-hand side the limit times the actif de placement."""
     if len(blocks) != 1 or res.status != OK or res.figure is None or res.limit is None:
-        return
+        return False
     b = blocks[0]
-    if b.n_rows != 1 or isinstance(b, (BasketBlock, ContractRows)) or b.share == 0:
-        return
+    if b.n_rows != 1 or isinstance(b, BasketBlock) or getattr(b, "abs_sum", False) or b.share == 0:
+        return False
     x = ctx.value.astype(float) / 100
     lhs, rhs = b.value_at(x)
     assert abs(lhs[0] - res.figure / 100) <= TOL, (rule_id, lhs[0], res.figure / 100)
-    assert abs(rhs[0] - res.limit * ctx.base / 100) <= 1.0, (rule_id, rhs[0], res.limit * ctx.base / 100)
+    assert abs(rhs[0] - res.limit * ctx.base / 100) <= TOL, (rule_id, rhs[0], res.limit * ctx.base / 100)
+    return True
 
 
 B = 10_000_000  # euros: the actif de placement of a situation before its orders
@@ -432,8 +444,9 @@ def sold_out(bad: dict, *, keep=(), base=B, simplified=False, funds=None) -> Sit
                      simplified=simplified)
 
 
-def with_states(*lines, base=B, funds=None, orders=(), simplified=False) -> Situation:
+def with_states(*lines, base=B, funds=None, orders=(), simplified=False, constats=()) -> Situation:
     """`lines` with government bonds making the actif de placement `base` euros before `orders`."""
     used = sum(Decimal(str(r["valeur"])) + Decimal(str(r.get("coupon_couru") or 0)) for r in lines
                if r["nature"] != "contrat_financier" and r.get("poche", "placement") == "placement")
-    return Situation([*lines, *states(Decimal(base) - used)], list(orders), funds=funds or {}, simplified=simplified)
+    return Situation([*lines, *states(Decimal(base) - used)], list(orders), funds=funds or {}, simplified=simplified,
+                     constats=list(constats))
