@@ -5,10 +5,17 @@
 `constraints.r139.checker.check` on portfolios whose look-through actif has
 100 000 and 1 000 000 lines (50 and 500 funds of 2 000 holdings: UCITS,
 fonds mutualisés and dedicated funds, plus 200 lines held directly; an issuer
-for about five holdings, each in a consolidation group, every column filled),
+for about five holdings, each in a consolidation group, every column filled;
+an ISIN for most holdings — an issuer's shares and bonds, one or two
+securities of each kind, the same security held by several funds under one
+ISIN, deposits and 3 % of the holdings without —, so that R. 139-46 counts
+each security of an issue once, at its largest figure),
 built in memory as the reader gives them (`Portfolio139.items()`), against a
 plain numpy pass over the same values: `np.bincount` of the values by issuer,
 by group, by nature and by currency, and the total. Goal: at most 3×.
+
+The values as doubles (and their bound, which tells whether a double sum of them is exact) are made once per
+table of items, as the reference's doubles are made outside its timing.
 
 The text columns are coded once per input (`R139Input.table()`: every check of
 the same portfolio, each régime, date or mode, reads the same codes), as the
@@ -85,6 +92,8 @@ def synthetic(n_funds: int, per_fund: int = 2000, n_direct: int = 200, seed: int
         "issuer_kind": np.concatenate([np.full(n_direct, "etat", dtype=object), np.full(n_funds, "autre", dtype=object)]),
         "listing": "eee", "custody": 2, "fund_compliant": 2, "eligible_share": 0.95, "potential_excess": 0.05,
         "quantity": 1.0, "quantity_issued": 1e12, "sheet": "Portefeuille",
+        "isin": np.array([f"{countries[k[i]]}00{i:07d}1" for i in range(n_direct)]
+                         + [f"FR00{10 ** 6 + i:07d}2" for i in range(n_funds)], dtype=object),
     })
     # holdings: values summing to each fund line's value exactly (already rescaled, as the reader gives them)
     raw = rng.lognormal(0, 1, size=n_h)
@@ -99,13 +108,19 @@ def synthetic(n_funds: int, per_fund: int = 2000, n_direct: int = 200, seed: int
     nature = NATURES[rng.choice(len(NATURES), size=n_h, p=P_NATURE)]
     names = np.array([f"Émetteur {i}" for i in range(n_issuers)], dtype=object)
     groups = np.array([f"Groupe {i // 3}" for i in range(n_issuers)], dtype=object)
+    # the securities: an issuer's shares and its bonds, one or two of each kind (the same security held by
+    # several funds shares its ISIN); deposits have none, and a few holdings lack theirs
+    kind = np.unique(nature, return_inverse=True)[1]
+    isin = np.array([f"XS{i:08d}{c}{s}" for i, c, s in zip(issuer.tolist(), kind.tolist(),
+                                                          rng.integers(0, 2, size=n_h).tolist())], dtype=object)
+    isin[(nature == "depot") | (rng.random(n_h) < 0.03)] = None
     holdings = pd.DataFrame({
         "row": (np.arange(n_h) % per_fund) + 2, "line": n_direct + fund_of, "holding": True,
         "label": names[issuer], "nature": nature, "value": hv, "currency": "EUR", "issuer": names[issuer],
         "group": groups[issuer], "country": "FR", "issuer_kind": np.where(nature == "depot", "etablissement_credit",
                                                                           "autre"),
         "listing": "eee", "custody": 2, "withdrawable": 2, "rate_type": "fixe", "in_body_name": 2,
-        "quantity": 1.0, "quantity_issued": 1e12, "sheet": "Transparence",
+        "quantity": 1.0, "quantity_issued": 1e12, "sheet": "Transparence", "isin": isin,
         "via": np.array([f"Fonds {i}" for i in range(n_funds)], dtype=object)[fund_of],
         "via_nature": FUNDS[fund_of % len(FUNDS)],
     })

@@ -763,12 +763,13 @@ def _part_mask(ctx: Ctx, part: str) -> tuple[np.ndarray, np.ndarray]:
     return sure, maybe_sci & ~given
 
 
-def _issue_figures(ctx: Ctx) -> np.ndarray:
-    """Per item, valeur / quantite × quantite_emise (accrued interest left out: `market_value`), NaN where the
-    quantity or the issue size is not given or not positive: one pass over the items per check, read by both parts
-    of R. 139-46 (capital, créance). Which items have an issue size is the structure's."""
-    fig = ctx.memo.get("issue_figures")
-    if fig is None:
+def _issue_figures(ctx: Ctx) -> tuple[np.ndarray, bool]:
+    """(per item, valeur / quantite × quantite_emise — accrued interest left out: `market_value` —, NaN where the
+    quantity or the issue size is not given or not positive; whether any figure is NaN): one pass over the items
+    per check, read by both parts of R. 139-46 (capital, créance). Which items have an issue size is the
+    structure's."""
+    hit = ctx.memo.get("issue_figures")
+    if hit is None:
         a = ctx.a
         if "issue_size_ok" not in ctx.smemo:
             qe = np.asarray(a["quantity_issued"], dtype=np.float64)
@@ -780,21 +781,25 @@ def _issue_figures(ctx: Ctx) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             fig = a["market_value"] / q
             fig *= qe
-            bad = q <= 0  # NaN quantities compare False: caught by the figure's own NaN
-        if not all_ok:
-            bad |= ~qe_ok
-        if bad.any():
+        # (a NaN quantity makes a NaN minimum: the positions are then found)
+        if not (len(q) and q.min() > 0):
+            with np.errstate(invalid="ignore"):
+                bad = q <= 0  # NaN quantities compare False: caught by the figure's own NaN
+            if not all_ok:
+                bad |= ~qe_ok
             fig[bad] = np.nan
-        ctx.memo["issue_figures"] = fig
-    return fig
+        elif not all_ok:
+            fig[~qe_ok] = np.nan
+        any_nan = bool(np.isnan(fig.min())) if len(fig) else False
+        hit = ctx.memo["issue_figures"] = (fig, any_nan)
+    return hit
 
 
 def _full_codes(ctx: Ctx) -> dict | None:
     """For both parts of R. 139-46 at once, a code per item (structure): `num`, the issuer of an item held in
-    scope (capital: its issuer's code; créance: n + that code; else 2n, a bin left out), and `den`, the same for
-    the items without ISIN whose figure is part of an issue; None when an item is in both parts (`les_deux`):
-    each part then sums on its own. One bincount over all the items per check then serves both parts, instead
-    of a gather and a bincount per part."""
+    scope (capital: its issuer's code; créance: n + that code; else 2n and after, bins left out); None when an
+    item is in both parts (`les_deux`): each part then sums on its own. One bincount over all the items per check
+    then serves both parts, instead of a gather and a bincount per part."""
     if "issuer_share_full" in ctx.smemo:
         return ctx.smemo["issuer_share_full"]
     out = None
@@ -806,7 +811,6 @@ def _full_codes(ctx: Ctx) -> dict | None:
         # the items of neither part in TRASH bins after both parts', by position (consecutive additions into one
         # bin wait for each other)
         num = 2 * n_all + np.arange(ctx.n, dtype=np.int64) % TRASH
-        den = num.copy()
         ok = True
         for k, part in enumerate(("capital", "creance")):
             st = sts[part]
@@ -814,15 +818,29 @@ def _full_codes(ctx: Ctx) -> dict | None:
                 ok = False
                 break
             num[st["idx"]] = st["icode"] + k * n_all
-            alone = st["evx"][:st["n_alone"]]
-            if (den[alone] < 2 * n_all).any():
-                ok = False
-                break
-            den[alone] = st["emap_alone"] + k * n_all
         if ok:
-            out = {"num": num, "den": den, "n_all": n_all}
+            out = {"num": num, "n_all": n_all}
     ctx.smemo["issuer_share_full"] = out
     return out
+
+
+def _security_figures(ctx: Ctx, st: dict, fig: np.ndarray, any_nan: bool) -> np.ndarray:
+    """Per security with an ISIN (in `st`'s order), the largest figure of its items, NaN figures left out (NaN
+    when all are): its first item's figure raised by the others' (`np.maximum.at`)."""
+    xs = fig[st["sec_first"]]
+    rest, code = st["sec_rest"], st["sec_rest_code"]
+    if not len(rest):
+        return xs
+    r = fig[rest]
+    if not any_nan:
+        np.maximum.at(xs, code, r)
+        return xs
+    xn, rn = np.isnan(xs), np.isnan(r)
+    xs[xn] = -np.inf
+    np.maximum.at(xs, code, np.where(rn, -np.inf, r))
+    # a security whose every figure is NaN stays NaN
+    xs[xn & (np.bincount(code[~rn], minlength=len(xs)) == 0)] = np.nan
+    return xs
 
 
 def _issuer_sums(ctx: Ctx, st: dict, part: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -831,8 +849,8 @@ def _issuer_sums(ctx: Ctx, st: dict, part: str) -> tuple[np.ndarray, np.ndarray,
     idx, icode, n_all = st["idx"], st["icode"], st["n_all"]
     full = _full_codes(ctx) if ctx.fvalue is not None else None
     k = 0 if part == "capital" else 1
-    fig = _issue_figures(ctx)
-    evx, k0 = st["evx"], st["n_alone"]
+    fig, any_nan = _issue_figures(ctx)
+    alone = st["alone"]
     if full is not None:
         code = full["num"]
 
@@ -845,25 +863,24 @@ def _issuer_sums(ctx: Ctx, st: dict, part: str) -> tuple[np.ndarray, np.ndarray,
             S = ctx.memo["issuer_held"] = ctx.follow(
                 ("issuers", "both"), lambda: group_sum(code, ctx.fvalue, 2 * n_all + TRASH, nonneg=True), delta)
         num = S[k * n_all:(k + 1) * n_all]
-        per = ctx.memo.get("issue_sums")
-        if per is None:
-            nan = np.isnan(fig)
-            any_nan = bool(nan.any())
-            w = np.where(nan, 0.0, fig) if any_nan else fig
-            D = np.bincount(full["den"], weights=w, minlength=2 * n_all + TRASH)
-            G = np.bincount(full["den"][nan], minlength=2 * n_all + TRASH) > 0 if any_nan else None
-            per = ctx.memo["issue_sums"] = (D, G)
-        D, G = per
-        den = D[k * n_all:(k + 1) * n_all].copy()
-        gap = G[k * n_all:(k + 1) * n_all].copy() if G is not None else None
-        if st["starts"] is not None:  # the securities with an ISIN: each at its largest figure
-            xs = np.fmax.reduceat(fig[evx[k0:]], st["starts"])
-            nan = np.isnan(xs)
+        # the items without ISIN, each its own security (in the order of their positions)
+        w = fig[alone]
+        gap = None
+        if any_nan:
+            nan = np.isnan(w)
             if nan.any():
-                xs[nan] = 0.0
-                g = np.bincount(st["ii"][k0:][nan], minlength=n_all) > 0
-                gap = g if gap is None else gap | g
-            den += np.bincount(st["ii"][k0:], weights=xs, minlength=n_all)
+                w[nan] = 0.0
+                gap = np.bincount(st["emap_alone"][nan], minlength=n_all) > 0
+        den = np.bincount(st["emap_alone"], weights=w, minlength=n_all).astype(np.float64, copy=False)
+        if st["n_sec"]:  # the securities with an ISIN: each at its largest figure
+            xs = _security_figures(ctx, st, fig, any_nan)
+            if any_nan:
+                nan = np.isnan(xs)
+                if nan.any():
+                    xs[nan] = 0.0
+                    g = np.bincount(st["ii"][st["n_alone"]:][nan], minlength=n_all) > 0
+                    gap = g if gap is None else gap | g
+            den += np.bincount(st["ii"][st["n_alone"]:], weights=xs, minlength=n_all)
         return num, den, gap
 
     def delta(prev, pos, old):  # the issuers of the changed items: old amounts out, new ones in
@@ -875,18 +892,17 @@ def _issuer_sums(ctx: Ctx, st: dict, part: str) -> tuple[np.ndarray, np.ndarray,
         np.add.at(out, icode[j[hit]], ctx.value[pos[hit]] - old[pos[hit]])
         return out
     num = ctx.follow(("issuers", part), lambda: ctx.vsum(icode, idx, n_all), delta)
-    issue_of = fig[evx]  # NaN: a security without its issue size
-    xs = issue_of[:k0]
-    if st["starts"] is not None:
-        xs = np.concatenate([xs, np.fmax.reduceat(issue_of[k0:], st["starts"])])
+    xs = fig[alone]
+    if st["n_sec"]:
+        xs = np.concatenate([xs, _security_figures(ctx, st, fig, any_nan)])
     ii = st["ii"]
-    nan = np.isnan(xs)
-    if nan.any():
-        xs[nan] = 0.0
-        gap = np.bincount(ii[nan], minlength=n_all) > 0
-    else:
-        gap = None
-    den = np.bincount(ii, weights=xs, minlength=n_all)
+    gap = None
+    if any_nan:
+        nan = np.isnan(xs)
+        if nan.any():
+            xs[nan] = 0.0
+            gap = np.bincount(ii[nan], minlength=n_all) > 0
+    den = np.bincount(ii, weights=xs, minlength=n_all).astype(np.float64, copy=False)
     return num, den, gap
 
 
@@ -934,24 +950,27 @@ class IssuerShare(Kind):
             isin_codes = ctx.factorized("isin")[0][ev]
             # a security once per issuer, at its largest figure; a line without ISIN is a security of its own
             with_isin = isin_codes >= 0
-            # the items whose figure is an issue's part: first those without ISIN, then those with one, sorted
-            # by (issuer, ISIN) so that each security's figure is one reduction (its largest)
+            # the items whose figure is an issue's part: those without ISIN (each a security of its own), then the
+            # securities with one, in the order they first appear: each at the largest figure of its items (the
+            # first item's figure, raised by the others')
             alone = ev[~with_isin]
-            starts = None
             ii = emap[~with_isin]
-            grouped = np.zeros(0, dtype=np.int64)
+            sec_first = sec_rest = sec_rest_code = np.zeros(0, dtype=np.int64)
+            n_sec = 0
             if with_isin.any():
+                wi = ev[with_isin]
                 sk, su = pd.factorize(emap[with_isin] * (int(isin_codes.max()) + 1) + isin_codes[with_isin])
-                first_of = np.zeros(len(su), dtype=np.int64)
+                n_sec = len(su)
+                first_of = np.zeros(n_sec, dtype=np.int64)
                 first_of[sk[::-1]] = np.arange(len(sk))[::-1]
-                order = np.argsort(sk, kind="stable")
-                starts = np.searchsorted(sk[order], np.arange(len(su)))
-                grouped = ev[with_isin][order]
+                rest = np.ones(len(sk), dtype=bool)
+                rest[first_of] = False
+                sec_first, sec_rest, sec_rest_code = wi[first_of], wi[rest], sk[rest].astype(np.int64)
                 ii = np.concatenate([ii, emap[with_isin][first_of]])
             out = np.full(n_all, np.nan)
             np.fmin.at(out, emap, a["issuer_outstanding"][ev].astype(float))
-            evx = np.concatenate([alone, grouped])
-            st.update(icode=icode, held=held, ev=ev, emap=emap, evx=evx, n_alone=len(alone), starts=starts,
+            st.update(icode=icode, held=held, ev=ev, emap=emap, alone=alone, n_alone=len(alone), n_sec=n_sec,
+                      sec_first=sec_first, sec_rest=sec_rest, sec_rest_code=sec_rest_code,
                       emap_alone=emap[~with_isin],
                       outstanding=out, has_out=out > 0, any_out=bool((out > 0).any()), ii=ii)
         ctx.smemo[key] = st

@@ -104,6 +104,27 @@ class Table(dict):
     def __len__(self) -> int:
         return len(self["value"])
 
+    def value_stats(self) -> tuple[int, int, np.ndarray | None]:
+        """(the smallest value, the largest absolute value, the values as doubles — or None) of the items' values
+        (cents), made once per table of items, as its codes: the doubles when every sum of values over any subset
+        of the items is an exact integer in a double — Σ |value| below 2^53 cents (90 000 bn €) bounds every
+        partial sum of every bincount of them —, else None (the group sums then add int64 cents). The arrays of
+        a table are never written (`with_amounts` makes a new table)."""
+        hit = self.__dict__.get("_value_stats")
+        if hit is None:
+            v = np.asarray(self["value"], dtype=np.int64)
+            n = len(v)
+            vmin = int(v.min()) if n else 0
+            vbig = max(int(v.max()), -vmin) if n else 0
+            exact = False
+            if n:
+                if vbig * n < 2 ** 53:
+                    exact = True
+                elif vbig * n < 2 ** 63:  # the int64 sum of |value| cannot overflow
+                    exact = int(np.abs(v).sum()) < 2 ** 53
+            hit = self.__dict__["_value_stats"] = (vmin, vbig, v.astype(np.float64) if exact else None)
+        return hit
+
     def take(self, idx: np.ndarray) -> "Table":
         t = Table({k: v[idx] for k, v in self.items()})
         t.codes = {k: (c[idx], u) for k, (c, u) in self.codes.items()}
@@ -380,25 +401,16 @@ class Ctx:
             self._structure(inp, as_of, simplified, max_age_days)
             st.attrs = {k: getattr(self, k) for k in STRUCTURE}
         self.value = np.asarray(a["value"], dtype=np.int64)
-        # the largest absolute value: every group sum of values is exact in doubles below 2^53 / n (`group_sum`)
-        self.vmin = int(self.value.min()) if self.n else 0
-        self.vbig = max(int(self.value.max()), -self.vmin) if self.n else 0
-        self._fvalue = False
+        # the smallest value, the largest absolute value (every group sum of values is exact in doubles below
+        # 2^53 / n, `group_sum`) and the values as doubles when their sums are exact: the table's own
+        self.vmin, self.vbig, self._fvalue = (a.value_stats() if isinstance(a, Table) else
+                                              Table({"value": self.value}).value_stats())
         self.base = self.total(("view", "P"), self.P) if self.n else 0
 
     @property
     def fvalue(self) -> np.ndarray | None:
-        """The values as doubles (made once per check) when every sum of values over any subset of the items is
-        an exact integer in a double — Σ |value| below 2^53 cents (90 000 bn €) bounds every partial sum of every
-        bincount of them —, else None (the group sums then add int64 cents)."""
-        if self._fvalue is False:
-            exact = False
-            if self.n:
-                if self.vbig * self.n < 2 ** 53:
-                    exact = True
-                elif self.vbig * self.n < 2 ** 63:  # the int64 sum of |value| cannot overflow
-                    exact = int(np.abs(self.value).sum()) < 2 ** 53
-            self._fvalue = self.value.astype(np.float64) if exact else None
+        """The values as doubles when every sum of values over any subset of the items is an exact integer in a
+        double, else None (`Table.value_stats`)."""
         return self._fvalue
 
     def vsum(self, codes: np.ndarray, positions: np.ndarray | None, n: int) -> np.ndarray:
