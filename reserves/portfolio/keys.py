@@ -41,13 +41,31 @@ def grouping_codes(issuer, prop, isin, label, lei=None) -> dict:
     """`issuer_key` (one legal person, READING 5: `identity.person_keys`), `issuer_code`, `issuer_alike` (persons
     whose names look alike), `property_code` and `security_code` of the lines whose columns are given (arrays)."""
     issuer = np.asarray(issuer, dtype=object)
-    persons = identity.person_keys(issuer, lei)
+    persons = _person_keys(issuer, lei)
     sec = np.array([isin_ if isinstance(isin_, str) else f"{e if isinstance(e, str) else ''}\x00{lab}"
                     for isin_, e, lab in zip(np.asarray(isin, dtype=object), persons,
                                              np.asarray(label, dtype=object))], dtype=object)
     return {"issuer_key": persons, "issuer_code": pd.factorize(persons, use_na_sentinel=True)[0].astype(np.int64),
             "issuer_alike": alike_codes(issuer, persons), "property_code": key_codes(prop),
             "security_code": pd.factorize(sec)[0].astype(np.int64)}
+
+
+def _person_keys(issuer: np.ndarray, lei) -> np.ndarray:
+    """`identity.person_keys` of the lines, made once per distinct (issuer, LEI) pair: the lines of one pair are one
+    person, and the links between persons do not depend on the order of the pairs (each group's key is its
+    least node). Cells that are not texts (None, NaN) name nobody, however they are coded."""
+    n = len(issuer)
+    if n <= 1:
+        return identity.person_keys(issuer, lei)
+    codes, _ = pd.factorize(issuer, use_na_sentinel=True)
+    if lei is not None:
+        lcodes, luniq = pd.factorize(np.asarray(lei, dtype=object), use_na_sentinel=True)
+        codes = codes.astype(np.int64) * (len(luniq) + 1) + lcodes + 1
+    pcodes, puniq = pd.factorize(codes)
+    first = np.full(len(puniq), -1, dtype=np.int64)
+    first[pcodes[::-1]] = np.arange(n - 1, -1, -1)  # the first line of each pair
+    keys = identity.person_keys(issuer[first], None if lei is None else np.asarray(lei, dtype=object)[first])
+    return keys[pcodes]
 
 
 def alike_codes(issuer, keys) -> np.ndarray:

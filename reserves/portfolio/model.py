@@ -38,7 +38,7 @@ from reserves.portfolio.columns import BY_FIELD, column_letter
 from reserves.portfolio.errors import ProblemList
 from reserves.portfolio.keys import grouping_codes
 from reserves.portfolio.readings import R623, LineReadings, exclusion_parser, mark_lines
-from reserves.portfolio.reader import RawTable, formula_cells, read_table
+from reserves.portfolio.reader import RawTable, column_arrays, formula_cells, read_table
 
 BOOL_FIELDS = ("realisable_euro", "fund_euro_1_4", "fund_1_3", "recognised_market", "custody", "ucits",
                "liquidity_clause", "issue_price_guarantee", "eea_credit_institution", "property_dealer",
@@ -118,18 +118,7 @@ def _cells(raw: RawTable, idx: int | None):
     """The cells of one column (an object array, or a list of None for a column the file lacks); read only."""
     if idx is None:
         return [None] * len(raw.rows)
-    # The table is transposed once, column by column, and kept on this RawTable.
-    cols = raw.__dict__.get("_columns")
-    if cols is None:
-        rows = raw.rows
-        width = max(map(len, rows), default=0)
-        if len(set(map(len, rows))) > 1:  # ragged rows (CSV): pad with empty cells
-            rows = [list(r) + [None] * (width - len(r)) for r in rows]
-        table = np.empty((len(rows), width), dtype=object)  # the cells as the reader gave them
-        if rows and width:
-            table[:, :] = rows  # one C-level copy: much faster than zip(*rows) on a large sheet
-        cols = [table[:, j] for j in range(width)]
-        raw.__dict__["_columns"] = cols
+    cols = column_arrays(raw)  # the table transposed once, column by column, kept on this RawTable
     if idx >= len(cols):
         return [None] * len(raw.rows)
     return cols[idx]
@@ -218,8 +207,12 @@ def _without_totals(raw: RawTable, warnings: list) -> RawTable:
     """The table without its total rows, each said aloud in `warnings`."""
     label_raw = _cells(raw, raw.fields["label"])
     cat_raw = _cells(raw, raw.fields["category"])
+    # only a line whose category is blank can be a total: found once per distinct category cell
+    codes, uniques = pd.factorize(np.asarray(cat_raw, dtype=object), use_na_sentinel=True)
+    blank_u = np.array([P.is_blank(u) for u in uniques] + [True], dtype=bool)  # -1 (None, NaN) picks the last
     keep = np.ones(len(raw.rows), dtype=bool)
-    for i, (lab, cat) in enumerate(zip(label_raw, cat_raw)):
+    for i in np.flatnonzero(blank_u[codes]).tolist():
+        lab, cat = label_raw[i], cat_raw[i]
         if is_total_row(lab, cat):
             keep[i] = False
             warnings.append(f"Ligne {raw.row_numbers[i]} ignorée : ligne de total (« {lab.strip()} »).")
@@ -230,8 +223,8 @@ def _without_totals(raw: RawTable, warnings: list) -> RawTable:
 
 
 def _filled(values, blank) -> np.ndarray:
-    """The lines whose cell was read as a value."""
-    return ~blank & np.array([v is not None for v in values], dtype=bool)
+    """The lines whose cell was read as a value (a parser never makes NaN: a cell left unread is None)."""
+    return ~blank & pd.notna(values)
 
 
 def _values(c: _Columns, readings: LineReadings) -> dict:
@@ -318,7 +311,7 @@ def _numbers(c: _Columns) -> tuple[dict, dict, np.ndarray]:
         values, blank = c.col(f, P.parse_exact_nonneg if exact else P.parse_nonneg)
         arr = np.full(c.n, np.nan)
         given = _filled(values, blank)
-        arr[given] = np.asarray([float(v) for v in values[given]], dtype=float)
+        arr[given] = values[given].astype(float)  # float() of each value
         out[f] = arr
         if exact:
             exact_values[f + "_exact"] = np.where(given, values, None)

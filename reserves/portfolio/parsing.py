@@ -489,6 +489,56 @@ def _report_bad(codes: np.ndarray, bad: list, on_error) -> None:
             on_error(np.zeros(int(counts[k]), dtype=np.int64), raw, reason)
 
 
+FEW_CELLS = 32  # up to this many cells, a column is parsed cell by cell (a pass over the column costs more)
+_PLAIN = frozenset({str, int, float, type(None), _dt.date, _dt.datetime, _dt.time, _dt.timedelta})
+
+
+def _factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize` of a column's cells (codes, uniques; -1 for None and NaN), check boxes kept apart from numbers
+    as Excel shows them (True == 1 in Python). A few cells of plain kinds (text, numbers, dates) are coded by a
+    dict, which finds the same distinct values in the same order (Python's equality and hash, as pandas' table
+    of objects; NaN and None missing); any other cell, or more cells, go to pandas."""
+    n = len(values)
+    if n <= FEW_CELLS:
+        kinds = set(map(type, values))
+        if kinds <= _PLAIN or (bool in kinds and kinds <= _PLAIN | {bool}):
+            seen: dict = {}
+            codes = np.empty(n, dtype=np.int64)
+            for i, v in enumerate(values):
+                if v is None or (v.__class__ is float and v != v):
+                    codes[i] = -1
+                    continue
+                if v.__class__ is bool:
+                    v = "VRAI" if v else "FAUX"
+                codes[i] = seen.setdefault(v, len(seen))
+            uniques = np.empty(len(seen), dtype=object)
+            uniques[:] = list(seen)  # a dict keeps its first key of equal ones: the first cell, as pandas
+            return codes, uniques
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        arr = values  # factorize does not write to it
+    else:
+        arr = np.empty(n, dtype=object)
+        arr[:] = values
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    # a check box hides behind an equal number (True == 1): only a column with a 0, a 1 or a bool can hold one
+    kind = pd.api.types.infer_dtype(uniques, skipna=False)
+    if kind == "string":
+        maybe = False
+    elif kind in ("floating", "integer", "mixed-integer-float"):
+        try:
+            f = uniques.astype(float)
+            maybe = bool(((f == 0) | (f == 1)).any())
+        except (OverflowError, TypeError, ValueError):
+            maybe = True
+    else:
+        maybe = any(u.__class__ is bool or (u.__class__ in (int, float) and (u == 0 or u == 1)) for u in uniques)
+    if maybe and bool in set(map(type, arr)):
+        arr = np.empty(n, dtype=object)
+        arr[:] = [("VRAI" if v else "FAUX") if type(v) is bool else v for v in values]
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    return codes, uniques
+
+
 def parse_column(values: list, parser, on_error, *, coded: bool = False, stop_after: int | None = None,
                  on_stop=None) -> tuple:
     """Parse a column once per distinct value.
@@ -498,47 +548,40 @@ def parse_column(values: list, parser, on_error, *, coded: bool = False, stop_af
     `on_error(indices, raw, reason)` is called once per distinct bad value with
     the positions that hold it. With `stop_after`, parsing stops at that many distinct bad values and
     `on_stop()` is called: the column is bad input, the values left unparsed read as None (for a caller
-    that refuses the file whenever a value is bad).
+    that refuses the file whenever a value is bad). A few cells (`FEW_CELLS`) are parsed by the same parsers
+    one distinct value at a time, without the column pass of a parser's `vector` (which gives the same values).
     """
-    n = len(values)
-    arr = np.empty(n, dtype=object)
-    if bool in set(map(type, values)):
-        # True == 1 in Python: keep check-box cells apart from numbers, as Excel shows them
-        arr[:] = [("VRAI" if v else "FAUX") if type(v) is bool else v for v in values]
-    else:
-        arr[:] = values
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
-    parsed_u = np.empty(len(uniques), dtype=object)
-    blank_u = np.zeros(len(uniques), dtype=bool)
+    codes, uniques = _factorize(values)
+    k = len(uniques)
+    parsed_u = np.empty(k + 1, dtype=object)  # the last one for the missing cells (code -1): None
+    blank_u = np.zeros(k + 1, dtype=bool)
+    blank_u[k] = True
     bad = []
-    todo = range(len(uniques))
+    todo = range(k)
     vector = getattr(parser, "vector", None)  # a one-pass version for the common cells, if the parser has one
-    if vector is not None and len(uniques):
+    if vector is not None and k and len(codes) > FEW_CELLS:
         done, fast = vector(uniques)
-        parsed_u[done] = fast[done]
+        parsed_u[:k][done] = fast[done]
         todo = np.flatnonzero(~done).tolist()
-    for k in todo:
-        raw = uniques[k]
+    for j in todo:
+        raw = uniques[j]
         if isinstance(raw, str) and not raw.strip():  # factorize leaves None and NaN out: only blank text
-            blank_u[k] = True
+            blank_u[j] = True
             continue
         try:
-            parsed_u[k] = parser(raw)
+            parsed_u[j] = parser(raw)
         except BadCell as exc:
-            bad.append((k, raw, str(exc)))
+            bad.append((j, raw, str(exc)))
             if stop_after is not None and len(bad) >= stop_after:
                 if on_stop is not None:
                     on_stop()
                 break
-    out = np.empty(n, dtype=object)
-    blank = codes < 0
-    valid = ~blank
-    out[valid] = parsed_u[codes[valid]]
-    blank[valid] = blank_u[codes[valid]]
+    out = parsed_u[codes]  # -1 (None, NaN) picks the trailing None
+    blank = blank_u[codes]
     if bad:
         _report_bad(codes, bad, on_error)
     if coded:
-        table = np.array([NO_TEXT if blank_u[k] else text_code(parsed_u[k]) for k in range(len(uniques))] + [NO_TEXT],
+        table = np.array([NO_TEXT if blank_u[j] else text_code(parsed_u[j]) for j in range(k)] + [NO_TEXT],
                          dtype=np.int64)
         return out, blank, table[codes]  # -1 (None, NaN) picks the trailing NO_TEXT
     return out, blank

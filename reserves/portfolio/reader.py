@@ -442,9 +442,9 @@ def locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free
                     any(not _is_blank(c) for c in row):
                 rows.append(row)
                 numbers.append(r + 2 + i)
-    if fmt != "csv":  # a CSV holds text only; a workbook's numbers come from the file's own XML
-        _refuse_non_finite(rows, numbers, header, sheet)
     raw = RawTable(name, sheet, r + 1, fields, headers, extra, rows, numbers, fmt)
+    if fmt != "csv":  # a CSV holds text only; a workbook's numbers come from the file's own XML
+        _refuse_non_finite(raw, header, sheet)
     if columns is None:
         refuse_misspelled_headers(raw, None, free_columns)
     stated = find_date(data[:r], sheet)
@@ -453,21 +453,85 @@ def locate(data: list[list], name: str, sheet: str, fmt: str, columns=None, free
     return raw
 
 
-def _refuse_non_finite(rows: list[list], numbers: list[int], header: list, sheet: str) -> None:
+def column_arrays(raw: "RawTable") -> list:
+    """The table's cells column by column (object arrays, rows shorter than the widest padded with None), made once
+    per RawTable and kept on it; read only."""
+    cols = raw.__dict__.get("_columns")
+    if cols is None:
+        import numpy as np
+
+        rows = raw.rows
+        width = max(map(len, rows), default=0)
+        if len(set(map(len, rows))) > 1:  # ragged rows (CSV): pad with empty cells
+            rows = [list(r) + [None] * (width - len(r)) for r in rows]
+        table = np.empty((len(rows), width), dtype=object)  # the cells as the reader gave them
+        if rows and width:
+            table[:, :] = rows  # one C-level copy: much faster than zip(*rows) on a large sheet
+        cols = [table[:, j] for j in range(width)]
+        raw.__dict__["_columns"] = cols
+    return cols
+
+
+FEW_CELLS = 4096  # up to this many cells, a table's cells are looked at one by one (a column pass costs more)
+_NO_FLOATS = frozenset({"string", "empty", "boolean", "date", "datetime", "datetime64", "time", "timedelta",
+                        "timedelta64", "decimal", "bytes", "period", "interval", "categorical"})
+_NUMBERS = frozenset({"floating", "integer", "mixed-integer-float"})
+
+
+def _non_finite_cells(rows: list[list], columns) -> list[tuple[int, int]]:
+    """(row index, column index) of every float cell that is not finite, in the order of the rows then columns.
+
+    A large table is looked at column by column (`columns`: its cells by column): a column pandas infers as holding
+    no float is skipped, a numeric one is cast to floats at once; NaN candidates are its missing cells that are not
+    None. Every candidate is then tested as the cell-by-cell pass tests it."""
+    def bad(v) -> bool:
+        return v.__class__ is float and v - v != 0.0  # inf - inf and nan - nan are nan
+
+    if sum(map(len, rows)) <= FEW_CELLS:
+        found = []
+        for i, row in enumerate(rows):
+            total = sum([v for v in row if v.__class__ is float])
+            if total - total == 0.0:  # a sum of finite numbers (none: 0), even overflowed, is not nan
+                continue
+            found.extend((i, j) for j, v in enumerate(row) if bad(v))
+        return found
+    import numpy as np
+    import pandas as pd
+
+    found = []
+    for j, col in enumerate(columns()):
+        na = np.flatnonzero(pd.isna(col))
+        cand = [na[col[na] != None]] if len(na) else []  # noqa: E711 (elementwise: NaN and the like, not None)
+        kind = pd.api.types.infer_dtype(col, skipna=True)
+        if kind in _NO_FLOATS:
+            pass
+        elif kind in _NUMBERS:
+            try:
+                with np.errstate(invalid="ignore", over="ignore"):
+                    cand.append(np.flatnonzero(np.isinf(col.astype(float))))
+            except (OverflowError, TypeError, ValueError):  # an int beyond floats: look at each cell
+                cand.append(np.flatnonzero([bad(v) for v in col]))
+        else:
+            cand.append(np.flatnonzero([bad(v) for v in col]))
+        for i in np.unique(np.concatenate(cand)).tolist() if cand else ():
+            if bad(col[i]):
+                found.append((i, j))
+    found.sort()
+    return found
+
+
+def _refuse_non_finite(raw: "RawTable", header: list, sheet: str) -> None:
     """A number that is not finite (an .ods `office:value="inf"`, a NaN) in any cell is bad input, not an empty cell."""
     from reserves.portfolio.errors import ProblemList
 
     problems = ProblemList()
-    for row, number in zip(rows, numbers):
-        total = sum([v for v in row if v.__class__ is float])
-        if total - total == 0.0:  # a sum of finite numbers (none: 0), even overflowed, is not nan
-            continue
-        for j, v in enumerate(row):
-            if v.__class__ is float and v - v != 0.0:  # inf - inf and nan - nan are nan
-                title = header[j] if j < len(header) and not _is_blank(header[j]) else None
-                problems.add("nombre non fini (infini ou « NaN ») : écrivez un nombre, ou videz la case", sheet=sheet,
-                             row=number, column=f"{column_letter(j)} ({str(title).strip()})" if title else column_letter(j),
-                             value=str(v))
+    rows, numbers = raw.rows, raw.row_numbers
+    for i, j in _non_finite_cells(rows, lambda: column_arrays(raw)):
+        v = rows[i][j]
+        title = header[j] if j < len(header) and not _is_blank(header[j]) else None
+        problems.add("nombre non fini (infini ou « NaN ») : écrivez un nombre, ou videz la case", sheet=sheet,
+                     row=numbers[i], column=f"{column_letter(j)} ({str(title).strip()})" if title else column_letter(j),
+                     value=str(v))
     problems.raise_if_any()
 
 
