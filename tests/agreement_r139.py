@@ -330,9 +330,10 @@ _SOLVED: dict = {}
 
 
 def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None, limit=None,
-             optimize: bool = True, rows: bool = True) -> Agreed:
+             optimize: bool = True, rows: bool = True, also=()) -> Agreed:
     """The four consumers on the situation (see the module's docstring); `value`, `limit`: the rule's figures the
-    checker must give after the orders (a share, compared exactly as a Fraction of cents when given as one)."""
+    checker must give after the orders (a share, compared exactly as a Fraction of cents when given as one);
+    `also`: the other rules the situation breaks with it (none unless the text ties them)."""
     from reserves.pretrade.r139 import Engine139, orders_from_records139
 
     tmp.mkdir(parents=True, exist_ok=True)
@@ -361,6 +362,8 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
         assert res.limit == limit, (rule_id, res.limit, limit)
     if expect == BREACH:
         assert any(f.status == BREACH for f in res.findings)
+    others = sorted(r.spec.id for r in after.results if r.status == BREACH and r.spec.id != rule_id)
+    assert others == sorted(also), (rule_id, "the situation breaks other rules", others)
 
     # 2. the engine after the orders
     engine = Engine139(pf0, as_of=DATE, simplified=sit.simplified, observations=read_constats(str(before_path)))
@@ -409,17 +412,26 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
 
 
 def _rows_are_the_figures(rule_id, blocks, ctx, res) -> bool:
-    """A single-row share cap (a ratio of R. 139-15, 41, 42): its left-hand side at the values is the euros behind
-    the checker's share, its right-hand side the limit times the actif de placement."""
-    if len(blocks) != 1 or res.status != OK or res.figure is None or res.limit is None:
+    """At the proposal, the kind's rows say the checker's figures: a cap in euros (R. 139-15, 41, 45) has its
+    largest row equal to the euros behind the value and that row's right-hand side the limit times the actif de
+    placement; a sum of absolute values (R. 139-43's counterparties, R. 139-44's currencies) is those euros; a cap
+    on quantities (R. 139-46) has its largest row, over its right-hand side, at value / limit. False when the
+    kind's rows are of none of these forms (the basket, line conditions)."""
+    if res.status != OK or res.value is None or res.limit is None:
         return False
-    b = blocks[0]
-    if b.n_rows != 1 or isinstance(b, BasketBlock) or getattr(b, "abs_sum", False) or b.share == 0:
+    rows = [b for b in blocks if not isinstance(b, BasketBlock)]
+    if len(rows) != 1:
         return False
+    b = rows[0]
     x = ctx.value.astype(float) / 100
     lhs, rhs = b.value_at(x)
-    assert abs(lhs[0] - res.figure / 100) <= TOL, (rule_id, lhs[0], res.figure / 100)
-    assert abs(rhs[0] - res.limit * ctx.base / 100) <= TOL, (rule_id, rhs[0], res.limit * ctx.base / 100)
+    k = int(np.argmax(lhs))
+    if b.share == 0 and b.base is None:  # quantities against the issue: lhs / rhs is value / limit
+        assert abs(lhs[k] / rhs[k] * res.limit - res.value) <= 1e-9, (rule_id, b.subjects[k], lhs[k], rhs[k], res.value)
+        return True
+    assert res.figure is not None, rule_id
+    assert abs(lhs[k] - res.figure / 100) <= TOL, (rule_id, b.subjects[k], lhs[k], res.figure / 100)
+    assert abs(rhs[k] - res.limit * ctx.base / 100) <= TOL, (rule_id, rhs[k], res.limit * ctx.base / 100)
     return True
 
 

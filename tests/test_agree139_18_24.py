@@ -35,9 +35,11 @@ def test_20_qualite_a_security_declared_without_a_reliable_price(tmp_path):
              tmp=tmp_path)
 
 
-def test_20_qualite_an_unlisted_security_with_its_three_qualities_declared(tmp_path):
-    sit = bought("obligation", "Obligation non cotée", cotation="aucune", prix_fiable="oui", information="oui",
-                 negociable="oui")
+def test_20_qualite_an_unlisted_state_tcn_with_its_three_qualities_declared(tmp_path):
+    """A TCN of the French State, unlisted (assimilated by R. 139-19 II), its price, information and
+    negotiability declared: R. 139-20 is met without the presumption of a listing (RR 17)."""
+    sit = bought("tcn", "BTF non coté", cotation="aucune", type_emetteur="etat", emetteur="République française",
+                 groupe=None, prix_fiable="oui", information="oui", negociable="oui")
     agree139("R139-20/qualite", sit, expect="ok", tmp=tmp_path)
 
 

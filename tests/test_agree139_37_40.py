@@ -13,6 +13,9 @@ from agreement_r139 import agree139, bought, line, sold_out, with_states
 WHY = {"R139-40/ventes-decouvert": "a short position is refused by the reader and by the engine: no file breaks it"}
 
 ISIN = "FR0000131104"
+# a hedge beyond what it covers fails R. 139-37 (so R. 139-39: to unwind in three months) and, a forward sale of
+# more than is held, R. 139-40 2°
+R139_37_TIES = ["R139-39/denouement-3-mois", "R139-40/terme-couvert"]
 BOND = 310_000
 
 
@@ -27,7 +30,7 @@ def hedged(notional, **cols) -> object:
 
 
 def test_37_adossement_the_hedge_outgrows_the_bond_sold_in_part(tmp_path):
-    agree139("R139-37/adossement", hedged(300_000.01), expect="breach", tmp=tmp_path)
+    agree139("R139-37/adossement", hedged(300_000.01), expect="breach", tmp=tmp_path, also=R139_37_TIES)
 
 
 def test_37_adossement_a_hedge_of_exactly_the_bond_left(tmp_path):
@@ -36,7 +39,7 @@ def test_37_adossement_a_hedge_of_exactly_the_bond_left(tmp_path):
 
 def test_37_marches_an_over_the_counter_swap(tmp_path):
     sit = hedged(100_000, cotation="aucune", contrepartie="Banque A", type_contrat="swap")
-    agree139("R139-37/marches", sit, expect="breach", tmp=tmp_path)
+    agree139("R139-37/marches", sit, expect="breach", tmp=tmp_path, also=["R139-39/denouement-3-mois"])
 
 
 def test_37_marches_a_future_on_a_regulated_market(tmp_path):
@@ -45,7 +48,8 @@ def test_37_marches_a_future_on_a_regulated_market(tmp_path):
 
 def test_38_ventes_options_a_written_option_on_what_is_not_held(tmp_path):
     sit = hedged(1_000, type_contrat="option_vendue", sous_jacent="FR0000120073", sous_jacent_detenu="non")
-    agree139("R139-38/ventes-options", sit, expect="breach", tmp=tmp_path)
+    agree139("R139-38/ventes-options", sit, expect="breach", tmp=tmp_path,
+             also=["R139-37/adossement", "R139-39/denouement-3-mois"])
 
 
 def test_38_ventes_options_a_written_option_on_the_bond_held(tmp_path):
@@ -54,7 +58,8 @@ def test_38_ventes_options_a_written_option_on_the_bond_held(tmp_path):
 
 def test_39_denouement_a_contract_on_nothing_held_is_to_unwind(tmp_path):
     sit = hedged(1_000, sous_jacent="FR0000120073", sous_jacent_detenu="non")
-    agree139("R139-39/denouement-3-mois", sit, expect="breach", tmp=tmp_path)
+    agree139("R139-39/denouement-3-mois", sit, expect="breach", tmp=tmp_path,
+             also=["R139-37/adossement", "R139-40/terme-couvert"])
 
 
 def test_39_denouement_a_contract_within_r139_37(tmp_path):
@@ -73,7 +78,8 @@ def test_40_pensions_emprunts_the_repo_unwound(tmp_path):
 
 def test_40_terme_couvert_a_forward_sale_of_what_is_not_held(tmp_path):
     sit = hedged(1_000, type_contrat="terme", sous_jacent="FR0000120073", sous_jacent_detenu="non")
-    agree139("R139-40/terme-couvert", sit, expect="breach", tmp=tmp_path)
+    agree139("R139-40/terme-couvert", sit, expect="breach", tmp=tmp_path,
+             also=["R139-37/adossement", "R139-39/denouement-3-mois"])
 
 
 def test_40_terme_couvert_a_forward_sale_of_the_bond_held(tmp_path):
@@ -104,7 +110,8 @@ def test_40_ventes_decouvert_a_share_sold_exactly_to_nothing(tmp_path):
 
 
 def test_40_certificats_a_gold_certificate_bought(tmp_path):
-    agree139("R139-40/certificats", bought("certificat", "Certificat or"), expect="breach", tmp=tmp_path)
+    agree139("R139-40/certificats", bought("certificat", "Certificat or"), expect="breach", tmp=tmp_path,
+             also=["R139-18/eligibilite"])  # a certificate is in none of R. 139-18's 1° to 9°
 
 
 def test_40_certificats_the_certificate_sold(tmp_path):

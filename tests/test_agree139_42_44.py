@@ -30,17 +30,20 @@ def test_42_a_ucits_at_15_percent(tmp_path):
 
 
 def swaps(orders=()):
-    """Two swaps with BNP Paribas (+1 200 000 € and -500 000 € of exposure: 700 000 € net), one with Société
-    Générale (+300 000 €), on rates, hedging the bonds held: 1 000 000 € of exposures netted per counterparty, 10 %
-    of the actif de placement (a negative exposure nets only with its own counterparty)."""
-    sw = dict(type_contrat="swap", type_sous_jacent="taux", cotation="aucune", couverture="oui",
-              sous_jacent_detenu="oui")
-    return with_states(line("contrat_financier", 0, "Swap BNP 1", contrepartie="BNP Paribas", exposition=1_200_000,
-                            notionnel=1_200_000, **sw),
-                       line("contrat_financier", 0, "Swap BNP 2", contrepartie="BNP Paribas", exposition=-500_000,
-                            notionnel=500_000, **sw),
-                       line("contrat_financier", 0, "Swap SG", contrepartie="Société Générale", exposition=300_000,
-                            notionnel=300_000, **sw), orders=orders)
+    """Two rate futures cleared by Eurex (+1 200 000 € and -500 000 € of exposure: 700 000 € net), one by LCH
+    (+300 000 €), hedging the bonds held: 1 000 000 € of exposures netted per counterparty, 10 % of the actif de
+    placement (a negative exposure nets only with its own counterparty). The purchases are covered by 1 500 000 €
+    of deposits with three banks (R. 139-40 2°)."""
+    fut = dict(type_contrat="future", type_sous_jacent="taux", cotation="eee", couverture="oui",
+               sous_jacent_detenu="oui")
+    return with_states(line("contrat_financier", 0, "Future Eurex 1", contrepartie="Eurex Clearing",
+                            exposition=1_200_000, notionnel=1_200_000, **fut),
+                       line("contrat_financier", 0, "Future Eurex 2", contrepartie="Eurex Clearing",
+                            exposition=-500_000, notionnel=500_000, **fut),
+                       line("contrat_financier", 0, "Future LCH", contrepartie="LCH SA", exposition=300_000,
+                            notionnel=300_000, **fut),
+                       *[line("depot", 500_000, f"Compte à terme Banque {k}", emetteur=f"Banque {k}",
+                              groupe=f"BANQUE-{k}") for k in "ABC"], orders=orders)
 
 
 def test_43_a_sale_that_takes_the_net_exposures_over_10_percent(tmp_path):
@@ -54,9 +57,12 @@ def test_43_net_exposures_at_10_percent(tmp_path):
 
 
 def dollars(euros, orders=()):
-    bond = line("obligation", euros, "Obligation Apple", devise="USD", emetteur="Apple", groupe="AAPL", pays="US",
-                cotation="ocde")
-    return with_states(bond, orders=orders)
+    """`euros` of dollar bonds of four American issuers (a quarter each, under 5 % each)."""
+    q = (Decimal(euros) / 4).quantize(Decimal("0.01"))
+    names = ["Apple", "Microsoft", "Alphabet", "Amazon"]
+    bonds = [line("obligation", q if k < 3 else Decimal(euros) - 3 * q, f"Obligation {n}", devise="USD", emetteur=n,
+                  groupe=n.upper(), pays="US", cotation="ocde") for k, n in enumerate(names)]
+    return with_states(*bonds, orders=orders)
 
 
 def test_44_dollars_at_15_percent_are_not_under_it(tmp_path):

@@ -22,7 +22,7 @@ def entity(first):
 
 def test_delai_regularisation_six_months_over_the_day_after_the_deadline(tmp_path):
     a = agree139("R139-48/delai-regularisation", entity(dt.date(2025, 6, 30)), expect="breach", tmp=tmp_path,
-                 rows=False)
+                 rows=False, also=["R139-45/entite-max5"])
     (f,) = [f for f in a.after.result("R139-45/entite-max5").findings if f.status == "breach"]
     assert (f.first_observed, f.deadline, f.cure_status) == ("2025-06-30", "2025-12-30", "délai dépassé")
     (g,) = a.engine.result("R139-45/entite-max5").findings
@@ -32,19 +32,21 @@ def test_delai_regularisation_six_months_over_the_day_after_the_deadline(tmp_pat
 
 def test_delai_regularisation_within_six_months_on_the_deadline_itself(tmp_path):
     """First observed 2025-07-01: the deadline is 2026-01-01; on 2025-12-31 the breach is « en délai »."""
-    a = agree139("R139-48/delai-regularisation", entity(dt.date(2025, 7, 1)), expect="ok", tmp=tmp_path)
+    a = agree139("R139-48/delai-regularisation", entity(dt.date(2025, 7, 1)), expect="ok", tmp=tmp_path,
+                 also=["R139-45/entite-max5"])
     assert a.after.result("R139-45/entite-max5").status == "breach"  # a breach is a breach (RR 15)
 
 
 def real_estate(orders):
-    """21 % in buildings: R. 139-41 2° broken (first observed in March 2025, a change in values: five years)."""
+    """21 % in three buildings (7 % each): R. 139-41 2° broken (first observed in March 2025, a change in values:
+    five years to cure it)."""
     constats = [{"regle": "R139-41/immobilier-max20", "sujet": "", "premier_constat": dt.date(2025, 3, 1),
                  "cause": "valorisation"}]
-    return with_states(line("droit_immobilier", 1_050_000, "Immeuble Paris", immeuble="IMM-PARIS"),
-                       line("droit_immobilier", 1_050_000, "Immeuble Lyon", immeuble="IMM-LYON"),
-                       constats=constats, orders=orders)
+    return with_states(*[line("droit_immobilier", 700_000, f"Immeuble {c}", immeuble=f"IMM-{c.upper()}")
+                         for c in ("Paris", "Lyon", "Lille")], constats=constats, orders=orders)
 
 
+IMMO20 = "R139-41/immobilier-max20"
 NEW_BUILDING = {"libelle": "Immeuble Nantes", "nature": "droit_immobilier", "montant": 10_000, "devise": "EUR",
                 "immeuble": "IMM-NANTES", "pays": "FR", "actes_en_france": "oui", "detention_integrale": "oui"}
 
@@ -56,7 +58,8 @@ def test_immobilier_achats_a_building_bought_during_the_overrun(tmp_path):
 
     from constraints.r139.inputs import read_constats
 
-    a = agree139("R139-48/immobilier-achats", real_estate([NEW_BUILDING]), expect="not_applicable", tmp=tmp_path)
+    a = agree139("R139-48/immobilier-achats", real_estate([NEW_BUILDING]), expect="not_applicable", tmp=tmp_path,
+                 also=[IMMO20])
     assert a.after.result("R139-41/immobilier-max20").status == "breach"
     pf = load(tmp_path / "avant.xlsx")
     ov = check_orders139(pf, orders_from_records139([NEW_BUILDING]), as_of=DATE,
@@ -70,7 +73,7 @@ def test_immobilier_achats_a_sale_of_a_building_during_the_overrun(tmp_path):
     from reserves.pretrade.r139 import check_orders139, orders_from_records139
 
     sale = [{"libelle": "Immeuble Lyon", "montant": -10_000}]
-    agree139("R139-48/immobilier-achats", real_estate(sale), expect="not_applicable", tmp=tmp_path)
+    agree139("R139-48/immobilier-achats", real_estate(sale), expect="not_applicable", tmp=tmp_path, also=[IMMO20])
     ov = check_orders139(load(tmp_path / "avant.xlsx"), orders_from_records139(sale), as_of=DATE)
     assert "R139-48/immobilier-achats" not in {c.rule for c in ov.overall.changes}
 
