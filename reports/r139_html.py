@@ -364,6 +364,12 @@ def _head_of(h) -> str:
     return f"dépassement {euros(-h)}" if h < 0 else euros(h)
 
 
+def _sense(spec) -> str:
+    """How a rule's value stands to its limit, as the rulebook says: a floor (« au moins », `sense: min`), a
+    strict cap (« inférieure à », `strict`), else a cap (« ne peut excéder »)."""
+    return "≥ " if spec.params.get("sense") == "min" else "< " if spec.params.get("strict") else "≤ "
+
+
 def _cap_limit(limit, strict) -> str:
     if limit is None:
         return ""
@@ -551,7 +557,7 @@ def _rules(doc, d: Report139):
         nb = sum(f.status == BREACH for f in r.findings)
         nu = sum(f.status == UNKNOWN_S for f in r.findings)
         val = pct(r.value) if r.value is not None and r.limit is not None else ""
-        lim = ("≤ " + pct(r.limit)) if r.limit is not None else ""
+        lim = (_sense(r.spec) + pct(r.limit)) if r.limit is not None else ""
         rows.append([_e(STATUS_FR[r.status]), f"<strong>{_e(r.spec.title)}</strong><br>{_e(r.spec.id)}<br>"
                      f'<span class="quote">« {_e(r.spec.quote)} »</span>', _e(r.spec.article),
                      _e(val) + (f"<br>{_e(lim)}" if lim else ""), f"{nb} / {nu}"])

@@ -298,7 +298,62 @@ def report_agrees(rule_id: str, pf, verdict) -> dict:
                 assert ent is not None and ent.status == BREACH, (rule_id, f.subject)
                 got = ent.without_deposits if rule_id.endswith("max5") else ent.with_deposits
                 assert got == f.euros, (rule_id, f.subject, got, f.euros)
+    shown["html"] = _html_agrees(rule_id, rep, res)
     return shown
+
+
+def _text(html: str) -> str:
+    import html as H
+    import re
+
+    return re.sub(r"\s+", " ", H.unescape(re.sub(r"<[^>]+>", " ", html))).replace("\u00a0", " ").replace(
+        "\u202f", " ").strip()
+
+
+def _pct(x) -> str:
+    return f"{Decimal(repr(float(x))) * 100:.2f}".replace(".", ",") + " %"
+
+
+def _html_agrees(rule_id: str, rep, res) -> str:
+    """The HTML report (what its PDF prints) shows, in its table of the rules, the checker's status, value and
+    limit with the sense the rulebook gives it (« ≥ » a floor, « < » a strict cap, « ≤ » a cap); in its table of
+    the caps, the euros, the share, the limit and the headroom."""
+    import re
+
+    from reports.r139_html import render_html139
+    from reserves.portfolio.fmt import STATUS_FR
+
+    html = render_html139(rep)
+    spec = res.spec
+    rules = html[html.index('id="regles"'):]
+    rows = [_text(r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", rules, re.S)]
+    row = next((r for r in rows if rule_id in r.replace(" / ", "/").replace(" /", "/")), None)
+    assert row is not None, (rule_id, "not in the report's table of the rules")
+    assert row.startswith(STATUS_FR[res.status]), (rule_id, row[:40], res.status)
+    if res.value is not None and res.limit is not None:
+        sign = "≥" if spec.params.get("sense") == "min" else "<" if spec.params.get("strict") else "≤"
+        shown = f"{_pct(res.value)} {sign} {_pct(res.limit)}"
+        assert shown in row, (rule_id, shown, row[-80:])
+    caps = [c for p in rep.parts for c in p.caps if c.rule_id == rule_id and c.share is not None]
+    for c in caps:
+        table = html[html.index("Plafonds : valeur, limite et marge"):]
+        crow = next(_text(r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+                    if rule_id in _text(r).replace(" / ", "/").replace(" /", "/"))
+        sign = "<" if spec.params.get("strict") else "≤"
+        assert f"{_pct(c.share)} {sign} {_pct(c.limit)}" in crow, (rule_id, crow)
+        if c.headroom is not None:  # (R. 139-42 is a share of each fund: no euros of its own)
+            head = _money(-c.headroom) if c.headroom < 0 else _money(c.headroom)
+            assert head in crow and (("dépassement" in crow) == (c.headroom < 0)), (rule_id, head, crow)
+        if c.value is not None:
+            assert _money(c.value) in crow, (rule_id, _money(c.value), crow)
+    return row
+
+
+def _money(cents: int) -> str:
+    """French euros with cents, thousands grouped by spaces."""
+    sign = "-" if cents < 0 else ""
+    e, c = divmod(abs(int(cents)), 100)
+    return f"{sign}{e:,}".replace(",", " ") + f",{c:02d} €"
 
 
 def _groups_hold_findings(fig, res) -> None:
