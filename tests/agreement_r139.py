@@ -45,6 +45,9 @@ DATE = dt.date(2025, 12, 31)
 VALUATION = dt.date(2025, 12, 15)
 TOL = 0.015  # euros: the proposal's trades are rounded to cents
 HALF_CENT = 0.005
+# the kinds whose rows, at a proposal, are the checker's figures (caps in euros, sums of absolute values,
+# quantities against an issue, the basket)
+FIGURE_KINDS = ("r139_share", "r139_entity", "r139_contracts", "r139_currency", "r139_issuer_share")
 
 _ISSUE = {"quantite": 1, "quantite_emise": 1_000_000_000}  # a billionth of the issue: far below R. 139-46's 5 %
 DEFAULTS = {
@@ -302,6 +305,26 @@ def report_agrees(rule_id: str, pf, verdict) -> dict:
     return shown
 
 
+def _cli_agrees(rule_id: str, path: Path, verdict, simplified: bool) -> None:
+    """`reserves check FILE --json --date 2025-12-31` (SPEC §3): its exit code, its entry for the rule and the
+    rule's findings are the checker's."""
+    import json
+
+    from helpers import run_cli
+
+    args = ["check", str(path), "--json", "--date", DATE.isoformat()] + (["--regime-simplifie"] if simplified else [])
+    p = run_cli(*args, dated=False, timeout=120)
+    assert "Traceback" not in p.stderr, p.stderr
+    doc = json.loads(p.stdout)
+    assert p.returncode == verdict.exit_code and doc["status"] == verdict.status, (p.returncode, doc["status"])
+    (entry,) = [r for r in doc["rules"] if r["id"] == rule_id]
+    want = verdict.result(rule_id).to_dict(verdict.version)
+    assert entry == json.loads(json.dumps(want)), (rule_id, entry, want)
+    got = [f for f in doc["findings"] if f["rule"] == rule_id]
+    mine = json.loads(json.dumps([f.to_dict() for f in verdict.findings if f.rule == rule_id], default=str))
+    assert got == mine, (rule_id, got, mine)
+
+
 def _text(html: str) -> str:
     import html as H
     import re
@@ -385,10 +408,12 @@ _SOLVED: dict = {}
 
 
 def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None, limit=None,
-             optimize: bool = True, rows: bool = True, also=()) -> Agreed:
+             optimize: bool = True, rows: bool = True, also=(), cli: bool = False) -> Agreed:
     """The four consumers on the situation (see the module's docstring); `value`, `limit`: the rule's figures the
     checker must give after the orders (a share, compared exactly as a Fraction of cents when given as one);
-    `also`: the other rules the situation breaks with it (none unless the text ties them)."""
+    `also`: the other rules the situation breaks with it (none unless the text ties them); `cli`: the checker is
+    also run as the user runs it, `reserves check FILE --json` in a child process, on the file after the orders,
+    and says the same (the rule's entry and its findings)."""
     from reserves.pretrade.r139 import Engine139, orders_from_records139
 
     tmp.mkdir(parents=True, exist_ok=True)
@@ -417,6 +442,8 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
         assert res.limit == limit, (rule_id, res.limit, limit)
     if expect == BREACH:
         assert any(f.status == BREACH for f in res.findings)
+    if cli:
+        _cli_agrees(rule_id, after_path, after, sit.simplified)
     others = sorted(r.spec.id for r in after.results if r.status == BREACH and r.spec.id != rule_id)
     assert others == sorted(also), (rule_id, "the situation breaks other rules", others)
 
@@ -463,6 +490,8 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
             agreed.rows_are_figures = any([_rows_are_the_figures(rule_id, blocks, ctx, again.result(rule_id))
                                            for ctx, blocks in linear_rows(rule, again)])
         agreed.proposal, agreed.rechecked = p, again
+        if rows and rule.kind in FIGURE_KINDS and r2.status == OK:
+            assert agreed.rows_are_figures, (rule_id, "rows at the proposal that are not the checker's figures")
     return agreed
 
 
@@ -474,11 +503,19 @@ def _rows_are_the_figures(rule_id, blocks, ctx, res) -> bool:
     kind's rows are of none of these forms (the basket, line conditions)."""
     if res.status != OK or res.value is None or res.limit is None:
         return False
+    x = ctx.value.astype(float) / 100
+    basket = [b for b in blocks if isinstance(b, BasketBlock)]
+    if rule_id == "R139-45/cumul-max40" and len(basket) == 1:  # the entities above their 5 %, together
+        b = basket[0]
+        lhs, rhs = b.value_at(x)
+        base = float(x[b.base].sum())
+        assert abs(lhs[lhs > rhs + HALF_CENT].sum() - res.figure / 100) <= TOL, (rule_id, lhs, res.figure / 100)
+        assert abs(float(b.basket) * base - res.limit * ctx.base / 100) <= TOL, (rule_id, base, ctx.base / 100)
+        return True
     rows = [b for b in blocks if not isinstance(b, BasketBlock)]
     if len(rows) != 1:
         return False
     b = rows[0]
-    x = ctx.value.astype(float) / 100
     lhs, rhs = b.value_at(x)
     k = int(np.argmax(lhs))
     if b.share == 0 and b.base is None:  # quantities against the issue: lhs / rhs is value / limit

@@ -16,7 +16,7 @@ S = {"simplified": True}
 
 
 def test_14_eligibilite_a_share_is_not_in_the_simplified_list(tmp_path):
-    agree139("R139-14/eligibilite", bought("action", "Actions Air Liquide", **S), expect="breach", tmp=tmp_path)
+    agree139("R139-14/eligibilite", bought("action", "Actions Air Liquide", **S), expect="breach", tmp=tmp_path, cli=True)
 
 
 def test_14_eligibilite_a_tcn_of_a_swiss_issuer_is(tmp_path):

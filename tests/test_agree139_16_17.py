@@ -24,7 +24,7 @@ def more(label="OPCVM Obligations"):
 
 
 def test_16_opc_admis_more_units_of_a_fund_that_is_not_compliant(tmp_path):
-    agree139("R139-16/opc-admis", ucits(more(), fonds_conforme="non"), expect="breach", tmp=tmp_path)
+    agree139("R139-16/opc-admis", ucits(more(), fonds_conforme="non"), expect="breach", tmp=tmp_path, cli=True)
 
 
 def test_16_opc_admis_more_units_of_a_compliant_ucits(tmp_path):

@@ -11,7 +11,7 @@ from agreement_r139 import agree139, bought
 
 
 def test_18_eligibilite_an_asset_outside_the_list_bought(tmp_path):
-    agree139("R139-18/eligibilite", bought("autre", "Créance commerciale"), expect="breach", tmp=tmp_path)
+    agree139("R139-18/eligibilite", bought("autre", "Créance commerciale"), expect="breach", tmp=tmp_path, cli=True)
 
 
 def test_18_eligibilite_a_tcn_of_an_oecd_issuer_is_in_the_list(tmp_path):

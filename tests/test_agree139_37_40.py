@@ -30,7 +30,7 @@ def hedged(notional, **cols) -> object:
 
 
 def test_37_adossement_the_hedge_outgrows_the_bond_sold_in_part(tmp_path):
-    agree139("R139-37/adossement", hedged(300_000.01), expect="breach", tmp=tmp_path, also=R139_37_TIES)
+    agree139("R139-37/adossement", hedged(300_000.01), expect="breach", tmp=tmp_path, cli=True, also=R139_37_TIES)
 
 
 def test_37_adossement_a_hedge_of_exactly_the_bond_left(tmp_path):

@@ -30,7 +30,7 @@ def opcvm_situation(orders=()):
 
 
 def test_opcvm_max15_broken_by_a_purchase_of_units(tmp_path):
-    agree139("R139-41/opcvm-max15", opcvm_situation(buy("OPCVM Obligations")), expect="breach", tmp=tmp_path,
+    agree139("R139-41/opcvm-max15", opcvm_situation(buy("OPCVM Obligations")), expect="breach", tmp=tmp_path, cli=True,
              value=Fraction(1_510_000, B + BUY), limit=0.15)
 
 

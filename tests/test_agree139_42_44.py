@@ -48,7 +48,7 @@ def swaps(orders=()):
 
 def test_43_a_sale_that_takes_the_net_exposures_over_10_percent(tmp_path):
     sit = swaps([{"libelle": "Obligation souveraine FR", "montant": -BUY}])
-    agree139("R139-43/contrats-max10", sit, expect="breach", tmp=tmp_path, limit=0.10,
+    agree139("R139-43/contrats-max10", sit, expect="breach", tmp=tmp_path, cli=True, limit=0.10,
              value=Fraction(1_000_000, B - BUY))
 
 

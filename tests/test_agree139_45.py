@@ -15,7 +15,7 @@ WHY = {"R139-45/groupes": "III sets no limit: contradictory groups leave the ent
 def test_entite_max5_a_purchase_takes_one_entity_over_5_percent(tmp_path):
     sit = Situation([line("action", 500_000, "Actions Air Liquide"), *states(B - 500_000)],
                     [{"libelle": "Actions Air Liquide", "montant": 10_000}])
-    agree139("R139-45/entite-max5", sit, expect="breach", tmp=tmp_path, value=Fraction(510_000, B + 10_000),
+    agree139("R139-45/entite-max5", sit, expect="breach", tmp=tmp_path, cli=True, value=Fraction(510_000, B + 10_000),
              limit=0.05)
 
 
@@ -54,8 +54,9 @@ def banks(orders=()):
 
 def test_cumul_max40_a_deposit_takes_the_basket_over_40_percent(tmp_path):
     sit = banks([{"libelle": "Compte à terme Banque E", "montant": 10_000}])
-    agree139("R139-45/cumul-max40", sit, expect="breach", tmp=tmp_path, limit=0.40,
-             value=Fraction(4_010_000, B + 10_000))
+    a = agree139("R139-45/cumul-max40", sit, expect="breach", tmp=tmp_path, limit=0.40,
+                 value=Fraction(4_010_000, B + 10_000))
+    assert a.rows_are_figures  # the basket's rows at the proposal: the checker's euros in the basket, its 40 %
 
 
 def test_cumul_max40_five_banks_at_8_percent_fill_the_basket(tmp_path):

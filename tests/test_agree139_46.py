@@ -17,7 +17,7 @@ def issue(nature, orders=()):
 
 def test_capital_max5_a_share_more_is_over_5_percent_of_the_equity(tmp_path):
     sit = issue("action", [{"libelle": "action PME SA", "montant": 100}])
-    agree139("R139-46/capital-max5", sit, expect="breach", tmp=tmp_path, limit=0.05, value=Fraction(51, 1000))
+    agree139("R139-46/capital-max5", sit, expect="breach", tmp=tmp_path, cli=True, limit=0.05, value=Fraction(51, 1000))
 
 
 def test_capital_max5_at_5_percent_of_the_equity(tmp_path):

@@ -21,7 +21,7 @@ def entity(first):
 
 
 def test_delai_regularisation_six_months_over_the_day_after_the_deadline(tmp_path):
-    a = agree139("R139-48/delai-regularisation", entity(dt.date(2025, 6, 30)), expect="breach", tmp=tmp_path,
+    a = agree139("R139-48/delai-regularisation", entity(dt.date(2025, 6, 30)), expect="breach", tmp=tmp_path, cli=True,
                  rows=False, also=["R139-45/entite-max5"])
     (f,) = [f for f in a.after.result("R139-45/entite-max5").findings if f.status == "breach"]
     assert (f.first_observed, f.deadline, f.cure_status) == ("2025-06-30", "2025-12-30", "délai dépassé")
