@@ -431,7 +431,8 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
     if value is not None:
         assert res.value is not None
         if isinstance(value, Fraction):
-            exact = Fraction(res.figure, after.base) if res.figure is not None and rule_id.startswith(
+            base = next((c.base for _n, c, rs in after.parts if rs[rule_id].value == res.value), after.base)
+            exact = Fraction(res.figure, base) if res.figure is not None and rule_id.startswith(
                 ("R139-15/", "R139-41/", "R139-43/", "R139-44/", "R139-45/")) else None
             assert (exact if exact is not None else Fraction(res.value).limit_denominator(10**12)) == value, (
                 rule_id, res.value, value)
@@ -487,7 +488,8 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
                 bad = {name[int(r)] for f in res.findings if f.status == BREACH for r in f.rows}
                 left = {str(lab): int(v) for lab, v in zip(p.portfolio.lines["label"], p.portfolio.lines["value"])}
                 assert bad and all(left.get(lab, 0) == 0 for lab in bad), (rule_id, bad, left)
-            agreed.rows_are_figures = any([_rows_are_the_figures(rule_id, blocks, ctx, again.result(rule_id))
+            parts = {name: results[rule_id] for name, _ctx, results in again.parts}
+            agreed.rows_are_figures = any([_rows_are_the_figures(rule_id, blocks, ctx, parts[ctx.regime])
                                            for ctx, blocks in linear_rows(rule, again)])
         agreed.proposal, agreed.rechecked = p, again
         if rows and rule.kind in FIGURE_KINDS and r2.status == OK:

@@ -119,3 +119,28 @@ def test_groupes_an_issuer_under_two_groups_is_to_check(tmp_path):
 
 def test_groupes_one_issuer_one_group_through_a_fund(tmp_path):
     agree139("R139-45/groupes", grouped("AIRLIQUIDE"), expect="ok", tmp=tmp_path)
+
+
+def two_regimes(orders=()):
+    """Two régimes checked apart (`regime` column, each its own actif de placement): Air Liquide at 5 % of
+    « base » directly, and at 5 % of « complementaire » (5 000 000 €) directly and through a UCITS."""
+    def reg(r, lines):
+        return [{**x, "regime": r, "libelle": f"{x['libelle']} ({r})"} for x in lines]
+
+    base = reg("base", [line("action", 500_000, "Actions Air Liquide"), *states(B - 500_000)])
+    comp = reg("complementaire", [line("action", 100_000, "Actions Air Liquide"),
+                                  line("opcvm", 300_000, "OPCVM Actions"), *states(4_600_000)])
+    inventory = {"OPCVM Actions (complementaire)": [held("action", 50, "Air Liquide (fonds)"),
+                                                    held("titre_etat", 50, "OAT (fonds)")]}
+    return Situation(base + comp, list(orders), funds=inventory)
+
+
+def test_entite_max5_in_two_regimes_each_over_its_own_5_percent(tmp_path):
+    orders = [{"libelle": "Actions Air Liquide (base)", "regime": "base", "montant": 10_000},
+              {"libelle": "OPCVM Actions (complementaire)", "regime": "complementaire", "montant": 10_000}]
+    res = agree139("R139-45/entite-max5", two_regimes(orders), expect="breach", tmp=tmp_path).result
+    assert sorted(f.regime for f in res.findings if f.status == "breach") == ["base", "complementaire"]
+
+
+def test_entite_max5_in_two_regimes_each_at_its_own_5_percent(tmp_path):
+    agree139("R139-45/entite-max5", two_regimes(), expect="ok", tmp=tmp_path, value=Fraction(5, 100))
