@@ -142,14 +142,15 @@ def _unlocked(a: np.ndarray) -> np.ndarray:
         return a
 
 
-def _column_array(L: pd.DataFrame, name: str, n: int) -> np.ndarray | None:
+def _column_array(L: pd.DataFrame, name: str, n: int, s=None) -> np.ndarray | None:
     """A column of a table as a numpy array when pandas keeps it as one: `Series.to_numpy()`, which pandas ≥ 3
     gives as a read-only view of the table's memory (no copy); else None (text and other extension columns are
-    read the ordinary way). Read once per structure (`Context.column`)."""
-    try:
-        s = L[name]
-    except KeyError:
-        return None
+    read the ordinary way). Read once per structure (`Context.column`); `s`: the column, when read already."""
+    if s is None:
+        try:
+            s = L[name]
+        except KeyError:
+            return None
     if not isinstance(s, pd.Series) or not isinstance(s.dtype, np.dtype):  # a repeated name; an extension column
         return None
     a = s.to_numpy()
@@ -200,11 +201,13 @@ class Patterns:
         keys = list(masks)[:_MASK_BITS]  # (beyond, a mask is summed on its own)
         n_cells = int(tally_key.max()) + 1 if len(tally_key) else 1
         if n_cells << len(keys) <= 1 << 16:  # few masks: the word itself is the pattern (no factorize)
-            word = tally_key.astype(np.intp) << len(keys)
+            # built in 16 bits (a quarter of the memory to go through), made an index once
+            word = tally_key.astype(np.uint16)
+            word <<= np.uint16(len(keys))
             for j, k in enumerate(keys):
-                word |= masks[k].view(np.uint8).astype(np.intp) << j
+                word |= masks[k].view(np.uint8) * np.uint16(1 << j)
             uniq = np.arange(n_cells << len(keys), dtype=np.int64)
-            self.code = word
+            self.code = word.astype(np.intp)
             self.cell = (uniq >> len(keys)).astype(np.intp)
             self.has = {k: np.flatnonzero((uniq >> j) & 1) for j, k in enumerate(keys)}
         else:
@@ -350,14 +353,16 @@ class Context:
     def column(self, name: str, dtype=None) -> np.ndarray:
         """A column of the lines as an array (read-only: it may be the table's own memory)."""
         a = self._arrays.get(name, False)
+        s = None
         if a is False:
-            a = self._arrays[name] = _column_array(self.L, name, self.n)
+            s = self.L[name] if name in self.L.columns else None  # each column read once (about 13 µs a read)
+            a = self._arrays[name] = None if s is None else _column_array(self.L, name, self.n, s)
         if a is not None and (dtype is None or a.dtype == dtype):
             return a
         key = ("column", name, dtype)
         a = self.memo.get(key)
         if a is None:
-            a = self.memo[key] = self.L[name].to_numpy(dtype=dtype)
+            a = self.memo[key] = (self.L[name] if s is None else s).to_numpy(dtype=dtype)
         return a
 
     def codes(self, column: str) -> np.ndarray:
@@ -368,7 +373,7 @@ class Context:
             name = column + "_code"
             c = self.column(name) if name in self.L.columns else None
             if c is None or c.dtype.kind not in "iu":  # no codes (or not all of them: lines put together)
-                c = text_codes(self.L[column].to_numpy())
+                c = text_codes(self.column(column))
             self.memo[key] = c
         return c
 
@@ -432,7 +437,7 @@ class Context:
             if column + "_code" in self.L.columns:
                 k = self.codes(column) != NO_TEXT if self._code_min(column) < 0 else np.ones(self.n, dtype=bool)
             else:
-                k = ~pd.isna(self.L[column].to_numpy())
+                k = ~pd.isna(self.column(column))
             k.flags.writeable = False
             self.memo[key] = k
         return self.memo[key]
@@ -575,6 +580,8 @@ class Context:
                 return int(self._pattern_sums()[P.has[key]].sum())
             self.structure.masks.setdefault(key, mask)
         if self.span < 1 << 53:  # every partial sum is an integer float, exact in any order
+            if mask.dtype == bool:  # the values of the lines in the mask, summed in one pass (no float copy of it)
+                return int(np.bincount(_unlocked(mask).view(np.uint8), weights=self.value_f, minlength=2)[1])
             return int(np.dot(self.value_f, mask))
         if self.span < 1 << 62:  # no partial sum can wrap around
             return int(np.dot(self.value, mask))
@@ -601,7 +608,7 @@ class Context:
         return self.pf.column_name(field_name)
 
     def labels(self, idx) -> list:
-        lab = self.L["label"].to_numpy()
+        lab = self.column("label")
         return [str(lab[i]) for i in idx]
 
 
@@ -1195,6 +1202,15 @@ class Share(Rule):
         return st
 
     def _clauses(self, ctx: Context) -> np.ndarray:
+        """Lines of the numerator's clauses in the base (read-only, made once per structure)."""
+        key = ("clauses", self.mkey)
+        out = ctx.memo.get(key)
+        if out is None:
+            out = ctx.memo[key] = self._clauses_made(ctx)
+            _locked(out)
+        return out
+
+    def _clauses_made(self, ctx: Context) -> np.ndarray:
         mask = None
         for clause in self.p["numerator"]:
             m = None
@@ -2098,12 +2114,22 @@ class IssuerCap(_GroupCap):
         fr = self._members(ctx)
         if fr is None:
             return st
-        member, loose, n_member, surely, alike, (midx, mcodes), sure_at = fr
+        member, loose, n_member, surely, alike, (mbin, sbin) = fr
         counted = self._scope(ctx)[1]
         st.n_in = n_member + len(loose)
-        vals = ctx.value[midx]  # the members' values, summed per issuer (the others weigh nothing)
-        worst_ = _sums_by_code(ctx, mcodes, vals, n_groups)
-        best = _sums_by_code(ctx, mcodes[sure_at], vals[sure_at], n_groups) if sure_at is not None else worst_
+        if ctx.span < 1 << 53:  # every line's value into its bin at once (float sums of integer cents: exact)
+            vf = ctx.value_f
+            worst_ = np.rint(np.bincount(mbin, weights=vf, minlength=n_groups + 1)[:n_groups]).astype(np.int64)
+            best = worst_ if sbin is None else \
+                np.rint(np.bincount(sbin, weights=vf, minlength=n_groups + 1)[:n_groups]).astype(np.int64)
+        else:  # the members' values, summed per issuer exactly (the others weigh nothing)
+            midx = np.flatnonzero(member)
+            worst_ = group_sums(codes[midx], ctx.value[midx], n_groups)
+            if surely is None:
+                best = worst_
+            else:
+                sidx = np.flatnonzero(surely)
+                best = group_sums(codes[sidx], ctx.value[sidx], n_groups)
         # the largest sum of an issuer with lines here: issuers without sum to 0, so that the largest sum of
         # all is theirs when it is not 0
         top = int(best.max()) if len(best) else 0
@@ -2145,12 +2171,13 @@ class IssuerCap(_GroupCap):
                     acodes = acodes.astype(np.intp)
                     _locked(idx, acodes)
                     alike = (idx, acodes, len(uniq), dict(zip(idx.tolist(), acodes.tolist())))
-            midx = np.flatnonzero(member)
-            codes = _dense_codes(ctx, "issuer_code")[0]
-            mcodes = codes[midx]
-            sure_at = None if surely is None else surely[midx]
-            _locked(member, loose, surely, midx, mcodes, sure_at)
-            out = (member, loose, len(midx), surely, alike, (midx, mcodes), sure_at)
+            # per line, its issuer's code where the rule counts it, else a bin of no issuer (n_groups): the sums
+            # per issuer then go over every line at once, without picking the members' values
+            codes, n_groups = _dense_codes(ctx, "issuer_code")
+            mbin = _unlocked(np.where(member, codes, n_groups))
+            sbin = None if surely is None else _unlocked(np.where(surely, codes, n_groups))
+            _locked(member, loose, surely)
+            out = (member, loose, int(np.count_nonzero(member)), surely, alike, (mbin, sbin))
         ctx.memo[key] = out
         return out
 
@@ -2404,7 +2431,10 @@ class HoldingCap(Rule):
             if lo is not None and lo >= -1 and hi * k_cls <= 8 * ctx.n + 16:
                 # the reader's issuer codes, dense: issuer · classes + class is a group code as it is (groups
                 # without lines are empty, and never flagged)
-                codes = np.where(has, icode.astype(np.intp) * k_cls + cls, 0).astype(np.intp)
+                # (arithmetic in the codes' own integers: numpy's mixed-type loops run several times slower)
+                codes = icode.astype(np.intp, copy=False) * k_cls
+                codes += cls
+                np.multiply(codes, has, out=codes)
                 ctx.memo[key] = (codes, max(hi, 0) * k_cls, has_issuer)
             else:
                 codes = np.zeros(ctx.n, dtype=np.intp)
