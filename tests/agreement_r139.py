@@ -119,6 +119,7 @@ class Situation:
     funds: dict = field(default_factory=dict)  # fund label -> holdings (its `Transparence` rows)
     simplified: bool = False
     constats: list = field(default_factory=list)  # rows of the `Constats` sheet (R. 139-48: first observations)
+    tpt: list = field(default_factory=list)  # rows of a TPT file (`casebook_r139.tpt_row`) given with --transparence
 
 
 # --------------------------------------------------------------------------- files written with the template
@@ -184,10 +185,10 @@ def applied(lines: list, orders: list) -> list:
     return out
 
 
-def load(path: Path):
+def load(path: Path, tpt: Path | None = None):
     from reserves.portfolio.model139 import load as load139
 
-    return load139(str(path), as_of=DATE)
+    return load139(str(path), as_of=DATE, transparence=[str(tpt)] if tpt else ())
 
 
 def version():
@@ -305,7 +306,7 @@ def report_agrees(rule_id: str, pf, verdict) -> dict:
     return shown
 
 
-def _cli_agrees(rule_id: str, path: Path, verdict, simplified: bool) -> None:
+def _cli_agrees(rule_id: str, path: Path, verdict, simplified: bool, tpt: Path | None = None) -> None:
     """`reserves check FILE --json --date 2025-12-31` (SPEC §3): its exit code, its entry for the rule and the
     rule's findings are the checker's."""
     import json
@@ -313,6 +314,7 @@ def _cli_agrees(rule_id: str, path: Path, verdict, simplified: bool) -> None:
     from helpers import run_cli
 
     args = ["check", str(path), "--json", "--date", DATE.isoformat()] + (["--regime-simplifie"] if simplified else [])
+    args += ["--transparence", str(tpt)] if tpt else []
     p = run_cli(*args, dated=False, timeout=120)
     assert "Traceback" not in p.stderr, p.stderr
     doc = json.loads(p.stdout)
@@ -417,12 +419,17 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
     from reserves.pretrade.r139 import Engine139, orders_from_records139
 
     tmp.mkdir(parents=True, exist_ok=True)
+    tpt = None
+    if sit.tpt:
+        from casebook_r139 import write_tpt
+
+        tpt = write_tpt(tmp / "tpt.xlsx", [list(r) for r in sit.tpt])
     before_path = write(tmp / "avant.xlsx", sit.lines, sit.funds, sit.constats)
-    pf0 = load(before_path)
+    pf0 = load(before_path, tpt)
     before = full_check(pf0, before_path, sit.simplified)
     after_lines = applied(sit.lines, sit.orders)
     after_path = write(tmp / "apres.xlsx", after_lines, sit.funds, sit.constats) if sit.orders else before_path
-    pf1 = load(after_path) if sit.orders else pf0
+    pf1 = load(after_path, tpt) if sit.orders else pf0
     after = full_check(pf1, after_path, sit.simplified) if sit.orders else before
     res = after.result(rule_id)
 
@@ -444,7 +451,7 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
     if expect == BREACH:
         assert any(f.status == BREACH for f in res.findings)
     if cli:
-        _cli_agrees(rule_id, after_path, after, sit.simplified)
+        _cli_agrees(rule_id, after_path, after, sit.simplified, tpt)
     others = sorted(r.spec.id for r in after.results if r.status == BREACH and r.spec.id != rule_id)
     assert others == sorted(also), (rule_id, "the situation breaks other rules", others)
 

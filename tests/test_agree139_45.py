@@ -144,3 +144,33 @@ def test_entite_max5_in_two_regimes_each_over_its_own_5_percent(tmp_path):
 
 def test_entite_max5_in_two_regimes_each_at_its_own_5_percent(tmp_path):
     agree139("R139-45/entite-max5", two_regimes(), expect="ok", tmp=tmp_path, value=Fraction(5, 100))
+
+
+ISIN_FUND = "FR0010314401"
+
+
+def through_tpt(orders=()):
+    """2 % of Société 1 held directly, and a UCITS of 10 % whose TPT file (FinDatEx V6, `--transparence`) puts 30 %
+    of it in Société 1: 5 % exactly."""
+    from casebook_r139 import tpt_row
+
+    nav = 2_000_000  # the fund's own net asset value: its holdings are rescaled to the line (R. 139-17)
+    rows = [tpt_row(ISIN_FUND, nav, "FR31", "Action Société 1", 600_000, isin="FR0000120073", qty=1000,
+                    issuer="Société 1", group="GRP-1"),
+            tpt_row(ISIN_FUND, nav, "FI11", "Finland 2030", 1_400_000, isin="FI4000046545", nominal=1_000_000,
+                    issuer="République de Finlande", country="FI")]
+    sit = with_states(line("opcvm", 1_000_000, "OPCVM Europe", isin=ISIN_FUND),
+                      line("obligation", 200_000, "Obligation Société 1", emetteur="Société 1", groupe="GRP-1"),
+                      orders=orders)
+    sit.tpt = rows
+    return sit
+
+
+def test_entite_max5_more_units_of_a_fund_seen_through_its_tpt_file(tmp_path):
+    sit = through_tpt([{"libelle": "OPCVM Europe", "montant": 10_000}])
+    agree139("R139-45/entite-max5", sit, expect="breach", tmp=tmp_path, value=Fraction(503_000, B + 10_000),
+             cli=True)
+
+
+def test_entite_max5_at_5_percent_through_a_tpt_file(tmp_path):
+    agree139("R139-45/entite-max5", through_tpt(), expect="ok", tmp=tmp_path, value=Fraction(5, 100))
