@@ -176,3 +176,46 @@ def test_a_bad_cell_read_alone_is_said_as_among_many(column, cell):
         said.append(str(e.value.problems[0]))
     assert said[0] == said[1]
     assert "ligne 2," in said[0]
+
+
+def test_all_lines_read_together_as_a_few_or_among_many():
+    rows = table(*LINES)
+    alone = from_raw(_one(rows, 1)).lines
+    many = from_raw(_one(rows, 4)).lines.iloc[::4].reset_index(drop=True)
+    assert len(alone) == len(LINES) <= P.FEW_CELLS < len(LINES) * 4
+    pd.testing.assert_frame_equal(alone.drop(columns="row"), many.drop(columns="row"), check_exact=True)
+
+
+@pytest.mark.parametrize("cells", [
+    [1, 1.0, True, "a", 0, False, 0.0, -0.0, None, math.nan, "a"],
+    [-0.0, 0.0, 0, dt.date(2020, 1, 1), dt.datetime(2020, 1, 1), "x", 2**70, 2.0**70, dt.time(1), dt.timedelta(1)],
+    [1.5, 3, 3.0, "3", " ", "", None], [],
+])
+def test_a_few_cells_coded_as_pandas_codes_them(cells):
+    arr = np.empty(len(cells), dtype=object)
+    arr[:] = cells
+    want_codes, want_uniques = pd.factorize(arr, use_na_sentinel=True)
+    codes, uniques = P.factorize(cells)
+    assert codes.tolist() == want_codes.tolist()
+    assert [repr(u) for u in uniques] == [repr(u) for u in want_uniques]
+
+
+def test_total_rows_left_out_of_a_large_table():
+    body = [[f"ligne {i}", "2", 100.0, "EUR"] for i in range(60)]
+    body[10] = ["Sous-total obligations", None, 1000.0, "EUR"]
+    body[30] = ["  Total général", "  ", 5000.0, "EUR"]
+    body[40] = ["Total ou presque", "2", 5.0, "EUR"]  # a category: a holding
+    raw = locate([["libelle", "categorie", "valeur", "devise"]] + body, "t.xlsx", "Portefeuille", "xlsx")
+    pf = from_raw(raw)
+    assert len(pf.lines) == 58
+    assert pf.warnings == ["Ligne 12 ignorée : ligne de total (« Sous-total obligations »).",
+                           "Ligne 32 ignorée : ligne de total (« Total général »)."]
+
+
+@pytest.mark.parametrize("text", ["0", "12", "-12", "+12", "1234.56", "-0.005", "007", "1.000", "2.675",
+                                  "1000000000000000.005", "99999999999999999999.99"])
+def test_a_number_written_plainly_reads_as_every_step_reads_it(text):
+    got = P.to_decimal(text)
+    want = P._text_decimal(text)
+    assert str(got) == str(want) and P.parse_money(text) == int((want * 100).quantize(Decimal(1), "ROUND_HALF_UP")) \
+        if abs(want) <= P.MAX_EUROS else str(got) == str(want)

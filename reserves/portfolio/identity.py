@@ -317,8 +317,11 @@ def person_keys(names, leis=None) -> np.ndarray:
     return out
 
 
+_DIGIT_RUNS = re.compile(r"\d+")
+
+
 def _digits(words: str) -> tuple:
-    return tuple(sorted(re.findall(r"\d+", words)))
+    return tuple(sorted(_DIGIT_RUNS.findall(words)))
 
 
 def looks_alike(a_words: str, b_words: str) -> bool:

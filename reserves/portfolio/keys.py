@@ -31,9 +31,9 @@ def security_key(isin, issuer, label) -> str:
 def key_codes(texts) -> np.ndarray:
     """Codes of the keys of some texts (the key once per distinct spelling), in order of first appearance, -1
     without a key."""
-    spell, spellings = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=True)
+    spell, spellings = P.factorize(np.asarray(texts, dtype=object))
     ukeys = np.array([group_key(t) for t in spellings] + [None], dtype=object)
-    codes, _ = pd.factorize(ukeys[spell], use_na_sentinel=True)  # spell == -1 picks the trailing None
+    codes, _ = P.factorize(ukeys[spell])  # spell == -1 picks the trailing None
     return codes.astype(np.int64)
 
 
@@ -45,9 +45,9 @@ def grouping_codes(issuer, prop, isin, label, lei=None) -> dict:
     sec = np.array([isin_ if isinstance(isin_, str) else f"{e if isinstance(e, str) else ''}\x00{lab}"
                     for isin_, e, lab in zip(np.asarray(isin, dtype=object), persons,
                                              np.asarray(label, dtype=object))], dtype=object)
-    return {"issuer_key": persons, "issuer_code": pd.factorize(persons, use_na_sentinel=True)[0].astype(np.int64),
+    return {"issuer_key": persons, "issuer_code": P.factorize(persons)[0].astype(np.int64),
             "issuer_alike": alike_codes(issuer, persons), "property_code": key_codes(prop),
-            "security_code": pd.factorize(sec)[0].astype(np.int64)}
+            "security_code": P.factorize(sec)[0].astype(np.int64)}
 
 
 def _person_keys(issuer: np.ndarray, lei) -> np.ndarray:
@@ -55,7 +55,7 @@ def _person_keys(issuer: np.ndarray, lei) -> np.ndarray:
     person, and the links between persons do not depend on the order of the pairs (each group's key is its
     least node). Cells that are not texts (None, NaN) name nobody, however they are coded."""
     n = len(issuer)
-    if n <= 1:
+    if n <= P.FEW_CELLS:  # a few lines: line by line costs less
         return identity.person_keys(issuer, lei)
     codes, _ = pd.factorize(issuer, use_na_sentinel=True)
     if lei is not None:
@@ -71,7 +71,7 @@ def _person_keys(issuer: np.ndarray, lei) -> np.ndarray:
 def alike_codes(issuer, keys) -> np.ndarray:
     """Per line, the group of persons whose names look alike without being shown one (READING 5), -1 if none."""
     out = np.full(len(keys), -1, dtype=np.int64)
-    codes, uniq = pd.factorize(np.asarray(keys, dtype=object), use_na_sentinel=True)
+    codes, uniq = P.factorize(np.asarray(keys, dtype=object))
     if len(uniq) < 2:
         return out
     first = np.full(len(uniq), -1, dtype=np.int64)

@@ -126,9 +126,7 @@ def _cells(raw: RawTable, idx: int | None):
 
 def _text_of(cells: list) -> np.ndarray:
     """Cells as written (parse_text), "" when blank: once per distinct cell."""
-    arr = np.empty(len(cells), dtype=object)
-    arr[:] = cells
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    codes, uniques = P.factorize(cells)
     texts = np.array([P.parse_text(c) if not P.is_blank(c) else "" for c in uniques] + [""], dtype=object)
     return texts[codes]
 
@@ -143,6 +141,7 @@ class _Columns:
         self.n = len(raw.rows)
         self.rownums = np.asarray(raw.row_numbers, dtype=np.int64)
         self.sheet = raw.sheet
+        self.info: dict = {}  # field -> what parse_column said of its column (distinct cells, cells read)
 
     def cells(self, field_name: str):
         return _cells(self.raw, self.raw.fields.get(field_name))
@@ -172,12 +171,23 @@ class _Columns:
         if idx is None:
             empty = (np.full(n, None, dtype=object), np.ones(n, dtype=bool))
             return empty + (np.full(n, P.NO_TEXT, dtype=np.int64),) if coded else empty
+        info = self.info[field_name] = {}
         parsed = P.parse_column(_cells(self.raw, idx), parser, self._on_error(field_name), coded=coded,
-                                stop_after=P.BAD_VALUES_NAMED, on_stop=self.problems.stop)
+                                stop_after=P.BAD_VALUES_NAMED, on_stop=self.problems.stop, info=info)
         if self.problems.full:  # the first hundred problems are enough: stop reading (a huge bad file ends in seconds)
             self.problems.stop()
             self.problems.raise_if_any()
         return parsed
+
+    def filled(self, field_name: str) -> np.ndarray:
+        """The lines whose cell of that column (parsed by `col`) was read as a value: not blank, not bad."""
+        info = self.info.get(field_name)
+        return np.zeros(self.n, dtype=bool) if info is None else info["filled"]
+
+    def distinct(self, field_name: str) -> list:
+        """The distinct cells of that column (parsed by `col`), as pandas finds them (None and NaN left out)."""
+        info = self.info.get(field_name)
+        return [] if info is None else list(info["uniques"])
 
     def required(self, field_name: str, parser, coded: bool = False):
         """`col` for a column every line must fill: an empty cell is a problem (a formula never computed, said so)."""
@@ -208,7 +218,7 @@ def _without_totals(raw: RawTable, warnings: list) -> RawTable:
     label_raw = _cells(raw, raw.fields["label"])
     cat_raw = _cells(raw, raw.fields["category"])
     # only a line whose category is blank can be a total: found once per distinct category cell
-    codes, uniques = pd.factorize(np.asarray(cat_raw, dtype=object), use_na_sentinel=True)
+    codes, uniques = P.factorize(cat_raw)
     blank_u = np.array([P.is_blank(u) for u in uniques] + [True], dtype=bool)  # -1 (None, NaN) picks the last
     keep = np.ones(len(raw.rows), dtype=bool)
     for i in np.flatnonzero(blank_u[codes]).tolist():
@@ -220,11 +230,6 @@ def _without_totals(raw: RawTable, warnings: list) -> RawTable:
         return raw
     return replace(raw, rows=[r for r, k in zip(raw.rows, keep) if k],
                    row_numbers=[r for r, k in zip(raw.row_numbers, keep) if k])
-
-
-def _filled(values, blank) -> np.ndarray:
-    """The lines whose cell was read as a value (a parser never makes NaN: a cell left unread is None)."""
-    return ~blank & pd.notna(values)
 
 
 def _values(c: _Columns, readings: LineReadings) -> dict:
@@ -249,7 +254,7 @@ def _values(c: _Columns, readings: LineReadings) -> dict:
 
     accrued_o, acc_blank = c.col("accrued_interest", P.parse_money)
     accrued = np.zeros(n, dtype=np.int64)
-    has = _filled(accrued_o, acc_blank)
+    has = c.filled("accrued_interest")
     accrued[has] = np.asarray(accrued_o[has].tolist(), dtype=np.int64)
     _check_accrued(c, cat, known_cat, mv, accrued, readings)
     return {"label": label, "category": cat, "known_category": known_cat,
@@ -295,9 +300,10 @@ def _flags(c: _Columns) -> dict:
     for f in BOOL_FIELDS:
         values, blank = c.col(f, P.parse_bool)
         tri = np.full(c.n, P.UNKNOWN, dtype=np.int8)
-        given = _filled(values, blank)
+        given = c.filled(f)
         tri[given] = np.asarray(values[given], dtype=np.int8)
-        if f in c.raw.fields and any(isinstance(x, str) and x.strip().lower() == "x" for x in set(c.cells(f))):
+        # « x » among the distinct cells (check boxes apart: « VRAI »/« FAUX » are not « x »)
+        if f in c.raw.fields and any(isinstance(x, str) and x.strip().lower() == "x" for x in c.distinct(f)):
             tri[blank] = P.FALSE
         flags[f] = tri
     return flags
@@ -310,14 +316,14 @@ def _numbers(c: _Columns) -> tuple[dict, dict, np.ndarray]:
         exact = f in EXACT_FIELDS
         values, blank = c.col(f, P.parse_exact_nonneg if exact else P.parse_nonneg)
         arr = np.full(c.n, np.nan)
-        given = _filled(values, blank)
+        given = c.filled(f)
         arr[given] = values[given].astype(float)  # float() of each value
         out[f] = arr
         if exact:
             exact_values[f + "_exact"] = np.where(given, values, None)
     ltv_o, ltv_blank = c.col("ltv", P.parse_ratio)
     ltv = np.full(c.n, np.nan)
-    given = _filled(ltv_o, ltv_blank)
+    given = c.filled("ltv")
     ltv[given] = np.asarray(ltv_o[given].tolist(), dtype=float)
     rank = out["mortgage_rank"]
     bad_rank = ~np.isnan(rank) & ((rank < 1) | (rank != np.floor(rank)))
@@ -410,16 +416,13 @@ def _check_issuer_lei(c: _Columns, issuer) -> None:
     """An LEI written in `emetteur` whose check digits are wrong is bad input, not another legal person."""
     if "issuer" not in c.raw.fields:
         return
-    seen: dict = {}
-    for i, name in enumerate(issuer):
-        if not isinstance(name, str) or len(name) < 20:
-            continue
-        bad = seen.get(name)
-        if bad is None:
-            bad = seen[name] = identity.lei_in(name)[1] or ""
-        if bad:
-            c.add(f"LEI invalide dans l'émetteur : « {bad} » a une clé de contrôle fausse (ISO 17442)", i, "issuer",
-                  name)
+    codes, names = P.factorize(issuer)  # each distinct name looked at once
+    bad = [identity.lei_in(nm)[1] or "" if isinstance(nm, str) and len(nm) >= 20 else "" for nm in names] + [""]
+    has = np.array([bool(b) for b in bad], dtype=bool)
+    for i in np.flatnonzero(has[codes]).tolist():
+        name = issuer[i]
+        c.add(f"LEI invalide dans l'émetteur : « {bad[codes[i]]} » a une clé de contrôle fausse (ISO 17442)", i,
+              "issuer", name)
 
 
 def _legal_form_from_names(legal_form, codes, issuer):

@@ -50,6 +50,8 @@ def _reject_types(v: object) -> None:
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")  # « 1234.56 », as a CSV writes a number: read as written
+_UNIT = re.compile(r"(€|eur|euros)$", re.I)
 
 
 def to_decimal(v: object) -> Decimal:
@@ -62,11 +64,18 @@ def to_decimal(v: object) -> Decimal:
             raise BadCell("nombre non fini")
         return Decimal(repr(v))
     s = str(v).strip()
+    if _PLAIN_DECIMAL.fullmatch(s):  # what `_text_decimal` leaves as it is
+        return Decimal(s)
+    return _text_decimal(s)
+
+
+def _text_decimal(s: str) -> Decimal:
+    """A stripped text written the French way as a Decimal."""
     neg = False
     if s.startswith("(") and s.endswith(")"):
         neg, s = True, s[1:-1]
     s = s.replace("\u2212", "-")
-    s = re.sub(r"(€|eur|euros)$", "", s, flags=re.I).strip()
+    s = _UNIT.sub("", s).strip()
     s = _SPACES.sub("", s)
     if "," in s and "." in s:
         if s.rfind(",") > s.rfind("."):
@@ -165,7 +174,7 @@ def parse_exact_nonneg(v: object) -> Decimal:
 
 def _exact_nonneg_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`parse_exact_nonneg` for plain floats: Decimal(repr(v)), the bounds checked at once."""
-    return _nonneg_floats(uniques, lambda xs: [Decimal(repr(x)) for x in xs])
+    return _nonneg_floats(uniques, lambda xs: list(map(Decimal, map(repr, xs))))
 
 
 parse_exact_nonneg.vector = _exact_nonneg_vector
@@ -454,8 +463,7 @@ def text_code(text: object) -> int:
 
 def text_codes(texts) -> np.ndarray:
     """`text_code` of every cell of a column (int64), once per distinct value."""
-    arr = np.asarray(texts, dtype=object)
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    codes, uniques = factorize(texts)
     table = np.array([text_code(u) for u in uniques] + [NO_TEXT], dtype=np.int64)
     return table[codes]  # -1 (missing) picks the trailing NO_TEXT
 
@@ -490,36 +498,43 @@ def _report_bad(codes: np.ndarray, bad: list, on_error) -> None:
 
 
 FEW_CELLS = 32  # up to this many cells, a column is parsed cell by cell (a pass over the column costs more)
-_PLAIN = frozenset({str, int, float, type(None), _dt.date, _dt.datetime, _dt.time, _dt.timedelta})
+_PLAIN = frozenset({str, int, float, bool, type(None), _dt.date, _dt.datetime, _dt.time, _dt.timedelta})
 
 
-def _factorize(values) -> tuple[np.ndarray, np.ndarray]:
-    """`pd.factorize` of a column's cells (codes, uniques; -1 for None and NaN), check boxes kept apart from numbers
-    as Excel shows them (True == 1 in Python). A few cells of plain kinds (text, numbers, dates) are coded by a
-    dict, which finds the same distinct values in the same order (Python's equality and hash, as pandas' table
-    of objects; NaN and None missing); any other cell, or more cells, go to pandas."""
+def factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize` of some cells (codes, object array of the distinct values in order of first appearance; -1
+    for None and NaN). A few cells of plain kinds (text, numbers, dates, check boxes) are coded by a dict, which
+    finds the same distinct values in the same order (Python's equality and hash, as pandas' table of objects: the
+    first of equal values is kept); any other cell, or more cells, go to pandas."""
     n = len(values)
-    if n <= FEW_CELLS:
-        kinds = set(map(type, values))
-        if kinds <= _PLAIN or (bool in kinds and kinds <= _PLAIN | {bool}):
-            seen: dict = {}
-            codes = np.empty(n, dtype=np.int64)
-            for i, v in enumerate(values):
-                if v is None or (v.__class__ is float and v != v):
-                    codes[i] = -1
-                    continue
-                if v.__class__ is bool:
-                    v = "VRAI" if v else "FAUX"
+    if n <= FEW_CELLS and set(map(type, values)) <= _PLAIN:
+        seen: dict = {}
+        codes = np.empty(n, dtype=np.int64)
+        for i, v in enumerate(values):
+            if v is None or (v.__class__ is float and v != v):
+                codes[i] = -1
+            else:
                 codes[i] = seen.setdefault(v, len(seen))
-            uniques = np.empty(len(seen), dtype=object)
-            uniques[:] = list(seen)  # a dict keeps its first key of equal ones: the first cell, as pandas
-            return codes, uniques
+        uniques = np.empty(len(seen), dtype=object)
+        uniques[:] = list(seen)  # a dict keeps its first key of equal ones
+        return codes, uniques
     if isinstance(values, np.ndarray) and values.dtype == object:
         arr = values  # factorize does not write to it
     else:
         arr = np.empty(n, dtype=object)
         arr[:] = values
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    return pd.factorize(arr, use_na_sentinel=True)
+
+
+def _factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    """`factorize` of a column's cells, check boxes kept apart from numbers as Excel shows them (True == 1 in
+    Python)."""
+    n = len(values)
+    if n <= FEW_CELLS:
+        if bool in set(map(type, values)):
+            values = [("VRAI" if v else "FAUX") if type(v) is bool else v for v in values]
+        return factorize(values)
+    codes, uniques = factorize(values)
     # a check box hides behind an equal number (True == 1): only a column with a 0, a 1 or a bool can hold one
     kind = pd.api.types.infer_dtype(uniques, skipna=False)
     if kind == "string":
@@ -532,7 +547,7 @@ def _factorize(values) -> tuple[np.ndarray, np.ndarray]:
             maybe = True
     else:
         maybe = any(u.__class__ is bool or (u.__class__ in (int, float) and (u == 0 or u == 1)) for u in uniques)
-    if maybe and bool in set(map(type, arr)):
+    if maybe and bool in set(map(type, values)):
         arr = np.empty(n, dtype=object)
         arr[:] = [("VRAI" if v else "FAUX") if type(v) is bool else v for v in values]
         codes, uniques = pd.factorize(arr, use_na_sentinel=True)
@@ -540,7 +555,7 @@ def _factorize(values) -> tuple[np.ndarray, np.ndarray]:
 
 
 def parse_column(values: list, parser, on_error, *, coded: bool = False, stop_after: int | None = None,
-                 on_stop=None) -> tuple:
+                 on_stop=None, info: dict | None = None) -> tuple:
     """Parse a column once per distinct value.
 
     Returns (parsed object array, blank mask), and with `coded` the `text_code`
@@ -550,6 +565,8 @@ def parse_column(values: list, parser, on_error, *, coded: bool = False, stop_af
     `on_stop()` is called: the column is bad input, the values left unparsed read as None (for a caller
     that refuses the file whenever a value is bad). A few cells (`FEW_CELLS`) are parsed by the same parsers
     one distinct value at a time, without the column pass of a parser's `vector` (which gives the same values).
+    `info`, a dict, receives the distinct cells (`uniques`) and the mask of the cells read as a value
+    (`filled`: not blank, not bad).
     """
     codes, uniques = _factorize(values)
     k = len(uniques)
@@ -578,6 +595,10 @@ def parse_column(values: list, parser, on_error, *, coded: bool = False, stop_af
                 break
     out = parsed_u[codes]  # -1 (None, NaN) picks the trailing None
     blank = blank_u[codes]
+    if info is not None:
+        got_u = np.fromiter((p is not None for p in parsed_u), dtype=bool, count=k + 1)
+        info["uniques"] = uniques
+        info["filled"] = got_u[codes] & ~blank
     if bad:
         _report_bad(codes, bad, on_error)
     if coded:

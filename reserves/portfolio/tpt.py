@@ -232,7 +232,7 @@ def _inventories(rows, r, fields: dict[str, int], texts: dict[int, str], name: s
 
     def parse(f, parser):
         values, blank = P.parse_column(col(f), parser, reporter(f))
-        return values, blank | np.array([v is None for v in values], dtype=bool)
+        return values, blank | np.equal(values, None)  # noqa: E711 (each cell: a value left unread is None)
 
     cells = Cells(sheet, rownums)
 
