@@ -107,9 +107,16 @@ def parse_money(v: object) -> int:
     return int((d * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
 
 
+def _of_type(uniques: np.ndarray, cls: type) -> np.ndarray:
+    """Mask of the values whose type is exactly `cls` (not a subclass: numpy's floats, bools apart)."""
+    types = np.empty(len(uniques), dtype=object)
+    types[:] = list(map(type, uniques))
+    return types == cls  # type objects compare by identity
+
+
 def _float_uniques(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the plain floats among distinct cell values, and those floats."""
-    idx = np.flatnonzero(np.fromiter((type(u) is float for u in uniques), dtype=bool, count=len(uniques)))
+    idx = np.flatnonzero(_of_type(uniques, float))
     return idx, np.array(uniques[idx].tolist(), dtype=float)
 
 
@@ -285,8 +292,10 @@ def _isin_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     done = np.zeros(len(uniques), dtype=bool)
     out = np.empty(len(uniques), dtype=object)
-    idx = np.flatnonzero(np.fromiter((type(u) is str and len(u) == 12 and u.isascii() for u in uniques),
-                                     dtype=bool, count=len(uniques)))
+    idx = np.flatnonzero(_of_type(uniques, str))
+    strs = uniques[idx].tolist()
+    idx = idx[np.fromiter(map(len, strs), dtype=np.int64, count=len(strs)) == 12]
+    idx = idx[np.fromiter(map(str.isascii, uniques[idx].tolist()), dtype=bool, count=len(idx))]
     if not len(idx):
         return done, out
     joined = "".join(uniques[idx].tolist())
@@ -404,12 +413,15 @@ def parse_text(v: object) -> str:
 
 def _text_vector(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`parse_text` for plain strings: whitespace runs made one space, ends stripped (str.split's whitespace is re's \\s)."""
-    # blank text is left to parse_column, which marks it blank
-    done = np.fromiter((type(u) is str and not u.isspace() and u != "" for u in uniques), dtype=bool,
-                       count=len(uniques))
+    # blank text is left to parse_column, which marks it blank: a text is blank exactly when its words are none
     out = np.empty(len(uniques), dtype=object)
-    sel = np.flatnonzero(done)
-    out[sel] = [" ".join(u.split()) for u in uniques[sel].tolist()]
+    done = np.zeros(len(uniques), dtype=bool)
+    sel = np.flatnonzero(_of_type(uniques, str))
+    joined = np.empty(len(sel), dtype=object)
+    joined[:] = list(map(" ".join, map(str.split, uniques[sel].tolist())))
+    some = joined != ""
+    out[sel[some]] = joined[some]
+    done[sel[some]] = True
     return done, out
 
 
