@@ -268,6 +268,33 @@ def within(lo, hi, k: int, r: int):
     return lo, hi
 
 
+# `calm_all`'s bound for « no bound »: an interval's end beyond it is kept at it (the prudent side: an order beyond
+# ±2⁶² cents is judged)
+CALM_NONE = 1 << 62
+
+
+def within_all(lo: np.ndarray, hi: np.ndarray, k, r) -> tuple[np.ndarray, np.ndarray]:
+    """`within` for many lines at once: per line, the integers d with lo ≤ d ≤ hi and k·d ≤ r (int64 arrays, or
+    scalars for k and r); a line left without any has lo = CALM_NONE > hi = -CALM_NONE. Exact (integer floor
+    divisions): the caller keeps k·d and r within int64's reach."""
+    k = np.asarray(k, dtype=np.int64)
+    r = np.asarray(r, dtype=np.int64)
+    q = np.floor_divide(r, np.where(k == 0, 1, np.abs(k)))  # ⌊r / |k|⌋
+    hi = np.where(k > 0, np.minimum(hi, q), hi)  # k > 0: d ≤ ⌊r / k⌋
+    lo = np.where(k < 0, np.maximum(lo, -q), lo)  # k < 0: d ≥ ⌈r / k⌉ = -⌊r / |k|⌋
+    none = (k == 0) & (r < 0)
+    if none.any():
+        lo, hi = np.where(none, CALM_NONE, lo), np.where(none, -CALM_NONE, hi)
+    return lo, hi
+
+
+def calm_bound(x, low: bool) -> int:
+    """A bound of a `within` interval (None: no bound) as `calm_all` keeps it: within ±CALM_NONE."""
+    if x is None:
+        return -CALM_NONE if low else CALM_NONE
+    return max(x, -CALM_NONE) if low else min(x, CALM_NONE)
+
+
 # --------------------------------------------------------------------------- the line table of the states
 
 
@@ -381,7 +408,7 @@ class Book:
             self.value[i] = 0
             self.alive[i] = False
             self.rows[i] = ch.row if ch.row is not None else int(nctx.rows[0])
-            self._pclass[i] = 2 if nctx.gestion[0] else 1 if nctx.excluded[0] else 0
+            self._pclass[i] = self.class_of(nctx)
             self.new[i] = nctx
             self.n += 1
         d = ch.delta
@@ -413,6 +440,20 @@ class Book:
         for i in range(n, self.n):
             self.new.pop(i, None)
         self.n = max(self.n0, min(self.n, n))
+
+    @staticmethod
+    def class_of(nctx) -> int:
+        """The pocket class of a new line (its one-line `Context`)."""
+        return 2 if nctx.gestion[0] else 1 if nctx.excluded[0] else 0
+
+    @staticmethod
+    def new_in_base(nctx, base: str) -> bool:
+        """A new line's value is in the total of base `base`."""
+        return base in _NAMES_OF_CLASS[Book.class_of(nctx)]
+
+    def in_bases(self, base: str) -> np.ndarray:
+        """Per line of the portfolio, its value is in the total of base `base`."""
+        return np.isin(self.pclass[:self.n0], BASE_CLASSES[base])
 
     def in_base(self, i: int, base: str) -> bool:
         """Line i's value is in the total of base `base` (its pocket class is one the base sums)."""
@@ -503,6 +544,26 @@ class RuleKind:
         state stays as it is (the engine asks again after an order made). The default: None."""
         return None
 
+    def calm_all(self, state, level) -> tuple | None:
+        """`calm` of every line of the portfolio at once, on the state as `state(ctx)` made it (no change handed to
+        it yet), vectorised: (status, blocked, lo, hi, dq). `status` is what `glance` answers now (None: the rule
+        is not quiet); `blocked` (a bool per line, or None) the lines the rule counts whose changes it cannot tell
+        calm (every line it counts when it is not quiet); `lo`, `hi` (int64 per line, ±CALM_NONE for no bound, or
+        None) the changes d of each line, cents, within which it stays quiet with its status; `dq` (int64 per
+        line, or None) the most each line's quantity may grow, in units of 10⁻⁹ (CALM_NONE: no bound). Lines the
+        rule does not count (its `update` would answer False) are left unbounded. An interval may be narrower
+        than `calm`'s, never wider. None: not told (the engine then finds every line's interval as `calm` does).
+        The default: None."""
+        return None
+
+    def calm_new(self, state, nctx, quantity, level):
+        """The orders that add line `nctx` (a one-line `Context`, quantity held `quantity`, exact or None) with a
+        value d > 0 after which the rule is quiet, as (lo, hi, status): lo ≤ d ≤ hi (None: no bound), `status`
+        what `glance` would then answer (the state as it stands, none of it changed); False when the rule does
+        not count such a line at all (its `update` would answer False); None when it cannot be told, or the rule
+        would not be quiet. The default: None."""
+        return None
+
     def watch(self, state, result: RuleResult, level) -> dict:
         """Subjects within the limit but beyond the warning level `level` (a share): {key: (subject, share)},
         keyed as the engine keys findings (a line's row, else the subject)."""
@@ -563,6 +624,6 @@ def register(cls: type[RuleKind]) -> type[RuleKind]:
     return cls
 
 
-__all__ = ["RuleKind", "deferred", "register", "tightened", "within", "KINDS", "LineChange", "Book", "BASE", "Figures", "GroupFigure",
+__all__ = ["RuleKind", "deferred", "register", "tightened", "within", "within_all", "calm_bound", "CALM_NONE", "KINDS", "LineChange", "Book", "BASE", "Figures", "GroupFigure",
            "LinearBlock", "RuleResult", "Finding", "worst", "euros", "OK", "BREACH", "UNKNOWN_S", "NA",
            "BASE_CLASSES"]

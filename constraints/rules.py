@@ -32,7 +32,7 @@ from reserves.portfolio.parsing import (CAT_IFT, CAT_OTHER, CATEGORY_CODES, FALS
 from reserves.portfolio.fmt import fr_euros, fr_pct, fr_pct_beside
 from reserves.portfolio.keys import group_key, security_key
 
-from .kind import (BASE, BASE_CLASSES, within, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
+from .kind import (BASE, BASE_CLASSES, CALM_NONE, calm_bound, within, within_all, BREACH, KINDS, NA, OK, UNKNOWN_S, Book, Figures, Finding, GroupFigure, LinearBlock,
                    LineChange, RuleKind, RuleResult, deferred, euros, register, worst)
 from .rulebook import RuleSpec, Version, line_marks, state_groups, states_on
 
@@ -980,11 +980,7 @@ class LineConditions(Rule):
                 st.cache.pop(i, None)
             return True
         if ch.new is not None:
-            nctx = ch.new
-            facts = nctx.memo.get(self)  # a new line's facts, once per line (an order tried again reads them)
-            if facts is None:
-                facts = nctx.memo[self] = (bool(self._speaks_of(nctx)[0]), len(self.state(nctx).bad) > 0)
-            st.added[i] = facts
+            st.added[i] = self._new_facts(ch.new)
         if i < st.book.n0:
             if st.speaks is None:
                 st.speaks = self._speaks_of(st.ctx)
@@ -999,6 +995,29 @@ class LineConditions(Rule):
         st.figure += ch.delta
         st.cache.pop(i, None)
         return True
+
+    def _new_facts(self, nctx: Context) -> tuple:
+        """(spoken of, fails or cannot be told) of a new line, once per line (an order tried again reads them)."""
+        facts = nctx.memo.get(self)
+        if facts is None:
+            facts = nctx.memo[self] = (bool(self._speaks_of(nctx)[0]), len(self.state(nctx).bad) > 0)
+        return facts
+
+    def calm_all(self, st: "LineState", level) -> tuple:
+        # quiet or not does not depend on a line's value while it stays alive: no bound, or none calm
+        if st.speaks is None:
+            st.speaks = self._speaks_of(st.ctx)
+        s = self._quiet(st, st.n_applies)
+        return s, (st.speaks if s is None else None), None, None, None
+
+    def calm_new(self, st: "LineState", nctx: Context, quantity, level):
+        speaks, bad = self._new_facts(nctx)
+        if not speaks:
+            return False
+        if bad:
+            return None
+        s = self._quiet(st, st.n_applies + 1)
+        return None if s is None else (None, None, s)
 
     def subjects_of(self, st: "LineState", lines) -> set:
         return {("l", int(st.book.rows[i])) for i in lines}
@@ -1266,11 +1285,7 @@ class Share(Rule):
                 return True
             return BASE if st.book.pclass.item(i) in self._classes else False
         if ch.new is not None:
-            nctx = ch.new
-            facts = nctx.memo.get(self)  # a new line's facts, once per line (an order tried again reads them)
-            if facts is None:
-                mb = self.maybe(nctx)
-                facts = nctx.memo[self] = (bool(self.numerator(nctx)[0]), bool(mb[0]) if mb is not None else False)
+            facts = self._new_facts(ch.new)
             st.added[ch.line] = facts[0]
             if st.maybe is not None:
                 st.madded[ch.line] = facts[1]
@@ -1311,9 +1326,17 @@ class Share(Rule):
             return None
         if s == NA:  # no line in the base: so it stays while the line is alive before and after
             return None, None, None, s
-        base = self.p["base"]
         a = 1 if st.mask[line] else 0
-        e = 1 if book.in_base(line, base) else 0
+        e = 1 if book.in_base(line, self.p["base"]) else 0
+        out = self._calm_ae(st, a, e, level)
+        return None if out is None else (*out, None, s)
+
+    def _calm_ae(self, st: "ShareState", a: int, e: int, level) -> tuple | None:
+        """The changes d of a line in the numerator (a = 1) or not, in the base (e = 1) or not, after which the
+        share is within its limit and the warning level, the base positive: (lo, hi) of `within`, or None. Each
+        test of `_quiet` is k·d ≤ r in integers."""
+        book = st.book
+        base = self.p["base"]
         b, v = book.total[base], st.v
         num, den = self._num_den
         ln, ld = (0, 0) if level is None else (level.numerator, level.denominator)
@@ -1326,7 +1349,53 @@ class Share(Rule):
             if out is None:
                 return None
             out = within(*out, k, r)
-        return None if out is None else (*out, None, s)
+        return out
+
+    def calm_all(self, st: "ShareState", level) -> tuple:
+        # a line's interval depends only on whether it is in the numerator and in the base: four intervals
+        book = st.book
+        if st.mask is None:
+            st.mask = self.numerator(st.ctx)
+        e = book.in_bases(self.p["base"])
+        s = self._quiet(st, st.v, level)
+        if s is None:
+            cares = st.mask | e
+            return None, (cares if st.maybe is None else cares | st.maybe), None, None, None
+        if s == NA:
+            return s, None, None, None, None
+        lo4, hi4 = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
+        for a in (0, 1):
+            for ee in (0, 1):
+                out = self._calm_ae(st, a, ee, level)
+                lo4[2 * a + ee], hi4[2 * a + ee] = ((CALM_NONE, -CALM_NONE) if out is None else
+                                                    (calm_bound(out[0], True), calm_bound(out[1], False)))
+        code = st.mask.view(np.int8).astype(np.intp) * 2 + e
+        return s, None, lo4[code], hi4[code], None
+
+    def _new_facts(self, nctx: Context) -> tuple:
+        """(in the numerator, maybe in it) of a new line, once per line (an order tried again reads them)."""
+        facts = nctx.memo.get(self)
+        if facts is None:
+            mb = self.maybe(nctx)
+            facts = nctx.memo[self] = (bool(self.numerator(nctx)[0]), bool(mb[0]) if mb is not None else False)
+        return facts
+
+    def calm_new(self, st: "ShareState", nctx: Context, quantity, level):
+        counts, maybe = self._new_facts(nctx)
+        a = 1 if counts else 0
+        e = 1 if st.book.new_in_base(nctx, self.p["base"]) else 0
+        if not a and not e:  # in neither the numerator nor the base: maybe in it (`m`, which no glance reads), or not
+            if not maybe or st.maybe is None:
+                return False
+            s = self.glance(st, level)
+            return None if s is None else (None, None, s)
+        if st.book.count[self.p["base"]] == 0:
+            if not e:
+                return None, None, NA  # no line in the base, none added to it
+        elif self._quiet(st, st.v, level) is None:
+            return None
+        out = self._calm_ae(st, a, e, level)
+        return None if out is None else (*out, OK)
 
     def _quiet(self, st: "ShareState", v: int, level) -> str | None:
         """`glance` with the numerator's sum `v` (the book as it stands)."""
@@ -1633,10 +1702,7 @@ class _GroupCap(Rule):
                 return BASE if st.book.pclass.item(i) in self._classes else False
             return self._move(st, ch, *info)
         if ch.new is not None:
-            nctx = ch.new
-            found = nctx.memo.get(self, False)  # a new line's facts, once per line (an order tried again reads them)
-            if found is False:
-                found = nctx.memo[self] = self.new_member(st, nctx)
+            found = self._new_facts(st, ch.new)
             if found is None:
                 st.added.pop(i, None)
             else:
@@ -1775,6 +1841,134 @@ class _GroupCap(Rule):
                 return None
             out = within(*out, k, r)
         return None if out is None else (*out, None, s)
+
+    def _new_facts(self, st: "GroupState", nctx: Context):
+        """`new_member` of a new line, once per line (an order tried again reads them)."""
+        found = nctx.memo.get(self, False)
+        if found is False:
+            found = nctx.memo[self] = self.new_member(st, nctx)
+        return found
+
+    def _cares_all(self, st: "GroupState") -> np.ndarray:
+        """The lines of the portfolio whose changes `update` hands on (members, loose lines, lines of the base)."""
+        cares = st.book.in_bases(self.p["base"])
+        if st.member is not None:
+            cares = cares | st.member
+        if len(st.loose):
+            cares[st.loose] = True
+        return cares
+
+    def _calm_terms(self, st: "GroupState", level):
+        """(base, limit's numerator and denominator, warning level's, levelled) as `calm` reads them."""
+        b = st.book.total[self.p["base"]]
+        num, den = self._num_den
+        levelled = level is not None and st.n_groups
+        ln, ld = (level.numerator, level.denominator) if levelled else (0, 0)
+        return b, num, den, ln, ld, levelled
+
+    def calm_all(self, st: "GroupState", level) -> tuple:
+        # `calm` for every line at once: the tests of a member line read its group's sums and the largest sums of
+        # the other groups (the largest of all, or the second largest for the group that has it)
+        book = st.book
+        cares = self._cares_all(st)
+        s = self.glance(st, level)
+        if s is None or st.wide or abs(book.total["reserves"]) >= 1 << 60:
+            return None, cares, None, None, None
+        if s == NA:
+            return s, None, None, None, None
+        b, num, den, ln, ld, levelled = self._calm_terms(st, level)
+        ng = st.n_groups
+        worst_, best = st.worst[:ng], st.best[:ng]
+        big = max(abs(b), int(np.abs(worst_).max()) if ng else 0, int(np.abs(best).max()) if ng else 0)
+        if big * 4 * max(num, den, ln, ld, 1) >= 1 << 62:  # the tests' products beyond int64: not told here
+            return None, cares, None, None, None
+        n = book.n0
+        e = book.in_bases(self.p["base"]).astype(np.int64)
+        lo = np.full(n, -CALM_NONE, dtype=np.int64)
+        hi = np.full(n, CALM_NONE, dtype=np.int64)
+        at = np.flatnonzero(cares)
+        l, h = within_all(np.full(len(at), -(1 << 59) + 1), np.full(len(at), (1 << 59) - 1), -e[at], b - 1)
+        member = np.zeros(n, dtype=bool) if st.member is None else st.member
+        inm = member[at]
+        # the lines counted only through the base: the largest sums stay
+        top = st.top_now() if levelled else 0
+        ea = e[at]
+        kb = np.where(inm, 0, -ea)
+        l, h = within_all(l, h, kb * num, np.where(inm, 0, num * b - int(st.wtop) * den))
+        l, h = within_all(l, h, kb * ln, np.where(inm, 0, ln * b - int(top) * ld))
+        # the members: their group's sums move, the other groups' stay
+        m = np.flatnonzero(inm)
+        idx = at[m]
+        g = st.code_of[idx]
+        em = e[idx]
+        wg, bg = worst_[g], best[g]
+        ct = (st.counted[idx] == TRUE).astype(np.int64)
+        lm, hm = within_all(l[m], h[m], den - em * num, num * b - wg * den)
+        lm, hm = within_all(lm, hm, ct * ld - em * ln, ln * b - bg * ld)
+        wo, has_wo = _others_max(worst_, g, None)
+        lm, hm = within_all(lm, hm, np.where(has_wo, -em * num, 0), np.where(has_wo, num * b - wo * den, 0))
+        if levelled:
+            to, has_to = _others_max(best, g, st.size_now()[:ng] > 0)
+            lm, hm = within_all(lm, hm, np.where(has_to, -em * ln, 0), np.where(has_to, ln * b - to * ld, 0))
+        l[m], h[m] = lm, hm
+        lo[at], hi[at] = l, h
+        return s, None, lo, hi, None
+
+    def calm_new(self, st: "GroupState", nctx: Context, quantity, level):
+        # a new line: in a group of the portfolio (its sums move as a member's) or a new one (sums of 0), or counted
+        # only through the base
+        found = self._new_facts(st, nctx)
+        e = 1 if st.book.new_in_base(nctx, self.p["base"]) else 0
+        if found is None and not e:
+            return False
+        if st.wide or abs(st.book.total["reserves"]) >= 1 << 60:
+            return None
+        if st.n_in == 0:  # NA now: only a member makes the rule apply
+            if found is None:
+                return None, None, NA
+            if len(st.loose) or any(info[2] for info in st.added.values()):
+                return None
+            s = OK
+        else:
+            s = self.glance(st, level)
+            if s is None:
+                return None
+        if found is not None and found[2]:  # a line alone, in no group: judged
+            return None
+        b, num, den, ln, ld, levelled = self._calm_terms(st, level)
+        ng = st.n_groups
+        out = within(-(1 << 59) + 1, (1 << 59) - 1, -e, b - 1)
+        if found is None:
+            tests = [(-e * num, num * b - int(st.wtop) * den), (-e * ln, ln * b - (st.top_now() if levelled else 0) * ld)]
+        else:
+            key, counted, _, _ = found
+            if st.keys is None:
+                st.keys = self.group_keys(st)
+            g = st.keys.get(key, -1)
+            if g >= ng:
+                return None
+            others = np.ones(ng, dtype=bool)
+            if g >= 0:
+                others[g] = False
+                wg, bg = int(st.worst.item(g)), int(st.best.item(g))
+            else:
+                wg = bg = 0
+            wo = int(st.worst[:ng][others].max()) if others.any() else None
+            tests = [(den - e * num, num * b - wg * den)]
+            if wo is not None:
+                tests.append((-e * num, num * b - wo * den))
+            if level is not None:  # the new line's group is one of the groups after: the warning level bites
+                ln, ld = level.numerator, level.denominator
+                ct = 1 if counted == TRUE else 0
+                tests.append((ct * ld - e * ln, ln * b - bg * ld))
+                present = others & (st.size_now()[:ng] > 0)
+                if present.any():
+                    tests.append((-e * ln, ln * b - int(st.best[:ng][present].max()) * ld))
+        for k, r in tests:
+            if out is None:
+                return None
+            out = within(*out, k, r)
+        return None if out is None else (*out, s)
 
     def _quiet(self, st: "GroupState", n_in: int, wtop: int, top: int, level) -> str | None:
         """`glance` with `n_in` lines counted, `wtop` the largest sum at worst, `top` the largest sum of the groups
@@ -1938,6 +2132,24 @@ class _GroupCap(Rule):
         return LinearBlock(self.id, "<=", codes[keep].astype(np.int64), idx[keep], np.ones(int(keep.sum())),
                            self.spec.limit(), ctx.base_masks[self.p["base"]].copy(), np.zeros(n_groups), subjects,
                            limit=self.lim)
+
+
+def _others_max(values: np.ndarray, g: np.ndarray, present) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry of `g` (groups), the largest of `values` over the other groups (those of `present` only, when
+    given), and whether there is one: the largest of all, or the second largest for the group that has the largest."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(len(g), dtype=np.int64), np.zeros(len(g), dtype=bool)
+    low = np.iinfo(np.int64).min
+    v = values.astype(np.int64) if present is None else np.where(present, values, low).astype(np.int64)
+    i1 = int(np.argmax(v))
+    m1 = v[i1]
+    v2 = v.copy()
+    v2[i1] = low
+    m2 = v2.max()
+    other = np.where(g == i1, m2, m1)
+    has = other != low
+    return np.where(has, other, 0), has
 
 
 class GroupState:
@@ -2225,6 +2437,26 @@ class IssuerCap(_GroupCap):
             if rng is None:
                 return None
         return (*rng, None, s)
+
+    def calm_all(self, st: "GroupState", level) -> tuple:
+        if st.alike is not None:  # look-alike persons: each line's interval found as `calm` finds it
+            return None, self._cares_all(st), None, None, None
+        return super().calm_all(st, level)
+
+    def calm_new(self, st: "GroupState", nctx: Context, quantity, level):
+        out = super().calm_new(st, nctx, quantity, level)
+        if not out or st.alike is None:
+            return out
+        # the look-alike persons' sums stay (a new line is in none of them), the base moves
+        b = st.book.total[self.p["base"]]
+        e = 1 if st.book.new_in_base(nctx, self.p["base"]) else 0
+        num, den = self._num_den
+        rng = (out[0], out[1])
+        for t in st.alike[2]:
+            rng = within(*rng, -e * num, num * b - int(t) * den)
+            if rng is None:
+                return None
+        return (*rng, out[2])
 
     def judge(self, st: "GroupState") -> RuleResult:
         res = super().judge(st)
@@ -2685,18 +2917,7 @@ class HoldingCap(Rule):
                     st.refresh(g, self)
             return True
         if ch.new is not None:
-            nctx = ch.new
-            facts = nctx.memo.get(self)  # a new line's facts, once per line (an order tried again reads them)
-            if facts is None:
-                if not self._scope(nctx)[0]:
-                    facts = (False,)
-                else:
-                    L = nctx.L
-                    pk = _person_key(nctx, 0)
-                    qi = L["quantity_issued_exact"].iat[0]
-                    facts = (True, str(L["issuer"].iat[0]), None if pk is None else (pk, int(self.line_class(nctx)[0])),
-                             None if qi is None else Fraction(qi), _issue_key(L["isin"].iat[0], qi))
-                nctx.memo[self] = facts
+            facts = self._new_facts(ch.new)
             if not facts[0]:
                 st.added.pop(i, None)
             else:
@@ -2833,6 +3054,79 @@ class HoldingCap(Rule):
             else:
                 hi = mid
         return None, None, Fraction(lo, QUANTITY_SCALE), s
+
+    def _new_facts(self, nctx: Context) -> tuple:
+        """(in scope, issuer, (legal person, class) — None without an issuer —, exact quantity issued, issue) of a
+        new line, (False,) outside the scope; once per line (an order tried again reads them)."""
+        facts = nctx.memo.get(self)
+        if facts is None:
+            if not self._scope(nctx)[0]:
+                facts = (False,)
+            else:
+                L = nctx.L
+                pk = _person_key(nctx, 0)
+                qi = L["quantity_issued_exact"].iat[0]
+                facts = (True, str(L["issuer"].iat[0]), None if pk is None else (pk, int(self.line_class(nctx)[0])),
+                         None if qi is None else Fraction(qi), _issue_key(L["isin"].iat[0], qi))
+            nctx.memo[self] = facts
+        return facts
+
+    def _calm_ratio(self, level) -> float:
+        """The largest ratio `_quiet` lets pass (the cap and the warning level, in floats as it reads them)."""
+        thr = self.lim_f - 1e-9
+        return thr if level is None else min(thr, float(level) * (1 - 1e-9))
+
+    def calm_all(self, st: "HoldingState", level) -> tuple:
+        # a line's quantity may grow while its issuer's ratio stays within the cap and the warning level: per
+        # issuer, the room left, Σ issued · threshold − Σ held, less 10⁻¹¹ of it (the sums made again exactly on
+        # the line's first change differ from these float sums by far less), rounded down to 10⁻⁹
+        scope = self._scope(st.ctx)
+        s = self.glance(st, level)
+        if s is None:
+            return None, scope, None, None, None
+        ng = st.n_groups
+        if s == NA or not ng or st.member is None:
+            return s, None, None, None, None
+        _, cratio, _ = st.scan()
+        ig, Q = st.I[:ng], st.Q[:ng]
+        with np.errstate(invalid="ignore", over="ignore"):
+            room = np.floor((self._calm_ratio(level) * ig * (1 - 1e-11) - Q) * QUANTITY_SCALE) - 1
+            told = (cratio >= 0) & (ig > 0) & np.isfinite(room)
+            room = np.clip(np.where(told, room, 0), -(1 << 61), 1 << 61).astype(np.int64)
+        idx = np.flatnonzero(st.member)
+        g = st.codes[idx]
+        dq = np.full(st.book.n0, CALM_NONE, dtype=np.int64)
+        dq[idx] = room[g]
+        blocked = np.zeros(st.book.n0, dtype=bool)
+        blocked[idx] = ~told[g]
+        return s, blocked, None, None, dq
+
+    def calm_new(self, st: "HoldingState", nctx: Context, quantity, level):
+        facts = self._new_facts(nctx)
+        if not facts[0]:
+            return False
+        _, _, key, qi, _ = facts
+        if key is None or quantity is None or qi is None:
+            return None
+        if st.n_in == 0:
+            if len(st.noissuer) or any(info[0] == -1 for info in st.added.values()):
+                return None
+        elif self.glance(st, level) is None:
+            return None
+        thr = self._calm_ratio(level)
+        g = st.find(key)
+        if g is None:  # a new issuer: its ratio, as the glance after would make it
+            fq, fi = float(quantity), float(qi)
+            if not fi > 0 or fq / fi > thr:
+                return None
+        else:  # an issuer of the portfolio: Σ issued only grows by a new issue
+            ng = st.n_groups
+            _, cratio, _ = st.scan()
+            ig = st.I.item(g) if g < ng else 0.0
+            if g >= ng or cratio.item(g) < 0 or not ig > 0 or \
+                    not st.Q.item(g) + float(quantity) <= thr * ig * (1 - 1e-11):
+                return None
+        return None, None, OK
 
     def _quiet(self, st: "HoldingState", n_in: int, top: float, level) -> str | None:
         """`glance` with `n_in` lines counted and `top` the largest concluded ratio (the scan as it stands)."""
@@ -3134,24 +3428,33 @@ class HoldingState:
     def group_of(self, key: str) -> int:
         """The issuer group of a key (a new group for an issuer the portfolio does not have)."""
         if self.keys is None:
-            ctx = self.ctx
-            self.keys = {}
-            if ctx.n and self.keyinfo is not None:
-                rule, _ = self.keyinfo
-                codes, n_groups, has = rule._hcodes(ctx)
-                cls = rule.line_class(ctx)
-                sel = has & (cls >= 0)
-                first = np.full(max(n_groups, 1), -1, dtype=np.int64)
-                pos = np.flatnonzero(sel)[::-1]
-                first[codes[pos]] = pos
-                self.keys = {(_person_key(ctx, i), int(cls[i])): g for g, i in enumerate(first.tolist()) if i >= 0}
-                self.n_groups = max(self.n_groups, n_groups)
+            self._build_keys()
         g = self.keys.get(key)
         if g is None:
             self.own(1)
             g = self.keys[key] = self.n_groups
             self.n_groups += 1
         return g
+
+    def find(self, key):
+        """The issuer group of a key, None for an issuer the portfolio does not have (no group made)."""
+        if self.keys is None:
+            self._build_keys()
+        return self.keys.get(key)
+
+    def _build_keys(self) -> None:
+        ctx = self.ctx
+        self.keys = {}
+        if ctx.n and self.keyinfo is not None:
+            rule, _ = self.keyinfo
+            codes, n_groups, has = rule._hcodes(ctx)
+            cls = rule.line_class(ctx)
+            sel = has & (cls >= 0)
+            first = np.full(max(n_groups, 1), -1, dtype=np.int64)
+            pos = np.flatnonzero(sel)[::-1]
+            first[codes[pos]] = pos
+            self.keys = {(_person_key(ctx, i), int(cls[i])): g for g, i in enumerate(first.tolist()) if i >= 0}
+            self.n_groups = max(self.n_groups, n_groups)
 
     def missing(self, i: int, rule: "HoldingCap") -> bool:
         info = rule._line(self, i)

@@ -141,8 +141,9 @@ def test_an_order_made_forgets_the_calm_intervals():
     assert fast._calm
     for e in (fast, full):
         e.apply(_order("OAT", -10_000_000))  # the base shrinks: the issuer's room with it
-    assert not fast._calm
-    _same(fast, full, _order("Action T", 100))
+    assert not fast._calm and fast._table is None  # the table of every line's interval is of the state as loaded
+    for _ in range(2):  # the line's rules found on its first order after, its interval made on the next
+        _same(fast, full, _order("Action T", 100))
     hi = fast._calm[i][1]
     assert hi == (5 * 89_000_000 - 100 * 4_000_000) // 95  # (4 000 000 + d) ≤ 5 % · (89 000 000 + d)
     for d in _around(hi):

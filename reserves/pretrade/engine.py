@@ -43,7 +43,7 @@ import pandas as pd
 
 from constraints import rulebook
 from constraints.checker import Verdict
-from constraints.kind import BASE, BREACH, NA, OK, UNKNOWN_S, LineChange, worst
+from constraints.kind import BASE, BREACH, CALM_NONE, NA, OK, UNKNOWN_S, LineChange, worst
 from constraints.rules import Context, build
 from reserves.portfolio.fmt import SENSE_FR, fr_euros, fr_pct
 from reserves.portfolio import parsing as P
@@ -253,6 +253,13 @@ class Engine:
         self.new_lines: list = []  # line ids of the lines orders added
         self.origin: dict = {}  # new line -> (order, one-line table)
         self._log: list | None = None
+        # every line's calm interval at once, vectorised by each kind (`RuleKind.calm_all`) on the state as loaded:
+        # (lo, hi, dq) per line, so that a line's first order is answered as its next ones; None once an order is
+        # made (the intervals are then found line by line, `_calm_of`)
+        self._table = self._calm_table() if self._calm_on else None
+        # one-line Context of a new line -> (that Context, its calm interval and the statuses after), made when
+        # first asked, forgotten when an order is made
+        self._calm_new: dict = {}
 
     # ---- the line table as the orders see it ------------------------------
 
@@ -440,13 +447,66 @@ class Engine:
         return OrderOutcome(order.row, order.label or self.label[i], order.isin, order.amount, match,
                             book.rows.item(i), EFFECT_NEUTRAL, [], [], status, dict(zip(self._ids, status1)))
 
+    def _calm_table(self):
+        """(lo, hi, dq) per line of the portfolio: the intersection of every rule's `calm_all` with the line
+        staying alive (no sale beyond the value held); lo > hi where a line has none. None when some rule does not
+        tell it."""
+        n = self.book.n0
+        lo = np.full(n, -CALM_NONE, dtype=np.int64)
+        hi = np.full(n, CALM_NONE, dtype=np.int64)
+        dq = np.full(n, CALM_NONE, dtype=np.int64)
+        blocked = np.zeros(n, dtype=bool)
+        for r, (rule, st) in enumerate(zip(self.rules, self.states)):
+            got = rule.calm_all(st, self._levels[r])
+            if got is None:
+                return None
+            s, blk, l, h, d = got
+            if s is not None and s != self._status[r]:
+                return None
+            if blk is not None:
+                blocked |= blk
+            if l is not None:
+                np.maximum(lo, l, out=lo)
+            if h is not None:
+                np.minimum(hi, h, out=hi)
+            if d is not None:
+                np.minimum(dq, d, out=dq)
+        value = self.ctx.value[:n].astype(np.int64)
+        held = value > 0
+        short = (value < 0) & (np.asarray(self.category[:n]) == P.CAT_IFT)  # a forward with a negative value
+        np.maximum(lo, np.where(held, 1 - value, -CALM_NONE), out=lo)
+        np.minimum(hi, np.where(short, -1 - value, CALM_NONE), out=hi)
+        blocked |= ~(held | short) | (lo > hi)
+        lo[blocked], hi[blocked] = CALM_NONE, -CALM_NONE
+        return lo, hi, dq
+
     def _calm_of(self, i: int):
         """The calm interval of held line i (see `_calm`), False when there is none; None while its rules are not
-        known (no change of it handed to them yet)."""
+        known (no change of it handed to them yet) nor the table of every line's (`_table`) at hand."""
+        book = self.book
+        t = self._table
+        if t is not None:
+            lo, hi = t[0].item(i), t[1].item(i)
+            if lo > hi:
+                return False
+            d = t[2].item(i)
+            if d < CALM_NONE:
+                q = self.q[i]
+                if q is None:
+                    return False
+                if d % 10**9 == 0:
+                    qcap = q + d // 10**9
+                elif type(q) is int:
+                    qcap = Fraction(q * 10**9 + d, 10**9)
+                else:
+                    qcap = Fraction(q.numerator * 10**9 + d * q.denominator, q.denominator * 10**9)
+            else:
+                qcap = None
+            return self._calm_with(i, book.value.item(i), None if lo <= -CALM_NONE else lo,
+                                   None if hi >= CALM_NONE else hi, qcap)
         cares = self._cares.get(i)
         if cares is None:
             return None
-        book = self.book
         if not (True if book.alive is None else book.alive.item(i)):
             return False
         old = book.value.item(i)
@@ -471,9 +531,13 @@ class Engine:
                 qcap = c[2]
         if lo is not None and hi is not None and lo > hi:
             return False
+        return self._calm_with(i, old, lo, hi, qcap)
+
+    def _calm_with(self, i: int, old: int, lo, hi, qcap):
+        """The calm interval of held line i from its bounds: (lo, hi, the highest amount pro rata, qcap)."""
         # pro rata (no quantity in the order): ⌈q·new/old·10⁶⌉ / 10⁶ ≤ qcap for new ≤ vmax
         hp = hi
-        if qcap is not None and qcap != float("inf"):
+        if qcap is not None and not (type(qcap) is float and qcap == float("inf")):
             q = self.q[i]
             if q is None or old <= 0:
                 hp = False
@@ -482,8 +546,7 @@ class Engine:
                 if n < 0:
                     hp = False
                 elif n > 0:
-                    k = qcap * 10**6
-                    k = k.numerator // k.denominator if isinstance(k, Fraction) else int(k)
+                    k = qcap * 10**6 if type(qcap) is int else (qcap.numerator * 10**6) // qcap.denominator
                     vmax = (k * d * old) // (n * 10**6)
                     hp = vmax - old if hi is None else min(hi, vmax - old)
                     if lo is not None and hp < lo:
@@ -498,7 +561,7 @@ class Engine:
         comparing the amount (and the quantity) with the bounds. None otherwise."""
         kind, i, match = self._resolve(order)
         if kind != "holding":
-            return None
+            return self._calm_added(order) if kind == "new" else None
         c = self._calm.get(i)
         if c is None:
             c = self._calm_of(i)
@@ -531,6 +594,53 @@ class Engine:
         return OrderOutcome(order.row, order.label or self.label[i], order.isin, amount, match,
                             self.book.rows.item(i), EFFECT_NEUTRAL, [], [], now[0], now[1].copy())
 
+    def _calm_added(self, order) -> OrderOutcome | None:
+        """An order that adds a line, answered without adding it when every rule that would count the line stays
+        quiet (`RuleKind.calm_new`): the portfolio as it stands, with the statuses after, neutral. None otherwise."""
+        amount = order.amount
+        if amount <= 0:
+            return None  # a sale of a line not held (refused, or a forward): made in full
+        nctx, _ = order.new_line(self)
+        got = self._calm_new.get(id(nctx))
+        if got is None or got[0] is not nctx:
+            facts = self._line_facts(nctx)
+            lo = hi = None
+            status1 = list(self._status)
+            for r, (rule, st) in enumerate(zip(self.rules, self.states)):
+                c = rule.calm_new(st, nctx, facts[5], self._levels[r])
+                if c is False:
+                    continue
+                if c is None:
+                    lo = False
+                    break
+                if c[0] is not None and (lo is None or c[0] > lo):
+                    lo = c[0]
+                if c[1] is not None and (hi is None or c[1] < hi):
+                    hi = c[1]
+                status1[r] = c[2]
+            got = (nctx, None) if lo is False else (nctx, (lo, hi, facts[0], _overall(status1),
+                                                            dict(zip(self._ids, status1))))
+            if len(self._calm_new) >= 1024:  # kept for the orders tried again, not for every order ever read
+                self._calm_new.clear()
+            self._calm_new[id(nctx)] = got
+        c = got[1]
+        if c is None or (c[0] is not None and amount < c[0]) or (c[1] is not None and amount > c[1]):
+            return None
+        return OrderOutcome(order.row, order.label or c[2], order.isin, amount, "nouvelle", self.next_row,
+                            EFFECT_NEUTRAL, [], [], c[3], c[4].copy())
+
+    @staticmethod
+    def _line_facts(nctx) -> tuple:
+        """(label, category, currency, pocket, isin, exact quantity) of a new line, read once per line."""
+        facts = nctx.memo.get("order_line")  # an order tried again reads them
+        if facts is None:
+            L = nctx.L
+            qx = L["quantity_exact"].iat[0]
+            facts = nctx.memo["order_line"] = (
+                str(L["label"].iat[0]), int(L["category"].iat[0]), L["currency"].iat[0], L["pocket"].iat[0],
+                L["isin"].iat[0], None if qx is None else _exact(qx))
+        return facts
+
     def _apply_one(self, order, touched: set, dirty: set) -> tuple:
         kind, i, match = self._resolve(order)
         if kind == "holding":
@@ -550,13 +660,7 @@ class Engine:
             if self._log is not None:
                 self._log.append(("attr", "next_row", self.next_row))
             self.next_row += 1
-            facts = nctx.memo.get("order_line")  # read once per new line (an order tried again reads them)
-            if facts is None:
-                L = nctx.L
-                qx = L["quantity_exact"].iat[0]
-                facts = nctx.memo["order_line"] = (
-                    str(L["label"].iat[0]), int(L["category"].iat[0]), L["currency"].iat[0], L["pocket"].iat[0],
-                    L["isin"].iat[0], None if qx is None else _exact(qx))
+            facts = self._line_facts(nctx)
             for lst, v in zip((self.label, self.category, self.currency, self.pocket, self.isin, self.q), facts):
                 self._push(lst, v)
             q = facts[5]
@@ -696,6 +800,8 @@ class Engine:
         orders = list(orders)
         if keep:  # the state changes: the calm intervals and the answer as it stands are made again when asked
             self._calm.clear()
+            self._calm_new.clear()
+            self._table = None
             self._now = None
         elif len(orders) == 1:
             got = self._calm_one(orders[0]) if calm and self._calm_on else None
@@ -804,8 +910,8 @@ class Engine:
         class _Scratch:
             def __enter__(self):
                 # the calm intervals hold again once the block's orders are undone: kept aside meanwhile
-                self.calm = (engine._calm, engine._now)
-                engine._calm, engine._now = {}, None
+                self.calm = (engine._calm, engine._now, engine._table, engine._calm_new)
+                engine._calm, engine._now, engine._table, engine._calm_new = {}, None, None, {}
                 self.outer = engine._log
                 engine._log = []
                 self.saved = (list(engine._results), list(engine._status), list(engine._watch))
@@ -815,7 +921,7 @@ class Engine:
                 engine._rollback(0)
                 engine._log = self.outer
                 engine._results, engine._status, engine._watch = self.saved
-                engine._calm, engine._now = self.calm
+                engine._calm, engine._now, engine._table, engine._calm_new = self.calm
                 return False
         return _Scratch()
 
