@@ -187,6 +187,7 @@ class Structure:
             self.patterns = Patterns(tally_key, self.masks)
 
 
+_CHUNK = 1 << 14  # lines per chunk of a masked sum (`Context.sum_where`)
 _MASK_BITS = 55  # masks per pattern word, beside a tally cell of 8 bits
 
 
@@ -580,9 +581,11 @@ class Context:
                 return int(self._pattern_sums()[P.has[key]].sum())
             self.structure.masks.setdefault(key, mask)
         if self.span < 1 << 53:  # every partial sum is an integer float, exact in any order
-            if mask.dtype == bool:  # the values of the lines in the mask, summed in one pass (no float copy of it)
-                return int(np.bincount(_unlocked(mask).view(np.uint8), weights=self.value_f, minlength=2)[1])
-            return int(np.dot(self.value_f, mask))
+            vf = self.value_f
+            if self.n <= _CHUNK:
+                return int(np.dot(vf, mask))
+            # by chunks that stay in the processor's cache (numpy makes a float copy of the mask for a dot)
+            return int(sum(float(np.dot(vf[a:a + _CHUNK], mask[a:a + _CHUNK])) for a in range(0, self.n, _CHUNK)))
         if self.span < 1 << 62:  # no partial sum can wrap around
             return int(np.dot(self.value, mask))
         return exact_sum(self.value[mask])
@@ -932,16 +935,25 @@ class LineConditions(Rule):
             # each requirement is tested once on every line, for all the rules that ask it (a comparison over a
             # column costs about what picking some lines would)
             pocket = ctx.pocket_mask(self._pockets())
+            # the conditions that ask the same requirement, as one over the union of their categories (None:
+            # every category), and the pockets applied once
+            by_req: dict = {}
             for cond, when, rkey in self._conds:
                 if when is not None and ctx.tally(when, classes)[0] == 0:
                     continue
-                notok = _notok(ctx, cond["require"], rkey)
+                entry = by_req.get(rkey)
+                if entry is None:
+                    by_req[rkey] = [cond["require"], None if when is None else set(when.codes)]
+                elif entry[1] is not None:
+                    entry[1] = None if when is None else entry[1] | set(when.codes)
+            for rkey, (req, codes) in by_req.items():
+                notok = _notok(ctx, req, rkey)
                 if notok is None:
                     continue
-                m = notok if when is None else notok & ctx.cat_mask(when)
-                if pocket is not None:
-                    m = m & pocket
+                m = notok if codes is None else notok & ctx.cat_mask(Cats(codes))
                 bad = m if bad is None else (bad | m)
+            if bad is not None and pocket is not None:
+                bad = bad & pocket
         out = np.flatnonzero(bad) if bad is not None else np.zeros(0, np.intp)
         out.flags.writeable = False
         ctx.memo[key] = out
