@@ -103,20 +103,25 @@ def rules_of(version) -> list:
 def split_regimes(X, simplified) -> list:
     """[(régime name or None, its items, simplified?)]: each régime apart, a fund's holdings with its line (RR 1;
     the optimizer splits them the same way)."""
-    holding = X["holding"]
-    codes, names_u = X.codes["regime"]
-    direct_codes = codes[~holding]
-    if not (direct_codes >= 0).any():
-        groups = [(NO_REGIME, None)]
-    else:
-        # a holding takes its fund line's régime; a line without one is a régime of its own
-        line_code = np.full(int(X["line"].max()) + 2 if len(X) else 1, -1, dtype=np.int64)
-        line_code[X["line"][~holding]] = direct_codes
-        item_code = line_code[X["line"]]
-        groups = [(str(names_u[c]), c) for c in sorted(set(direct_codes[direct_codes >= 0].tolist()),
-                                                        key=lambda c: str(names_u[c]))]
-        if (direct_codes < 0).any():
-            groups.append(("(non renseigné)", -1))
+    hit = X.__dict__.get("regime_groups")  # texts only: made once per table (and kept by `Table.with_amounts`)
+    if hit is None:
+        item_code = None
+        holding = X["holding"]
+        codes, names_u = X.codes["regime"]
+        direct_codes = codes[~holding]
+        if not (direct_codes >= 0).any():
+            groups = [(NO_REGIME, None)]
+        else:
+            # a holding takes its fund line's régime; a line without one is a régime of its own
+            line_code = np.full(int(X["line"].max()) + 2 if len(X) else 1, -1, dtype=np.int64)
+            line_code[X["line"][~holding]] = direct_codes
+            item_code = line_code[X["line"]]
+            groups = [(str(names_u[c]), c) for c in sorted(set(direct_codes[direct_codes >= 0].tolist()),
+                                                            key=lambda c: str(names_u[c]))]
+            if (direct_codes < 0).any():
+                groups.append(("(non renseigné)", -1))
+        hit = X.__dict__["regime_groups"] = (groups, item_code)
+    groups, item_code = hit
     out = []
     takes = X.__dict__.setdefault("regime_takes", {})  # each régime's items, taken once per table
     for name, c in groups:

@@ -306,6 +306,8 @@ def _settled(ctx: Ctx, S: np.ndarray, lim: Fraction, positions_of) -> np.ndarray
     if not n_h or not len(S):
         return S
     allowed = cap_cents(ctx.base, lim)
+    if int(S.max()) < allowed - (n_h + 1):  # every group far below the limit (one reduction)
+        return S
     near = np.flatnonzero(np.abs(S.astype(np.int64) - allowed) <= n_h + 1)
     if not len(near):
         return S
@@ -775,14 +777,15 @@ def _issue_figures(ctx: Ctx) -> tuple[np.ndarray, bool]:
             qe = np.asarray(a["quantity_issued"], dtype=np.float64)
             with np.errstate(invalid="ignore"):
                 ok = qe > 0
-            ctx.smemo["issue_size_ok"] = (qe, ok, bool(ok.all()))
-        qe, qe_ok, all_ok = ctx.smemo["issue_size_ok"]
+            ctx.smemo["issue_size_ok"] = (qe, ok, bool(ok.all()), bool(np.isfinite(qe).all()))
+        qe, qe_ok, all_ok, finite = ctx.smemo["issue_size_ok"]
         q = np.asarray(a["quantity"], dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             fig = a["market_value"] / q
             fig *= qe
         # (a NaN quantity makes a NaN minimum: the positions are then found)
-        if not (len(q) and q.min() > 0):
+        q_ok = bool(len(q) and q.min() > 0)
+        if not q_ok:
             with np.errstate(invalid="ignore"):
                 bad = q <= 0  # NaN quantities compare False: caught by the figure's own NaN
             if not all_ok:
@@ -790,7 +793,9 @@ def _issue_figures(ctx: Ctx) -> tuple[np.ndarray, bool]:
             fig[bad] = np.nan
         elif not all_ok:
             fig[~qe_ok] = np.nan
-        any_nan = bool(np.isnan(fig.min())) if len(fig) else False
+        # integer cents over positive quantities, times positive finite issue sizes: no NaN (0 / 0, inf × 0)
+        clean = q_ok and all_ok and finite and a["market_value"].dtype.kind in "iu"
+        any_nan = False if clean or not len(fig) else bool(np.isnan(fig.min()))
         hit = ctx.memo["issue_figures"] = (fig, any_nan)
     return hit
 
@@ -1014,15 +1019,16 @@ class IssuerShare(Kind):
             # `where=`: each costs several divisions); an issuer not held has no value (0 / its issue)
             with np.errstate(invalid="ignore", divide="ignore"):
                 ratio = num / den
-            held_known = known & held
             unknown_held = held > known
+            any_unknown = bool(unknown_held.any())
+            # (when every issuer held has its issue, the issuers held and known are those held, some at least)
+            held_known = known & held if any_unknown else held
             ctx.memo[("issuer_share", part)] = {"names": all_names, "held": num, "issue": den, "known": known,
                                                 "present": held, "icode": icode, "idx": idx, "outstanding": has_out}
-            if held_known.any():
-                if not unknown_held.any() and num.min() >= 0:  # the largest share is the largest of all (NaN: 0 / 0)
-                    worst_share = float(np.fmax.reduce(ratio))
-                else:
-                    worst_share = float(np.where(held_known, ratio, -np.inf).max())
+            if not any_unknown and num.min() >= 0:  # the largest share is the largest of all (NaN: 0 / 0)
+                worst_share = float(np.fmax.reduce(ratio))
+            elif held_known.any():
+                worst_share = float(np.where(held_known, ratio, -np.inf).max())
             lim_f = float(lim)
             # issuers held over the cap (a margin below it: the exact share decides), or whose issue is not known
             n_h = ctx.n_holdings()  # rescaled holdings are rounded to the cent: the screen allows for it
@@ -1031,7 +1037,11 @@ class IssuerShare(Kind):
                     ratio_hi = (num + (n_h + 1)) / den
             else:
                 ratio_hi = ratio
-            flagged = np.flatnonzero(((ratio_hi > lim_f * (1 - (1e-6 if n_h else 1e-9))) & held_known) | unknown_held)
+            screen = lim_f * (1 - (1e-6 if n_h else 1e-9))
+            if not any_unknown and not np.fmax.reduce(ratio_hi) > screen:  # no issuer at all over the screen
+                flagged = np.zeros(0, dtype=np.int64)
+            else:
+                flagged = np.flatnonzero(((ratio_hi > screen) & held_known) | unknown_held)
             if len(flagged):
                 # in the order the issuers first appear, as they are read
                 first = np.full(n_all, len(idx), dtype=np.int64)

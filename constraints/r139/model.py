@@ -125,6 +125,17 @@ class Table(dict):
             hit = self.__dict__["_value_stats"] = (vmin, vbig, v.astype(np.float64) if exact else None)
         return hit
 
+    def negatives(self) -> np.ndarray:
+        """Positions of the items whose value or quantity is negative (a short position, R. 139-40), found once
+        per table of items."""
+        hit = self.__dict__.get("_negatives")
+        if hit is None:
+            with np.errstate(invalid="ignore"):
+                q = np.asarray(self["quantity"]) < 0
+                hit = np.flatnonzero(q if self.value_stats()[0] >= 0 else (np.asarray(self["value"]) < 0) | q)
+            self.__dict__["_negatives"] = hit
+        return hit
+
     def take(self, idx: np.ndarray) -> "Table":
         t = Table({k: v[idx] for k, v in self.items()})
         t.codes = {k: (c[idx], u) for k, (c, u) in self.codes.items()}
@@ -190,25 +201,36 @@ def normalise(items: pd.DataFrame) -> Table:
     out = Table()
     out.codes = {}
     out.shared = {}
+    blanks: dict = {}
+
+    def blank(fill, dtype) -> np.ndarray:
+        """The column of a field the items do not have: one array per fill, shared by those fields, read only."""
+        key = (repr(fill), np.dtype(dtype).str)
+        arr = blanks.get(key)
+        if arr is None:
+            arr = blanks[key] = np.full(n, fill, dtype=dtype)
+            arr.flags.writeable = False
+        return arr
+
     for name in FIELDS:
         col = items[name] if name in items.columns else None
         if name in RAW_TEXT:  # read for messages only: kept as written, coded only if a rule asks
-            out[name] = np.full(n, None, dtype=object) if col is None else col.to_numpy(dtype=object)
+            out[name] = blank(None, object) if col is None else col.to_numpy(dtype=object)
             continue
         if name in TEXT:
             if col is None:
-                out[name] = np.full(n, None, dtype=object)
-                out.codes[name] = (np.full(n, -1, dtype=np.int64), np.zeros(0, dtype=object))
+                out[name] = blank(None, object)
+                out.codes[name] = (blank(-1, np.int64), np.zeros(0, dtype=object))
                 continue
             if isinstance(col.dtype, pd.CategoricalDtype):
                 codes, uniq = col.cat.codes.to_numpy().astype(np.int64), list(col.cat.categories)
             else:
                 codes, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
             if name in CASE_KEPT:  # names and codes: stripped (upper case for codes), no folding
-                ser = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype(str).str.strip()
+                texts = [str(u).strip() for u in uniq]
                 if name in UPPER:
-                    ser = ser.str.upper()
-                clean = ser.where(ser != "", None).to_numpy(dtype=object)
+                    texts = [t.upper() for t in texts]
+                clean = np.array([t if t != "" else None for t in texts], dtype=object)
             else:
                 clean = np.array([clean_value(name, u) for u in uniq], dtype=object)
             if len(set(clean.tolist())) == len(clean) and not pd.isna(clean).any():
@@ -220,13 +242,14 @@ def normalise(items: pd.DataFrame) -> Table:
             out[name] = table[codes]
             out.codes[name] = (codes, np.asarray(u2, dtype=object))
         elif name in TRI:
-            out[name] = (np.full(n, UNKNOWN, dtype=np.int8) if col is None
+            out[name] = (blank(UNKNOWN, np.int8) if col is None
                          else col.fillna(UNKNOWN).to_numpy().astype(np.int8))
         elif name in NUMBER:
-            out[name] = np.full(n, np.nan) if col is None else pd.to_numeric(col, errors="coerce").to_numpy(float)
+            out[name] = blank(np.nan, np.float64) if col is None else pd.to_numeric(col, errors="coerce").to_numpy(float)
         elif name in CENTS:
             if col is None:
-                out[name] = np.zeros(n, dtype=np.int64) if name in ("value", "market_value") else np.full(n, np.nan)
+                out[name] = np.zeros(n, dtype=np.int64) if name in ("value", "market_value") else blank(np.nan,
+                                                                                                       np.float64)
             elif name in ("value", "market_value"):
                 out[name] = col.to_numpy().astype(np.int64)
             else:
@@ -237,10 +260,10 @@ def normalise(items: pd.DataFrame) -> Table:
         elif name in ("row", "line"):
             out[name] = np.arange(n) if col is None else col.to_numpy().astype(np.int64)
         else:
-            out[name] = np.full(n, None, dtype=object) if col is None else col.to_numpy(dtype=object)
+            out[name] = blank(None, object) if col is None else col.to_numpy(dtype=object)
     for name in ("notional", "exposure"):
         if name + "_x" not in out:
-            out[name + "_x"] = np.full(n, None, dtype=object)
+            out[name + "_x"] = blank(None, object)
         if name + "_exact" in items.columns:  # a holding's rescaled figure before its rounding to the cent
             ex = items[name + "_exact"].to_numpy(dtype=object)
             given = np.flatnonzero(pd.notna(ex))
@@ -254,7 +277,7 @@ def normalise(items: pd.DataFrame) -> Table:
         out["market_value"] = out["value"]
     # a holding's unit price as its inventory gives it (cents, exact), for the issue of R. 139-46
     out["raw_price"] = (items["raw_price"].to_numpy(dtype=object) if "raw_price" in items.columns
-                        else np.full(n, None, dtype=object))
+                        else blank(None, object))
     # a holding's value as its inventory gives it: with its fund line's value, its exact rescaled value (`Ctx.exact_sum`)
     raw = items["raw_value"] if "raw_value" in items.columns else None
     out["raw_value"] = (out["value"] if raw is None else
@@ -566,11 +589,11 @@ class Ctx:
         return self.smemo["n_fund_pos"]
 
     def negatives(self) -> np.ndarray:
-        """Positions of the items whose value or quantity is negative (a short position, R. 139-40)."""
+        """Positions of the items whose value or quantity is negative (a short position, R. 139-40): the table's
+        own (`Table.negatives`)."""
         if "negatives" not in self.memo:
-            with np.errstate(invalid="ignore"):
-                q = self.a["quantity"] < 0
-                self.memo["negatives"] = np.flatnonzero(q if self.vmin >= 0 else (self.value < 0) | q)
+            a = self.a if isinstance(self.a, Table) else Table({"value": self.value, "quantity": self.a["quantity"]})
+            self.memo["negatives"] = a.negatives()
         return self.memo["negatives"]
 
     def pattern_sums(self) -> np.ndarray:
