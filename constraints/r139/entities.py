@@ -1025,7 +1025,8 @@ class IssuerShare(Kind):
             held_known = known & held if any_unknown else held
             ctx.memo[("issuer_share", part)] = {"names": all_names, "held": num, "issue": den, "known": known,
                                                 "present": held, "icode": icode, "idx": idx, "outstanding": has_out}
-            if not any_unknown and num.min() >= 0:  # the largest share is the largest of all (NaN: 0 / 0)
+            # (no value below zero: no sum below zero)
+            if not any_unknown and (ctx.vmin >= 0 or num.min() >= 0):  # the largest share is the largest of all (NaN: 0 / 0)
                 worst_share = float(np.fmax.reduce(ratio))
             elif held_known.any():
                 worst_share = float(np.where(held_known, ratio, -np.inf).max())
@@ -1037,11 +1038,12 @@ class IssuerShare(Kind):
                     ratio_hi = (num + (n_h + 1)) / den
             else:
                 ratio_hi = ratio
-            screen = lim_f * (1 - (1e-6 if n_h else 1e-9))
-            if not any_unknown and not np.fmax.reduce(ratio_hi) > screen:  # no issuer at all over the screen
-                flagged = np.zeros(0, dtype=np.int64)
-            else:
-                flagged = np.flatnonzero(((ratio_hi > screen) & held_known) | unknown_held)
+            over = ratio_hi > lim_f * (1 - (1e-6 if n_h else 1e-9))
+            if any_unknown:
+                flagged = np.flatnonzero((over & held_known) | unknown_held)
+            else:  # the issuers over the screen, those held among them
+                flagged = np.flatnonzero(over)
+                flagged = flagged[held[flagged]]
             if len(flagged):
                 # in the order the issuers first appear, as they are read
                 first = np.full(n_all, len(idx), dtype=np.int64)
