@@ -1,6 +1,6 @@
 """How fast the R. 139 check is, as a ratio against a numpy pass over the same values, in the same run.
 
-    python benchmarks/bench_r139.py [--quick] [--temps-processeur]
+    python benchmarks/bench_r139.py [--quick] [--temps-processeur] [--lignes N ...]
 
 `constraints.r139.checker.check` on portfolios whose look-through actif has
 100 000 and 1 000 000 lines (50 and 500 funds of 2 000 holdings: UCITS,
@@ -38,7 +38,9 @@ the same items, against `pd.factorize` of the columns it folds; « premier » wi
 
 Times are the best of several repetitions (`--temps-processeur`: the processor time of the thread,
 `time.thread_time`, instead of the elapsed time — on a machine shared by many processes the elapsed time is
-mostly waiting for a core, the processor time is not); only the ratio means something
+mostly waiting for a core, the processor time is not; the pages a check takes new from the system — minor
+page faults, zeroed by the kernel on the check's processor time — are printed with each verdict); only the
+ratio means something
 from one machine to another. This is not a test: it never fails on a slow
 machine.
 """
