@@ -121,7 +121,7 @@ def test_a_holding_cap_through_a_quantity_and_pro_rata():
     pf = portfolio(line(1, 950_000, label="OAT"),
                    line(2, 40_000, label="Action T", quantite=90_000, quantite_emise=1_000_000))
     fast, full, i = _engines(pf, "1", "Action T")
-    lo, hi, hp, qcap = fast._calm[i]
+    lo, hi, hp, qcap = fast.calm_interval(i)
     q = fast.q[i]
     assert isinstance(qcap, Fraction) and Fraction(99_999) < qcap <= Fraction(100_000)
     room = Decimal(qcap.numerator) / Decimal(qcap.denominator) - Decimal(q)
@@ -212,7 +212,7 @@ def test_orders_at_and_around_the_calm_bounds_give_what_judging_every_rule_gives
     for _ in range(2):
         _same(fast, full, seed)
     kind, i, _ = fast._resolve(seed)
-    c = fast._calm.get(i)
+    c = fast.calm_interval(i)
     amounts = [data.draw(st.integers(-40_000_000, 40_000_000)) for _ in range(3)]
     quantities = [None]
     if c:

@@ -105,7 +105,7 @@ def test_first_orders_and_new_lines_give_what_a_full_check_of_the_portfolio_afte
         label = lines[k]["libelle"]
         held = int(Decimal(str(lines[k]["valeur"])) * 100)
         i = fast._resolve(orders_from_records([_rec(label, 100)]).items[0])[1]
-        c = fast._calm_of(i)
+        c = fast.calm_interval(i)
         # sold to zero, bought or sold by some share of the portfolio, at and around the interval's bounds
         amounts = [-held] + [int(total * data.draw(scales)) * data.draw(st.sampled_from([1, -1]))
                              + data.draw(st.integers(-100, 100)) for _ in range(3)]
@@ -147,7 +147,7 @@ def test_a_first_order_is_told_by_comparisons_on_the_engine_as_loaded():
     fast, full = Engine(pf, DATE, warning="1"), Engine(pf, DATE, warning="1", judge_all=True)
     assert fast._table is not None
     i = fast._resolve(orders_from_records([_rec("Action T", 100)]).items[0])[1]
-    lo, hi, hp, qcap = fast._calm_of(i)
+    lo, hi, hp, qcap = fast.calm_interval(i)
     assert (lo, hi) == (1 - 4_000_000, 1_000_000)
     assert _same(fast, full, pf, _rec("Action T", hi), "1")
     assert not fast._cares  # no rule was handed a change
@@ -193,7 +193,7 @@ def test_every_line_s_interval_made_at_once_is_the_one_made_line_by_line(data):
         except InputError:
             continue
         i = slow._resolve(order)[1]
-        a, b = fast._calm_of(i), slow._calm.get(i, slow._calm_of(i))
+        a, b = fast.calm_interval(i), slow.calm_interval(i)
         if b is None or (alike and not a):
             continue
         assert bool(a) == bool(b), (k, a, b)
@@ -216,7 +216,7 @@ def test_a_sale_of_an_issuer_s_line_is_bounded_by_the_next_issuer_as_the_base_sh
                    line(2, 50_000, label="Action O", emetteur="Orange SA"))
     fast, full = Engine(pf, DATE, warning="1"), Engine(pf, DATE, warning="1", judge_all=True)
     i = fast._resolve(orders_from_records([_rec("Action O", 100)]).items[0])[1]
-    lo, hi = fast._calm_of(i)[:2]
+    lo, hi = fast.calm_interval(i)[:2]
     assert (lo, hi) == (-4_000_000, 0)  # and no buy: Orange is at 5 % already
     assert _same(fast, full, pf, _rec("Action O", lo), "1")
     assert not _same(Engine(pf, DATE, warning="1"), full, pf, _rec("Action O", lo - 1), "1")

@@ -256,7 +256,8 @@ class Engine:
         # every line's calm interval at once, vectorised by each kind (`RuleKind.calm_all`) on the state as loaded:
         # (lo, hi, dq) per line, so that a line's first order is answered as its next ones; None once an order is
         # made (the intervals are then found line by line, `_calm_of`)
-        self._table = self._calm_table() if self._calm_on else None
+        table = self._calm_table() if self._calm_on else None
+        self._table = None if table is None else tuple(a.tolist() for a in table)
         # one-line Context of a new line -> (that Context, its calm interval and the statuses after), made when
         # first asked, forgotten when an order is made
         self._calm_new: dict = {}
@@ -485,25 +486,34 @@ class Engine:
         known (no change of it handed to them yet) nor the table of every line's (`_table`) at hand."""
         book = self.book
         t = self._table
-        if t is not None:
-            lo, hi = t[0].item(i), t[1].item(i)
+        if t is not None:  # the state as loaded: every line held, its bounds made at once
+            lo, hi, d = t[0][i], t[1][i], t[2][i]
             if lo > hi:
                 return False
-            d = t[2].item(i)
-            if d < CALM_NONE:
-                q = self.q[i]
-                if q is None:
-                    return False
-                if d % 10**9 == 0:
-                    qcap = q + d // 10**9
-                elif type(q) is int:
-                    qcap = Fraction(q * 10**9 + d, 10**9)
-                else:
-                    qcap = Fraction(q.numerator * 10**9 + d * q.denominator, q.denominator * 10**9)
+            lo = None if lo <= -CALM_NONE else lo
+            hp = hi = None if hi >= CALM_NONE else hi
+            if d >= CALM_NONE:
+                return lo, hi, hi, None
+            q = self.q[i]
+            if q is None:
+                return False
+            # the quantity after at most q + d·10⁻⁹; pro rata, ⌈q·new/old·10⁶⌉ / 10⁶ ≤ it for new ≤ vmax
+            old = book.value.item(i)
+            qcap = q + d // 10**9 if d % 10**9 == 0 else _Cap(q, d)  # made exact when an order gives a quantity
+            if type(q) is int:
+                n, den = q, 1
+                k = q * 10**6 + d // 1000  # ⌊qcap·10⁶⌋
             else:
-                qcap = None
-            return self._calm_with(i, book.value.item(i), None if lo <= -CALM_NONE else lo,
-                                   None if hi >= CALM_NONE else hi, qcap)
+                n, den = q.numerator, q.denominator
+                k = (n * 10**9 + d * den) // (den * 1000)
+            if n < 0 or old <= 0:
+                hp = False
+            elif n > 0:
+                vmax = (k * den * old) // (n * 10**6)
+                hp = vmax - old if hi is None else min(hi, vmax - old)
+                if lo is not None and hp < lo:
+                    hp = False
+            return lo, hi, hp, qcap
         cares = self._cares.get(i)
         if cares is None:
             return None
@@ -581,6 +591,8 @@ class Engine:
         else:
             if hi is not None and amount > hi:
                 return None
+            if type(qcap) is _Cap:
+                qcap = self.calm_interval(i)[3]
             q = self.q[i]
             if q is not None:
                 nq = q + _exact(order.quantity) * (1 if amount >= 0 else -1)
@@ -593,6 +605,20 @@ class Engine:
             now = self._now = (_overall(self._status), dict(zip(self._ids, self._status)))
         return OrderOutcome(order.row, order.label or self.label[i], order.isin, amount, match,
                             self.book.rows.item(i), EFFECT_NEUTRAL, [], [], now[0], now[1].copy())
+
+    def calm_interval(self, i: int):
+        """Held line i's calm interval as `_calm_one` reads it: (lowest amount, highest amount, highest amount pro
+        rata, largest quantity after — exact —), None for no bound (False for no amount pro rata); False when the
+        line has none, None while it is not known."""
+        c = self._calm.get(i)
+        if c is None:
+            c = self._calm_of(i)
+            if c is None:
+                return None
+            self._calm[i] = c
+        if c and type(c[3]) is _Cap:
+            c = self._calm[i] = (*c[:3], c[3].exact())
+        return c
 
     def _calm_added(self, order) -> OrderOutcome | None:
         """An order that adds a line, answered without adding it when every rule that would count the line stays
@@ -1015,6 +1041,22 @@ class Engine:
         return replace(pf, lines=out, extra=extra, headers=headers,
                        present=frozenset(pf.present) | frozenset(k for k in headers if k != "market_value"))
 
+
+
+class _Cap:
+    """The largest quantity after of a line, q + d·10⁻⁹ (q exact, d an integer), made a Fraction when first asked
+    (an order that gives its quantity): an order by value, pro rata, needs only its integers."""
+
+    __slots__ = ("q", "d")
+
+    def __init__(self, q, d: int):
+        self.q, self.d = q, d
+
+    def exact(self) -> Fraction:
+        q, d = self.q, self.d
+        if type(q) is int:
+            return Fraction(q * 10**9 + d, 10**9)
+        return Fraction(q.numerator * 10**9 + d * q.denominator, q.denominator * 10**9)
 
 
 _ORDER: list = [None]  # reserves.pretrade.orders.Order, once imported (it imports this module)
