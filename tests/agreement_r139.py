@@ -327,6 +327,33 @@ def _cli_agrees(rule_id: str, path: Path, verdict, simplified: bool, tpt: Path |
     assert got == mine, (rule_id, got, mine)
 
 
+def _xlsx_agrees(rule_id: str, pf, verdict, path: Path) -> None:
+    """The workbook report (`reserves report --format xlsx`), read back: its row of the rule in the table of the
+    rules has the checker's status, value, limit, euros and headroom."""
+    import openpyxl
+
+    from reports.r139_model import build_report139
+    from reports.r139_xlsx import write_xlsx139
+    from reserves.portfolio.fmt import STATUS_FR
+
+    write_xlsx139(build_report139(pf, verdict), path)
+    res = verdict.result(rule_id)
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    found = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            if len(row) >= 8 and row[1] == rule_id and row[0] in STATUS_FR.values():
+                found.append(row)
+    assert len(found) == 1, (rule_id, found)
+    row = found[0]
+    assert row[0] == STATUS_FR[res.status], (rule_id, row)
+    if res.limit is not None:
+        cents = [None if v is None else round(float(v) * 100) for v in row[6:8]]
+        assert cents == [res.figure, res.headroom], (rule_id, row[6:8], res.figure, res.headroom)
+        # shares as the workbook stores a number (Excel keeps 15 significant digits)
+        assert abs(row[4] - res.value) <= 1e-14 and row[5] == res.limit, (rule_id, row[4:6], res.value, res.limit)
+
+
 def _text(html: str) -> str:
     import html as H
     import re
@@ -452,6 +479,7 @@ def agree139(rule_id: str, sit: Situation, *, expect: str, tmp: Path, value=None
         assert any(f.status == BREACH for f in res.findings)
     if cli:
         _cli_agrees(rule_id, after_path, after, sit.simplified, tpt)
+        _xlsx_agrees(rule_id, pf1, after, tmp / "rapport.xlsx")
     others = sorted(r.spec.id for r in after.results if r.status == BREACH and r.spec.id != rule_id)
     assert others == sorted(also), (rule_id, "the situation breaks other rules", others)
 
