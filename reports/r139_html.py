@@ -41,6 +41,18 @@ def pct(x) -> str:
     return "" if x is None else f"{float(x) * 100:.2f}".replace(".", ",") + "\u00a0%"
 
 
+def pct_against(x, limit) -> str:
+    """A share shown beside its limit: two decimals, more when two would show a share that is not its limit as the
+    limit (« 15,00 % < 15,00 % » for 14,9999999 %), up to ten."""
+    if x is None or limit is None or float(x) == float(limit):
+        return pct(x)
+    for d in range(2, 11):
+        a, b = f"{float(x) * 100:.{d}f}", f"{float(limit) * 100:.{d}f}"
+        if a != b:
+            return a.replace(".", ",") + "\u00a0%"
+    return pct(x)
+
+
 def _limit(r) -> str:
     if r.limit is None:
         return ""
@@ -208,7 +220,7 @@ def _part(doc, d: Report139, p, n: int):
               status=[UNKNOWN_S if not r.nature else OK for r in p.natures] + [OK], cls="compact")
     doc.add(f"<h3>{n}.2 Plafonds : valeur, limite et marge (R. 139-41 à R. 139-44)</h3>")
     rows = [[_e(c.title) + f'<br><span class="rid-note">{_e(c.rule_id)}</span>', _e(c.article), _e(euros(c.value)),
-             _e(pct(c.share)), _e(_limit(c)), _e(_head(c)), _e(STATUS_FR[c.status])] for c in p.caps]
+             _e(pct_against(c.share, c.limit)), _e(_limit(c)), _e(_head(c)), _e(STATUS_FR[c.status])] for c in p.caps]
     doc.table(["Plafond", "Article", "Valeur", "Part", "Limite", "Marge", "Statut"], rows, numeric=(2, 3, 4, 5),
               status=[c.status for c in p.caps],
               caption="Marge : montant qui peut encore entrer sous le plafond ; « dépassement » : ce qui l'excède.")
@@ -556,7 +568,7 @@ def _rules(doc, d: Report139):
     for r in d.results:
         nb = sum(f.status == BREACH for f in r.findings)
         nu = sum(f.status == UNKNOWN_S for f in r.findings)
-        val = pct(r.value) if r.value is not None and r.limit is not None else ""
+        val = pct_against(r.value, r.limit) if r.value is not None and r.limit is not None else ""
         lim = (_sense(r.spec) + pct(r.limit)) if r.limit is not None else ""
         rows.append([_e(STATUS_FR[r.status]), f"<strong>{_e(r.spec.title)}</strong><br>{_e(r.spec.id)}<br>"
                      f'<span class="quote">« {_e(r.spec.quote)} »</span>', _e(r.spec.article),

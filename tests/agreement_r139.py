@@ -362,8 +362,14 @@ def _text(html: str) -> str:
         "\u202f", " ").strip()
 
 
-def _pct(x) -> str:
-    return f"{Decimal(repr(float(x))) * 100:.2f}".replace(".", ",") + " %"
+def _pct(x, limit=None) -> str:
+    """A share in French, two decimals; beside its limit, as many more (up to ten) as it takes not to show a share
+    that is not the limit as the limit."""
+    d = 2
+    if limit is not None and float(x) != float(limit):
+        while d < 10 and f"{Decimal(repr(float(x))) * 100:.{d}f}" == f"{Decimal(repr(float(limit))) * 100:.{d}f}":
+            d += 1
+    return f"{Decimal(repr(float(x))) * 100:.{d}f}".replace(".", ",") + " %"
 
 
 def _html_agrees(rule_id: str, rep, res) -> str:
@@ -384,7 +390,7 @@ def _html_agrees(rule_id: str, rep, res) -> str:
     assert row.startswith(STATUS_FR[res.status]), (rule_id, row[:40], res.status)
     if res.value is not None and res.limit is not None:
         sign = "≥" if spec.params.get("sense") == "min" else "<" if spec.params.get("strict") else "≤"
-        shown = f"{_pct(res.value)} {sign} {_pct(res.limit)}"
+        shown = f"{_pct(res.value, res.limit)} {sign} {_pct(res.limit)}"
         assert shown in row, (rule_id, shown, row[-80:])
     caps = [c for p in rep.parts for c in p.caps if c.rule_id == rule_id and c.share is not None]
     for c in caps:
@@ -392,7 +398,7 @@ def _html_agrees(rule_id: str, rep, res) -> str:
         crow = next(_text(r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
                     if rule_id in _text(r).replace(" / ", "/").replace(" /", "/"))
         sign = "<" if spec.params.get("strict") else "≤"
-        assert f"{_pct(c.share)} {sign} {_pct(c.limit)}" in crow, (rule_id, crow)
+        assert f"{_pct(c.share, c.limit)} {sign} {_pct(c.limit)}" in crow, (rule_id, crow)
         if c.headroom is not None:  # (R. 139-42 is a share of each fund: no euros of its own)
             head = _money(-c.headroom) if c.headroom < 0 else _money(c.headroom)
             assert head in crow and (("dépassement" in crow) == (c.headroom < 0)), (rule_id, head, crow)
