@@ -18,7 +18,10 @@ them writes the rule again:
   answer after the update, the state left as it is; when every rule touched
   is quiet that way, nothing is updated nor undone; before that, `calm(state, line,
   level)` gives the changes of that line within which the rule stays quiet with
-  its status, so that the next orders on it are told by comparisons. `ctx.book()` is the line table every
+  its status, so that the next orders on it are told by comparisons; `calm_all(state,
+  level)` gives them for every line at once (vectorised, on the state as loaded: a
+  line's first order is told that way too), and `calm_new(state, nctx, quantity,
+  level)` those of an order that adds a line. `ctx.book()` is the line table every
   state of one portfolio shares (values, alive lines, rows, the totals of each
   base): the engine applies a change to the book once, then to each rule's
   state;

@@ -20,7 +20,11 @@ line's calm interval: each rule that sees the line gives (`rule.calm`) the
 changes of its value (and the largest quantity after) within which it stays
 quiet with its status; the engine keeps their intersection per line until an
 order is made, so that an order within it is answered, neutral, by two or three
-comparisons, nothing updated nor undone.
+comparisons, nothing updated nor undone. On the engine as loaded, every line's
+interval is made at once when it is built (`rule.calm_all`, vectorised by each
+kind), so that a line's first order is answered that way too; an order that adds a
+line is answered the same way when every rule that would count the line stays quiet
+(`rule.calm_new`: the amounts within which it does, and its status after).
 
 The effect of an order (or of an order set) on each rule and subject:
 `cree` a breach where there was none (nor an `unknown`), `aggrave` an
