@@ -187,7 +187,6 @@ class Structure:
             self.patterns = Patterns(tally_key, self.masks)
 
 
-_CHUNK = 1 << 14  # lines per chunk of a masked sum (`Context.sum_where`)
 _MASK_BITS = 55  # masks per pattern word, beside a tally cell of 8 bits
 
 
@@ -581,11 +580,7 @@ class Context:
                 return int(self._pattern_sums()[P.has[key]].sum())
             self.structure.masks.setdefault(key, mask)
         if self.span < 1 << 53:  # every partial sum is an integer float, exact in any order
-            vf = self.value_f
-            if self.n <= _CHUNK:
-                return int(np.dot(vf, mask))
-            # by chunks that stay in the processor's cache (numpy makes a float copy of the mask for a dot)
-            return int(sum(float(np.dot(vf[a:a + _CHUNK], mask[a:a + _CHUNK])) for a in range(0, self.n, _CHUNK)))
+            return int(np.dot(self.value_f, mask))
         if self.span < 1 << 62:  # no partial sum can wrap around
             return int(np.dot(self.value, mask))
         return exact_sum(self.value[mask])
