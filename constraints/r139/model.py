@@ -125,6 +125,18 @@ class Table(dict):
             hit = self.__dict__["_value_stats"] = (vmin, vbig, v.astype(np.float64) if exact else None)
         return hit
 
+    def market_doubles(self) -> np.ndarray:
+        """The items' market values (`market_value`, cents) as doubles, made once per table of items: what a
+        division of them by doubles converts them to anyway (int64 to float64, rounded to the nearest), so that a
+        figure made from them is the same to the bit; the values' own doubles when the market values are the
+        values and those are exact (`value_stats`)."""
+        hit = self.__dict__.get("_market_doubles")
+        if hit is None:
+            mv = self["market_value"]
+            fv = self.value_stats()[2] if mv is self["value"] else None
+            hit = self.__dict__["_market_doubles"] = fv if fv is not None else np.asarray(mv, dtype=np.float64)
+        return hit
+
     def negatives(self) -> np.ndarray:
         """Positions of the items whose value or quantity is negative (a short position, R. 139-40), found once
         per table of items."""
